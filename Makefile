@@ -1,0 +1,86 @@
+# topembed - embedding-space health analyses for PostgreSQL
+#
+#   make demo            set up everything and print a health report
+#   make test            set up everything and run every test suite
+#   make / make install  the usual PGXS build (PG_CONFIG=... to choose a server)
+
+.DEFAULT_GOAL := all
+
+EXTENSION   = topembed
+EXTVERSION  = 0.1.0
+
+PG_CONFIG  ?= pg_config
+PKG_CONFIG ?= pkg-config
+BLAS_PKGS   = openblas lapacke
+
+CORE_SRCS   = $(sort $(wildcard src/core/*.c))
+PG_SRCS     = $(sort $(wildcard src/pg/*.c))
+MODULE_big  = topembed
+OBJS        = $(CORE_SRCS:.c=.o) $(PG_SRCS:.c=.o)
+
+DATA        = sql/topembed--$(EXTVERSION).sql
+DOCS        =
+
+# pg_regress suites: sql/<name>.sql against expected/<name>.out
+REGRESS     = setup inputs gap synthetic
+REGRESS_OPTS = --inputdir=. --outputdir=build/regress
+
+BLAS_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(BLAS_PKGS) 2>/dev/null)
+BLAS_LIBS   = $(shell $(PKG_CONFIG) --libs $(BLAS_PKGS) 2>/dev/null)
+
+# server headers as system headers: their own -Wextra warnings are not ours
+PG_CPPFLAGS = -Iinclude $(BLAS_CFLAGS) -isystem $(shell $(PG_CONFIG) --includedir-server 2>/dev/null)
+PG_CFLAGS   = -Wall -Wextra -std=gnu99
+SHLIB_LINK  = $(BLAS_LIBS) -lm
+
+EXTRA_CLEAN = build sql/topembed--$(EXTVERSION).sql.tmp regression.diffs regression.out results
+
+# The two set-up commands work on a fresh machine, before the PostgreSQL
+# development files exist, so they come before the PGXS include.
+.PHONY: test demo unit bench
+
+test:
+	bash scripts/test.sh
+
+demo:
+	bash scripts/demo.sh $(if $(DATA),"$(DATA)")
+
+bench:
+	bash bench/run.sh
+
+PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
+ifneq ($(wildcard $(PGXS)),)
+include $(PGXS)
+else
+all install installcheck:
+	@echo "PostgreSQL server development files not found (PG_CONFIG=$(PG_CONFIG))." >&2
+	@echo "Run 'make demo' or 'make test' to install them, or set PG_CONFIG." >&2
+	@exit 1
+endif
+
+# ---- the numerical core on its own: unit tests and command-line tools ----
+
+UNIT_CFLAGS = -O2 -g -Wall -Wextra -std=gnu99 -Iinclude $(BLAS_CFLAGS)
+CORE_UNIT_OBJS = $(patsubst src/core/%.c,build/core/%.o,$(CORE_SRCS))
+UNIT_SRCS   = $(sort $(wildcard test/unit/test_*.c))
+UNIT_BINS   = $(patsubst test/unit/%.c,build/unit/%,$(UNIT_SRCS))
+TOOL_SRCS   = $(sort $(wildcard test/tools/*.c))
+TOOL_BINS   = $(patsubst test/tools/%.c,build/tools/%,$(TOOL_SRCS))
+
+build/core/%.o: src/core/%.c $(wildcard include/topembed/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(UNIT_CFLAGS) -c -o $@ $<
+
+build/libtecore.a: $(CORE_UNIT_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+build/unit/%: test/unit/%.c test/unit/unit.h build/libtecore.a
+	@mkdir -p $(dir $@)
+	$(CC) $(UNIT_CFLAGS) -Itest/unit -o $@ $< build/libtecore.a $(BLAS_LIBS) -lm -lpthread
+
+build/tools/%: test/tools/%.c build/libtecore.a
+	@mkdir -p $(dir $@)
+	$(CC) $(UNIT_CFLAGS) -o $@ $< build/libtecore.a $(BLAS_LIBS) -lm -lpthread
+
+unit: $(UNIT_BINS) $(TOOL_BINS)

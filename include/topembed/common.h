@@ -1,0 +1,72 @@
+/*
+ * common.h - shared conventions of the topembed numerical core
+ *
+ * The core is plain C with no PostgreSQL headers.  Every routine that may
+ * allocate or run for long takes a TeEnv: the caller's allocator and its
+ * interrupt check.  Routines return a TeStatus; details of a failure go into
+ * env->msg.
+ *
+ * Rules for core code:
+ *  - never call malloc/free directly on a path the caller may abort; use
+ *    te_alloc()/te_free();
+ *  - call te_check() from every loop that can run for more than a few
+ *    milliseconds.  The callback may not return at all (PostgreSQL's
+ *    CHECK_FOR_INTERRUPTS longjmps out), so at each call all memory must be
+ *    reachable from the caller's allocator and no thread may be running;
+ *  - worker threads, where used, never call the env callbacks.
+ */
+#ifndef TOPEMBED_COMMON_H
+#define TOPEMBED_COMMON_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum TeStatus
+{
+	TE_OK = 0,
+	TE_NOMEM,					/* the allocator refused a request */
+	TE_CANCELLED,				/* the interrupt check asked us to stop */
+	TE_INVALID,					/* bad input; env->msg says what */
+	TE_LIMIT,					/* a configured limit would be exceeded */
+	TE_NUMERIC					/* LAPACK or another numerical step failed */
+} TeStatus;
+
+typedef struct TeEnv
+{
+	/* allocate size bytes (need not be zeroed); NULL on failure */
+	void	   *(*alloc) (void *ctx, size_t size);
+	/* release memory from alloc; may be a no-op */
+	void		(*release) (void *ctx, void *ptr);
+	/* return nonzero to ask the core to stop; may also not return */
+	int			(*check) (void *ctx);
+	void	   *ctx;
+	/* human-readable detail of the last failure */
+	char		msg[256];
+} TeEnv;
+
+/* allocation helpers; size 0 is treated as 1 */
+void	   *te_alloc(TeEnv *env, size_t size);
+void	   *te_alloc0(TeEnv *env, size_t size);
+void	   *te_alloc_array(TeEnv *env, size_t count, size_t elsize);
+void		te_free(TeEnv *env, void *ptr);
+
+/* interrupt check: TE_CANCELLED if the caller wants us to stop */
+static inline TeStatus
+te_check(TeEnv *env)
+{
+	if (env->check && env->check(env->ctx))
+		return TE_CANCELLED;
+	return TE_OK;
+}
+
+/* record a formatted failure detail in env->msg and return status */
+TeStatus	te_fail(TeEnv *env, TeStatus status, const char *fmt,...)
+			__attribute__((format(printf, 3, 4)));
+
+/* a TeEnv on malloc/free with no interrupt check, for tools and unit tests */
+void		te_env_init_malloc(TeEnv *env);
+
+/* the name of a status, for messages */
+const char *te_status_name(TeStatus status);
+
+#endif							/* TOPEMBED_COMMON_H */

@@ -1,0 +1,86 @@
+/*
+ * gap.h - the modality gap (Liang et al. 2022) as a streaming accumulator
+ *
+ * Every embedding is L2-normalised on entry.  The accumulator keeps, in
+ * float64, the sums of the normalised image and text vectors and (paired
+ * form) Welford's running mean and M2 of the paired cosines.  From these:
+ *
+ *   gap vector  = mean(x^) - mean(y^),   gap = ||gap vector||
+ *   cone        = mean over i != j of cos(x_i, x_j)
+ *               = (||sum x^||^2 - n) / (n (n - 1))
+ *   alignment   = E ||x^ - y^||^2 = 2 - 2 E cos(x^, y^)   (Wang & Isola)
+ *
+ * Two accumulators of the same dimension merge exactly (Chan et al. for the
+ * cosine moments), so the work splits across parallel workers.
+ */
+#ifndef TOPEMBED_GAP_H
+#define TOPEMBED_GAP_H
+
+#include "topembed/common.h"
+
+#define TE_GAP_PAIRED 1			/* fed with (image, text) pairs */
+
+typedef struct TeGapAcc
+{
+	int32_t		vl_len_;		/* reserved for the caller's header */
+	int32_t		dim;
+	int32_t		flags;			/* TE_GAP_PAIRED or 0 */
+	int32_t		reserved;
+	int64_t		n_image;
+	int64_t		n_text;
+	int64_t		n_pairs;
+	double		cos_mean;		/* mean of paired cosines */
+	double		cos_m2;			/* sum of squared deviations */
+	double		sum[];			/* dim image sums, then dim text sums */
+} TeGapAcc;
+
+typedef struct TeGapStats
+{
+	int64_t		n_image;
+	int64_t		n_text;
+	int64_t		n_pairs;
+	int32_t		dim;
+	int			has_gap;		/* both modalities present */
+	double		gap;
+	double		image_centroid_norm;	/* valid when n_image > 0 */
+	double		text_centroid_norm; /* valid when n_text > 0 */
+	int			has_image_cone; /* n_image >= 2 */
+	int			has_text_cone;	/* n_text >= 2 */
+	double		image_cone;
+	double		text_cone;
+	int			has_paired;		/* paired form with n_pairs > 0 */
+	double		paired_cosine_mean;
+	double		paired_cosine_std;	/* population standard deviation */
+	double		alignment;
+} TeGapStats;
+
+/* bytes of an accumulator for dim dimensions */
+size_t		te_gap_acc_size(int dim);
+
+/* start an empty accumulator in memory of te_gap_acc_size(dim) bytes */
+void		te_gap_acc_init(TeGapAcc *acc, int dim, int flags);
+
+/* L2-normalise x in place; returns its norm (0 for a zero vector) */
+double		te_normalize(double *x, int dim);
+
+/* add one (image, text) pair; TE_INVALID for a zero vector */
+TeStatus	te_gap_add_pair(TeEnv *env, TeGapAcc *acc, double *x, double *y);
+
+/* add one embedding of one modality; TE_INVALID for a zero vector */
+TeStatus	te_gap_add_one(TeEnv *env, TeGapAcc *acc, double *x, int is_image);
+
+/* fold b into a; TE_INVALID if dimension or form differ */
+TeStatus	te_gap_merge(TeEnv *env, TeGapAcc *a, const TeGapAcc *b);
+
+/* the statistics; gap_vector (dim doubles) may be NULL */
+void		te_gap_result(const TeGapAcc *acc, TeGapStats *out, double *gap_vector);
+
+/*
+ * The gap fields from means of normalised vectors of each side (as kept by
+ * a moments sketch): counts, means and dimension in, stats out.
+ */
+void		te_gap_from_means(int dim, int64_t n_image, const double *mean_image,
+							  int64_t n_text, const double *mean_text,
+							  TeGapStats *out, double *gap_vector);
+
+#endif							/* TOPEMBED_GAP_H */

@@ -1,0 +1,199 @@
+-- topembed 0.1.0: health analyses of embedding spaces
+\echo Use "CREATE EXTENSION topembed" to load this file. \quit
+
+--------------------------------------------------------------------------
+-- Inputs
+--------------------------------------------------------------------------
+
+CREATE FUNCTION topembed.check_embedding(embedding real[], dim int DEFAULT NULL)
+RETURNS text
+AS 'MODULE_PATHNAME', 'te_check_embedding'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.check_embedding(real[], int) IS
+'NULL when the embedding is valid (one-dimensional, no NULL elements, finite, at most 16000 and, if given, exactly dim elements); otherwise the problem';
+
+CREATE FUNCTION topembed.check_embedding(embedding double precision[], dim int DEFAULT NULL)
+RETURNS text
+AS 'MODULE_PATHNAME', 'te_check_embedding'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.check_embedding(double precision[], int) IS
+'NULL when the embedding is valid (one-dimensional, no NULL elements, finite, at most 16000 and, if given, exactly dim elements); otherwise the problem';
+
+--------------------------------------------------------------------------
+-- Modality gap
+--------------------------------------------------------------------------
+
+CREATE TYPE topembed.gap_stats AS (
+    n_image             bigint,
+    n_text              bigint,
+    n_pairs             bigint,
+    dim                 integer,
+    gap                 double precision,
+    gap_vector          double precision[],
+    image_centroid_norm double precision,
+    text_centroid_norm  double precision,
+    image_cone          double precision,
+    text_cone           double precision,
+    paired_cosine_mean  double precision,
+    paired_cosine_std   double precision,
+    alignment           double precision
+);
+COMMENT ON TYPE topembed.gap_stats IS
+'Modality-gap statistics of L2-normalised image and text embeddings (Liang et al. 2022); the paired fields are NULL for unpaired input';
+
+CREATE TYPE topembed.gap_state;
+
+CREATE FUNCTION topembed.gap_state_in(cstring) RETURNS topembed.gap_state
+AS 'MODULE_PATHNAME', 'te_gap_state_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.gap_state_in(cstring) IS 'text input of topembed.gap_state';
+
+CREATE FUNCTION topembed.gap_state_out(topembed.gap_state) RETURNS cstring
+AS 'MODULE_PATHNAME', 'te_gap_state_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.gap_state_out(topembed.gap_state) IS 'text output of topembed.gap_state';
+
+CREATE FUNCTION topembed.gap_state_recv(internal) RETURNS topembed.gap_state
+AS 'MODULE_PATHNAME', 'te_gap_state_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.gap_state_recv(internal) IS 'binary input of topembed.gap_state';
+
+CREATE FUNCTION topembed.gap_state_send(topembed.gap_state) RETURNS bytea
+AS 'MODULE_PATHNAME', 'te_gap_state_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.gap_state_send(topembed.gap_state) IS 'binary output of topembed.gap_state';
+
+CREATE TYPE topembed.gap_state (
+    INPUT = topembed.gap_state_in,
+    OUTPUT = topembed.gap_state_out,
+    RECEIVE = topembed.gap_state_recv,
+    SEND = topembed.gap_state_send,
+    INTERNALLENGTH = VARIABLE,
+    ALIGNMENT = double,
+    STORAGE = extended
+);
+COMMENT ON TYPE topembed.gap_state IS
+'Mergeable partial state of the modality-gap aggregates: counts, sums of normalised vectors and moments of the paired cosines';
+
+CREATE FUNCTION topembed.gap_pair_transfn(topembed.gap_state, anyarray, anyarray)
+RETURNS topembed.gap_state
+AS 'MODULE_PATHNAME', 'te_gap_pair_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.gap_pair_transfn(topembed.gap_state, anyarray, anyarray) IS
+'transition function of the paired modality_gap aggregates';
+
+CREATE FUNCTION topembed.gap_one_transfn(topembed.gap_state, anyarray, boolean)
+RETURNS topembed.gap_state
+AS 'MODULE_PATHNAME', 'te_gap_one_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.gap_one_transfn(topembed.gap_state, anyarray, boolean) IS
+'transition function of the unpaired modality_gap aggregates';
+
+CREATE FUNCTION topembed.gap_combinefn(topembed.gap_state, topembed.gap_state)
+RETURNS topembed.gap_state
+AS 'MODULE_PATHNAME', 'te_gap_combinefn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.gap_combinefn(topembed.gap_state, topembed.gap_state) IS
+'merges two modality-gap states (combine function, and transition of modality_gap(gap_state))';
+
+CREATE FUNCTION topembed.gap_finalfn(topembed.gap_state)
+RETURNS topembed.gap_stats
+AS 'MODULE_PATHNAME', 'te_gap_finalfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.gap_finalfn(topembed.gap_state) IS
+'final function of the modality_gap aggregates';
+
+CREATE AGGREGATE topembed.modality_gap(image real[], text real[]) (
+    SFUNC = topembed.gap_pair_transfn,
+    STYPE = topembed.gap_state,
+    COMBINEFUNC = topembed.gap_combinefn,
+    FINALFUNC = topembed.gap_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.modality_gap(real[], real[]) IS
+'modality gap of paired image and text embeddings, one pair per row';
+
+CREATE AGGREGATE topembed.modality_gap(image double precision[], text double precision[]) (
+    SFUNC = topembed.gap_pair_transfn,
+    STYPE = topembed.gap_state,
+    COMBINEFUNC = topembed.gap_combinefn,
+    FINALFUNC = topembed.gap_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.modality_gap(double precision[], double precision[]) IS
+'modality gap of paired image and text embeddings, one pair per row';
+
+CREATE AGGREGATE topembed.modality_gap(embedding real[], is_image boolean) (
+    SFUNC = topembed.gap_one_transfn,
+    STYPE = topembed.gap_state,
+    COMBINEFUNC = topembed.gap_combinefn,
+    FINALFUNC = topembed.gap_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.modality_gap(real[], boolean) IS
+'modality gap of unpaired embeddings, one per row, is_image telling the modality';
+
+CREATE AGGREGATE topembed.modality_gap(embedding double precision[], is_image boolean) (
+    SFUNC = topembed.gap_one_transfn,
+    STYPE = topembed.gap_state,
+    COMBINEFUNC = topembed.gap_combinefn,
+    FINALFUNC = topembed.gap_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.modality_gap(double precision[], boolean) IS
+'modality gap of unpaired embeddings, one per row, is_image telling the modality';
+
+CREATE AGGREGATE topembed.modality_gap(state topembed.gap_state) (
+    SFUNC = topembed.gap_combinefn,
+    STYPE = topembed.gap_state,
+    COMBINEFUNC = topembed.gap_combinefn,
+    FINALFUNC = topembed.gap_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.modality_gap(topembed.gap_state) IS
+'modality gap of stored gap states merged together, for rollups';
+
+CREATE AGGREGATE topembed.gap_state(image real[], text real[]) (
+    SFUNC = topembed.gap_pair_transfn,
+    STYPE = topembed.gap_state,
+    COMBINEFUNC = topembed.gap_combinefn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.gap_state(real[], real[]) IS
+'storable modality-gap state of paired embeddings; merge with modality_gap(gap_state)';
+
+CREATE AGGREGATE topembed.gap_state(image double precision[], text double precision[]) (
+    SFUNC = topembed.gap_pair_transfn,
+    STYPE = topembed.gap_state,
+    COMBINEFUNC = topembed.gap_combinefn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.gap_state(double precision[], double precision[]) IS
+'storable modality-gap state of paired embeddings; merge with modality_gap(gap_state)';
+
+CREATE AGGREGATE topembed.gap_state(embedding real[], is_image boolean) (
+    SFUNC = topembed.gap_one_transfn,
+    STYPE = topembed.gap_state,
+    COMBINEFUNC = topembed.gap_combinefn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.gap_state(real[], boolean) IS
+'storable modality-gap state of unpaired embeddings; merge with modality_gap(gap_state)';
+
+CREATE AGGREGATE topembed.gap_state(embedding double precision[], is_image boolean) (
+    SFUNC = topembed.gap_one_transfn,
+    STYPE = topembed.gap_state,
+    COMBINEFUNC = topembed.gap_combinefn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.gap_state(double precision[], boolean) IS
+'storable modality-gap state of unpaired embeddings; merge with modality_gap(gap_state)';
+
+--------------------------------------------------------------------------
+-- Synthetic data
+--------------------------------------------------------------------------
+
+CREATE FUNCTION topembed.synthetic_pairs(
+    n int,
+    dim int DEFAULT 512,
+    gap double precision DEFAULT 0.8,
+    seed bigint DEFAULT 0,
+    anisotropy double precision DEFAULT 1.0,
+    noise double precision DEFAULT 0.5)
+RETURNS TABLE (pair_id int, image real[], text real[])
+AS 'MODULE_PATHNAME', 'te_synthetic_pairs'
+LANGUAGE C IMMUTABLE PARALLEL SAFE ROWS 1000;
+COMMENT ON FUNCTION topembed.synthetic_pairs(int, int, double precision, bigint, double precision, double precision) IS
+'deterministic CLIP-like image/text pairs: two anisotropic cones whose gap is calibrated to the requested value';

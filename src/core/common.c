@@ -1,0 +1,103 @@
+/*
+ * common.c - allocation, failure and environment helpers of the core
+ */
+#include "topembed/common.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* allocate through the caller's allocator */
+void *
+te_alloc(TeEnv *env, size_t size)
+{
+	return env->alloc(env->ctx, size ? size : 1);
+}
+
+/* allocate and zero */
+void *
+te_alloc0(TeEnv *env, size_t size)
+{
+	void	   *p = te_alloc(env, size);
+
+	if (p)
+		memset(p, 0, size);
+	return p;
+}
+
+/* allocate count * elsize bytes, refusing on overflow */
+void *
+te_alloc_array(TeEnv *env, size_t count, size_t elsize)
+{
+	if (elsize != 0 && count > SIZE_MAX / elsize)
+		return NULL;
+	return te_alloc(env, count * elsize);
+}
+
+/* release memory obtained from te_alloc; NULL is fine */
+void
+te_free(TeEnv *env, void *ptr)
+{
+	if (ptr && env->release)
+		env->release(env->ctx, ptr);
+}
+
+/* store a failure detail and hand back the status */
+TeStatus
+te_fail(TeEnv *env, TeStatus status, const char *fmt,...)
+{
+	va_list		ap;
+
+	va_start(ap, fmt);
+	vsnprintf(env->msg, sizeof(env->msg), fmt, ap);
+	va_end(ap);
+	return status;
+}
+
+static void *
+malloc_alloc(void *ctx, size_t size)
+{
+	(void) ctx;
+	return malloc(size);
+}
+
+static void
+malloc_release(void *ctx, void *ptr)
+{
+	(void) ctx;
+	free(ptr);
+}
+
+/* an environment on malloc for command-line tools and unit tests */
+void
+te_env_init_malloc(TeEnv *env)
+{
+	memset(env, 0, sizeof(*env));
+	env->alloc = malloc_alloc;
+	env->release = malloc_release;
+	env->check = NULL;
+	env->ctx = NULL;
+}
+
+/* a short name for a status */
+const char *
+te_status_name(TeStatus status)
+{
+	switch (status)
+	{
+		case TE_OK:
+			return "ok";
+		case TE_NOMEM:
+			return "out of memory";
+		case TE_CANCELLED:
+			return "cancelled";
+		case TE_INVALID:
+			return "invalid input";
+		case TE_LIMIT:
+			return "limit exceeded";
+		case TE_NUMERIC:
+			return "numerical failure";
+	}
+	return "unknown status";
+}

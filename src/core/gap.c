@@ -1,0 +1,232 @@
+/*
+ * gap.c - the modality gap accumulator
+ */
+#include "topembed/gap.h"
+
+#include <math.h>
+#include <string.h>
+
+size_t
+te_gap_acc_size(int dim)
+{
+	return offsetof(TeGapAcc, sum) + sizeof(double) * 2 * (size_t) dim;
+}
+
+void
+te_gap_acc_init(TeGapAcc *acc, int dim, int flags)
+{
+	memset(acc, 0, te_gap_acc_size(dim));
+	acc->dim = dim;
+	acc->flags = flags;
+}
+
+double
+te_normalize(double *x, int dim)
+{
+	double		ss = 0.0;
+	double		norm;
+	int			i;
+
+	for (i = 0; i < dim; i++)
+		ss += x[i] * x[i];
+	if (!(ss > 1e-290 && ss < 1e290))
+	{
+		/* rescale first so that the squares neither underflow nor overflow */
+		double		scale = 0.0;
+
+		for (i = 0; i < dim; i++)
+			if (fabs(x[i]) > scale)
+				scale = fabs(x[i]);
+		if (scale == 0.0)
+			return 0.0;
+		ss = 0.0;
+		for (i = 0; i < dim; i++)
+		{
+			x[i] /= scale;
+			ss += x[i] * x[i];
+		}
+		norm = sqrt(ss);
+		for (i = 0; i < dim; i++)
+			x[i] /= norm;
+		return norm * scale;
+	}
+	norm = sqrt(ss);
+	for (i = 0; i < dim; i++)
+		x[i] /= norm;
+	return norm;
+}
+
+/* dot product */
+static double
+dot(const double *x, const double *y, int dim)
+{
+	double		s = 0.0;
+	int			i;
+
+	for (i = 0; i < dim; i++)
+		s += x[i] * y[i];
+	return s;
+}
+
+/* acc += x, elementwise */
+static void
+add_to(double *acc, const double *x, int dim)
+{
+	int			i;
+
+	for (i = 0; i < dim; i++)
+		acc[i] += x[i];
+}
+
+TeStatus
+te_gap_add_pair(TeEnv *env, TeGapAcc *acc, double *x, double *y)
+{
+	int			d = acc->dim;
+	double		c,
+				delta;
+
+	if (te_normalize(x, d) == 0.0)
+		return te_fail(env, TE_INVALID, "the image embedding is a zero vector, which has no direction");
+	if (te_normalize(y, d) == 0.0)
+		return te_fail(env, TE_INVALID, "the text embedding is a zero vector, which has no direction");
+	add_to(acc->sum, x, d);
+	add_to(acc->sum + d, y, d);
+	acc->n_image++;
+	acc->n_text++;
+	acc->n_pairs++;
+
+	c = dot(x, y, d);
+	delta = c - acc->cos_mean;
+	acc->cos_mean += delta / (double) acc->n_pairs;
+	acc->cos_m2 += delta * (c - acc->cos_mean);
+	return TE_OK;
+}
+
+TeStatus
+te_gap_add_one(TeEnv *env, TeGapAcc *acc, double *x, int is_image)
+{
+	int			d = acc->dim;
+
+	if (te_normalize(x, d) == 0.0)
+		return te_fail(env, TE_INVALID, "the %s embedding is a zero vector, which has no direction",
+					   is_image ? "image" : "text");
+	if (is_image)
+	{
+		add_to(acc->sum, x, d);
+		acc->n_image++;
+	}
+	else
+	{
+		add_to(acc->sum + d, x, d);
+		acc->n_text++;
+	}
+	return TE_OK;
+}
+
+TeStatus
+te_gap_merge(TeEnv *env, TeGapAcc *a, const TeGapAcc *b)
+{
+	int64_t		n;
+
+	if (a->dim != b->dim)
+		return te_fail(env, TE_INVALID, "expected %d dimensions, not %d", a->dim, b->dim);
+	if (a->flags != b->flags)
+		return te_fail(env, TE_INVALID, "cannot merge paired and unpaired gap states");
+
+	add_to(a->sum, b->sum, 2 * a->dim);
+	a->n_image += b->n_image;
+	a->n_text += b->n_text;
+
+	/* Chan et al.: combine the two running means and M2 of the cosines */
+	n = a->n_pairs + b->n_pairs;
+	if (b->n_pairs > 0)
+	{
+		double		delta = b->cos_mean - a->cos_mean;
+
+		a->cos_m2 += b->cos_m2 +
+			delta * delta * ((double) a->n_pairs * (double) b->n_pairs / (double) n);
+		a->cos_mean += delta * ((double) b->n_pairs / (double) n);
+		a->n_pairs = n;
+	}
+	return TE_OK;
+}
+
+/*
+ * The counts, centroid norms, cones and gap from the two modalities' means,
+ * given as vectors times a scale (sums with 1/n, or means with 1).
+ */
+static void
+stats_from(int dim, int64_t n_image, const double *image, double image_scale,
+		   int64_t n_text, const double *text, double text_scale,
+		   TeGapStats *out, double *gap_vector)
+{
+	double		mi2 = dot(image, image, dim) * image_scale * image_scale;
+	double		mt2 = dot(text, text, dim) * text_scale * text_scale;
+	double		g2 = 0.0;
+	int			i;
+
+	memset(out, 0, sizeof(*out));
+	out->dim = dim;
+	out->n_image = n_image;
+	out->n_text = n_text;
+
+	if (n_image > 0)
+		out->image_centroid_norm = sqrt(mi2);
+	if (n_text > 0)
+		out->text_centroid_norm = sqrt(mt2);
+	/* ||sum||^2 = n^2 ||mean||^2 and the n diagonal terms are each 1 */
+	if (n_image >= 2)
+	{
+		double		n = (double) n_image;
+
+		out->has_image_cone = 1;
+		out->image_cone = (n * mi2 - 1.0) / (n - 1.0);
+	}
+	if (n_text >= 2)
+	{
+		double		n = (double) n_text;
+
+		out->has_text_cone = 1;
+		out->text_cone = (n * mt2 - 1.0) / (n - 1.0);
+	}
+	if (n_image > 0 && n_text > 0)
+	{
+		out->has_gap = 1;
+		for (i = 0; i < dim; i++)
+		{
+			double		g = image[i] * image_scale - text[i] * text_scale;
+
+			if (gap_vector)
+				gap_vector[i] = g;
+			g2 += g * g;
+		}
+		out->gap = sqrt(g2);
+	}
+}
+
+void
+te_gap_result(const TeGapAcc *acc, TeGapStats *out, double *gap_vector)
+{
+	stats_from(acc->dim,
+			   acc->n_image, acc->sum, acc->n_image ? 1.0 / (double) acc->n_image : 0.0,
+			   acc->n_text, acc->sum + acc->dim, acc->n_text ? 1.0 / (double) acc->n_text : 0.0,
+			   out, gap_vector);
+	out->n_pairs = acc->n_pairs;
+	if ((acc->flags & TE_GAP_PAIRED) && acc->n_pairs > 0)
+	{
+		double		var = acc->cos_m2 / (double) acc->n_pairs;
+
+		out->has_paired = 1;
+		out->paired_cosine_mean = acc->cos_mean;
+		out->paired_cosine_std = sqrt(var > 0.0 ? var : 0.0);
+		out->alignment = 2.0 - 2.0 * acc->cos_mean;
+	}
+}
+
+void
+te_gap_from_means(int dim, int64_t n_image, const double *mean_image,
+				  int64_t n_text, const double *mean_text,
+				  TeGapStats *out, double *gap_vector)
+{
+	stats_from(dim, n_image, mean_image, 1.0, n_text, mean_text, 1.0, out, gap_vector);
+}

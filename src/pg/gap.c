@@ -1,0 +1,377 @@
+/*
+ * gap.c - SQL face of the modality gap: the gap_state type, the paired and
+ * unpaired aggregates, and the gap_stats result
+ */
+#include "topembed.h"
+
+#include <math.h>
+
+#include "access/htup_details.h"
+#include "catalog/pg_type.h"
+#include "funcapi.h"
+#include "utils/builtins.h"
+
+#include "topembed/gap.h"
+
+#define GAP_MAGIC "TEgs"
+#define GAP_VERSION 1
+#define GAP_TYPNAME "topembed.gap_state"
+
+#define DatumGetGapAcc(d) ((TeGapAcc *) PG_DETOAST_DATUM(d))
+
+/* scratch space for converting one row, kept across calls */
+typedef struct GapScratch
+{
+	int			dim;
+	double	   *x;
+	double	   *y;
+} GapScratch;
+
+static GapScratch *
+get_scratch(FunctionCallInfo fcinfo, int dim)
+{
+	GapScratch *s = (GapScratch *) fcinfo->flinfo->fn_extra;
+
+	if (s == NULL || s->dim != dim)
+	{
+		s = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, sizeof(GapScratch));
+		s->dim = dim;
+		s->x = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, sizeof(double) * dim);
+		s->y = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, sizeof(double) * dim);
+		fcinfo->flinfo->fn_extra = s;
+	}
+	return s;
+}
+
+/* a new, empty state in the aggregate's memory context */
+static TeGapAcc *
+new_state(MemoryContext aggcxt, int dim, int flags)
+{
+	size_t		size = te_gap_acc_size(dim);
+	TeGapAcc   *acc = MemoryContextAllocHuge(aggcxt, size);
+
+	te_gap_acc_init(acc, dim, flags);
+	SET_VARSIZE(acc, size);
+	return acc;
+}
+
+/* the state argument, or a new one of the right form */
+static TeGapAcc *
+state_arg(FunctionCallInfo fcinfo, MemoryContext aggcxt, int dim, int flags)
+{
+	TeGapAcc   *acc;
+
+	if (PG_ARGISNULL(0))
+		return new_state(aggcxt, dim, flags);
+	acc = DatumGetGapAcc(PG_GETARG_DATUM(0));
+	if (acc->dim != dim)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("expected %d dimensions, not %d", acc->dim, dim),
+				 errdetail("Every embedding in one modality_gap aggregate must have the same length."),
+				 errhint("topembed.check_embedding(column, %d) finds the offending rows.", acc->dim)));
+	return acc;
+}
+
+static void
+require_agg(FunctionCallInfo fcinfo, MemoryContext *aggcxt, const char *fname)
+{
+	if (!te_in_agg(fcinfo, aggcxt))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("%s called in non-aggregate context", fname)));
+}
+
+PG_FUNCTION_INFO_V1(te_gap_pair_transfn);
+
+/* transition of modality_gap(image, text): one pair per row */
+Datum
+te_gap_pair_transfn(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcxt;
+	ArrayType  *ia,
+			   *ta;
+	TeEmbedding xi,
+				yt;
+	GapScratch *s;
+	TeGapAcc   *acc;
+	TeEnv		env;
+
+	require_agg(fcinfo, &aggcxt, "gap_pair_transfn");
+	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
+	{
+		if (PG_ARGISNULL(0))
+			PG_RETURN_NULL();
+		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+	}
+	ia = PG_GETARG_ARRAYTYPE_P(1);
+	ta = PG_GETARG_ARRAYTYPE_P(2);
+	xi = te_embedding_get(ia, "image", PG_ARGISNULL(0) ? 0 : DatumGetGapAcc(PG_GETARG_DATUM(0))->dim);
+	yt = te_embedding_get(ta, "text", xi.dim);
+	acc = state_arg(fcinfo, aggcxt, xi.dim, TE_GAP_PAIRED);
+	s = get_scratch(fcinfo, xi.dim);
+	te_embedding_to_double(&xi, "image", s->x);
+	te_embedding_to_double(&yt, "text", s->y);
+
+	te_env_init(&env, aggcxt);
+	te_check_status(te_gap_add_pair(&env, acc, s->x, s->y), &env, "modality_gap");
+	PG_RETURN_POINTER(acc);
+}
+
+PG_FUNCTION_INFO_V1(te_gap_one_transfn);
+
+/* transition of modality_gap(embedding, is_image): one embedding per row */
+Datum
+te_gap_one_transfn(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcxt;
+	TeEmbedding e;
+	GapScratch *s;
+	TeGapAcc   *acc;
+	TeEnv		env;
+	bool		is_image;
+
+	require_agg(fcinfo, &aggcxt, "gap_one_transfn");
+	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
+	{
+		if (PG_ARGISNULL(0))
+			PG_RETURN_NULL();
+		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+	}
+	is_image = PG_GETARG_BOOL(2);
+	e = te_embedding_get(PG_GETARG_ARRAYTYPE_P(1), is_image ? "image" : "text",
+						 PG_ARGISNULL(0) ? 0 : DatumGetGapAcc(PG_GETARG_DATUM(0))->dim);
+	acc = state_arg(fcinfo, aggcxt, e.dim, 0);
+	s = get_scratch(fcinfo, e.dim);
+	te_embedding_to_double(&e, is_image ? "image" : "text", s->x);
+
+	te_env_init(&env, aggcxt);
+	te_check_status(te_gap_add_one(&env, acc, s->x, is_image), &env, "modality_gap");
+	PG_RETURN_POINTER(acc);
+}
+
+PG_FUNCTION_INFO_V1(te_gap_combinefn);
+
+/*
+ * Merge two states: the combine function of the gap aggregates and the
+ * transition of modality_gap(gap_state).  NULL on either side is skipped.
+ */
+Datum
+te_gap_combinefn(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcxt;
+	TeGapAcc   *a;
+	TeGapAcc   *b;
+	TeEnv		env;
+
+	require_agg(fcinfo, &aggcxt, "gap_combinefn");
+	if (PG_ARGISNULL(1))
+	{
+		if (PG_ARGISNULL(0))
+			PG_RETURN_NULL();
+		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+	}
+	b = DatumGetGapAcc(PG_GETARG_DATUM(1));
+	if (PG_ARGISNULL(0))
+		a = NULL;
+	else
+		a = DatumGetGapAcc(PG_GETARG_DATUM(0));
+
+	/* start from, or continue on, a private copy in the aggregate's context */
+	if (a == NULL || (Pointer) a != DatumGetPointer(PG_GETARG_DATUM(0)))
+	{
+		TeGapAcc   *src = a ? a : b;
+		TeGapAcc   *c = MemoryContextAllocHuge(aggcxt, VARSIZE(src));
+
+		memcpy(c, src, VARSIZE(src));
+		if (a == NULL)
+			PG_RETURN_POINTER(c);
+		a = c;
+	}
+	te_env_init(&env, aggcxt);
+	te_check_status(te_gap_merge(&env, a, b), &env, "modality_gap");
+	PG_RETURN_POINTER(a);
+}
+
+/* the gap_stats composite of a state */
+static Datum
+stats_datum(FunctionCallInfo fcinfo, const TeGapStats *st, const double *gap_vector)
+{
+	TupleDesc	tupdesc;
+	Datum		values[13];
+	bool		nulls[13];
+
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("function returning topembed.gap_stats called in a context that cannot accept it")));
+	tupdesc = BlessTupleDesc(tupdesc);
+	if (tupdesc->natts != 13)
+		elog(ERROR, "topembed.gap_stats has %d attributes, expected 13", tupdesc->natts);
+
+	memset(nulls, 0, sizeof(nulls));
+	values[0] = Int64GetDatum(st->n_image);
+	values[1] = Int64GetDatum(st->n_text);
+	values[2] = Int64GetDatum(st->n_pairs);
+	nulls[2] = !st->has_paired;
+	values[3] = Int32GetDatum(st->dim);
+	values[4] = Float8GetDatum(st->gap);
+	nulls[4] = !st->has_gap;
+	if (st->has_gap && gap_vector)
+		values[5] = PointerGetDatum(te_float8_array(gap_vector, st->dim));
+	else
+		nulls[5] = true;
+	values[6] = Float8GetDatum(st->image_centroid_norm);
+	nulls[6] = st->n_image == 0;
+	values[7] = Float8GetDatum(st->text_centroid_norm);
+	nulls[7] = st->n_text == 0;
+	values[8] = Float8GetDatum(st->image_cone);
+	nulls[8] = !st->has_image_cone;
+	values[9] = Float8GetDatum(st->text_cone);
+	nulls[9] = !st->has_text_cone;
+	values[10] = Float8GetDatum(st->paired_cosine_mean);
+	nulls[10] = !st->has_paired;
+	values[11] = Float8GetDatum(st->paired_cosine_std);
+	nulls[11] = !st->has_paired;
+	values[12] = Float8GetDatum(st->alignment);
+	nulls[12] = !st->has_paired;
+	return HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls));
+}
+
+Datum
+te_gap_stats_datum(FunctionCallInfo fcinfo, const TeGapStats *st, const double *gap_vector)
+{
+	return stats_datum(fcinfo, st, gap_vector);
+}
+
+PG_FUNCTION_INFO_V1(te_gap_finalfn);
+
+/* final function: the statistics of the accumulated state */
+Datum
+te_gap_finalfn(PG_FUNCTION_ARGS)
+{
+	TeGapAcc   *acc;
+	TeGapStats	st;
+	double	   *gv;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	acc = DatumGetGapAcc(PG_GETARG_DATUM(0));
+	gv = palloc(sizeof(double) * acc->dim);
+	te_gap_result(acc, &st, gv);
+	PG_RETURN_DATUM(stats_datum(fcinfo, &st, gv));
+}
+
+/* ---- I/O of topembed.gap_state ---- */
+
+/* serialise a state into si */
+static void
+gap_serialize(const TeGapAcc *acc, StringInfo si)
+{
+	te_blob_begin(si, GAP_MAGIC, GAP_VERSION);
+	te_blob_put_int32(si, acc->dim);
+	te_blob_put_int32(si, acc->flags);
+	te_blob_put_int64(si, acc->n_image);
+	te_blob_put_int64(si, acc->n_text);
+	te_blob_put_int64(si, acc->n_pairs);
+	te_blob_put_float8(si, acc->cos_mean);
+	te_blob_put_float8(si, acc->cos_m2);
+	te_blob_put_float8s(si, acc->sum, 2 * (size_t) acc->dim);
+	te_blob_end(si);
+}
+
+/* parse and validate a serialised state */
+static TeGapAcc *
+gap_deserialize(const void *buf, size_t len)
+{
+	TeBlobReader r;
+	int32		dim,
+				flags;
+	int64		n_image,
+				n_text,
+				n_pairs;
+	TeGapAcc   *acc;
+	size_t		i;
+
+	te_blob_open(&r, GAP_TYPNAME, GAP_MAGIC, buf, len, GAP_VERSION);
+	dim = te_blob_get_int32(&r);
+	flags = te_blob_get_int32(&r);
+	if (dim < 1 || dim > TE_MAX_DIM)
+		te_blob_corrupt(&r, "dimension %d out of range", dim);
+	if (flags != 0 && flags != TE_GAP_PAIRED)
+		te_blob_corrupt(&r, "unknown flags %d", flags);
+	n_image = te_blob_get_int64(&r);
+	n_text = te_blob_get_int64(&r);
+	n_pairs = te_blob_get_int64(&r);
+	if (n_image < 0 || n_text < 0 || n_pairs < 0 ||
+		n_pairs > Min(n_image, n_text) || (flags == 0 && n_pairs != 0))
+		te_blob_corrupt(&r, "inconsistent counts");
+
+	acc = palloc(te_gap_acc_size(dim));
+	te_gap_acc_init(acc, dim, flags);
+	SET_VARSIZE(acc, te_gap_acc_size(dim));
+	acc->n_image = n_image;
+	acc->n_text = n_text;
+	acc->n_pairs = n_pairs;
+	acc->cos_mean = te_blob_get_float8(&r);
+	acc->cos_m2 = te_blob_get_float8(&r);
+	te_blob_get_float8s(&r, acc->sum, 2 * (size_t) dim);
+	te_blob_close(&r);
+
+	if (!isfinite(acc->cos_mean) || !isfinite(acc->cos_m2) || acc->cos_m2 < 0 ||
+		fabs(acc->cos_mean) > 1.0 + 1e-9)
+		te_blob_corrupt(&r, "invalid cosine moments");
+	for (i = 0; i < 2 * (size_t) dim; i++)
+		if (!isfinite(acc->sum[i]))
+			te_blob_corrupt(&r, "non-finite sum");
+	return acc;
+}
+
+PG_FUNCTION_INFO_V1(te_gap_state_in);
+Datum
+te_gap_state_in(PG_FUNCTION_ARGS)
+{
+	StringInfoData si;
+
+	te_blob_from_text(GAP_TYPNAME, "gap_state", PG_GETARG_CSTRING(0), &si);
+	PG_RETURN_POINTER(gap_deserialize(si.data, si.len));
+}
+
+PG_FUNCTION_INFO_V1(te_gap_state_out);
+Datum
+te_gap_state_out(PG_FUNCTION_ARGS)
+{
+	TeGapAcc   *acc = DatumGetGapAcc(PG_GETARG_DATUM(0));
+	StringInfoData si;
+
+	initStringInfo(&si);
+	gap_serialize(acc, &si);
+	PG_RETURN_CSTRING(te_blob_to_text("gap_state", GAP_VERSION, &si));
+}
+
+PG_FUNCTION_INFO_V1(te_gap_state_recv);
+Datum
+te_gap_state_recv(PG_FUNCTION_ARGS)
+{
+	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
+	TeGapAcc   *acc = gap_deserialize(buf->data + buf->cursor, buf->len - buf->cursor);
+
+	buf->cursor = buf->len;
+	PG_RETURN_POINTER(acc);
+}
+
+PG_FUNCTION_INFO_V1(te_gap_state_send);
+Datum
+te_gap_state_send(PG_FUNCTION_ARGS)
+{
+	TeGapAcc   *acc = DatumGetGapAcc(PG_GETARG_DATUM(0));
+	StringInfoData si;
+	bytea	   *result;
+
+	initStringInfo(&si);
+	gap_serialize(acc, &si);
+	result = palloc(VARHDRSZ + si.len);
+	SET_VARSIZE(result, VARHDRSZ + si.len);
+	memcpy(VARDATA(result), si.data, si.len);
+	PG_RETURN_BYTEA_P(result);
+}

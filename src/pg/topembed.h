@@ -1,0 +1,80 @@
+/*
+ * topembed.h - shared declarations of the PostgreSQL face
+ */
+#ifndef TOPEMBED_PG_H
+#define TOPEMBED_PG_H
+
+#include "postgres.h"
+
+#include "fmgr.h"
+#include "lib/stringinfo.h"
+#include "utils/array.h"
+
+#include "topembed/common.h"
+
+/* the largest embedding any function accepts */
+#define TE_MAX_DIM 16000
+
+/* GUCs (module.c) */
+extern int	te_blas_threads;
+extern int	te_moments_max_dim;
+extern int	te_max_points;
+extern int	te_persistence_memory_limit_kb;
+
+/* env.c: the core's allocator and interrupt check on palloc */
+extern void te_env_init(TeEnv *env, MemoryContext cxt);
+extern void te_raise(TeStatus status, TeEnv *env, const char *what) pg_attribute_noreturn();
+extern void te_check_status(TeStatus status, TeEnv *env, const char *what);
+
+/* input.c: reading and validating embeddings */
+typedef struct TeEmbedding
+{
+	int			dim;
+	Oid			elemtype;		/* FLOAT4OID or FLOAT8OID */
+	const void *data;			/* points into the array */
+} TeEmbedding;
+
+extern bool te_embedding_problem(ArrayType *arr, int expected_dim,
+								 char *buf, size_t buflen, int *sqlstate);
+extern TeEmbedding te_embedding_get(ArrayType *arr, const char *what, int expected_dim);
+extern void te_embedding_to_double(const TeEmbedding *e, const char *what, double *out);
+extern double *te_embedding_read(ArrayType *arr, const char *what, int expected_dim, int *dim);
+extern void te_check_dim(const char *what, int expected, int actual);
+extern ArrayType *te_float8_array(const double *v, int n);
+extern ArrayType *te_float4_array(const double *v, int n);
+extern ArrayType *te_float8_matrix(const double *v, int rows, int cols);
+extern bool te_in_agg(FunctionCallInfo fcinfo, MemoryContext *aggcxt);
+
+/* gap.c: a gap_stats composite from core statistics */
+struct TeGapStats;
+extern Datum te_gap_stats_datum(FunctionCallInfo fcinfo, const struct TeGapStats *st,
+								const double *gap_vector);
+
+/* blob.c: versioned, checksummed serialisation of stored types */
+typedef struct TeBlobReader
+{
+	const char *typname;
+	const unsigned char *buf;
+	size_t		len;
+	size_t		pos;
+} TeBlobReader;
+
+extern void te_blob_begin(StringInfo si, const char magic[4], int version);
+extern void te_blob_put_int32(StringInfo si, int32 v);
+extern void te_blob_put_int64(StringInfo si, int64 v);
+extern void te_blob_put_float8(StringInfo si, double v);
+extern void te_blob_put_float8s(StringInfo si, const double *v, size_t n);
+extern void te_blob_end(StringInfo si);
+extern int	te_blob_open(TeBlobReader *r, const char *typname, const char magic[4],
+						 const void *buf, size_t len, int max_version);
+extern int32 te_blob_get_int32(TeBlobReader *r);
+extern int64 te_blob_get_int64(TeBlobReader *r);
+extern double te_blob_get_float8(TeBlobReader *r);
+extern void te_blob_get_float8s(TeBlobReader *r, double *v, size_t n);
+extern void te_blob_close(TeBlobReader *r);
+extern char *te_blob_to_text(const char *prefix, int version, StringInfo si);
+extern void te_blob_from_text(const char *typname, const char *prefix, const char *text,
+							  StringInfo out);
+extern void te_blob_corrupt(TeBlobReader *r, const char *fmt,...) pg_attribute_printf(2, 3) pg_attribute_noreturn();
+
+#endif							/* TOPEMBED_PG_H */
