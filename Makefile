@@ -60,27 +60,29 @@ endif
 
 # ---- the numerical core on its own: unit tests and command-line tools ----
 
-UNIT_CFLAGS = -O2 -g -Wall -Wextra -std=gnu99 -Iinclude $(BLAS_CFLAGS)
-CORE_UNIT_OBJS = $(patsubst src/core/%.c,build/core/%.o,$(CORE_SRCS))
-UNIT_SRCS   = $(sort $(wildcard test/unit/test_*.c))
-UNIT_BINS   = $(patsubst test/unit/%.c,build/unit/%,$(UNIT_SRCS))
-TOOL_SRCS   = $(sort $(wildcard test/tools/*.c))
-TOOL_BINS   = $(patsubst test/tools/%.c,build/tools/%,$(TOOL_SRCS))
+BUILD      ?= build
 
-build/core/%.o: src/core/%.c $(wildcard include/topembed/*.h)
+UNIT_CFLAGS = -O2 -g -Wall -Wextra -std=gnu99 -Iinclude $(BLAS_CFLAGS)
+CORE_UNIT_OBJS = $(patsubst src/core/%.c,$(BUILD)/core/%.o,$(CORE_SRCS))
+UNIT_SRCS   = $(sort $(wildcard test/unit/test_*.c))
+UNIT_BINS   = $(patsubst test/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRCS))
+TOOL_SRCS   = $(sort $(wildcard test/tools/*.c))
+TOOL_BINS   = $(patsubst test/tools/%.c,$(BUILD)/tools/%,$(TOOL_SRCS))
+
+$(BUILD)/core/%.o: src/core/%.c $(wildcard include/topembed/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(UNIT_CFLAGS) -c -o $@ $<
 
-build/libtecore.a: $(CORE_UNIT_OBJS)
+$(BUILD)/libtecore.a: $(CORE_UNIT_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
 
-build/unit/%: test/unit/%.c test/unit/unit.h build/libtecore.a
+$(BUILD)/unit/%: test/unit/%.c test/unit/unit.h $(BUILD)/libtecore.a
 	@mkdir -p $(dir $@)
-	$(CC) $(UNIT_CFLAGS) -Itest/unit -o $@ $< build/libtecore.a $(BLAS_LIBS) -lm -lpthread
+	$(CC) $(UNIT_CFLAGS) -Itest/unit -o $@ $< $(BUILD)/libtecore.a $(BLAS_LIBS) -lm -lpthread
 
-build/tools/%: test/tools/%.c build/libtecore.a
+$(BUILD)/tools/%: test/tools/%.c $(BUILD)/libtecore.a
 	@mkdir -p $(dir $@)
-	$(CC) $(UNIT_CFLAGS) -o $@ $< build/libtecore.a $(BLAS_LIBS) -lm -lpthread
+	$(CC) $(UNIT_CFLAGS) -o $@ $< $(BUILD)/libtecore.a $(BLAS_LIBS) -lm -lpthread
 
 unit: $(UNIT_BINS) $(TOOL_BINS)
