@@ -22,7 +22,7 @@ DATA        = sql/topembed--$(EXTVERSION).sql
 DOCS        =
 
 # pg_regress suites: sql/<name>.sql against expected/<name>.out
-REGRESS     = setup inputs gap synthetic
+REGRESS     = setup inputs gap synthetic parallel
 REGRESS_OPTS = --inputdir=. --outputdir=build/regress
 
 BLAS_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(BLAS_PKGS) 2>/dev/null)
@@ -46,7 +46,7 @@ demo:
 	bash scripts/demo.sh $(if $(DATA),"$(DATA)")
 
 bench:
-	bash bench/run.sh
+	bash bench/run.sh $(BENCH)
 
 PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
 ifneq ($(wildcard $(PGXS)),)

@@ -73,13 +73,13 @@ COMMENT ON TYPE topembed.gap_state IS
 
 CREATE FUNCTION topembed.gap_pair_transfn(topembed.gap_state, anyarray, anyarray)
 RETURNS topembed.gap_state
-AS 'MODULE_PATHNAME', 'te_gap_pair_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+AS 'MODULE_PATHNAME', 'te_gap_pair_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
 COMMENT ON FUNCTION topembed.gap_pair_transfn(topembed.gap_state, anyarray, anyarray) IS
 'transition function of the paired modality_gap aggregates';
 
 CREATE FUNCTION topembed.gap_one_transfn(topembed.gap_state, anyarray, boolean)
 RETURNS topembed.gap_state
-AS 'MODULE_PATHNAME', 'te_gap_one_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+AS 'MODULE_PATHNAME', 'te_gap_one_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 50;
 COMMENT ON FUNCTION topembed.gap_one_transfn(topembed.gap_state, anyarray, boolean) IS
 'transition function of the unpaired modality_gap aggregates';
 

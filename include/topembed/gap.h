@@ -63,7 +63,7 @@ void		te_gap_acc_init(TeGapAcc *acc, int dim, int flags);
 /* L2-normalise x in place; returns its norm (0 for a zero vector) */
 double		te_normalize(double *x, int dim);
 
-/* add one (image, text) pair; TE_INVALID for a zero vector */
+/* add one (image, text) pair; TE_INVALID for a zero vector; x and y may be overwritten */
 TeStatus	te_gap_add_pair(TeEnv *env, TeGapAcc *acc, double *x, double *y);
 
 /* add one embedding of one modality; TE_INVALID for a zero vector */

@@ -20,16 +20,76 @@ te_gap_acc_init(TeGapAcc *acc, int dim, int flags)
 	acc->flags = flags;
 }
 
-double
-te_normalize(double *x, int dim)
+/* dot product with eight partial sums, so that the adds pipeline */
+static double
+dot(const double *x, const double *y, int dim)
 {
-	double		ss = 0.0;
-	double		norm;
+	double		s[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+	double		t = 0.0;
+	int			i,
+				k;
+
+	for (i = 0; i + 8 <= dim; i += 8)
+		for (k = 0; k < 8; k++)
+			s[k] += x[i + k] * y[i + k];
+	for (; i < dim; i++)
+		t += x[i] * y[i];
+	return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7])) + t;
+}
+
+/* xx = x.x, yy = y.y, xy = x.y in one pass */
+static void
+dot3(const double *x, const double *y, int dim, double *xx, double *yy, double *xy)
+{
+	double		a[4] = {0, 0, 0, 0},
+				b[4] = {0, 0, 0, 0},
+				c[4] = {0, 0, 0, 0};
+	int			i,
+				k;
+
+	for (i = 0; i + 4 <= dim; i += 4)
+		for (k = 0; k < 4; k++)
+		{
+			a[k] += x[i + k] * x[i + k];
+			b[k] += y[i + k] * y[i + k];
+			c[k] += x[i + k] * y[i + k];
+		}
+	for (; i < dim; i++)
+	{
+		a[0] += x[i] * x[i];
+		b[0] += y[i] * y[i];
+		c[0] += x[i] * y[i];
+	}
+	*xx = (a[0] + a[1]) + (a[2] + a[3]);
+	*yy = (b[0] + b[1]) + (b[2] + b[3]);
+	*xy = (c[0] + c[1]) + (c[2] + c[3]);
+}
+
+/* acc += scale * x, elementwise */
+static void
+add_scaled(double *acc, const double *x, double scale, int dim)
+{
 	int			i;
 
 	for (i = 0; i < dim; i++)
-		ss += x[i] * x[i];
-	if (!(ss > 1e-290 && ss < 1e290))
+		acc[i] += scale * x[i];
+}
+
+/* squares that can be summed without overflow or underflow trouble */
+static inline int
+safe_square_sum(double ss)
+{
+	return ss > 1e-290 && ss < 1e290;
+}
+
+double
+te_normalize(double *x, int dim)
+{
+	double		ss = dot(x, x, dim);
+	double		norm;
+	int			i;
+
+	if (!safe_square_sum(ss))
 	{
 		/* rescale first so that the squares neither underflow nor overflow */
 		double		scale = 0.0;
@@ -56,46 +116,41 @@ te_normalize(double *x, int dim)
 	return norm;
 }
 
-/* dot product */
-static double
-dot(const double *x, const double *y, int dim)
-{
-	double		s = 0.0;
-	int			i;
-
-	for (i = 0; i < dim; i++)
-		s += x[i] * y[i];
-	return s;
-}
-
-/* acc += x, elementwise */
-static void
-add_to(double *acc, const double *x, int dim)
-{
-	int			i;
-
-	for (i = 0; i < dim; i++)
-		acc[i] += x[i];
-}
-
 TeStatus
 te_gap_add_pair(TeEnv *env, TeGapAcc *acc, double *x, double *y)
 {
 	int			d = acc->dim;
-	double		c,
+	double		xx,
+				yy,
+				xy,
+				c,
 				delta;
 
-	if (te_normalize(x, d) == 0.0)
-		return te_fail(env, TE_INVALID, "the image embedding is a zero vector, which has no direction");
-	if (te_normalize(y, d) == 0.0)
-		return te_fail(env, TE_INVALID, "the text embedding is a zero vector, which has no direction");
-	add_to(acc->sum, x, d);
-	add_to(acc->sum + d, y, d);
+	dot3(x, y, d, &xx, &yy, &xy);
+	if (safe_square_sum(xx) && safe_square_sum(yy))
+	{
+		double		ix = 1.0 / sqrt(xx);
+		double		iy = 1.0 / sqrt(yy);
+
+		add_scaled(acc->sum, x, ix, d);
+		add_scaled(acc->sum + d, y, iy, d);
+		c = xy * ix * iy;
+	}
+	else
+	{
+		/* extreme magnitudes: normalise with rescaling, in place */
+		if (te_normalize(x, d) == 0.0)
+			return te_fail(env, TE_INVALID, "image embedding is a zero vector, which has no direction");
+		if (te_normalize(y, d) == 0.0)
+			return te_fail(env, TE_INVALID, "text embedding is a zero vector, which has no direction");
+		add_scaled(acc->sum, x, 1.0, d);
+		add_scaled(acc->sum + d, y, 1.0, d);
+		c = dot(x, y, d);
+	}
 	acc->n_image++;
 	acc->n_text++;
 	acc->n_pairs++;
 
-	c = dot(x, y, d);
 	delta = c - acc->cos_mean;
 	acc->cos_mean += delta / (double) acc->n_pairs;
 	acc->cos_m2 += delta * (c - acc->cos_mean);
@@ -106,20 +161,22 @@ TeStatus
 te_gap_add_one(TeEnv *env, TeGapAcc *acc, double *x, int is_image)
 {
 	int			d = acc->dim;
+	double	   *sum = is_image ? acc->sum : acc->sum + d;
+	double		xx = dot(x, x, d);
 
-	if (te_normalize(x, d) == 0.0)
-		return te_fail(env, TE_INVALID, "the %s embedding is a zero vector, which has no direction",
-					   is_image ? "image" : "text");
-	if (is_image)
-	{
-		add_to(acc->sum, x, d);
-		acc->n_image++;
-	}
+	if (safe_square_sum(xx))
+		add_scaled(sum, x, 1.0 / sqrt(xx), d);
 	else
 	{
-		add_to(acc->sum + d, x, d);
-		acc->n_text++;
+		if (te_normalize(x, d) == 0.0)
+			return te_fail(env, TE_INVALID, "%s embedding is a zero vector, which has no direction",
+						   is_image ? "image" : "text");
+		add_scaled(sum, x, 1.0, d);
 	}
+	if (is_image)
+		acc->n_image++;
+	else
+		acc->n_text++;
 	return TE_OK;
 }
 
@@ -133,7 +190,7 @@ te_gap_merge(TeEnv *env, TeGapAcc *a, const TeGapAcc *b)
 	if (a->flags != b->flags)
 		return te_fail(env, TE_INVALID, "cannot merge paired and unpaired gap states");
 
-	add_to(a->sum, b->sum, 2 * a->dim);
+	add_scaled(a->sum, b->sum, 1.0, 2 * a->dim);
 	a->n_image += b->n_image;
 	a->n_text += b->n_text;
 

@@ -66,14 +66,12 @@ te_raise(TeStatus status, TeEnv *env, const char *what)
 		case TE_INVALID:
 			ereport(ERROR,
 					(errcode(ERRCODE_DATA_EXCEPTION),
-					 errmsg("invalid input to %s", what),
-					 detail ? errdetail_internal("%s", detail) : 0));
+					 detail ? errmsg("%s", detail) : errmsg("invalid input to %s", what)));
 			break;
 		case TE_LIMIT:
 			ereport(ERROR,
 					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-					 errmsg("%s exceeds a limit", what),
-					 detail ? errdetail_internal("%s", detail) : 0));
+					 detail ? errmsg("%s", detail) : errmsg("%s exceeds a limit", what)));
 			break;
 		case TE_NUMERIC:
 			ereport(ERROR,

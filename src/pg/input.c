@@ -160,10 +160,17 @@ raise_problem(ArrayType *arr, const char *what, int expected_dim)
 	if (!te_embedding_problem(arr, expected_dim, buf, sizeof(buf), &sqlstate))
 		elog(ERROR, "embedding reported invalid but no problem found");
 
-	/* "embedding ..." becomes "<what> embedding ..." */
+	/* "embedding ..." becomes "<what> embedding ...", others get a prefix */
+	if (what == NULL)
+		ereport(ERROR,
+				(errcode(sqlstate),
+				 errmsg("%s", buf),
+				 errhint("topembed.check_embedding(column) finds the offending rows.")));
 	ereport(ERROR,
 			(errcode(sqlstate),
-			 errmsg("%s%s%s", what ? what : "", what ? " " : "", buf),
+			 strncmp(buf, "embedding", 9) == 0 ?
+			 errmsg("%s %s", what, buf) :
+			 errmsg("%s embedding: %s", what, buf),
 			 errhint("topembed.check_embedding(column) finds the offending rows.")));
 }
 
