@@ -18,7 +18,14 @@ PG_SRCS     = $(sort $(wildcard src/pg/*.c))
 MODULE_big  = topembed
 OBJS        = $(CORE_SRCS:.c=.o) $(PG_SRCS:.c=.o)
 
+# "make demo DATA=pairs.csv" names the demo's input; PGXS's own DATA (the
+# files to install) must not be replaced by it
+ifeq ($(origin DATA),command line)
+DEMO_DATA  := $(DATA)
+override DATA = sql/topembed--$(EXTVERSION).sql
+else
 DATA        = sql/topembed--$(EXTVERSION).sql
+endif
 DOCS        =
 
 # pg_regress suites: sql/<name>.sql against expected/<name>.out
@@ -43,7 +50,7 @@ test:
 	bash scripts/test.sh
 
 demo:
-	bash scripts/demo.sh $(if $(DATA),"$(DATA)")
+	bash scripts/demo.sh $(if $(DEMO_DATA),"$(DEMO_DATA)")
 
 bench:
 	bash bench/run.sh $(BENCH)

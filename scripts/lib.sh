@@ -7,6 +7,9 @@ TE_PGBIN=${TE_PGBIN:-/usr/lib/postgresql/$TE_PGVER/bin}
 TE_DATA=${TE_DATA:-$(cd "$TE_ROOT/.." && pwd)/shared/data}
 TE_PY=${TE_PY:-/usr/bin/python3}
 export TE_ROOT TE_DATA TE_PY
+# variables given to an outer make (DATA=... for the demo) must not leak
+# into the builds these scripts run
+unset MAKEFLAGS MFLAGS MAKELEVEL
 
 # packages each profile needs (Debian 12)
 TE_PKGS_BUILD="make gcc pkg-config postgresql-$TE_PGVER postgresql-server-dev-$TE_PGVER libopenblas-dev liblapacke-dev"

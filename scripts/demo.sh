@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# make demo [DATA=pairs.csv]: install what is missing, build and install
+# topembed, start a throwaway PostgreSQL, load embeddings and print a health
+# report.  Without DATA the embeddings come from topembed.synthetic_pairs.
+# A CSV has columns pair_id, modality ('image' or 'text'), embedding (an
+# array literal) and optionally a first column model, as in ../shared/data.
+set -eu
+source "$(dirname "$0")/lib.sh"
+cd "$TE_ROOT"
+DATA=${1:-}
+if [ -n "$DATA" ]; then
+	[ -r "$DATA" ] || te_die "cannot read DATA=$DATA"
+	DATA=$(cd "$(dirname "$DATA")" && pwd)/$(basename "$DATA")
+fi
+
+te_deps $TE_PKGS_BUILD
+te_build
+te_cluster_start
+trap te_cluster_stop EXIT
+
+te_psql -c "CREATE EXTENSION topembed" \
+	-c "CREATE TABLE embeddings (model text, pair_id int, modality text, embedding real[])" \
+	-c "ALTER TABLE embeddings ALTER COLUMN embedding SET STORAGE EXTERNAL"
+
+if [ -z "$DATA" ]; then
+	te_log "loading 1000 synthetic CLIP-like pairs (512-d, gap 0.8, seed 42)"
+	te_psql -c "INSERT INTO embeddings
+		SELECT 'synthetic', pair_id, m.modality, CASE m.modality WHEN 'image' THEN image ELSE text END
+		FROM topembed.synthetic_pairs(1000, 512, 0.8, 42) CROSS JOIN (VALUES ('image'), ('text')) m(modality)"
+else
+	header=$(head -n 1 "$DATA" | tr -d '\r')
+	case "$header" in
+		model,pair_id,modality,embedding) cols="model, pair_id, modality, embedding" ;;
+		pair_id,modality,embedding) cols="pair_id, modality, embedding" ;;
+		*) te_die "$DATA: expected the header 'pair_id,modality,embedding' or 'model,pair_id,modality,embedding', not '$header'" ;;
+	esac
+	te_log "loading $DATA"
+	te_psql -c "\\copy embeddings($cols) FROM pstdin CSV HEADER" <"$DATA"
+	te_psql -c "UPDATE embeddings SET model = $(printf "'%s'" "$(basename "$DATA" .csv | sed "s/'/''/g")") WHERE model IS NULL"
+	bad=$(te_psql -At -c "SELECT count(*) FROM embeddings WHERE modality NOT IN ('image', 'text')")
+	[ "$bad" -eq 0 ] || te_die "$bad rows have a modality other than 'image' or 'text'"
+fi
+te_psql -c "VACUUM ANALYZE embeddings" >/dev/null
+
+te_psql -f scripts/demo_report.sql
