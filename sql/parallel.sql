@@ -10,7 +10,9 @@ ANALYZE par, par_one;
 SET max_parallel_workers_per_gather = 0;
 CREATE TABLE serial AS
 SELECT (SELECT modality_gap(image, text) FROM par) AS paired,
-       (SELECT modality_gap(e, is_image) FROM par_one) AS unpaired;
+       (SELECT modality_gap(e, is_image) FROM par_one) AS unpaired,
+       (SELECT moments(e) FROM par_one) AS sketch,
+       (SELECT spectral_collapse(e) FROM par_one) AS spectrum;
 
 SET parallel_setup_cost = 0;
 SET parallel_tuple_cost = 0;
@@ -21,10 +23,14 @@ SET parallel_leader_participation = off;
 EXPLAIN (COSTS OFF) SELECT modality_gap(image, text) FROM par;
 EXPLAIN (COSTS OFF) SELECT modality_gap(e, is_image) FROM par_one;
 EXPLAIN (COSTS OFF) SELECT modality_gap(s) FROM (SELECT gap_state(image, text) s FROM par GROUP BY pair_id % 10) q;
+EXPLAIN (COSTS OFF) SELECT moments(e) FROM par_one;
+EXPLAIN (COSTS OFF) SELECT spectral_collapse(e) FROM par_one;
 
 CREATE TABLE parallel AS
 SELECT (SELECT modality_gap(image, text) FROM par) AS paired,
-       (SELECT modality_gap(e, is_image) FROM par_one) AS unpaired;
+       (SELECT modality_gap(e, is_image) FROM par_one) AS unpaired,
+       (SELECT moments(e) FROM par_one) AS sketch,
+       (SELECT spectral_collapse(e) FROM par_one) AS spectrum;
 
 -- every field agrees to 1e-9
 SELECT (p.paired).n_pairs = (s.paired).n_pairs AS n_pairs,
@@ -37,6 +43,16 @@ SELECT (p.paired).n_pairs = (s.paired).n_pairs AS n_pairs,
        (SELECT max(abs(a - b)) < 1e-9 FROM unnest((p.paired).gap_vector, (s.paired).gap_vector) u(a, b)) AS gap_vector,
        (p.unpaired).n_image = (s.unpaired).n_image AS n_image,
        abs((p.unpaired).gap - (s.unpaired).gap) < 1e-9 AS unpaired_gap
+FROM parallel p, serial s;
+
+-- the sketch and the spectrum agree too
+SELECT n(p.sketch) = n(s.sketch) AS n,
+       (SELECT max(abs(a - b)) < 1e-12 FROM unnest(mean(p.sketch), mean(s.sketch)) u(a, b)) AS mean,
+       (SELECT max(abs(a - b)) < 1e-12 FROM unnest(covariance(p.sketch), covariance(s.sketch)) u(a, b)) AS covariance,
+       (SELECT max(abs(a - b)) < 1e-12 FROM unnest((p.spectrum).eigenvalues, (s.spectrum).eigenvalues) u(a, b)) AS eigenvalues,
+       abs((p.spectrum).effective_rank - (s.spectrum).effective_rank) < 1e-9 AS effective_rank,
+       abs((p.spectrum).rankme - (s.spectrum).rankme) < 1e-9 AS rankme,
+       (p.spectrum).dims_99 = (s.spectrum).dims_99 AS dims_99
 FROM parallel p, serial s;
 
 RESET ALL;

@@ -197,3 +197,184 @@ AS 'MODULE_PATHNAME', 'te_synthetic_pairs'
 LANGUAGE C IMMUTABLE PARALLEL SAFE ROWS 1000;
 COMMENT ON FUNCTION topembed.synthetic_pairs(int, int, double precision, bigint, double precision, double precision) IS
 'deterministic CLIP-like image/text pairs: two anisotropic cones whose gap is calibrated to the requested value';
+
+--------------------------------------------------------------------------
+-- Moments sketch
+--------------------------------------------------------------------------
+
+CREATE TYPE topembed.moments;
+
+CREATE FUNCTION topembed.moments_in(cstring) RETURNS topembed.moments
+AS 'MODULE_PATHNAME', 'te_moments_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.moments_in(cstring) IS 'text input of topembed.moments';
+
+CREATE FUNCTION topembed.moments_out(topembed.moments) RETURNS cstring
+AS 'MODULE_PATHNAME', 'te_moments_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.moments_out(topembed.moments) IS 'text output of topembed.moments';
+
+CREATE FUNCTION topembed.moments_recv(internal) RETURNS topembed.moments
+AS 'MODULE_PATHNAME', 'te_moments_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.moments_recv(internal) IS 'binary input of topembed.moments';
+
+CREATE FUNCTION topembed.moments_send(topembed.moments) RETURNS bytea
+AS 'MODULE_PATHNAME', 'te_moments_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.moments_send(topembed.moments) IS 'binary output of topembed.moments';
+
+CREATE TYPE topembed.moments (
+    INPUT = topembed.moments_in,
+    OUTPUT = topembed.moments_out,
+    RECEIVE = topembed.moments_recv,
+    SEND = topembed.moments_send,
+    INTERNALLENGTH = VARIABLE,
+    ALIGNMENT = double,
+    STORAGE = external
+);
+COMMENT ON TYPE topembed.moments IS
+'Mergeable sketch of a set of vectors: count, mean and centred scatter matrix in float64';
+
+CREATE FUNCTION topembed.moments_transfn(topembed.moments, anyarray)
+RETURNS topembed.moments
+AS 'MODULE_PATHNAME', 'te_moments_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 200;
+COMMENT ON FUNCTION topembed.moments_transfn(topembed.moments, anyarray) IS
+'transition function of the moments and spectral_collapse aggregates';
+
+CREATE FUNCTION topembed.moments_combinefn(topembed.moments, topembed.moments)
+RETURNS topembed.moments
+AS 'MODULE_PATHNAME', 'te_moments_combinefn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.moments_combinefn(topembed.moments, topembed.moments) IS
+'merges two moments sketches with Chan''s formula (combine function, and transition of moments(moments))';
+
+CREATE FUNCTION topembed.moments_finalfn(topembed.moments)
+RETURNS topembed.moments
+AS 'MODULE_PATHNAME', 'te_moments_finalfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.moments_finalfn(topembed.moments) IS
+'final function of the moments aggregates: the compact sketch';
+
+CREATE AGGREGATE topembed.moments(embedding real[]) (
+    SFUNC = topembed.moments_transfn,
+    STYPE = topembed.moments,
+    COMBINEFUNC = topembed.moments_combinefn,
+    FINALFUNC = topembed.moments_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.moments(real[]) IS
+'moments sketch (count, mean, centred scatter) of the embeddings';
+
+CREATE AGGREGATE topembed.moments(embedding double precision[]) (
+    SFUNC = topembed.moments_transfn,
+    STYPE = topembed.moments,
+    COMBINEFUNC = topembed.moments_combinefn,
+    FINALFUNC = topembed.moments_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.moments(double precision[]) IS
+'moments sketch (count, mean, centred scatter) of the embeddings';
+
+CREATE AGGREGATE topembed.moments(sketch topembed.moments) (
+    SFUNC = topembed.moments_combinefn,
+    STYPE = topembed.moments,
+    COMBINEFUNC = topembed.moments_combinefn,
+    FINALFUNC = topembed.moments_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.moments(topembed.moments) IS
+'merges moments sketches, e.g. daily rollups into a month';
+
+CREATE FUNCTION topembed.n(sketch topembed.moments) RETURNS bigint
+AS 'MODULE_PATHNAME', 'te_moments_n' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.n(topembed.moments) IS 'number of vectors in a moments sketch';
+
+CREATE FUNCTION topembed.dim(sketch topembed.moments) RETURNS integer
+AS 'MODULE_PATHNAME', 'te_moments_dim' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.dim(topembed.moments) IS 'dimension of a moments sketch';
+
+CREATE FUNCTION topembed.mean(sketch topembed.moments) RETURNS double precision[]
+AS 'MODULE_PATHNAME', 'te_moments_mean_fn' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.mean(topembed.moments) IS 'mean vector of a moments sketch';
+
+CREATE FUNCTION topembed.covariance(sketch topembed.moments) RETURNS double precision[]
+AS 'MODULE_PATHNAME', 'te_moments_covariance' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.covariance(topembed.moments) IS
+'population covariance matrix (scatter / n) of a moments sketch, as a dim x dim array';
+
+--------------------------------------------------------------------------
+-- Spectrum and collapse
+--------------------------------------------------------------------------
+
+CREATE TYPE topembed.spectrum_stats AS (
+    n                        bigint,
+    dim                      integer,
+    eigenvalues              double precision[],
+    explained_variance_ratio double precision[],
+    total_variance           double precision,
+    effective_rank           double precision,
+    rankme                   double precision,
+    participation_ratio      double precision,
+    dims_99                  integer,
+    numerical_rank           integer
+);
+COMMENT ON TYPE topembed.spectrum_stats IS
+'Covariance spectrum and dimensional-collapse measures: effective rank, RankMe, participation ratio, dims_99, numerical rank';
+
+CREATE FUNCTION topembed.spectrum(sketch topembed.moments) RETURNS topembed.spectrum_stats
+AS 'MODULE_PATHNAME', 'te_spectrum' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 10000;
+COMMENT ON FUNCTION topembed.spectrum(topembed.moments) IS
+'covariance eigenvalues (descending) and collapse measures of a moments sketch';
+
+CREATE FUNCTION topembed.spectral_collapse_finalfn(topembed.moments)
+RETURNS topembed.spectrum_stats
+AS 'MODULE_PATHNAME', 'te_spectral_collapse_finalfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.spectral_collapse_finalfn(topembed.moments) IS
+'final function of the spectral_collapse aggregates';
+
+CREATE AGGREGATE topembed.spectral_collapse(embedding real[]) (
+    SFUNC = topembed.moments_transfn,
+    STYPE = topembed.moments,
+    COMBINEFUNC = topembed.moments_combinefn,
+    FINALFUNC = topembed.spectral_collapse_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.spectral_collapse(real[]) IS
+'covariance spectrum and collapse measures of the embeddings (spectrum(moments(embedding)) in one step)';
+
+CREATE AGGREGATE topembed.spectral_collapse(embedding double precision[]) (
+    SFUNC = topembed.moments_transfn,
+    STYPE = topembed.moments,
+    COMBINEFUNC = topembed.moments_combinefn,
+    FINALFUNC = topembed.spectral_collapse_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.spectral_collapse(double precision[]) IS
+'covariance spectrum and collapse measures of the embeddings (spectrum(moments(embedding)) in one step)';
+
+CREATE FUNCTION topembed.pca_project(embedding real[], basis topembed.moments, k integer)
+RETURNS real[]
+AS 'MODULE_PATHNAME', 'te_pca_project' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.pca_project(real[], topembed.moments, integer) IS
+'centred projection of an embedding onto the top-k eigenvectors of the basis sketch''s covariance';
+
+CREATE FUNCTION topembed.pca_project(embedding double precision[], basis topembed.moments, k integer)
+RETURNS double precision[]
+AS 'MODULE_PATHNAME', 'te_pca_project' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.pca_project(double precision[], topembed.moments, integer) IS
+'centred projection of an embedding onto the top-k eigenvectors of the basis sketch''s covariance';
+
+CREATE FUNCTION topembed.pca_components(basis topembed.moments, k integer)
+RETURNS double precision[]
+AS 'MODULE_PATHNAME', 'te_pca_components' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.pca_components(topembed.moments, integer) IS
+'the top-k unit eigenvectors of the basis sketch''s covariance, one per row (k x dim)';
+
+CREATE FUNCTION topembed.modality_gap(image topembed.moments, text topembed.moments)
+RETURNS topembed.gap_stats
+AS 'MODULE_PATHNAME', 'te_gap_from_moments' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.modality_gap(topembed.moments, topembed.moments) IS
+'modality gap from two sketches of L2-normalised embeddings (the paired fields are NULL)';
+
+CREATE FUNCTION topembed.l2_normalize(embedding real[]) RETURNS real[]
+AS 'MODULE_PATHNAME', 'te_l2_normalize' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.l2_normalize(real[]) IS 'the embedding scaled to unit L2 norm';
+
+CREATE FUNCTION topembed.l2_normalize(embedding double precision[]) RETURNS double precision[]
+AS 'MODULE_PATHNAME', 'te_l2_normalize' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.l2_normalize(double precision[]) IS 'the embedding scaled to unit L2 norm';

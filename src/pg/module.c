@@ -50,7 +50,7 @@ _PG_init(void)
 							"Largest embedding dimension a moments sketch accepts.",
 							"A sketch of d dimensions holds a d x d scatter matrix of 8*d*d bytes.",
 							&te_moments_max_dim,
-							4096, 1, TE_MAX_DIM,
+							4096, 1, 8192,
 							PGC_USERSET, 0,
 							NULL, NULL, NULL);
 

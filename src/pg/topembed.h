@@ -50,6 +50,11 @@ struct TeGapStats;
 extern Datum te_gap_stats_datum(FunctionCallInfo fcinfo, const struct TeGapStats *st,
 								const double *gap_vector);
 
+/* moments.c: sketch arguments */
+struct TeMoments;
+extern struct TeMoments *te_moments_arg(FunctionCallInfo fcinfo, int argno);
+extern struct TeMoments *te_moments_flushed_copy(const struct TeMoments *src);
+
 /* blob.c: versioned, checksummed serialisation of stored types */
 typedef struct TeBlobReader
 {

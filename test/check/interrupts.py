@@ -17,6 +17,17 @@ CASES = [
     ("modality_gap aggregate",
      None,
      "SELECT topembed.modality_gap(image, text) FROM topembed.synthetic_pairs(5000000, 256)"),
+    ("moments aggregate",
+     None,
+     "SELECT topembed.moments(image) FROM topembed.synthetic_pairs(5000000, 256)"),
+    ("spectrum eigen-solve of a 4000-d sketch",
+     "CREATE TABLE IF NOT EXISTS big_sketch AS SELECT topembed.moments(image) AS m "
+     "FROM topembed.synthetic_pairs(300, 4000, 0.5, 1)",
+     "SELECT topembed.spectrum(m) FROM big_sketch"),
+    ("pca_project basis of a 4000-d sketch",
+     None,
+     "SELECT topembed.pca_project(image, (SELECT m FROM big_sketch), 5) "
+     "FROM topembed.synthetic_pairs(10, 4000, 0.5, 1)"),
 ]
 BOUND = 2.0   # seconds from the cancel to the error, generous on a loaded machine
 

@@ -1,0 +1,390 @@
+/*
+ * moments.c - SQL face of the moments sketch: the topembed.moments type, its
+ * aggregates and accessors
+ */
+#include "topembed.h"
+
+#include <math.h>
+
+#include "catalog/pg_type.h"
+#include "utils/builtins.h"
+#include "utils/memutils.h"
+
+#include "topembed/moments.h"
+
+#define MOM_MAGIC "TEmo"
+#define MOM_VERSION 1
+#define MOM_TYPNAME "topembed.moments"
+
+#define DatumGetMoments(d) ((TeMoments *) PG_DETOAST_DATUM(d))
+
+/* a varlena of size bytes in cxt, ERROR with a hint when memory is short */
+static TeMoments *
+alloc_sketch(MemoryContext cxt, size_t size, int dim)
+{
+	TeMoments  *m;
+
+	if (size > MaxAllocSize)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("a moments sketch of %d dimensions needs %zu MB, more than a value can hold",
+						dim, size >> 20),
+				 errhint("Reduce the dimension first, e.g. with topembed.pca_project.")));
+	m = MemoryContextAllocExtended(cxt, size, MCXT_ALLOC_HUGE | MCXT_ALLOC_NO_OOM);
+	if (m == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("out of memory for a moments sketch of %d dimensions (%zu MB)",
+						dim, size >> 20)));
+	SET_VARSIZE(m, size);
+	return m;
+}
+
+/* ERROR unless dim is within topembed.moments_max_dim */
+static void
+check_sketch_dim(int dim)
+{
+	if (dim > te_moments_max_dim)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("a moments sketch of %d dimensions exceeds topembed.moments_max_dim (%d)",
+						dim, te_moments_max_dim),
+				 errdetail("The sketch holds a %d x %d scatter matrix of %.1f MB.",
+						   dim, dim, 8.0 * dim * dim / 1048576.0),
+				 errhint("SET topembed.moments_max_dim = %d if the memory is there.", dim)));
+}
+
+/* a new empty expanded sketch in cxt */
+static TeMoments *
+new_expanded(MemoryContext cxt, int dim)
+{
+	int			batch = te_moments_batch(dim);
+	TeMoments  *m;
+
+	check_sketch_dim(dim);
+	m = alloc_sketch(cxt, te_moments_size(dim, TE_MOM_EXPANDED, batch), dim);
+	te_moments_init(m, dim, TE_MOM_EXPANDED, batch);
+	SET_VARSIZE(m, te_moments_size(dim, TE_MOM_EXPANDED, batch));
+	return m;
+}
+
+/* a flushed expanded copy of any sketch, in the current context */
+TeMoments *
+te_moments_flushed_copy(const TeMoments *src)
+{
+	TeMoments  *c;
+	TeEnv		env;
+
+	te_env_init(&env, CurrentMemoryContext);
+	if (src->flags & TE_MOM_EXPANDED)
+	{
+		c = alloc_sketch(CurrentMemoryContext, VARSIZE(src), src->dim);
+		memcpy(c, src, VARSIZE(src));
+		te_check_status(te_moments_flush(&env, c), &env, "moments");
+	}
+	else
+	{
+		size_t		size = te_moments_size(src->dim, TE_MOM_EXPANDED, 1);
+
+		c = alloc_sketch(CurrentMemoryContext, size, src->dim);
+		te_moments_expand(src, c, 1);
+		SET_VARSIZE(c, size);
+	}
+	return c;
+}
+
+/* the compact form of any sketch, in the current context */
+static TeMoments *
+compact_of(const TeMoments *src)
+{
+	TeMoments  *flushed,
+			   *out;
+	size_t		size = te_moments_size(src->dim, 0, 0);
+
+	if (!(src->flags & TE_MOM_EXPANDED))
+		return (TeMoments *) src;
+	flushed = te_moments_flushed_copy(src);
+	out = alloc_sketch(CurrentMemoryContext, size, src->dim);
+	te_moments_compact(flushed, out);
+	SET_VARSIZE(out, size);
+	pfree(flushed);
+	return out;
+}
+
+/* the sketch argument argno, compact */
+TeMoments *
+te_moments_arg(FunctionCallInfo fcinfo, int argno)
+{
+	return compact_of(DatumGetMoments(PG_GETARG_DATUM(argno)));
+}
+
+PG_FUNCTION_INFO_V1(te_moments_transfn);
+
+/* transition: add one embedding to the expanded state */
+Datum
+te_moments_transfn(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcxt;
+	TeMoments  *m;
+	TeEmbedding e;
+	double	   *x;
+	TeEnv		env;
+
+	if (!te_in_agg(fcinfo, &aggcxt))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("moments_transfn called in non-aggregate context")));
+	if (PG_ARGISNULL(1))
+	{
+		if (PG_ARGISNULL(0))
+			PG_RETURN_NULL();
+		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+	}
+	m = PG_ARGISNULL(0) ? NULL : DatumGetMoments(PG_GETARG_DATUM(0));
+	e = te_embedding_get(PG_GETARG_ARRAYTYPE_P(1), NULL, m ? m->dim : 0);
+	if (m == NULL)
+		m = new_expanded(aggcxt, e.dim);
+	else if (!(m->flags & TE_MOM_EXPANDED))
+		elog(ERROR, "moments_transfn: the state is not an expanded sketch");
+
+	/* the row goes straight into the sketch's buffer */
+	x = (double *) palloc(sizeof(double) * e.dim);
+	te_embedding_to_double(&e, NULL, x);
+	te_env_init(&env, aggcxt);
+	te_check_status(te_moments_add(&env, m, x), &env, "moments");
+	pfree(x);
+	PG_RETURN_POINTER(m);
+}
+
+PG_FUNCTION_INFO_V1(te_moments_combinefn);
+
+/*
+ * Merge two sketches: the combine function of the moments aggregates and
+ * the transition of moments(topembed.moments).  NULLs are skipped.
+ */
+Datum
+te_moments_combinefn(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcxt;
+	TeMoments  *a,
+			   *b;
+	TeEnv		env;
+
+	if (!te_in_agg(fcinfo, &aggcxt))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("moments_combinefn called in non-aggregate context")));
+	if (PG_ARGISNULL(1))
+	{
+		if (PG_ARGISNULL(0))
+			PG_RETURN_NULL();
+		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+	}
+	b = DatumGetMoments(PG_GETARG_DATUM(1));
+	if (PG_ARGISNULL(0))
+		a = new_expanded(aggcxt, b->dim);
+	else
+	{
+		a = DatumGetMoments(PG_GETARG_DATUM(0));
+		/* a state that is not our own expanded one is copied into aggcxt */
+		if (!(a->flags & TE_MOM_EXPANDED) || (Pointer) a != DatumGetPointer(PG_GETARG_DATUM(0)))
+		{
+			TeMoments  *c = new_expanded(aggcxt, a->dim);
+
+			te_env_init(&env, aggcxt);
+			te_check_status(te_moments_merge(&env, c, a), &env, "moments");
+			a = c;
+		}
+	}
+	if (a->dim != b->dim)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("cannot merge moments sketches: expected %d dimensions, not %d",
+						a->dim, b->dim)));
+	te_env_init(&env, aggcxt);
+	te_check_status(te_moments_merge(&env, a, b), &env, "moments");
+	PG_RETURN_POINTER(a);
+}
+
+PG_FUNCTION_INFO_V1(te_moments_finalfn);
+
+/* final function: the compact sketch */
+Datum
+te_moments_finalfn(PG_FUNCTION_ARGS)
+{
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	PG_RETURN_POINTER(compact_of(DatumGetMoments(PG_GETARG_DATUM(0))));
+}
+
+/* ---- accessors ---- */
+
+PG_FUNCTION_INFO_V1(te_moments_n);
+Datum
+te_moments_n(PG_FUNCTION_ARGS)
+{
+	TeMoments  *m = DatumGetMoments(PG_GETARG_DATUM(0));
+
+	PG_RETURN_INT64(te_moments_count(m));
+}
+
+PG_FUNCTION_INFO_V1(te_moments_dim);
+Datum
+te_moments_dim(PG_FUNCTION_ARGS)
+{
+	TeMoments  *m = DatumGetMoments(PG_GETARG_DATUM(0));
+
+	PG_RETURN_INT32(m->dim);
+}
+
+PG_FUNCTION_INFO_V1(te_moments_mean_fn);
+Datum
+te_moments_mean_fn(PG_FUNCTION_ARGS)
+{
+	TeMoments  *m = te_moments_arg(fcinfo, 0);
+
+	PG_RETURN_ARRAYTYPE_P(te_float8_array(te_moments_mean_c(m), m->dim));
+}
+
+PG_FUNCTION_INFO_V1(te_moments_covariance);
+
+/* the population covariance S / n as a dim x dim float8[][] */
+Datum
+te_moments_covariance(PG_FUNCTION_ARGS)
+{
+	TeMoments  *m = te_moments_arg(fcinfo, 0);
+	int			d = m->dim;
+	double	   *c;
+	size_t		i;
+
+	if (m->n == 0)
+		PG_RETURN_NULL();
+	if ((size_t) d * d > MaxAllocSize / sizeof(Datum))
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("a %d x %d covariance matrix is too large for an array", d, d)));
+	c = palloc(sizeof(double) * d * d);
+	te_moments_scatter_full(m, c);
+	for (i = 0; i < (size_t) d * d; i++)
+		c[i] /= (double) m->n;
+	PG_RETURN_ARRAYTYPE_P(te_float8_matrix(c, d, d));
+}
+
+/* ---- I/O ---- */
+
+/* serialise a sketch (any layout) */
+static void
+moments_serialize(const TeMoments *src, StringInfo si)
+{
+	const TeMoments *m = compact_of(src);
+
+	te_blob_begin(si, MOM_MAGIC, MOM_VERSION);
+	te_blob_put_int32(si, m->dim);
+	te_blob_put_int64(si, m->n);
+	te_blob_put_float8(si, m->min_norm);
+	te_blob_put_float8(si, m->max_norm);
+	te_blob_put_float8s(si, te_moments_mean_c(m), m->dim);
+	te_blob_put_float8s(si, te_moments_scatter_c(m), (size_t) m->dim * (m->dim + 1) / 2);
+	te_blob_end(si);
+}
+
+/* parse and validate a serialised sketch */
+static TeMoments *
+moments_deserialize(const void *buf, size_t len)
+{
+	TeBlobReader r;
+	int32		dim;
+	int64		n;
+	double		lo,
+				hi;
+	TeMoments  *m;
+	size_t		size,
+				i,
+				count;
+	const double *v;
+
+	te_blob_open(&r, MOM_TYPNAME, MOM_MAGIC, buf, len, MOM_VERSION);
+	dim = te_blob_get_int32(&r);
+	if (dim < 1 || dim > TE_MAX_DIM)
+		te_blob_corrupt(&r, "dimension %d out of range", dim);
+	n = te_blob_get_int64(&r);
+	lo = te_blob_get_float8(&r);
+	hi = te_blob_get_float8(&r);
+	if (n < 0)
+		te_blob_corrupt(&r, "negative count");
+	if (!(lo >= 0.0 && lo <= hi && isfinite(hi)))
+		te_blob_corrupt(&r, "invalid norm range");
+	count = (size_t) dim * (dim + 3) / 2;
+	if ((r.len - r.pos) / 8 != count)
+		te_blob_corrupt(&r, "%zu values where a %d-d sketch has %zu", (r.len - r.pos) / 8, dim, count);
+	size = te_moments_size(dim, 0, 0);
+	m = alloc_sketch(CurrentMemoryContext, size, dim);
+	te_moments_init(m, dim, 0, 0);
+	SET_VARSIZE(m, size);
+	m->n = n;
+	m->min_norm = lo;
+	m->max_norm = hi;
+	te_blob_get_float8s(&r, m->data, count);
+	te_blob_close(&r);
+
+	v = m->data;
+	for (i = 0; i < count; i++)
+		if (!isfinite(v[i]))
+			te_blob_corrupt(&r, "non-finite value at position %zu", i + 1);
+	for (i = 0; i < (size_t) dim; i++)
+		if (te_moments_scatter_at(m, (int) i, (int) i) < 0.0)
+			te_blob_corrupt(&r, "negative variance in dimension %zu", i + 1);
+	if (n == 0)
+		for (i = 0; i < count; i++)
+			if (v[i] != 0.0)
+				te_blob_corrupt(&r, "an empty sketch with non-zero values");
+	m->fingerprint = te_moments_hash(m);
+	return m;
+}
+
+PG_FUNCTION_INFO_V1(te_moments_in);
+Datum
+te_moments_in(PG_FUNCTION_ARGS)
+{
+	StringInfoData si;
+
+	te_blob_from_text(MOM_TYPNAME, "moments", PG_GETARG_CSTRING(0), &si);
+	PG_RETURN_POINTER(moments_deserialize(si.data, si.len));
+}
+
+PG_FUNCTION_INFO_V1(te_moments_out);
+Datum
+te_moments_out(PG_FUNCTION_ARGS)
+{
+	StringInfoData si;
+
+	initStringInfo(&si);
+	moments_serialize(DatumGetMoments(PG_GETARG_DATUM(0)), &si);
+	PG_RETURN_CSTRING(te_blob_to_text("moments", MOM_VERSION, &si));
+}
+
+PG_FUNCTION_INFO_V1(te_moments_recv);
+Datum
+te_moments_recv(PG_FUNCTION_ARGS)
+{
+	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
+	TeMoments  *m = moments_deserialize(buf->data + buf->cursor, buf->len - buf->cursor);
+
+	buf->cursor = buf->len;
+	PG_RETURN_POINTER(m);
+}
+
+PG_FUNCTION_INFO_V1(te_moments_send);
+Datum
+te_moments_send(PG_FUNCTION_ARGS)
+{
+	StringInfoData si;
+	bytea	   *result;
+
+	initStringInfo(&si);
+	moments_serialize(DatumGetMoments(PG_GETARG_DATUM(0)), &si);
+	result = palloc(VARHDRSZ + si.len);
+	SET_VARSIZE(result, VARHDRSZ + si.len);
+	memcpy(VARDATA(result), si.data, si.len);
+	PG_RETURN_BYTEA_P(result);
+}
