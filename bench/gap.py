@@ -86,4 +86,5 @@ def main():
     print("gap: topembed %.9f, numpy %.9f" % (g, numpy_path(conn_np)()[0]))
 
 
-main()
+if __name__ == "__main__":
+    main()
