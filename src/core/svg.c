@@ -64,6 +64,8 @@ text_reserve(TeText *t, size_t extra)
 	}
 	if (t->data)
 		memcpy(p, t->data, t->len + 1);
+	else
+		p[0] = '\0';
 	te_free(t->env, t->data);
 	t->data = p;
 	t->cap = cap;
