@@ -322,6 +322,24 @@ make_diagram(int64_t n0, int64_t n1, int64_t n2, int64_t *n)
 
 /* ---- tests ---- */
 
+/* the checker itself rejects what it should */
+static void
+test_checker(void)
+{
+	static const char *const bad[] = {
+		"<a><b></a>", "<a x=\"<\"/>", "<a>&foo;</a>", "<a>\x01</a>", "<a>\xff</a>",
+		"<a/><b/>", "<a x=1/>", "<a>x", "text<a/>", "<a>\xed\xa0\x80</a>", "<a>a < b</a>",
+	};
+	const char *why;
+	size_t		i;
+	int			rejected = 1;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		rejected &= !xml_ok(bad[i], &why);
+	unit_ok(rejected, "the XML checker rejects %zu malformed samples", sizeof(bad) / sizeof(bad[0]));
+	unit_ok(xml_ok("<a x=\"1 &amp; 2\">t&lt;&#39;<b/>\xc3\xa9</a>\n", &why), "the XML checker accepts a good one");
+}
+
 /* locale-free formatting of numbers */
 static void
 test_format(void)
@@ -972,6 +990,7 @@ test_deterministic(void)
 int
 main(void)
 {
+	test_checker();
 	test_format();
 	test_escape();
 	test_axes();
