@@ -846,6 +846,7 @@ te_svg_barcode(TeEnv *env, const TePersPair *pairs, int64_t n, const char *title
 	double		lo,
 				hi,
 				pitch,
+				pitch_d[TE_SVG_MAX_DIM + 1],
 				thick,
 				y,
 				bars_h,
@@ -930,13 +931,29 @@ te_svg_barcode(TeEnv *env, const TePersPair *pairs, int64_t n, const char *title
 	te_axis_linear(&ax, lo, hi, 7, 0);
 	te_axis_place(&ax, BC_L + 6.0, BC_R);
 
-	/* bar pitch: at most 16 px, less when there are many bars */
+	/*
+	 * share the height among the dimensions by the square root of their bar
+	 * counts, so that a few H2 bars are not squeezed flat by many H0 bars;
+	 * bars are at most 16 px apart
+	 */
 	avail = 480.0 - BC_T - BC_AXIS - 8.0 - BC_GAP * (ngroups > 1 ? ngroups - 1 : 0);
-	pitch = total > 0 ? avail / (double) total : 16.0;
-	if (pitch > 16.0)
-		pitch = 16.0;
-	thick = pitch >= 4.0 ? pitch * 0.72 : pitch >= 2.5 ? pitch * 0.8 : pitch;
-	bars_h = pitch * (double) total + BC_GAP * (ngroups > 1 ? ngroups - 1 : 0);
+	bars_h = BC_GAP * (ngroups > 1 ? ngroups - 1 : 0);
+	{
+		double		wsum = 0.0;
+
+		for (d = 0; d <= TE_SVG_MAX_DIM; d++)
+			wsum += sqrt((double) show[d]);
+		for (d = 0; d <= TE_SVG_MAX_DIM; d++)
+		{
+			pitch_d[d] = 16.0;
+			if (show[d] == 0)
+				continue;
+			pitch_d[d] = avail * sqrt((double) show[d]) / wsum / (double) show[d];
+			if (pitch_d[d] > 16.0)
+				pitch_d[d] = 16.0;
+			bars_h += pitch_d[d] * (double) show[d];
+		}
+	}
 	if (bars_h < 64.0)
 		bars_h = 64.0;
 	bottom = BC_T + bars_h + 8.0;
@@ -987,10 +1004,10 @@ te_svg_barcode(TeEnv *env, const TePersPair *pairs, int64_t n, const char *title
 		put_message(&t, (BC_L + BC_R) / 2.0, BC_T + bars_h / 2.0, "no pairs");
 
 	/* the bars, dimension by dimension from the top */
-	y = BC_T + pitch / 2.0;
+	y = BC_T;
 	for (d = 0; d <= TE_SVG_MAX_DIM && st == TE_OK; d++)
 	{
-		double		y0 = y;
+		double		y0 = y;			/* top of the group */
 		double		ly;
 		char		lab[32];
 		char		cnt[32];
@@ -999,6 +1016,10 @@ te_svg_barcode(TeEnv *env, const TePersPair *pairs, int64_t n, const char *title
 
 		if (!show[d])
 			continue;
+		pitch = pitch_d[d];
+		/* thin bars overlap a little: one path, so no seams and no darker overlaps */
+		thick = pitch >= 4.0 ? pitch * 0.72 : pitch >= 2.5 ? pitch * 0.8 : pitch + 0.3;
+		y += pitch / 2.0;		/* centre of the first bar */
 		te_text_puts(&t, "<path fill=\"none\" stroke=\"");
 		te_text_puts(&t, te_svg_color(d));
 		te_text_puts(&t, "\" stroke-width=\"");
@@ -1022,12 +1043,13 @@ te_svg_barcode(TeEnv *env, const TePersPair *pairs, int64_t n, const char *title
 				break;
 		}
 		te_text_puts(&t, "\"/>\n");
+		y -= pitch / 2.0;		/* bottom of the group */
 
 		/* arrow heads on the infinite bars */
 		if (ninf)
 		{
 			double		ah = thick > 7.0 ? thick : 7.0;
-			double		yy = y0;
+			double		yy = y0 + pitch / 2.0;
 
 			te_text_puts(&t, "<path fill=\"");
 			te_text_puts(&t, te_svg_color(d));
@@ -1056,7 +1078,7 @@ te_svg_barcode(TeEnv *env, const TePersPair *pairs, int64_t n, const char *title
 		buf_cat_int(cnt, sizeof(cnt), s.count[d]);
 		buf_cat(cnt, sizeof(cnt), ")");
 		two = y - y0 >= 34.0;
-		ly = (y0 + y - pitch) / 2.0 + (two ? -1.0 : 5.0);
+		ly = (y0 + y) / 2.0 + (two ? -1.0 : 5.0);
 		if (ly < last_label + 18.0)
 			ly = last_label + 18.0;
 		last_label = ly + (two ? 14.0 : 0.0);
@@ -1085,7 +1107,7 @@ te_svg_barcode(TeEnv *env, const TePersPair *pairs, int64_t n, const char *title
 		if (d < last_dim)
 		{
 			te_text_puts(&t, "<path stroke=\"#ddd\" d=\"M");
-			put_xy(&t, BC_L - 40.0, y - pitch / 2.0 - BC_GAP / 2.0);
+			put_xy(&t, BC_L - 40.0, y - BC_GAP / 2.0);
 			te_text_puts(&t, "H");
 			te_text_fixed(&t, BC_INF, 1);
 			te_text_puts(&t, "\"/>\n");
