@@ -298,6 +298,7 @@ betti_from_diagram(const TePersPair *pairs, int64_t n, TeCurveSeries *series,
 	return ns;
 }
 
+/* print the usage and exit */
 static void
 usage(void)
 {
@@ -308,6 +309,7 @@ usage(void)
 	exit(2);
 }
 
+/* parse the command line, read the inputs, write the plot */
 int
 main(int argc, char **argv)
 {

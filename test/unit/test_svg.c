@@ -28,6 +28,7 @@ typedef struct Counter
 	long		cancel_after;	/* cancel once checks exceeds this; < 0 never */
 } Counter;
 
+/* allocate, or refuse once the budget is spent */
 static void *
 counting_alloc(void *ctx, size_t size)
 {
@@ -43,6 +44,7 @@ counting_alloc(void *ctx, size_t size)
 	return p;
 }
 
+/* release and count */
 static void
 counting_release(void *ctx, void *ptr)
 {
@@ -52,6 +54,7 @@ counting_release(void *ctx, void *ptr)
 	free(ptr);
 }
 
+/* the interrupt check: cancel after cancel_after checks */
 static int
 counting_check(void *ctx)
 {
@@ -805,6 +808,7 @@ typedef TeStatus (*PlotFn) (TeEnv *env, void *arg, char **out);
 static TePersPair *g_pairs;
 static int64_t g_npairs;
 
+/* the diagram under test */
 static TeStatus
 plot_diagram(TeEnv *env, void *arg, char **out)
 {
@@ -812,6 +816,7 @@ plot_diagram(TeEnv *env, void *arg, char **out)
 	return te_svg_diagram(env, g_pairs, g_npairs, "alloc <test>", out);
 }
 
+/* the barcode under test */
 static TeStatus
 plot_barcode(TeEnv *env, void *arg, char **out)
 {
@@ -819,12 +824,14 @@ plot_barcode(TeEnv *env, void *arg, char **out)
 	return te_svg_barcode(env, g_pairs, g_npairs, "alloc <test>", out);
 }
 
+/* the spectrum under test */
 static TeStatus
 plot_spectrum(TeEnv *env, void *arg, char **out)
 {
 	return te_svg_spectrum(env, arg, 2, "alloc", out);
 }
 
+/* the Betti curves under test */
 static TeStatus
 plot_betti(TeEnv *env, void *arg, char **out)
 {
@@ -987,6 +994,7 @@ test_deterministic(void)
 	free(p);
 }
 
+/* run every test */
 int
 main(void)
 {
