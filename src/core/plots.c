@@ -1240,6 +1240,7 @@ te_svg_spectrum(TeEnv *env, const TeSpectrumSeries *series, int nseries,
 				i,
 				any_er = 0,
 				any_d99 = 0,
+				compact,
 				clip_band,
 				nlabels = 0;
 	LabelBox	placed[2 * TE_SVG_MAX_SERIES];
@@ -1511,7 +1512,11 @@ te_svg_spectrum(TeEnv *env, const TeSpectrumSeries *series, int nseries,
 		}
 	}
 
-	/* the legend, right of the plot */
+	/* the legend, right of the plot; without the numbers if they do not fit */
+	ly = 0.0;
+	for (k = 0; k < nseries; k++)
+		ly += 22.0 + ((series[k].effective_rank > 0.0 || series[k].dims_99 > 0) && series[k].n > 0 ? 14.0 : 0.0);
+	compact = ly + 40.0 > LP_H - LP_T - 10.0;
 	ly = LP_T + 10.0;
 	for (k = 0; k < nseries; k++)
 	{
@@ -1520,8 +1525,8 @@ te_svg_spectrum(TeEnv *env, const TeSpectrumSeries *series, int nseries,
 		put_swatch(&t, k, lp_legend, ly - 4.0);
 		te_svg_text(&t, lp_legend + 30.0, ly, 12.0, "start", "fill=\"#222\"",
 					series_label(s->label, k, buf, sizeof(buf)), LEGEND_CHARS);
-		ly += 15.0;
-		if ((s->effective_rank > 0.0 || s->dims_99 > 0) && s->n > 0)
+		ly += compact ? 10.0 : 15.0;
+		if ((s->effective_rank > 0.0 || s->dims_99 > 0) && s->n > 0 && !compact)
 		{
 			double		lx = lp_legend + 30.0;
 
