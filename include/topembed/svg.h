@@ -165,11 +165,11 @@ void		te_svg_end(TeText *t);
 void		te_svg_text(TeText *t, double x, double y, double size, const char *anchor,
 						const char *attrs, const char *text, int maxchars);
 
-/* x axis along pixel row y: line, ticks, labels, grid up to grid_to, centred label */
+/* x axis at pixel row y: grid up to grid_to, ticks, labels, centred title (the axis line is the caller's) */
 void		te_svg_xaxis(TeText *t, const TeAxis *ax, double y, double grid_to,
 						 const char *label);
 
-/* y axis along pixel column x: line, ticks, labels, grid up to grid_to, rotated label */
+/* y axis at pixel column x: grid up to grid_to, ticks, labels, title rotated at label_x (the line is the caller's) */
 void		te_svg_yaxis(TeText *t, const TeAxis *ax, double x, double grid_to,
 						 const char *label, double label_x);
 
