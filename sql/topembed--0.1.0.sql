@@ -378,3 +378,218 @@ COMMENT ON FUNCTION topembed.l2_normalize(real[]) IS 'the embedding scaled to un
 CREATE FUNCTION topembed.l2_normalize(embedding double precision[]) RETURNS double precision[]
 AS 'MODULE_PATHNAME', 'te_l2_normalize' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION topembed.l2_normalize(double precision[]) IS 'the embedding scaled to unit L2 norm';
+
+--------------------------------------------------------------------------
+-- Persistent homology
+--------------------------------------------------------------------------
+
+CREATE TYPE topembed.persistence_pair AS (
+    dim   integer,
+    birth double precision,
+    death double precision
+);
+COMMENT ON TYPE topembed.persistence_pair IS
+'One bar of a persistence diagram: homology dimension, birth and death scale (death = Infinity for an essential class)';
+
+CREATE FUNCTION topembed.persistence_combinefn(internal, internal) RETURNS internal
+AS 'MODULE_PATHNAME', 'te_persistence_combinefn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.persistence_combinefn(internal, internal) IS
+'combine function of the persistence aggregates: concatenates points, or merges two samples';
+
+CREATE FUNCTION topembed.persistence_serialfn(internal) RETURNS bytea
+AS 'MODULE_PATHNAME', 'te_persistence_serialfn' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.persistence_serialfn(internal) IS
+'serialises the state of a persistence aggregate for a parallel worker';
+
+CREATE FUNCTION topembed.persistence_deserialfn(bytea, internal) RETURNS internal
+AS 'MODULE_PATHNAME', 'te_persistence_deserialfn' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.persistence_deserialfn(bytea, internal) IS
+'deserialises the state of a persistence aggregate';
+
+CREATE FUNCTION topembed.persistence_finalfn(internal) RETURNS topembed.persistence_pair[]
+AS 'MODULE_PATHNAME', 'te_persistence_finalfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.persistence_finalfn(internal) IS
+'final function of the persistence aggregates: runs the Vietoris-Rips engine';
+
+CREATE FUNCTION topembed.persistence_transfn(internal, anyarray) RETURNS internal
+AS 'MODULE_PATHNAME', 'te_persistence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+COMMENT ON FUNCTION topembed.persistence_transfn(internal, anyarray) IS
+'transition function of the persistence aggregates';
+
+CREATE AGGREGATE topembed.persistence(embedding real[]) (
+    SFUNC = topembed.persistence_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.persistence_combinefn,
+    SERIALFUNC = topembed.persistence_serialfn,
+    DESERIALFUNC = topembed.persistence_deserialfn,
+    FINALFUNC = topembed.persistence_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.persistence(real[]) IS
+'Vietoris-Rips persistence diagram of the embeddings: embedding, max_dim 1, metric 'cosine', the enclosing radius as threshold';
+
+CREATE AGGREGATE topembed.persistence(embedding double precision[]) (
+    SFUNC = topembed.persistence_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.persistence_combinefn,
+    SERIALFUNC = topembed.persistence_serialfn,
+    DESERIALFUNC = topembed.persistence_deserialfn,
+    FINALFUNC = topembed.persistence_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.persistence(double precision[]) IS
+'Vietoris-Rips persistence diagram of the embeddings: embedding, max_dim 1, metric 'cosine', the enclosing radius as threshold';
+
+CREATE FUNCTION topembed.persistence_transfn(internal, anyarray, integer) RETURNS internal
+AS 'MODULE_PATHNAME', 'te_persistence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+COMMENT ON FUNCTION topembed.persistence_transfn(internal, anyarray, integer) IS
+'transition function of the persistence aggregates';
+
+CREATE AGGREGATE topembed.persistence(embedding real[], max_dim integer) (
+    SFUNC = topembed.persistence_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.persistence_combinefn,
+    SERIALFUNC = topembed.persistence_serialfn,
+    DESERIALFUNC = topembed.persistence_deserialfn,
+    FINALFUNC = topembed.persistence_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.persistence(real[], integer) IS
+'Vietoris-Rips persistence diagram of the embeddings: embedding and max_dim; metric 'cosine', the enclosing radius as threshold';
+
+CREATE AGGREGATE topembed.persistence(embedding double precision[], max_dim integer) (
+    SFUNC = topembed.persistence_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.persistence_combinefn,
+    SERIALFUNC = topembed.persistence_serialfn,
+    DESERIALFUNC = topembed.persistence_deserialfn,
+    FINALFUNC = topembed.persistence_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.persistence(double precision[], integer) IS
+'Vietoris-Rips persistence diagram of the embeddings: embedding and max_dim; metric 'cosine', the enclosing radius as threshold';
+
+CREATE FUNCTION topembed.persistence_transfn(internal, anyarray, integer, text) RETURNS internal
+AS 'MODULE_PATHNAME', 'te_persistence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+COMMENT ON FUNCTION topembed.persistence_transfn(internal, anyarray, integer, text) IS
+'transition function of the persistence aggregates';
+
+CREATE AGGREGATE topembed.persistence(embedding real[], max_dim integer, metric text) (
+    SFUNC = topembed.persistence_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.persistence_combinefn,
+    SERIALFUNC = topembed.persistence_serialfn,
+    DESERIALFUNC = topembed.persistence_deserialfn,
+    FINALFUNC = topembed.persistence_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.persistence(real[], integer, text) IS
+'Vietoris-Rips persistence diagram of the embeddings: embedding, max_dim and metric; the enclosing radius as threshold';
+
+CREATE AGGREGATE topembed.persistence(embedding double precision[], max_dim integer, metric text) (
+    SFUNC = topembed.persistence_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.persistence_combinefn,
+    SERIALFUNC = topembed.persistence_serialfn,
+    DESERIALFUNC = topembed.persistence_deserialfn,
+    FINALFUNC = topembed.persistence_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.persistence(double precision[], integer, text) IS
+'Vietoris-Rips persistence diagram of the embeddings: embedding, max_dim and metric; the enclosing radius as threshold';
+
+CREATE FUNCTION topembed.persistence_transfn(internal, anyarray, integer, text, double precision) RETURNS internal
+AS 'MODULE_PATHNAME', 'te_persistence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+COMMENT ON FUNCTION topembed.persistence_transfn(internal, anyarray, integer, text, double precision) IS
+'transition function of the persistence aggregates';
+
+CREATE AGGREGATE topembed.persistence(embedding real[], max_dim integer, metric text, threshold double precision) (
+    SFUNC = topembed.persistence_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.persistence_combinefn,
+    SERIALFUNC = topembed.persistence_serialfn,
+    DESERIALFUNC = topembed.persistence_deserialfn,
+    FINALFUNC = topembed.persistence_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.persistence(real[], integer, text, double precision) IS
+'Vietoris-Rips persistence diagram of the embeddings: embedding, max_dim, metric and threshold (NULL: the enclosing radius)';
+
+CREATE AGGREGATE topembed.persistence(embedding double precision[], max_dim integer, metric text, threshold double precision) (
+    SFUNC = topembed.persistence_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.persistence_combinefn,
+    SERIALFUNC = topembed.persistence_serialfn,
+    DESERIALFUNC = topembed.persistence_deserialfn,
+    FINALFUNC = topembed.persistence_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.persistence(double precision[], integer, text, double precision) IS
+'Vietoris-Rips persistence diagram of the embeddings: embedding, max_dim, metric and threshold (NULL: the enclosing radius)';
+
+CREATE FUNCTION topembed.persistence_transfn(internal, anyarray, integer, text, double precision, integer) RETURNS internal
+AS 'MODULE_PATHNAME', 'te_persistence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+COMMENT ON FUNCTION topembed.persistence_transfn(internal, anyarray, integer, text, double precision, integer) IS
+'transition function of the persistence aggregates';
+
+CREATE AGGREGATE topembed.persistence(embedding real[], max_dim integer, metric text, threshold double precision, sample integer) (
+    SFUNC = topembed.persistence_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.persistence_combinefn,
+    SERIALFUNC = topembed.persistence_serialfn,
+    DESERIALFUNC = topembed.persistence_deserialfn,
+    FINALFUNC = topembed.persistence_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.persistence(real[], integer, text, double precision, integer) IS
+'Vietoris-Rips persistence diagram of the embeddings: a reproducible sample of at most sample points: those with the smallest hash of their values';
+
+CREATE AGGREGATE topembed.persistence(embedding double precision[], max_dim integer, metric text, threshold double precision, sample integer) (
+    SFUNC = topembed.persistence_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.persistence_combinefn,
+    SERIALFUNC = topembed.persistence_serialfn,
+    DESERIALFUNC = topembed.persistence_deserialfn,
+    FINALFUNC = topembed.persistence_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.persistence(double precision[], integer, text, double precision, integer) IS
+'Vietoris-Rips persistence diagram of the embeddings: a reproducible sample of at most sample points: those with the smallest hash of their values';
+
+CREATE FUNCTION topembed.persistence_from_distances(
+    distances double precision[],
+    max_dim integer DEFAULT 1,
+    threshold double precision DEFAULT NULL,
+    modulus integer DEFAULT 2)
+RETURNS topembed.persistence_pair[]
+AS 'MODULE_PATHNAME', 'te_persistence_from_distances' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 10000;
+COMMENT ON FUNCTION topembed.persistence_from_distances(double precision[], integer, double precision, integer) IS
+'Vietoris-Rips persistence diagram of a dissimilarity: a lower triangle in Ripser''s order or a full symmetric matrix';
+
+--------------------------------------------------------------------------
+-- Pictures
+--------------------------------------------------------------------------
+
+CREATE FUNCTION topembed.diagram_svg(diagram topembed.persistence_pair[], title text DEFAULT NULL)
+RETURNS text
+AS 'MODULE_PATHNAME', 'te_diagram_svg' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.diagram_svg(topembed.persistence_pair[], text) IS
+'standalone SVG plot of a persistence diagram: birth against death per homology dimension';
+
+CREATE FUNCTION topembed.barcode_svg(diagram topembed.persistence_pair[], title text DEFAULT NULL)
+RETURNS text
+AS 'MODULE_PATHNAME', 'te_barcode_svg' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.barcode_svg(topembed.persistence_pair[], text) IS
+'standalone SVG barcode of a persistence diagram';
+
+CREATE FUNCTION topembed.spectrum_svg(spectrum topembed.spectrum_stats, title text DEFAULT NULL)
+RETURNS text
+AS 'MODULE_PATHNAME', 'te_spectrum_svg' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.spectrum_svg(topembed.spectrum_stats, text) IS
+'standalone SVG plot of a covariance spectrum on a log scale, effective rank and dims_99 marked';
+
+CREATE FUNCTION topembed.spectrum_svg(spectra topembed.spectrum_stats[], labels text[], title text DEFAULT NULL)
+RETURNS text
+AS 'MODULE_PATHNAME', 'te_spectra_svg' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.spectrum_svg(topembed.spectrum_stats[], text[], text) IS
+'standalone SVG plot of several covariance spectra in one figure, e.g. CLIP against CLOOB';

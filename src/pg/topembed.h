@@ -55,6 +55,10 @@ struct TeMoments;
 extern struct TeMoments *te_moments_arg(FunctionCallInfo fcinfo, int argno);
 extern struct TeMoments *te_moments_flushed_copy(const struct TeMoments *src);
 
+/* diagram.c: persistence_pair[] arguments */
+struct TePersPair;
+extern struct TePersPair *te_diagram_arg(ArrayType *arr, int64 *n);
+
 /* blob.c: versioned, checksummed serialisation of stored types */
 typedef struct TeBlobReader
 {

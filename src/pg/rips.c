@@ -1,0 +1,687 @@
+/*
+ * rips.c - SQL face of the Vietoris-Rips persistence engine: the persistence
+ * aggregates (plain and sampled) and persistence_from_distances
+ */
+#include "topembed.h"
+
+#include <math.h>
+
+#include "access/htup_details.h"
+#include "catalog/pg_type.h"
+#include "funcapi.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/typcache.h"
+
+#include "topembed/rips.h"
+
+/*
+ * The aggregate state: the points (as doubles), the parameters of the first
+ * row, and for the sampled form the hashes of the kept points, organised as
+ * a max-heap so that the point with the largest hash is replaced first.
+ */
+typedef struct PersState
+{
+	MemoryContext cxt;
+	int			dim;
+	int64		n;				/* points kept */
+	int64		seen;			/* non-NULL rows seen */
+	int64		cap;
+	double	   *points;			/* n x dim */
+	uint64	   *hash;			/* sampled form: hash of each kept point */
+	int32		max_dim;
+	int32		sample;			/* 0 = keep every point */
+	TeMetric	metric;
+	double		threshold;		/* NAN = enclosing radius */
+	bool		params_set;
+} PersState;
+
+/* 64-bit hash of a point's values (splitmix finaliser over FNV-1a) */
+static uint64
+point_hash(const double *x, int dim)
+{
+	const unsigned char *p = (const unsigned char *) x;
+	uint64		h = UINT64CONST(0xcbf29ce484222325);
+	size_t		i;
+
+	for (i = 0; i < sizeof(double) * (size_t) dim; i++)
+	{
+		h ^= p[i];
+		h *= UINT64CONST(0x100000001b3);
+	}
+	h ^= h >> 30;
+	h *= UINT64CONST(0xbf58476d1ce4e5b9);
+	h ^= h >> 27;
+	h *= UINT64CONST(0x94d049bb133111eb);
+	return h ^ (h >> 31);
+}
+
+/* the hint of every "too big" refusal */
+#define PERS_HINT "Set a threshold, lower max_dim, or sample the input: topembed.persistence(e, max_dim, metric, threshold, sample)."
+
+/* estimated bytes to compute persistence of n points of dim, plus the points */
+static double
+estimate_bytes(int64 n, int dim, int max_dim, double threshold)
+{
+	size_t		e = te_rips_memory_estimate(n, dim, max_dim, threshold);
+
+	if (e == SIZE_MAX)
+		return INFINITY;
+	return (double) e + (double) n * dim * sizeof(double);
+}
+
+/* ERROR if computing n points would exceed topembed.persistence_memory_limit */
+static void
+check_memory(int64 n, int dim, int max_dim, double threshold)
+{
+	double		need = estimate_bytes(n, dim, max_dim, threshold);
+	double		limit = (double) te_persistence_memory_limit_kb * 1024.0;
+
+	if (need > limit)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 isinf(need) ?
+				 errmsg("persistence of %lld points up to H%d cannot be represented", (long long) n, max_dim) :
+				 errmsg("persistence of %lld points up to H%d needs about %.0f MB, more than topembed.persistence_memory_limit (%.0f MB)",
+						(long long) n, max_dim, need / 1048576.0, limit / 1048576.0),
+				 errdetail("Up to H0 the memory grows with n * dim; from H1 on with n^2."),
+				 errhint(PERS_HINT)));
+}
+
+/* parse and check max_dim, metric and threshold */
+static void
+read_params(FunctionCallInfo fcinfo, int32 *max_dim, TeMetric *metric, double *threshold, int32 *sample)
+{
+	int			nargs = PG_NARGS();
+
+	*max_dim = 1;
+	*metric = TE_METRIC_COSINE;
+	*threshold = NAN;
+	*sample = 0;
+	if (nargs > 2)
+	{
+		if (PG_ARGISNULL(2))
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("max_dim must not be NULL")));
+		*max_dim = PG_GETARG_INT32(2);
+		if (*max_dim < 0 || *max_dim > TE_RIPS_MAX_DIM)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("max_dim must be between 0 and %d, not %d", TE_RIPS_MAX_DIM, *max_dim)));
+	}
+	if (nargs > 3)
+	{
+		char	   *name;
+
+		if (PG_ARGISNULL(3))
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("metric must not be NULL")));
+		name = text_to_cstring(PG_GETARG_TEXT_PP(3));
+		if (te_metric_parse(name, metric) != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("unknown metric \"%s\"", name),
+					 errhint("The metrics are 'euclidean', 'cosine' and 'angular'.")));
+	}
+	if (nargs > 4 && !PG_ARGISNULL(4))
+	{
+		*threshold = PG_GETARG_FLOAT8(4);
+		if (isnan(*threshold) || *threshold < 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("threshold must be a non-negative number or NULL, not %g", *threshold)));
+	}
+	if (nargs > 5)
+	{
+		if (PG_ARGISNULL(5))
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("sample must not be NULL")));
+		*sample = PG_GETARG_INT32(5);
+		if (*sample < 1)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("sample must be at least 1, not %d", *sample)));
+	}
+}
+
+/* ERROR unless the parameters of this row equal those of the first */
+static void
+check_same_params(PersState *s, int32 max_dim, TeMetric metric, double threshold, int32 sample)
+{
+	bool		same_threshold = (isnan(s->threshold) && isnan(threshold)) || s->threshold == threshold;
+
+	if (s->max_dim != max_dim || s->metric != metric || !same_threshold || s->sample != sample)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("the arguments max_dim, metric, threshold and sample of topembed.persistence must be the same in every row"),
+				 errdetail("The first row gave max_dim %d, metric %s, threshold %g, sample %d; this row max_dim %d, metric %s, threshold %g, sample %d.",
+						   s->max_dim, te_metric_name(s->metric), s->threshold, s->sample,
+						   max_dim, te_metric_name(metric), threshold, sample)));
+}
+
+/* make room for at least one more point */
+static void
+grow(PersState *s)
+{
+	int64		cap;
+
+	if (s->n < s->cap)
+		return;
+	cap = s->cap ? s->cap * 2 : 256;
+	if (s->sample > 0 && cap > s->sample)
+		cap = s->sample;
+	if ((double) cap * s->dim * sizeof(double) > (double) MaxAllocHugeSize)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("too many points for one persistence computation"),
+				 errhint(PERS_HINT)));
+	if (s->points == NULL)
+	{
+		s->points = MemoryContextAllocHuge(s->cxt, sizeof(double) * cap * s->dim);
+		if (s->sample > 0)
+			s->hash = MemoryContextAllocHuge(s->cxt, sizeof(uint64) * cap);
+	}
+	else
+	{
+		s->points = repalloc_huge(s->points, sizeof(double) * cap * s->dim);
+		if (s->sample > 0)
+			s->hash = repalloc_huge(s->hash, sizeof(uint64) * cap);
+	}
+	s->cap = cap;
+}
+
+/* swap points i and j (and their hashes) */
+static void
+swap_points(PersState *s, int64 i, int64 j, double *tmp)
+{
+	size_t		bytes = sizeof(double) * s->dim;
+	uint64		h = s->hash[i];
+
+	memcpy(tmp, s->points + i * s->dim, bytes);
+	memcpy(s->points + i * s->dim, s->points + j * s->dim, bytes);
+	memcpy(s->points + j * s->dim, tmp, bytes);
+	s->hash[i] = s->hash[j];
+	s->hash[j] = h;
+}
+
+/* restore the max-heap property upwards from i */
+static void
+sift_up(PersState *s, int64 i, double *tmp)
+{
+	while (i > 0)
+	{
+		int64		parent = (i - 1) / 2;
+
+		if (s->hash[parent] >= s->hash[i])
+			break;
+		swap_points(s, i, parent, tmp);
+		i = parent;
+	}
+}
+
+/* restore the max-heap property downwards from i */
+static void
+sift_down(PersState *s, int64 i, double *tmp)
+{
+	for (;;)
+	{
+		int64		l = 2 * i + 1,
+					r = l + 1,
+					m = i;
+
+		if (l < s->n && s->hash[l] > s->hash[m])
+			m = l;
+		if (r < s->n && s->hash[r] > s->hash[m])
+			m = r;
+		if (m == i)
+			break;
+		swap_points(s, i, m, tmp);
+		i = m;
+	}
+}
+
+/* add a point: keep it all, or keep it if its hash is among the smallest */
+static void
+add_point(PersState *s, const double *x)
+{
+	if (s->sample == 0)
+	{
+		if (s->n >= te_max_points)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("topembed.persistence got more than topembed.max_points (%d) rows", te_max_points),
+					 errhint("Sample the input with topembed.persistence(e, max_dim, metric, threshold, sample), or raise topembed.max_points.")));
+		grow(s);
+		memcpy(s->points + s->n * s->dim, x, sizeof(double) * s->dim);
+		s->n++;
+		/* refuse early rather than after reading every row */
+		if ((s->n & 1023) == 0)
+			check_memory(s->n, s->dim, s->max_dim, s->threshold);
+		return;
+	}
+	else
+	{
+		uint64		h = point_hash(x, s->dim);
+		double	   *tmp = palloc(sizeof(double) * s->dim);
+
+		if (s->n < s->sample)
+		{
+			grow(s);
+			memcpy(s->points + s->n * s->dim, x, sizeof(double) * s->dim);
+			s->hash[s->n] = h;
+			s->n++;
+			sift_up(s, s->n - 1, tmp);
+		}
+		else if (h < s->hash[0])
+		{
+			memcpy(s->points, x, sizeof(double) * s->dim);
+			s->hash[0] = h;
+			sift_down(s, 0, tmp);
+		}
+		pfree(tmp);
+	}
+}
+
+/* a new state in the aggregate context */
+static PersState *
+new_state(MemoryContext aggcxt, int dim)
+{
+	PersState  *s = MemoryContextAllocZero(aggcxt, sizeof(PersState));
+
+	s->cxt = aggcxt;
+	s->dim = dim;
+	s->threshold = NAN;
+	return s;
+}
+
+PG_FUNCTION_INFO_V1(te_persistence_transfn);
+
+/* transition: (state, embedding [, max_dim [, metric [, threshold [, sample]]]]) */
+Datum
+te_persistence_transfn(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcxt;
+	PersState  *s;
+	TeEmbedding e;
+	int32		max_dim,
+				sample;
+	TeMetric	metric;
+	double		threshold;
+	double	   *x;
+
+	if (!te_in_agg(fcinfo, &aggcxt))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("persistence_transfn called in non-aggregate context")));
+	s = PG_ARGISNULL(0) ? NULL : (PersState *) PG_GETARG_POINTER(0);
+	read_params(fcinfo, &max_dim, &metric, &threshold, &sample);
+	if (PG_ARGISNULL(1))
+	{
+		if (s)
+			check_same_params(s, max_dim, metric, threshold, sample);
+		PG_RETURN_POINTER(s);
+	}
+	e = te_embedding_get(PG_GETARG_ARRAYTYPE_P(1), NULL, s ? s->dim : 0);
+	if (s == NULL)
+		s = new_state(aggcxt, e.dim);
+	if (!s->params_set)
+	{
+		s->max_dim = max_dim;
+		s->metric = metric;
+		s->threshold = threshold;
+		s->sample = sample;
+		s->params_set = true;
+	}
+	else
+		check_same_params(s, max_dim, metric, threshold, sample);
+
+	x = palloc(sizeof(double) * e.dim);
+	te_embedding_to_double(&e, NULL, x);
+	s->seen++;
+	add_point(s, x);
+	pfree(x);
+	PG_RETURN_POINTER(s);
+}
+
+PG_FUNCTION_INFO_V1(te_persistence_combinefn);
+
+/* combine two partial states: concatenate, or merge the two samples */
+Datum
+te_persistence_combinefn(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcxt;
+	PersState  *a,
+			   *b;
+	int64		i;
+
+	if (!te_in_agg(fcinfo, &aggcxt))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("persistence_combinefn called in non-aggregate context")));
+	a = PG_ARGISNULL(0) ? NULL : (PersState *) PG_GETARG_POINTER(0);
+	b = PG_ARGISNULL(1) ? NULL : (PersState *) PG_GETARG_POINTER(1);
+	if (b == NULL || !b->params_set)
+		PG_RETURN_POINTER(a);
+	if (a == NULL || !a->params_set)
+	{
+		a = new_state(aggcxt, b->dim);
+		a->max_dim = b->max_dim;
+		a->metric = b->metric;
+		a->threshold = b->threshold;
+		a->sample = b->sample;
+		a->params_set = true;
+	}
+	else
+	{
+		check_same_params(a, b->max_dim, b->metric, b->threshold, b->sample);
+		te_check_dim(NULL, a->dim, b->dim);
+	}
+	a->seen += b->seen;
+	for (i = 0; i < b->n; i++)
+		add_point(a, b->points + i * b->dim);
+	PG_RETURN_POINTER(a);
+}
+
+PG_FUNCTION_INFO_V1(te_persistence_serialfn);
+
+/* serialise a partial state for a parallel worker's hand-over */
+Datum
+te_persistence_serialfn(PG_FUNCTION_ARGS)
+{
+	PersState  *s = (PersState *) PG_GETARG_POINTER(0);
+	StringInfoData si;
+	bytea	   *out;
+
+	initStringInfo(&si);
+	te_blob_begin(&si, "TEps", 1);
+	te_blob_put_int32(&si, s->dim);
+	te_blob_put_int32(&si, s->params_set);
+	te_blob_put_int32(&si, s->max_dim);
+	te_blob_put_int32(&si, (int32) s->metric);
+	te_blob_put_float8(&si, s->threshold);
+	te_blob_put_int32(&si, s->sample);
+	te_blob_put_int64(&si, s->seen);
+	te_blob_put_int64(&si, s->n);
+	te_blob_put_float8s(&si, s->points, (size_t) s->n * s->dim);
+	te_blob_end(&si);
+	out = palloc(VARHDRSZ + si.len);
+	SET_VARSIZE(out, VARHDRSZ + si.len);
+	memcpy(VARDATA(out), si.data, si.len);
+	PG_RETURN_BYTEA_P(out);
+}
+
+PG_FUNCTION_INFO_V1(te_persistence_deserialfn);
+
+/* rebuild a partial state (its points are re-added, so samples re-heap) */
+Datum
+te_persistence_deserialfn(PG_FUNCTION_ARGS)
+{
+	bytea	   *in = PG_GETARG_BYTEA_PP(0);
+	MemoryContext aggcxt;
+	TeBlobReader r;
+	PersState  *s;
+	int64		n,
+				i;
+	double	   *x;
+
+	if (!te_in_agg(fcinfo, &aggcxt))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("persistence_deserialfn called in non-aggregate context")));
+	te_blob_open(&r, "persistence state", "TEps", VARDATA_ANY(in), VARSIZE_ANY_EXHDR(in), 1);
+	s = new_state(aggcxt, te_blob_get_int32(&r));
+	s->params_set = te_blob_get_int32(&r);
+	s->max_dim = te_blob_get_int32(&r);
+	s->metric = (TeMetric) te_blob_get_int32(&r);
+	s->threshold = te_blob_get_float8(&r);
+	s->sample = te_blob_get_int32(&r);
+	s->seen = te_blob_get_int64(&r);
+	n = te_blob_get_int64(&r);
+	if (s->dim < 1 || s->dim > TE_MAX_DIM || n < 0)
+		te_blob_corrupt(&r, "bad header");
+	x = palloc(sizeof(double) * s->dim);
+	for (i = 0; i < n; i++)
+	{
+		te_blob_get_float8s(&r, x, s->dim);
+		add_point(s, x);
+	}
+	te_blob_close(&r);
+	PG_RETURN_POINTER(s);
+}
+
+/* a persistence_pair[] from a diagram; elemtype is the composite's type */
+static ArrayType *
+diagram_array(const TeDiagram *d, Oid elemtype)
+{
+	TupleDesc	tupdesc = lookup_rowtype_tupdesc_copy(elemtype, -1);
+	Datum	   *elems = palloc(sizeof(Datum) * Max(d->n_pairs, 1));
+	int16		typlen;
+	bool		typbyval;
+	char		typalign;
+	int64		i;
+
+	if (tupdesc->natts != 3)
+		elog(ERROR, "topembed.persistence_pair has %d attributes, expected 3", tupdesc->natts);
+	tupdesc = BlessTupleDesc(tupdesc);
+	for (i = 0; i < d->n_pairs; i++)
+	{
+		Datum		values[3];
+		bool		nulls[3] = {false, false, false};
+
+		values[0] = Int32GetDatum(d->pairs[i].dim);
+		values[1] = Float8GetDatum(d->pairs[i].birth);
+		values[2] = Float8GetDatum(d->pairs[i].death);
+		elems[i] = HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls));
+	}
+	get_typlenbyvalalign(elemtype, &typlen, &typbyval, &typalign);
+	return construct_array(elems, (int) d->n_pairs, elemtype, typlen, typbyval, typalign);
+}
+
+/* the element type of the function's array result */
+static Oid
+result_elemtype(FunctionCallInfo fcinfo)
+{
+	Oid			rettype = get_fn_expr_rettype(fcinfo->flinfo);
+	Oid			elemtype = OidIsValid(rettype) ? get_element_type(rettype) : InvalidOid;
+
+	if (!OidIsValid(elemtype))
+		elemtype = TypenameGetTypid("persistence_pair");
+	if (!OidIsValid(elemtype) || !type_is_rowtype(elemtype))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("cannot determine the topembed.persistence_pair type")));
+	return elemtype;
+}
+
+/* run the engine with the limits of the GUCs, in a private context */
+static ArrayType *
+run_engine(FunctionCallInfo fcinfo, const double *points, const double *lower, int64 n, int dim,
+		   TeMetric metric, int max_dim, double threshold, int modulus)
+{
+	MemoryContext work = AllocSetContextCreate(CurrentMemoryContext, "topembed persistence",
+											   ALLOCSET_DEFAULT_SIZES);
+	MemoryContext old;
+	TeRipsOptions opt;
+	TeDiagram	d;
+	TeEnv		env;
+	TeStatus	st;
+	ArrayType  *result;
+
+	check_memory(n, points ? dim : 0, max_dim, threshold);
+	te_rips_options_init(&opt);
+	opt.max_dim = max_dim;
+	opt.threshold = threshold;
+	opt.modulus = modulus;
+	opt.memory_limit = (size_t) te_persistence_memory_limit_kb * 1024;
+	memset(&d, 0, sizeof(d));
+	te_env_init(&env, work);
+	old = MemoryContextSwitchTo(work);
+	if (points)
+		st = te_rips_points(&env, points, n, dim, metric, &opt, &d);
+	else
+		st = te_rips_distances(&env, lower, n, &opt, &d);
+	MemoryContextSwitchTo(old);
+	if (st == TE_LIMIT)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("persistence exceeded topembed.persistence_memory_limit (%d MB) while running",
+						te_persistence_memory_limit_kb / 1024),
+				 errdetail_internal("%s", env.msg),
+				 errhint(PERS_HINT)));
+	te_check_status(st, &env, "persistence");
+	result = diagram_array(&d, result_elemtype(fcinfo));
+	MemoryContextDelete(work);
+	return result;
+}
+
+PG_FUNCTION_INFO_V1(te_persistence_finalfn);
+
+/* final function: the diagram of the accumulated (or sampled) points */
+Datum
+te_persistence_finalfn(PG_FUNCTION_ARGS)
+{
+	PersState  *s;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	s = (PersState *) PG_GETARG_POINTER(0);
+	if (s->n == 0)
+		PG_RETURN_NULL();
+	PG_RETURN_ARRAYTYPE_P(run_engine(fcinfo, s->points, NULL, s->n, s->dim, s->metric,
+									 s->max_dim, s->threshold, 2));
+}
+
+/* the number of points n of a lower triangle of len values, or -1 */
+static int64
+points_of_triangle(int64 len)
+{
+	int64		n = (int64) floor((1.0 + sqrt(1.0 + 8.0 * (double) len)) / 2.0);
+
+	for (; n >= 1 && n * (n - 1) / 2 > len; n--)
+		;
+	for (; n * (n - 1) / 2 < len; n++)
+		;
+	return n * (n - 1) / 2 == len ? n : -1;
+}
+
+PG_FUNCTION_INFO_V1(te_persistence_from_distances);
+
+/*
+ * topembed.persistence_from_distances(distances float8[], max_dim int,
+ * threshold float8, modulus int): a lower triangle in Ripser's order (1-D,
+ * n(n-1)/2 values) or a full symmetric n x n matrix with a zero diagonal
+ */
+Datum
+te_persistence_from_distances(PG_FUNCTION_ARGS)
+{
+	ArrayType  *arr;
+	int32		max_dim;
+	double		threshold = NAN;
+	int32		modulus;
+	double	   *v,
+			   *lower;
+	int			nelems;
+	int64		n,
+				i,
+				j;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	if (PG_ARGISNULL(1) || PG_ARGISNULL(3))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("max_dim and modulus must not be NULL")));
+	arr = PG_GETARG_ARRAYTYPE_P(0);
+	max_dim = PG_GETARG_INT32(1);
+	modulus = PG_GETARG_INT32(3);
+	if (!PG_ARGISNULL(2))
+		threshold = PG_GETARG_FLOAT8(2);
+	if (max_dim < 0 || max_dim > TE_RIPS_MAX_DIM)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("max_dim must be between 0 and %d, not %d", TE_RIPS_MAX_DIM, max_dim)));
+	if (isnan(threshold) ? !PG_ARGISNULL(2) : threshold < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("threshold must be a non-negative number or NULL, not %g", threshold)));
+	if (ARR_HASNULL(arr) && array_contains_nulls(arr))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("distances must not contain NULL")));
+	nelems = ArrayGetNItems(ARR_NDIM(arr), ARR_DIMS(arr));
+	v = (double *) ARR_DATA_PTR(arr);
+	for (i = 0; i < nelems; i++)
+		if (!isfinite(v[i]) || v[i] < 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_EXCEPTION),
+					 errmsg("distances must be finite and non-negative; element %lld is %g",
+							(long long) i + 1, v[i])));
+
+	if (ARR_NDIM(arr) == 2)
+	{
+		n = ARR_DIMS(arr)[0];
+		if (ARR_DIMS(arr)[1] != n)
+			ereport(ERROR,
+					(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+					 errmsg("a distance matrix must be square, not %d x %d", ARR_DIMS(arr)[0], ARR_DIMS(arr)[1])));
+		if (n > TE_RIPS_MAX_POINTS_HIGHER)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("a distance matrix of %lld points is too large", (long long) n)));
+		lower = palloc(sizeof(double) * Max(n * (n - 1) / 2, 1));
+		for (i = 0; i < n; i++)
+		{
+			double		scale;
+
+			if (v[i * n + i] != 0.0)
+				ereport(ERROR,
+						(errcode(ERRCODE_DATA_EXCEPTION),
+						 errmsg("the diagonal of a distance matrix must be 0; element [%lld][%lld] is %g",
+								(long long) i + 1, (long long) i + 1, v[i * n + i])));
+			for (j = 0; j < i; j++)
+			{
+				scale = Max(fabs(v[i * n + j]), fabs(v[j * n + i]));
+				if (fabs(v[i * n + j] - v[j * n + i]) > 1e-12 * Max(scale, 1e-300))
+					ereport(ERROR,
+							(errcode(ERRCODE_DATA_EXCEPTION),
+							 errmsg("a distance matrix must be symmetric; [%lld][%lld] is %g but [%lld][%lld] is %g",
+									(long long) i + 1, (long long) j + 1, v[i * n + j],
+									(long long) j + 1, (long long) i + 1, v[j * n + i])));
+				lower[i * (i - 1) / 2 + j] = v[i * n + j];
+			}
+		}
+	}
+	else if (ARR_NDIM(arr) == 1)
+	{
+		n = points_of_triangle(nelems);
+		if (n < 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+					 errmsg("%d values are not a lower triangle: n(n-1)/2 values are needed for n points", nelems),
+					 errhint("Pass a full matrix as a two-dimensional array.")));
+		lower = v;
+	}
+	else if (ARR_NDIM(arr) == 0)
+		PG_RETURN_NULL();
+	else
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("distances must be a one- or two-dimensional array, not %d-dimensional", ARR_NDIM(arr))));
+
+	if (n > te_max_points)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("a distance matrix of %lld points exceeds topembed.max_points (%d)",
+						(long long) n, te_max_points)));
+	if (modulus < 2 || modulus > TE_RIPS_MAX_MODULUS)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("modulus must be a prime between 2 and %d, not %d", TE_RIPS_MAX_MODULUS, modulus)));
+	PG_RETURN_ARRAYTYPE_P(run_engine(fcinfo, NULL, lower, n, 0, TE_METRIC_EUCLIDEAN,
+									 max_dim, threshold, modulus));
+}
