@@ -1,0 +1,116 @@
+/*
+ * rips.h - exact persistent homology of Vietoris-Rips filtrations
+ *
+ * The engine follows Ripser 1.2.1 (Bauer 2021) and reproduces its diagrams:
+ * persistent cohomology with clearing, simplices indexed by the
+ * combinatorial number system and coboundaries enumerated on the fly,
+ * apparent and emergent pairs, and the enclosing radius as the default
+ * threshold.  Distances are kept as float32, as Ripser keeps them: they are
+ * computed in double, rounded to float, and reported widened back to double.
+ *
+ * Beyond Ripser:
+ *  - distances of point clouds come in blocks from BLAS;
+ *  - the filtered graph is edge-collapsed first (Boissonnat and Pritam,
+ *    SoCG 2020, in the backward form of Glisse and Pritam, SoCG 2022) when
+ *    that pays; the diagrams are unchanged by construction;
+ *  - H0 alone (max_dim 0) comes from a minimum spanning tree that needs
+ *    O(n * dim) memory, never an n x n matrix.
+ *
+ * Every entry point allocates only through the TeEnv, calls its interrupt
+ * check often, and returns a TeStatus with details in env->msg.
+ */
+#ifndef TOPEMBED_RIPS_H
+#define TOPEMBED_RIPS_H
+
+#include "topembed/common.h"
+#include "topembed/distance.h"
+
+/* the largest homology dimension computed */
+#define TE_RIPS_MAX_DIM 3
+/* the largest prime coefficient field accepted (p * p fits in int32) */
+#define TE_RIPS_MAX_MODULUS 46337
+/* the most points for max_dim >= 1 (vertex numbers are kept in 16 bits) */
+#define TE_RIPS_MAX_POINTS_HIGHER 65535
+
+/* one bar: death is INFINITY for an essential class */
+typedef struct TePersPair
+{
+	int32_t		dim;
+	double		birth;
+	double		death;
+} TePersPair;
+
+/*
+ * A persistence diagram: pairs allocated through the env; zero-length pairs
+ * (birth == death) are left out; sorted by (dim, birth, death).
+ */
+typedef struct TeDiagram
+{
+	TePersPair *pairs;
+	int64_t		n_pairs;
+	int64_t		capacity;
+} TeDiagram;
+
+/* optional counters of one run, filled when TeRipsOptions.stats is set */
+typedef struct TeRipsStats
+{
+	int64_t		n_points;
+	double		threshold;		/* the diameter bound used (float value) */
+	double		enclosing_radius;	/* NAN if not computed */
+	int64_t		n_edges;		/* edges within the threshold */
+	int64_t		n_edges_collapsed;	/* edges after collapse (= n_edges without) */
+	int			collapse_passes;	/* 0 when the graph was not collapsed */
+	int64_t		columns[TE_RIPS_MAX_DIM + 1];	/* columns met per dimension */
+	int64_t		apparent[TE_RIPS_MAX_DIM + 1];	/* skipped as apparent pairs */
+	int64_t		emergent[TE_RIPS_MAX_DIM + 1];	/* paired without reduction */
+	int64_t		reduced[TE_RIPS_MAX_DIM + 1];	/* reduced with a working column */
+	int64_t		additions;		/* column additions in all reductions */
+	size_t		peak_bytes;		/* peak tracked working memory */
+} TeRipsStats;
+
+typedef struct TeRipsOptions
+{
+	int			max_dim;		/* 0..3 */
+	double		threshold;		/* NAN (default) = enclosing radius;
+								 * INFINITY = none; else a diameter bound */
+	int			modulus;		/* prime coefficient field, 2 by default */
+	int			collapse;		/* nonzero (default) = edge-collapse when it
+								 * pays; 0 = never */
+	size_t		memory_limit;	/* bytes; 0 = unlimited; TE_LIMIT if exceeded */
+	TeRipsStats *stats;			/* NULL (default) or counters to fill */
+} TeRipsOptions;
+
+/* the defaults: max_dim 1, threshold NAN, modulus 2, collapse on, no limit */
+void		te_rips_options_init(TeRipsOptions *o);
+
+/*
+ * Persistence of the Rips filtration of n points of dimension dim (row-major
+ * doubles) under a metric.  out must be empty or zeroed on entry; on failure
+ * it is left empty.
+ */
+TeStatus	te_rips_points(TeEnv *env, const double *points, int64_t n, int dim,
+						   TeMetric metric, const TeRipsOptions *opt, TeDiagram *out);
+
+/*
+ * Persistence of a given dissimilarity: the lower triangle in Ripser's order
+ * (row i = 1..n-1 holds d(i,0..i-1)), n(n-1)/2 finite values >= 0.
+ */
+TeStatus	te_rips_distances(TeEnv *env, const double *lower, int64_t n,
+							  const TeRipsOptions *opt, TeDiagram *out);
+
+/*
+ * Estimated peak working memory in bytes of te_rips_points (dim > 0) or
+ * te_rips_distances (dim == 0), not counting the caller's input.  With
+ * max_dim 0 this is O(n * dim) (O(n) for distances); above it grows with n^2
+ * and, for large thresholds, with the number of simplices met.  SIZE_MAX if
+ * the problem cannot be represented at all.
+ */
+size_t		te_rips_memory_estimate(int64_t n, int dim, int max_dim, double threshold);
+
+/* free the pairs of a diagram and leave it empty */
+void		te_diagram_free(TeEnv *env, TeDiagram *d);
+
+/* number of bars of one dimension, and of those essential (death infinite) */
+int64_t		te_diagram_count(const TeDiagram *d, int dim, int64_t *n_essential);
+
+#endif							/* TOPEMBED_RIPS_H */

@@ -1,0 +1,223 @@
+/*
+ * rips_internal.h - internals shared by the files of the Rips engine
+ *
+ * Not a public API: the PostgreSQL face uses rips.h and distance.h only.
+ *
+ * Pieces:
+ *  - RipsMem: allocation through the TeEnv with byte accounting, a peak and
+ *    an optional limit (TE_LIMIT when exceeded);
+ *  - RipsCtx: what every phase needs (env, memory, interrupt pacing, the
+ *    output diagram, the coefficient field);
+ *  - RipsPoints: a point set prepared for the blocked distance kernels;
+ *  - RipsGraph: the filtered graph of the flag filtration (dense n x n float
+ *    values, adjacency bitsets and the edges in filtration order);
+ *  - the phases: distances, H0, edge collapse, cohomology reduction.
+ *
+ * Filtration order.  Edges, and simplices in general, are ordered by
+ * diameter, then by decreasing combinatorial index (Ripser's order).  An
+ * edge {a > b} is packed into a 64-bit key whose unsigned order is exactly
+ * this order: the float bits of its value (values are >= +0.0), then
+ * 0xFFFF - a, then 0xFFFF - b.  Vertex numbers therefore fit in 16 bits
+ * whenever an n x n graph is built.
+ */
+#ifndef TOPEMBED_RIPS_INTERNAL_H
+#define TOPEMBED_RIPS_INTERNAL_H
+
+#include <math.h>
+#include <string.h>
+
+#include "topembed/common.h"
+#include "topembed/distance.h"
+#include "topembed/rips.h"
+
+/* ---- memory accounting ---- */
+
+typedef struct RipsMem
+{
+	TeEnv	   *env;
+	size_t		cur;			/* bytes held now */
+	size_t		peak;			/* the most ever held */
+	size_t		limit;			/* 0 = none */
+	TeStatus	status;			/* TE_NOMEM or TE_LIMIT after a refusal */
+} RipsMem;
+
+void		rips_mem_init(RipsMem *m, TeEnv *env, size_t limit);
+/* allocate size bytes; NULL (with m->status and env->msg set) on refusal */
+void	   *rips_alloc(RipsMem *m, size_t size);
+void	   *rips_alloc0(RipsMem *m, size_t size);
+void	   *rips_array(RipsMem *m, size_t count, size_t elsize);
+void		rips_free(RipsMem *m, void *p);
+/* grow a block to newsize bytes keeping oldsize bytes; NULL on refusal (p kept) */
+void	   *rips_grow(RipsMem *m, void *p, size_t oldsize, size_t newsize);
+
+/* ---- context of one run ---- */
+
+/* roughly 1 unit per simple operation; a check every few milliseconds */
+#define RIPS_CHECK_INTERVAL ((uint64_t) 1 << 21)
+
+typedef struct RipsCtx
+{
+	TeEnv	   *env;
+	RipsMem	   *mem;
+	uint64_t	work;			/* work units done */
+	uint64_t	next_check;		/* work at which to call te_check next */
+	TeDiagram  *out;
+	TeRipsStats *stats;			/* never NULL inside the engine */
+	uint32_t	modulus;
+	int			max_dim;
+} RipsCtx;
+
+/* count work; call the interrupt check when enough has been done */
+static inline TeStatus
+rips_tick(RipsCtx *c, uint64_t units)
+{
+	c->work += units;
+	if (c->work >= c->next_check)
+	{
+		c->next_check = c->work + RIPS_CHECK_INTERVAL;
+		return te_check(c->env);
+	}
+	return TE_OK;
+}
+
+/* append a bar (birth < death) to the output; zero-length bars are dropped */
+TeStatus	rips_emit(RipsCtx *c, int dim, double birth, double death);
+
+/* sort n 64-bit keys ascending (LSD radix sort with a scratch buffer) */
+TeStatus	rips_sort_keys(RipsCtx *c, uint64_t *keys, int64_t n);
+
+/* ---- points and distance kernels (distance.c) ---- */
+
+typedef struct RipsPoints
+{
+	const double *x;			/* rows used by the kernels */
+	double	   *own;			/* normalised copy (cosine, angular) */
+	double	   *sq;				/* squared norms of the rows of x */
+	int64_t		n;
+	int			dim;
+	TeMetric	metric;
+} RipsPoints;
+
+/* validate and prepare points: finite values, no zero vector when normalising */
+TeStatus	rips_points_prepare(RipsMem *m, RipsPoints *p, const double *points,
+								int64_t n, int dim, TeMetric metric);
+void		rips_points_release(RipsMem *m, RipsPoints *p);
+
+/*
+ * Squared Euclidean distances of the (normalised) rows i0..i1-1 against
+ * j0..j1-1 into out (row stride j1 - j0), through one dgemm; entries that
+ * cancel badly are recomputed directly.  Under cosine and angular these are
+ * squared chord lengths, monotone in the metric.
+ */
+void		rips_block_sq(const RipsPoints *p, int64_t i0, int64_t i1,
+						  int64_t j0, int64_t j1, double *out);
+
+/* the same for bi gathered rows (with their squared norms and point numbers) */
+void		rips_block_sq_rows(const RipsPoints *p, const double *rows, const double *rows_sq,
+							   const int64_t *ids, int64_t bi, int64_t j0, int64_t j1,
+							   double *out);
+
+/* the metric value of a pair from its squared chord/Euclidean length */
+double		rips_metric_from_sq(const RipsPoints *p, int64_t i, int64_t j, double sq);
+
+/* the squared distance of one pair, computed directly */
+double		rips_pair_sq(const RipsPoints *p, int64_t i, int64_t j);
+
+/* the metric value of one pair, computed directly */
+double		rips_pair_dist(const RipsPoints *p, int64_t i, int64_t j);
+
+/* rows per block of the kernels */
+#define RIPS_BLOCK 256
+
+/* ---- the filtered graph ---- */
+
+typedef struct RipsGraph
+{
+	int64_t		n;
+	int64_t		W;				/* 64-bit words per bitset row */
+	float	   *D;				/* n x n values; +INF = no edge; 0 diagonal */
+	uint64_t   *adj;			/* n x W: edges with a finite value */
+	uint64_t   *keys;			/* the m edges in filtration order */
+	int64_t		m;
+	float		threshold;
+} RipsGraph;
+
+static inline uint64_t
+rips_edge_key(float v, uint32_t a, uint32_t b)
+{
+	uint32_t	bits;
+
+	if (a < b)
+	{
+		uint32_t	t = a;
+
+		a = b;
+		b = t;
+	}
+	memcpy(&bits, &v, sizeof(bits));
+	return ((uint64_t) bits << 32) | ((uint64_t) (0xFFFFu - a) << 16) | (uint64_t) (0xFFFFu - b);
+}
+
+static inline float
+rips_key_value(uint64_t k)
+{
+	uint32_t	bits = (uint32_t) (k >> 32);
+	float		v;
+
+	memcpy(&v, &bits, sizeof(v));
+	return v;
+}
+
+static inline uint32_t
+rips_key_a(uint64_t k)
+{
+	return 0xFFFFu - (uint32_t) ((k >> 16) & 0xFFFFu);
+}
+
+static inline uint32_t
+rips_key_b(uint64_t k)
+{
+	return 0xFFFFu - (uint32_t) (k & 0xFFFFu);
+}
+
+/* bitset helpers */
+static inline void
+rips_bit_set(uint64_t *row, int64_t i)
+{
+	row[i >> 6] |= (uint64_t) 1 << (i & 63);
+}
+
+static inline void
+rips_bit_clear(uint64_t *row, int64_t i)
+{
+	row[i >> 6] &= ~((uint64_t) 1 << (i & 63));
+}
+
+static inline int
+rips_bit_test(const uint64_t *row, int64_t i)
+{
+	return (int) ((row[i >> 6] >> (i & 63)) & 1);
+}
+
+/* build adj and the sorted keys from D (entries above threshold become INF) */
+TeStatus	rips_graph_finish(RipsCtx *c, RipsGraph *g);
+void		rips_graph_release(RipsMem *m, RipsGraph *g);
+
+/* ---- phases ---- */
+
+/* H0 of the graph by Kruskal; marks the tree edges (bit per key position) */
+TeStatus	rips_h0_graph(RipsCtx *c, const RipsGraph *g, uint64_t *tree_bits);
+
+/* H0 of points from a minimum spanning tree in O(n * dim) memory */
+TeStatus	rips_h0_points(RipsCtx *c, const RipsPoints *p, float threshold);
+
+/* H0 of a lower-triangle dissimilarity by Prim in O(n) extra memory */
+TeStatus	rips_h0_lower(RipsCtx *c, const double *lower, int64_t n, float threshold);
+
+/* edge collapse of the graph in place; returns the number of passes made */
+TeStatus	rips_collapse(RipsCtx *c, RipsGraph *g, int max_passes, int *passes);
+
+/* persistent cohomology in dimensions 1..max_dim */
+TeStatus	rips_reduce(RipsCtx *c, const RipsGraph *g, const uint64_t *tree_bits);
+
+#endif							/* TOPEMBED_RIPS_INTERNAL_H */

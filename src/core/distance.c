@@ -1,0 +1,306 @@
+/*
+ * distance.c - Euclidean, cosine and angular distances in blocks via BLAS
+ *
+ * A block of squared distances is ||x||^2 + ||y||^2 - 2 X Y^T with one
+ * dgemm.  The formula loses relative precision when the distance is small
+ * against the norms (near-duplicates), so such entries are recomputed
+ * directly: with the guard below the error left is far under float32
+ * resolution.  Cosine and angular work on L2-normalised copies, where the
+ * squared chord ||x^ - y^||^2 = 2 - 2 cos is monotone in both metrics:
+ *   cosine  = chord^2 / 2,
+ *   angular = 2 asin(chord / 2), or Kahan's 2 atan2(|x^-y^|, |x^+y^|) near
+ *             antipodes where asin is ill-conditioned.
+ */
+#include "topembed/rips_internal.h"
+#include "topembed/gap.h"
+
+#include <cblas.h>
+#include <math.h>
+
+/* recompute directly when d^2 < DIRECT_GUARD * (|x|^2 + |y|^2) */
+#define DIRECT_GUARD (1.0 / 64.0)
+
+/* chord^2 above which angular uses Kahan's formula rather than asin */
+#define ANGULAR_ASIN_LIMIT 3.0
+
+const char *
+te_metric_name(TeMetric metric)
+{
+	switch (metric)
+	{
+		case TE_METRIC_EUCLIDEAN:
+			return "euclidean";
+		case TE_METRIC_COSINE:
+			return "cosine";
+		case TE_METRIC_ANGULAR:
+			return "angular";
+	}
+	return "unknown";
+}
+
+int
+te_metric_parse(const char *name, TeMetric *metric)
+{
+	if (strcmp(name, "euclidean") == 0)
+		*metric = TE_METRIC_EUCLIDEAN;
+	else if (strcmp(name, "cosine") == 0)
+		*metric = TE_METRIC_COSINE;
+	else if (strcmp(name, "angular") == 0)
+		*metric = TE_METRIC_ANGULAR;
+	else
+		return -1;
+	return 0;
+}
+
+/* check the points and, for cosine and angular, make a normalised copy */
+TeStatus
+rips_points_prepare(RipsMem *m, RipsPoints *p, const double *points,
+					int64_t n, int dim, TeMetric metric)
+{
+	int64_t		i;
+	int			k;
+
+	memset(p, 0, sizeof(*p));
+	p->n = n;
+	p->dim = dim;
+	p->metric = metric;
+	if (metric != TE_METRIC_EUCLIDEAN && metric != TE_METRIC_COSINE &&
+		metric != TE_METRIC_ANGULAR)
+		return te_fail(m->env, TE_INVALID, "unknown metric %d", (int) metric);
+
+	for (i = 0; i < n; i++)
+		for (k = 0; k < dim; k++)
+			if (!isfinite(points[i * dim + k]))
+				return te_fail(m->env, TE_INVALID,
+							   "point %lld has a non-finite coordinate at position %d",
+							   (long long) i, k);
+
+	p->sq = rips_array(m, (size_t) (n > 0 ? n : 1), sizeof(double));
+	if (!p->sq)
+		return m->status;
+	if (metric == TE_METRIC_EUCLIDEAN)
+		p->x = points;
+	else
+	{
+		p->own = rips_array(m, (size_t) (n > 0 ? n : 1) * (size_t) dim, sizeof(double));
+		if (!p->own)
+		{
+			rips_points_release(m, p);
+			return m->status;
+		}
+		memcpy(p->own, points, sizeof(double) * (size_t) n * (size_t) dim);
+		for (i = 0; i < n; i++)
+			if (te_normalize(p->own + i * dim, dim) == 0.0)
+			{
+				rips_points_release(m, p);
+				return te_fail(m->env, TE_INVALID,
+							   "point %lld is a zero vector, which has no direction under the %s metric",
+							   (long long) i, te_metric_name(metric));
+			}
+		p->x = p->own;
+	}
+	for (i = 0; i < n; i++)
+	{
+		const double *r = p->x + i * dim;
+		double		s = 0.0;
+
+		for (k = 0; k < dim; k++)
+			s += r[k] * r[k];
+		p->sq[i] = s;
+	}
+	return TE_OK;
+}
+
+void
+rips_points_release(RipsMem *m, RipsPoints *p)
+{
+	rips_free(m, p->own);
+	rips_free(m, p->sq);
+	p->own = NULL;
+	p->sq = NULL;
+	p->x = NULL;
+}
+
+/* ||x_i - x_j||^2 summed directly */
+double
+rips_pair_sq(const RipsPoints *p, int64_t i, int64_t j)
+{
+	const double *a = p->x + i * p->dim;
+	const double *b = p->x + j * p->dim;
+	double		s = 0.0;
+	int			k;
+
+	for (k = 0; k < p->dim; k++)
+	{
+		double		t = a[k] - b[k];
+
+		s += t * t;
+	}
+	return s;
+}
+
+/* Kahan's angle between two unit vectors: 2 atan2(|a - b|, |a + b|) */
+static double
+kahan_angle(const RipsPoints *p, int64_t i, int64_t j)
+{
+	const double *a = p->x + i * p->dim;
+	const double *b = p->x + j * p->dim;
+	double		sm = 0.0,
+				sp = 0.0;
+	int			k;
+
+	for (k = 0; k < p->dim; k++)
+	{
+		double		t = a[k] - b[k],
+					u = a[k] + b[k];
+
+		sm += t * t;
+		sp += u * u;
+	}
+	return 2.0 * atan2(sqrt(sm), sqrt(sp));
+}
+
+double
+rips_metric_from_sq(const RipsPoints *p, int64_t i, int64_t j, double sq)
+{
+	if (sq < 0.0)
+		sq = 0.0;
+	switch (p->metric)
+	{
+		case TE_METRIC_EUCLIDEAN:
+			return sqrt(sq);
+		case TE_METRIC_COSINE:
+			return 0.5 * sq;
+		case TE_METRIC_ANGULAR:
+			if (sq < ANGULAR_ASIN_LIMIT)
+				return 2.0 * asin(0.5 * sqrt(sq));
+			return kahan_angle(p, i, j);
+	}
+	return sqrt(sq);
+}
+
+double
+rips_pair_dist(const RipsPoints *p, int64_t i, int64_t j)
+{
+	if (p->metric == TE_METRIC_ANGULAR)
+		return kahan_angle(p, i, j);
+	return rips_metric_from_sq(p, i, j, rips_pair_sq(p, i, j));
+}
+
+/*
+ * Squared distances of bi gathered rows (rows, their squared norms and
+ * their point numbers) against the points j0..j1-1, into out.
+ */
+void
+rips_block_sq_rows(const RipsPoints *p, const double *rows, const double *rows_sq,
+				   const int64_t *ids, int64_t bi, int64_t j0, int64_t j1, double *out)
+{
+	int64_t		bj = j1 - j0,
+				i,
+				j;
+
+	if (bi <= 0 || bj <= 0)
+		return;
+	cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int) bi, (int) bj, p->dim,
+				-2.0, rows, p->dim, p->x + j0 * p->dim, p->dim, 0.0, out, (int) bj);
+	for (i = 0; i < bi; i++)
+	{
+		double		si = rows_sq[i];
+		double	   *row = out + i * bj;
+		int64_t		id = ids ? ids[i] : -1;
+
+		for (j = 0; j < bj; j++)
+		{
+			double		sj = p->sq[j0 + j];
+			double		s = row[j] + si + sj;
+
+			if (s < DIRECT_GUARD * (si + sj))
+				s = (id == j0 + j) ? 0.0 : rips_pair_sq(p, id, j0 + j);
+			row[j] = s;
+		}
+	}
+}
+
+/* one block of squared distances through dgemm, with the direct guard */
+void
+rips_block_sq(const RipsPoints *p, int64_t i0, int64_t i1,
+			  int64_t j0, int64_t j1, double *out)
+{
+	int64_t		bi = i1 - i0,
+				bj = j1 - j0,
+				i,
+				j;
+
+	if (bi <= 0 || bj <= 0)
+		return;
+	cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int) bi, (int) bj, p->dim,
+				-2.0, p->x + i0 * p->dim, p->dim, p->x + j0 * p->dim, p->dim,
+				0.0, out, (int) bj);
+	for (i = 0; i < bi; i++)
+	{
+		double		si = p->sq[i0 + i];
+		double	   *row = out + i * bj;
+
+		for (j = 0; j < bj; j++)
+		{
+			double		sj = p->sq[j0 + j];
+			double		s = row[j] + si + sj;
+
+			if (s < DIRECT_GUARD * (si + sj))
+				s = (i0 + i == j0 + j) ? 0.0 : rips_pair_sq(p, i0 + i, j0 + j);
+			row[j] = s;
+		}
+	}
+}
+
+/* the public lower-triangle distances */
+TeStatus
+te_distances_lower(TeEnv *env, const double *points, int64_t n, int dim,
+				   TeMetric metric, double *out)
+{
+	RipsMem		m;
+	RipsPoints	p;
+	TeStatus	st;
+	double	   *blk;
+	int64_t		i0,
+				j0,
+				i,
+				j;
+
+	if (n < 0 || dim < 1)
+		return te_fail(env, TE_INVALID, "need n >= 0 points of dimension >= 1");
+	rips_mem_init(&m, env, 0);
+	st = rips_points_prepare(&m, &p, points, n, dim, metric);
+	if (st != TE_OK)
+		return st;
+	blk = rips_array(&m, (size_t) RIPS_BLOCK * RIPS_BLOCK, sizeof(double));
+	if (!blk)
+	{
+		rips_points_release(&m, &p);
+		return m.status;
+	}
+	for (i0 = 0; i0 < n; i0 += RIPS_BLOCK)
+	{
+		int64_t		i1 = i0 + RIPS_BLOCK < n ? i0 + RIPS_BLOCK : n;
+
+		for (j0 = 0; j0 < i1; j0 += RIPS_BLOCK)
+		{
+			int64_t		j1 = j0 + RIPS_BLOCK < i1 ? j0 + RIPS_BLOCK : i1;
+
+			rips_block_sq(&p, i0, i1, j0, j1, blk);
+			for (i = i0; i < i1; i++)
+				for (j = j0; j < j1 && j < i; j++)
+					out[i * (i - 1) / 2 + j] =
+						rips_metric_from_sq(&p, i, j, blk[(i - i0) * (j1 - j0) + (j - j0)]);
+		}
+		if (te_check(env) != TE_OK)
+		{
+			rips_free(&m, blk);
+			rips_points_release(&m, &p);
+			return TE_CANCELLED;
+		}
+	}
+	rips_free(&m, blk);
+	rips_points_release(&m, &p);
+	return TE_OK;
+}

@@ -1,0 +1,737 @@
+/*
+ * rips.c - entry points of the Rips persistence engine
+ *
+ * te_rips_points() and te_rips_distances() validate their input, build the
+ * filtered graph (or, for H0 alone, go straight to a spanning tree), choose
+ * the threshold, collapse the graph when that pays, and run the phases:
+ * H0 by Kruskal, then persistent cohomology dimension by dimension.  Also
+ * here: the tracked allocator, the diagram helpers and the key sort.
+ */
+#include "topembed/rips_internal.h"
+
+#include <float.h>
+#include <stdlib.h>
+
+/* ---- tracked allocation ---- */
+
+/* every block carries its size in a 16-byte header */
+#define MEM_HEADER 16
+
+void
+rips_mem_init(RipsMem *m, TeEnv *env, size_t limit)
+{
+	memset(m, 0, sizeof(*m));
+	m->env = env;
+	m->limit = limit;
+	m->status = TE_NOMEM;
+}
+
+void *
+rips_alloc(RipsMem *m, size_t size)
+{
+	unsigned char *p;
+
+	if (size > SIZE_MAX - MEM_HEADER)
+	{
+		m->status = TE_NOMEM;
+		te_fail(m->env, TE_NOMEM, "cannot allocate %zu bytes", size);
+		return NULL;
+	}
+	if (m->limit && (m->cur + size + MEM_HEADER > m->limit))
+	{
+		m->status = TE_LIMIT;
+		te_fail(m->env, TE_LIMIT,
+				"persistence needs more than %zu bytes of working memory (memory limit %zu bytes)",
+				m->cur + size + MEM_HEADER, m->limit);
+		return NULL;
+	}
+	p = te_alloc(m->env, size + MEM_HEADER);
+	if (!p)
+	{
+		m->status = TE_NOMEM;
+		te_fail(m->env, TE_NOMEM, "out of memory allocating %zu bytes (%zu held)",
+				size, m->cur);
+		return NULL;
+	}
+	memcpy(p, &size, sizeof(size));
+	m->cur += size + MEM_HEADER;
+	if (m->cur > m->peak)
+		m->peak = m->cur;
+	return p + MEM_HEADER;
+}
+
+void *
+rips_alloc0(RipsMem *m, size_t size)
+{
+	void	   *p = rips_alloc(m, size);
+
+	if (p)
+		memset(p, 0, size);
+	return p;
+}
+
+void *
+rips_array(RipsMem *m, size_t count, size_t elsize)
+{
+	if (elsize != 0 && count > (SIZE_MAX - MEM_HEADER) / elsize)
+	{
+		m->status = TE_NOMEM;
+		te_fail(m->env, TE_NOMEM, "cannot allocate %zu items of %zu bytes", count, elsize);
+		return NULL;
+	}
+	return rips_alloc(m, count * elsize);
+}
+
+void
+rips_free(RipsMem *m, void *p)
+{
+	unsigned char *q;
+	size_t		size;
+
+	if (!p)
+		return;
+	q = (unsigned char *) p - MEM_HEADER;
+	memcpy(&size, q, sizeof(size));
+	m->cur -= size + MEM_HEADER;
+	te_free(m->env, q);
+}
+
+void *
+rips_grow(RipsMem *m, void *p, size_t oldsize, size_t newsize)
+{
+	void	   *q = rips_alloc(m, newsize);
+
+	if (!q)
+		return NULL;
+	if (p)
+	{
+		memcpy(q, p, oldsize < newsize ? oldsize : newsize);
+		rips_free(m, p);
+	}
+	return q;
+}
+
+/* ---- diagrams ---- */
+
+void
+te_rips_options_init(TeRipsOptions *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->max_dim = 1;
+	o->threshold = NAN;
+	o->modulus = 2;
+	o->collapse = 1;
+	o->memory_limit = 0;
+	o->stats = NULL;
+}
+
+void
+te_diagram_free(TeEnv *env, TeDiagram *d)
+{
+	te_free(env, d->pairs);
+	d->pairs = NULL;
+	d->n_pairs = 0;
+	d->capacity = 0;
+}
+
+int64_t
+te_diagram_count(const TeDiagram *d, int dim, int64_t *n_essential)
+{
+	int64_t		i,
+				count = 0,
+				ess = 0;
+
+	for (i = 0; i < d->n_pairs; i++)
+		if (d->pairs[i].dim == dim)
+		{
+			count++;
+			if (isinf(d->pairs[i].death))
+				ess++;
+		}
+	if (n_essential)
+		*n_essential = ess;
+	return count;
+}
+
+TeStatus
+rips_emit(RipsCtx *c, int dim, double birth, double death)
+{
+	TeDiagram  *d = c->out;
+
+	if (!(death > birth))
+		return TE_OK;
+	if (d->n_pairs == d->capacity)
+	{
+		int64_t		cap = d->capacity ? 2 * d->capacity : 64;
+		TePersPair *np = te_alloc_array(c->env, (size_t) cap, sizeof(TePersPair));
+
+		if (!np)
+			return te_fail(c->env, TE_NOMEM, "out of memory growing the diagram to %lld pairs",
+						   (long long) cap);
+		if (d->n_pairs)
+			memcpy(np, d->pairs, sizeof(TePersPair) * (size_t) d->n_pairs);
+		te_free(c->env, d->pairs);
+		d->pairs = np;
+		d->capacity = cap;
+	}
+	d->pairs[d->n_pairs].dim = dim;
+	d->pairs[d->n_pairs].birth = birth;
+	d->pairs[d->n_pairs].death = death;
+	d->n_pairs++;
+	return TE_OK;
+}
+
+static int
+pair_cmp(const void *a, const void *b)
+{
+	const TePersPair *x = a,
+			   *y = b;
+
+	if (x->dim != y->dim)
+		return x->dim < y->dim ? -1 : 1;
+	if (x->birth != y->birth)
+		return x->birth < y->birth ? -1 : 1;
+	if (x->death != y->death)
+		return x->death < y->death ? -1 : 1;
+	return 0;
+}
+
+/* ---- sorting 64-bit keys ---- */
+
+#define RADIX_BITS 11
+#define RADIX_SIZE (1 << RADIX_BITS)
+#define RADIX_PASSES 6
+
+TeStatus
+rips_sort_keys(RipsCtx *c, uint64_t *keys, int64_t n)
+{
+	int64_t    *count;
+	uint64_t   *tmp,
+			   *src,
+			   *dst;
+	int64_t		i;
+	int			pass;
+	TeStatus	st = TE_OK;
+
+	if (n < 64)
+	{
+		/* insertion sort */
+		for (i = 1; i < n; i++)
+		{
+			uint64_t	k = keys[i];
+			int64_t		j = i - 1;
+
+			while (j >= 0 && keys[j] > k)
+			{
+				keys[j + 1] = keys[j];
+				j--;
+			}
+			keys[j + 1] = k;
+		}
+		return TE_OK;
+	}
+	count = rips_alloc0(c->mem, sizeof(int64_t) * RADIX_SIZE * RADIX_PASSES);
+	if (!count)
+		return c->mem->status;
+	tmp = rips_array(c->mem, (size_t) n, sizeof(uint64_t));
+	if (!tmp)
+	{
+		rips_free(c->mem, count);
+		return c->mem->status;
+	}
+	for (i = 0; i < n; i++)
+	{
+		uint64_t	k = keys[i];
+
+		for (pass = 0; pass < RADIX_PASSES; pass++)
+			count[pass * RADIX_SIZE + ((k >> (pass * RADIX_BITS)) & (RADIX_SIZE - 1))]++;
+		if ((i & 0xFFFF) == 0 && (st = rips_tick(c, 0x10000 * 8)) != TE_OK)
+			goto done;
+	}
+	src = keys;
+	dst = tmp;
+	for (pass = 0; pass < RADIX_PASSES; pass++)
+	{
+		int64_t    *cnt = count + pass * RADIX_SIZE;
+		int64_t		sum = 0;
+		int			b,
+					shift = pass * RADIX_BITS,
+					trivial = 0;
+
+		for (b = 0; b < RADIX_SIZE; b++)
+		{
+			int64_t		t = cnt[b];
+
+			if (t == n)
+				trivial = 1;
+			cnt[b] = sum;
+			sum += t;
+		}
+		if (trivial)
+			continue;
+		for (i = 0; i < n; i++)
+		{
+			uint64_t	k = src[i];
+
+			dst[cnt[(k >> shift) & (RADIX_SIZE - 1)]++] = k;
+			if ((i & 0xFFFF) == 0 && (st = rips_tick(c, 0x10000 * 4)) != TE_OK)
+				goto done;
+		}
+		{
+			uint64_t   *t = src;
+
+			src = dst;
+			dst = t;
+		}
+	}
+	if (src != keys)
+		memcpy(keys, src, sizeof(uint64_t) * (size_t) n);
+done:
+	rips_free(c->mem, tmp);
+	rips_free(c->mem, count);
+	return st;
+}
+
+/* ---- the filtered graph ---- */
+
+TeStatus
+rips_graph_finish(RipsCtx *c, RipsGraph *g)
+{
+	int64_t		n = g->n,
+				W = (n + 63) / 64,
+				i,
+				j,
+				m = 0;
+	float		thr = g->threshold;
+	TeStatus	st;
+
+	g->W = W;
+	g->adj = rips_alloc0(c->mem, sizeof(uint64_t) * (size_t) (n * W > 0 ? n * W : 1));
+	if (!g->adj)
+		return c->mem->status;
+	for (i = 0; i < n; i++)
+	{
+		float	   *row = g->D + i * n;
+
+		for (j = 0; j < n; j++)
+		{
+			if (j == i)
+			{
+				row[j] = 0.0f;
+				continue;
+			}
+			if (!(row[j] <= thr))
+				row[j] = INFINITY;
+			else
+			{
+				rips_bit_set(g->adj + i * W, j);
+				if (j < i)
+					m++;
+			}
+		}
+		if ((st = rips_tick(c, (uint64_t) n)) != TE_OK)
+			return st;
+	}
+	g->m = m;
+	g->keys = rips_array(c->mem, (size_t) (m > 0 ? m : 1), sizeof(uint64_t));
+	if (!g->keys)
+		return c->mem->status;
+	m = 0;
+	for (i = 0; i < n; i++)
+	{
+		const float *row = g->D + i * n;
+
+		for (j = 0; j < i; j++)
+			if (row[j] <= thr)
+				g->keys[m++] = rips_edge_key(row[j], (uint32_t) i, (uint32_t) j);
+		if ((st = rips_tick(c, (uint64_t) i)) != TE_OK)
+			return st;
+	}
+	return rips_sort_keys(c, g->keys, g->m);
+}
+
+void
+rips_graph_release(RipsMem *m, RipsGraph *g)
+{
+	rips_free(m, g->D);
+	rips_free(m, g->adj);
+	rips_free(m, g->keys);
+	g->D = NULL;
+	g->adj = NULL;
+	g->keys = NULL;
+}
+
+/* ---- options ---- */
+
+static int
+is_prime(int p)
+{
+	int			d;
+
+	if (p < 2)
+		return 0;
+	for (d = 2; d * d <= p; d++)
+		if (p % d == 0)
+			return 0;
+	return 1;
+}
+
+static TeStatus
+check_options(TeEnv *env, const TeRipsOptions *o)
+{
+	if (o->max_dim < 0 || o->max_dim > TE_RIPS_MAX_DIM)
+		return te_fail(env, TE_INVALID, "max_dim must be between 0 and %d, not %d",
+					   TE_RIPS_MAX_DIM, o->max_dim);
+	if (o->modulus < 2 || o->modulus > TE_RIPS_MAX_MODULUS || !is_prime(o->modulus))
+		return te_fail(env, TE_INVALID, "modulus must be a prime between 2 and %d, not %d",
+					   TE_RIPS_MAX_MODULUS, o->modulus);
+	if (!isnan(o->threshold) && o->threshold < 0.0)
+		return te_fail(env, TE_INVALID, "threshold must be >= 0, not %g", o->threshold);
+	return TE_OK;
+}
+
+/* the user's threshold as float32 (as Ripser parses it); NAN stays NAN */
+static float
+user_threshold(const TeRipsOptions *o)
+{
+	if (isnan(o->threshold))
+		return NAN;
+	if (o->threshold > (double) FLT_MAX)
+		return INFINITY;
+	return (float) o->threshold;
+}
+
+/* ---- the run on a graph ---- */
+
+/*
+ * Collapse pays when simplices of dimension >= 2 are enumerated: their
+ * number grows with the cube and beyond of the degree, while the collapse
+ * costs about one domination test per edge.  For H1 alone the cohomology
+ * pass is already near-linear in the edges (almost all are apparent pairs),
+ * so the collapse would cost more than it saves.
+ */
+static int
+collapse_pays(const TeRipsOptions *o, const RipsGraph *g)
+{
+	if (!o->collapse || o->max_dim < 2)
+		return 0;
+	return g->m > 3 * g->n;
+}
+
+static TeStatus
+run_graph(RipsCtx *c, RipsGraph *g, const TeRipsOptions *o)
+{
+	int64_t		n = g->n,
+				i,
+				j;
+	float		r = INFINITY,
+				thr = user_threshold(o);
+	uint64_t   *tree = NULL;
+	TeStatus	st;
+
+	/* enclosing radius: beyond it the complex is a cone */
+	if (n >= 1)
+	{
+		for (i = 0; i < n; i++)
+		{
+			const float *row = g->D + i * n;
+			float		ri = 0.0f;
+
+			for (j = 0; j < n; j++)
+				if (row[j] > ri)
+					ri = row[j];
+			if (ri < r)
+				r = ri;
+			if ((st = rips_tick(c, (uint64_t) n)) != TE_OK)
+				return st;
+		}
+	}
+	c->stats->enclosing_radius = r;
+	if (isnan(thr) || thr > r)
+		thr = r;
+	g->threshold = thr;
+	c->stats->threshold = thr;
+
+	if ((st = rips_graph_finish(c, g)) != TE_OK)
+		return st;
+	c->stats->n_edges = g->m;
+	c->stats->n_edges_collapsed = g->m;
+
+	if (collapse_pays(o, g))
+	{
+		int			passes = 0;
+
+		if ((st = rips_collapse(c, g, 8, &passes)) != TE_OK)
+			return st;
+		c->stats->collapse_passes = passes;
+		c->stats->n_edges_collapsed = g->m;
+	}
+
+	tree = rips_alloc0(c->mem, sizeof(uint64_t) * (size_t) ((g->m + 63) / 64 + 1));
+	if (!tree)
+		return c->mem->status;
+	st = rips_h0_graph(c, g, tree);
+	if (st == TE_OK && o->max_dim >= 1)
+		st = rips_reduce(c, g, tree);
+	rips_free(c->mem, tree);
+	return st;
+}
+
+static void
+ctx_init(RipsCtx *c, RipsMem *mem, TeEnv *env, const TeRipsOptions *o,
+		 TeDiagram *out, TeRipsStats *stats)
+{
+	memset(c, 0, sizeof(*c));
+	c->env = env;
+	c->mem = mem;
+	c->next_check = RIPS_CHECK_INTERVAL;
+	c->out = out;
+	c->modulus = (uint32_t) o->modulus;
+	c->max_dim = o->max_dim;
+	memset(stats, 0, sizeof(*stats));
+	stats->enclosing_radius = NAN;
+	stats->threshold = NAN;
+	c->stats = stats;
+}
+
+/* sort the diagram, publish the counters, or clear the diagram on failure */
+static TeStatus
+finish(RipsCtx *c, TeStatus st, const TeRipsOptions *o)
+{
+	c->stats->peak_bytes = c->mem->peak;
+	if (o->stats)
+		*o->stats = *c->stats;
+	if (st != TE_OK)
+	{
+		te_diagram_free(c->env, c->out);
+		return st;
+	}
+	if (c->out->n_pairs > 1)
+		qsort(c->out->pairs, (size_t) c->out->n_pairs, sizeof(TePersPair), pair_cmp);
+	return TE_OK;
+}
+
+TeStatus
+te_rips_points(TeEnv *env, const double *points, int64_t n, int dim,
+			   TeMetric metric, const TeRipsOptions *opt, TeDiagram *out)
+{
+	TeRipsOptions defaults;
+	TeRipsStats stats;
+	RipsMem		mem;
+	RipsCtx		c;
+	RipsPoints	p;
+	RipsGraph	g;
+	TeStatus	st;
+
+	if (!opt)
+	{
+		te_rips_options_init(&defaults);
+		opt = &defaults;
+	}
+	memset(out, 0, sizeof(*out));
+	if ((st = check_options(env, opt)) != TE_OK)
+		return st;
+	if (n < 0 || (n > 0 && (!points || dim < 1)))
+		return te_fail(env, TE_INVALID, "need n >= 0 points of dimension >= 1");
+	rips_mem_init(&mem, env, opt->memory_limit);
+	ctx_init(&c, &mem, env, opt, out, &stats);
+	stats.n_points = n;
+	memset(&g, 0, sizeof(g));
+
+	if ((st = rips_points_prepare(&mem, &p, points, n, dim, metric)) != TE_OK)
+		return finish(&c, st, opt);
+
+	if (opt->max_dim == 0)
+	{
+		float		thr = user_threshold(opt);
+
+		/* the tree's edges never exceed the enclosing radius */
+		stats.threshold = isnan(thr) ? NAN : thr;
+		st = rips_h0_points(&c, &p, isnan(thr) ? INFINITY : thr);
+		rips_points_release(&mem, &p);
+		return finish(&c, st, opt);
+	}
+
+	if (n > TE_RIPS_MAX_POINTS_HIGHER)
+	{
+		rips_points_release(&mem, &p);
+		return finish(&c, te_fail(env, TE_LIMIT,
+								  "persistence above H0 supports at most %d points, not %lld",
+								  TE_RIPS_MAX_POINTS_HIGHER, (long long) n), opt);
+	}
+
+	/* the full matrix, block by block */
+	g.n = n;
+	g.D = rips_array(&mem, (size_t) (n > 0 ? n * n : 1), sizeof(float));
+	if (!g.D)
+		st = mem.status;
+	else if (n > 0)
+	{
+		double	   *blk = rips_array(&mem, (size_t) RIPS_BLOCK * RIPS_BLOCK, sizeof(double));
+		int64_t		i0,
+					j0,
+					i,
+					j;
+
+		if (!blk)
+			st = mem.status;
+		for (i0 = 0; st == TE_OK && i0 < n; i0 += RIPS_BLOCK)
+		{
+			int64_t		i1 = i0 + RIPS_BLOCK < n ? i0 + RIPS_BLOCK : n;
+
+			for (j0 = 0; j0 <= i0; j0 += RIPS_BLOCK)
+			{
+				int64_t		j1 = j0 + RIPS_BLOCK < n ? j0 + RIPS_BLOCK : n;
+
+				rips_block_sq(&p, i0, i1, j0, j1, blk);
+				for (i = i0; i < i1; i++)
+					for (j = j0; j < j1 && j <= i; j++)
+					{
+						float		v;
+
+						if (i == j)
+							v = 0.0f;
+						else
+							v = (float) rips_metric_from_sq(&p, i, j,
+															blk[(i - i0) * (j1 - j0) + (j - j0)]);
+						g.D[i * n + j] = v;
+						g.D[j * n + i] = v;
+					}
+			}
+			st = rips_tick(&c, (uint64_t) (i1 - i0) * (uint64_t) n * (uint64_t) dim / 8);
+		}
+		rips_free(&mem, blk);
+	}
+	rips_points_release(&mem, &p);
+	if (st == TE_OK)
+		st = run_graph(&c, &g, opt);
+	rips_graph_release(&mem, &g);
+	return finish(&c, st, opt);
+}
+
+TeStatus
+te_rips_distances(TeEnv *env, const double *lower, int64_t n,
+				  const TeRipsOptions *opt, TeDiagram *out)
+{
+	TeRipsOptions defaults;
+	TeRipsStats stats;
+	RipsMem		mem;
+	RipsCtx		c;
+	RipsGraph	g;
+	TeStatus	st = TE_OK;
+	int64_t		i,
+				j;
+
+	if (!opt)
+	{
+		te_rips_options_init(&defaults);
+		opt = &defaults;
+	}
+	memset(out, 0, sizeof(*out));
+	if ((st = check_options(env, opt)) != TE_OK)
+		return st;
+	if (n < 0 || (n > 1 && !lower))
+		return te_fail(env, TE_INVALID, "need n >= 0 points and their distances");
+	for (i = 1; i < n; i++)
+		for (j = 0; j < i; j++)
+		{
+			double		v = lower[i * (i - 1) / 2 + j];
+
+			if (isnan(v))
+				return te_fail(env, TE_INVALID, "distance d(%lld,%lld) is NaN",
+							   (long long) i, (long long) j);
+			if (!isfinite(v))
+				return te_fail(env, TE_INVALID, "distance d(%lld,%lld) is infinite",
+							   (long long) i, (long long) j);
+			if (v < 0.0)
+				return te_fail(env, TE_INVALID, "distance d(%lld,%lld) is negative (%g)",
+							   (long long) i, (long long) j, v);
+		}
+	rips_mem_init(&mem, env, opt->memory_limit);
+	ctx_init(&c, &mem, env, opt, out, &stats);
+	stats.n_points = n;
+
+	if (opt->max_dim == 0)
+	{
+		float		thr = user_threshold(opt);
+
+		stats.threshold = isnan(thr) ? NAN : thr;
+		st = rips_h0_lower(&c, lower, n, isnan(thr) ? INFINITY : thr);
+		return finish(&c, st, opt);
+	}
+	if (n > TE_RIPS_MAX_POINTS_HIGHER)
+		return finish(&c, te_fail(env, TE_LIMIT,
+								  "persistence above H0 supports at most %d points, not %lld",
+								  TE_RIPS_MAX_POINTS_HIGHER, (long long) n), opt);
+
+	memset(&g, 0, sizeof(g));
+	g.n = n;
+	g.D = rips_array(&mem, (size_t) (n > 0 ? n * n : 1), sizeof(float));
+	if (!g.D)
+		return finish(&c, mem.status, opt);
+	for (i = 0; i < n; i++)
+	{
+		g.D[i * n + i] = 0.0f;
+		for (j = 0; j < i; j++)
+		{
+			float		v = (float) lower[i * (i - 1) / 2 + j];
+
+			if (v == 0.0f)
+				v = 0.0f;		/* no negative zero in the keys */
+			g.D[i * n + j] = v;
+			g.D[j * n + i] = v;
+		}
+		if ((st = rips_tick(&c, (uint64_t) i)) != TE_OK)
+			break;
+	}
+	if (st == TE_OK)
+		st = run_graph(&c, &g, opt);
+	rips_graph_release(&mem, &g);
+	return finish(&c, st, opt);
+}
+
+/* ---- memory estimate ---- */
+
+static size_t
+add_sat(size_t a, double b)
+{
+	if (b < 0)
+		b = 0;
+	if ((double) a + b >= (double) SIZE_MAX)
+		return SIZE_MAX;
+	return a + (size_t) b;
+}
+
+size_t
+te_rips_memory_estimate(int64_t n, int dim, int max_dim, double threshold)
+{
+	double		nn = (double) (n > 0 ? n : 0);
+	double		bytes = 64.0 * 1024;	/* small fixed parts */
+
+	(void) threshold;
+	if (n < 0 || dim < 0 || max_dim < 0 || max_dim > TE_RIPS_MAX_DIM)
+		return SIZE_MAX;
+	if (max_dim == 0)
+	{
+		if (dim > 0)
+		{
+			/* normalised copy, norms, neighbour lists, tree, blocks */
+			bytes += nn * (double) dim * 8.0;
+			bytes += nn * (8.0 + 16 * 12.0 + 8.0 + 16.0);
+			bytes += (double) RIPS_BLOCK * 4096 * 8.0;
+		}
+		else
+			bytes += nn * 24.0;
+		return add_sat(0, bytes);
+	}
+	if (n > TE_RIPS_MAX_POINTS_HIGHER)
+		return SIZE_MAX;
+	/* n x n floats, two bitset matrices, the sorted edges and their scratch */
+	bytes += nn * nn * 4.0 + 2.0 * nn * nn / 8.0;
+	bytes += nn * (nn - 1) / 2.0 * (8.0 + 8.0 + 1.0 / 8.0);
+	if (dim > 0)
+		bytes += nn * (double) dim * 8.0 + (double) RIPS_BLOCK * RIPS_BLOCK * 8.0;
+	/* pivots, reduction columns and heaps: a few words per edge and dimension */
+	bytes += nn * (nn - 1) / 2.0 * 4.0 * (double) max_dim;
+	return add_sat(0, bytes);
+}

@@ -1,0 +1,1202 @@
+/*
+ * rips_reduce.c - persistent cohomology of a flag filtration, Ripser-style
+ *
+ * Simplices are numbered by the combinatorial number system: a k-simplex
+ * with vertices v0 > v1 > ... > vk has index sum_i C(v_i, k + 1 - i), and
+ * the index orders k-simplices colexicographically.  The filtration orders
+ * simplices by diameter, then by decreasing index; cohomology reduces the
+ * coboundary columns in the reverse order (diameter descending, index
+ * ascending), and a column's pivot is its oldest cofacet.  Coboundaries are
+ * never stored: a cofacet is a vertex w adjacent to every vertex of the
+ * simplex, found by AND-ing adjacency bitsets, and its diameter is read from
+ * the value matrix.
+ *
+ * Dimension k's columns are produced by a sweep over the edges from the
+ * longest down: the k-simplices whose latest edge is e are e plus a
+ * (k-1)-clique among the common neighbours of e's ends that come before e.
+ * So no list of simplices is ever materialised.  During the sweep, "lvl"
+ * holds the graph at the current diameter d, which answers in a few word
+ * operations the question behind every shortcut: which is the oldest
+ * cofacet of the same diameter (the highest common neighbour in lvl)?
+ *
+ * Shortcuts, in the order tried for a column s of diameter d:
+ *  1. s is the oldest cofacet of its youngest facet (an apparent pair one
+ *     dimension down): its column is cleared;
+ *  2. s was the pivot of a column one dimension down (clearing);
+ *  3. s's oldest cofacet r has diameter d and s is r's youngest facet
+ *     (an apparent pair): no column;
+ *  4. r exists, is nobody's pivot yet and is not claimed by an apparent
+ *     pair (an emergent pair): paired with no reduction at all.
+ * Otherwise s's coboundary goes into a heap and is reduced against earlier
+ * columns (found by pivot in a hash table) and against the apparent pairs,
+ * whose columns are not stored but rebuilt when needed.  The reduced
+ * columns keep only their reduction vector (Ripser's "V"), normalised so
+ * that the pivot's coefficient is 1.
+ *
+ * Coefficients are in Z/p for a prime p <= 46337.
+ */
+#include "topembed/rips_internal.h"
+
+#include <stdlib.h>
+
+/* one entry of a coboundary or a reduction vector */
+typedef struct REntry
+{
+	int64_t		idx;
+	float		diam;
+	uint32_t	coef;
+} REntry;
+
+/* pivot index -> column reference */
+typedef struct PivHash
+{
+	int64_t    *keys;			/* -1 = empty */
+	int64_t    *vals;
+	int64_t		cap;			/* power of two */
+	int64_t		len;
+} PivHash;
+
+/* a stored reduction vector */
+typedef struct Col
+{
+	REntry	   *e;
+	int64_t		len;
+} Col;
+
+/* a k-simplex met in a tie group, waiting to be sorted by index */
+typedef struct Pending
+{
+	int64_t		idx;
+	uint64_t	packed;			/* up to four 16-bit vertices */
+} Pending;
+
+#define MAXV (TE_RIPS_MAX_DIM + 2)	/* vertices of the largest cofacet */
+
+typedef struct Eng
+{
+	RipsCtx    *c;
+	RipsMem    *mem;
+	const RipsGraph *g;
+	int64_t		n;
+	int64_t		W;
+	const float *D;
+	const uint64_t *adj;
+	uint64_t   *lvl;
+	float		level;
+	int64_t    *binom;			/* (K + 1) x (n + 1) */
+	int			K;
+	uint32_t	p;
+	uint32_t   *inv;
+	uint64_t   *cand;			/* scratch of push_coboundary */
+	uint64_t   *cset;			/* scratch of the sweep */
+	/* the working coboundary: a min-heap by age */
+	REntry	   *heap;
+	int64_t		hlen;
+	int64_t		hcap;
+	/* the working reduction vector */
+	REntry	   *vw;
+	int64_t		vlen;
+	int64_t		vcap;
+	/* pivots of this dimension and of the one below */
+	PivHash		cur;
+	PivHash		prev;
+	/* stored reduction vectors: a table and a chunked pool */
+	Col		   *cols;
+	int64_t		ncols;
+	int64_t		capcols;
+	REntry	  **chunks;
+	int64_t		nchunks;
+	int64_t		capchunks;
+	REntry	   *pool;
+	int64_t		pool_used;
+	int64_t		pool_cap;
+	/* tie groups */
+	Pending    *pend;
+	int64_t		plen;
+	int64_t		pcap;
+} Eng;
+
+/* ---- small helpers ---- */
+
+static inline int64_t
+binom(const Eng *E, int64_t v, int t)
+{
+	return E->binom[(int64_t) t * (E->n + 1) + v];
+}
+
+/* index of the simplex with vertices v[0] > ... > v[k] */
+static inline int64_t
+simplex_idx(const Eng *E, const int *v, int k)
+{
+	int64_t		s = 0;
+	int			i;
+
+	for (i = 0; i <= k; i++)
+		s += binom(E, v[i], k + 1 - i);
+	return s;
+}
+
+/* the vertices of the k-simplex with index idx, descending */
+static void
+simplex_vertices(const Eng *E, int64_t idx, int k, int *v)
+{
+	int64_t		top = E->n;
+	int			i;
+
+	for (i = 0; i <= k; i++)
+	{
+		int			t = k + 1 - i;
+		int64_t		lo = t - 1,
+					hi = top - 1;
+		const int64_t *B = E->binom + (int64_t) t * (E->n + 1);
+
+		/* the largest v in [lo, hi] with C(v, t) <= idx */
+		while (lo < hi)
+		{
+			int64_t		mid = (lo + hi + 1) / 2;
+
+			if (B[mid] <= idx)
+				lo = mid;
+			else
+				hi = mid - 1;
+		}
+		v[i] = (int) lo;
+		idx -= B[lo];
+		top = lo;
+	}
+}
+
+static inline float
+edge_value(const Eng *E, int a, int b)
+{
+	return E->D[(int64_t) a * E->n + b];
+}
+
+static inline uint32_t
+mulmod(uint32_t a, uint32_t b, uint32_t p)
+{
+	return (uint32_t) (((uint64_t) a * b) % p);
+}
+
+/*
+ * The youngest facet of the simplex v[0..nv-1] of diameter d: the facet of
+ * diameter d with the smallest index, i.e. the one leaving out the largest
+ * vertex possible.  Returns the position of the vertex left out.
+ */
+static int
+youngest_facet(const Eng *E, const int *v, int nv, float d)
+{
+	float		e[MAXV][MAXV];
+	int			i,
+				j,
+				m;
+
+	for (i = 0; i < nv; i++)
+		for (j = i + 1; j < nv; j++)
+			e[i][j] = edge_value(E, v[i], v[j]);
+	for (m = 0; m < nv; m++)
+	{
+		float		fd = 0.0f;
+
+		for (i = 0; i < nv; i++)
+			for (j = i + 1; j < nv; j++)
+				if (i != m && j != m && e[i][j] > fd)
+					fd = e[i][j];
+		if (fd == d)
+			return m;
+	}
+	return -1;
+}
+
+/* the highest vertex adjacent in rows to all of v[0..nv-1], or -1 */
+static inline int64_t
+top_common(const Eng *E, const uint64_t *rows, const int *v, int nv)
+{
+	int64_t		w;
+	int			i;
+
+	for (w = E->W - 1; w >= 0; w--)
+	{
+		uint64_t	x = rows[(int64_t) v[0] * E->W + w];
+
+		for (i = 1; i < nv && x; i++)
+			x &= rows[(int64_t) v[i] * E->W + w];
+		if (x)
+			return (w << 6) + 63 - __builtin_clzll(x);
+	}
+	return -1;
+}
+
+/*
+ * Is there a cofacet of v[0..nv-1] of diameter <= d made with a vertex
+ * above "above"?  (Then the cofacet made with "above" is not the oldest.)
+ */
+static int
+older_cofacet(const Eng *E, const int *v, int nv, float d, int64_t above)
+{
+	int64_t		w,
+				lowword = above >> 6;
+	int			i;
+
+	if (d == E->level)
+		return top_common(E, E->lvl, v, nv) > above;
+	for (w = E->W - 1; w >= lowword; w--)
+	{
+		uint64_t	x = E->adj[(int64_t) v[0] * E->W + w];
+
+		for (i = 1; i < nv && x; i++)
+			x &= E->adj[(int64_t) v[i] * E->W + w];
+		if (w == lowword)
+			x &= (above & 63) == 63 ? 0 : ~(((uint64_t) 2 << (above & 63)) - 1);
+		while (x)
+		{
+			int64_t		y = (w << 6) + 63 - __builtin_clzll(x);
+			float		dm = 0.0f;
+
+			x &= ~((uint64_t) 1 << (y & 63));
+			for (i = 0; i < nv; i++)
+			{
+				float		t = E->D[(int64_t) v[i] * E->n + y];
+
+				if (t > dm)
+					dm = t;
+			}
+			if (dm <= d)
+				return 1;
+		}
+	}
+	return 0;
+}
+
+/* copy v without position m into out */
+static inline void
+without(const int *v, int nv, int m, int *out)
+{
+	int			i,
+				j = 0;
+
+	for (i = 0; i < nv; i++)
+		if (i != m)
+			out[j++] = v[i];
+}
+
+/* insert w into the descending v[0..nv-1]; returns its position */
+static inline int
+with_vertex(const int *v, int nv, int w, int *out)
+{
+	int			i,
+				j = 0,
+				pos = -1;
+
+	for (i = 0; i < nv; i++)
+	{
+		if (pos < 0 && w > v[i])
+		{
+			pos = j;
+			out[j++] = w;
+		}
+		out[j++] = v[i];
+	}
+	if (pos < 0)
+	{
+		pos = j;
+		out[j] = w;
+	}
+	return pos;
+}
+
+/* ---- the pivot hash ---- */
+
+static inline uint64_t
+hash64(int64_t k)
+{
+	uint64_t	x = (uint64_t) k * 0x9E3779B97F4A7C15ull;
+
+	return x ^ (x >> 29);
+}
+
+static TeStatus
+hash_init(Eng *E, PivHash *h, int64_t cap)
+{
+	int64_t		i;
+
+	h->cap = cap;
+	h->len = 0;
+	h->keys = rips_array(E->mem, (size_t) cap, sizeof(int64_t));
+	h->vals = rips_array(E->mem, (size_t) cap, sizeof(int64_t));
+	if (!h->keys || !h->vals)
+		return E->mem->status;
+	for (i = 0; i < cap; i++)
+		h->keys[i] = -1;
+	return TE_OK;
+}
+
+static void
+hash_release(Eng *E, PivHash *h)
+{
+	rips_free(E->mem, h->keys);
+	rips_free(E->mem, h->vals);
+	h->keys = h->vals = NULL;
+	h->cap = h->len = 0;
+}
+
+/* the value stored for key, or -1 */
+static inline int64_t
+hash_find(const PivHash *h, int64_t key)
+{
+	uint64_t	mask = (uint64_t) h->cap - 1,
+				i;
+
+	if (h->cap == 0)
+		return -1;
+	for (i = hash64(key) & mask;; i = (i + 1) & mask)
+	{
+		if (h->keys[i] == key)
+			return h->vals[i];
+		if (h->keys[i] == -1)
+			return -1;
+	}
+}
+
+static TeStatus
+hash_insert(Eng *E, PivHash *h, int64_t key, int64_t val)
+{
+	uint64_t	mask,
+				i;
+
+	if ((h->len + 1) * 2 > h->cap)
+	{
+		PivHash		nh;
+		int64_t		j;
+		TeStatus	st = hash_init(E, &nh, h->cap * 2);
+
+		if (st != TE_OK)
+		{
+			hash_release(E, &nh);
+			return st;
+		}
+		for (j = 0; j < h->cap; j++)
+			if (h->keys[j] != -1)
+			{
+				uint64_t	m2 = (uint64_t) nh.cap - 1,
+							t;
+
+				for (t = hash64(h->keys[j]) & m2; nh.keys[t] != -1; t = (t + 1) & m2)
+					;
+				nh.keys[t] = h->keys[j];
+				nh.vals[t] = h->vals[j];
+			}
+		nh.len = h->len;
+		hash_release(E, h);
+		*h = nh;
+	}
+	mask = (uint64_t) h->cap - 1;
+	for (i = hash64(key) & mask; h->keys[i] != -1; i = (i + 1) & mask)
+		;
+	h->keys[i] = key;
+	h->vals[i] = val;
+	h->len++;
+	return TE_OK;
+}
+
+/*
+ * Column references: >= 0 is a stored vector; <= -2 encodes a one-simplex
+ * vector (an emergent pair) as -(2 * idx + sign) - 2, whose diameter is the
+ * pivot's.
+ */
+static inline int64_t
+trivial_ref(int64_t idx, int sign)
+{
+	return -(2 * idx + sign) - 2;
+}
+
+/* ---- the working heap (oldest entry on top) ---- */
+
+static inline int
+older(const REntry *a, const REntry *b)
+{
+	return a->diam < b->diam || (a->diam == b->diam && a->idx > b->idx);
+}
+
+static TeStatus
+heap_reserve(Eng *E, int64_t extra)
+{
+	if (E->hlen + extra > E->hcap)
+	{
+		int64_t		cap = E->hcap ? E->hcap : 1024;
+		REntry	   *nh;
+
+		while (cap < E->hlen + extra)
+			cap *= 2;
+		nh = rips_grow(E->mem, E->heap, sizeof(REntry) * (size_t) E->hlen,
+					   sizeof(REntry) * (size_t) cap);
+		if (!nh)
+			return E->mem->status;
+		E->heap = nh;
+		E->hcap = cap;
+	}
+	return TE_OK;
+}
+
+static inline void
+heap_push(Eng *E, REntry x)
+{
+	REntry	   *h = E->heap;
+	int64_t		i = E->hlen++;
+
+	while (i > 0)
+	{
+		int64_t		par = (i - 1) >> 1;
+
+		if (!older(&x, &h[par]))
+			break;
+		h[i] = h[par];
+		i = par;
+	}
+	h[i] = x;
+}
+
+static inline void
+heap_pop(Eng *E)
+{
+	REntry	   *h = E->heap;
+	int64_t		n = --E->hlen,
+				i = 0;
+	REntry		x;
+
+	if (n == 0)
+		return;
+	x = h[n];
+	for (;;)
+	{
+		int64_t		l = 2 * i + 1,
+					r = l + 1,
+					m;
+
+		if (l >= n)
+			break;
+		m = (r < n && older(&h[r], &h[l])) ? r : l;
+		if (!older(&h[m], &x))
+			break;
+		h[i] = h[m];
+		i = m;
+	}
+	h[i] = x;
+}
+
+/* the oldest entry with a nonzero summed coefficient (left in the heap) */
+static int
+heap_pivot(Eng *E, REntry *out, uint64_t *work)
+{
+	uint32_t	p = E->p;
+
+	while (E->hlen > 0)
+	{
+		REntry		top = E->heap[0];
+		uint32_t	c = top.coef;
+
+		heap_pop(E);
+		(*work)++;
+		while (E->hlen > 0 && E->heap[0].idx == top.idx)
+		{
+			c += E->heap[0].coef;
+			if (c >= p)
+				c -= p;
+			heap_pop(E);
+			(*work)++;
+		}
+		if (c != 0)
+		{
+			top.coef = c;
+			heap_push(E, top);
+			*out = top;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* push the coboundary of coef * v (a k-simplex of diameter d) */
+static TeStatus
+push_coboundary(Eng *E, const int *v, int k, float d, uint32_t coef, uint64_t *work)
+{
+	int64_t		W = E->W,
+				n = E->n,
+				w,
+				count = 0,
+				above[MAXV + 1],
+				below[MAXV + 1];
+	uint32_t	p = E->p,
+				neg = p - coef;
+	const float *rows[MAXV];
+	TeStatus	st;
+	int			i,
+				j;
+
+	for (w = 0; w < W; w++)
+	{
+		uint64_t	x = E->adj[(int64_t) v[0] * W + w];
+
+		for (i = 1; i <= k; i++)
+			x &= E->adj[(int64_t) v[i] * W + w];
+		E->cand[w] = x;
+		count += __builtin_popcountll(x);
+	}
+	*work += (uint64_t) (W * (k + 1)) + (uint64_t) count * 16;
+	if (count == 0)
+		return TE_OK;
+	if ((st = heap_reserve(E, count)) != TE_OK)
+		return st;
+	above[0] = 0;
+	for (j = 1; j <= k + 1; j++)
+		above[j] = above[j - 1] + binom(E, v[j - 1], k + 2 - (j - 1));
+	below[k + 1] = 0;
+	for (j = k; j >= 0; j--)
+		below[j] = below[j + 1] + binom(E, v[j], k + 1 - j);
+	for (i = 0; i <= k; i++)
+		rows[i] = E->D + (int64_t) v[i] * n;
+
+	j = 0;
+	for (w = W - 1; w >= 0; w--)
+	{
+		uint64_t	x = E->cand[w];
+
+		while (x)
+		{
+			int			b = 63 - __builtin_clzll(x);
+			int64_t		y = (w << 6) + b;
+			REntry		e;
+			float		dm = d;
+
+			x &= ~((uint64_t) 1 << b);
+			while (j <= k && v[j] > y)
+				j++;
+			for (i = 0; i <= k; i++)
+				if (rows[i][y] > dm)
+					dm = rows[i][y];
+			e.idx = above[j] + binom(E, y, k + 2 - j) + below[j];
+			e.diam = dm;
+			e.coef = (j & 1) ? neg : coef;
+			heap_push(E, e);
+		}
+	}
+	return TE_OK;
+}
+
+/* ---- the working reduction vector and stored columns ---- */
+
+static TeStatus
+vw_add(Eng *E, int64_t idx, float diam, uint32_t coef)
+{
+	if (E->vlen == E->vcap)
+	{
+		int64_t		cap = E->vcap ? E->vcap * 2 : 256;
+		REntry	   *nv = rips_grow(E->mem, E->vw, sizeof(REntry) * (size_t) E->vlen,
+								   sizeof(REntry) * (size_t) cap);
+
+		if (!nv)
+			return E->mem->status;
+		E->vw = nv;
+		E->vcap = cap;
+	}
+	E->vw[E->vlen].idx = idx;
+	E->vw[E->vlen].diam = diam;
+	E->vw[E->vlen].coef = coef;
+	E->vlen++;
+	return TE_OK;
+}
+
+static int
+entry_idx_cmp(const void *a, const void *b)
+{
+	const REntry *x = a,
+			   *y = b;
+
+	return (x->idx > y->idx) - (x->idx < y->idx);
+}
+
+/* room for len entries in the pool, contiguous */
+static REntry *
+pool_take(Eng *E, int64_t len)
+{
+	if (E->pool_used + len > E->pool_cap)
+	{
+		int64_t		cap = E->pool_cap ? E->pool_cap * 2 : 4096;
+
+		if (cap > ((int64_t) 1 << 22))
+			cap = (int64_t) 1 << 22;
+		if (cap < len)
+			cap = len;
+		if (E->nchunks == E->capchunks)
+		{
+			int64_t		nc = E->capchunks ? E->capchunks * 2 : 16;
+			REntry	  **ch = rips_grow(E->mem, E->chunks, sizeof(REntry *) * (size_t) E->nchunks,
+									   sizeof(REntry *) * (size_t) nc);
+
+			if (!ch)
+				return NULL;
+			E->chunks = ch;
+			E->capchunks = nc;
+		}
+		E->pool = rips_array(E->mem, (size_t) cap, sizeof(REntry));
+		if (!E->pool)
+			return NULL;
+		E->chunks[E->nchunks++] = E->pool;
+		E->pool_used = 0;
+		E->pool_cap = cap;
+	}
+	E->pool_used += len;
+	return E->pool + E->pool_used - len;
+}
+
+/* merge the working vector, scale it by 1/pivot coefficient, store it */
+static TeStatus
+store_column(Eng *E, uint32_t pivot_coef, int64_t *ref)
+{
+	int64_t		i,
+				out = 0;
+	uint32_t	p = E->p,
+				scale = (p == 2) ? 1 : E->inv[pivot_coef];
+	REntry	   *dst;
+
+	if (E->vlen > 1)
+		qsort(E->vw, (size_t) E->vlen, sizeof(REntry), entry_idx_cmp);
+	for (i = 0; i < E->vlen;)
+	{
+		int64_t		j = i + 1;
+		uint32_t	c = E->vw[i].coef;
+
+		while (j < E->vlen && E->vw[j].idx == E->vw[i].idx)
+		{
+			c += E->vw[j].coef;
+			if (c >= p)
+				c -= p;
+			j++;
+		}
+		if (c != 0)
+		{
+			E->vw[out] = E->vw[i];
+			E->vw[out].coef = mulmod(c, scale, p);
+			out++;
+		}
+		i = j;
+	}
+	if (E->ncols == E->capcols)
+	{
+		int64_t		cap = E->capcols ? E->capcols * 2 : 1024;
+		Col		   *nc = rips_grow(E->mem, E->cols, sizeof(Col) * (size_t) E->ncols,
+								   sizeof(Col) * (size_t) cap);
+
+		if (!nc)
+			return E->mem->status;
+		E->cols = nc;
+		E->capcols = cap;
+	}
+	dst = pool_take(E, out);
+	if (!dst)
+		return E->mem->status;
+	memcpy(dst, E->vw, sizeof(REntry) * (size_t) out);
+	E->cols[E->ncols].e = dst;
+	E->cols[E->ncols].len = out;
+	*ref = E->ncols++;
+	return TE_OK;
+}
+
+static void
+columns_release(Eng *E)
+{
+	int64_t		i;
+
+	for (i = 0; i < E->nchunks; i++)
+		rips_free(E->mem, E->chunks[i]);
+	rips_free(E->mem, E->chunks);
+	rips_free(E->mem, E->cols);
+	E->chunks = NULL;
+	E->nchunks = E->capchunks = 0;
+	E->pool = NULL;
+	E->pool_used = E->pool_cap = 0;
+	E->cols = NULL;
+	E->ncols = E->capcols = 0;
+}
+
+/* add f times the column referenced by ref (pivot piv) to the working column */
+static TeStatus
+add_column(Eng *E, int64_t ref, const REntry *piv, uint32_t f, int k, uint64_t *work)
+{
+	uint32_t	p = E->p;
+	int			v[MAXV];
+	TeStatus	st;
+
+	if (ref <= -2)
+	{
+		int64_t		x = -(ref + 2),
+					idx = x >> 1;
+		uint32_t	c = mulmod((x & 1) ? p - 1 : 1, f, p);
+
+		simplex_vertices(E, idx, k, v);
+		if ((st = vw_add(E, idx, piv->diam, c)) != TE_OK)
+			return st;
+		return push_coboundary(E, v, k, piv->diam, c, work);
+	}
+	else
+	{
+		const Col  *col = &E->cols[ref];
+		int64_t		i;
+
+		for (i = 0; i < col->len; i++)
+		{
+			const REntry *s = &col->e[i];
+			uint32_t	c = mulmod(s->coef, f, p);
+
+			simplex_vertices(E, s->idx, k, v);
+			if ((st = vw_add(E, s->idx, s->diam, c)) != TE_OK)
+				return st;
+			if ((st = push_coboundary(E, v, k, s->diam, c, work)) != TE_OK)
+				return st;
+		}
+	}
+	return TE_OK;
+}
+
+/* ---- one column ---- */
+
+/* reduce the coboundary of the k-simplex v (index idx, diameter d) */
+static TeStatus
+reduce_column(Eng *E, const int *v, int k, int64_t idx, float d)
+{
+	RipsCtx    *c = E->c;
+	uint64_t	work = 0;
+	TeStatus	st;
+
+	c->stats->reduced[k]++;
+	E->hlen = 0;
+	E->vlen = 0;
+	if ((st = vw_add(E, idx, d, 1)) != TE_OK)
+		return st;
+	if ((st = push_coboundary(E, v, k, d, 1, &work)) != TE_OK)
+		return st;
+	for (;;)
+	{
+		REntry		piv;
+		int64_t		ref;
+		uint32_t	f;
+		int			pv[MAXV],
+					fv[MAXV],
+					m;
+
+		if ((st = rips_tick(c, work)) != TE_OK)
+			return st;
+		work = 0;
+		if (!heap_pivot(E, &piv, &work))
+			return rips_emit(c, k, (double) d, INFINITY);
+		f = E->p - piv.coef;
+		ref = hash_find(&E->cur, piv.idx);
+		if (ref != -1)
+		{
+			c->stats->additions++;
+			if ((st = add_column(E, ref, &piv, f, k, &work)) != TE_OK)
+				return st;
+			continue;
+		}
+		/* is the pivot the upper half of an apparent pair? */
+		simplex_vertices(E, piv.idx, k + 1, pv);
+		m = youngest_facet(E, pv, k + 2, piv.diam);
+		without(pv, k + 2, m, fv);
+		if (!older_cofacet(E, fv, k + 1, piv.diam, pv[m]))
+		{
+			uint32_t	cc = mulmod((m & 1) ? E->p - 1 : 1, f, E->p);
+
+			c->stats->additions++;
+			if ((st = vw_add(E, simplex_idx(E, fv, k), piv.diam, cc)) != TE_OK)
+				return st;
+			if ((st = push_coboundary(E, fv, k, piv.diam, cc, &work)) != TE_OK)
+				return st;
+			continue;
+		}
+		/* a new pivot: store the column */
+		if ((st = store_column(E, piv.coef, &ref)) != TE_OK)
+			return st;
+		if ((st = hash_insert(E, &E->cur, piv.idx, ref)) != TE_OK)
+			return st;
+		return rips_emit(c, k, (double) d, (double) piv.diam);
+	}
+}
+
+/* handle the k-simplex v (index idx, diameter d = current level) */
+static TeStatus
+column(Eng *E, const int *v, int k, int64_t idx, float d)
+{
+	TeRipsStats *stats = E->c->stats;
+	int			fv[MAXV],
+				rv[MAXV],
+				m;
+	int64_t		w;
+
+	stats->columns[k]++;
+	if (k >= 2)
+	{
+		/* 1. the oldest cofacet of its youngest facet: cleared */
+		m = youngest_facet(E, v, k + 1, d);
+		without(v, k + 1, m, fv);
+		if (top_common(E, E->lvl, fv, k) == v[m])
+			return TE_OK;
+		/* 2. a pivot one dimension down: cleared */
+		if (hash_find(&E->prev, idx) != -1)
+			return TE_OK;
+	}
+	w = top_common(E, E->lvl, v, k + 1);
+	if (w >= 0)
+	{
+		int			j = with_vertex(v, k + 1, (int) w, rv);
+		int64_t		ridx;
+
+		m = youngest_facet(E, rv, k + 2, d);
+		if (m == j)
+		{
+			/* 3. an apparent pair */
+			stats->apparent[k]++;
+			return TE_OK;
+		}
+		without(rv, k + 2, m, fv);
+		ridx = simplex_idx(E, rv, k + 1);
+		if (top_common(E, E->lvl, fv, k + 1) != rv[m] &&
+			hash_find(&E->cur, ridx) == -1)
+		{
+			/* 4. an emergent pair */
+			stats->emergent[k]++;
+			return hash_insert(E, &E->cur, ridx, trivial_ref(idx, j & 1));
+		}
+	}
+	return reduce_column(E, v, k, idx, d);
+}
+
+/* ---- the sweep ---- */
+
+/* insertion sort of small vertex lists, descending */
+static inline void
+sort_desc(int *v, int nv)
+{
+	int			i,
+				j;
+
+	for (i = 1; i < nv; i++)
+	{
+		int			x = v[i];
+
+		for (j = i - 1; j >= 0 && v[j] < x; j--)
+			v[j + 1] = v[j];
+		v[j + 1] = x;
+	}
+}
+
+static int
+pending_cmp(const void *a, const void *b)
+{
+	const Pending *x = a,
+			   *y = b;
+
+	return (x->idx > y->idx) - (x->idx < y->idx);
+}
+
+static TeStatus
+pending_add(Eng *E, const int *v, int nv, int64_t idx)
+{
+	uint64_t	packed = 0;
+	int			i;
+
+	if (E->plen == E->pcap)
+	{
+		int64_t		cap = E->pcap ? E->pcap * 2 : 1024;
+		Pending    *np = rips_grow(E->mem, E->pend, sizeof(Pending) * (size_t) E->plen,
+								   sizeof(Pending) * (size_t) cap);
+
+		if (!np)
+			return E->mem->status;
+		E->pend = np;
+		E->pcap = cap;
+	}
+	for (i = 0; i < nv; i++)
+		packed |= (uint64_t) (uint16_t) v[i] << (16 * i);
+	E->pend[E->plen].idx = idx;
+	E->pend[E->plen].packed = packed;
+	E->plen++;
+	return TE_OK;
+}
+
+/* is edge xy before the edge with key ke in the filtration? */
+static inline int
+before(const Eng *E, int x, int y, uint64_t ke)
+{
+	return rips_edge_key(edge_value(E, x, y), (uint32_t) x, (uint32_t) y) < ke;
+}
+
+/*
+ * The k-simplices (k = 2, 3) whose latest edge is the edge with key ke, in
+ * increasing index order when the edge is alone at its value (ties = 0),
+ * else collected for sorting.
+ */
+static TeStatus
+simplices_of_edge(Eng *E, int k, uint64_t ke, int ties)
+{
+	int64_t		W = E->W,
+				w;
+	int			a = (int) rips_key_a(ke),
+				b = (int) rips_key_b(ke);
+	float		d = rips_key_value(ke);
+	const uint64_t *la = E->lvl + (int64_t) a * W,
+			   *lb = E->lvl + (int64_t) b * W;
+	uint64_t   *C = E->cset;
+	uint64_t	work = 0;
+	TeStatus	st = TE_OK;
+
+	for (w = 0; w < W; w++)
+		C[w] = la[w] & lb[w];
+	for (w = 0; w < W && st == TE_OK; w++)
+	{
+		uint64_t	x = C[w];
+
+		while (x && st == TE_OK)
+		{
+			int			w1 = (int) ((w << 6) + __builtin_ctzll(x));
+
+			x &= x - 1;
+			if (ties && !(before(E, w1, a, ke) && before(E, w1, b, ke)))
+				continue;
+			if (k == 2)
+			{
+				int			v[3] = {a, b, w1};
+				int64_t		idx;
+
+				sort_desc(v, 3);
+				idx = simplex_idx(E, v, 2);
+				st = ties ? pending_add(E, v, 3, idx) : column(E, v, 2, idx, d);
+				work += 16;
+			}
+			else
+			{
+				/* a second vertex below w1, adjacent to w1 */
+				const uint64_t *l1 = E->lvl + (int64_t) w1 * W;
+				int64_t		u;
+
+				for (u = 0; u <= (w1 >> 6) && st == TE_OK; u++)
+				{
+					uint64_t	y = C[u] & l1[u];
+
+					if (u == (w1 >> 6))
+						y &= ((uint64_t) 1 << (w1 & 63)) - 1;
+					work++;
+					while (y && st == TE_OK)
+					{
+						int			w2 = (int) ((u << 6) + __builtin_ctzll(y));
+						int			v[4] = {a, b, w1, w2};
+						int64_t		idx;
+
+						y &= y - 1;
+						if (ties && !(before(E, w2, a, ke) && before(E, w2, b, ke) &&
+									  before(E, w1, w2, ke)))
+							continue;
+						sort_desc(v, 4);
+						idx = simplex_idx(E, v, 3);
+						st = ties ? pending_add(E, v, 4, idx) : column(E, v, 3, idx, d);
+						work += 16;
+					}
+				}
+			}
+		}
+	}
+	if (st == TE_OK)
+		st = rips_tick(E->c, work + (uint64_t) W);
+	return st;
+}
+
+/* process the pending simplices of a tie group in increasing index order */
+static TeStatus
+flush_pending(Eng *E, int k, float d)
+{
+	int64_t		i;
+	TeStatus	st = TE_OK;
+
+	if (E->plen > 1)
+		qsort(E->pend, (size_t) E->plen, sizeof(Pending), pending_cmp);
+	for (i = 0; i < E->plen && st == TE_OK; i++)
+	{
+		int			v[MAXV],
+					j;
+
+		for (j = 0; j <= k; j++)
+			v[j] = (int) ((E->pend[i].packed >> (16 * j)) & 0xFFFF);
+		st = column(E, v, k, E->pend[i].idx, d);
+		if (st == TE_OK && (i & 255) == 0)
+			st = rips_tick(E->c, 256 * 16);
+	}
+	E->plen = 0;
+	return st;
+}
+
+/* all columns of dimension k, in reverse filtration order */
+static TeStatus
+sweep(Eng *E, int k, const uint64_t *tree_bits)
+{
+	const RipsGraph *g = E->g;
+	int64_t		pos = g->m - 1,
+				q,
+				W = E->W;
+	TeStatus	st = TE_OK;
+
+	memcpy(E->lvl, E->adj, sizeof(uint64_t) * (size_t) (E->n * W));
+	while (pos >= 0 && st == TE_OK)
+	{
+		float		d = rips_key_value(g->keys[pos]);
+		int64_t		g0 = pos;
+
+		while (g0 > 0 && rips_key_value(g->keys[g0 - 1]) == d)
+			g0--;
+		E->level = d;
+		if (k == 1)
+		{
+			for (q = pos; q >= g0 && st == TE_OK; q--)
+			{
+				uint64_t	ke = g->keys[q];
+				int			v[2];
+
+				if ((tree_bits[q >> 6] >> (q & 63)) & 1)
+					continue;
+				v[0] = (int) rips_key_a(ke);
+				v[1] = (int) rips_key_b(ke);
+				st = column(E, v, 1, binom(E, v[0], 2) + v[1], d);
+				if (st == TE_OK && (q & 255) == 0)
+					st = rips_tick(E->c, 256 * (uint64_t) (W + 8));
+			}
+		}
+		else if (g0 == pos)
+			st = simplices_of_edge(E, k, g->keys[pos], 0);
+		else
+		{
+			for (q = pos; q >= g0 && st == TE_OK; q--)
+				st = simplices_of_edge(E, k, g->keys[q], 1);
+			if (st == TE_OK)
+				st = flush_pending(E, k, d);
+		}
+		/* the group's edges leave the graph of the smaller diameters */
+		for (q = pos; q >= g0; q--)
+		{
+			uint64_t	ke = g->keys[q];
+			int64_t		a = rips_key_a(ke),
+						b = rips_key_b(ke);
+
+			rips_bit_clear(E->lvl + a * W, b);
+			rips_bit_clear(E->lvl + b * W, a);
+		}
+		pos = g0 - 1;
+	}
+	return st;
+}
+
+/* ---- set-up and the dimension loop ---- */
+
+static TeStatus
+eng_init(Eng *E, RipsCtx *c, const RipsGraph *g)
+{
+	int64_t		n = g->n,
+				v;
+	int			t;
+
+	memset(E, 0, sizeof(*E));
+	E->c = c;
+	E->mem = c->mem;
+	E->g = g;
+	E->n = n;
+	E->W = g->W;
+	E->D = g->D;
+	E->adj = g->adj;
+	E->p = c->modulus;
+	E->K = c->max_dim + 2;
+
+	/* binomials C(v, t) for v <= n, t <= K, refusing overflow */
+	E->binom = rips_array(c->mem, (size_t) (E->K + 1) * (size_t) (n + 1), sizeof(int64_t));
+	if (!E->binom)
+		return c->mem->status;
+	for (t = 0; t <= E->K; t++)
+		for (v = 0; v <= n; v++)
+		{
+			int64_t    *B = E->binom;
+			int64_t		val;
+
+			if (t == 0)
+				val = 1;
+			else if (v < t)
+				val = 0;
+			else
+			{
+				int64_t		x = B[(int64_t) (t - 1) * (n + 1) + v - 1],
+							y = B[(int64_t) t * (n + 1) + v - 1];
+
+				if (x > INT64_MAX / 4 - y)
+					return te_fail(c->env, TE_LIMIT,
+								   "%lld points are too many to index simplices of dimension %d",
+								   (long long) n, c->max_dim + 1);
+				val = x + y;
+			}
+			B[(int64_t) t * (n + 1) + v] = val;
+		}
+
+	E->lvl = rips_array(c->mem, (size_t) (n * E->W > 0 ? n * E->W : 1), sizeof(uint64_t));
+	E->cand = rips_array(c->mem, (size_t) (E->W > 0 ? E->W : 1), sizeof(uint64_t));
+	E->cset = rips_array(c->mem, (size_t) (E->W > 0 ? E->W : 1), sizeof(uint64_t));
+	if (!E->lvl || !E->cand || !E->cset)
+		return c->mem->status;
+	if (E->p > 2)
+	{
+		uint32_t	i;
+
+		E->inv = rips_array(c->mem, E->p, sizeof(uint32_t));
+		if (!E->inv)
+			return c->mem->status;
+		E->inv[0] = 0;
+		E->inv[1] = 1;
+		for (i = 2; i < E->p; i++)
+			E->inv[i] = E->p - mulmod(E->p / i, E->inv[E->p % i], E->p);
+	}
+	return TE_OK;
+}
+
+static void
+eng_release(Eng *E)
+{
+	columns_release(E);
+	hash_release(E, &E->cur);
+	hash_release(E, &E->prev);
+	rips_free(E->mem, E->binom);
+	rips_free(E->mem, E->lvl);
+	rips_free(E->mem, E->cand);
+	rips_free(E->mem, E->cset);
+	rips_free(E->mem, E->inv);
+	rips_free(E->mem, E->heap);
+	rips_free(E->mem, E->vw);
+	rips_free(E->mem, E->pend);
+}
+
+TeStatus
+rips_reduce(RipsCtx *c, const RipsGraph *g, const uint64_t *tree_bits)
+{
+	Eng			E;
+	TeStatus	st;
+	int			k;
+
+	if (g->n < 2 || c->max_dim < 1)
+		return TE_OK;
+	st = eng_init(&E, c, g);
+	for (k = 1; st == TE_OK && k <= c->max_dim; k++)
+	{
+		if ((st = hash_init(&E, &E.cur, 1024)) != TE_OK)
+			break;
+		st = sweep(&E, k, tree_bits);
+		/* this dimension's pivots clear the next one's columns */
+		hash_release(&E, &E.prev);
+		E.prev = E.cur;
+		memset(&E.cur, 0, sizeof(E.cur));
+		columns_release(&E);
+	}
+	eng_release(&E);
+	return st;
+}

@@ -1,0 +1,253 @@
+/*
+ * te_rips.c - command-line driver of the Rips persistence engine
+ *
+ *   te_rips --format point-cloud|lower-distance|distance [--dim k]
+ *           [--threshold t] [--metric euclidean|cosine|angular]
+ *           [--modulus p] [--no-collapse] [--memory-limit bytes] [--stats]
+ *           FILE
+ *
+ * Reads the text formats of Ripser (numbers separated by whitespace or
+ * commas) and prints one line per bar, "dim birth death", with %.9g and
+ * "inf" for an essential class.  Distances and the threshold are parsed as
+ * float32, as Ripser parses them; point coordinates as double.  --stats
+ * prints the engine's counters to stderr.
+ */
+#include "topembed/rips.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <math.h>
+
+static void
+usage(void)
+{
+	fprintf(stderr,
+			"usage: te_rips --format point-cloud|lower-distance|distance [--dim k]\n"
+			"               [--threshold t] [--metric euclidean|cosine|angular]\n"
+			"               [--modulus p] [--no-collapse] [--memory-limit bytes]\n"
+			"               [--stats] FILE\n");
+	exit(2);
+}
+
+static void
+die(const char *msg, const char *arg)
+{
+	fprintf(stderr, "te_rips: %s%s%s\n", msg, arg ? ": " : "", arg ? arg : "");
+	exit(1);
+}
+
+/* a growable array of doubles */
+typedef struct Vec
+{
+	double	   *v;
+	size_t		len;
+	size_t		cap;
+} Vec;
+
+static void
+vec_push(Vec *a, double x)
+{
+	if (a->len == a->cap)
+	{
+		a->cap = a->cap ? a->cap * 2 : 1024;
+		a->v = realloc(a->v, a->cap * sizeof(double));
+		if (!a->v)
+			die("out of memory", NULL);
+	}
+	a->v[a->len++] = x;
+}
+
+static int
+is_sep(char c)
+{
+	return c == ' ' || c == '\t' || c == ',' || c == ';' || c == '\r' || c == '\n';
+}
+
+/* parse the numbers of a line into a; float32 values if as_float */
+static size_t
+parse_line(const char *s, Vec *a, int as_float, size_t limit, long lineno)
+{
+	size_t		count = 0;
+
+	while (*s && count < limit)
+	{
+		char	   *end;
+		double		x;
+
+		while (*s && is_sep(*s))
+			s++;
+		if (!*s)
+			break;
+		errno = 0;
+		x = as_float ? (double) strtof(s, &end) : strtod(s, &end);
+		if (end == s)
+		{
+			char		buf[64];
+
+			snprintf(buf, sizeof(buf), "line %ld", lineno);
+			die("cannot parse a number", buf);
+		}
+		vec_push(a, x);
+		count++;
+		s = end;
+	}
+	return count;
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *format = NULL,
+			   *file = NULL;
+	TeRipsOptions opt;
+	TeRipsStats stats;
+	TeMetric	metric = TE_METRIC_EUCLIDEAN;
+	int			want_stats = 0;
+	FILE	   *f;
+	char	   *line = NULL;
+	size_t		linecap = 0;
+	ssize_t		len;
+	long		lineno = 0;
+	Vec			a = {0};
+	int64_t		n = 0;
+	int			dim = 0;
+	TeEnv		env;
+	TeDiagram	dg;
+	TeStatus	st;
+	int			i;
+	int64_t		k;
+
+	te_rips_options_init(&opt);
+	opt.stats = &stats;
+	for (i = 1; i < argc; i++)
+	{
+		if (strcmp(argv[i], "--format") == 0 && i + 1 < argc)
+			format = argv[++i];
+		else if (strcmp(argv[i], "--dim") == 0 && i + 1 < argc)
+			opt.max_dim = atoi(argv[++i]);
+		else if (strcmp(argv[i], "--threshold") == 0 && i + 1 < argc)
+			opt.threshold = (double) strtof(argv[++i], NULL);
+		else if (strcmp(argv[i], "--metric") == 0 && i + 1 < argc)
+		{
+			if (te_metric_parse(argv[++i], &metric) != 0)
+				die("unknown metric", argv[i]);
+		}
+		else if (strcmp(argv[i], "--modulus") == 0 && i + 1 < argc)
+			opt.modulus = atoi(argv[++i]);
+		else if (strcmp(argv[i], "--no-collapse") == 0)
+			opt.collapse = 0;
+		else if (strcmp(argv[i], "--memory-limit") == 0 && i + 1 < argc)
+			opt.memory_limit = (size_t) strtoull(argv[++i], NULL, 10);
+		else if (strcmp(argv[i], "--stats") == 0)
+			want_stats = 1;
+		else if (argv[i][0] == '-' && argv[i][1] == '-')
+			usage();
+		else if (!file)
+			file = argv[i];
+		else
+			usage();
+	}
+	if (!format || !file)
+		usage();
+	if (strcmp(format, "point-cloud") != 0 && strcmp(format, "lower-distance") != 0 &&
+		strcmp(format, "distance") != 0)
+		die("unknown format", format);
+	if (metric != TE_METRIC_EUCLIDEAN && strcmp(format, "point-cloud") != 0)
+		die("--metric applies to point clouds only", NULL);
+
+	f = strcmp(file, "-") == 0 ? stdin : fopen(file, "r");
+	if (!f)
+		die("cannot open", file);
+	while ((len = getline(&line, &linecap, f)) >= 0)
+	{
+		lineno++;
+		if (strcmp(format, "point-cloud") == 0)
+		{
+			size_t		cnt = parse_line(line, &a, 0, (size_t) -1, lineno);
+
+			if (cnt == 0)
+				continue;
+			if (n == 0)
+				dim = (int) cnt;
+			else if ((int) cnt != dim)
+			{
+				char		buf[96];
+
+				snprintf(buf, sizeof(buf), "line %ld has %zu values, expected %d",
+						 lineno, cnt, dim);
+				die("ragged point cloud", buf);
+			}
+			n++;
+		}
+		else if (strcmp(format, "lower-distance") == 0)
+			parse_line(line, &a, 1, (size_t) -1, lineno);
+		else
+		{
+			/* full matrix: row n contributes its first n entries */
+			size_t		before = a.len,
+						cnt;
+
+			if (strspn(line, " \t\r\n,;") == (size_t) len)
+				continue;
+			cnt = parse_line(line, &a, 1, (size_t) n, lineno);
+			if (cnt != (size_t) n)
+				die("a distance matrix row is too short", NULL);
+			(void) before;
+			n++;
+		}
+	}
+	free(line);
+	if (f != stdin)
+		fclose(f);
+
+	if (strcmp(format, "lower-distance") == 0)
+	{
+		/* n(n-1)/2 values */
+		double		r = (1.0 + sqrt(1.0 + 8.0 * (double) a.len)) / 2.0;
+
+		n = (int64_t) llround(r);
+		if (n * (n - 1) / 2 != (int64_t) a.len)
+			die("the number of values is not n(n-1)/2 for any n", NULL);
+		if (a.len == 0)
+			n = 0;
+	}
+
+	te_env_init_malloc(&env);
+	if (strcmp(format, "point-cloud") == 0)
+		st = te_rips_points(&env, a.v, n, dim, metric, &opt, &dg);
+	else
+		st = te_rips_distances(&env, a.v, n, &opt, &dg);
+	free(a.v);
+	if (st != TE_OK)
+	{
+		fprintf(stderr, "te_rips: %s: %s\n", te_status_name(st), env.msg);
+		return 1;
+	}
+	for (k = 0; k < dg.n_pairs; k++)
+	{
+		const TePersPair *pp = &dg.pairs[k];
+
+		if (isinf(pp->death))
+			printf("%d %.9g inf\n", pp->dim, pp->birth);
+		else
+			printf("%d %.9g %.9g\n", pp->dim, pp->birth, pp->death);
+	}
+	if (want_stats)
+	{
+		fprintf(stderr, "points %lld, threshold %.9g, enclosing radius %.9g\n",
+				(long long) stats.n_points, stats.threshold, stats.enclosing_radius);
+		fprintf(stderr, "edges %lld, after collapse %lld (%d passes)\n",
+				(long long) stats.n_edges, (long long) stats.n_edges_collapsed,
+				stats.collapse_passes);
+		for (i = 1; i <= opt.max_dim; i++)
+			fprintf(stderr, "dim %d: columns %lld, apparent %lld, emergent %lld, reduced %lld\n",
+					i, (long long) stats.columns[i], (long long) stats.apparent[i],
+					(long long) stats.emergent[i], (long long) stats.reduced[i]);
+		fprintf(stderr, "additions %lld, peak tracked memory %zu bytes\n",
+				(long long) stats.additions, stats.peak_bytes);
+	}
+	te_diagram_free(&env, &dg);
+	return 0;
+}
