@@ -426,7 +426,7 @@ CREATE AGGREGATE topembed.persistence(embedding real[]) (
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE topembed.persistence(real[]) IS
-'Vietoris-Rips persistence diagram of the embeddings: embedding, max_dim 1, metric 'cosine', the enclosing radius as threshold';
+'Vietoris-Rips persistence diagram of the embeddings: embedding, max_dim 1, metric ''cosine'', the enclosing radius as threshold';
 
 CREATE AGGREGATE topembed.persistence(embedding double precision[]) (
     SFUNC = topembed.persistence_transfn,
@@ -438,7 +438,7 @@ CREATE AGGREGATE topembed.persistence(embedding double precision[]) (
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE topembed.persistence(double precision[]) IS
-'Vietoris-Rips persistence diagram of the embeddings: embedding, max_dim 1, metric 'cosine', the enclosing radius as threshold';
+'Vietoris-Rips persistence diagram of the embeddings: embedding, max_dim 1, metric ''cosine'', the enclosing radius as threshold';
 
 CREATE FUNCTION topembed.persistence_transfn(internal, anyarray, integer) RETURNS internal
 AS 'MODULE_PATHNAME', 'te_persistence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
@@ -455,7 +455,7 @@ CREATE AGGREGATE topembed.persistence(embedding real[], max_dim integer) (
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE topembed.persistence(real[], integer) IS
-'Vietoris-Rips persistence diagram of the embeddings: embedding and max_dim; metric 'cosine', the enclosing radius as threshold';
+'Vietoris-Rips persistence diagram of the embeddings: embedding and max_dim; metric ''cosine'', the enclosing radius as threshold';
 
 CREATE AGGREGATE topembed.persistence(embedding double precision[], max_dim integer) (
     SFUNC = topembed.persistence_transfn,
@@ -467,7 +467,7 @@ CREATE AGGREGATE topembed.persistence(embedding double precision[], max_dim inte
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE topembed.persistence(double precision[], integer) IS
-'Vietoris-Rips persistence diagram of the embeddings: embedding and max_dim; metric 'cosine', the enclosing radius as threshold';
+'Vietoris-Rips persistence diagram of the embeddings: embedding and max_dim; metric ''cosine'', the enclosing radius as threshold';
 
 CREATE FUNCTION topembed.persistence_transfn(internal, anyarray, integer, text) RETURNS internal
 AS 'MODULE_PATHNAME', 'te_persistence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;

@@ -24,6 +24,7 @@
 
 #include "topembed/common.h"
 #include "topembed/distance.h"
+#include "topembed/pair.h"
 
 /* the largest homology dimension computed */
 #define TE_RIPS_MAX_DIM 3
@@ -32,13 +33,6 @@
 /* the most points for max_dim >= 1 (vertex numbers are kept in 16 bits) */
 #define TE_RIPS_MAX_POINTS_HIGHER 65535
 
-/* one bar: death is INFINITY for an essential class */
-typedef struct TePersPair
-{
-	int32_t		dim;
-	double		birth;
-	double		death;
-} TePersPair;
 
 /*
  * A persistence diagram: pairs allocated through the env; zero-length pairs

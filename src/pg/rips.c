@@ -13,6 +13,7 @@
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/syscache.h"
 #include "utils/typcache.h"
 
 #include "topembed/rips.h"
@@ -489,8 +490,11 @@ result_elemtype(FunctionCallInfo fcinfo)
 	Oid			rettype = get_fn_expr_rettype(fcinfo->flinfo);
 	Oid			elemtype = OidIsValid(rettype) ? get_element_type(rettype) : InvalidOid;
 
+	/* called without an expression: the type beside the function */
 	if (!OidIsValid(elemtype))
-		elemtype = TypenameGetTypid("persistence_pair");
+		elemtype = GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid,
+								   CStringGetDatum("persistence_pair"),
+								   ObjectIdGetDatum(get_func_namespace(fcinfo->flinfo->fn_oid)));
 	if (!OidIsValid(elemtype) || !type_is_rowtype(elemtype))
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
