@@ -157,12 +157,25 @@ check_same_params(PersState *s, int32 max_dim, TeMetric metric, double threshold
 	bool		same_threshold = (isnan(s->threshold) && isnan(threshold)) || s->threshold == threshold;
 
 	if (s->max_dim != max_dim || s->metric != metric || !same_threshold || s->sample != sample)
+	{
+		char		t1[64],
+					t2[64];
+
+		if (isnan(s->threshold))
+			strlcpy(t1, "NULL", sizeof(t1));
+		else
+			snprintf(t1, sizeof(t1), "%g", s->threshold);
+		if (isnan(threshold))
+			strlcpy(t2, "NULL", sizeof(t2));
+		else
+			snprintf(t2, sizeof(t2), "%g", threshold);
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("the arguments max_dim, metric, threshold and sample of topembed.persistence must be the same in every row"),
-				 errdetail("The first row gave max_dim %d, metric %s, threshold %g, sample %d; this row max_dim %d, metric %s, threshold %g, sample %d.",
-						   s->max_dim, te_metric_name(s->metric), s->threshold, s->sample,
-						   max_dim, te_metric_name(metric), threshold, sample)));
+				 errdetail("The first row gave max_dim %d, metric %s, threshold %s, sample %d; this row max_dim %d, metric %s, threshold %s, sample %d.",
+						   s->max_dim, te_metric_name(s->metric), t1, s->sample,
+						   max_dim, te_metric_name(metric), t2, sample)));
+	}
 }
 
 /* make room for at least one more point */
@@ -560,6 +573,20 @@ te_persistence_finalfn(PG_FUNCTION_ARGS)
 									 s->max_dim, s->threshold, 2));
 }
 
+/* true if p is prime (p is small) */
+static bool
+is_prime(int32 p)
+{
+	int32		q;
+
+	if (p < 2)
+		return false;
+	for (q = 2; q * q <= p; q++)
+		if (p % q == 0)
+			return false;
+	return true;
+}
+
 /* the number of points n of a lower triangle of len values, or -1 */
 static int64
 points_of_triangle(int64 len)
@@ -682,7 +709,7 @@ te_persistence_from_distances(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("a distance matrix of %lld points exceeds topembed.max_points (%d)",
 						(long long) n, te_max_points)));
-	if (modulus < 2 || modulus > TE_RIPS_MAX_MODULUS)
+	if (modulus < 2 || modulus > TE_RIPS_MAX_MODULUS || !is_prime(modulus))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("modulus must be a prime between 2 and %d, not %d", TE_RIPS_MAX_MODULUS, modulus)));
