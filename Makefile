@@ -76,7 +76,7 @@ UNIT_BINS   = $(patsubst test/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRCS))
 TOOL_SRCS   = $(sort $(wildcard test/tools/*.c))
 TOOL_BINS   = $(patsubst test/tools/%.c,$(BUILD)/tools/%,$(TOOL_SRCS))
 
-$(BUILD)/core/%.o: src/core/%.c $(wildcard include/topembed/*.h)
+$(BUILD)/core/%.o: src/core/%.c $(wildcard include/topembed/*.h src/core/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(UNIT_CFLAGS) -c -o $@ $<
 

@@ -1,0 +1,475 @@
+/*
+ * diagram.c - validation and summaries of persistence diagrams
+ *
+ * Betti numbers and curves, persistence entropy, total persistence and
+ * persistence landscapes.  The conventions are written out in diagram.h.
+ */
+#include "topembed/diagram.h"
+#include "diagram_int.h"
+
+#include <limits.h>
+#include <math.h>
+#include <string.h>
+
+/* rows of a landscape between interrupt checks */
+#define LANDSCAPE_CHECK_EVERY 64
+
+/* TE_OK if every pair is valid, else TE_INVALID naming the first bad one */
+TeStatus
+te_diagram_validate(TeEnv *env, const TePersPair *pairs, int64_t n)
+{
+	int64_t		i;
+
+	if (n < 0)
+		return te_fail(env, TE_INVALID, "a diagram cannot have %lld pairs", (long long) n);
+	if (n > 0 && pairs == NULL)
+		return te_fail(env, TE_INVALID, "diagram of %lld pairs given without data", (long long) n);
+	for (i = 0; i < n; i++)
+	{
+		const TePersPair *q = &pairs[i];
+
+		if (q->dim < 0)
+			return te_fail(env, TE_INVALID, "pair %lld has negative dimension %d",
+						   (long long) i, (int) q->dim);
+		if (isnan(q->birth) || isnan(q->death))
+			return te_fail(env, TE_INVALID, "NaN not allowed in persistence pair %lld",
+						   (long long) i);
+		if (isinf(q->birth))
+			return te_fail(env, TE_INVALID, "pair %lld has an infinite birth", (long long) i);
+		if (q->birth > q->death)
+			return te_fail(env, TE_INVALID, "pair %lld is born at %g after it dies at %g",
+						   (long long) i, q->birth, q->death);
+	}
+	return TE_OK;
+}
+
+/* sift x[root] down a max-heap of n elements */
+static void
+sift_down(double *x, int64_t root, int64_t n)
+{
+	double		v = x[root];
+
+	for (;;)
+	{
+		int64_t		c = 2 * root + 1;
+
+		if (c >= n)
+			break;
+		if (c + 1 < n && x[c + 1] > x[c])
+			c++;
+		if (!(x[c] > v))
+			break;
+		x[root] = x[c];
+		root = c;
+	}
+	x[root] = v;
+}
+
+/* heapsort: O(n log n) in every case, no allocation, no recursion */
+void
+te_sort_doubles(double *x, int64_t n)
+{
+	int64_t		i;
+
+	if (n < 2)
+		return;
+	if (n <= 16)
+	{
+		/* insertion sort for short runs */
+		for (i = 1; i < n; i++)
+		{
+			double		v = x[i];
+			int64_t		j = i;
+
+			while (j > 0 && x[j - 1] > v)
+			{
+				x[j] = x[j - 1];
+				j--;
+			}
+			x[j] = v;
+		}
+		return;
+	}
+	for (i = n / 2 - 1; i >= 0; i--)
+		sift_down(x, i, n);
+	for (i = n - 1; i > 0; i--)
+	{
+		double		t = x[0];
+
+		x[0] = x[i];
+		x[i] = t;
+		sift_down(x, 0, i);
+	}
+}
+
+/* check the dim argument and the pairs, then copy out the dim part */
+TeStatus
+te_dgm_part_load(TeEnv *env, TeDgmPart *part, const TePersPair *pairs, int64_t n, int dim)
+{
+	TeStatus	st;
+	int64_t		i,
+				nf = 0,
+				ne = 0;
+
+	memset(part, 0, sizeof(*part));
+	if (dim < 0)
+		return te_fail(env, TE_INVALID, "homology dimension must not be negative, not %d", dim);
+	if ((st = te_diagram_validate(env, pairs, n)) != TE_OK)
+		return st;
+	for (i = 0; i < n; i++)
+	{
+		if (pairs[i].dim != dim)
+			continue;
+		if (isinf(pairs[i].death))
+			ne++;
+		else
+			nf++;
+	}
+	part->birth = te_alloc_array(env, (size_t) nf, sizeof(double));
+	part->death = te_alloc_array(env, (size_t) nf, sizeof(double));
+	part->ess = te_alloc_array(env, (size_t) ne, sizeof(double));
+	if (!part->birth || !part->death || !part->ess)
+	{
+		te_dgm_part_free(env, part);
+		return te_fail(env, TE_NOMEM, "out of memory for a diagram of %lld pairs", (long long) n);
+	}
+	for (i = 0; i < n; i++)
+	{
+		if (pairs[i].dim != dim)
+			continue;
+		if (isinf(pairs[i].death))
+			part->ess[part->n_ess++] = pairs[i].birth;
+		else
+		{
+			part->birth[part->n] = pairs[i].birth;
+			part->death[part->n] = pairs[i].death;
+			part->n++;
+		}
+	}
+	te_sort_doubles(part->ess, part->n_ess);
+	return TE_OK;
+}
+
+/* release the arrays of a diagram part */
+void
+te_dgm_part_free(TeEnv *env, TeDgmPart *part)
+{
+	te_free(env, part->birth);
+	te_free(env, part->death);
+	te_free(env, part->ess);
+	memset(part, 0, sizeof(*part));
+}
+
+/* Betti numbers at r: bars with birth <= r < death, per dimension */
+TeStatus
+te_betti_numbers(TeEnv *env, const TePersPair *pairs, int64_t n, double r,
+				 int *betti, int max_dim_out)
+{
+	TeStatus	st;
+	int64_t		i;
+	int			k;
+
+	if ((st = te_diagram_validate(env, pairs, n)) != TE_OK)
+		return st;
+	if (max_dim_out < 0)
+		return te_fail(env, TE_INVALID, "max_dim_out must not be negative, not %d", max_dim_out);
+	if (betti == NULL)
+		return te_fail(env, TE_INVALID, "no output array for Betti numbers");
+	if (isnan(r))
+		return te_fail(env, TE_INVALID, "the scale r must not be NaN");
+	for (k = 0; k <= max_dim_out; k++)
+		betti[k] = 0;
+	for (i = 0; i < n; i++)
+	{
+		const TePersPair *q = &pairs[i];
+
+		if (q->dim > max_dim_out)
+			continue;
+		if (q->birth <= r && r < q->death)
+		{
+			if (betti[q->dim] == INT_MAX)
+				return te_fail(env, TE_LIMIT, "Betti number of dimension %d exceeds %d",
+							   (int) q->dim, INT_MAX);
+			betti[q->dim]++;
+		}
+	}
+	return TE_OK;
+}
+
+/* number of elements of sorted x[0..n) that are <= t */
+static int64_t
+count_le(const double *x, int64_t n, double t)
+{
+	int64_t		lo = 0,
+				hi = n;
+
+	while (lo < hi)
+	{
+		int64_t		mid = lo + (hi - lo) / 2;
+
+		if (x[mid] <= t)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Betti curve of dim on a grid: #{birth <= t} - #{death <= t} */
+TeStatus
+te_betti_curve(TeEnv *env, const TePersPair *pairs, int64_t n, int dim,
+			   const double *grid, int m, int64_t *out)
+{
+	TeStatus	st;
+	TeDgmPart	part;
+	double	   *births,
+			   *deaths;
+	int64_t		nb,
+				i;
+
+	if (m < 0)
+		return te_fail(env, TE_INVALID, "grid size must not be negative, not %d", m);
+	if (m > 0 && (grid == NULL || out == NULL))
+		return te_fail(env, TE_INVALID, "no grid or no output array for the Betti curve");
+	for (i = 0; i < m; i++)
+		if (isnan(grid[i]))
+			return te_fail(env, TE_INVALID, "NaN not allowed in the grid (point %lld)",
+						   (long long) i);
+	if ((st = te_dgm_part_load(env, &part, pairs, n, dim)) != TE_OK)
+		return st;
+
+	/* births of all bars, deaths of the finite ones (an infinite death is never <= t) */
+	nb = part.n + part.n_ess;
+	births = te_alloc_array(env, (size_t) nb, sizeof(double));
+	if (!births)
+	{
+		te_dgm_part_free(env, &part);
+		return te_fail(env, TE_NOMEM, "out of memory for a Betti curve");
+	}
+	memcpy(births, part.birth, sizeof(double) * (size_t) part.n);
+	memcpy(births + part.n, part.ess, sizeof(double) * (size_t) part.n_ess);
+	deaths = part.death;
+	te_sort_doubles(births, nb);
+	te_sort_doubles(deaths, part.n);
+	for (i = 0; i < m; i++)
+		out[i] = count_le(births, nb, grid[i]) - count_le(deaths, part.n, grid[i]);
+	te_free(env, births);
+	te_dgm_part_free(env, &part);
+	return TE_OK;
+}
+
+/* persistence entropy of the finite bars of dim */
+TeStatus
+te_persistence_entropy(TeEnv *env, const TePersPair *pairs, int64_t n, int dim,
+					   double *out, int *defined)
+{
+	TeStatus	st;
+	int64_t		i;
+	double		lmax = 0.0,
+				total = 0.0,
+				e = 0.0;
+
+	if (out == NULL || defined == NULL)
+		return te_fail(env, TE_INVALID, "no output for the entropy");
+	*out = 0.0;
+	*defined = 0;
+	if (dim < 0)
+		return te_fail(env, TE_INVALID, "homology dimension must not be negative, not %d", dim);
+	if ((st = te_diagram_validate(env, pairs, n)) != TE_OK)
+		return st;
+
+	/* lengths are scaled by the longest one so that the sum cannot overflow */
+	for (i = 0; i < n; i++)
+		if (pairs[i].dim == dim && !isinf(pairs[i].death))
+		{
+			double		l = pairs[i].death - pairs[i].birth;
+
+			if (l > lmax)
+				lmax = l;
+		}
+	if (!(lmax > 0.0) || isinf(lmax))
+	{
+		if (isinf(lmax))
+			return te_fail(env, TE_INVALID, "a bar of dimension %d is too long to measure", dim);
+		return TE_OK;			/* no finite bar, or all of length 0: undefined */
+	}
+	for (i = 0; i < n; i++)
+		if (pairs[i].dim == dim && !isinf(pairs[i].death))
+			total += (pairs[i].death - pairs[i].birth) / lmax;
+	for (i = 0; i < n; i++)
+		if (pairs[i].dim == dim && !isinf(pairs[i].death))
+		{
+			double		pi = ((pairs[i].death - pairs[i].birth) / lmax) / total;
+
+			if (pi > 0.0)
+				e -= pi * log(pi);
+		}
+	*out = e;
+	*defined = 1;
+	return TE_OK;
+}
+
+/* sum of (death - birth)^p over the finite bars of dim */
+TeStatus
+te_total_persistence(TeEnv *env, const TePersPair *pairs, int64_t n, int dim,
+					 double p, double *out, int64_t *n_essential)
+{
+	TeStatus	st;
+	int64_t		i,
+				ne = 0;
+	double		s = 0.0;
+
+	if (out == NULL)
+		return te_fail(env, TE_INVALID, "no output for the total persistence");
+	*out = 0.0;
+	if (n_essential)
+		*n_essential = 0;
+	if (dim < 0)
+		return te_fail(env, TE_INVALID, "homology dimension must not be negative, not %d", dim);
+	if (!(p > 0.0) || isinf(p))
+		return te_fail(env, TE_INVALID, "the power p must be positive and finite, not %g", p);
+	if ((st = te_diagram_validate(env, pairs, n)) != TE_OK)
+		return st;
+	for (i = 0; i < n; i++)
+	{
+		double		l;
+
+		if (pairs[i].dim != dim)
+			continue;
+		if (isinf(pairs[i].death))
+		{
+			ne++;
+			continue;
+		}
+		l = pairs[i].death - pairs[i].birth;
+		s += (p == 1.0) ? l : (p == 2.0) ? l * l : pow(l, p);
+	}
+	*out = s;
+	if (n_essential)
+		*n_essential = ne;
+	return TE_OK;
+}
+
+/* swap two doubles */
+static inline void
+swap_d(double *x, int64_t i, int64_t j)
+{
+	double		t = x[i];
+
+	x[i] = x[j];
+	x[j] = t;
+}
+
+/* rearrange x[0..n) so that its k largest values come first (k < n) */
+static void
+select_top(double *x, int64_t n, int64_t k)
+{
+	int64_t		lo = 0,
+				hi = n - 1;
+
+	while (lo < hi)
+	{
+		/* median of three as pivot, then a Hoare partition, descending */
+		int64_t		mid = lo + (hi - lo) / 2,
+					i = lo,
+					j = hi;
+		double		a = x[lo],
+					b = x[mid],
+					c = x[hi],
+					pivot;
+
+		pivot = (a > b) ? ((b > c) ? b : (a > c) ? c : a) : ((a > c) ? a : (b > c) ? c : b);
+		while (i <= j)
+		{
+			while (x[i] > pivot)
+				i++;
+			while (x[j] < pivot)
+				j--;
+			if (i <= j)
+			{
+				swap_d(x, i, j);
+				i++;
+				j--;
+			}
+		}
+		if (k - 1 <= j)
+			hi = j;
+		else if (k - 1 >= i)
+			lo = i;
+		else
+			break;
+	}
+}
+
+/* persistence landscape lambda_1..lambda_k of dim on a grid (Bubenik 2015) */
+TeStatus
+te_persistence_landscape(TeEnv *env, const TePersPair *pairs, int64_t n, int dim,
+						 int k, const double *grid, int m, double *out)
+{
+	TeStatus	st;
+	TeDgmPart	part;
+	double	   *tents;
+	int64_t		i,
+				nall;
+	int			g;
+
+	if (k < 1)
+		return te_fail(env, TE_INVALID, "the number of landscapes must be at least 1, not %d", k);
+	if (m < 0)
+		return te_fail(env, TE_INVALID, "grid size must not be negative, not %d", m);
+	if (m > 0 && (grid == NULL || out == NULL))
+		return te_fail(env, TE_INVALID, "no grid or no output array for the landscape");
+	for (g = 0; g < m; g++)
+		if (isnan(grid[g]))
+			return te_fail(env, TE_INVALID, "NaN not allowed in the grid (point %d)", g);
+	if ((st = te_dgm_part_load(env, &part, pairs, n, dim)) != TE_OK)
+		return st;
+	nall = part.n + part.n_ess;
+	tents = te_alloc_array(env, (size_t) nall, sizeof(double));
+	if (!tents)
+	{
+		te_dgm_part_free(env, &part);
+		return te_fail(env, TE_NOMEM, "out of memory for a landscape of %lld bars",
+					   (long long) nall);
+	}
+	for (g = 0; g < m; g++)
+	{
+		double		t = grid[g];
+		int64_t		npos = 0,
+					keep;
+		int			j;
+
+		if (g % LANDSCAPE_CHECK_EVERY == LANDSCAPE_CHECK_EVERY - 1 && te_check(env) != TE_OK)
+		{
+			te_free(env, tents);
+			te_dgm_part_free(env, &part);
+			return te_fail(env, TE_CANCELLED, "landscape cancelled");
+		}
+		/* the positive tents at t */
+		for (i = 0; i < part.n; i++)
+		{
+			double		up = t - part.birth[i],
+						down = part.death[i] - t,
+						v = up < down ? up : down;
+
+			if (v > 0.0)
+				tents[npos++] = v;
+		}
+		for (i = 0; i < part.n_ess; i++)
+		{
+			double		v = t - part.ess[i];
+
+			if (v > 0.0)
+				tents[npos++] = v;
+		}
+		keep = npos < k ? npos : k;
+		if (keep < npos)
+			select_top(tents, npos, keep);
+		te_sort_doubles(tents, keep);
+		for (j = 0; j < k; j++)
+			out[(size_t) j * (size_t) m + (size_t) g] = (j < keep) ? tents[keep - 1 - j] : 0.0;
+	}
+	te_free(env, tents);
+	te_dgm_part_free(env, &part);
+	return TE_OK;
+}

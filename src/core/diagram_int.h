@@ -1,0 +1,29 @@
+/*
+ * diagram_int.h - helpers shared by diagram.c and matching.c (not public)
+ */
+#ifndef TOPEMBED_DIAGRAM_INT_H
+#define TOPEMBED_DIAGRAM_INT_H
+
+#include "topembed/diagram.h"
+
+/* the dim part of a diagram: finite points and sorted essential births */
+typedef struct TeDgmPart
+{
+	int64_t		n;				/* finite points */
+	double	   *birth;
+	double	   *death;
+	int64_t		n_ess;			/* essential points */
+	double	   *ess;			/* their births, ascending */
+} TeDgmPart;
+
+/* sort x[0..n) ascending in place (no allocation) */
+void		te_sort_doubles(double *x, int64_t n);
+
+/* validate the dim argument and the pairs, then split out the dim part */
+TeStatus	te_dgm_part_load(TeEnv *env, TeDgmPart *part, const TePersPair *pairs,
+							 int64_t n, int dim);
+
+/* release what te_dgm_part_load allocated */
+void		te_dgm_part_free(TeEnv *env, TeDgmPart *part);
+
+#endif							/* TOPEMBED_DIAGRAM_INT_H */

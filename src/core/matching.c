@@ -1,0 +1,1330 @@
+/*
+ * matching.c - exact bottleneck and Wasserstein distances between diagrams
+ *
+ * Ground metric: c(x, y) = max(|bx - by|, |dx - dy|) (L-infinity); a point x
+ * may go to the diagonal at cost h(x) = (dx - bx) / 2.  Essential points
+ * (death = +inf) are matched among themselves, births in sorted order.
+ *
+ * Bottleneck.  The answer is one of the values |bx - by|, |dx - dy| or h(x).
+ * Whether a threshold t is achievable is a matching question: every point
+ * with h > t ("heavy") must be matched to a point of the other diagram
+ * within distance t, and the light points may go to the diagonal.  By the
+ * Mendelsohn-Dulmage theorem a matching covering the heavy points of both
+ * sides exists iff one covers the heavy points of A (into all of B) and one
+ * covers the heavy points of B (into all of A); each is an ordinary
+ * bipartite maximum matching, solved by Hopcroft-Karp whose neighbour search
+ * is a k-d tree with deletion (Efrat, Itai and Katz 2001).  The threshold is
+ * found by a randomised binary search over the candidate values, which are
+ * counted and sampled from sorted coordinates without being listed; the
+ * matchings are kept from one threshold to the next.
+ *
+ * Wasserstein.  W_p^p = sum_y h(y)^p + min over assignments of the finite
+ * points x of the smaller diagram to either a point y of the other one
+ * (cost c(x,y)^p - h(y)^p) or to x's own diagonal slot (cost h(x)^p), each y
+ * used at most once.  An edge x-y can only be in an optimal matching if
+ * c(x,y)^p < h(x)^p + h(y)^p, so only those edges are kept (found with a
+ * k-d tree).  The rectangular assignment is solved exactly by shortest
+ * augmenting paths (Dijkstra with Jonker-Volgenant column potentials, as in
+ * Crouse 2016 for rectangular problems) on that sparse graph.
+ */
+#include "topembed/diagram.h"
+#include "diagram_int.h"
+
+#include <math.h>
+#include <string.h>
+
+#define KD_LEAF 8
+#define ARENA_MAX 64
+#define SAMPLE_PIVOTS 15
+#define CHECK_EVERY 1024
+
+/* ---------------------------------------------------------------- arena */
+
+/* every allocation of one distance computation, freed together */
+typedef struct Arena
+{
+	TeEnv	   *env;
+	int			n;
+	void	   *ptr[ARENA_MAX];
+} Arena;
+
+/* allocate count elements of size bytes, remembered by the arena */
+static void *
+arena_alloc(Arena *a, size_t count, size_t size)
+{
+	void	   *p;
+
+	if (a->n == ARENA_MAX)
+		return NULL;
+	p = te_alloc_array(a->env, count, size);
+	if (p)
+		a->ptr[a->n++] = p;
+	return p;
+}
+
+/* release one allocation early (the most recent ones are cheapest to find) */
+static void
+arena_release(Arena *a, void *p)
+{
+	int			i;
+
+	for (i = a->n - 1; i >= 0; i--)
+		if (a->ptr[i] == p)
+		{
+			te_free(a->env, p);
+			a->ptr[i] = a->ptr[--a->n];
+			return;
+		}
+}
+
+/* release everything */
+static void
+arena_free(Arena *a)
+{
+	while (a->n > 0)
+		te_free(a->env, a->ptr[--a->n]);
+}
+
+/* L-infinity distance between two points */
+static inline double
+linf(double bx, double dx, double by, double dy)
+{
+	double		u = fabs(bx - by),
+				v = fabs(dx - dy);
+
+	return u > v ? u : v;
+}
+
+/* ---------------------------------------------------------------- k-d tree */
+
+/*
+ * A 2-d tree over a segment of point ids, in implicit heap numbering (node 1
+ * is the root, covering slots [0, n); a node of more than KD_LEAF slots
+ * splits at the middle slot along its wider side).  Each node keeps its
+ * bounding box and the number of slots not yet taken, so a query can find
+ * and remove one point in a box in O(sqrt n) without visiting taken ones.
+ */
+typedef struct KdTree
+{
+	int32_t		n;
+	int32_t    *idx;			/* point ids, permuted by the build */
+	uint8_t    *dead;			/* per slot: taken */
+	int32_t    *alive;			/* per node */
+	double	   *box;			/* per node: min x, max x, min y, max y */
+} KdTree;
+
+/* node slots needed for a tree of n points (ids stay below 4n/KD_LEAF + 4) */
+static int64_t
+kd_nodes(int64_t n)
+{
+	return 4 * (n / KD_LEAF) + 8;
+}
+
+/* place the k-th smallest key of idx[lo..hi) at slot k */
+static void
+kd_select(int32_t *idx, const double *key, int32_t lo, int32_t hi, int32_t k)
+{
+	hi--;
+	while (lo < hi)
+	{
+		int32_t		i = lo,
+					j = hi,
+					mid = lo + (hi - lo) / 2;
+		double		a = key[idx[lo]],
+					b = key[idx[mid]],
+					c = key[idx[hi]],
+					pivot;
+
+		pivot = (a < b) ? ((b < c) ? b : (a < c) ? c : a) : ((a < c) ? a : (b < c) ? c : b);
+		while (i <= j)
+		{
+			while (key[idx[i]] < pivot)
+				i++;
+			while (key[idx[j]] > pivot)
+				j--;
+			if (i <= j)
+			{
+				int32_t		t = idx[i];
+
+				idx[i] = idx[j];
+				idx[j] = t;
+				i++;
+				j--;
+			}
+		}
+		if (k <= j)
+			hi = j;
+		else if (k >= i)
+			lo = i;
+		else
+			break;
+	}
+}
+
+/* build the subtree of node over slots [lo, hi) */
+static void
+kd_build_node(KdTree *t, const double *x, const double *y, int64_t node, int32_t lo, int32_t hi)
+{
+	double	   *bx = &t->box[4 * node];
+	int32_t		s,
+				mid;
+
+	bx[0] = bx[2] = INFINITY;
+	bx[1] = bx[3] = -INFINITY;
+	for (s = lo; s < hi; s++)
+	{
+		double		px = x[t->idx[s]],
+					py = y[t->idx[s]];
+
+		if (px < bx[0])
+			bx[0] = px;
+		if (px > bx[1])
+			bx[1] = px;
+		if (py < bx[2])
+			bx[2] = py;
+		if (py > bx[3])
+			bx[3] = py;
+	}
+	t->alive[node] = hi - lo;
+	if (hi - lo <= KD_LEAF)
+		return;
+	mid = lo + (hi - lo) / 2;
+	kd_select(t->idx, (bx[1] - bx[0] >= bx[3] - bx[2]) ? x : y, lo, hi, mid);
+	kd_build_node(t, x, y, 2 * node, lo, mid);
+	kd_build_node(t, x, y, 2 * node + 1, mid, hi);
+}
+
+/* build a tree over the ids already in t->idx[0..n) */
+static void
+kd_build(KdTree *t, const double *x, const double *y)
+{
+	memset(t->dead, 0, (size_t) t->n);
+	if (t->n > 0)
+		kd_build_node(t, x, y, 1, 0, t->n);
+}
+
+/* mark every slot of the subtree of node alive again */
+static void
+kd_reset_node(KdTree *t, int64_t node, int32_t lo, int32_t hi)
+{
+	int32_t		mid;
+
+	t->alive[node] = hi - lo;
+	if (hi - lo <= KD_LEAF)
+		return;
+	mid = lo + (hi - lo) / 2;
+	kd_reset_node(t, 2 * node, lo, mid);
+	kd_reset_node(t, 2 * node + 1, mid, hi);
+}
+
+/* mark every slot alive again */
+static void
+kd_reset(KdTree *t)
+{
+	memset(t->dead, 0, (size_t) t->n);
+	if (t->n > 0)
+		kd_reset_node(t, 1, 0, t->n);
+}
+
+/* can some point of node's box be within r of (qx, qy)?  exact in floating point */
+static inline int
+kd_box_near(const double *bx, double qx, double qy, double r)
+{
+	if (qx > bx[1] && qx - bx[1] > r)
+		return 0;
+	if (qx < bx[0] && bx[0] - qx > r)
+		return 0;
+	if (qy > bx[3] && qy - bx[3] > r)
+		return 0;
+	if (qy < bx[2] && bx[2] - qy > r)
+		return 0;
+	return 1;
+}
+
+/* find an alive point within L-inf distance r of (qx, qy), take it, return its id or -1 */
+static int32_t
+kd_take_node(KdTree *t, const double *x, const double *y, int64_t node, int32_t lo, int32_t hi,
+			 double qx, double qy, double r)
+{
+	int32_t		res,
+				mid;
+
+	if (t->alive[node] == 0 || !kd_box_near(&t->box[4 * node], qx, qy, r))
+		return -1;
+	if (hi - lo <= KD_LEAF)
+	{
+		int32_t		s;
+
+		for (s = lo; s < hi; s++)
+		{
+			int32_t		id = t->idx[s];
+
+			if (!t->dead[s] && fabs(x[id] - qx) <= r && fabs(y[id] - qy) <= r)
+			{
+				t->dead[s] = 1;
+				t->alive[node]--;
+				return id;
+			}
+		}
+		return -1;
+	}
+	mid = lo + (hi - lo) / 2;
+	res = kd_take_node(t, x, y, 2 * node, lo, mid, qx, qy, r);
+	if (res < 0)
+		res = kd_take_node(t, x, y, 2 * node + 1, mid, hi, qx, qy, r);
+	if (res >= 0)
+		t->alive[node]--;
+	return res;
+}
+
+/* take an alive point within r of (qx, qy); -1 if there is none */
+static inline int32_t
+kd_take(KdTree *t, const double *x, const double *y, double qx, double qy, double r)
+{
+	if (t->n == 0)
+		return -1;
+	return kd_take_node(t, x, y, 1, 0, t->n, qx, qy, r);
+}
+
+/* call back for every point within r of (qx, qy), ignoring the alive marks */
+typedef struct KdVisit
+{
+	const double *x;
+	const double *y;
+	double		qx,
+				qy,
+				r;
+	void		(*fn) (void *arg, int32_t id);
+	void	   *arg;
+} KdVisit;
+
+/* enumerate the points of node's subtree inside the query box */
+static void
+kd_range_node(const KdTree *t, const KdVisit *q, int64_t node, int32_t lo, int32_t hi)
+{
+	int32_t		mid;
+
+	if (!kd_box_near(&t->box[4 * node], q->qx, q->qy, q->r))
+		return;
+	if (hi - lo <= KD_LEAF)
+	{
+		int32_t		s;
+
+		for (s = lo; s < hi; s++)
+		{
+			int32_t		id = t->idx[s];
+
+			if (fabs(q->x[id] - q->qx) <= q->r && fabs(q->y[id] - q->qy) <= q->r)
+				q->fn(q->arg, id);
+		}
+		return;
+	}
+	mid = lo + (hi - lo) / 2;
+	kd_range_node(t, q, 2 * node, lo, mid);
+	kd_range_node(t, q, 2 * node + 1, mid, hi);
+}
+
+/* ---------------------------------------------------------------- bottleneck */
+
+/* one decision side: can every heavy point of L be matched into R within t? */
+typedef struct BnSide
+{
+	int32_t		nl,
+				nr;
+	const double *lx,
+			   *ly,
+			   *lh;				/* left births, deaths, half-persistences */
+	const double *rx,
+			   *ry;
+	int32_t    *mate_l,
+			   *mate_r;
+	KdTree		all;			/* every right point */
+	int32_t    *queue;			/* BFS queue of left points */
+	int32_t    *llayer;
+	int32_t    *rlayer;
+	int32_t    *seen;			/* right points the BFS reached */
+	int32_t    *cnt;			/* per layer: right points, then segment starts */
+	int64_t    *nodeoff;		/* per layer: first node of its tree in the pool */
+	int32_t    *lay_idx;		/* right points grouped by layer */
+	uint8_t    *lay_dead;
+	int32_t    *lay_alive;
+	double	   *lay_box;
+	int32_t    *stk_l,
+			   *stk_v;
+} BnSide;
+
+/* allocate the arrays of a decision side and build its tree over R */
+static int
+bn_side_init(Arena *ar, BnSide *s, const TeDgmPart *L, const double *lh, const TeDgmPart *R)
+{
+	int32_t		i;
+	int64_t		pool = kd_nodes(R->n) + 8 * (R->n + 1);
+
+	memset(s, 0, sizeof(*s));
+	s->nl = (int32_t) L->n;
+	s->nr = (int32_t) R->n;
+	s->lx = L->birth;
+	s->ly = L->death;
+	s->lh = lh;
+	s->rx = R->birth;
+	s->ry = R->death;
+	s->mate_l = arena_alloc(ar, (size_t) s->nl, sizeof(int32_t));
+	s->mate_r = arena_alloc(ar, (size_t) s->nr, sizeof(int32_t));
+	s->all.n = s->nr;
+	s->all.idx = arena_alloc(ar, (size_t) s->nr, sizeof(int32_t));
+	s->all.dead = arena_alloc(ar, (size_t) s->nr, 1);
+	s->all.alive = arena_alloc(ar, (size_t) kd_nodes(s->nr), sizeof(int32_t));
+	s->all.box = arena_alloc(ar, (size_t) kd_nodes(s->nr), 4 * sizeof(double));
+	s->queue = arena_alloc(ar, (size_t) s->nl, sizeof(int32_t));
+	s->llayer = arena_alloc(ar, (size_t) s->nl, sizeof(int32_t));
+	s->rlayer = arena_alloc(ar, (size_t) s->nr, sizeof(int32_t));
+	s->seen = arena_alloc(ar, (size_t) s->nr, sizeof(int32_t));
+	s->cnt = arena_alloc(ar, (size_t) s->nr + 2, sizeof(int32_t));
+	s->nodeoff = arena_alloc(ar, (size_t) s->nr + 2, sizeof(int64_t));
+	s->lay_idx = arena_alloc(ar, (size_t) s->nr, sizeof(int32_t));
+	s->lay_dead = arena_alloc(ar, (size_t) s->nr, 1);
+	s->lay_alive = arena_alloc(ar, (size_t) pool, sizeof(int32_t));
+	s->lay_box = arena_alloc(ar, (size_t) pool, 4 * sizeof(double));
+	s->stk_l = arena_alloc(ar, (size_t) s->nl + 1, sizeof(int32_t));
+	s->stk_v = arena_alloc(ar, (size_t) s->nl + 1, sizeof(int32_t));
+	if (!s->mate_l || !s->mate_r || !s->all.idx || !s->all.dead || !s->all.alive ||
+		!s->all.box || !s->queue || !s->llayer || !s->rlayer || !s->seen || !s->cnt ||
+		!s->nodeoff || !s->lay_idx || !s->lay_dead || !s->lay_alive || !s->lay_box ||
+		!s->stk_l || !s->stk_v)
+		return 0;
+	for (i = 0; i < s->nl; i++)
+		s->mate_l[i] = -1;
+	for (i = 0; i < s->nr; i++)
+	{
+		s->mate_r[i] = -1;
+		s->all.idx[i] = i;
+	}
+	kd_build(&s->all, s->rx, s->ry);
+	return 1;
+}
+
+/* the tree of right layer k (1-based) inside the per-phase pool */
+static KdTree
+bn_layer_tree(BnSide *s, int32_t k)
+{
+	KdTree		t;
+	int32_t		start = s->cnt[k];
+
+	t.n = s->cnt[k + 1] - start;
+	t.idx = s->lay_idx + start;
+	t.dead = s->lay_dead + start;
+	t.alive = s->lay_alive + s->nodeoff[k];
+	t.box = s->lay_box + 4 * s->nodeoff[k];
+	return t;
+}
+
+/*
+ * Is there a matching of L into R within t covering every left point with
+ * h > t?  Hopcroft-Karp from the matching left by the previous call.
+ */
+static TeStatus
+bn_side_feasible(TeEnv *env, BnSide *s, double t, int *ok)
+{
+	int32_t		u,
+				need = 0,
+				matched = 0;
+
+	/* keep only the matched edges still allowed, and only for heavy points */
+	for (u = 0; u < s->nl; u++)
+	{
+		int			heavy = s->lh[u] > t;
+		int32_t		v = s->mate_l[u];
+
+		if (v >= 0 && (!heavy || linf(s->lx[u], s->ly[u], s->rx[v], s->ry[v]) > t))
+		{
+			s->mate_r[v] = -1;
+			s->mate_l[u] = -1;
+			v = -1;
+		}
+		if (heavy)
+		{
+			need++;
+			if (v >= 0)
+				matched++;
+		}
+	}
+	*ok = 0;
+	if (need > s->nr)
+		return TE_OK;
+
+	while (matched < need)
+	{
+		int32_t		qh = 0,
+					qt = 0,
+					nseen = 0,
+					last = 0,
+					k,
+					i;
+		int64_t		off;
+
+		if (te_check(env) != TE_OK)
+			return te_fail(env, TE_CANCELLED, "bottleneck distance cancelled");
+
+		/* BFS in layers from the free heavy left points */
+		kd_reset(&s->all);
+		for (u = 0; u < s->nl; u++)
+			if (s->mate_l[u] < 0 && s->lh[u] > t)
+			{
+				s->llayer[u] = 0;
+				s->queue[qt++] = u;
+			}
+		while (qh < qt)
+		{
+			int32_t		v,
+						lu;
+
+			u = s->queue[qh++];
+			lu = s->llayer[u];
+			if (last && lu + 1 > last)
+				break;
+			if ((qh & (CHECK_EVERY - 1)) == 0 && te_check(env) != TE_OK)
+				return te_fail(env, TE_CANCELLED, "bottleneck distance cancelled");
+			while ((v = kd_take(&s->all, s->rx, s->ry, s->lx[u], s->ly[u], t)) >= 0)
+			{
+				int32_t		w = s->mate_r[v];
+
+				s->rlayer[v] = lu + 1;
+				s->seen[nseen++] = v;
+				if (w < 0)
+				{
+					if (!last)
+						last = lu + 1;
+				}
+				else if (!last)
+				{
+					s->llayer[w] = lu + 1;
+					s->queue[qt++] = w;
+				}
+			}
+		}
+		if (!last)
+			return TE_OK;		/* no augmenting path: the maximum is too small */
+
+		/* group the reached right points by layer (free ones only in the last) */
+		for (k = 0; k <= last + 1; k++)
+			s->cnt[k] = 0;
+		for (i = 0; i < nseen; i++)
+		{
+			int32_t		v = s->seen[i];
+
+			if (s->rlayer[v] < last || s->mate_r[v] < 0)
+				s->cnt[s->rlayer[v]]++;
+			else
+				s->rlayer[v] = 0;
+		}
+		/* counts to segment starts: layer k holds slots [cnt[k], cnt[k + 1]) */
+		{
+			int32_t		run = 0;
+
+			for (k = 1; k <= last; k++)
+			{
+				int32_t		c = s->cnt[k];
+
+				s->cnt[k] = run;
+				run += c;
+			}
+			s->cnt[last + 1] = run;
+		}
+		for (i = 0; i < nseen; i++)
+		{
+			int32_t		v = s->seen[i];
+
+			if (s->rlayer[v] > 0)
+				s->lay_idx[s->cnt[s->rlayer[v]]++] = v;
+		}
+		/* the fill moved each start to the next one: shift back */
+		for (k = last; k >= 2; k--)
+			s->cnt[k] = s->cnt[k - 1];
+		s->cnt[1] = 0;
+		off = 1;
+		for (k = 1; k <= last; k++)
+		{
+			KdTree		lt;
+
+			s->nodeoff[k] = off - 1;	/* node ids start at 1 */
+			lt = bn_layer_tree(s, k);
+			kd_build(&lt, s->rx, s->ry);
+			off += kd_nodes(lt.n);
+		}
+
+		/* DFS along the layers from each free heavy left point */
+		for (i = 0; i < qt && s->llayer[s->queue[i]] == 0; i++)
+		{
+			int32_t		depth = 0;
+
+			s->stk_l[0] = s->queue[i];
+			while (depth >= 0)
+			{
+				int32_t		uu = s->stk_l[depth],
+							v;
+				KdTree		lt = bn_layer_tree(s, depth + 1);
+
+				v = kd_take(&lt, s->rx, s->ry, s->lx[uu], s->ly[uu], t);
+				if (v < 0)
+				{
+					depth--;
+					continue;
+				}
+				s->stk_v[depth] = v;
+				if (depth + 1 == last)
+				{
+					int32_t		d;
+
+					for (d = 0; d <= depth; d++)
+					{
+						s->mate_l[s->stk_l[d]] = s->stk_v[d];
+						s->mate_r[s->stk_v[d]] = s->stk_l[d];
+					}
+					matched++;
+					break;
+				}
+				s->stk_l[depth + 1] = s->mate_r[v];
+				depth++;
+			}
+		}
+	}
+	*ok = 1;
+	return TE_OK;
+}
+
+/* sorted coordinates behind the candidate values of the bottleneck search */
+typedef struct BnCand
+{
+	int64_t		na,
+				nb;
+	const double *xa[2];		/* births, deaths of A, sorted */
+	const double *xb[2];		/* births, deaths of B, sorted */
+	const double *halves;		/* h of every point of A and B, sorted */
+	int64_t		nh;
+	uint64_t	rng;
+} BnCand;
+
+/* first index j in [lo, hi) with pred false, pred true on a prefix */
+#define BSEARCH_PREFIX(lo, hi, pred, out) \
+	do { \
+		int64_t		l_ = (lo), h_ = (hi); \
+		while (l_ < h_) \
+		{ \
+			int64_t		j = l_ + (h_ - l_) / 2; \
+			if (pred) l_ = j + 1; else h_ = j; \
+		} \
+		(out) = l_; \
+	} while (0)
+
+/*
+ * For one value x against the sorted y[0..n): the index ranges of y whose
+ * |x - y| lies strictly between lo and hi.  |x - y| is non-increasing on the
+ * part y <= x and non-decreasing on y > x, as computed in floating point.
+ */
+static void
+bn_ranges(double x, const double *y, int64_t n, double lo, double hi, int64_t r[4])
+{
+	int64_t		split;
+
+	BSEARCH_PREFIX(0, n, y[j] <= x, split);
+	/* left part: x - y[j] decreases with j; want lo < x - y < hi */
+	BSEARCH_PREFIX(0, split, x - y[j] >= hi, r[0]);
+	BSEARCH_PREFIX(r[0], split, x - y[j] > lo, r[1]);
+	/* right part: y[j] - x increases with j */
+	BSEARCH_PREFIX(split, n, y[j] - x <= lo, r[2]);
+	BSEARCH_PREFIX(r[2], n, y[j] - x < hi, r[3]);
+}
+
+/* number of candidates strictly between lo and hi */
+static int64_t
+bn_count(const BnCand *c, double lo, double hi)
+{
+	int64_t		total = 0,
+				i,
+				r[4],
+				a,
+				b;
+	int			axis;
+
+	for (axis = 0; axis < 2; axis++)
+		for (i = 0; i < c->na; i++)
+		{
+			bn_ranges(c->xa[axis][i], c->xb[axis], c->nb, lo, hi, r);
+			total += (r[1] - r[0]) + (r[3] - r[2]);
+		}
+	BSEARCH_PREFIX(0, c->nh, c->halves[j] <= lo, a);
+	BSEARCH_PREFIX(a, c->nh, c->halves[j] < hi, b);
+	return total + (b - a);
+}
+
+/* the k-th (0-based, in an arbitrary fixed order) candidate strictly between lo and hi */
+static double
+bn_pick(const BnCand *c, double lo, double hi, int64_t k)
+{
+	int64_t		i,
+				r[4],
+				a,
+				b;
+	int			axis;
+
+	for (axis = 0; axis < 2; axis++)
+		for (i = 0; i < c->na; i++)
+		{
+			double		x = c->xa[axis][i];
+			const double *y = c->xb[axis];
+
+			bn_ranges(x, y, c->nb, lo, hi, r);
+			if (k < r[1] - r[0])
+				return x - y[r[0] + k];
+			k -= r[1] - r[0];
+			if (k < r[3] - r[2])
+				return y[r[2] + k] - x;
+			k -= r[3] - r[2];
+		}
+	BSEARCH_PREFIX(0, c->nh, c->halves[j] <= lo, a);
+	BSEARCH_PREFIX(a, c->nh, c->halves[j] < hi, b);
+	(void) b;
+	return c->halves[a + k];
+}
+
+/* xorshift64*: a fixed-seed generator, so results and timings are reproducible */
+static uint64_t
+bn_rand(BnCand *c)
+{
+	c->rng ^= c->rng >> 12;
+	c->rng ^= c->rng << 25;
+	c->rng ^= c->rng >> 27;
+	return c->rng * UINT64_C(2685821657736338717);
+}
+
+/* exact bottleneck distance between the finite parts A and B */
+static TeStatus
+bottleneck_finite(TeEnv *env, Arena *ar, const TeDgmPart *A, const TeDgmPart *B, double *out)
+{
+	TeStatus	st;
+	BnSide		sa,
+				sb;
+	BnCand		c;
+	double	   *ha,
+			   *hb,
+			   *halves,
+			   *sorted[4],
+				lo = -1.0,
+				hi = 0.0;
+	int64_t		i;
+	int			axis;
+
+	*out = 0.0;
+	if (A->n == 0 && B->n == 0)
+		return TE_OK;
+	if (A->n >= INT32_MAX / 8 || B->n >= INT32_MAX / 8)
+		return te_fail(env, TE_LIMIT, "diagrams of %lld and %lld points are too large to match",
+					   (long long) A->n, (long long) B->n);
+
+	ha = arena_alloc(ar, (size_t) A->n, sizeof(double));
+	hb = arena_alloc(ar, (size_t) B->n, sizeof(double));
+	halves = arena_alloc(ar, (size_t) (A->n + B->n), sizeof(double));
+	for (axis = 0; axis < 4; axis++)
+		sorted[axis] = arena_alloc(ar, (size_t) ((axis < 2) ? A->n : B->n), sizeof(double));
+	if (!ha || !hb || !halves || !sorted[0] || !sorted[1] || !sorted[2] || !sorted[3])
+		return te_fail(env, TE_NOMEM, "out of memory for the bottleneck distance");
+	for (i = 0; i < A->n; i++)
+	{
+		ha[i] = (A->death[i] - A->birth[i]) / 2;
+		halves[i] = ha[i];
+		if (ha[i] > hi)
+			hi = ha[i];
+	}
+	for (i = 0; i < B->n; i++)
+	{
+		hb[i] = (B->death[i] - B->birth[i]) / 2;
+		halves[A->n + i] = hb[i];
+		if (hb[i] > hi)
+			hi = hb[i];
+	}
+	if (A->n == 0 || B->n == 0)
+	{
+		/* everything goes to the diagonal */
+		*out = hi;
+		return TE_OK;
+	}
+	memcpy(sorted[0], A->birth, sizeof(double) * (size_t) A->n);
+	memcpy(sorted[1], A->death, sizeof(double) * (size_t) A->n);
+	memcpy(sorted[2], B->birth, sizeof(double) * (size_t) B->n);
+	memcpy(sorted[3], B->death, sizeof(double) * (size_t) B->n);
+	for (axis = 0; axis < 4; axis++)
+		te_sort_doubles(sorted[axis], (axis < 2) ? A->n : B->n);
+	te_sort_doubles(halves, A->n + B->n);
+	c.na = A->n;
+	c.nb = B->n;
+	c.xa[0] = sorted[0];
+	c.xa[1] = sorted[1];
+	c.xb[0] = sorted[2];
+	c.xb[1] = sorted[3];
+	c.halves = halves;
+	c.nh = A->n + B->n;
+	c.rng = UINT64_C(0x9E3779B97F4A7C15);
+
+	if (!bn_side_init(ar, &sa, A, ha, B) || !bn_side_init(ar, &sb, B, hb, A))
+		return te_fail(env, TE_NOMEM, "out of memory for the bottleneck distance");
+
+	/*
+	 * hi is always achievable (it starts as the largest h: all to the
+	 * diagonal) and a candidate; lo is not achievable.  Test the median of a
+	 * few random candidates between them until none is left.
+	 */
+	for (;;)
+	{
+		int64_t		ncand = bn_count(&c, lo, hi);
+		double		piv[SAMPLE_PIVOTS],
+					t;
+		int			npiv,
+					j,
+					ok;
+
+		if (ncand == 0)
+			break;
+		npiv = ncand < SAMPLE_PIVOTS ? (int) ncand : SAMPLE_PIVOTS;
+		for (j = 0; j < npiv; j++)
+			piv[j] = bn_pick(&c, lo, hi, (int64_t) (bn_rand(&c) % (uint64_t) ncand));
+		te_sort_doubles(piv, npiv);
+		t = piv[npiv / 2];
+
+		if ((st = bn_side_feasible(env, &sa, t, &ok)) != TE_OK)
+			return st;
+		if (ok && (st = bn_side_feasible(env, &sb, t, &ok)) != TE_OK)
+			return st;
+		if (ok)
+			hi = t;
+		else
+			lo = t;
+	}
+	*out = hi;
+	return TE_OK;
+}
+
+/* compare the essential births: +inf if the counts differ, else the sorted matching */
+static double
+essential_cost(const TeDgmPart *A, const TeDgmPart *B, double p, int bottleneck)
+{
+	double		s = 0.0;
+	int64_t		i;
+
+	if (A->n_ess != B->n_ess)
+		return INFINITY;
+	for (i = 0; i < A->n_ess; i++)
+	{
+		double		d = fabs(A->ess[i] - B->ess[i]);
+
+		if (bottleneck)
+			s = d > s ? d : s;
+		else
+			s += (p == 1.0) ? d : (p == 2.0) ? d * d : pow(d, p);
+	}
+	return s;
+}
+
+/* exact bottleneck distance between the dim parts of a and b */
+TeStatus
+te_bottleneck_distance(TeEnv *env, const TePersPair *a, int64_t na,
+					   const TePersPair *b, int64_t nb, int dim, double *out)
+{
+	TeStatus	st;
+	TeDgmPart	A,
+				B;
+	Arena		ar;
+	double		fin = 0.0,
+				ess;
+
+	if (out == NULL)
+		return te_fail(env, TE_INVALID, "no output for the bottleneck distance");
+	*out = 0.0;
+	if ((st = te_dgm_part_load(env, &A, a, na, dim)) != TE_OK)
+		return st;
+	if ((st = te_dgm_part_load(env, &B, b, nb, dim)) != TE_OK)
+	{
+		te_dgm_part_free(env, &A);
+		return st;
+	}
+	ess = essential_cost(&A, &B, 1.0, 1);
+	if (isinf(ess))
+		*out = INFINITY;
+	else
+	{
+		ar.env = env;
+		ar.n = 0;
+		st = bottleneck_finite(env, &ar, &A, &B, &fin);
+		arena_free(&ar);
+		if (st == TE_OK)
+			*out = fin > ess ? fin : ess;
+	}
+	te_dgm_part_free(env, &A);
+	te_dgm_part_free(env, &B);
+	return st;
+}
+
+/* ---------------------------------------------------------------- Wasserstein */
+
+/* the pruned assignment problem and the state of its solver */
+typedef struct WsProblem
+{
+	double		p;
+	int32_t		nx,				/* rows: finite points of X */
+				ny;				/* columns 0..ny-1: points of Y; ny + i: row i's diagonal */
+	const double *xb,
+			   *xd,
+			   *yb,
+			   *yd;
+	double	   *hx,				/* h(x)^p */
+			   *hy;				/* h(y)^p */
+	double		hy_max;
+	int64_t    *rowstart;		/* CSR of the kept edges */
+	int32_t    *adj;
+	int64_t		nadj,
+				cap;
+	Arena	   *ar;
+	int			nomem;
+} WsProblem;
+
+/* c^p for the order p */
+static inline double
+ws_pow(double c, double p)
+{
+	return (p == 1.0) ? c : (p == 2.0) ? c * c : pow(c, p);
+}
+
+/* cost of row i to column j */
+static inline double
+ws_cost(const WsProblem *w, int32_t i, int32_t j)
+{
+	if (j >= w->ny)
+		return w->hx[i];
+	return ws_pow(linf(w->xb[i], w->xd[i], w->yb[j], w->yd[j]), w->p) - w->hy[j];
+}
+
+/* k-d tree visitor: keep the edge (row, id) if it can be in an optimal matching */
+typedef struct WsVisit
+{
+	WsProblem  *w;
+	int32_t		row;
+} WsVisit;
+
+/* append an edge, growing the array by doubling */
+static void
+ws_keep(void *arg, int32_t id)
+{
+	WsVisit    *v = arg;
+	WsProblem  *w = v->w;
+	int32_t		i = v->row;
+	double		cp;
+
+	if (w->nomem)
+		return;
+	cp = ws_pow(linf(w->xb[i], w->xd[i], w->yb[id], w->yd[id]), w->p);
+	if (!(cp < w->hx[i] + w->hy[id]))
+		return;
+	if (w->nadj == w->cap)
+	{
+		int64_t		ncap = w->cap * 2;
+		int32_t    *nadj = arena_alloc(w->ar, (size_t) ncap, sizeof(int32_t));
+
+		if (!nadj)
+		{
+			w->nomem = 1;
+			return;
+		}
+		memcpy(nadj, w->adj, sizeof(int32_t) * (size_t) w->nadj);
+		arena_release(w->ar, w->adj);
+		w->adj = nadj;
+		w->cap = ncap;
+	}
+	w->adj[w->nadj++] = id;
+}
+
+/* min-heap of columns keyed by shortest-path cost, free columns first on ties */
+typedef struct WsHeap
+{
+	int32_t    *h;
+	int32_t    *pos;			/* index in h, or -1 */
+	int32_t		n;
+	const double *key;
+	const int32_t *row4col;
+} WsHeap;
+
+/* does column a come before column b? */
+static inline int
+heap_less(const WsHeap *q, int32_t a, int32_t b)
+{
+	if (q->key[a] != q->key[b])
+		return q->key[a] < q->key[b];
+	return q->row4col[a] < 0 && q->row4col[b] >= 0;
+}
+
+/* move the entry at index i up to its place */
+static void
+heap_up(WsHeap *q, int32_t i)
+{
+	int32_t		c = q->h[i];
+
+	while (i > 0)
+	{
+		int32_t		parent = (i - 1) / 2;
+
+		if (!heap_less(q, c, q->h[parent]))
+			break;
+		q->h[i] = q->h[parent];
+		q->pos[q->h[i]] = i;
+		i = parent;
+	}
+	q->h[i] = c;
+	q->pos[c] = i;
+}
+
+/* remove and return the smallest column */
+static int32_t
+heap_pop(WsHeap *q)
+{
+	int32_t		top = q->h[0],
+				c,
+				i = 0;
+
+	q->pos[top] = -1;
+	if (--q->n == 0)
+		return top;
+	c = q->h[q->n];
+	for (;;)
+	{
+		int32_t		k = 2 * i + 1;
+
+		if (k >= q->n)
+			break;
+		if (k + 1 < q->n && heap_less(q, q->h[k + 1], q->h[k]))
+			k++;
+		if (!heap_less(q, q->h[k], c))
+			break;
+		q->h[i] = q->h[k];
+		q->pos[q->h[i]] = i;
+		i = k;
+	}
+	q->h[i] = c;
+	q->pos[c] = i;
+	return top;
+}
+
+/* build the rows' kept edges with a k-d tree over Y */
+static TeStatus
+ws_build_edges(TeEnv *env, WsProblem *w)
+{
+	KdTree		t;
+	int32_t		i;
+
+	w->rowstart = arena_alloc(w->ar, (size_t) w->nx + 1, sizeof(int64_t));
+	w->cap = 4 * (int64_t) (w->nx + w->ny) + 16;
+	w->adj = arena_alloc(w->ar, (size_t) w->cap, sizeof(int32_t));
+	t.n = w->ny;
+	t.idx = arena_alloc(w->ar, (size_t) w->ny, sizeof(int32_t));
+	t.dead = arena_alloc(w->ar, (size_t) w->ny, 1);
+	t.alive = arena_alloc(w->ar, (size_t) kd_nodes(w->ny), sizeof(int32_t));
+	t.box = arena_alloc(w->ar, (size_t) kd_nodes(w->ny), 4 * sizeof(double));
+	if (!w->rowstart || !w->adj || !t.idx || !t.dead || !t.alive || !t.box)
+		return te_fail(env, TE_NOMEM, "out of memory for the Wasserstein distance");
+	for (i = 0; i < w->ny; i++)
+		t.idx[i] = i;
+	kd_build(&t, w->yb, w->yd);
+
+	w->nadj = 0;
+	for (i = 0; i < w->nx; i++)
+	{
+		WsVisit		v;
+		KdVisit		q;
+
+		w->rowstart[i] = w->nadj;
+		if ((i & 255) == 255 && te_check(env) != TE_OK)
+			return te_fail(env, TE_CANCELLED, "Wasserstein distance cancelled");
+		if (w->ny == 0)
+			continue;
+		v.w = w;
+		v.row = i;
+		q.x = w->yb;
+		q.y = w->yd;
+		q.qx = w->xb[i];
+		q.qy = w->xd[i];
+		/* c^p < h(x)^p + h(y)^p implies c < this radius; widened against rounding */
+		q.r = (w->p == 1.0) ? w->hx[i] + w->hy_max : pow(w->hx[i] + w->hy_max, 1.0 / w->p);
+		q.r = q.r * (1.0 + 1e-9) + 1e-300;
+		q.fn = ws_keep;
+		q.arg = &v;
+		kd_range_node(&t, &q, 1, 0, w->ny);
+		if (w->nomem)
+			return te_fail(env, TE_NOMEM, "out of memory for the edges of the Wasserstein distance");
+	}
+	w->rowstart[w->nx] = w->nadj;
+	arena_release(w->ar, t.box);
+	arena_release(w->ar, t.alive);
+	arena_release(w->ar, t.dead);
+	arena_release(w->ar, t.idx);
+	return TE_OK;
+}
+
+/* exact W_p^p of the finite parts: X rows (the smaller part), Y columns */
+static TeStatus
+wasserstein_finite(TeEnv *env, Arena *ar, const TeDgmPart *X, const TeDgmPart *Y, double p,
+				   double *out)
+{
+	TeStatus	st;
+	WsProblem	w;
+	WsHeap		q;
+	int32_t		ncol,
+				i,
+				cur;
+	double	   *u,
+			   *v,
+			   *spc,
+				total = 0.0,
+				comp = 0.0;
+	int32_t    *col4row,
+			   *row4col,
+			   *path,
+			   *sr,
+			   *sc,
+			   *touched;
+	uint8_t    *done;
+
+	*out = 0.0;
+	memset(&w, 0, sizeof(w));
+	if (X->n >= INT32_MAX / 4 || Y->n >= INT32_MAX / 4)
+		return te_fail(env, TE_LIMIT, "diagrams of %lld and %lld points are too large to match",
+					   (long long) X->n, (long long) Y->n);
+	w.p = p;
+	w.nx = (int32_t) X->n;
+	w.ny = (int32_t) Y->n;
+	w.xb = X->birth;
+	w.xd = X->death;
+	w.yb = Y->birth;
+	w.yd = Y->death;
+	w.ar = ar;
+	w.hx = arena_alloc(ar, (size_t) w.nx, sizeof(double));
+	w.hy = arena_alloc(ar, (size_t) w.ny, sizeof(double));
+	if (!w.hx || !w.hy)
+		return te_fail(env, TE_NOMEM, "out of memory for the Wasserstein distance");
+	for (i = 0; i < w.nx; i++)
+		w.hx[i] = ws_pow((w.xd[i] - w.xb[i]) / 2, p);
+	for (i = 0; i < w.ny; i++)
+	{
+		w.hy[i] = ws_pow((w.yd[i] - w.yb[i]) / 2, p);
+		if (w.hy[i] > w.hy_max)
+			w.hy_max = w.hy[i];
+	}
+	if ((st = ws_build_edges(env, &w)) != TE_OK)
+		return st;
+
+	ncol = w.ny + w.nx;
+	u = arena_alloc(ar, (size_t) w.nx, sizeof(double));
+	v = arena_alloc(ar, (size_t) ncol, sizeof(double));
+	spc = arena_alloc(ar, (size_t) ncol, sizeof(double));
+	col4row = arena_alloc(ar, (size_t) w.nx, sizeof(int32_t));
+	row4col = arena_alloc(ar, (size_t) ncol, sizeof(int32_t));
+	path = arena_alloc(ar, (size_t) ncol, sizeof(int32_t));
+	sr = arena_alloc(ar, (size_t) w.nx, sizeof(int32_t));
+	sc = arena_alloc(ar, (size_t) ncol, sizeof(int32_t));
+	touched = arena_alloc(ar, (size_t) ncol, sizeof(int32_t));
+	done = arena_alloc(ar, (size_t) ncol, 1);
+	q.h = arena_alloc(ar, (size_t) ncol, sizeof(int32_t));
+	q.pos = arena_alloc(ar, (size_t) ncol, sizeof(int32_t));
+	if (!u || !v || !spc || !col4row || !row4col || !path || !sr || !sc || !touched ||
+		!done || !q.h || !q.pos)
+		return te_fail(env, TE_NOMEM, "out of memory for the Wasserstein distance");
+	for (i = 0; i < ncol; i++)
+	{
+		v[i] = 0.0;
+		spc[i] = INFINITY;
+		row4col[i] = -1;
+		done[i] = 0;
+		q.pos[i] = -1;
+	}
+	q.n = 0;
+	q.key = spc;
+	q.row4col = row4col;
+
+	/* one shortest augmenting path per row */
+	for (cur = 0; cur < w.nx; cur++)
+	{
+		double		minval = 0.0,
+					umin;
+		int32_t		nsr = 0,
+					nsc = 0,
+					ntouched = 0,
+					sink = -1,
+					r = cur,
+					j;
+		int64_t		e;
+
+		if ((cur & 63) == 63 && te_check(env) != TE_OK)
+			return te_fail(env, TE_CANCELLED, "Wasserstein distance cancelled");
+
+		/* the new row's potential: its smallest reduced cost becomes 0 */
+		umin = w.hx[cur] - v[w.ny + cur];
+		for (e = w.rowstart[cur]; e < w.rowstart[cur + 1]; e++)
+		{
+			double		rc = ws_cost(&w, cur, w.adj[e]) - v[w.adj[e]];
+
+			if (rc < umin)
+				umin = rc;
+		}
+		u[cur] = umin;
+
+		while (sink < 0)
+		{
+			double		base;
+			int64_t		e_end = w.rowstart[r + 1];
+
+			sr[nsr++] = r;
+			base = minval - u[r];
+			/* relax row r's edges: its kept ones, then its own diagonal slot */
+			for (e = w.rowstart[r];; e++)
+			{
+				double		rc;
+
+				if (e < e_end)
+					j = w.adj[e];
+				else if (e == e_end)
+					j = w.ny + r;
+				else
+					break;
+				if (done[j])
+					continue;
+				rc = base + ws_cost(&w, r, j) - v[j];
+				if (rc < spc[j])
+				{
+					if (spc[j] == INFINITY)
+						touched[ntouched++] = j;
+					spc[j] = rc;
+					path[j] = r;
+					if (q.pos[j] < 0)
+					{
+						q.h[q.n] = j;
+						q.pos[j] = q.n;
+						q.n++;
+					}
+					heap_up(&q, q.pos[j]);
+				}
+			}
+			/* row cur's own diagonal slot is free until cur is assigned */
+			j = heap_pop(&q);
+			minval = spc[j];
+			done[j] = 1;
+			sc[nsc++] = j;
+			if (row4col[j] < 0)
+				sink = j;
+			else
+				r = row4col[j];
+			if ((nsc & 4095) == 0 && te_check(env) != TE_OK)
+				return te_fail(env, TE_CANCELLED, "Wasserstein distance cancelled");
+		}
+
+		/* update the potentials (Jonker-Volgenant) */
+		u[cur] += minval;
+		for (i = 1; i < nsr; i++)
+			u[sr[i]] += minval - spc[col4row[sr[i]]];
+		for (i = 0; i < nsc; i++)
+			v[sc[i]] -= minval - spc[sc[i]];
+
+		/* augment along the path */
+		j = sink;
+		for (;;)
+		{
+			int32_t		rr = path[j],
+						prev;
+
+			row4col[j] = rr;
+			prev = (rr == cur) ? -1 : col4row[rr];
+			col4row[rr] = j;
+			if (rr == cur)
+				break;
+			j = prev;
+		}
+
+		/* clean up for the next row */
+		for (i = 0; i < q.n; i++)
+			q.pos[q.h[i]] = -1;
+		q.n = 0;
+		for (i = 0; i < ntouched; i++)
+			spc[touched[i]] = INFINITY;
+		for (i = 0; i < nsc; i++)
+			done[sc[i]] = 0;
+	}
+
+	/* the cost of the matching, from its nonnegative parts (Neumaier sum) */
+	for (i = 0; i < ncol; i++)
+	{
+		double		term,
+					s;
+
+		if (i < w.ny)
+		{
+			if (row4col[i] >= 0)
+				term = ws_pow(linf(w.xb[row4col[i]], w.xd[row4col[i]], w.yb[i], w.yd[i]), p);
+			else
+				term = w.hy[i];
+		}
+		else if (row4col[i] >= 0)
+			term = w.hx[i - w.ny];
+		else
+			continue;
+		s = total + term;
+		comp += (fabs(total) >= fabs(term)) ? (total - s) + term : (term - s) + total;
+		total = s;
+	}
+	*out = total + comp;
+	return TE_OK;
+}
+
+/* exact p-Wasserstein distance between the dim parts of a and b */
+TeStatus
+te_wasserstein_distance(TeEnv *env, const TePersPair *a, int64_t na,
+						const TePersPair *b, int64_t nb, int dim, double p, double *out)
+{
+	TeStatus	st;
+	TeDgmPart	A,
+				B;
+	Arena		ar;
+	double		fin = 0.0,
+				ess;
+
+	if (out == NULL)
+		return te_fail(env, TE_INVALID, "no output for the Wasserstein distance");
+	*out = 0.0;
+	if (isnan(p) || p < 1.0)
+		return te_fail(env, TE_INVALID, "the Wasserstein order p must be at least 1, not %g", p);
+	if (isinf(p))
+		return te_bottleneck_distance(env, a, na, b, nb, dim, out);
+	if ((st = te_dgm_part_load(env, &A, a, na, dim)) != TE_OK)
+		return st;
+	if ((st = te_dgm_part_load(env, &B, b, nb, dim)) != TE_OK)
+	{
+		te_dgm_part_free(env, &A);
+		return st;
+	}
+	ess = essential_cost(&A, &B, p, 0);
+	if (isinf(ess))
+		*out = INFINITY;
+	else
+	{
+		ar.env = env;
+		ar.n = 0;
+		if (A.n <= B.n)
+			st = wasserstein_finite(env, &ar, &A, &B, p, &fin);
+		else
+			st = wasserstein_finite(env, &ar, &B, &A, p, &fin);
+		arena_free(&ar);
+		if (st == TE_OK)
+		{
+			double		s = fin + ess;
+
+			*out = (p == 1.0) ? s : (p == 2.0) ? sqrt(s) : pow(s, 1.0 / p);
+		}
+	}
+	te_dgm_part_free(env, &A);
+	te_dgm_part_free(env, &B);
+	return st;
+}
