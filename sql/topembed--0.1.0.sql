@@ -593,3 +593,55 @@ RETURNS text
 AS 'MODULE_PATHNAME', 'te_spectra_svg' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION topembed.spectrum_svg(topembed.spectrum_stats[], text[], text) IS
 'standalone SVG plot of several covariance spectra in one figure, e.g. CLIP against CLOOB';
+
+CREATE FUNCTION topembed.betti_curve_svg(diagram topembed.persistence_pair[], grid double precision[] DEFAULT NULL, title text DEFAULT NULL)
+RETURNS text
+AS 'MODULE_PATHNAME', 'te_betti_curve_svg' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.betti_curve_svg(topembed.persistence_pair[], double precision[], text) IS
+'standalone SVG plot of the Betti curves of every homology dimension of a diagram';
+
+--------------------------------------------------------------------------
+-- Diagram summaries and distances
+--------------------------------------------------------------------------
+
+CREATE FUNCTION topembed.betti_numbers(diagram topembed.persistence_pair[], r double precision)
+RETURNS integer[]
+AS 'MODULE_PATHNAME', 'te_betti_numbers_fn' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.betti_numbers(topembed.persistence_pair[], double precision) IS
+'Betti numbers beta_0, beta_1, ... at scale r: bars with birth <= r < death';
+
+CREATE FUNCTION topembed.betti_curve(diagram topembed.persistence_pair[], dim integer, grid double precision[])
+RETURNS integer[]
+AS 'MODULE_PATHNAME', 'te_betti_curve_fn' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.betti_curve(topembed.persistence_pair[], integer, double precision[]) IS
+'Betti number of one homology dimension at every scale of a grid';
+
+CREATE FUNCTION topembed.persistence_entropy(diagram topembed.persistence_pair[], dim integer)
+RETURNS double precision
+AS 'MODULE_PATHNAME', 'te_persistence_entropy_fn' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.persistence_entropy(topembed.persistence_pair[], integer) IS
+'persistence entropy of the finite bars of one dimension (natural log; NULL without finite bars)';
+
+CREATE FUNCTION topembed.total_persistence(diagram topembed.persistence_pair[], dim integer, p double precision DEFAULT 1)
+RETURNS double precision
+AS 'MODULE_PATHNAME', 'te_total_persistence_fn' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.total_persistence(topembed.persistence_pair[], integer, double precision) IS
+'sum of (death - birth)^p over the finite bars of one dimension';
+
+CREATE FUNCTION topembed.persistence_landscape(diagram topembed.persistence_pair[], dim integer, k integer, grid double precision[])
+RETURNS double precision[]
+AS 'MODULE_PATHNAME', 'te_persistence_landscape_fn' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.persistence_landscape(topembed.persistence_pair[], integer, integer, double precision[]) IS
+'the first k persistence landscape functions (Bubenik 2015) of one dimension on a grid, as a k x m array';
+
+CREATE FUNCTION topembed.bottleneck_distance(a topembed.persistence_pair[], b topembed.persistence_pair[], dim integer)
+RETURNS double precision
+AS 'MODULE_PATHNAME', 'te_bottleneck_distance_fn' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.bottleneck_distance(topembed.persistence_pair[], topembed.persistence_pair[], integer) IS
+'exact bottleneck distance between the bars of one dimension of two diagrams (L-infinity ground metric)';
+
+CREATE FUNCTION topembed.wasserstein_distance(a topembed.persistence_pair[], b topembed.persistence_pair[], dim integer, p double precision DEFAULT 1)
+RETURNS double precision
+AS 'MODULE_PATHNAME', 'te_wasserstein_distance_fn' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.wasserstein_distance(topembed.persistence_pair[], topembed.persistence_pair[], integer, double precision) IS
+'exact p-Wasserstein distance between the bars of one dimension of two diagrams (L-infinity ground metric)';

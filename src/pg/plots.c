@@ -13,6 +13,7 @@
 #include "utils/lsyscache.h"
 #include "utils/typcache.h"
 
+#include "topembed/diagram.h"
 #include "topembed/svg.h"
 
 /* the optional title argument argno, or NULL for the default */
@@ -214,4 +215,94 @@ te_spectra_svg(PG_FUNCTION_ARGS)
 	te_env_init(&env, CurrentMemoryContext);
 	st = te_svg_spectrum(&env, series, nrecs, title_arg(fcinfo, 2), &doc);
 	PG_RETURN_TEXT_P(svg_text(st, &env, doc, "spectrum_svg"));
+}
+
+PG_FUNCTION_INFO_V1(te_betti_curve_svg);
+
+/*
+ * topembed.betti_curve_svg(diagram, grid, title): the Betti curves of every
+ * homology dimension in the diagram; without a grid, 256 scales from 0 to a
+ * little past the largest finite death
+ */
+Datum
+te_betti_curve_svg(PG_FUNCTION_ARGS)
+{
+	int64		n,
+				i;
+	TePersPair *pairs;
+	double	   *grid;
+	int			m,
+				k,
+				top = 0;
+	TeCurveSeries series[TE_SVG_MAX_DIM + 1];
+	char		labels[TE_SVG_MAX_DIM + 1][8];
+	TeEnv		env;
+	char	   *doc = NULL;
+	TeStatus	st;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	pairs = te_diagram_arg(PG_GETARG_ARRAYTYPE_P(0), &n);
+	for (i = 0; i < n; i++)
+	{
+		if (pairs[i].dim < 0 || pairs[i].dim > TE_SVG_MAX_DIM)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("only homology dimensions 0 to %d can be drawn, not %d",
+							TE_SVG_MAX_DIM, pairs[i].dim)));
+		top = Max(top, pairs[i].dim);
+	}
+	if (!PG_ARGISNULL(1))
+	{
+		ArrayType  *ga = PG_GETARG_ARRAYTYPE_P(1);
+
+		if (ARR_NDIM(ga) > 1 || array_contains_nulls(ga))
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_EXCEPTION),
+					 errmsg("grid must be a one-dimensional array without NULLs")));
+		m = ArrayGetNItems(ARR_NDIM(ga), ARR_DIMS(ga));
+		grid = (double *) ARR_DATA_PTR(ga);
+		for (k = 0; k < m; k++)
+			if (!isfinite(grid[k]) || (k > 0 && grid[k] < grid[k - 1]))
+				ereport(ERROR,
+						(errcode(ERRCODE_DATA_EXCEPTION),
+						 errmsg("grid must be finite and ascending")));
+	}
+	else
+	{
+		double		hi = 0;
+
+		for (i = 0; i < n; i++)
+		{
+			if (isfinite(pairs[i].death) && pairs[i].death > hi)
+				hi = pairs[i].death;
+			if (isfinite(pairs[i].birth) && pairs[i].birth > hi)
+				hi = pairs[i].birth;
+		}
+		if (hi <= 0)
+			hi = 1;
+		m = 256;
+		grid = palloc(sizeof(double) * m);
+		for (k = 0; k < m; k++)
+			grid[k] = 1.05 * hi * k / (m - 1);
+	}
+
+	te_env_init(&env, CurrentMemoryContext);
+	for (k = 0; k <= top; k++)
+	{
+		int64	   *curve = palloc(sizeof(int64) * Max(m, 1));
+		double	   *y = palloc(sizeof(double) * Max(m, 1));
+		int			j;
+
+		te_check_status(te_betti_curve(&env, pairs, n, k, grid, m, curve), &env, "betti_curve_svg");
+		for (j = 0; j < m; j++)
+			y[j] = (double) curve[j];
+		snprintf(labels[k], sizeof(labels[k]), "H%d", k);
+		series[k].label = labels[k];
+		series[k].x = grid;
+		series[k].y = y;
+		series[k].n = m;
+	}
+	st = te_svg_betti_curves(&env, series, top + 1, title_arg(fcinfo, 2), "scale", &doc);
+	PG_RETURN_TEXT_P(svg_text(st, &env, doc, "betti_curve_svg"));
 }
