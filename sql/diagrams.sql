@@ -1,0 +1,77 @@
+-- Diagram summaries, distances and pictures on hand-checked diagrams
+SET search_path = public, topembed;
+SET extra_float_digits = 0;
+
+CREATE TABLE dg (name text, d persistence_pair[]);
+INSERT INTO dg VALUES
+  ('a', ARRAY[(0,0,1), (0,0,2), (0,0,'Infinity'), (1,1,3), (1,2,2.5)]::persistence_pair[]),
+  ('b', ARRAY[(0,0,1.5), (0,0,2), (0,0,'Infinity'), (1,1.5,3)]::persistence_pair[]),
+  ('two_essential', ARRAY[(0,0,'Infinity'), (0,0,'Infinity')]::persistence_pair[]),
+  ('empty', ARRAY[]::persistence_pair[]);
+
+-- Betti numbers: bars alive on [birth, death)
+SELECT r, betti_numbers(d, r) FROM dg, unnest('{0, 0.5, 1, 2, 2.4, 2.5, 3, 100}'::float8[]) r
+WHERE name = 'a' ORDER BY r;
+SELECT betti_numbers(d, 1) FROM dg WHERE name = 'empty';
+SELECT betti_curve(d, 1, '{0.5, 1, 2, 2.5, 3}') FROM dg WHERE name = 'a';
+SELECT betti_curve(d, 2, '{1, 2}') AS no_bars, betti_curve(d, 0, '{}') AS empty_grid FROM dg WHERE name = 'a';
+
+-- entropy and total persistence over finite bars
+-- H1 of a: lengths 2 and 0.5: p = 0.8, 0.2
+SELECT round(persistence_entropy(d, 1)::numeric, 12) AS entropy,
+       round((-(0.8 * ln(0.8) + 0.2 * ln(0.2)))::numeric, 12) AS expected
+FROM dg WHERE name = 'a';
+SELECT total_persistence(d, 0) AS h0_total, total_persistence(d, 1, 2) AS h1_squares FROM dg WHERE name = 'a';
+SELECT persistence_entropy(d, 0) IS NULL AS only_essential_is_null,
+       total_persistence(d, 0) AS zero
+FROM dg WHERE name = 'two_essential';
+SELECT persistence_entropy(d, 1) IS NULL AS empty_is_null, total_persistence(d, 1) FROM dg WHERE name = 'empty';
+
+-- landscapes (Bubenik 2015): tents max(0, min(t - b, d - t))
+SELECT persistence_landscape(d, 1, 2, '{1, 1.5, 2, 2.25, 2.5, 3}') FROM dg WHERE name = 'a';
+SELECT persistence_landscape(d, 0, 1, '{0.5}') AS essential_tent FROM dg WHERE name = 'two_essential';
+
+-- distances with the L-infinity ground metric
+SELECT bottleneck_distance(a.d, b.d, 0) AS h0, bottleneck_distance(a.d, b.d, 1) AS h1,
+       wasserstein_distance(a.d, b.d, 1, 1) AS w1, wasserstein_distance(a.d, b.d, 1, 2) AS w2
+FROM dg a, dg b WHERE a.name = 'a' AND b.name = 'b';
+-- a diagram is at distance 0 from itself; empty against a point: half its length
+SELECT bottleneck_distance(d, d, 1) AS self, wasserstein_distance(d, d, 0, 2) AS self_w FROM dg WHERE name = 'a';
+SELECT bottleneck_distance(e.d, a.d, 1) AS to_diagonal, wasserstein_distance(e.d, a.d, 1, 1) AS w1_to_diagonal
+FROM dg e, dg a WHERE e.name = 'empty' AND a.name = 'a';
+-- essential classes match only each other: a different count is Infinity
+SELECT bottleneck_distance(a.d, t.d, 0), wasserstein_distance(a.d, t.d, 0, 1)
+FROM dg a, dg t WHERE a.name = 'a' AND t.name = 'two_essential';
+SELECT bottleneck_distance(e.d, e.d, 0) AS empty_empty FROM dg e WHERE name = 'empty';
+-- Wasserstein with p = Infinity is the bottleneck distance
+SELECT wasserstein_distance(a.d, b.d, 1, 'Infinity') = bottleneck_distance(a.d, b.d, 1) AS w_inf
+FROM dg a, dg b WHERE a.name = 'a' AND b.name = 'b';
+
+-- bad input
+SELECT te_test.err($$SELECT total_persistence(ARRAY[(1,'NaN',2)]::persistence_pair[], 1)$$);
+SELECT te_test.err($$SELECT total_persistence(ARRAY[(1,3,2)]::persistence_pair[], 1)$$);
+SELECT te_test.err($$SELECT total_persistence(ARRAY[(1,1,NULL)]::persistence_pair[], 1)$$);
+SELECT te_test.err($$SELECT total_persistence(ARRAY[NULL]::persistence_pair[], 1)$$);
+SELECT te_test.err($$SELECT total_persistence(ARRAY[(0,0,1)]::persistence_pair[], 1, 0)$$);
+SELECT te_test.err($$SELECT total_persistence(ARRAY[(0,0,1)]::persistence_pair[], -1)$$);
+SELECT te_test.err($$SELECT wasserstein_distance(d, d, 1, 0.5) FROM dg WHERE name = 'a'$$);
+SELECT te_test.err($$SELECT betti_numbers(d, 'NaN') FROM dg WHERE name = 'a'$$);
+SELECT te_test.err($$SELECT betti_curve(d, 1, '{1,NULL}') FROM dg WHERE name = 'a'$$);
+SELECT te_test.err($$SELECT persistence_landscape(d, 1, 0, '{1}') FROM dg WHERE name = 'a'$$);
+SELECT te_test.err($$SELECT bottleneck_distance(ARRAY[(0,'Infinity','Infinity')]::persistence_pair[], '{}', 0)$$);
+
+-- pictures: standalone SVG documents, text escaped
+SELECT left(diagram_svg(d), 4) AS svg, diagram_svg(d) LIKE '%</svg>%' AS closed,
+       position('<script>' IN diagram_svg(d, '<script>&"''')) = 0 AS title_escaped
+FROM dg WHERE name = 'a';
+SELECT left(barcode_svg(d, 'bars'), 4), left(betti_curve_svg(d), 4), left(betti_curve_svg(d, '{0,1,2,3}', 'curves'), 4)
+FROM dg WHERE name = 'a';
+SELECT left(diagram_svg(d), 4) AS empty_diagram_svg, left(barcode_svg(d), 4) AS empty_barcode_svg FROM dg WHERE name = 'empty';
+SELECT diagram_svg(NULL) IS NULL AS null_in_null_out;
+SELECT left(spectrum_svg(spectral_collapse(image)), 4) AS one_spectrum,
+       left(spectrum_svg(ARRAY[spectral_collapse(image), spectral_collapse(text)], '{image,text}', 'two'), 4) AS two
+FROM synthetic_pairs(100, 16);
+SELECT te_test.err($$SELECT spectrum_svg(ARRAY[spectral_collapse(image)], '{a,b}') FROM synthetic_pairs(10, 4)$$);
+SELECT te_test.err($$SELECT betti_curve_svg(d, '{2,1}') FROM dg WHERE name = 'a'$$);
+
+DROP TABLE dg;
