@@ -645,3 +645,545 @@ RETURNS double precision
 AS 'MODULE_PATHNAME', 'te_wasserstein_distance_fn' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION topembed.wasserstein_distance(topembed.persistence_pair[], topembed.persistence_pair[], integer, double precision) IS
 'exact p-Wasserstein distance between the bars of one dimension of two diagrams (L-infinity ground metric)';
+
+--------------------------------------------------------------------------
+-- Operations: snapshots, history, drift, BI views
+--------------------------------------------------------------------------
+
+CREATE TABLE topembed.runs (
+    run_id            bigserial PRIMARY KEY,
+    label             text NOT NULL CHECK (label <> ''),
+    started_at        timestamptz NOT NULL,
+    finished_at       timestamptz NOT NULL,
+    source            text NOT NULL,
+    source_shape      text NOT NULL CHECK (source_shape IN ('paired', 'modality', 'single')),
+    source_columns    text[] NOT NULL,
+    n_rows            bigint NOT NULL,
+    n_image           bigint,
+    n_text            bigint,
+    dim               integer,
+    sample_size       integer NOT NULL,
+    max_dim           integer NOT NULL,
+    metric            text NOT NULL,
+    scan_ms           double precision NOT NULL,
+    spectrum_ms       double precision NOT NULL,
+    persistence_ms    double precision NOT NULL,
+    total_ms          double precision NOT NULL,
+    extension_version text NOT NULL,
+    parameters        jsonb NOT NULL
+);
+CREATE INDEX runs_label_started_at ON topembed.runs (label, started_at, run_id);
+COMMENT ON TABLE topembed.runs IS
+'one row per snapshot: label, source, parameters, row counts, timings and extension version';
+
+CREATE TABLE topembed.run_gap (
+    run_id              bigint PRIMARY KEY REFERENCES topembed.runs ON DELETE CASCADE,
+    state               topembed.gap_state,
+    n_image             bigint,
+    n_text              bigint,
+    n_pairs             bigint,
+    dim                 integer,
+    gap                 double precision,
+    gap_vector          double precision[],
+    image_centroid_norm double precision,
+    text_centroid_norm  double precision,
+    image_cone          double precision,
+    text_cone           double precision,
+    paired_cosine_mean  double precision,
+    paired_cosine_std   double precision,
+    alignment           double precision
+);
+COMMENT ON TABLE topembed.run_gap IS
+'the modality-gap statistics of each two-modality snapshot, and its mergeable gap state';
+
+CREATE TABLE topembed.run_spectra (
+    run_id                   bigint NOT NULL REFERENCES topembed.runs ON DELETE CASCADE,
+    modality                 text NOT NULL CHECK (modality IN ('image', 'text', 'joint', 'all')),
+    sketch                   topembed.moments NOT NULL,
+    n                        bigint NOT NULL,
+    dim                      integer NOT NULL,
+    eigenvalues              double precision[],
+    explained_variance_ratio double precision[],
+    total_variance           double precision,
+    effective_rank           double precision,
+    rankme                   double precision,
+    participation_ratio      double precision,
+    dims_99                  integer,
+    numerical_rank           integer,
+    PRIMARY KEY (run_id, modality)
+);
+COMMENT ON TABLE topembed.run_spectra IS
+'the moments sketch, covariance spectrum and collapse measures of each snapshot, per modality';
+
+CREATE TABLE topembed.run_diagrams (
+    run_id               bigint NOT NULL REFERENCES topembed.runs ON DELETE CASCADE,
+    modality             text NOT NULL CHECK (modality IN ('image', 'text', 'all')),
+    n_points             integer NOT NULL,
+    diagram              topembed.persistence_pair[] NOT NULL,
+    h0_total_persistence double precision,
+    h1_classes           integer,
+    h1_total_persistence double precision,
+    h1_max_persistence   double precision,
+    h1_entropy           double precision,
+    PRIMARY KEY (run_id, modality)
+);
+COMMENT ON TABLE topembed.run_diagrams IS
+'the persistence diagram of each snapshot''s sample, per modality, and its headline summaries';
+
+CREATE TABLE topembed.run_drift (
+    run_id          bigint NOT NULL REFERENCES topembed.runs ON DELETE CASCADE,
+    previous_run_id bigint NOT NULL,
+    modality        text NOT NULL,
+    metric          text NOT NULL,
+    previous_value  double precision,
+    value           double precision,
+    change          double precision,
+    PRIMARY KEY (run_id, modality, metric)
+);
+COMMENT ON TABLE topembed.run_drift IS
+'the change of each headline figure from the label''s previous run, computed when a snapshot is taken';
+
+CREATE TABLE topembed.drift_thresholds (
+    label     text NOT NULL DEFAULT '*',
+    metric    text NOT NULL,
+    threshold double precision NOT NULL CHECK (threshold >= 0),
+    PRIMARY KEY (label, metric)
+);
+COMMENT ON TABLE topembed.drift_thresholds IS
+'overrides of the drift thresholds, per label or for every label (''*''); empty means the documented defaults';
+
+-- pg_dump keeps the history and the overrides
+SELECT pg_catalog.pg_extension_config_dump('topembed.runs', '');
+SELECT pg_catalog.pg_extension_config_dump('topembed.runs_run_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('topembed.run_gap', '');
+SELECT pg_catalog.pg_extension_config_dump('topembed.run_spectra', '');
+SELECT pg_catalog.pg_extension_config_dump('topembed.run_diagrams', '');
+SELECT pg_catalog.pg_extension_config_dump('topembed.run_drift', '');
+SELECT pg_catalog.pg_extension_config_dump('topembed.drift_thresholds', '');
+
+CREATE FUNCTION topembed.drift_default_threshold(metric text)
+RETURNS double precision
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT CASE metric
+        WHEN 'gap' THEN 0.05
+        WHEN 'paired_cosine_mean' THEN 0.05
+        WHEN 'effective_rank' THEN 0.10
+        WHEN 'rankme' THEN 0.10
+        WHEN 'dims_99' THEN 0.10
+        WHEN 'spectrum_tv' THEN 0.10
+        WHEN 'bottleneck_h0' THEN 0.05
+        WHEN 'bottleneck_h1' THEN 0.05
+    END
+$$;
+COMMENT ON FUNCTION topembed.drift_default_threshold(text) IS
+'the built-in drift threshold of a metric (used where topembed.drift_thresholds has no override)';
+
+CREATE FUNCTION topembed.compare_runs(previous_run bigint, run bigint)
+RETURNS TABLE (modality text, metric text, previous_value double precision,
+               value double precision, change double precision)
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    -- the modality gap and the paired cosine: absolute change
+    SELECT 'pair', m.metric, m.a, m.b, abs(m.b - m.a)
+    FROM topembed.run_gap a JOIN topembed.run_gap b ON a.run_id = previous_run AND b.run_id = run,
+         LATERAL (VALUES ('gap', a.gap, b.gap),
+                         ('paired_cosine_mean', a.paired_cosine_mean, b.paired_cosine_mean)) m(metric, a, b)
+    UNION ALL
+    -- collapse measures: relative change; the spectrum: total variation distance
+    -- between the explained-variance distributions
+    SELECT b.modality, m.metric, m.a, m.b, m.change
+    FROM topembed.run_spectra a
+    JOIN topembed.run_spectra b ON a.run_id = previous_run AND b.run_id = run AND a.modality = b.modality,
+         LATERAL (VALUES
+            ('effective_rank', a.effective_rank, b.effective_rank,
+             abs(b.effective_rank - a.effective_rank) / nullif(abs(a.effective_rank), 0)),
+            ('rankme', a.rankme, b.rankme, abs(b.rankme - a.rankme) / nullif(abs(a.rankme), 0)),
+            ('dims_99', a.dims_99::float8, b.dims_99::float8,
+             abs(b.dims_99 - a.dims_99)::float8 / nullif(a.dims_99, 0)),
+            ('spectrum_tv', NULL::float8, NULL::float8,
+             CASE WHEN a.dim = b.dim THEN
+                 (SELECT 0.5 * sum(abs(coalesce(x, 0) - coalesce(y, 0)))
+                  FROM unnest(a.explained_variance_ratio, b.explained_variance_ratio) u(x, y))
+             END)) m(metric, a, b, change)
+    UNION ALL
+    -- topology: the bottleneck distance between the diagrams
+    SELECT b.modality, m.metric, NULL, NULL, m.change
+    FROM topembed.run_diagrams a
+    JOIN topembed.run_diagrams b ON a.run_id = previous_run AND b.run_id = run AND a.modality = b.modality,
+         LATERAL (VALUES ('bottleneck_h0', topembed.bottleneck_distance(a.diagram, b.diagram, 0)),
+                         ('bottleneck_h1', topembed.bottleneck_distance(a.diagram, b.diagram, 1))) m(metric, change)
+$$;
+COMMENT ON FUNCTION topembed.compare_runs(bigint, bigint) IS
+'the change of each headline figure between two runs: gap, collapse measures, spectrum and diagram distances';
+
+CREATE FUNCTION topembed.previous_run(run bigint) RETURNS bigint
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT p.run_id
+    FROM topembed.runs r JOIN topembed.runs p ON p.label = r.label
+        AND (p.started_at, p.run_id) < (r.started_at, r.run_id)
+    WHERE r.run_id = run
+    ORDER BY p.started_at DESC, p.run_id DESC
+    LIMIT 1
+$$;
+COMMENT ON FUNCTION topembed.previous_run(bigint) IS 'the run of the same label taken just before the given one';
+
+CREATE FUNCTION topembed.snapshot(
+    label text,
+    source regclass,
+    image_column name DEFAULT NULL,
+    text_column name DEFAULT NULL,
+    embedding_column name DEFAULT NULL,
+    modality_column name DEFAULT NULL,
+    image_value text DEFAULT 'image',
+    text_value text DEFAULT 'text',
+    sample integer DEFAULT 1000,
+    max_dim integer DEFAULT 1,
+    metric text DEFAULT 'cosine')
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    t0 timestamptz := clock_timestamp();
+    t1 timestamptz;
+    t2 timestamptz;
+    t3 timestamptz;
+    shape text;
+    cols text[];
+    col name;
+    typ regtype;
+    e_img text;
+    e_txt text;
+    q text;
+    n_rows bigint;
+    st topembed.gap_state;
+    m_img topembed.moments;
+    m_txt topembed.moments;
+    m_joint topembed.moments;
+    d_img topembed.persistence_pair[];
+    d_txt topembed.persistence_pair[];
+    run bigint;
+    prev bigint;
+    version text;
+BEGIN
+    IF label IS NULL OR label = '' THEN
+        RAISE EXCEPTION 'snapshot label must not be empty' USING ERRCODE = '22023';
+    END IF;
+    IF source IS NULL THEN
+        RAISE EXCEPTION 'snapshot source must not be NULL' USING ERRCODE = '22004';
+    END IF;
+    IF sample IS NULL OR sample < 2 THEN
+        RAISE EXCEPTION 'sample must be at least 2, not %', sample USING ERRCODE = '22023';
+    END IF;
+    IF max_dim IS NULL OR max_dim < 0 OR max_dim > 3 THEN
+        RAISE EXCEPTION 'max_dim must be between 0 and 3, not %', max_dim USING ERRCODE = '22023';
+    END IF;
+    IF metric IS NULL OR metric NOT IN ('cosine', 'angular', 'euclidean') THEN
+        RAISE EXCEPTION 'unknown metric "%"', metric USING ERRCODE = '22023',
+            HINT = 'The metrics are ''euclidean'', ''cosine'' and ''angular''.';
+    END IF;
+    IF NOT pg_catalog.has_table_privilege('topembed.runs', 'INSERT') THEN
+        RAISE EXCEPTION 'permission denied to record snapshots' USING ERRCODE = '42501',
+            DETAIL = 'Recording a snapshot needs INSERT on the history tables of schema topembed.',
+            HINT = 'See "Roles" in the operations documentation for the grants of a writer role.';
+    END IF;
+
+    -- the shape of the source, from the columns named
+    IF image_column IS NOT NULL AND text_column IS NOT NULL
+       AND embedding_column IS NULL AND modality_column IS NULL THEN
+        shape := 'paired';
+        cols := ARRAY[image_column, text_column];
+    ELSIF embedding_column IS NOT NULL AND modality_column IS NOT NULL
+       AND image_column IS NULL AND text_column IS NULL THEN
+        shape := 'modality';
+        cols := ARRAY[embedding_column, modality_column];
+    ELSIF embedding_column IS NOT NULL AND modality_column IS NULL
+       AND image_column IS NULL AND text_column IS NULL THEN
+        shape := 'single';
+        cols := ARRAY[embedding_column];
+    ELSE
+        RAISE EXCEPTION 'snapshot needs one source shape'
+            USING ERRCODE = '22023',
+                  DETAIL = 'Name image_column and text_column (one pair per row), or embedding_column and modality_column (one embedding per row), or embedding_column alone (one modality).';
+    END IF;
+
+    -- every column exists, is readable by the caller, and has a usable type
+    FOREACH col IN ARRAY cols LOOP
+        SELECT a.atttypid::regtype INTO typ
+        FROM pg_catalog.pg_attribute a
+        WHERE a.attrelid = source AND a.attname = col AND a.attnum > 0 AND NOT a.attisdropped;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION 'column "%" of % does not exist', col, source USING ERRCODE = '42703';
+        END IF;
+        IF NOT pg_catalog.has_column_privilege(source, col, 'SELECT') THEN
+            RAISE EXCEPTION 'permission denied to read column "%" of %', col, source USING ERRCODE = '42501';
+        END IF;
+        IF col IS DISTINCT FROM modality_column
+           AND typ NOT IN ('real[]'::regtype, 'double precision[]'::regtype)
+           AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_cast c
+                           WHERE c.castsource = typ AND c.casttarget = 'real[]'::regtype) THEN
+            RAISE EXCEPTION 'column "%" of % is %, not an embedding', col, source, typ
+                USING ERRCODE = '42804',
+                      HINT = 'Embeddings are real[] or double precision[] (or a type that casts to real[], such as pgvector''s vector).';
+        END IF;
+    END LOOP;
+
+    -- embeddings as real[] or double precision[]
+    IF shape = 'paired' THEN
+        e_img := pg_catalog.format('%I', image_column);
+        e_txt := pg_catalog.format('%I', text_column);
+    ELSE
+        e_img := pg_catalog.format('%I', embedding_column);
+        e_txt := e_img;
+    END IF;
+    SELECT a.atttypid::regtype INTO typ FROM pg_catalog.pg_attribute a
+    WHERE a.attrelid = source AND a.attname = coalesce(image_column, embedding_column);
+    IF typ NOT IN ('real[]'::regtype, 'double precision[]'::regtype) THEN
+        e_img := e_img || '::real[]';
+        e_txt := e_txt || '::real[]';
+    ELSIF shape = 'paired' THEN
+        SELECT a.atttypid::regtype INTO typ FROM pg_catalog.pg_attribute a
+        WHERE a.attrelid = source AND a.attname = text_column;
+        IF typ NOT IN ('real[]'::regtype, 'double precision[]'::regtype) THEN
+            e_txt := e_txt || '::real[]';
+        END IF;
+    END IF;
+
+    -- one scan: counts, the gap state and the sketches
+    IF shape = 'paired' THEN
+        q := pg_catalog.format(
+            'SELECT count(*), topembed.gap_state(%1$s, %2$s), topembed.moments(%1$s), topembed.moments(%2$s) FROM %3$s',
+            e_img, e_txt, source);
+    ELSIF shape = 'modality' THEN
+        q := pg_catalog.format(
+            'SELECT count(*), '
+            'topembed.gap_state(%1$s, %2$I::text = %3$L) FILTER (WHERE %2$I::text IN (%3$L, %4$L)), '
+            'topembed.moments(%1$s) FILTER (WHERE %2$I::text = %3$L), '
+            'topembed.moments(%1$s) FILTER (WHERE %2$I::text = %4$L) FROM %5$s',
+            e_img, modality_column, image_value, text_value, source);
+    ELSE
+        q := pg_catalog.format('SELECT count(*), NULL::topembed.gap_state, topembed.moments(%1$s), NULL::topembed.moments FROM %2$s',
+                               e_img, source);
+    END IF;
+    EXECUTE q INTO n_rows, st, m_img, m_txt;
+    t1 := clock_timestamp();
+
+    IF m_img IS NULL AND m_txt IS NULL THEN
+        RAISE EXCEPTION 'snapshot source % has no embeddings', source USING ERRCODE = '22000';
+    END IF;
+
+    version := (SELECT e.extversion FROM pg_catalog.pg_extension e WHERE e.extname = 'topembed');
+    INSERT INTO topembed.runs (label, started_at, finished_at, source, source_shape, source_columns,
+                               n_rows, n_image, n_text, dim, sample_size, max_dim, metric,
+                               scan_ms, spectrum_ms, persistence_ms, total_ms, extension_version, parameters)
+    VALUES (label, t0, t0, source::text, shape, cols, n_rows,
+            CASE WHEN shape <> 'single' THEN coalesce(topembed.n(m_img), 0) END,
+            CASE WHEN shape <> 'single' THEN coalesce(topembed.n(m_txt), 0) END,
+            topembed.dim(coalesce(m_img, m_txt)), sample, max_dim, metric, 0, 0, 0, 0, version,
+            pg_catalog.jsonb_build_object('image_column', image_column, 'text_column', text_column,
+                'embedding_column', embedding_column, 'modality_column', modality_column,
+                'image_value', image_value, 'text_value', text_value,
+                'sample', sample, 'max_dim', max_dim, 'metric', metric))
+    RETURNING runs.run_id INTO run;
+
+    IF st IS NOT NULL THEN
+        INSERT INTO topembed.run_gap
+        SELECT run, st, g.n_image, g.n_text, g.n_pairs, g.dim, g.gap, g.gap_vector,
+               g.image_centroid_norm, g.text_centroid_norm, g.image_cone, g.text_cone,
+               g.paired_cosine_mean, g.paired_cosine_std, g.alignment
+        FROM (SELECT (topembed.modality_gap(s)).* FROM (VALUES (st)) v(s)) g;
+    END IF;
+
+    -- spectra per modality, and of both together
+    IF shape = 'single' THEN
+        INSERT INTO topembed.run_spectra
+        SELECT run, 'all', m_img, (s).n, (s).dim, (s).eigenvalues, (s).explained_variance_ratio,
+               (s).total_variance, (s).effective_rank, (s).rankme, (s).participation_ratio,
+               (s).dims_99, (s).numerical_rank
+        FROM (SELECT topembed.spectrum(m_img) AS s) x;
+    ELSE
+        SELECT topembed.moments(m) INTO m_joint FROM (VALUES (m_img), (m_txt)) v(m);
+        INSERT INTO topembed.run_spectra
+        SELECT run, v.modality, v.m, (s).n, (s).dim, (s).eigenvalues, (s).explained_variance_ratio,
+               (s).total_variance, (s).effective_rank, (s).rankme, (s).participation_ratio,
+               (s).dims_99, (s).numerical_rank
+        FROM (VALUES ('image', m_img), ('text', m_txt), ('joint', m_joint)) v(modality, m),
+             LATERAL (SELECT topembed.spectrum(v.m) AS s) x
+        WHERE v.m IS NOT NULL;
+    END IF;
+    t2 := clock_timestamp();
+
+    -- persistence of a reproducible sample per modality
+    IF shape = 'paired' THEN
+        EXECUTE pg_catalog.format('SELECT topembed.persistence(%s, $1, $2, NULL, $3) FROM %s', e_img, source)
+            INTO d_img USING max_dim, metric, sample;
+        EXECUTE pg_catalog.format('SELECT topembed.persistence(%s, $1, $2, NULL, $3) FROM %s', e_txt, source)
+            INTO d_txt USING max_dim, metric, sample;
+    ELSIF shape = 'modality' THEN
+        EXECUTE pg_catalog.format('SELECT topembed.persistence(%s, $1, $2, NULL, $3) FROM %s WHERE %I::text = $4',
+                                  e_img, source, modality_column)
+            INTO d_img USING max_dim, metric, sample, image_value;
+        EXECUTE pg_catalog.format('SELECT topembed.persistence(%s, $1, $2, NULL, $3) FROM %s WHERE %I::text = $4',
+                                  e_img, source, modality_column)
+            INTO d_txt USING max_dim, metric, sample, text_value;
+    ELSE
+        EXECUTE pg_catalog.format('SELECT topembed.persistence(%s, $1, $2, NULL, $3) FROM %s', e_img, source)
+            INTO d_img USING max_dim, metric, sample;
+    END IF;
+    INSERT INTO topembed.run_diagrams
+    SELECT run, v.modality,
+           (SELECT count(*) FROM unnest(v.d) p WHERE p.dim = 0),
+           v.d,
+           topembed.total_persistence(v.d, 0),
+           (SELECT count(*) FROM unnest(v.d) p WHERE p.dim = 1),
+           topembed.total_persistence(v.d, 1),
+           (SELECT max(p.death - p.birth) FROM unnest(v.d) p WHERE p.dim = 1 AND p.death < 'Infinity'),
+           topembed.persistence_entropy(v.d, 1)
+    FROM (VALUES (CASE WHEN shape = 'single' THEN 'all' ELSE 'image' END, d_img), ('text', d_txt)) v(modality, d)
+    WHERE v.d IS NOT NULL;
+    t3 := clock_timestamp();
+
+    UPDATE topembed.runs r
+    SET finished_at = t3,
+        scan_ms = 1000 * extract(epoch FROM t1 - t0),
+        spectrum_ms = 1000 * extract(epoch FROM t2 - t1),
+        persistence_ms = 1000 * extract(epoch FROM t3 - t2),
+        total_ms = 1000 * extract(epoch FROM t3 - t0)
+    WHERE r.run_id = run;
+
+    -- drift against the label's previous run
+    prev := topembed.previous_run(run);
+    IF prev IS NOT NULL THEN
+        INSERT INTO topembed.run_drift
+        SELECT run, prev, c.modality, c.metric, c.previous_value, c.value, c.change
+        FROM topembed.compare_runs(prev, run) c;
+    END IF;
+    RETURN run;
+END
+$fn$;
+COMMENT ON FUNCTION topembed.snapshot(text, regclass, name, name, name, name, text, text, integer, integer, text) IS
+'analyses an embedding table in one call (gap, spectra, sketches, persistence of a sample, drift) and records the run; returns its id';
+
+CREATE VIEW topembed.drift AS
+SELECT d.run_id, r.label, r.started_at AS run_at, d.previous_run_id, p.started_at AS previous_run_at,
+       d.modality, d.metric, d.previous_value, d.value, d.change,
+       t.threshold,
+       coalesce(d.change > t.threshold, false) AS flagged
+FROM topembed.run_drift d
+JOIN topembed.runs r ON r.run_id = d.run_id
+LEFT JOIN topembed.runs p ON p.run_id = d.previous_run_id
+CROSS JOIN LATERAL (
+    SELECT coalesce(
+        (SELECT o.threshold FROM topembed.drift_thresholds o WHERE o.label = r.label AND o.metric = d.metric),
+        (SELECT o.threshold FROM topembed.drift_thresholds o WHERE o.label = '*' AND o.metric = d.metric),
+        topembed.drift_default_threshold(d.metric)) AS threshold) t;
+COMMENT ON VIEW topembed.drift IS
+'each run against the label''s previous run: the change of every headline figure, its threshold, and whether it is flagged';
+
+CREATE VIEW topembed.drift_alerts AS
+SELECT * FROM topembed.drift WHERE flagged;
+COMMENT ON VIEW topembed.drift_alerts IS 'the rows of topembed.drift whose change exceeds its threshold';
+
+CREATE VIEW topembed.metric_history AS
+SELECT r.run_id, r.label, r.started_at AS run_at, m.modality, m.metric, m.value
+FROM topembed.runs r
+JOIN topembed.run_gap g ON g.run_id = r.run_id
+CROSS JOIN LATERAL (VALUES
+    ('pair', 'gap', g.gap),
+    ('pair', 'paired_cosine_mean', g.paired_cosine_mean),
+    ('pair', 'paired_cosine_std', g.paired_cosine_std),
+    ('pair', 'alignment', g.alignment),
+    ('pair', 'pairs', g.n_pairs::float8),
+    ('image', 'centroid_norm', g.image_centroid_norm),
+    ('text', 'centroid_norm', g.text_centroid_norm),
+    ('image', 'cone', g.image_cone),
+    ('text', 'cone', g.text_cone)) m(modality, metric, value)
+WHERE m.value IS NOT NULL
+UNION ALL
+SELECT r.run_id, r.label, r.started_at, s.modality, m.metric, m.value
+FROM topembed.runs r
+JOIN topembed.run_spectra s ON s.run_id = r.run_id
+CROSS JOIN LATERAL (VALUES
+    ('embeddings', s.n::float8),
+    ('effective_rank', s.effective_rank),
+    ('rankme', s.rankme),
+    ('participation_ratio', s.participation_ratio),
+    ('dims_99', s.dims_99::float8),
+    ('numerical_rank', s.numerical_rank::float8),
+    ('total_variance', s.total_variance),
+    ('top_eigenvalue_share', s.explained_variance_ratio[1])) m(metric, value)
+WHERE m.value IS NOT NULL
+UNION ALL
+SELECT r.run_id, r.label, r.started_at, d.modality, m.metric, m.value
+FROM topembed.runs r
+JOIN topembed.run_diagrams d ON d.run_id = r.run_id
+CROSS JOIN LATERAL (VALUES
+    ('sample_points', d.n_points::float8),
+    ('h0_total_persistence', d.h0_total_persistence),
+    ('h1_classes', d.h1_classes::float8),
+    ('h1_total_persistence', d.h1_total_persistence),
+    ('h1_max_persistence', d.h1_max_persistence),
+    ('h1_entropy', d.h1_entropy)) m(metric, value)
+WHERE m.value IS NOT NULL
+UNION ALL
+SELECT r.run_id, r.label, r.started_at, 'run', m.metric, m.value
+FROM topembed.runs r
+CROSS JOIN LATERAL (VALUES
+    ('rows', r.n_rows::float8),
+    ('snapshot_seconds', r.total_ms / 1000)) m(metric, value);
+COMMENT ON VIEW topembed.metric_history IS
+'every headline figure of every run in long format: one row per run, modality and metric, with a numeric value';
+
+CREATE VIEW topembed.latest_metrics AS
+SELECT r.label, r.run_id, r.started_at AS run_at, r.source, r.n_rows, r.n_image, r.n_text, r.dim,
+       g.gap, g.paired_cosine_mean, g.image_cone, g.text_cone,
+       si.effective_rank AS image_effective_rank,
+       st.effective_rank AS text_effective_rank,
+       coalesce(sj.effective_rank, sa.effective_rank) AS effective_rank,
+       si.rankme AS image_rankme,
+       st.rankme AS text_rankme,
+       si.dims_99 AS image_dims_99,
+       st.dims_99 AS text_dims_99,
+       coalesce(sj.dims_99, sa.dims_99) AS dims_99,
+       di.h1_classes AS image_h1_classes,
+       dt.h1_classes AS text_h1_classes,
+       da.h1_classes AS h1_classes,
+       di.h1_total_persistence AS image_h1_total_persistence,
+       dt.h1_total_persistence AS text_h1_total_persistence,
+       da.h1_total_persistence AS h1_total_persistence,
+       (SELECT count(*) FROM topembed.drift x WHERE x.run_id = r.run_id AND x.flagged) AS drift_flags,
+       r.total_ms / 1000 AS snapshot_seconds
+FROM (SELECT DISTINCT ON (label) * FROM topembed.runs ORDER BY label, started_at DESC, run_id DESC) r
+LEFT JOIN topembed.run_gap g ON g.run_id = r.run_id
+LEFT JOIN topembed.run_spectra si ON si.run_id = r.run_id AND si.modality = 'image'
+LEFT JOIN topembed.run_spectra st ON st.run_id = r.run_id AND st.modality = 'text'
+LEFT JOIN topembed.run_spectra sj ON sj.run_id = r.run_id AND sj.modality = 'joint'
+LEFT JOIN topembed.run_spectra sa ON sa.run_id = r.run_id AND sa.modality = 'all'
+LEFT JOIN topembed.run_diagrams di ON di.run_id = r.run_id AND di.modality = 'image'
+LEFT JOIN topembed.run_diagrams dt ON dt.run_id = r.run_id AND dt.modality = 'text'
+LEFT JOIN topembed.run_diagrams da ON da.run_id = r.run_id AND da.modality = 'all';
+COMMENT ON VIEW topembed.latest_metrics IS
+'one row per label, its latest run: one scalar column per headline figure';
+
+CREATE VIEW topembed.spectrum_history AS
+SELECT r.run_id, r.label, r.started_at AS run_at, s.modality, e.k::integer AS k,
+       e.eigenvalue, s.explained_variance_ratio[e.k] AS explained_variance_ratio
+FROM topembed.runs r
+JOIN topembed.run_spectra s ON s.run_id = r.run_id
+CROSS JOIN LATERAL unnest(s.eigenvalues) WITH ORDINALITY e(eigenvalue, k);
+COMMENT ON VIEW topembed.spectrum_history IS
+'the covariance spectra of every run in long format: one row per run, modality and eigenvalue index k';
+
+CREATE VIEW topembed.diagram_history AS
+SELECT r.run_id, r.label, r.started_at AS run_at, d.modality, p.dim, p.birth, p.death,
+       p.death = 'Infinity' AS essential
+FROM topembed.runs r
+JOIN topembed.run_diagrams d ON d.run_id = r.run_id
+CROSS JOIN LATERAL unnest(d.diagram) p;
+COMMENT ON VIEW topembed.diagram_history IS
+'the persistence diagrams of every run in long format: one row per bar';
