@@ -1187,3 +1187,4 @@ JOIN topembed.run_diagrams d ON d.run_id = r.run_id
 CROSS JOIN LATERAL unnest(d.diagram) p;
 COMMENT ON VIEW topembed.diagram_history IS
 'the persistence diagrams of every run in long format: one row per bar';
+COMMENT ON SEQUENCE topembed.runs_run_id_seq IS 'run ids of topembed.runs';

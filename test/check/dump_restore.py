@@ -21,6 +21,22 @@ def main():
         FROM topembed.synthetic_pairs(800, 48, 0.7, 3) GROUP BY 1""")
     cur.execute("SELECT part, m::text, g::text FROM sketches ORDER BY part")
     before = cur.fetchall()
+    # history: two snapshots and a threshold override
+    cur.execute("CREATE TABLE hist_pairs AS SELECT * FROM topembed.synthetic_pairs(300, 24, 0.6, 5)")
+    for _ in range(2):
+        cur.execute("SELECT topembed.snapshot('dumped', 'hist_pairs', image_column => 'image', "
+                    "text_column => 'text', sample => 100)")
+    cur.execute("INSERT INTO topembed.drift_thresholds VALUES ('dumped', 'gap', 0.01)")
+    history_sql = ("SELECT (SELECT array_agg(r::text ORDER BY run_id) FROM topembed.runs r), "
+                   "(SELECT array_agg(g::text ORDER BY run_id) FROM topembed.run_gap g), "
+                   "(SELECT array_agg(s::text ORDER BY run_id, modality) FROM topembed.run_spectra s), "
+                   "(SELECT array_agg(d::text ORDER BY run_id, modality) FROM topembed.run_diagrams d), "
+                   "(SELECT array_agg(x::text ORDER BY run_id, modality, metric) FROM topembed.run_drift x), "
+                   "(SELECT array_agg(t::text ORDER BY label, metric) FROM topembed.drift_thresholds t), "
+                   "(SELECT array_agg(l::text ORDER BY label) FROM topembed.latest_metrics l)")
+    cur.execute(history_sql)
+    history = cur.fetchone()
+    ok(all(h is not None for h in history), "two snapshots recorded before the dump")
     ok(len(before) == 4, "four stored sketches")
 
     # COPY BINARY out and back in goes through send/recv
@@ -61,6 +77,14 @@ def main():
     dcur = dst.cursor()
     dcur.execute("SELECT part, m::text, g::text FROM sketches ORDER BY part")
     ok(dcur.fetchall() == before, "pg_dump and pg_restore keep every sketch and gap state bit for bit")
+    dcur.execute(history_sql)
+    restored = dcur.fetchone()
+    names = ["runs", "run_gap", "run_spectra", "run_diagrams", "run_drift", "drift_thresholds", "latest_metrics"]
+    for name, a, b in zip(names, history, restored):
+        ok(a == b, "pg_dump and pg_restore bring back topembed.%s" % name)
+    dcur.execute("SELECT topembed.snapshot('dumped', 'hist_pairs', image_column => 'image', "
+                 "text_column => 'text', sample => 100)")
+    ok(dcur.fetchone()[0] == 3, "the run id sequence continues after the restore")
     dcur.execute("SELECT (topembed.spectrum(topembed.moments(m))).effective_rank FROM sketches")
     er_dst = dcur.fetchone()[0]
     cur.execute("SELECT (topembed.spectrum(topembed.moments(m))).effective_rank FROM sketches")

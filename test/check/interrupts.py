@@ -28,6 +28,16 @@ CASES = [
      None,
      "SELECT topembed.pca_project(image, (SELECT m FROM big_sketch), 5) "
      "FROM topembed.synthetic_pairs(10, 4000, 0.5, 1)"),
+    ("persistence H1 of 6000 points",
+     "CREATE TABLE IF NOT EXISTS snap_src AS SELECT * FROM topembed.synthetic_pairs(20000, 64, 0.7, 2)",
+     "SELECT topembed.persistence(image, 1, 'cosine', NULL, 6000) FROM snap_src"),
+    ("persistence H0 of 20000 points",
+     None,
+     "SELECT topembed.persistence(image, 0, 'euclidean') FROM snap_src"),
+    ("snapshot, cancelled after its run row was written",
+     None,
+     "SELECT topembed.snapshot('cancelled', 'snap_src', image_column => 'image', text_column => 'text', "
+     "sample => 6000)"),
 ]
 BOUND = 2.0   # seconds from the cancel to the error, generous on a loaded machine
 
@@ -89,6 +99,8 @@ def main():
             cur.execute(setup)
         run_timeout(conn, label, sql)
         run_cancel(conn, label, sql)
+    cur.execute("SELECT count(*) FROM topembed.runs")
+    ok(cur.fetchone()[0] == 0, "a cancelled snapshot leaves no half-written run")
     ok(postmaster_start(cur) == started, "the server never restarted")
     done()
 
