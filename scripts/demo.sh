@@ -43,3 +43,7 @@ fi
 te_psql -c "VACUUM ANALYZE embeddings" >/dev/null
 
 te_psql -f scripts/demo_report.sql
+te_log "writing report.html"
+te_psql -At -f scripts/demo_html.sql -o "$TE_ROOT/report.html.tmp" || te_die "writing report.html failed"
+mv "$TE_ROOT/report.html.tmp" "$TE_ROOT/report.html"
+te_log "wrote $TE_ROOT/report.html: gaps, spectra and persistence diagrams, open it in a browser"

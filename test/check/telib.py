@@ -102,3 +102,71 @@ def load_csv(conn, table, path):
             cur.copy_expert("COPY %s(%s) FROM STDIN CSV HEADER" % (table, ",".join(header)), f)
         cur.execute("ANALYZE %s" % table)
     return has_model
+
+
+def png_stats(path):
+    """(width, height, distinct colours, fraction of non-white pixels) of an
+    8-bit RGB or RGBA PNG, decoded with the standard library only."""
+    import struct
+    import zlib
+    data = open(path, "rb").read()
+    if data[:8] != b"\x89PNG\r\n\x1a\n":
+        raise ValueError("not a PNG")
+    pos, idat, ihdr = 8, [], None
+    while pos < len(data):
+        n, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        body = data[pos + 8:pos + 8 + n]
+        if kind == b"IHDR":
+            ihdr = struct.unpack(">IIBBBBB", body)
+        elif kind == b"IDAT":
+            idat.append(body)
+        pos += 12 + n
+    w, h, depth, ctype, _, _, interlace = ihdr
+    if depth != 8 or ctype not in (2, 6) or interlace:
+        raise ValueError("unexpected PNG format")
+    bpp = 3 if ctype == 2 else 4
+    raw = zlib.decompress(b"".join(idat))
+    stride = w * bpp
+    prev = bytearray(stride)
+    colours, ink = set(), 0
+    for y in range(h):
+        f = raw[y * (stride + 1)]
+        line = bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+        for i in range(stride):
+            a = line[i - bpp] if i >= bpp else 0
+            b = prev[i]
+            c = prev[i - bpp] if i >= bpp else 0
+            if f == 1:
+                line[i] = (line[i] + a) & 255
+            elif f == 2:
+                line[i] = (line[i] + b) & 255
+            elif f == 3:
+                line[i] = (line[i] + (a + b) // 2) & 255
+            elif f == 4:
+                p = a + b - c
+                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                line[i] = (line[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
+        for x in range(0, stride, bpp):
+            px = bytes(line[x:x + 3])
+            colours.add(px)
+            if px != b"\xff\xff\xff":
+                ink += 1
+        prev = line
+    return w, h, len(colours), ink / float(w * h)
+
+
+def chromium_screenshot(target, png, width, height):
+    """Render a file in headless Debian Chromium; True when a PNG was written."""
+    import shutil
+    import subprocess
+    import tempfile
+    exe = shutil.which("chromium")
+    if exe is None:
+        return None
+    with tempfile.TemporaryDirectory() as profile:
+        subprocess.run([exe, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                        "--hide-scrollbars", "--user-data-dir=" + profile, "--screenshot=" + png,
+                        "--window-size=%d,%d" % (width, height), "file://" + os.path.abspath(target)],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=120)
+    return os.path.exists(png) and os.path.getsize(png) > 0
