@@ -326,3 +326,14 @@ te_blob_from_text(const char *typname, const char *prefix, const char *text,
 				 errdetail("The base64 payload is truncated.")));
 	out->data[out->len] = '\0';
 }
+
+/* the bytes of si as a bytea (the send functions' result) */
+bytea *
+te_blob_to_bytea(StringInfo si)
+{
+	bytea	   *result = palloc(VARHDRSZ + si->len);
+
+	SET_VARSIZE(result, VARHDRSZ + si->len);
+	memcpy(VARDATA(result), si->data, si->len);
+	return result;
+}

@@ -245,11 +245,22 @@ te_persistence_landscape_fn(PG_FUNCTION_ARGS)
 
 /* ---- distances ---- */
 
-PG_FUNCTION_INFO_V1(te_bottleneck_distance_fn);
+typedef TeStatus (*DiagramDistance) (TeEnv *env, const TePersPair *a, int64_t na,
+									 const TePersPair *b, int64_t nb, int dim, double p,
+									 double *out);
 
-/* topembed.bottleneck_distance(a, b, dim) */
-Datum
-te_bottleneck_distance_fn(PG_FUNCTION_ARGS)
+/* te_bottleneck_distance in the shape of te_wasserstein_distance */
+static TeStatus
+bottleneck_p(TeEnv *env, const TePersPair *a, int64_t na, const TePersPair *b, int64_t nb,
+			 int dim, double p, double *out)
+{
+	(void) p;
+	return te_bottleneck_distance(env, a, na, b, nb, dim, out);
+}
+
+/* a distance between the diagrams of arguments 0 and 1 in dimension argument 2 */
+static double
+diagram_distance(FunctionCallInfo fcinfo, DiagramDistance distance, double p, const char *what)
 {
 	int64		na,
 				nb;
@@ -261,8 +272,17 @@ te_bottleneck_distance_fn(PG_FUNCTION_ARGS)
 
 	check_hdim(dim);
 	te_env_init(&env, CurrentMemoryContext);
-	te_check_status(te_bottleneck_distance(&env, a, na, b, nb, dim, &out), &env, "bottleneck_distance");
-	PG_RETURN_FLOAT8(out);
+	te_check_status(distance(&env, a, na, b, nb, dim, p, &out), &env, what);
+	return out;
+}
+
+PG_FUNCTION_INFO_V1(te_bottleneck_distance_fn);
+
+/* topembed.bottleneck_distance(a, b, dim) */
+Datum
+te_bottleneck_distance_fn(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_FLOAT8(diagram_distance(fcinfo, bottleneck_p, INFINITY, "bottleneck_distance"));
 }
 
 PG_FUNCTION_INFO_V1(te_wasserstein_distance_fn);
@@ -271,21 +291,11 @@ PG_FUNCTION_INFO_V1(te_wasserstein_distance_fn);
 Datum
 te_wasserstein_distance_fn(PG_FUNCTION_ARGS)
 {
-	int64		na,
-				nb;
-	TePersPair *a = te_diagram_arg(PG_GETARG_ARRAYTYPE_P(0), &na);
-	TePersPair *b = te_diagram_arg(PG_GETARG_ARRAYTYPE_P(1), &nb);
-	int32		dim = PG_GETARG_INT32(2);
 	double		p = PG_GETARG_FLOAT8(3);
-	double		out = 0;
-	TeEnv		env;
 
-	check_hdim(dim);
 	if (!(p >= 1.0))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("p must be at least 1 (or Infinity for the bottleneck distance), not %g", p)));
-	te_env_init(&env, CurrentMemoryContext);
-	te_check_status(te_wasserstein_distance(&env, a, na, b, nb, dim, p, &out), &env, "wasserstein_distance");
-	PG_RETURN_FLOAT8(out);
+	PG_RETURN_FLOAT8(diagram_distance(fcinfo, te_wasserstein_distance, p, "wasserstein_distance"));
 }

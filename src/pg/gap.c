@@ -364,14 +364,9 @@ PG_FUNCTION_INFO_V1(te_gap_state_send);
 Datum
 te_gap_state_send(PG_FUNCTION_ARGS)
 {
-	TeGapAcc   *acc = DatumGetGapAcc(PG_GETARG_DATUM(0));
 	StringInfoData si;
-	bytea	   *result;
 
 	initStringInfo(&si);
-	gap_serialize(acc, &si);
-	result = palloc(VARHDRSZ + si.len);
-	SET_VARSIZE(result, VARHDRSZ + si.len);
-	memcpy(VARDATA(result), si.data, si.len);
-	PG_RETURN_BYTEA_P(result);
+	gap_serialize(DatumGetGapAcc(PG_GETARG_DATUM(0)), &si);
+	PG_RETURN_BYTEA_P(te_blob_to_bytea(&si));
 }

@@ -379,12 +379,8 @@ Datum
 te_moments_send(PG_FUNCTION_ARGS)
 {
 	StringInfoData si;
-	bytea	   *result;
 
 	initStringInfo(&si);
 	moments_serialize(DatumGetMoments(PG_GETARG_DATUM(0)), &si);
-	result = palloc(VARHDRSZ + si.len);
-	SET_VARSIZE(result, VARHDRSZ + si.len);
-	memcpy(VARDATA(result), si.data, si.len);
-	PG_RETURN_BYTEA_P(result);
+	PG_RETURN_BYTEA_P(te_blob_to_bytea(&si));
 }

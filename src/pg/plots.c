@@ -37,11 +37,12 @@ svg_text(TeStatus st, TeEnv *env, char *doc, const char *what)
 	return t;
 }
 
-PG_FUNCTION_INFO_V1(te_diagram_svg);
+typedef TeStatus (*DiagramPlot) (TeEnv *env, const TePersPair *pairs, int64_t n,
+								 const char *title, char **out);
 
-/* topembed.diagram_svg(diagram, title) */
-Datum
-te_diagram_svg(PG_FUNCTION_ARGS)
+/* a diagram plot of argument 0 titled by argument 1 */
+static Datum
+diagram_plot(FunctionCallInfo fcinfo, DiagramPlot plot, const char *what)
 {
 	int64		n;
 	TePersPair *pairs;
@@ -53,8 +54,17 @@ te_diagram_svg(PG_FUNCTION_ARGS)
 		PG_RETURN_NULL();
 	pairs = te_diagram_arg(PG_GETARG_ARRAYTYPE_P(0), &n);
 	te_env_init(&env, CurrentMemoryContext);
-	st = te_svg_diagram(&env, pairs, n, title_arg(fcinfo, 1), &doc);
-	PG_RETURN_TEXT_P(svg_text(st, &env, doc, "diagram_svg"));
+	st = plot(&env, pairs, n, title_arg(fcinfo, 1), &doc);
+	PG_RETURN_TEXT_P(svg_text(st, &env, doc, what));
+}
+
+PG_FUNCTION_INFO_V1(te_diagram_svg);
+
+/* topembed.diagram_svg(diagram, title) */
+Datum
+te_diagram_svg(PG_FUNCTION_ARGS)
+{
+	return diagram_plot(fcinfo, te_svg_diagram, "diagram_svg");
 }
 
 PG_FUNCTION_INFO_V1(te_barcode_svg);
@@ -63,18 +73,7 @@ PG_FUNCTION_INFO_V1(te_barcode_svg);
 Datum
 te_barcode_svg(PG_FUNCTION_ARGS)
 {
-	int64		n;
-	TePersPair *pairs;
-	TeEnv		env;
-	char	   *doc = NULL;
-	TeStatus	st;
-
-	if (PG_ARGISNULL(0))
-		PG_RETURN_NULL();
-	pairs = te_diagram_arg(PG_GETARG_ARRAYTYPE_P(0), &n);
-	te_env_init(&env, CurrentMemoryContext);
-	st = te_svg_barcode(&env, pairs, n, title_arg(fcinfo, 1), &doc);
-	PG_RETURN_TEXT_P(svg_text(st, &env, doc, "barcode_svg"));
+	return diagram_plot(fcinfo, te_svg_barcode, "barcode_svg");
 }
 
 /* the attribute number of a named column, or ERROR */

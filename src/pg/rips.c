@@ -409,7 +409,6 @@ te_persistence_serialfn(PG_FUNCTION_ARGS)
 {
 	PersState  *s = (PersState *) PG_GETARG_POINTER(0);
 	StringInfoData si;
-	bytea	   *out;
 
 	initStringInfo(&si);
 	te_blob_begin(&si, "TEps", 1);
@@ -423,10 +422,7 @@ te_persistence_serialfn(PG_FUNCTION_ARGS)
 	te_blob_put_int64(&si, s->n);
 	te_blob_put_float8s(&si, s->points, (size_t) s->n * s->dim);
 	te_blob_end(&si);
-	out = palloc(VARHDRSZ + si.len);
-	SET_VARSIZE(out, VARHDRSZ + si.len);
-	memcpy(VARDATA(out), si.data, si.len);
-	PG_RETURN_BYTEA_P(out);
+	PG_RETURN_BYTEA_P(te_blob_to_bytea(&si));
 }
 
 PG_FUNCTION_INFO_V1(te_persistence_deserialfn);

@@ -94,6 +94,20 @@ te_spectral_collapse_finalfn(PG_FUNCTION_ARGS)
 	PG_RETURN_DATUM(spectrum_datum(fcinfo, m));
 }
 
+/* ERROR unless the sketch can give k principal directions */
+static void
+check_basis(const TeMoments *m, int32 k)
+{
+	if (k < 1 || k > m->dim)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("k must be between 1 and the basis dimension %d, not %d", m->dim, k)));
+	if (m->n < 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("the basis sketch is empty")));
+}
+
 /* the cached PCA basis of one sketch */
 typedef struct PcaCache
 {
@@ -160,14 +174,7 @@ te_pca_project(PG_FUNCTION_ARGS)
 	int			i,
 				j;
 
-	if (k < 1 || k > m->dim)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("k must be between 1 and the basis dimension %d, not %d", m->dim, k)));
-	if (m->n < 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("the basis sketch is empty")));
+	check_basis(m, k);
 	e = te_embedding_get(arr, NULL, m->dim);
 	c = pca_basis(fcinfo, m, k);
 	te_embedding_to_double(&e, NULL, c->x);
@@ -197,14 +204,7 @@ te_pca_components(PG_FUNCTION_ARGS)
 	int32		k = PG_GETARG_INT32(1);
 	PcaCache   *c;
 
-	if (k < 1 || k > m->dim)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("k must be between 1 and the basis dimension %d, not %d", m->dim, k)));
-	if (m->n < 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("the basis sketch is empty")));
+	check_basis(m, k);
 	c = pca_basis(fcinfo, m, k);
 	/* column j of V (contiguous) is row j of the result */
 	PG_RETURN_ARRAYTYPE_P(te_float8_matrix(c->V, k, m->dim));

@@ -82,6 +82,7 @@ extern double te_blob_get_float8(TeBlobReader *r);
 extern void te_blob_get_float8s(TeBlobReader *r, double *v, size_t n);
 extern void te_blob_close(TeBlobReader *r);
 extern char *te_blob_to_text(const char *prefix, int version, StringInfo si);
+extern bytea *te_blob_to_bytea(StringInfo si);
 extern void te_blob_from_text(const char *typname, const char *prefix, const char *text,
 							  StringInfo out);
 extern void te_blob_corrupt(TeBlobReader *r, const char *fmt,...) pg_attribute_printf(2, 3) pg_attribute_noreturn();
