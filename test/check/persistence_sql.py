@@ -107,6 +107,22 @@ def main():
         got = sql_diagram(cur, "SELECT topembed.persistence(embedding, 2, 'cosine') FROM cloob "
                                "WHERE model = %s AND modality = 'image'", (model,))
         check("mscoco100 %s images, cosine, up to H2 match GUDHI" % model, ref, got, 2)
+    # H0 of a large cloud: the spanning-tree path, in bounded memory, with
+    # the default settings; its deaths are the minimum spanning tree's edges
+    cur.execute("RESET ALL")
+    cur.execute("CREATE TABLE big AS SELECT pair_id, image FROM topembed.synthetic_pairs(20000, 512, 0.8, 7)")
+    got = sql_diagram(cur, "SELECT topembed.persistence(image, 0, 'euclidean') FROM big")
+    ok(len(got.get(0, [])) == 20000 and sum(1 for b, d in got[0] if math.isinf(d)) == 1,
+       "H0 of 20,000 points of 512 dimensions runs with the default settings (20000 bars, one essential)")
+    from scipy.sparse.csgraph import minimum_spanning_tree
+    from scipy.spatial.distance import pdist, squareform
+    cur.execute("SELECT image FROM big WHERE pair_id < 3000 ORDER BY pair_id")
+    X = np.array([r[0] for r in cur.fetchall()], dtype=np.float64)
+    mst = np.sort(minimum_spanning_tree(squareform(pdist(X))).data)
+    got = sql_diagram(cur, "SELECT topembed.persistence(image, 0, 'euclidean') FROM big WHERE pair_id < 3000")
+    deaths = np.sort([d for b, d in got[0] if not math.isinf(d)])
+    ok(len(deaths) == len(mst) and np.max(np.abs(deaths - mst) / mst) < 1e-6,
+       "H0 deaths of 3000 points equal scipy's minimum spanning tree edges (float32 precision)")
     done()
 
 
