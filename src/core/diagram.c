@@ -238,22 +238,28 @@ te_betti_curve(TeEnv *env, const TePersPair *pairs, int64_t n, int dim,
 	if ((st = te_dgm_part_load(env, &part, pairs, n, dim)) != TE_OK)
 		return st;
 
-	/* births of all bars, deaths of the finite ones (an infinite death is never <= t) */
+	/* births and deaths of all bars (an infinite death is <= t only at t = +inf) */
 	nb = part.n + part.n_ess;
 	births = te_alloc_array(env, (size_t) nb, sizeof(double));
-	if (!births)
+	deaths = te_alloc_array(env, (size_t) nb, sizeof(double));
+	if (!births || !deaths)
 	{
+		te_free(env, births);
+		te_free(env, deaths);
 		te_dgm_part_free(env, &part);
 		return te_fail(env, TE_NOMEM, "out of memory for a Betti curve");
 	}
 	memcpy(births, part.birth, sizeof(double) * (size_t) part.n);
 	memcpy(births + part.n, part.ess, sizeof(double) * (size_t) part.n_ess);
-	deaths = part.death;
+	memcpy(deaths, part.death, sizeof(double) * (size_t) part.n);
+	for (i = 0; i < part.n_ess; i++)
+		deaths[part.n + i] = INFINITY;
 	te_sort_doubles(births, nb);
-	te_sort_doubles(deaths, part.n);
+	te_sort_doubles(deaths, nb);
 	for (i = 0; i < m; i++)
-		out[i] = count_le(births, nb, grid[i]) - count_le(deaths, part.n, grid[i]);
+		out[i] = count_le(births, nb, grid[i]) - count_le(deaths, nb, grid[i]);
 	te_free(env, births);
+	te_free(env, deaths);
 	te_dgm_part_free(env, &part);
 	return TE_OK;
 }
