@@ -118,7 +118,7 @@ TeStatus	te_bottleneck_distance(TeEnv *env, const TePersPair *a, int64_t na,
  * diagonal slot per row; the edge x-y is kept only when
  * c(x, y)^p < diag(x)^p + diag(y)^p (otherwise sending both to the diagonal
  * is at least as good).  Solved by shortest augmenting paths (Dijkstra with
- * Jonker-Volgenant potentials) on each row's 24 nearest kept edges, then the
+ * Jonker-Volgenant potentials) on each row's 40 nearest kept edges, then the
  * potentials are checked on every kept edge and violated edges added until
  * the check proves optimality.  When all finite points share one birth (Rips
  * H0) an O(na nb) dynamic programme over sorted deaths is used instead.

@@ -879,11 +879,13 @@ te_bottleneck_distance(TeEnv *env, const TePersPair *a, int64_t na,
  * subgraph exactly, its potentials (u, v) are checked against every kept
  * edge: if cost - u - v >= 0 everywhere, the potentials are feasible for the
  * whole problem and the assignment is optimal for it (LP duality; v <= 0 with
- * v = 0 on the unused columns).  Otherwise the violating edges join the
- * subgraph and it is solved again.  The subgraph only grows, so this ends.
+ * v = 0 on the unused columns).  Otherwise the violating edges that are not
+ * yet in the subgraph join it and it is solved again from scratch.  After
+ * WS_MAX_ROUNDS rounds all kept edges join, which bounds the work.
  */
-#define WS_K 24
+#define WS_K 40
 #define WS_TOL 1e-14
+#define WS_MAX_ROUNDS 8
 
 typedef struct WsProblem
 {
@@ -912,6 +914,8 @@ typedef struct WsProblem
 			   *v;
 	double		tol;
 	int64_t		nviol;
+	int64_t    *stamp;			/* per column of Y: token of the row being checked */
+	int64_t		token;
 	Arena	   *ar;
 	int			nomem;
 } WsProblem;
@@ -991,7 +995,8 @@ ws_verify(void *arg, int32_t id)
 	int32_t		i = vis->row;
 	double		rc;
 
-	if (w->nomem || !ws_kept(w, i, id))
+	/* edges already in the subgraph are skipped: each round must add new ones */
+	if (w->nomem || w->stamp[id] == w->token || !ws_kept(w, i, id))
 		return;
 	rc = ws_cost(w, i, id) - w->u[i] - w->v[id];
 	if (rc >= -w->tol)
@@ -1061,11 +1066,16 @@ ws_prepare(TeEnv *env, WsProblem *w)
 	w->kbest = arena_alloc(w->ar, (size_t) w->nx * WS_K, sizeof(int32_t));
 	w->nkbest = arena_alloc(w->ar, (size_t) w->nx, sizeof(int32_t));
 	w->rowstart = arena_alloc(w->ar, (size_t) w->nx + 1, sizeof(int64_t));
-	if (!w->tree.idx || !w->tree.dead || !w->tree.alive || !w->tree.box || !w->kbest ||
+	w->stamp = arena_alloc(w->ar, (size_t) w->ny, sizeof(int64_t));
+	if (!w->stamp || !w->tree.idx || !w->tree.dead || !w->tree.alive || !w->tree.box || !w->kbest ||
 		!w->nkbest || !w->rowstart)
 		return te_fail(env, TE_NOMEM, "out of memory for the Wasserstein distance");
 	for (i = 0; i < w->ny; i++)
+	{
 		w->tree.idx[i] = i;
+		w->stamp[i] = -1;
+	}
+	w->token = 0;
 	kd_build(&w->tree, w->yb, w->yd);
 	for (i = 0; i < w->nx; i++)
 	{
@@ -1350,6 +1360,7 @@ wasserstein_finite(TeEnv *env, Arena *ar, const TeDgmPart *X, const TeDgmPart *Y
 	WsSolver	S;
 	int32_t		ncol,
 				i;
+	int			round;
 	double		total = 0.0,
 				comp = 0.0,
 				hx_max = 0.0;
@@ -1405,20 +1416,36 @@ wasserstein_finite(TeEnv *env, Arena *ar, const TeDgmPart *X, const TeDgmPart *Y
 		!S.touched || !S.done || !S.q.h || !S.q.pos)
 		return te_fail(env, TE_NOMEM, "out of memory for the Wasserstein distance");
 
-	/* solve the subgraph, check the potentials on every kept edge, repeat */
-	for (;;)
+	/*
+	 * Solve the subgraph, check the potentials on every kept edge, repeat.
+	 * After WS_MAX_ROUNDS checks every kept edge joins (a check that accepts
+	 * nothing), and that last solve needs no check.
+	 */
+	for (round = 1;; round++)
 	{
+		int			last = round > WS_MAX_ROUNDS;
+
 		if ((st = ws_build_csr(env, &w)) != TE_OK)
 			return st;
 		if ((st = ws_solve(env, &w, &S)) != TE_OK)
 			return st;
+		if (last)
+			break;
 		w.u = S.u;
 		w.v = S.v;
 		w.nviol = 0;
+		if (round == WS_MAX_ROUNDS)
+			w.tol = -INFINITY;
 		for (i = 0; i < w.nx; i++)
 		{
+			int64_t		e;
+
 			if ((i & 255) == 255 && te_check(env) != TE_OK)
 				return te_fail(env, TE_CANCELLED, "Wasserstein distance cancelled");
+			/* mark the row's subgraph edges: they are not checked again */
+			w.token++;
+			for (e = w.rowstart[i]; e < w.rowstart[i + 1]; e++)
+				w.stamp[w.adj[e]] = w.token;
 			ws_visit_row(&w, i, ws_verify);
 			if (w.nomem)
 				return te_fail(env, TE_NOMEM, "out of memory for the edges of the Wasserstein distance");
