@@ -100,6 +100,77 @@ linf(double bx, double dx, double by, double dy)
 	return u > v ? u : v;
 }
 
+/* (c s)^p: costs are taken in units of 1/s, a power of two, so that they neither overflow nor underflow */
+static inline double
+ws_pow(double c, double p, double s)
+{
+	c *= s;
+	return (p == 1.0) ? c : (p == 2.0) ? c * c : pow(c, p);
+}
+
+/* largest magnitude and spread of the finite coordinates of two diagram parts */
+static void
+part_extent(const TeDgmPart *A, const TeDgmPart *B, double *mag, double *spread)
+{
+	const TeDgmPart *parts[2] = {A, B};
+	double		lo = INFINITY,
+				hi = -INFINITY;
+	int			k;
+
+	for (k = 0; k < 2; k++)
+	{
+		const TeDgmPart *P = parts[k];
+		int64_t		i;
+
+		for (i = 0; i < P->n; i++)
+		{
+			lo = fmin(lo, P->birth[i]);
+			hi = fmax(hi, P->death[i]);
+		}
+		for (i = 0; i < P->n_ess; i++)
+		{
+			lo = fmin(lo, P->ess[i]);
+			hi = fmax(hi, P->ess[i]);
+		}
+	}
+	if (lo > hi)
+		lo = hi = 0.0;
+	*mag = fmax(fabs(lo), fabs(hi));
+	*spread = hi - lo;
+}
+
+/*
+ * Coordinates beyond 2^1000 could overflow in differences: scale both parts
+ * down by 2^-64 (exact) and return the factor to divide results by.
+ */
+static double
+part_prescale(TeDgmPart *A, TeDgmPart *B)
+{
+	TeDgmPart  *parts[2] = {A, B};
+	double		mag,
+				spread,
+				f = ldexp(1.0, -64);
+	int			k;
+
+	part_extent(A, B, &mag, &spread);
+	if (!(mag > ldexp(1.0, 1000)))
+		return 1.0;
+	for (k = 0; k < 2; k++)
+	{
+		TeDgmPart  *P = parts[k];
+		int64_t		i;
+
+		for (i = 0; i < P->n; i++)
+		{
+			P->birth[i] *= f;
+			P->death[i] *= f;
+		}
+		for (i = 0; i < P->n_ess; i++)
+			P->ess[i] *= f;
+	}
+	return f;
+}
+
 /* ---------------------------------------------------------------- k-d tree */
 
 /*
@@ -810,9 +881,9 @@ bottleneck_finite(TeEnv *env, Arena *ar, const TeDgmPart *A, const TeDgmPart *B,
 
 /* compare the essential births: +inf if the counts differ, else the sorted matching */
 static double
-essential_cost(const TeDgmPart *A, const TeDgmPart *B, double p, int bottleneck)
+essential_cost(const TeDgmPart *A, const TeDgmPart *B, double p, double s, int bottleneck)
 {
-	double		s = 0.0;
+	double		sum = 0.0;
 	int64_t		i;
 
 	if (A->n_ess != B->n_ess)
@@ -822,11 +893,11 @@ essential_cost(const TeDgmPart *A, const TeDgmPart *B, double p, int bottleneck)
 		double		d = fabs(A->ess[i] - B->ess[i]);
 
 		if (bottleneck)
-			s = d > s ? d : s;
+			sum = d > sum ? d : sum;
 		else
-			s += (p == 1.0) ? d : (p == 2.0) ? d * d : pow(d, p);
+			sum += ws_pow(d, p, s);
 	}
-	return s;
+	return sum;
 }
 
 /* exact bottleneck distance between the dim parts of a and b */
@@ -851,17 +922,20 @@ te_bottleneck_distance(TeEnv *env, const TePersPair *a, int64_t na,
 		te_dgm_part_free(env, &A);
 		return st;
 	}
-	ess = essential_cost(&A, &B, 1.0, 1);
+	ess = essential_cost(&A, &B, 1.0, 1.0, 1);
 	if (isinf(ess))
 		*out = INFINITY;
 	else
 	{
+		double		f = part_prescale(&A, &B);
+
+		ess = essential_cost(&A, &B, 1.0, 1.0, 1);
 		ar.env = env;
 		ar.n = 0;
 		st = bottleneck_finite(env, &ar, &A, &B, &fin);
 		arena_free(&ar);
 		if (st == TE_OK)
-			*out = fin > ess ? fin : ess;
+			*out = (fin > ess ? fin : ess) / f;
 	}
 	te_dgm_part_free(env, &A);
 	te_dgm_part_free(env, &B);
@@ -890,6 +964,7 @@ te_bottleneck_distance(TeEnv *env, const TePersPair *a, int64_t na,
 typedef struct WsProblem
 {
 	double		p;
+	double		s;				/* cost scale, see ws_pow */
 	int32_t		nx,				/* rows: finite points of X */
 				ny;				/* columns 0..ny-1: points of Y; ny + i: row i's diagonal */
 	const double *xb,
@@ -920,20 +995,13 @@ typedef struct WsProblem
 	int			nomem;
 } WsProblem;
 
-/* c^p for the order p */
-static inline double
-ws_pow(double c, double p)
-{
-	return (p == 1.0) ? c : (p == 2.0) ? c * c : pow(c, p);
-}
-
 /* cost of row i to column j */
 static inline double
 ws_cost(const WsProblem *w, int32_t i, int32_t j)
 {
 	if (j >= w->ny)
 		return w->hx[i];
-	return ws_pow(linf(w->xb[i], w->xd[i], w->yb[j], w->yd[j]), w->p) - w->hy[j];
+	return ws_pow(linf(w->xb[i], w->xd[i], w->yb[j], w->yd[j]), w->p, w->s) - w->hy[j];
 }
 
 /* k-d tree visitor state for one row */
@@ -947,7 +1015,7 @@ typedef struct WsVisit
 static inline int
 ws_kept(const WsProblem *w, int32_t i, int32_t id)
 {
-	return ws_pow(linf(w->xb[i], w->xd[i], w->yb[id], w->yd[id]), w->p) < w->hx[i] + w->hy[id];
+	return ws_pow(linf(w->xb[i], w->xd[i], w->yb[id], w->yd[id]), w->p, w->s) < w->hx[i] + w->hy[id];
 }
 
 /* L-infinity distance of row i to column id */
@@ -1046,7 +1114,7 @@ ws_visit_row(WsProblem *w, int32_t i, void (*fn) (void *, int32_t))
 	q.qy = w->xd[i];
 	/* c^p < h(x)^p + h(y)^p implies c < this radius; widened against rounding */
 	q.r = (w->p == 1.0) ? w->hx[i] + w->hy_max : pow(w->hx[i] + w->hy_max, 1.0 / w->p);
-	q.r = q.r * (1.0 + 1e-9) + 1e-300;
+	q.r = q.r / w->s * (1.0 + 1e-9) + 1e-300;
 	q.fn = fn;
 	q.arg = &vis;
 	kd_range_node(&w->tree, &q, 1, 0, w->ny);
@@ -1303,7 +1371,9 @@ ws_solve(TeEnv *env, WsProblem *w, WsSolver *S)
 					heap_up(&S->q, S->q.pos[j]);
 				}
 			}
-			/* never empty: row cur's own diagonal slot stays free until cur is assigned */
+			/* never empty (row cur's own diagonal slot stays free) unless costs are NaN */
+			if (S->q.n == 0)
+				return te_fail(env, TE_NUMERIC, "Wasserstein costs are not comparable (overflow)");
 			j = heap_pop(&S->q);
 			minval = S->spc[j];
 			S->done[j] = 1;
@@ -1353,7 +1423,7 @@ ws_solve(TeEnv *env, WsProblem *w, WsSolver *S)
 /* exact W_p^p of the finite parts: X rows (the smaller part), Y columns */
 static TeStatus
 wasserstein_finite(TeEnv *env, Arena *ar, const TeDgmPart *X, const TeDgmPart *Y, double p,
-				   double *out)
+				   double s, double *out)
 {
 	TeStatus	st;
 	WsProblem	w;
@@ -1371,6 +1441,7 @@ wasserstein_finite(TeEnv *env, Arena *ar, const TeDgmPart *X, const TeDgmPart *Y
 		return te_fail(env, TE_LIMIT, "diagrams of %lld and %lld points are too large to match",
 					   (long long) X->n, (long long) Y->n);
 	w.p = p;
+	w.s = s;
 	w.nx = (int32_t) X->n;
 	w.ny = (int32_t) Y->n;
 	w.xb = X->birth;
@@ -1384,13 +1455,13 @@ wasserstein_finite(TeEnv *env, Arena *ar, const TeDgmPart *X, const TeDgmPart *Y
 		return te_fail(env, TE_NOMEM, "out of memory for the Wasserstein distance");
 	for (i = 0; i < w.nx; i++)
 	{
-		w.hx[i] = ws_pow((w.xd[i] - w.xb[i]) / 2, p);
+		w.hx[i] = ws_pow((w.xd[i] - w.xb[i]) / 2, p, s);
 		if (w.hx[i] > hx_max)
 			hx_max = w.hx[i];
 	}
 	for (i = 0; i < w.ny; i++)
 	{
-		w.hy[i] = ws_pow((w.yd[i] - w.yb[i]) / 2, p);
+		w.hy[i] = ws_pow((w.yd[i] - w.yb[i]) / 2, p, s);
 		if (w.hy[i] > w.hy_max)
 			w.hy_max = w.hy[i];
 	}
@@ -1458,18 +1529,18 @@ wasserstein_finite(TeEnv *env, Arena *ar, const TeDgmPart *X, const TeDgmPart *Y
 	for (i = 0; i < ncol; i++)
 	{
 		double		term,
-					s;
+					t;
 		int32_t		r = S.row4col[i];
 
 		if (i < w.ny)
-			term = (r >= 0) ? ws_pow(linf(w.xb[r], w.xd[r], w.yb[i], w.yd[i]), p) : w.hy[i];
+			term = (r >= 0) ? ws_pow(linf(w.xb[r], w.xd[r], w.yb[i], w.yd[i]), p, s) : w.hy[i];
 		else if (r >= 0)
 			term = w.hx[i - w.ny];
 		else
 			continue;
-		s = total + term;
-		comp += (fabs(total) >= fabs(term)) ? (total - s) + term : (term - s) + total;
-		total = s;
+		t = total + term;
+		comp += (fabs(total) >= fabs(term)) ? (total - t) + term : (term - t) + total;
+		total = t;
 	}
 	*out = total + comp;
 	return TE_OK;
@@ -1500,7 +1571,7 @@ common_birth(const TeDgmPart *X, const TeDgmPart *Y)
  */
 static TeStatus
 wasserstein_line(TeEnv *env, Arena *ar, const TeDgmPart *X, const TeDgmPart *Y, double p,
-				 double *out)
+				 double s, double *out)
 {
 	int64_t		nx = X->n,
 				ny = Y->n,
@@ -1522,12 +1593,12 @@ wasserstein_line(TeEnv *env, Arena *ar, const TeDgmPart *X, const TeDgmPart *Y, 
 	prev[0] = 0.0;
 	for (j = 0; j < ny; j++)
 	{
-		hy[j] = ws_pow((y[j] - b0) / 2, p);
+		hy[j] = ws_pow((y[j] - b0) / 2, p, s);
 		prev[j + 1] = prev[j] + hy[j];
 	}
 	for (i = 0; i < nx; i++)
 	{
-		double		hx = ws_pow((x[i] - b0) / 2, p),
+		double		hx = ws_pow((x[i] - b0) / 2, p, s),
 				   *t;
 
 		if ((i & 63) == 63 && te_check(env) != TE_OK)
@@ -1540,7 +1611,7 @@ wasserstein_line(TeEnv *env, Arena *ar, const TeDgmPart *X, const TeDgmPart *Y, 
 
 			if (alt < best)
 				best = alt;
-			alt = prev[j - 1] + ws_pow(fabs(x[i] - y[j - 1]), p);
+			alt = prev[j - 1] + ws_pow(fabs(x[i] - y[j - 1]), p, s);
 			cur[j] = alt < best ? alt : best;
 		}
 		t = prev;
@@ -1577,25 +1648,38 @@ te_wasserstein_distance(TeEnv *env, const TePersPair *a, int64_t na,
 		te_dgm_part_free(env, &A);
 		return st;
 	}
-	ess = essential_cost(&A, &B, p, 0);
-	if (isinf(ess))
+	if (A.n_ess != B.n_ess)
 		*out = INFINITY;
 	else
 	{
+		double		f = part_prescale(&A, &B),
+					mag,
+					spread,
+					s = 1.0;
+		int			e;
+
+		/* costs in units of a power of two just above the spread: no overflow */
+		part_extent(&A, &B, &mag, &spread);
+		if (spread > 0.0)
+		{
+			(void) frexp(spread, &e);
+			s = ldexp(1.0, -e);
+		}
+		ess = essential_cost(&A, &B, p, s, 0);
 		ar.env = env;
 		ar.n = 0;
 		if (A.n + B.n > 0 && common_birth(&A, &B))
-			st = wasserstein_line(env, &ar, &A, &B, p, &fin);
+			st = wasserstein_line(env, &ar, &A, &B, p, s, &fin);
 		else if (A.n <= B.n)
-			st = wasserstein_finite(env, &ar, &A, &B, p, &fin);
+			st = wasserstein_finite(env, &ar, &A, &B, p, s, &fin);
 		else
-			st = wasserstein_finite(env, &ar, &B, &A, p, &fin);
+			st = wasserstein_finite(env, &ar, &B, &A, p, s, &fin);
 		arena_free(&ar);
 		if (st == TE_OK)
 		{
-			double		s = fin + ess;
+			double		sum = fin + ess;
 
-			*out = (p == 1.0) ? s : (p == 2.0) ? sqrt(s) : pow(s, 1.0 / p);
+			*out = ((p == 1.0) ? sum : (p == 2.0) ? sqrt(sum) : pow(sum, 1.0 / p)) / s / f;
 		}
 	}
 	te_dgm_part_free(env, &A);

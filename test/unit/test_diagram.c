@@ -407,6 +407,35 @@ test_wasserstein_hand(void)
 }
 
 static void
+test_extremes(void)
+{
+	TeEnv		env;
+	TePersPair	huge[] = {P(0, 0, 1e200), P(0, 1, 1e200)};
+	TePersPair	small[] = {P(0, 0, 2)};
+	TePersPair	widest[] = {P(0, -1e308, 1e308), P(0, 0, 1)};
+	TePersPair	one[] = {P(0, 0, 20)};
+	TePersPair	shifted[] = {P(0, 1e6, 1e6 + 1), P(0, 1e6 + 0.5, 1e6 + 2.5)};
+	TePersPair	shifted2[] = {P(0, 1e6 + 0.5, 1e6 + 2)};
+	double		d;
+	TeStatus	st;
+
+	te_env_init_malloc(&env);
+	st = te_wasserstein_distance(&env, huge, 2, small, 1, 0, 2.0, &d);
+	unit_ok(st == TE_OK && unit_close(d, sqrt(2.0) * 5e199, 1e-14),
+			"W2 with deaths at 1e200: squares do not overflow (%g)", d);
+	st = te_bottleneck_distance(&env, widest, 2, small, 1, 0, &d);
+	unit_ok(st == TE_OK && d == 1e308, "bottleneck of a bar [-1e308, 1e308): 1e308, no overflow (%g)", d);
+	st = te_wasserstein_distance(&env, widest, 2, small, 1, 0, 1.0, &d);
+	unit_ok(st == TE_OK && unit_close(d, 1e308, 1e-15), "W1 of a bar [-1e308, 1e308) is finite (%g)", d);
+	st = te_wasserstein_distance(&env, one, 1, NULL, 0, 0, 400.0, &d);
+	unit_ok(st == TE_OK && unit_close(d, 10.0, 1e-14), "W400 of [0,20) against nothing: 10 (no overflow of 10^400) (%.17g)", d);
+	st = te_wasserstein_distance(&env, shifted, 2, shifted2, 1, 0, 1.0, &d);
+	unit_ok(st == TE_OK && unit_close(d, 1.0, 1e-9), "W1 of bars near 1e6: 0.5 + 0.5 (%.17g)", d);
+	st = te_bottleneck_distance(&env, shifted, 2, shifted2, 1, 0, &d);
+	unit_ok(st == TE_OK && unit_close(d, 0.5, 1e-9), "bottleneck of bars near 1e6: 0.5 (%.17g)", d);
+}
+
+static void
 test_brute_force(void)
 {
 	TeEnv		env;
@@ -559,6 +588,7 @@ main(void)
 	test_landscape();
 	test_bottleneck_hand();
 	test_wasserstein_hand();
+	test_extremes();
 	test_brute_force();
 	test_cancel_and_nomem();
 	return unit_done();
