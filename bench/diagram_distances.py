@@ -31,6 +31,7 @@ quote medians, not single runs.
 import argparse
 import math
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -196,6 +197,7 @@ def main():
             for name, v, t, ref, rv, rt in rows:
                 print("%-7s %6d %-11s %10.4f  %-14s %10.4f %8.1f %9.1e" % (
                     kind, n, name, t, ref, rt, rt / t, rel(v, rv)), flush=True)
+    shutil.rmtree(tmp, ignore_errors=True)
     return 0
 
 
