@@ -31,7 +31,7 @@
  *                  zero: *defined = 0 (SQL NULL) and *out = 0.
  *  Total pers.     sum over finite bars of (death - birth)^p, p > 0 finite;
  *                  essential bars excluded and counted in *n_essential.  An
- *                  empty diagram gives 0.
+ *                  empty diagram gives 0; a sum beyond DBL_MAX gives +inf.
  *  Landscape       Bubenik 2015: lambda_j(t) = j-th largest value of the tents
  *                  max(0, min(t - birth, death - t)) over the bars of dim, 0
  *                  when fewer than j tents are positive.  An essential bar is
@@ -55,13 +55,18 @@
  *                  Two empty diagrams are at distance 0.  Results agree with
  *                  gudhi.bottleneck_distance(a, b, e=0) and with
  *                  gudhi.wasserstein.wasserstein_distance(a, b, order=p,
- *                  internal_p=inf) (POT, exact) to 1e-9.
+ *                  internal_p=inf) (POT, exact once it converges) to 1e-9.
  */
 #ifndef TOPEMBED_DIAGRAM_H
 #define TOPEMBED_DIAGRAM_H
 
 #include "topembed/common.h"
 #include "topembed/pair.h"
+
+/*
+ * Every function allocates through env only and calls te_check(env) in its
+ * long loops; on TE_CANCELLED or TE_NOMEM it has released all it allocated.
+ */
 
 /* TE_OK if every pair is valid (see above), else TE_INVALID naming the first bad one */
 TeStatus	te_diagram_validate(TeEnv *env, const TePersPair *pairs, int64_t n);
@@ -118,9 +123,16 @@ TeStatus	te_bottleneck_distance(TeEnv *env, const TePersPair *a, int64_t na,
  * diagonal slot per row; the edge x-y is kept only when
  * c(x, y)^p < diag(x)^p + diag(y)^p (otherwise sending both to the diagonal
  * is at least as good).  Solved by shortest augmenting paths (Dijkstra with
- * Jonker-Volgenant column potentials) on that sparse graph.  Memory is 4
- * bytes per kept edge: up to 100 MB for two 5,000-point diagrams whose
- * points all interact.
+ * Jonker-Volgenant potentials) on each row's 40 nearest kept edges, then the
+ * potentials are checked on every kept edge and violated edges added until
+ * the check proves optimality (after 8 rounds all kept edges are added, so
+ * the work is bounded).  Memory: 160 bytes per row plus 4 per added edge.
+ * When all finite points share one birth (Rips H0) an O(na nb) dynamic
+ * programme over sorted deaths is used instead.  Costs are computed in units
+ * of a power of two near the diagrams' spread, so c^p does not overflow.
+ * Timing (bench/README.md): two 5,000-point diagrams 0.1-2.5 s; two random
+ * 20,000-point diagrams 19 s for W1 (bottleneck: 0.9 s).  Growth is roughly
+ * quadratic, so beyond ~20,000 points the exact method becomes slow.
  */
 TeStatus	te_wasserstein_distance(TeEnv *env, const TePersPair *a, int64_t na,
 									const TePersPair *b, int64_t nb, int dim, double p,

@@ -11,6 +11,9 @@
 #include <math.h>
 #include <string.h>
 
+/* half the length of a finite bar, without overflow */
+#define HALF_LENGTH(q) ((q).death * 0.5 - (q).birth * 0.5)
+
 /* rows of a landscape between interrupt checks */
 #define LANDSCAPE_CHECK_EVERY 64
 
@@ -238,22 +241,28 @@ te_betti_curve(TeEnv *env, const TePersPair *pairs, int64_t n, int dim,
 	if ((st = te_dgm_part_load(env, &part, pairs, n, dim)) != TE_OK)
 		return st;
 
-	/* births of all bars, deaths of the finite ones (an infinite death is never <= t) */
+	/* births and deaths of all bars (an infinite death is <= t only at t = +inf) */
 	nb = part.n + part.n_ess;
 	births = te_alloc_array(env, (size_t) nb, sizeof(double));
-	if (!births)
+	deaths = te_alloc_array(env, (size_t) nb, sizeof(double));
+	if (!births || !deaths)
 	{
+		te_free(env, births);
+		te_free(env, deaths);
 		te_dgm_part_free(env, &part);
 		return te_fail(env, TE_NOMEM, "out of memory for a Betti curve");
 	}
 	memcpy(births, part.birth, sizeof(double) * (size_t) part.n);
 	memcpy(births + part.n, part.ess, sizeof(double) * (size_t) part.n_ess);
-	deaths = part.death;
+	memcpy(deaths, part.death, sizeof(double) * (size_t) part.n);
+	for (i = 0; i < part.n_ess; i++)
+		deaths[part.n + i] = INFINITY;
 	te_sort_doubles(births, nb);
-	te_sort_doubles(deaths, part.n);
+	te_sort_doubles(deaths, nb);
 	for (i = 0; i < m; i++)
-		out[i] = count_le(births, nb, grid[i]) - count_le(deaths, part.n, grid[i]);
+		out[i] = count_le(births, nb, grid[i]) - count_le(deaths, nb, grid[i]);
 	te_free(env, births);
+	te_free(env, deaths);
 	te_dgm_part_free(env, &part);
 	return TE_OK;
 }
@@ -278,28 +287,28 @@ te_persistence_entropy(TeEnv *env, const TePersPair *pairs, int64_t n, int dim,
 	if ((st = te_diagram_validate(env, pairs, n)) != TE_OK)
 		return st;
 
-	/* lengths are scaled by the longest one so that the sum cannot overflow */
+	/*
+	 * The entropy does not change when every length is scaled, so work with
+	 * half-lengths (which cannot overflow) divided by the longest one (so that
+	 * their sum cannot either).
+	 */
 	for (i = 0; i < n; i++)
 		if (pairs[i].dim == dim && !isinf(pairs[i].death))
 		{
-			double		l = pairs[i].death - pairs[i].birth;
+			double		l = HALF_LENGTH(pairs[i]);
 
 			if (l > lmax)
 				lmax = l;
 		}
-	if (!(lmax > 0.0) || isinf(lmax))
-	{
-		if (isinf(lmax))
-			return te_fail(env, TE_INVALID, "a bar of dimension %d is too long to measure", dim);
+	if (!(lmax > 0.0))
 		return TE_OK;			/* no finite bar, or all of length 0: undefined */
-	}
 	for (i = 0; i < n; i++)
 		if (pairs[i].dim == dim && !isinf(pairs[i].death))
-			total += (pairs[i].death - pairs[i].birth) / lmax;
+			total += HALF_LENGTH(pairs[i]) / lmax;
 	for (i = 0; i < n; i++)
 		if (pairs[i].dim == dim && !isinf(pairs[i].death))
 		{
-			double		pi = ((pairs[i].death - pairs[i].birth) / lmax) / total;
+			double		pi = (HALF_LENGTH(pairs[i]) / lmax) / total;
 
 			if (pi > 0.0)
 				e -= pi * log(pi);
