@@ -31,17 +31,19 @@ te_diagram_validate(TeEnv *env, const TePersPair *pairs, int64_t n)
 	{
 		const TePersPair *q = &pairs[i];
 
+		/* pairs are numbered from 1 in messages, as SQL arrays are */
 		if (q->dim < 0)
-			return te_fail(env, TE_INVALID, "pair %lld has negative dimension %d",
-						   (long long) i, (int) q->dim);
+			return te_fail(env, TE_INVALID, "persistence pair %lld has negative dimension %d",
+						   (long long) i + 1, (int) q->dim);
 		if (isnan(q->birth) || isnan(q->death))
-			return te_fail(env, TE_INVALID, "NaN not allowed in persistence pair %lld",
-						   (long long) i);
+			return te_fail(env, TE_INVALID, "persistence pair %lld has a NaN",
+						   (long long) i + 1);
 		if (isinf(q->birth))
-			return te_fail(env, TE_INVALID, "pair %lld has an infinite birth", (long long) i);
+			return te_fail(env, TE_INVALID, "persistence pair %lld has an infinite birth",
+						   (long long) i + 1);
 		if (q->birth > q->death)
-			return te_fail(env, TE_INVALID, "pair %lld is born at %g after it dies at %g",
-						   (long long) i, q->birth, q->death);
+			return te_fail(env, TE_INVALID, "persistence pair %lld is born at %g after it dies at %g",
+						   (long long) i + 1, q->birth, q->death);
 	}
 	return TE_OK;
 }
