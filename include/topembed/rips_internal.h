@@ -83,7 +83,7 @@ rips_tick(RipsCtx *c, uint64_t units)
 /* append a bar (birth < death) to the output; zero-length bars are dropped */
 TeStatus	rips_emit(RipsCtx *c, int dim, double birth, double death);
 
-/* sort n 64-bit keys ascending (LSD radix sort with a scratch buffer) */
+/* sort n 64-bit keys ascending, in place */
 TeStatus	rips_sort_keys(RipsCtx *c, uint64_t *keys, int64_t n);
 
 /* ---- points and distance kernels (distance.c) ---- */

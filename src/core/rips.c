@@ -198,98 +198,126 @@ pair_cmp(const void *a, const void *b)
 
 /* ---- sorting 64-bit keys ---- */
 
-#define RADIX_BITS 11
-#define RADIX_SIZE (1 << RADIX_BITS)
-#define RADIX_PASSES 6
+/*
+ * In place, so that sorting the edges needs no second copy of them:
+ * quicksort (median of three, the smaller side first) with insertion sort
+ * for short ranges and heapsort once the recursion gets too deep.
+ */
+/* sift a[r] down the max-heap a[0..end-1] */
+static void
+sift_keys(uint64_t *a, int64_t r, int64_t end)
+{
+	uint64_t	x = a[r];
+
+	for (;;)
+	{
+		int64_t		c = 2 * r + 1;
+
+		if (c >= end)
+			break;
+		if (c + 1 < end && a[c + 1] > a[c])
+			c++;
+		if (x >= a[c])
+			break;
+		a[r] = a[c];
+		r = c;
+	}
+	a[r] = x;
+}
+
+static void
+heapsort_keys(uint64_t *a, int64_t n)
+{
+	int64_t		i;
+
+	for (i = n / 2 - 1; i >= 0; i--)
+		sift_keys(a, i, n);
+	for (i = n - 1; i > 0; i--)
+	{
+		uint64_t	t = a[0];
+
+		a[0] = a[i];
+		a[i] = t;
+		sift_keys(a, 0, i);
+	}
+}
+
+static TeStatus
+sort_range(RipsCtx *c, uint64_t *a, int64_t n, int depth)
+{
+	TeStatus	st;
+
+	while (n > 24)
+	{
+		int64_t		i = 0,
+					j = n - 1;
+		uint64_t	x = a[0],
+					y = a[n / 2],
+					z = a[n - 1],
+					piv;
+
+		if (depth-- <= 0)
+		{
+			heapsort_keys(a, n);
+			return rips_tick(c, (uint64_t) n * 32);
+		}
+		piv = (x < y) ? ((y < z) ? y : (x < z ? z : x)) : ((x < z) ? x : (y < z ? z : y));
+		while (i <= j)
+		{
+			while (a[i] < piv)
+				i++;
+			while (a[j] > piv)
+				j--;
+			if (i <= j)
+			{
+				uint64_t	t = a[i];
+
+				a[i] = a[j];
+				a[j] = t;
+				i++;
+				j--;
+			}
+		}
+		if ((st = rips_tick(c, (uint64_t) n)) != TE_OK)
+			return st;
+		if (j + 1 < n - i)
+		{
+			if ((st = sort_range(c, a, j + 1, depth)) != TE_OK)
+				return st;
+			a += i;
+			n -= i;
+		}
+		else
+		{
+			if ((st = sort_range(c, a + i, n - i, depth)) != TE_OK)
+				return st;
+			n = j + 1;
+		}
+	}
+	for (int64_t i = 1; i < n; i++)
+	{
+		uint64_t	t = a[i];
+		int64_t		j = i - 1;
+
+		while (j >= 0 && a[j] > t)
+		{
+			a[j + 1] = a[j];
+			j--;
+		}
+		a[j + 1] = t;
+	}
+	return TE_OK;
+}
 
 TeStatus
 rips_sort_keys(RipsCtx *c, uint64_t *keys, int64_t n)
 {
-	int64_t    *count;
-	uint64_t   *tmp,
-			   *src,
-			   *dst;
-	int64_t		i;
-	int			pass;
-	TeStatus	st = TE_OK;
+	int			depth = 2;
+	int64_t		t;
 
-	if (n < 64)
-	{
-		/* insertion sort */
-		for (i = 1; i < n; i++)
-		{
-			uint64_t	k = keys[i];
-			int64_t		j = i - 1;
-
-			while (j >= 0 && keys[j] > k)
-			{
-				keys[j + 1] = keys[j];
-				j--;
-			}
-			keys[j + 1] = k;
-		}
-		return TE_OK;
-	}
-	count = rips_alloc0(c->mem, sizeof(int64_t) * RADIX_SIZE * RADIX_PASSES);
-	if (!count)
-		return c->mem->status;
-	tmp = rips_array(c->mem, (size_t) n, sizeof(uint64_t));
-	if (!tmp)
-	{
-		rips_free(c->mem, count);
-		return c->mem->status;
-	}
-	for (i = 0; i < n; i++)
-	{
-		uint64_t	k = keys[i];
-
-		for (pass = 0; pass < RADIX_PASSES; pass++)
-			count[pass * RADIX_SIZE + ((k >> (pass * RADIX_BITS)) & (RADIX_SIZE - 1))]++;
-		if ((i & 0xFFFF) == 0 && (st = rips_tick(c, 0x10000 * 8)) != TE_OK)
-			goto done;
-	}
-	src = keys;
-	dst = tmp;
-	for (pass = 0; pass < RADIX_PASSES; pass++)
-	{
-		int64_t    *cnt = count + pass * RADIX_SIZE;
-		int64_t		sum = 0;
-		int			b,
-					shift = pass * RADIX_BITS,
-					trivial = 0;
-
-		for (b = 0; b < RADIX_SIZE; b++)
-		{
-			int64_t		t = cnt[b];
-
-			if (t == n)
-				trivial = 1;
-			cnt[b] = sum;
-			sum += t;
-		}
-		if (trivial)
-			continue;
-		for (i = 0; i < n; i++)
-		{
-			uint64_t	k = src[i];
-
-			dst[cnt[(k >> shift) & (RADIX_SIZE - 1)]++] = k;
-			if ((i & 0xFFFF) == 0 && (st = rips_tick(c, 0x10000 * 4)) != TE_OK)
-				goto done;
-		}
-		{
-			uint64_t   *t = src;
-
-			src = dst;
-			dst = t;
-		}
-	}
-	if (src != keys)
-		memcpy(keys, src, sizeof(uint64_t) * (size_t) n);
-done:
-	rips_free(c->mem, tmp);
-	rips_free(c->mem, count);
-	return st;
+	for (t = n; t > 1; t >>= 1)
+		depth += 2;
+	return sort_range(c, keys, n, depth);
 }
 
 /* ---- the filtered graph ---- */

@@ -262,9 +262,14 @@ decide(Collapser *s, int64_t u, int64_t v, float t, float *newt, uint64_t *work)
 	return DROP;
 }
 
-/* one backward pass over the edges; rebuilds the sorted keys */
+/*
+ * One backward pass over the edges; rebuilds the sorted keys.  With probe
+ * set, the pass gives up (keeping what it changed, which is valid) when the
+ * longest tenth of the edges hardly collapses: then the graph is not one
+ * where collapses pay, and the rest of the pass would be wasted work.
+ */
 static TeStatus
-collapse_pass(Collapser *s)
+collapse_pass(Collapser *s, int probe, int *gave_up)
 {
 	RipsCtx    *c = s->c;
 	RipsGraph  *g = s->g;
@@ -272,9 +277,13 @@ collapse_pass(Collapser *s)
 				W = g->W,
 				pos,
 				q,
-				m2;
+				m2,
+				seen = 0,
+				dropped = 0,
+				probe_at = g->m / 10 > 1000 ? g->m / 10 : 1000;
 	TeStatus	st = TE_OK;
 
+	*gave_up = 0;
 	memcpy(s->lvl, g->adj, sizeof(uint64_t) * (size_t) (n * W));
 	pos = g->m - 1;
 	while (pos >= 0)
@@ -293,8 +302,10 @@ collapse_pass(Collapser *s)
 			float		newt = t;
 			int			fate = decide(s, u, v, t, &newt, &work);
 
+			seen++;
 			if (fate == DROP)
 			{
+				dropped++;
 				g->D[u * n + v] = g->D[v * n + u] = INFINITY;
 				rips_bit_clear(g->adj + u * W, v);
 				rips_bit_clear(g->adj + v * W, u);
@@ -309,6 +320,11 @@ collapse_pass(Collapser *s)
 			}
 			if ((st = rips_tick(c, work + 16)) != TE_OK)
 				return st;
+		}
+		if (probe && seen >= probe_at && dropped * 5 < seen && seen < g->m)
+		{
+			*gave_up = 1;
+			break;
 		}
 		/* edges kept at t leave the graph of the smaller times */
 		for (q = pos; q >= g0; q--)
@@ -365,11 +381,14 @@ rips_collapse(RipsCtx *c, RipsGraph *g, int max_passes, int *passes)
 	for (pass = 0; st == TE_OK && pass < max_passes; pass++)
 	{
 		int64_t		before = g->m;
+		int			gave_up;
 
-		st = collapse_pass(&s);
+		st = collapse_pass(&s, pass == 0, &gave_up);
 		if (st != TE_OK)
 			break;
 		*passes = pass + 1;
+		if (gave_up)
+			break;
 		/* stop when a pass no longer removes a tenth of the edges */
 		if (g->m * 10 > before * 9)
 			break;
