@@ -53,7 +53,7 @@ void	   *rips_grow(RipsMem *m, void *p, size_t oldsize, size_t newsize);
 /* ---- context of one run ---- */
 
 /* roughly 1 unit per simple operation; a check every few milliseconds */
-#define RIPS_CHECK_INTERVAL ((uint64_t) 1 << 21)
+#define RIPS_CHECK_INTERVAL ((uint64_t) 1 << 20)
 
 typedef struct RipsCtx
 {

@@ -69,11 +69,15 @@ rips_points_prepare(RipsMem *m, RipsPoints *p, const double *points,
 		return te_fail(m->env, TE_INVALID, "unknown metric %d", (int) metric);
 
 	for (i = 0; i < n; i++)
+	{
 		for (k = 0; k < dim; k++)
 			if (!isfinite(points[i * dim + k]))
 				return te_fail(m->env, TE_INVALID,
 							   "point %lld has a non-finite coordinate at position %d",
 							   (long long) i, k);
+		if ((i & 1023) == 0 && te_check(m->env) != TE_OK)
+			return TE_CANCELLED;
+	}
 
 	p->sq = rips_array(m, (size_t) (n > 0 ? n : 1), sizeof(double));
 	if (!p->sq)
@@ -88,8 +92,9 @@ rips_points_prepare(RipsMem *m, RipsPoints *p, const double *points,
 			rips_points_release(m, p);
 			return m->status;
 		}
-		memcpy(p->own, points, sizeof(double) * (size_t) n * (size_t) dim);
 		for (i = 0; i < n; i++)
+		{
+			memcpy(p->own + i * dim, points + i * dim, sizeof(double) * (size_t) dim);
 			if (te_normalize(p->own + i * dim, dim) == 0.0)
 			{
 				rips_points_release(m, p);
@@ -97,6 +102,12 @@ rips_points_prepare(RipsMem *m, RipsPoints *p, const double *points,
 							   "point %lld is a zero vector, which has no direction under the %s metric",
 							   (long long) i, te_metric_name(metric));
 			}
+			if ((i & 1023) == 0 && te_check(m->env) != TE_OK)
+			{
+				rips_points_release(m, p);
+				return TE_CANCELLED;
+			}
+		}
 		p->x = p->own;
 	}
 	for (i = 0; i < n; i++)

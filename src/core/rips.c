@@ -625,8 +625,11 @@ te_rips_points(TeEnv *env, const double *points, int64_t n, int dim,
 						g.D[i * n + j] = v;
 						g.D[j * n + i] = v;
 					}
+				st = rips_tick(&c, (uint64_t) (i1 - i0) * (uint64_t) (j1 - j0) *
+							   (uint64_t) (dim / 4 + 32));
+				if (st != TE_OK)
+					break;
 			}
-			st = rips_tick(&c, (uint64_t) (i1 - i0) * (uint64_t) n * (uint64_t) dim / 8);
 		}
 		rips_free(&mem, blk);
 	}
@@ -661,6 +664,7 @@ te_rips_distances(TeEnv *env, const double *lower, int64_t n,
 	if (n < 0 || (n > 1 && !lower))
 		return te_fail(env, TE_INVALID, "need n >= 0 points and their distances");
 	for (i = 1; i < n; i++)
+	{
 		for (j = 0; j < i; j++)
 		{
 			double		v = lower[i * (i - 1) / 2 + j];
@@ -675,6 +679,9 @@ te_rips_distances(TeEnv *env, const double *lower, int64_t n,
 				return te_fail(env, TE_INVALID, "distance d(%lld,%lld) is negative (%g)",
 							   (long long) i, (long long) j, v);
 		}
+		if ((i & 63) == 0 && te_check(env) != TE_OK)
+			return TE_CANCELLED;
+	}
 	rips_mem_init(&mem, env, opt->memory_limit);
 	ctx_init(&c, &mem, env, opt, out, &stats);
 	stats.n_points = n;

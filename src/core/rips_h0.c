@@ -392,12 +392,16 @@ rips_h0_points(RipsCtx *c, const RipsPoints *p, float threshold)
 						knn_offer(&k, j, d2, i);
 				}
 			}
-			if ((st = rips_tick(c, (uint64_t) (i1 - i0) * (uint64_t) bj * (uint64_t) dim / 4)) != TE_OK)
+			if ((st = rips_tick(c, (uint64_t) (i1 - i0) * (uint64_t) bj * (uint64_t) (dim / 4 + 16))) != TE_OK)
 				goto done;
 		}
 	}
 	for (i = 0; i < n; i++)
+	{
 		knn_seal(&k, i);
+		if ((i & 1023) == 0 && (st = rips_tick(c, 1024 * KNN * 24)) != TE_OK)
+			goto done;
+	}
 
 	/* Boruvka rounds */
 	comps = n;
@@ -424,6 +428,8 @@ rips_h0_points(RipsCtx *c, const RipsPoints *p, float threshold)
 					best_offer(&best[ri], h[t].d2, i, h[t].v);
 					break;
 				}
+			if ((i & 4095) == 0 && (st = rips_tick(c, 4096 * KNN * 8)) != TE_OK)
+				goto done;
 		}
 		/* points whose unlisted neighbours might beat their component's best */
 		for (i = 0; i < n; i++)
@@ -441,9 +447,9 @@ rips_h0_points(RipsCtx *c, const RipsPoints *p, float threshold)
 				}
 			if (inside && k.lb[i] <= best[ri].d2 && isfinite(k.lb[i]))
 				scan[nscan++] = i;
+			if ((i & 4095) == 0 && (st = rips_tick(c, 4096 * KNN * 8)) != TE_OK)
+				goto done;
 		}
-		if ((st = rips_tick(c, (uint64_t) n * KNN)) != TE_OK)
-			goto done;
 
 		/* rescan those against all points; refill their lists */
 		for (s0 = 0; s0 < nscan; s0 += RIPS_BLOCK)
@@ -482,7 +488,7 @@ rips_h0_points(RipsCtx *c, const RipsPoints *p, float threshold)
 							knn_offer(&k, u, d2, j);
 					}
 				}
-				if ((st = rips_tick(c, (uint64_t) bi * (uint64_t) bj * (uint64_t) dim / 4)) != TE_OK)
+				if ((st = rips_tick(c, (uint64_t) bi * (uint64_t) bj * (uint64_t) (dim / 4 + 16))) != TE_OK)
 					goto done;
 			}
 			for (s = 0; s < bi; s++)

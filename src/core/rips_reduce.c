@@ -1198,7 +1198,12 @@ simplices_of_edge(Eng *E, int k, uint64_t ke, int ties)
 				sort_desc(v, 3);
 				idx = simplex_idx(E, v, 2);
 				st = ties ? pending_add(E, v, 3, idx) : column_single(E, v, 2, idx, d, w1);
-				work += 16;
+				work += 16 + 4 * (uint64_t) W;
+				if (work > RIPS_CHECK_INTERVAL / 4)
+				{
+					st = st == TE_OK ? rips_tick(E->c, work) : st;
+					work = 0;
+				}
 			}
 			else
 			{
@@ -1226,7 +1231,12 @@ simplices_of_edge(Eng *E, int k, uint64_t ke, int ties)
 						sort_desc(v, 4);
 						idx = simplex_idx(E, v, 3);
 						st = ties ? pending_add(E, v, 4, idx) : column_single(E, v, 3, idx, d, w1);
-						work += 16;
+						work += 16 + 5 * (uint64_t) W;
+						if (work > RIPS_CHECK_INTERVAL / 4)
+						{
+							st = st == TE_OK ? rips_tick(E->c, work) : st;
+							work = 0;
+						}
 					}
 				}
 			}
@@ -1255,7 +1265,7 @@ flush_pending(Eng *E, int k, float d)
 			v[j] = (int) ((E->pend[i].packed >> (16 * j)) & 0xFFFF);
 		st = column(E, v, k, E->pend[i].idx, d);
 		if (st == TE_OK && (i & 255) == 0)
-			st = rips_tick(E->c, 256 * 16);
+			st = rips_tick(E->c, 256 * (16 + 4 * (uint64_t) E->W));
 	}
 	E->plen = 0;
 	return st;
