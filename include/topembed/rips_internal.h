@@ -90,15 +90,18 @@ TeStatus	rips_sort_keys(RipsCtx *c, uint64_t *keys, int64_t n);
 
 typedef struct RipsPoints
 {
-	const double *x;			/* rows used by the kernels */
-	double	   *own;			/* normalised copy (cosine, angular) */
-	double	   *sq;				/* squared norms of the rows of x */
+	const double *x;			/* the caller's rows */
+	double	   *scale;			/* 1 / ||x_i|| (cosine, angular), else NULL */
+	double	   *sq;				/* squared norms of the (scaled) rows */
 	int64_t		n;
 	int			dim;
 	TeMetric	metric;
 } RipsPoints;
 
-/* validate and prepare points: finite values, no zero vector when normalising */
+/*
+ * Validate and prepare points: finite values, no zero vector when
+ * normalising.  Normalisation is by per-point scale factors, never a copy.
+ */
 TeStatus	rips_points_prepare(RipsMem *m, RipsPoints *p, const double *points,
 								int64_t n, int dim, TeMetric metric);
 void		rips_points_release(RipsMem *m, RipsPoints *p);
@@ -111,11 +114,6 @@ void		rips_points_release(RipsMem *m, RipsPoints *p);
  */
 void		rips_block_sq(const RipsPoints *p, int64_t i0, int64_t i1,
 						  int64_t j0, int64_t j1, double *out);
-
-/* the same for bi gathered rows (with their squared norms and point numbers) */
-void		rips_block_sq_rows(const RipsPoints *p, const double *rows, const double *rows_sq,
-							   const int64_t *ids, int64_t bi, int64_t j0, int64_t j1,
-							   double *out);
 
 /* the metric value of a pair from its squared chord/Euclidean length */
 double		rips_metric_from_sq(const RipsPoints *p, int64_t i, int64_t j, double sq);

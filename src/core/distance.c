@@ -12,7 +12,6 @@
  *             antipodes where asin is ill-conditioned.
  */
 #include "topembed/rips_internal.h"
-#include "topembed/gap.h"
 
 #include <cblas.h>
 #include <math.h>
@@ -52,7 +51,34 @@ te_metric_parse(const char *name, TeMetric *metric)
 	return 0;
 }
 
-/* check the points and, for cosine and angular, make a normalised copy */
+/* the Euclidean norm of x, robust to overflow and underflow */
+static double
+robust_norm(const double *x, int dim)
+{
+	double		ss = 0.0,
+				scale = 0.0;
+	int			k;
+
+	for (k = 0; k < dim; k++)
+		ss += x[k] * x[k];
+	if (ss > 1e-290 && ss < 1e290)
+		return sqrt(ss);
+	for (k = 0; k < dim; k++)
+		if (fabs(x[k]) > scale)
+			scale = fabs(x[k]);
+	if (scale == 0.0)
+		return 0.0;
+	ss = 0.0;
+	for (k = 0; k < dim; k++)
+		ss += (x[k] / scale) * (x[k] / scale);
+	return sqrt(ss) * scale;
+}
+
+/*
+ * Check the points (finite, and no zero vector when normalising) and
+ * prepare their squared norms; cosine and angular get per-point scale
+ * factors 1 / ||x|| instead of a normalised copy.
+ */
 TeStatus
 rips_points_prepare(RipsMem *m, RipsPoints *p, const double *points,
 					int64_t n, int dim, TeMetric metric)
@@ -64,6 +90,7 @@ rips_points_prepare(RipsMem *m, RipsPoints *p, const double *points,
 	p->n = n;
 	p->dim = dim;
 	p->metric = metric;
+	p->x = points;
 	if (metric != TE_METRIC_EUCLIDEAN && metric != TE_METRIC_COSINE &&
 		metric != TE_METRIC_ANGULAR)
 		return te_fail(m->env, TE_INVALID, "unknown metric %d", (int) metric);
@@ -82,42 +109,43 @@ rips_points_prepare(RipsMem *m, RipsPoints *p, const double *points,
 	p->sq = rips_array(m, (size_t) (n > 0 ? n : 1), sizeof(double));
 	if (!p->sq)
 		return m->status;
-	if (metric == TE_METRIC_EUCLIDEAN)
-		p->x = points;
-	else
+	if (metric != TE_METRIC_EUCLIDEAN)
 	{
-		p->own = rips_array(m, (size_t) (n > 0 ? n : 1) * (size_t) dim, sizeof(double));
-		if (!p->own)
+		p->scale = rips_array(m, (size_t) (n > 0 ? n : 1), sizeof(double));
+		if (!p->scale)
 		{
 			rips_points_release(m, p);
 			return m->status;
 		}
-		for (i = 0; i < n; i++)
+	}
+	for (i = 0; i < n; i++)
+	{
+		const double *r = points + i * dim;
+		double		s = 0.0,
+					f = 1.0;
+
+		if (p->scale)
 		{
-			memcpy(p->own + i * dim, points + i * dim, sizeof(double) * (size_t) dim);
-			if (te_normalize(p->own + i * dim, dim) == 0.0)
+			double		nrm = robust_norm(r, dim);
+
+			if (nrm == 0.0)
 			{
 				rips_points_release(m, p);
 				return te_fail(m->env, TE_INVALID,
 							   "point %lld is a zero vector, which has no direction under the %s metric",
 							   (long long) i, te_metric_name(metric));
 			}
-			if ((i & 1023) == 0 && te_check(m->env) != TE_OK)
-			{
-				rips_points_release(m, p);
-				return TE_CANCELLED;
-			}
+			f = 1.0 / nrm;
+			p->scale[i] = f;
 		}
-		p->x = p->own;
-	}
-	for (i = 0; i < n; i++)
-	{
-		const double *r = p->x + i * dim;
-		double		s = 0.0;
-
 		for (k = 0; k < dim; k++)
-			s += r[k] * r[k];
+			s += (r[k] * f) * (r[k] * f);
 		p->sq[i] = s;
+		if ((i & 1023) == 0 && te_check(m->env) != TE_OK)
+		{
+			rips_points_release(m, p);
+			return TE_CANCELLED;
+		}
 	}
 	return TE_OK;
 }
@@ -125,14 +153,14 @@ rips_points_prepare(RipsMem *m, RipsPoints *p, const double *points,
 void
 rips_points_release(RipsMem *m, RipsPoints *p)
 {
-	rips_free(m, p->own);
+	rips_free(m, p->scale);
 	rips_free(m, p->sq);
-	p->own = NULL;
+	p->scale = NULL;
 	p->sq = NULL;
 	p->x = NULL;
 }
 
-/* ||x_i - x_j||^2 summed directly */
+/* ||x_i - x_j||^2 (of the normalised vectors if scaled) summed directly */
 double
 rips_pair_sq(const RipsPoints *p, int64_t i, int64_t j)
 {
@@ -141,6 +169,19 @@ rips_pair_sq(const RipsPoints *p, int64_t i, int64_t j)
 	double		s = 0.0;
 	int			k;
 
+	if (p->scale)
+	{
+		double		fa = p->scale[i],
+					fb = p->scale[j];
+
+		for (k = 0; k < p->dim; k++)
+		{
+			double		t = a[k] * fa - b[k] * fb;
+
+			s += t * t;
+		}
+		return s;
+	}
 	for (k = 0; k < p->dim; k++)
 	{
 		double		t = a[k] - b[k];
@@ -157,13 +198,15 @@ kahan_angle(const RipsPoints *p, int64_t i, int64_t j)
 	const double *a = p->x + i * p->dim;
 	const double *b = p->x + j * p->dim;
 	double		sm = 0.0,
-				sp = 0.0;
+				sp = 0.0,
+				fa = p->scale ? p->scale[i] : 1.0,
+				fb = p->scale ? p->scale[j] : 1.0;
 	int			k;
 
 	for (k = 0; k < p->dim; k++)
 	{
-		double		t = a[k] - b[k],
-					u = a[k] + b[k];
+		double		t = a[k] * fa - b[k] * fb,
+					u = a[k] * fa + b[k] * fb;
 
 		sm += t * t;
 		sp += u * u;
@@ -198,40 +241,6 @@ rips_pair_dist(const RipsPoints *p, int64_t i, int64_t j)
 	return rips_metric_from_sq(p, i, j, rips_pair_sq(p, i, j));
 }
 
-/*
- * Squared distances of bi gathered rows (rows, their squared norms and
- * their point numbers) against the points j0..j1-1, into out.
- */
-void
-rips_block_sq_rows(const RipsPoints *p, const double *rows, const double *rows_sq,
-				   const int64_t *ids, int64_t bi, int64_t j0, int64_t j1, double *out)
-{
-	int64_t		bj = j1 - j0,
-				i,
-				j;
-
-	if (bi <= 0 || bj <= 0)
-		return;
-	cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int) bi, (int) bj, p->dim,
-				-2.0, rows, p->dim, p->x + j0 * p->dim, p->dim, 0.0, out, (int) bj);
-	for (i = 0; i < bi; i++)
-	{
-		double		si = rows_sq[i];
-		double	   *row = out + i * bj;
-		int64_t		id = ids ? ids[i] : -1;
-
-		for (j = 0; j < bj; j++)
-		{
-			double		sj = p->sq[j0 + j];
-			double		s = row[j] + si + sj;
-
-			if (s < DIRECT_GUARD * (si + sj))
-				s = (id == j0 + j) ? 0.0 : rips_pair_sq(p, id, j0 + j);
-			row[j] = s;
-		}
-	}
-}
-
 /* one block of squared distances through dgemm, with the direct guard */
 void
 rips_block_sq(const RipsPoints *p, int64_t i0, int64_t i1,
@@ -249,14 +258,19 @@ rips_block_sq(const RipsPoints *p, int64_t i0, int64_t i1,
 				0.0, out, (int) bj);
 	for (i = 0; i < bi; i++)
 	{
-		double		si = p->sq[i0 + i];
+		double		si = p->sq[i0 + i],
+					fi = p->scale ? p->scale[i0 + i] : 1.0;
 		double	   *row = out + i * bj;
 
 		for (j = 0; j < bj; j++)
 		{
-			double		sj = p->sq[j0 + j];
-			double		s = row[j] + si + sj;
+			double		sj = p->sq[j0 + j],
+						s;
 
+			if (p->scale)
+				s = row[j] * fi * p->scale[j0 + j] + si + sj;
+			else
+				s = row[j] + si + sj;
 			if (s < DIRECT_GUARD * (si + sj))
 				s = (i0 + i == j0 + j) ? 0.0 : rips_pair_sq(p, i0 + i, j0 + j);
 			row[j] = s;

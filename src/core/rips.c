@@ -741,32 +741,33 @@ size_t
 te_rips_memory_estimate(int64_t n, int dim, int max_dim, double threshold)
 {
 	double		nn = (double) (n > 0 ? n : 0);
-	double		bytes = 64.0 * 1024;	/* small fixed parts */
+	double		m = nn * (nn - 1.0) / 2.0;
+	double		bytes = 256.0 * 1024;	/* small fixed parts */
 
-	(void) threshold;
+	(void) threshold;			/* the edge count is not known before the distances */
 	if (n < 0 || dim < 0 || max_dim < 0 || max_dim > TE_RIPS_MAX_DIM)
 		return SIZE_MAX;
+	if (dim > 0)
+		bytes += nn * 16.0;		/* norms and scale factors */
 	if (max_dim == 0)
 	{
 		if (dim > 0)
 		{
-			/* normalised copy, norms, neighbour lists, tree, blocks */
-			bytes += nn * (double) dim * 8.0;
-			bytes += nn * (8.0 + 16 * 12.0 + 8.0 + 16.0);
-			bytes += (double) RIPS_BLOCK * 4096 * 8.0;
+			/* float copy, candidate lists and per-point state, kernel blocks */
+			bytes += nn * (double) dim * 4.0 + nn * 800.0;
+			bytes += (double) RIPS_BLOCK * 1024 * 12.0 + (RIPS_BLOCK + 1024.0) * dim * 4.0;
 		}
 		else
-			bytes += nn * 24.0;
+			bytes += nn * 24.0;	/* Prim's keys */
 		return add_sat(0, bytes);
 	}
 	if (n > TE_RIPS_MAX_POINTS_HIGHER)
 		return SIZE_MAX;
-	/* n x n floats, two bitset matrices, the sorted edges and their scratch */
-	bytes += nn * nn * 4.0 + 2.0 * nn * nn / 8.0;
-	bytes += nn * (nn - 1) / 2.0 * (8.0 + 8.0 + 1.0 / 8.0);
+	/* n x n floats, three bitset matrices, the sorted edges, the tree bits */
+	bytes += nn * nn * 4.0 + 3.0 * nn * nn / 8.0 + m * (8.0 + 1.0 / 8.0);
 	if (dim > 0)
-		bytes += nn * (double) dim * 8.0 + (double) RIPS_BLOCK * RIPS_BLOCK * 8.0;
-	/* pivots, reduction columns and heaps: a few words per edge and dimension */
-	bytes += nn * (nn - 1) / 2.0 * 4.0 * (double) max_dim;
+		bytes += (double) RIPS_BLOCK * RIPS_BLOCK * 8.0;
+	/* pivots, reduction vectors and working columns: a rough allowance */
+	bytes += m * 12.0 * (double) max_dim + 4.0 * 1024 * 1024;
 	return add_sat(0, bytes);
 }
