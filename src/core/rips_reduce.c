@@ -514,7 +514,7 @@ static inline void heap_sift_down(REntry *h, int64_t n, int64_t i, REntry x);
  * rebuild it.  Entries of added columns pile up in the heap until they reach
  * the top; a long reduction would otherwise hold many dead copies.
  */
-static void
+static TeStatus
 heap_compact(Eng *E)
 {
 	REntry	   *h = E->heap,
@@ -540,7 +540,13 @@ heap_compact(Eng *E)
 		for (shift = 0; shift < bits; shift += 11)
 		{
 			int64_t		sum = 0;
+			TeStatus	st = rips_tick(E->c, (uint64_t) n * 8);
 
+			if (st != TE_OK)
+			{
+				rips_free(E->mem, aux);
+				return st;
+			}
 			memset(count, 0, sizeof(count));
 			for (i = 0; i < n; i++)
 				count[(src[i].key >> shift) & 2047]++;
@@ -587,10 +593,12 @@ heap_compact(Eng *E)
 		}
 		i = j;
 	}
+	/* hardly anything cancelled: do not try again for this column */
+	E->hlive = (out * 10 > n * 9) ? INT64_MAX / 4 : out;
 	E->hlen = out;
 	for (i = (out - 2) / 4; out > 1 && i >= 0; i--)
 		heap_sift_down(h, out, i, h[i]);
-	E->hlive = out;
+	return rips_tick(E->c, (uint64_t) n * 8);
 }
 
 static TeStatus
@@ -604,7 +612,10 @@ heap_reserve(Eng *E, int64_t extra)
 		/* compact rather than grow when the heap is mostly dead copies */
 		if (E->hlen >= HEAP_COMPACT_MIN && E->hlen >= 2 * E->hlive)
 		{
-			heap_compact(E);
+			TeStatus	st = heap_compact(E);
+
+			if (st != TE_OK)
+				return st;
 			if (E->hlen + extra <= E->hcap)
 				return TE_OK;
 		}
@@ -673,12 +684,19 @@ heap_pop(Eng *E)
 		heap_sift_down(E->heap, n, 0, E->heap[n]);
 }
 
-/* the oldest entry with a nonzero summed coefficient (left in the heap) */
+/*
+ * The oldest entry with a nonzero summed coefficient (left in the heap):
+ * 1 with *out set, 0 if the column is zero.  Long runs of cancelling
+ * entries call the interrupt check; if it refuses, *st is set and 0 is
+ * returned.
+ */
 static int
-heap_pivot(Eng *E, REntry *out, uint64_t *work)
+heap_pivot(Eng *E, REntry *out, uint64_t *work, TeStatus *st)
 {
 	uint32_t	p = E->p;
+	uint64_t	popped = 0;
 
+	*st = TE_OK;
 	while (E->hlen > 0)
 	{
 		REntry		top = E->heap[0];
@@ -686,23 +704,31 @@ heap_pivot(Eng *E, REntry *out, uint64_t *work)
 		uint32_t	c = e_coef(E, &top);
 
 		heap_pop(E);
-		(*work)++;
+		popped++;
 		while (E->hlen > 0 && e_idx(E, &E->heap[0]) == idx)
 		{
 			c += e_coef(E, &E->heap[0]);
 			if (c >= p)
 				c -= p;
 			heap_pop(E);
-			(*work)++;
+			popped++;
 		}
 		if (c != 0)
 		{
 			top.key = e_key(E, idx, c);
 			heap_push(E, top);
 			*out = top;
+			*work += popped * 8;
 			return 1;
 		}
+		if (popped >= 65536)
+		{
+			if ((*st = rips_tick(E->c, popped * 8)) != TE_OK)
+				return 0;
+			popped = 0;
+		}
 	}
+	*work += popped * 8;
 	return 0;
 }
 
@@ -840,7 +866,13 @@ store_column(Eng *E, uint32_t pivot_coef, int64_t *ref)
 	REntry	   *dst;
 
 	if (E->vlen > 1)
+	{
+		TeStatus	st = rips_tick(E->c, (uint64_t) E->vlen * 16);
+
+		if (st != TE_OK)
+			return st;
 		sort_entries(E->vw, E->vlen);
+	}
 	for (i = 0; i < E->vlen;)
 	{
 		int64_t		j = i + 1;
@@ -935,6 +967,12 @@ add_column(Eng *E, int64_t ref, const REntry *piv, uint32_t f, int k, uint64_t *
 				return st;
 			if ((st = push_coboundary(E, v, k, s->diam, c, work)) != TE_OK)
 				return st;
+			if (*work > RIPS_CHECK_INTERVAL / 4)
+			{
+				if ((st = rips_tick(E->c, *work)) != TE_OK)
+					return st;
+				*work = 0;
+			}
 		}
 	}
 	return TE_OK;
@@ -970,8 +1008,8 @@ reduce_column(Eng *E, const int *v, int k, int64_t idx, float d)
 		if ((st = rips_tick(c, work)) != TE_OK)
 			return st;
 		work = 0;
-		if (!heap_pivot(E, &piv, &work))
-			return rips_emit(c, k, (double) d, INFINITY);
+		if (!heap_pivot(E, &piv, &work, &st))
+			return st != TE_OK ? st : rips_emit(c, k, (double) d, INFINITY);
 		f = E->p - e_coef(E, &piv);
 		ref = hash_find(&E->cur, e_idx(E, &piv));
 		if (ref != -1)

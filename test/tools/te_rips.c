@@ -4,7 +4,7 @@
  *   te_rips --format point-cloud|lower-distance|distance [--dim k]
  *           [--threshold t] [--metric euclidean|cosine|angular]
  *           [--modulus p] [--no-collapse] [--memory-limit bytes] [--stats]
- *           [--threads k] FILE
+ *           [--threads k] [--check-gaps] [--cancel-after seconds] FILE
  *
  * Reads the text formats of Ripser (numbers separated by whitespace or
  * commas) and prints one line per bar, "dim birth death", with %.9g and
@@ -12,6 +12,9 @@
  * float32, as Ripser parses them; point coordinates as double.  --stats
  * prints the engine's counters to stderr.  OpenBLAS runs with one thread
  * unless --threads says otherwise, as inside a PostgreSQL backend.
+ * --check-gaps reports the longest time between two interrupt checks;
+ * --cancel-after s makes the check ask to stop after s seconds and reports
+ * how long the engine took to return.
  */
 #include "topembed/rips.h"
 
@@ -24,6 +27,45 @@
 #include <time.h>
 #include <math.h>
 
+/* interrupt-check instrumentation: --check-gaps, --cancel-after */
+typedef struct CheckProbe
+{
+	double		start;
+	double		last;
+	double		max_gap;
+	double		cancel_after;	/* seconds; < 0 never */
+	double		cancelled_at;	/* when the first nonzero answer was given */
+	long		checks;
+} CheckProbe;
+
+static double
+mono(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double) t.tv_sec + 1e-9 * (double) t.tv_nsec;
+}
+
+static int
+probe_check(void *ctx)
+{
+	CheckProbe *pr = ctx;
+	double		t = mono();
+
+	pr->checks++;
+	if (t - pr->last > pr->max_gap)
+		pr->max_gap = t - pr->last;
+	pr->last = t;
+	if (pr->cancel_after >= 0 && t - pr->start >= pr->cancel_after)
+	{
+		if (pr->cancelled_at == 0)
+			pr->cancelled_at = t;
+		return 1;
+	}
+	return 0;
+}
+
 static void
 usage(void)
 {
@@ -31,7 +73,8 @@ usage(void)
 			"usage: te_rips --format point-cloud|lower-distance|distance [--dim k]\n"
 			"               [--threshold t] [--metric euclidean|cosine|angular]\n"
 			"               [--modulus p] [--no-collapse] [--memory-limit bytes]\n"
-			"               [--stats] [--threads k] FILE\n");
+			"               [--stats] [--threads k] [--check-gaps]\n"
+			"               [--cancel-after seconds] FILE\n");
 	exit(2);
 }
 
@@ -109,7 +152,9 @@ main(int argc, char **argv)
 	TeRipsStats stats;
 	TeMetric	metric = TE_METRIC_EUCLIDEAN;
 	int			want_stats = 0,
+				want_probe = 0,
 				threads = 1;
+	CheckProbe	probe = {0, 0, 0, -1.0, 0, 0};
 	FILE	   *f;
 	char	   *line = NULL;
 	size_t		linecap = 0;
@@ -151,6 +196,13 @@ main(int argc, char **argv)
 			want_stats = 1;
 		else if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc)
 			threads = atoi(argv[++i]);
+		else if (strcmp(argv[i], "--check-gaps") == 0)
+			want_probe = 1;
+		else if (strcmp(argv[i], "--cancel-after") == 0 && i + 1 < argc)
+		{
+			want_probe = 1;
+			probe.cancel_after = atof(argv[++i]);
+		}
 		else if (argv[i][0] == '-' && argv[i][1] == '-')
 			usage();
 		else if (!file)
@@ -226,6 +278,12 @@ main(int argc, char **argv)
 	/* a PostgreSQL backend runs OpenBLAS single-threaded: so does this tool */
 	openblas_set_num_threads(threads > 0 ? threads : 1);
 	te_env_init_malloc(&env);
+	if (want_probe)
+	{
+		env.check = probe_check;
+		env.ctx = &probe;
+		probe.start = probe.last = mono();
+	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (strcmp(format, "point-cloud") == 0)
 		st = te_rips_points(&env, a.v, n, dim, metric, &opt, &dg);
@@ -233,6 +291,18 @@ main(int argc, char **argv)
 		st = te_rips_distances(&env, a.v, n, &opt, &dg);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	free(a.v);
+	if (want_probe)
+	{
+		double		end = mono();
+
+		if (end - probe.last > probe.max_gap)
+			probe.max_gap = end - probe.last;
+		fprintf(stderr, "interrupt checks: %ld, longest gap %.1f ms\n", probe.checks,
+				1000.0 * probe.max_gap);
+		if (probe.cancelled_at > 0)
+			fprintf(stderr, "cancelled after %.3f s; returned %.1f ms after the request\n",
+					probe.cancelled_at - probe.start, 1000.0 * (end - probe.cancelled_at));
+	}
 	if (st != TE_OK)
 	{
 		fprintf(stderr, "te_rips: %s: %s\n", te_status_name(st), env.msg);
