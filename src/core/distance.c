@@ -22,6 +22,7 @@
 /* chord^2 above which angular uses Kahan's formula rather than asin */
 #define ANGULAR_ASIN_LIMIT 3.0
 
+/* the name of a metric */
 const char *
 te_metric_name(TeMetric metric)
 {
@@ -37,6 +38,7 @@ te_metric_name(TeMetric metric)
 	return "unknown";
 }
 
+/* a metric from its name */
 int
 te_metric_parse(const char *name, TeMetric *metric)
 {
@@ -150,6 +152,7 @@ rips_points_prepare(RipsMem *m, RipsPoints *p, const double *points,
 	return TE_OK;
 }
 
+/* free what rips_points_prepare allocated */
 void
 rips_points_release(RipsMem *m, RipsPoints *p)
 {
@@ -214,6 +217,7 @@ kahan_angle(const RipsPoints *p, int64_t i, int64_t j)
 	return 2.0 * atan2(sqrt(sm), sqrt(sp));
 }
 
+/* the metric value of a pair from its squared (chord) length */
 double
 rips_metric_from_sq(const RipsPoints *p, int64_t i, int64_t j, double sq)
 {
@@ -233,6 +237,7 @@ rips_metric_from_sq(const RipsPoints *p, int64_t i, int64_t j, double sq)
 	return sqrt(sq);
 }
 
+/* the metric value of a pair, computed directly */
 double
 rips_pair_dist(const RipsPoints *p, int64_t i, int64_t j)
 {

@@ -17,6 +17,7 @@
 /* every block carries its size in a 16-byte header */
 #define MEM_HEADER 16
 
+/* start the accounting of one run */
 void
 rips_mem_init(RipsMem *m, TeEnv *env, size_t limit)
 {
@@ -26,6 +27,7 @@ rips_mem_init(RipsMem *m, TeEnv *env, size_t limit)
 	m->status = TE_NOMEM;
 }
 
+/* allocate through the env, counting bytes and honouring the limit */
 void *
 rips_alloc(RipsMem *m, size_t size)
 {
@@ -60,6 +62,7 @@ rips_alloc(RipsMem *m, size_t size)
 	return p + MEM_HEADER;
 }
 
+/* allocate and zero */
 void *
 rips_alloc0(RipsMem *m, size_t size)
 {
@@ -70,6 +73,7 @@ rips_alloc0(RipsMem *m, size_t size)
 	return p;
 }
 
+/* allocate count * elsize bytes, refusing on overflow */
 void *
 rips_array(RipsMem *m, size_t count, size_t elsize)
 {
@@ -82,6 +86,7 @@ rips_array(RipsMem *m, size_t count, size_t elsize)
 	return rips_alloc(m, count * elsize);
 }
 
+/* release a block of rips_alloc; NULL is fine */
 void
 rips_free(RipsMem *m, void *p)
 {
@@ -96,6 +101,7 @@ rips_free(RipsMem *m, void *p)
 	te_free(m->env, q);
 }
 
+/* move a block to a new size (allocate, copy, free) */
 void *
 rips_grow(RipsMem *m, void *p, size_t oldsize, size_t newsize)
 {
@@ -113,6 +119,7 @@ rips_grow(RipsMem *m, void *p, size_t oldsize, size_t newsize)
 
 /* ---- diagrams ---- */
 
+/* the default options */
 void
 te_rips_options_init(TeRipsOptions *o)
 {
@@ -125,6 +132,7 @@ te_rips_options_init(TeRipsOptions *o)
 	o->stats = NULL;
 }
 
+/* free a diagram's pairs and leave it empty */
 void
 te_diagram_free(TeEnv *env, TeDiagram *d)
 {
@@ -134,6 +142,7 @@ te_diagram_free(TeEnv *env, TeDiagram *d)
 	d->capacity = 0;
 }
 
+/* bars of one dimension, and how many of them are essential */
 int64_t
 te_diagram_count(const TeDiagram *d, int dim, int64_t *n_essential)
 {
@@ -153,6 +162,7 @@ te_diagram_count(const TeDiagram *d, int dim, int64_t *n_essential)
 	return count;
 }
 
+/* append a bar to the output, growing it through the env */
 TeStatus
 rips_emit(RipsCtx *c, int dim, double birth, double death)
 {
@@ -181,19 +191,55 @@ rips_emit(RipsCtx *c, int dim, double birth, double death)
 	return TE_OK;
 }
 
-static int
-pair_cmp(const void *a, const void *b)
+/* (dim, birth, death) order of bars */
+static inline int
+pair_less(const TePersPair *x, const TePersPair *y)
 {
-	const TePersPair *x = a,
-			   *y = b;
-
 	if (x->dim != y->dim)
-		return x->dim < y->dim ? -1 : 1;
+		return x->dim < y->dim;
 	if (x->birth != y->birth)
-		return x->birth < y->birth ? -1 : 1;
-	if (x->death != y->death)
-		return x->death < y->death ? -1 : 1;
-	return 0;
+		return x->birth < y->birth;
+	return x->death < y->death;
+}
+
+/* sift a[r] down the max-heap a[0..end-1] of bars */
+static void
+sift_pairs(TePersPair *a, int64_t r, int64_t end)
+{
+	TePersPair	x = a[r];
+
+	for (;;)
+	{
+		int64_t		c = 2 * r + 1;
+
+		if (c >= end)
+			break;
+		if (c + 1 < end && pair_less(&a[c], &a[c + 1]))
+			c++;
+		if (!pair_less(&x, &a[c]))
+			break;
+		a[r] = a[c];
+		r = c;
+	}
+	a[r] = x;
+}
+
+/* heapsort the bars in place (glibc's qsort may allocate behind our back) */
+static void
+sort_pairs(TePersPair *a, int64_t n)
+{
+	int64_t		i;
+
+	for (i = n / 2 - 1; i >= 0; i--)
+		sift_pairs(a, i, n);
+	for (i = n - 1; i > 0; i--)
+	{
+		TePersPair	t = a[0];
+
+		a[0] = a[i];
+		a[i] = t;
+		sift_pairs(a, 0, i);
+	}
 }
 
 /* ---- sorting 64-bit keys ---- */
@@ -225,6 +271,7 @@ sift_keys(uint64_t *a, int64_t r, int64_t end)
 	a[r] = x;
 }
 
+/* heapsort, the fallback when quicksort recurses too deep */
 static void
 heapsort_keys(uint64_t *a, int64_t n)
 {
@@ -242,6 +289,7 @@ heapsort_keys(uint64_t *a, int64_t n)
 	}
 }
 
+/* quicksort of a[0..n-1] with a depth budget; calls the interrupt check */
 static TeStatus
 sort_range(RipsCtx *c, uint64_t *a, int64_t n, int depth)
 {
@@ -309,6 +357,7 @@ sort_range(RipsCtx *c, uint64_t *a, int64_t n, int depth)
 	return TE_OK;
 }
 
+/* sort keys in place; the depth bound makes the worst case n log n */
 TeStatus
 rips_sort_keys(RipsCtx *c, uint64_t *keys, int64_t n)
 {
@@ -322,6 +371,10 @@ rips_sort_keys(RipsCtx *c, uint64_t *keys, int64_t n)
 
 /* ---- the filtered graph ---- */
 
+/*
+ * Cut the value matrix at the threshold (INF beyond it), build the
+ * adjacency bitsets and the edges in filtration order.
+ */
 TeStatus
 rips_graph_finish(RipsCtx *c, RipsGraph *g)
 {
@@ -378,6 +431,7 @@ rips_graph_finish(RipsCtx *c, RipsGraph *g)
 	return rips_sort_keys(c, g->keys, g->m);
 }
 
+/* free the graph's arrays */
 void
 rips_graph_release(RipsMem *m, RipsGraph *g)
 {
@@ -391,6 +445,7 @@ rips_graph_release(RipsMem *m, RipsGraph *g)
 
 /* ---- options ---- */
 
+/* trial division is plenty below 46337 */
 static int
 is_prime(int p)
 {
@@ -404,6 +459,7 @@ is_prime(int p)
 	return 1;
 }
 
+/* TE_INVALID for options outside the documented ranges */
 static TeStatus
 check_options(TeEnv *env, const TeRipsOptions *o)
 {
@@ -446,6 +502,12 @@ collapse_pays(const TeRipsOptions *o, const RipsGraph *g)
 	return g->m > 3 * g->n;
 }
 
+/*
+ * The phases on a built value matrix: enclosing radius and threshold, the
+ * graph, the collapse when it pays, H0, then cohomology.  A threshold above
+ * the enclosing radius gives the same diagram as the radius itself (the
+ * complex is a cone from there on), so the smaller of the two is used.
+ */
 static TeStatus
 run_graph(RipsCtx *c, RipsGraph *g, const TeRipsOptions *o)
 {
@@ -505,6 +567,7 @@ run_graph(RipsCtx *c, RipsGraph *g, const TeRipsOptions *o)
 	return st;
 }
 
+/* set up the run's context and zero the counters */
 static void
 ctx_init(RipsCtx *c, RipsMem *mem, TeEnv *env, const TeRipsOptions *o,
 		 TeDiagram *out, TeRipsStats *stats)
@@ -535,10 +598,11 @@ finish(RipsCtx *c, TeStatus st, const TeRipsOptions *o)
 		return st;
 	}
 	if (c->out->n_pairs > 1)
-		qsort(c->out->pairs, (size_t) c->out->n_pairs, sizeof(TePersPair), pair_cmp);
+		sort_pairs(c->out->pairs, c->out->n_pairs);
 	return TE_OK;
 }
 
+/* persistence of a point cloud: see rips.h */
 TeStatus
 te_rips_points(TeEnv *env, const double *points, int64_t n, int dim,
 			   TeMetric metric, const TeRipsOptions *opt, TeDiagram *out)
@@ -573,6 +637,12 @@ te_rips_points(TeEnv *env, const double *points, int64_t n, int dim,
 	{
 		float		thr = user_threshold(opt);
 
+		if (n > INT32_MAX)
+		{
+			rips_points_release(&mem, &p);
+			return finish(&c, te_fail(env, TE_LIMIT, "at most %d points, not %lld",
+									  INT32_MAX, (long long) n), opt);
+		}
 		/* the tree's edges never exceed the enclosing radius */
 		stats.threshold = isnan(thr) ? NAN : thr;
 		st = rips_h0_points(&c, &p, isnan(thr) ? INFINITY : thr);
@@ -640,6 +710,7 @@ te_rips_points(TeEnv *env, const double *points, int64_t n, int dim,
 	return finish(&c, st, opt);
 }
 
+/* persistence of a given dissimilarity: see rips.h */
 TeStatus
 te_rips_distances(TeEnv *env, const double *lower, int64_t n,
 				  const TeRipsOptions *opt, TeDiagram *out)
@@ -727,6 +798,7 @@ te_rips_distances(TeEnv *env, const double *lower, int64_t n,
 
 /* ---- memory estimate ---- */
 
+/* a + b, saturating at SIZE_MAX */
 static size_t
 add_sat(size_t a, double b)
 {
@@ -737,6 +809,7 @@ add_sat(size_t a, double b)
 	return a + (size_t) b;
 }
 
+/* the expected peak of tracked memory: see rips.h */
 size_t
 te_rips_memory_estimate(int64_t n, int dim, int max_dim, double threshold)
 {

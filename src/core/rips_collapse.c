@@ -89,6 +89,7 @@ dominates_at(const Collapser *s, const uint64_t *set, int64_t c, float T)
 	return 1;
 }
 
+/* restore the event min-heap below position i */
 static void
 ev_sift_down(Collapser *s, int64_t i)
 {
@@ -355,6 +356,7 @@ collapse_pass(Collapser *s, int probe, int *gave_up)
 	return rips_sort_keys(c, g->keys, g->m);
 }
 
+/* collapse passes until one removes less than a tenth of the edges */
 TeStatus
 rips_collapse(RipsCtx *c, RipsGraph *g, int max_passes, int *passes)
 {

@@ -33,6 +33,7 @@
 
 /* ---- union-find ---- */
 
+/* the root of x, halving the path on the way */
 static int64_t
 uf_find(int32_t *parent, int64_t x)
 {
@@ -61,6 +62,7 @@ uf_link(int32_t *parent, int32_t *size, int64_t a, int64_t b)
 
 /* ---- Kruskal on a graph ---- */
 
+/* Kruskal over the sorted edges: bars, essential classes, tree bits */
 TeStatus
 rips_h0_graph(RipsCtx *c, const RipsGraph *g, uint64_t *tree_bits)
 {
@@ -112,6 +114,7 @@ rips_h0_graph(RipsCtx *c, const RipsGraph *g, uint64_t *tree_bits)
 
 /* ---- Prim on a lower triangle ---- */
 
+/* Prim's algorithm reading the lower triangle in place */
 TeStatus
 rips_h0_lower(RipsCtx *c, const double *lower, int64_t n, float threshold)
 {
@@ -277,6 +280,7 @@ knn_offer(Knn *k, int64_t u, double a, int64_t v)
 	k->top[u] = h[0].d2;
 }
 
+/* order of two neighbours by (squared distance, index) */
 static int
 nbr_cmp(const void *a, const void *b)
 {
@@ -478,6 +482,7 @@ scan_rows(RipsCtx *c, Knn *k, const RipsPoints *p, const float *F, const double 
 	return TE_OK;
 }
 
+/* H0 of points: candidate lists in one pass, then certified Boruvka rounds */
 TeStatus
 rips_h0_points(RipsCtx *c, const RipsPoints *p, float threshold)
 {

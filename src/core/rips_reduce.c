@@ -128,6 +128,7 @@ typedef struct Eng
 
 /* ---- small helpers ---- */
 
+/* C(v, t) from the table */
 static inline int64_t
 binom(const Eng *E, int64_t v, int t)
 {
@@ -176,30 +177,35 @@ simplex_vertices(const Eng *E, int64_t idx, int k, int *v)
 	}
 }
 
+/* the value of edge ab (INF if absent) */
 static inline float
 edge_value(const Eng *E, int a, int b)
 {
 	return E->D[(int64_t) a * E->n + b];
 }
 
+/* a * b mod p */
 static inline uint32_t
 mulmod(uint32_t a, uint32_t b, uint32_t p)
 {
 	return (uint32_t) (((uint64_t) a * b) % p);
 }
 
+/* the simplex index of an entry */
 static inline int64_t
 e_idx(const Eng *E, const REntry *e)
 {
 	return (int64_t) (e->key >> E->cbits);
 }
 
+/* the coefficient of an entry (1 for Z/2) */
 static inline uint32_t
 e_coef(const Eng *E, const REntry *e)
 {
 	return E->cbits ? (uint32_t) (e->key & E->cmask) : 1;
 }
 
+/* pack an index and a coefficient into a key */
 static inline uint64_t
 e_key(const Eng *E, int64_t idx, uint32_t coef)
 {
@@ -335,6 +341,7 @@ with_vertex(const int *v, int nv, int w, int *out)
 
 /* ---- the pivot hash ---- */
 
+/* a multiplicative hash of a simplex index */
 static inline uint64_t
 hash64(int64_t k)
 {
@@ -343,6 +350,7 @@ hash64(int64_t k)
 	return x ^ (x >> 29);
 }
 
+/* an empty table of cap slots (a power of two) */
 static TeStatus
 hash_init(Eng *E, PivHash *h, int64_t cap)
 {
@@ -359,6 +367,7 @@ hash_init(Eng *E, PivHash *h, int64_t cap)
 	return TE_OK;
 }
 
+/* free a table */
 static void
 hash_release(Eng *E, PivHash *h)
 {
@@ -386,6 +395,7 @@ hash_find(const PivHash *h, int64_t key)
 	}
 }
 
+/* insert key -> val, doubling the table past half full */
 static TeStatus
 hash_insert(Eng *E, PivHash *h, int64_t key, int64_t val)
 {
@@ -501,6 +511,7 @@ DEFINE_IDX_SORT(sort_pending, Pending, idx)
 /* ---- the working heap (oldest entry on top) ---- */
 
 
+/* does a come before b in the filtration? */
 static inline int
 older(const REntry *a, const REntry *b)
 {
@@ -601,6 +612,7 @@ heap_compact(Eng *E)
 	return rips_tick(E->c, (uint64_t) n * 8);
 }
 
+/* room for extra more entries: compact when mostly dead, else grow */
 static TeStatus
 heap_reserve(Eng *E, int64_t extra)
 {
@@ -675,6 +687,7 @@ heap_sift_down(REntry *h, int64_t n, int64_t i, REntry x)
 	h[i] = x;
 }
 
+/* remove the top entry */
 static inline void
 heap_pop(Eng *E)
 {
@@ -801,6 +814,7 @@ push_coboundary(Eng *E, const int *v, int k, float d, uint32_t coef, uint64_t *w
 
 /* ---- the working reduction vector and stored columns ---- */
 
+/* append an entry to the working reduction vector */
 static TeStatus
 vw_add(Eng *E, int64_t idx, float diam, uint32_t coef)
 {
@@ -915,6 +929,7 @@ store_column(Eng *E, uint32_t pivot_coef, int64_t *ref)
 	return TE_OK;
 }
 
+/* free the stored reduction vectors of a dimension */
 static void
 columns_release(Eng *E)
 {
@@ -1164,6 +1179,7 @@ sort_desc(int *v, int nv)
 	}
 }
 
+/* queue a simplex of a tie group for sorting by index */
 static TeStatus
 pending_add(Eng *E, const int *v, int nv, int64_t idx)
 {
@@ -1373,6 +1389,7 @@ sweep(Eng *E, int k, const uint64_t *tree_bits)
 
 /* ---- set-up and the dimension loop ---- */
 
+/* binomials, bitsets, scratch and inverses mod p for one run */
 static TeStatus
 eng_init(Eng *E, RipsCtx *c, const RipsGraph *g)
 {
@@ -1450,6 +1467,7 @@ eng_init(Eng *E, RipsCtx *c, const RipsGraph *g)
 	return TE_OK;
 }
 
+/* free everything eng_init and the sweeps allocated */
 static void
 eng_release(Eng *E)
 {
@@ -1466,6 +1484,7 @@ eng_release(Eng *E)
 	rips_free(E->mem, E->pend);
 }
 
+/* cohomology dimension by dimension; pivots of one clear the next */
 TeStatus
 rips_reduce(RipsCtx *c, const RipsGraph *g, const uint64_t *tree_bits)
 {

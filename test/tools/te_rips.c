@@ -38,6 +38,7 @@ typedef struct CheckProbe
 	long		checks;
 } CheckProbe;
 
+/* monotonic clock in seconds */
 static double
 mono(void)
 {
@@ -47,6 +48,7 @@ mono(void)
 	return (double) t.tv_sec + 1e-9 * (double) t.tv_nsec;
 }
 
+/* the instrumented interrupt check */
 static int
 probe_check(void *ctx)
 {
@@ -66,6 +68,7 @@ probe_check(void *ctx)
 	return 0;
 }
 
+/* print the usage and exit 2 */
 static void
 usage(void)
 {
@@ -78,6 +81,7 @@ usage(void)
 	exit(2);
 }
 
+/* print an error and exit 1 */
 static void
 die(const char *msg, const char *arg)
 {
@@ -93,6 +97,7 @@ typedef struct Vec
 	size_t		cap;
 } Vec;
 
+/* append to a growable array */
 static void
 vec_push(Vec *a, double x)
 {
@@ -106,6 +111,7 @@ vec_push(Vec *a, double x)
 	a->v[a->len++] = x;
 }
 
+/* a separator between numbers? */
 static int
 is_sep(char c)
 {
@@ -143,6 +149,7 @@ parse_line(const char *s, Vec *a, int as_float, size_t limit, long lineno)
 	return count;
 }
 
+/* parse, read, run, print */
 int
 main(int argc, char **argv)
 {
@@ -269,10 +276,9 @@ main(int argc, char **argv)
 		double		r = (1.0 + sqrt(1.0 + 8.0 * (double) a.len)) / 2.0;
 
 		n = (int64_t) llround(r);
+		/* (no values at all is one point, as for Ripser) */
 		if (n * (n - 1) / 2 != (int64_t) a.len)
 			die("the number of values is not n(n-1)/2 for any n", NULL);
-		if (a.len == 0)
-			n = 0;
 	}
 
 	/* a PostgreSQL backend runs OpenBLAS single-threaded: so does this tool */
