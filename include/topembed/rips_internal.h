@@ -178,6 +178,23 @@ rips_key_b(uint64_t k)
 	return 0xFFFFu - (uint32_t) (k & 0xFFFFu);
 }
 
+/*
+ * Population count without a library call: builds for baseline x86-64
+ * have no popcnt instruction, and __builtin_popcountll would call libgcc.
+ */
+static inline int
+rips_popcount(uint64_t x)
+{
+#if defined(__POPCNT__) || !defined(__x86_64__)
+	return __builtin_popcountll(x);
+#else
+	x = x - ((x >> 1) & 0x5555555555555555ull);
+	x = (x & 0x3333333333333333ull) + ((x >> 2) & 0x3333333333333333ull);
+	x = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0Full;
+	return (int) ((x * 0x0101010101010101ull) >> 56);
+#endif
+}
+
 /* bitset helpers */
 static inline void
 rips_bit_set(uint64_t *row, int64_t i)

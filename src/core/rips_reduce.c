@@ -769,7 +769,7 @@ push_coboundary(Eng *E, const int *v, int k, float d, uint32_t coef, uint64_t *w
 		for (i = 1; i <= k; i++)
 			x &= E->adj[(int64_t) v[i] * W + w];
 		E->cand[w] = x;
-		count += __builtin_popcountll(x);
+		count += rips_popcount(x);
 	}
 	*work += (uint64_t) (W * (k + 1)) + (uint64_t) count * 16;
 	if (count == 0)
