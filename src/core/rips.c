@@ -294,11 +294,11 @@ static TeStatus
 sort_range(RipsCtx *c, uint64_t *a, int64_t n, int depth)
 {
 	TeStatus	st;
+	int64_t		i,
+				j;
 
 	while (n > 24)
 	{
-		int64_t		i = 0,
-					j = n - 1;
 		uint64_t	x = a[0],
 					y = a[n / 2],
 					z = a[n - 1],
@@ -310,6 +310,8 @@ sort_range(RipsCtx *c, uint64_t *a, int64_t n, int depth)
 			return rips_tick(c, (uint64_t) n * 32);
 		}
 		piv = (x < y) ? ((y < z) ? y : (x < z ? z : x)) : ((x < z) ? x : (y < z ? z : y));
+		i = 0;
+		j = n - 1;
 		while (i <= j)
 		{
 			while (a[i] < piv)
@@ -342,16 +344,12 @@ sort_range(RipsCtx *c, uint64_t *a, int64_t n, int depth)
 			n = j + 1;
 		}
 	}
-	for (int64_t i = 1; i < n; i++)
+	for (i = 1; i < n; i++)
 	{
 		uint64_t	t = a[i];
-		int64_t		j = i - 1;
 
-		while (j >= 0 && a[j] > t)
-		{
+		for (j = i - 1; j >= 0 && a[j] > t; j--)
 			a[j + 1] = a[j];
-			j--;
-		}
 		a[j + 1] = t;
 	}
 	return TE_OK;

@@ -449,21 +449,63 @@ trivial_ref(int64_t idx, int sign)
 }
 
 /*
- * In-place sort by index (introsort-like quicksort with insertion sort for
- * short ranges), so that no hidden allocation happens: glibc's qsort may
- * malloc a scratch copy.
+ * In-place sorts by a 64-bit field, so that no hidden allocation happens
+ * (glibc's qsort may malloc a scratch copy): quicksort with a median of
+ * three, the smaller side first, insertion sort for short ranges, and
+ * heapsort once the recursion gets too deep (an n log n worst case).
  */
-#define DEFINE_IDX_SORT(NAME, TYPE, F) \
+#define DEFINE_FIELD_SORT(NAME, TYPE, F) \
 static void \
-NAME(TYPE *a, int64_t n) \
+NAME##_sift(TYPE *a, int64_t r, int64_t end) \
 { \
+	TYPE		x = a[r]; \
+\
+	for (;;) \
+	{ \
+		int64_t		c = 2 * r + 1; \
+\
+		if (c >= end) \
+			break; \
+		if (c + 1 < end && a[c + 1].F > a[c].F) \
+			c++; \
+		if (x.F >= a[c].F) \
+			break; \
+		a[r] = a[c]; \
+		r = c; \
+	} \
+	a[r] = x; \
+} \
+\
+static void \
+NAME##_range(TYPE *a, int64_t n, int depth) \
+{ \
+	int64_t		i, \
+				j; \
+\
 	while (n > 16) \
 	{ \
-		int64_t		i = 0, \
-					j = n - 1, \
-					mid = n / 2; \
-		__typeof__(a[0].F) x = a[0].F, y = a[mid].F, z = a[n - 1].F, piv; \
+		__typeof__(a[0].F) x = a[0].F, \
+					y = a[n / 2].F, \
+					z = a[n - 1].F, \
+					piv; \
+\
+		if (depth-- <= 0) \
+		{ \
+			for (i = n / 2 - 1; i >= 0; i--) \
+				NAME##_sift(a, i, n); \
+			for (i = n - 1; i > 0; i--) \
+			{ \
+				TYPE		t = a[0]; \
+\
+				a[0] = a[i]; \
+				a[i] = t; \
+				NAME##_sift(a, 0, i); \
+			} \
+			return; \
+		} \
 		piv = (x < y) ? ((y < z) ? y : (x < z ? z : x)) : ((x < z) ? x : (y < z ? z : y)); \
+		i = 0; \
+		j = n - 1; \
 		while (i <= j) \
 		{ \
 			while (a[i].F < piv) \
@@ -473,40 +515,48 @@ NAME(TYPE *a, int64_t n) \
 			if (i <= j) \
 			{ \
 				TYPE		t = a[i]; \
+\
 				a[i] = a[j]; \
 				a[j] = t; \
 				i++; \
 				j--; \
 			} \
 		} \
-		/* recurse into the smaller part, loop on the larger */ \
 		if (j + 1 < n - i) \
 		{ \
-			NAME(a, j + 1); \
+			NAME##_range(a, j + 1, depth); \
 			a += i; \
 			n -= i; \
 		} \
 		else \
 		{ \
-			NAME(a + i, n - i); \
+			NAME##_range(a + i, n - i, depth); \
 			n = j + 1; \
 		} \
 	} \
-	for (int64_t i = 1; i < n; i++) \
+	for (i = 1; i < n; i++) \
 	{ \
 		TYPE		t = a[i]; \
-		int64_t		j = i - 1; \
-		while (j >= 0 && a[j].F > t.F) \
-		{ \
+\
+		for (j = i - 1; j >= 0 && a[j].F > t.F; j--) \
 			a[j + 1] = a[j]; \
-			j--; \
-		} \
 		a[j + 1] = t; \
 	} \
+} \
+\
+static void \
+NAME(TYPE *a, int64_t n) \
+{ \
+	int			depth = 2; \
+	int64_t		t; \
+\
+	for (t = n; t > 1; t >>= 1) \
+		depth += 2; \
+	NAME##_range(a, n, depth); \
 }
 
-DEFINE_IDX_SORT(sort_entries, REntry, key)
-DEFINE_IDX_SORT(sort_pending, Pending, idx)
+DEFINE_FIELD_SORT(sort_entries, REntry, key)
+DEFINE_FIELD_SORT(sort_pending, Pending, idx)
 
 /* ---- the working heap (oldest entry on top) ---- */
 

@@ -7,6 +7,7 @@
  */
 #include "topembed/rips.h"
 #include "topembed/distance.h"
+#include "topembed/rips_internal.h"
 #include "unit.h"
 
 #include <stdint.h>
@@ -778,9 +779,66 @@ test_distance_precision(void)
 	free(out);
 }
 
+/* the in-place key sort on a few input patterns */
+static void
+test_sort_keys(void)
+{
+	TeEnv		env;
+	RipsMem		mem;
+	RipsCtx		c;
+	int64_t		n = 100000,
+				i;
+	uint64_t   *a = malloc(sizeof(uint64_t) * (size_t) n);
+	int			pattern,
+				bad = 0;
+
+	te_env_init_malloc(&env);
+	rips_mem_init(&mem, &env, 0);
+	memset(&c, 0, sizeof(c));
+	c.env = &env;
+	c.mem = &mem;
+	c.next_check = RIPS_CHECK_INTERVAL;
+	for (pattern = 0; pattern < 6; pattern++)
+	{
+		for (i = 0; i < n; i++)
+			switch (pattern)
+			{
+				case 0:
+					a[i] = (uint64_t) (urand() * 1e18);
+					break;
+				case 1:
+					a[i] = (uint64_t) i;
+					break;
+				case 2:
+					a[i] = (uint64_t) (n - i);
+					break;
+				case 3:
+					a[i] = (uint64_t) (i < n / 2 ? i : n - i);
+					break;
+				case 4:
+					a[i] = (uint64_t) (urand() * 3);
+					break;
+				default:
+					a[i] = 42;
+			}
+		rips_sort_keys(&c, a, n);
+		for (i = 1; i < n; i++)
+			if (a[i - 1] > a[i])
+			{
+				bad++;
+				break;
+			}
+	}
+	unit_ok(bad == 0, "the key sort orders random, sorted, reversed, organ-pipe, few-valued "
+			"and constant inputs");
+	unit_ok(mem.cur == 0, "the key sort allocates nothing");
+	free(a);
+}
+
 int
 main(void)
 {
+	test_sort_keys();
 	test_small_complexes();
 	test_fields();
 	test_invariants();
