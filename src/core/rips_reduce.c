@@ -76,7 +76,7 @@ typedef struct Pending
 
 #define MAXV (TE_RIPS_MAX_DIM + 2)	/* vertices of the largest cofacet */
 
-/* heaps smaller than this grow; larger ones are compacted first (4 MB) */
+/* heaps of this many entries (768 kB) or more are compacted before growing */
 #define HEAP_COMPACT_MIN ((int64_t) 1 << 16)
 
 typedef struct Eng
