@@ -92,6 +92,7 @@ typedef struct RipsPoints
 {
 	const double *x;			/* the caller's rows */
 	double	   *scale;			/* 1 / ||x_i|| (cosine, angular), else NULL */
+	double	   *own;			/* a centred copy (euclidean, far from 0) */
 	double	   *sq;				/* squared norms of the (scaled) rows */
 	int64_t		n;
 	int			dim;
@@ -105,6 +106,9 @@ typedef struct RipsPoints
 TeStatus	rips_points_prepare(RipsMem *m, RipsPoints *p, const double *points,
 								int64_t n, int dim, TeMetric metric);
 void		rips_points_release(RipsMem *m, RipsPoints *p);
+
+/* switch to a centred copy when the points sit far from the origin */
+TeStatus	rips_points_center(RipsMem *m, RipsPoints *p);
 
 /*
  * Squared Euclidean distances of the (normalised) rows i0..i1-1 against

@@ -158,9 +158,79 @@ rips_points_release(RipsMem *m, RipsPoints *p)
 {
 	rips_free(m, p->scale);
 	rips_free(m, p->sq);
+	rips_free(m, p->own);
 	p->scale = NULL;
 	p->sq = NULL;
+	p->own = NULL;
 	p->x = NULL;
+}
+
+/*
+ * Euclidean distances do not change under translation, but the dot-product
+ * formula loses precision when the points sit far from the origin compared
+ * with their spread (every pair would then be recomputed directly).  When
+ * the centroid's squared norm exceeds four times the mean squared spread,
+ * switch to a centred copy.
+ */
+TeStatus
+rips_points_center(RipsMem *m, RipsPoints *p)
+{
+	int64_t		n = p->n,
+				i;
+	int			dim = p->dim,
+				k;
+	double	   *mean,
+				ms = 0.0,
+				spread = 0.0;
+
+	if (p->metric != TE_METRIC_EUCLIDEAN || n < 2)
+		return TE_OK;
+	mean = rips_alloc0(m, sizeof(double) * (size_t) dim);
+	if (!mean)
+		return m->status;
+	for (i = 0; i < n; i++)
+		for (k = 0; k < dim; k++)
+			mean[k] += p->x[i * dim + k];
+	for (k = 0; k < dim; k++)
+	{
+		mean[k] /= (double) n;
+		ms += mean[k] * mean[k];
+	}
+	for (i = 0; i < n; i++)
+		spread += p->sq[i];
+	spread = spread / (double) n - ms;	/* mean |x - mean|^2 */
+	if (!(ms > 4.0 * spread))
+	{
+		rips_free(m, mean);
+		return TE_OK;
+	}
+	p->own = rips_array(m, (size_t) n * (size_t) dim, sizeof(double));
+	if (!p->own)
+	{
+		rips_free(m, mean);
+		return m->status;
+	}
+	for (i = 0; i < n; i++)
+	{
+		double		s = 0.0;
+
+		for (k = 0; k < dim; k++)
+		{
+			double		t = p->x[i * dim + k] - mean[k];
+
+			p->own[i * dim + k] = t;
+			s += t * t;
+		}
+		p->sq[i] = s;
+		if ((i & 1023) == 0 && te_check(m->env) != TE_OK)
+		{
+			rips_free(m, mean);
+			return TE_CANCELLED;
+		}
+	}
+	p->x = p->own;
+	rips_free(m, mean);
+	return TE_OK;
 }
 
 /* ||x_i - x_j||^2 (of the normalised vectors if scaled) summed directly */

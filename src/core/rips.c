@@ -657,6 +657,11 @@ te_rips_points(TeEnv *env, const double *points, int64_t n, int dim,
 	}
 
 	/* the full matrix, block by block */
+	if ((st = rips_points_center(&mem, &p)) != TE_OK)
+	{
+		rips_points_release(&mem, &p);
+		return finish(&c, st, opt);
+	}
 	g.n = n;
 	g.D = rips_array(&mem, (size_t) (n > 0 ? n * n : 1), sizeof(float));
 	if (!g.D)

@@ -592,10 +592,27 @@ rips_h0_points(RipsCtx *c, const RipsPoints *p, float threshold)
 		if ((i & 1023) == 0 && (st = rips_tick(c, 1024 * (uint64_t) dim * 4)) != TE_OK)
 			goto done;
 	}
-	/* |a - d| <= 2 (gamma_dim + 2u + u^2) |x| |y| plus the centring's rounding */
-	c_eps = 2.0 * ((double) (dim + 4) * 5.9604644775390625e-8) * 1.0625 + 1e-12;
-	for (i = 0; i < n; i++)
-		eps[i] = c_eps * (sqrt(fsq[i]) * maxnorm + 1e-300) + 4e-16 * (p->sq[i] + 1e-300);
+	/*
+	 * |a - d| <= 2 (gamma_dim + 2u + u^2) |f_x| |f_y| for the float copies
+	 * (u = 2^-24), plus the double rounding of the centring, a few units of
+	 * 2^-53 times |x| + |mean| on each side.
+	 */
+	{
+		double		mnorm = 0.0,
+					xmax = 0.0;
+
+		for (j = 0; j < dim; j++)
+			mnorm += mean[j] * mean[j];
+		mnorm = sqrt(mnorm);
+		for (i = 0; i < n; i++)
+			if (sqrt(p->sq[i]) > xmax)
+				xmax = sqrt(p->sq[i]);
+		c_eps = 2.0 * ((double) (dim + 4) * 5.9604644775390625e-8) * 1.0625;
+		for (i = 0; i < n; i++)
+			eps[i] = c_eps * sqrt(fsq[i]) * maxnorm +
+				8.0 * (double) (dim + 4) * 1.1102230246251565e-16 *
+				(sqrt(p->sq[i]) + mnorm) * (xmax + mnorm) + 1e-300;
+	}
 
 	/* one pass over all pairs: the KNN nearest candidates of every point */
 	for (i0 = 0; i0 < n; i0 += RIPS_BLOCK)
