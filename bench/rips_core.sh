@@ -121,6 +121,6 @@ EOF
 				"$(cut -d, -f2 "$TMP/h.times" | median | awk '{print $1 / 1024}')"
 		done
 	done
-	echo "(ripser 1.2.1 on 10000 such points at --dim 0 needs the full distance matrix:"
-	echo " about a minute and over a gigabyte before it aborts; it is not run here)"
+	echo "(ripser 1.2.1 on the 10000 points at --dim 0 builds the full distance matrix: measured"
+	echo " once here at 25 s and 1.27 GB max RSS before it aborts on an assertion; not run here)"
 fi
