@@ -10,9 +10,13 @@
  *
  * Beyond Ripser:
  *  - distances of point clouds come in blocks from BLAS;
- *  - the filtered graph is edge-collapsed first (Boissonnat and Pritam,
- *    SoCG 2020, in the backward form of Glisse and Pritam, SoCG 2022) when
- *    that pays; the diagrams are unchanged by construction;
+ *  - for H2 and above the filtered graph is edge-collapsed first when that
+ *    pays (Boissonnat and Pritam, SoCG 2020, visited backwards as in Glisse
+ *    and Pritam, SoCG 2022): edges dominated from their value to the end
+ *    are dropped, which leaves every diagram unchanged;
+ *  - columns come from a sweep over the edges, so no list of simplices is
+ *    ever stored, and the apparent and emergent pair tests are a few word
+ *    operations on adjacency bitsets;
  *  - H0 alone (max_dim 0) comes from a minimum spanning tree that needs
  *    O(n * dim) memory, never an n x n matrix.
  *
@@ -30,7 +34,10 @@
 #define TE_RIPS_MAX_DIM 3
 /* the largest prime coefficient field accepted (p * p fits in int32) */
 #define TE_RIPS_MAX_MODULUS 46337
-/* the most points for max_dim >= 1 (vertex numbers are kept in 16 bits) */
+/*
+ * The most points for max_dim >= 1: vertex numbers are kept in 16 bits, and
+ * the n x n float matrix is the dominant memory cost anyway.
+ */
 #define TE_RIPS_MAX_POINTS_HIGHER 65535
 
 
@@ -79,8 +86,10 @@ void		te_rips_options_init(TeRipsOptions *o);
 
 /*
  * Persistence of the Rips filtration of n points of dimension dim (row-major
- * doubles) under a metric.  out must be empty or zeroed on entry; on failure
- * it is left empty.
+ * doubles) under a metric.  out is overwritten (it need not be initialised);
+ * on failure it is left empty.  Statuses: TE_INVALID (bad options or input,
+ * env->msg says what and where), TE_LIMIT (memory_limit, or too many points
+ * for max_dim >= 1), TE_NOMEM, TE_CANCELLED.
  */
 TeStatus	te_rips_points(TeEnv *env, const double *points, int64_t n, int dim,
 						   TeMetric metric, const TeRipsOptions *opt, TeDiagram *out);

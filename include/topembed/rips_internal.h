@@ -53,7 +53,7 @@ void	   *rips_grow(RipsMem *m, void *p, size_t oldsize, size_t newsize);
 /* ---- context of one run ---- */
 
 /* roughly 1 unit per simple operation; a check every few milliseconds */
-#define RIPS_CHECK_INTERVAL ((uint64_t) 1 << 21)
+#define RIPS_CHECK_INTERVAL ((uint64_t) 1 << 20)
 
 typedef struct RipsCtx
 {
@@ -83,25 +83,32 @@ rips_tick(RipsCtx *c, uint64_t units)
 /* append a bar (birth < death) to the output; zero-length bars are dropped */
 TeStatus	rips_emit(RipsCtx *c, int dim, double birth, double death);
 
-/* sort n 64-bit keys ascending (LSD radix sort with a scratch buffer) */
+/* sort n 64-bit keys ascending, in place */
 TeStatus	rips_sort_keys(RipsCtx *c, uint64_t *keys, int64_t n);
 
 /* ---- points and distance kernels (distance.c) ---- */
 
 typedef struct RipsPoints
 {
-	const double *x;			/* rows used by the kernels */
-	double	   *own;			/* normalised copy (cosine, angular) */
-	double	   *sq;				/* squared norms of the rows of x */
+	const double *x;			/* the caller's rows */
+	double	   *scale;			/* 1 / ||x_i|| (cosine, angular), else NULL */
+	double	   *own;			/* a centred copy (euclidean, far from 0) */
+	double	   *sq;				/* squared norms of the (scaled) rows */
 	int64_t		n;
 	int			dim;
 	TeMetric	metric;
 } RipsPoints;
 
-/* validate and prepare points: finite values, no zero vector when normalising */
+/*
+ * Validate and prepare points: finite values, no zero vector when
+ * normalising.  Normalisation is by per-point scale factors, never a copy.
+ */
 TeStatus	rips_points_prepare(RipsMem *m, RipsPoints *p, const double *points,
 								int64_t n, int dim, TeMetric metric);
 void		rips_points_release(RipsMem *m, RipsPoints *p);
+
+/* switch to a centred copy when the points sit far from the origin */
+TeStatus	rips_points_center(RipsMem *m, RipsPoints *p);
 
 /*
  * Squared Euclidean distances of the (normalised) rows i0..i1-1 against
@@ -111,11 +118,6 @@ void		rips_points_release(RipsMem *m, RipsPoints *p);
  */
 void		rips_block_sq(const RipsPoints *p, int64_t i0, int64_t i1,
 						  int64_t j0, int64_t j1, double *out);
-
-/* the same for bi gathered rows (with their squared norms and point numbers) */
-void		rips_block_sq_rows(const RipsPoints *p, const double *rows, const double *rows_sq,
-							   const int64_t *ids, int64_t bi, int64_t j0, int64_t j1,
-							   double *out);
 
 /* the metric value of a pair from its squared chord/Euclidean length */
 double		rips_metric_from_sq(const RipsPoints *p, int64_t i, int64_t j, double sq);
@@ -178,6 +180,23 @@ static inline uint32_t
 rips_key_b(uint64_t k)
 {
 	return 0xFFFFu - (uint32_t) (k & 0xFFFFu);
+}
+
+/*
+ * Population count without a library call: builds for baseline x86-64
+ * have no popcnt instruction, and __builtin_popcountll would call libgcc.
+ */
+static inline int
+rips_popcount(uint64_t x)
+{
+#if defined(__POPCNT__) || !defined(__x86_64__)
+	return __builtin_popcountll(x);
+#else
+	x = x - ((x >> 1) & 0x5555555555555555ull);
+	x = (x & 0x3333333333333333ull) + ((x >> 2) & 0x3333333333333333ull);
+	x = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0Full;
+	return (int) ((x * 0x0101010101010101ull) >> 56);
+#endif
 }
 
 /* bitset helpers */

@@ -12,7 +12,6 @@
  *             antipodes where asin is ill-conditioned.
  */
 #include "topembed/rips_internal.h"
-#include "topembed/gap.h"
 
 #include <cblas.h>
 #include <math.h>
@@ -23,6 +22,7 @@
 /* chord^2 above which angular uses Kahan's formula rather than asin */
 #define ANGULAR_ASIN_LIMIT 3.0
 
+/* the name of a metric */
 const char *
 te_metric_name(TeMetric metric)
 {
@@ -38,6 +38,7 @@ te_metric_name(TeMetric metric)
 	return "unknown";
 }
 
+/* a metric from its name */
 int
 te_metric_parse(const char *name, TeMetric *metric)
 {
@@ -52,7 +53,34 @@ te_metric_parse(const char *name, TeMetric *metric)
 	return 0;
 }
 
-/* check the points and, for cosine and angular, make a normalised copy */
+/* the Euclidean norm of x, robust to overflow and underflow */
+static double
+robust_norm(const double *x, int dim)
+{
+	double		ss = 0.0,
+				scale = 0.0;
+	int			k;
+
+	for (k = 0; k < dim; k++)
+		ss += x[k] * x[k];
+	if (ss > 1e-290 && ss < 1e290)
+		return sqrt(ss);
+	for (k = 0; k < dim; k++)
+		if (fabs(x[k]) > scale)
+			scale = fabs(x[k]);
+	if (scale == 0.0)
+		return 0.0;
+	ss = 0.0;
+	for (k = 0; k < dim; k++)
+		ss += (x[k] / scale) * (x[k] / scale);
+	return sqrt(ss) * scale;
+}
+
+/*
+ * Check the points (finite, and no zero vector when normalising) and
+ * prepare their squared norms; cosine and angular get per-point scale
+ * factors 1 / ||x|| instead of a normalised copy.
+ */
 TeStatus
 rips_points_prepare(RipsMem *m, RipsPoints *p, const double *points,
 					int64_t n, int dim, TeMetric metric)
@@ -64,64 +92,148 @@ rips_points_prepare(RipsMem *m, RipsPoints *p, const double *points,
 	p->n = n;
 	p->dim = dim;
 	p->metric = metric;
+	p->x = points;
 	if (metric != TE_METRIC_EUCLIDEAN && metric != TE_METRIC_COSINE &&
 		metric != TE_METRIC_ANGULAR)
 		return te_fail(m->env, TE_INVALID, "unknown metric %d", (int) metric);
 
 	for (i = 0; i < n; i++)
+	{
 		for (k = 0; k < dim; k++)
 			if (!isfinite(points[i * dim + k]))
 				return te_fail(m->env, TE_INVALID,
 							   "point %lld has a non-finite coordinate at position %d",
 							   (long long) i, k);
+		if ((i & 1023) == 0 && te_check(m->env) != TE_OK)
+			return TE_CANCELLED;
+	}
 
 	p->sq = rips_array(m, (size_t) (n > 0 ? n : 1), sizeof(double));
 	if (!p->sq)
 		return m->status;
-	if (metric == TE_METRIC_EUCLIDEAN)
-		p->x = points;
-	else
+	if (metric != TE_METRIC_EUCLIDEAN)
 	{
-		p->own = rips_array(m, (size_t) (n > 0 ? n : 1) * (size_t) dim, sizeof(double));
-		if (!p->own)
+		p->scale = rips_array(m, (size_t) (n > 0 ? n : 1), sizeof(double));
+		if (!p->scale)
 		{
 			rips_points_release(m, p);
 			return m->status;
 		}
-		memcpy(p->own, points, sizeof(double) * (size_t) n * (size_t) dim);
-		for (i = 0; i < n; i++)
-			if (te_normalize(p->own + i * dim, dim) == 0.0)
+	}
+	for (i = 0; i < n; i++)
+	{
+		const double *r = points + i * dim;
+		double		s = 0.0,
+					f = 1.0;
+
+		if (p->scale)
+		{
+			double		nrm = robust_norm(r, dim);
+
+			if (nrm == 0.0)
 			{
 				rips_points_release(m, p);
 				return te_fail(m->env, TE_INVALID,
 							   "point %lld is a zero vector, which has no direction under the %s metric",
 							   (long long) i, te_metric_name(metric));
 			}
-		p->x = p->own;
-	}
-	for (i = 0; i < n; i++)
-	{
-		const double *r = p->x + i * dim;
-		double		s = 0.0;
-
+			f = 1.0 / nrm;
+			p->scale[i] = f;
+		}
 		for (k = 0; k < dim; k++)
-			s += r[k] * r[k];
+			s += (r[k] * f) * (r[k] * f);
 		p->sq[i] = s;
+		if ((i & 1023) == 0 && te_check(m->env) != TE_OK)
+		{
+			rips_points_release(m, p);
+			return TE_CANCELLED;
+		}
 	}
 	return TE_OK;
 }
 
+/* free what rips_points_prepare allocated */
 void
 rips_points_release(RipsMem *m, RipsPoints *p)
 {
-	rips_free(m, p->own);
+	rips_free(m, p->scale);
 	rips_free(m, p->sq);
-	p->own = NULL;
+	rips_free(m, p->own);
+	p->scale = NULL;
 	p->sq = NULL;
+	p->own = NULL;
 	p->x = NULL;
 }
 
-/* ||x_i - x_j||^2 summed directly */
+/*
+ * Euclidean distances do not change under translation, but the dot-product
+ * formula loses precision when the points sit far from the origin compared
+ * with their spread (every pair would then be recomputed directly).  When
+ * the centroid's squared norm exceeds four times the mean squared spread,
+ * switch to a centred copy.
+ */
+TeStatus
+rips_points_center(RipsMem *m, RipsPoints *p)
+{
+	int64_t		n = p->n,
+				i;
+	int			dim = p->dim,
+				k;
+	double	   *mean,
+				ms = 0.0,
+				spread = 0.0;
+
+	if (p->metric != TE_METRIC_EUCLIDEAN || n < 2)
+		return TE_OK;
+	mean = rips_alloc0(m, sizeof(double) * (size_t) dim);
+	if (!mean)
+		return m->status;
+	for (i = 0; i < n; i++)
+		for (k = 0; k < dim; k++)
+			mean[k] += p->x[i * dim + k];
+	for (k = 0; k < dim; k++)
+	{
+		mean[k] /= (double) n;
+		ms += mean[k] * mean[k];
+	}
+	for (i = 0; i < n; i++)
+		spread += p->sq[i];
+	spread = spread / (double) n - ms;	/* mean |x - mean|^2 */
+	if (!(ms > 4.0 * spread))
+	{
+		rips_free(m, mean);
+		return TE_OK;
+	}
+	p->own = rips_array(m, (size_t) n * (size_t) dim, sizeof(double));
+	if (!p->own)
+	{
+		rips_free(m, mean);
+		return m->status;
+	}
+	for (i = 0; i < n; i++)
+	{
+		double		s = 0.0;
+
+		for (k = 0; k < dim; k++)
+		{
+			double		t = p->x[i * dim + k] - mean[k];
+
+			p->own[i * dim + k] = t;
+			s += t * t;
+		}
+		p->sq[i] = s;
+		if ((i & 1023) == 0 && te_check(m->env) != TE_OK)
+		{
+			rips_free(m, mean);
+			return TE_CANCELLED;
+		}
+	}
+	p->x = p->own;
+	rips_free(m, mean);
+	return TE_OK;
+}
+
+/* ||x_i - x_j||^2 (of the normalised vectors if scaled) summed directly */
 double
 rips_pair_sq(const RipsPoints *p, int64_t i, int64_t j)
 {
@@ -130,6 +242,19 @@ rips_pair_sq(const RipsPoints *p, int64_t i, int64_t j)
 	double		s = 0.0;
 	int			k;
 
+	if (p->scale)
+	{
+		double		fa = p->scale[i],
+					fb = p->scale[j];
+
+		for (k = 0; k < p->dim; k++)
+		{
+			double		t = a[k] * fa - b[k] * fb;
+
+			s += t * t;
+		}
+		return s;
+	}
 	for (k = 0; k < p->dim; k++)
 	{
 		double		t = a[k] - b[k];
@@ -146,13 +271,15 @@ kahan_angle(const RipsPoints *p, int64_t i, int64_t j)
 	const double *a = p->x + i * p->dim;
 	const double *b = p->x + j * p->dim;
 	double		sm = 0.0,
-				sp = 0.0;
+				sp = 0.0,
+				fa = p->scale ? p->scale[i] : 1.0,
+				fb = p->scale ? p->scale[j] : 1.0;
 	int			k;
 
 	for (k = 0; k < p->dim; k++)
 	{
-		double		t = a[k] - b[k],
-					u = a[k] + b[k];
+		double		t = a[k] * fa - b[k] * fb,
+					u = a[k] * fa + b[k] * fb;
 
 		sm += t * t;
 		sp += u * u;
@@ -160,6 +287,7 @@ kahan_angle(const RipsPoints *p, int64_t i, int64_t j)
 	return 2.0 * atan2(sqrt(sm), sqrt(sp));
 }
 
+/* the metric value of a pair from its squared (chord) length */
 double
 rips_metric_from_sq(const RipsPoints *p, int64_t i, int64_t j, double sq)
 {
@@ -179,46 +307,13 @@ rips_metric_from_sq(const RipsPoints *p, int64_t i, int64_t j, double sq)
 	return sqrt(sq);
 }
 
+/* the metric value of a pair, computed directly */
 double
 rips_pair_dist(const RipsPoints *p, int64_t i, int64_t j)
 {
 	if (p->metric == TE_METRIC_ANGULAR)
 		return kahan_angle(p, i, j);
 	return rips_metric_from_sq(p, i, j, rips_pair_sq(p, i, j));
-}
-
-/*
- * Squared distances of bi gathered rows (rows, their squared norms and
- * their point numbers) against the points j0..j1-1, into out.
- */
-void
-rips_block_sq_rows(const RipsPoints *p, const double *rows, const double *rows_sq,
-				   const int64_t *ids, int64_t bi, int64_t j0, int64_t j1, double *out)
-{
-	int64_t		bj = j1 - j0,
-				i,
-				j;
-
-	if (bi <= 0 || bj <= 0)
-		return;
-	cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int) bi, (int) bj, p->dim,
-				-2.0, rows, p->dim, p->x + j0 * p->dim, p->dim, 0.0, out, (int) bj);
-	for (i = 0; i < bi; i++)
-	{
-		double		si = rows_sq[i];
-		double	   *row = out + i * bj;
-		int64_t		id = ids ? ids[i] : -1;
-
-		for (j = 0; j < bj; j++)
-		{
-			double		sj = p->sq[j0 + j];
-			double		s = row[j] + si + sj;
-
-			if (s < DIRECT_GUARD * (si + sj))
-				s = (id == j0 + j) ? 0.0 : rips_pair_sq(p, id, j0 + j);
-			row[j] = s;
-		}
-	}
 }
 
 /* one block of squared distances through dgemm, with the direct guard */
@@ -238,14 +333,19 @@ rips_block_sq(const RipsPoints *p, int64_t i0, int64_t i1,
 				0.0, out, (int) bj);
 	for (i = 0; i < bi; i++)
 	{
-		double		si = p->sq[i0 + i];
+		double		si = p->sq[i0 + i],
+					fi = p->scale ? p->scale[i0 + i] : 1.0;
 		double	   *row = out + i * bj;
 
 		for (j = 0; j < bj; j++)
 		{
-			double		sj = p->sq[j0 + j];
-			double		s = row[j] + si + sj;
+			double		sj = p->sq[j0 + j],
+						s;
 
+			if (p->scale)
+				s = row[j] * fi * p->scale[j0 + j] + si + sj;
+			else
+				s = row[j] + si + sj;
 			if (s < DIRECT_GUARD * (si + sj))
 				s = (i0 + i == j0 + j) ? 0.0 : rips_pair_sq(p, i0 + i, j0 + j);
 			row[j] = s;

@@ -17,6 +17,7 @@
 /* every block carries its size in a 16-byte header */
 #define MEM_HEADER 16
 
+/* start the accounting of one run */
 void
 rips_mem_init(RipsMem *m, TeEnv *env, size_t limit)
 {
@@ -26,6 +27,7 @@ rips_mem_init(RipsMem *m, TeEnv *env, size_t limit)
 	m->status = TE_NOMEM;
 }
 
+/* allocate through the env, counting bytes and honouring the limit */
 void *
 rips_alloc(RipsMem *m, size_t size)
 {
@@ -60,6 +62,7 @@ rips_alloc(RipsMem *m, size_t size)
 	return p + MEM_HEADER;
 }
 
+/* allocate and zero */
 void *
 rips_alloc0(RipsMem *m, size_t size)
 {
@@ -70,6 +73,7 @@ rips_alloc0(RipsMem *m, size_t size)
 	return p;
 }
 
+/* allocate count * elsize bytes, refusing on overflow */
 void *
 rips_array(RipsMem *m, size_t count, size_t elsize)
 {
@@ -82,6 +86,7 @@ rips_array(RipsMem *m, size_t count, size_t elsize)
 	return rips_alloc(m, count * elsize);
 }
 
+/* release a block of rips_alloc; NULL is fine */
 void
 rips_free(RipsMem *m, void *p)
 {
@@ -96,6 +101,7 @@ rips_free(RipsMem *m, void *p)
 	te_free(m->env, q);
 }
 
+/* move a block to a new size (allocate, copy, free) */
 void *
 rips_grow(RipsMem *m, void *p, size_t oldsize, size_t newsize)
 {
@@ -113,6 +119,7 @@ rips_grow(RipsMem *m, void *p, size_t oldsize, size_t newsize)
 
 /* ---- diagrams ---- */
 
+/* the default options */
 void
 te_rips_options_init(TeRipsOptions *o)
 {
@@ -125,6 +132,7 @@ te_rips_options_init(TeRipsOptions *o)
 	o->stats = NULL;
 }
 
+/* free a diagram's pairs and leave it empty */
 void
 te_diagram_free(TeEnv *env, TeDiagram *d)
 {
@@ -134,6 +142,7 @@ te_diagram_free(TeEnv *env, TeDiagram *d)
 	d->capacity = 0;
 }
 
+/* bars of one dimension, and how many of them are essential */
 int64_t
 te_diagram_count(const TeDiagram *d, int dim, int64_t *n_essential)
 {
@@ -153,6 +162,7 @@ te_diagram_count(const TeDiagram *d, int dim, int64_t *n_essential)
 	return count;
 }
 
+/* append a bar to the output, growing it through the env */
 TeStatus
 rips_emit(RipsCtx *c, int dim, double birth, double death)
 {
@@ -181,119 +191,188 @@ rips_emit(RipsCtx *c, int dim, double birth, double death)
 	return TE_OK;
 }
 
-static int
-pair_cmp(const void *a, const void *b)
+/* (dim, birth, death) order of bars */
+static inline int
+pair_less(const TePersPair *x, const TePersPair *y)
 {
-	const TePersPair *x = a,
-			   *y = b;
-
 	if (x->dim != y->dim)
-		return x->dim < y->dim ? -1 : 1;
+		return x->dim < y->dim;
 	if (x->birth != y->birth)
-		return x->birth < y->birth ? -1 : 1;
-	if (x->death != y->death)
-		return x->death < y->death ? -1 : 1;
-	return 0;
+		return x->birth < y->birth;
+	return x->death < y->death;
+}
+
+/* sift a[r] down the max-heap a[0..end-1] of bars */
+static void
+sift_pairs(TePersPair *a, int64_t r, int64_t end)
+{
+	TePersPair	x = a[r];
+
+	for (;;)
+	{
+		int64_t		c = 2 * r + 1;
+
+		if (c >= end)
+			break;
+		if (c + 1 < end && pair_less(&a[c], &a[c + 1]))
+			c++;
+		if (!pair_less(&x, &a[c]))
+			break;
+		a[r] = a[c];
+		r = c;
+	}
+	a[r] = x;
+}
+
+/* heapsort the bars in place (glibc's qsort may allocate behind our back) */
+static void
+sort_pairs(TePersPair *a, int64_t n)
+{
+	int64_t		i;
+
+	for (i = n / 2 - 1; i >= 0; i--)
+		sift_pairs(a, i, n);
+	for (i = n - 1; i > 0; i--)
+	{
+		TePersPair	t = a[0];
+
+		a[0] = a[i];
+		a[i] = t;
+		sift_pairs(a, 0, i);
+	}
 }
 
 /* ---- sorting 64-bit keys ---- */
 
-#define RADIX_BITS 11
-#define RADIX_SIZE (1 << RADIX_BITS)
-#define RADIX_PASSES 6
+/*
+ * In place, so that sorting the edges needs no second copy of them:
+ * quicksort (median of three, the smaller side first) with insertion sort
+ * for short ranges and heapsort once the recursion gets too deep.
+ */
+/* sift a[r] down the max-heap a[0..end-1] */
+static void
+sift_keys(uint64_t *a, int64_t r, int64_t end)
+{
+	uint64_t	x = a[r];
 
+	for (;;)
+	{
+		int64_t		c = 2 * r + 1;
+
+		if (c >= end)
+			break;
+		if (c + 1 < end && a[c + 1] > a[c])
+			c++;
+		if (x >= a[c])
+			break;
+		a[r] = a[c];
+		r = c;
+	}
+	a[r] = x;
+}
+
+/* heapsort, the fallback when quicksort recurses too deep */
+static void
+heapsort_keys(uint64_t *a, int64_t n)
+{
+	int64_t		i;
+
+	for (i = n / 2 - 1; i >= 0; i--)
+		sift_keys(a, i, n);
+	for (i = n - 1; i > 0; i--)
+	{
+		uint64_t	t = a[0];
+
+		a[0] = a[i];
+		a[i] = t;
+		sift_keys(a, 0, i);
+	}
+}
+
+/* quicksort of a[0..n-1] with a depth budget; calls the interrupt check */
+static TeStatus
+sort_range(RipsCtx *c, uint64_t *a, int64_t n, int depth)
+{
+	TeStatus	st;
+	int64_t		i,
+				j;
+
+	while (n > 24)
+	{
+		uint64_t	x = a[0],
+					y = a[n / 2],
+					z = a[n - 1],
+					piv;
+
+		if (depth-- <= 0)
+		{
+			heapsort_keys(a, n);
+			return rips_tick(c, (uint64_t) n * 32);
+		}
+		piv = (x < y) ? ((y < z) ? y : (x < z ? z : x)) : ((x < z) ? x : (y < z ? z : y));
+		i = 0;
+		j = n - 1;
+		while (i <= j)
+		{
+			while (a[i] < piv)
+				i++;
+			while (a[j] > piv)
+				j--;
+			if (i <= j)
+			{
+				uint64_t	t = a[i];
+
+				a[i] = a[j];
+				a[j] = t;
+				i++;
+				j--;
+			}
+		}
+		if ((st = rips_tick(c, (uint64_t) n)) != TE_OK)
+			return st;
+		if (j + 1 < n - i)
+		{
+			if ((st = sort_range(c, a, j + 1, depth)) != TE_OK)
+				return st;
+			a += i;
+			n -= i;
+		}
+		else
+		{
+			if ((st = sort_range(c, a + i, n - i, depth)) != TE_OK)
+				return st;
+			n = j + 1;
+		}
+	}
+	for (i = 1; i < n; i++)
+	{
+		uint64_t	t = a[i];
+
+		for (j = i - 1; j >= 0 && a[j] > t; j--)
+			a[j + 1] = a[j];
+		a[j + 1] = t;
+	}
+	return TE_OK;
+}
+
+/* sort keys in place; the depth bound makes the worst case n log n */
 TeStatus
 rips_sort_keys(RipsCtx *c, uint64_t *keys, int64_t n)
 {
-	int64_t    *count;
-	uint64_t   *tmp,
-			   *src,
-			   *dst;
-	int64_t		i;
-	int			pass;
-	TeStatus	st = TE_OK;
+	int			depth = 2;
+	int64_t		t;
 
-	if (n < 64)
-	{
-		/* insertion sort */
-		for (i = 1; i < n; i++)
-		{
-			uint64_t	k = keys[i];
-			int64_t		j = i - 1;
-
-			while (j >= 0 && keys[j] > k)
-			{
-				keys[j + 1] = keys[j];
-				j--;
-			}
-			keys[j + 1] = k;
-		}
-		return TE_OK;
-	}
-	count = rips_alloc0(c->mem, sizeof(int64_t) * RADIX_SIZE * RADIX_PASSES);
-	if (!count)
-		return c->mem->status;
-	tmp = rips_array(c->mem, (size_t) n, sizeof(uint64_t));
-	if (!tmp)
-	{
-		rips_free(c->mem, count);
-		return c->mem->status;
-	}
-	for (i = 0; i < n; i++)
-	{
-		uint64_t	k = keys[i];
-
-		for (pass = 0; pass < RADIX_PASSES; pass++)
-			count[pass * RADIX_SIZE + ((k >> (pass * RADIX_BITS)) & (RADIX_SIZE - 1))]++;
-		if ((i & 0xFFFF) == 0 && (st = rips_tick(c, 0x10000 * 8)) != TE_OK)
-			goto done;
-	}
-	src = keys;
-	dst = tmp;
-	for (pass = 0; pass < RADIX_PASSES; pass++)
-	{
-		int64_t    *cnt = count + pass * RADIX_SIZE;
-		int64_t		sum = 0;
-		int			b,
-					shift = pass * RADIX_BITS,
-					trivial = 0;
-
-		for (b = 0; b < RADIX_SIZE; b++)
-		{
-			int64_t		t = cnt[b];
-
-			if (t == n)
-				trivial = 1;
-			cnt[b] = sum;
-			sum += t;
-		}
-		if (trivial)
-			continue;
-		for (i = 0; i < n; i++)
-		{
-			uint64_t	k = src[i];
-
-			dst[cnt[(k >> shift) & (RADIX_SIZE - 1)]++] = k;
-			if ((i & 0xFFFF) == 0 && (st = rips_tick(c, 0x10000 * 4)) != TE_OK)
-				goto done;
-		}
-		{
-			uint64_t   *t = src;
-
-			src = dst;
-			dst = t;
-		}
-	}
-	if (src != keys)
-		memcpy(keys, src, sizeof(uint64_t) * (size_t) n);
-done:
-	rips_free(c->mem, tmp);
-	rips_free(c->mem, count);
-	return st;
+	for (t = n; t > 1; t >>= 1)
+		depth += 2;
+	return sort_range(c, keys, n, depth);
 }
 
 /* ---- the filtered graph ---- */
 
+/*
+ * Cut the value matrix at the threshold (INF beyond it), build the
+ * adjacency bitsets and the edges in filtration order.
+ */
 TeStatus
 rips_graph_finish(RipsCtx *c, RipsGraph *g)
 {
@@ -350,6 +429,7 @@ rips_graph_finish(RipsCtx *c, RipsGraph *g)
 	return rips_sort_keys(c, g->keys, g->m);
 }
 
+/* free the graph's arrays */
 void
 rips_graph_release(RipsMem *m, RipsGraph *g)
 {
@@ -363,6 +443,7 @@ rips_graph_release(RipsMem *m, RipsGraph *g)
 
 /* ---- options ---- */
 
+/* trial division is plenty below 46337 */
 static int
 is_prime(int p)
 {
@@ -376,6 +457,7 @@ is_prime(int p)
 	return 1;
 }
 
+/* TE_INVALID for options outside the documented ranges */
 static TeStatus
 check_options(TeEnv *env, const TeRipsOptions *o)
 {
@@ -418,6 +500,12 @@ collapse_pays(const TeRipsOptions *o, const RipsGraph *g)
 	return g->m > 3 * g->n;
 }
 
+/*
+ * The phases on a built value matrix: enclosing radius and threshold, the
+ * graph, the collapse when it pays, H0, then cohomology.  A threshold above
+ * the enclosing radius gives the same diagram as the radius itself (the
+ * complex is a cone from there on), so the smaller of the two is used.
+ */
 static TeStatus
 run_graph(RipsCtx *c, RipsGraph *g, const TeRipsOptions *o)
 {
@@ -477,6 +565,7 @@ run_graph(RipsCtx *c, RipsGraph *g, const TeRipsOptions *o)
 	return st;
 }
 
+/* set up the run's context and zero the counters */
 static void
 ctx_init(RipsCtx *c, RipsMem *mem, TeEnv *env, const TeRipsOptions *o,
 		 TeDiagram *out, TeRipsStats *stats)
@@ -507,10 +596,11 @@ finish(RipsCtx *c, TeStatus st, const TeRipsOptions *o)
 		return st;
 	}
 	if (c->out->n_pairs > 1)
-		qsort(c->out->pairs, (size_t) c->out->n_pairs, sizeof(TePersPair), pair_cmp);
+		sort_pairs(c->out->pairs, c->out->n_pairs);
 	return TE_OK;
 }
 
+/* persistence of a point cloud: see rips.h */
 TeStatus
 te_rips_points(TeEnv *env, const double *points, int64_t n, int dim,
 			   TeMetric metric, const TeRipsOptions *opt, TeDiagram *out)
@@ -545,6 +635,12 @@ te_rips_points(TeEnv *env, const double *points, int64_t n, int dim,
 	{
 		float		thr = user_threshold(opt);
 
+		if (n > INT32_MAX)
+		{
+			rips_points_release(&mem, &p);
+			return finish(&c, te_fail(env, TE_LIMIT, "at most %d points, not %lld",
+									  INT32_MAX, (long long) n), opt);
+		}
 		/* the tree's edges never exceed the enclosing radius */
 		stats.threshold = isnan(thr) ? NAN : thr;
 		st = rips_h0_points(&c, &p, isnan(thr) ? INFINITY : thr);
@@ -561,6 +657,11 @@ te_rips_points(TeEnv *env, const double *points, int64_t n, int dim,
 	}
 
 	/* the full matrix, block by block */
+	if ((st = rips_points_center(&mem, &p)) != TE_OK)
+	{
+		rips_points_release(&mem, &p);
+		return finish(&c, st, opt);
+	}
 	g.n = n;
 	g.D = rips_array(&mem, (size_t) (n > 0 ? n * n : 1), sizeof(float));
 	if (!g.D)
@@ -597,8 +698,11 @@ te_rips_points(TeEnv *env, const double *points, int64_t n, int dim,
 						g.D[i * n + j] = v;
 						g.D[j * n + i] = v;
 					}
+				st = rips_tick(&c, (uint64_t) (i1 - i0) * (uint64_t) (j1 - j0) *
+							   (uint64_t) (dim / 4 + 32));
+				if (st != TE_OK)
+					break;
 			}
-			st = rips_tick(&c, (uint64_t) (i1 - i0) * (uint64_t) n * (uint64_t) dim / 8);
 		}
 		rips_free(&mem, blk);
 	}
@@ -609,6 +713,7 @@ te_rips_points(TeEnv *env, const double *points, int64_t n, int dim,
 	return finish(&c, st, opt);
 }
 
+/* persistence of a given dissimilarity: see rips.h */
 TeStatus
 te_rips_distances(TeEnv *env, const double *lower, int64_t n,
 				  const TeRipsOptions *opt, TeDiagram *out)
@@ -633,6 +738,7 @@ te_rips_distances(TeEnv *env, const double *lower, int64_t n,
 	if (n < 0 || (n > 1 && !lower))
 		return te_fail(env, TE_INVALID, "need n >= 0 points and their distances");
 	for (i = 1; i < n; i++)
+	{
 		for (j = 0; j < i; j++)
 		{
 			double		v = lower[i * (i - 1) / 2 + j];
@@ -647,6 +753,9 @@ te_rips_distances(TeEnv *env, const double *lower, int64_t n,
 				return te_fail(env, TE_INVALID, "distance d(%lld,%lld) is negative (%g)",
 							   (long long) i, (long long) j, v);
 		}
+		if ((i & 63) == 0 && te_check(env) != TE_OK)
+			return TE_CANCELLED;
+	}
 	rips_mem_init(&mem, env, opt->memory_limit);
 	ctx_init(&c, &mem, env, opt, out, &stats);
 	stats.n_points = n;
@@ -692,6 +801,7 @@ te_rips_distances(TeEnv *env, const double *lower, int64_t n,
 
 /* ---- memory estimate ---- */
 
+/* a + b, saturating at SIZE_MAX */
 static size_t
 add_sat(size_t a, double b)
 {
@@ -702,36 +812,38 @@ add_sat(size_t a, double b)
 	return a + (size_t) b;
 }
 
+/* the expected peak of tracked memory: see rips.h */
 size_t
 te_rips_memory_estimate(int64_t n, int dim, int max_dim, double threshold)
 {
 	double		nn = (double) (n > 0 ? n : 0);
-	double		bytes = 64.0 * 1024;	/* small fixed parts */
+	double		m = nn * (nn - 1.0) / 2.0;
+	double		bytes = 256.0 * 1024;	/* small fixed parts */
 
-	(void) threshold;
+	(void) threshold;			/* the edge count is not known before the distances */
 	if (n < 0 || dim < 0 || max_dim < 0 || max_dim > TE_RIPS_MAX_DIM)
 		return SIZE_MAX;
+	if (dim > 0)
+		bytes += nn * 16.0;		/* norms and scale factors */
 	if (max_dim == 0)
 	{
 		if (dim > 0)
 		{
-			/* normalised copy, norms, neighbour lists, tree, blocks */
-			bytes += nn * (double) dim * 8.0;
-			bytes += nn * (8.0 + 16 * 12.0 + 8.0 + 16.0);
-			bytes += (double) RIPS_BLOCK * 4096 * 8.0;
+			/* float copy, candidate lists and per-point state, kernel blocks */
+			bytes += nn * (double) dim * 4.0 + nn * 800.0;
+			bytes += (double) RIPS_BLOCK * 1024 * 12.0 + (RIPS_BLOCK + 1024.0) * dim * 4.0;
 		}
 		else
-			bytes += nn * 24.0;
+			bytes += nn * 24.0;	/* Prim's keys */
 		return add_sat(0, bytes);
 	}
 	if (n > TE_RIPS_MAX_POINTS_HIGHER)
 		return SIZE_MAX;
-	/* n x n floats, two bitset matrices, the sorted edges and their scratch */
-	bytes += nn * nn * 4.0 + 2.0 * nn * nn / 8.0;
-	bytes += nn * (nn - 1) / 2.0 * (8.0 + 8.0 + 1.0 / 8.0);
+	/* n x n floats, three bitset matrices, the sorted edges, the tree bits */
+	bytes += nn * nn * 4.0 + 3.0 * nn * nn / 8.0 + m * (8.0 + 1.0 / 8.0);
 	if (dim > 0)
-		bytes += nn * (double) dim * 8.0 + (double) RIPS_BLOCK * RIPS_BLOCK * 8.0;
-	/* pivots, reduction columns and heaps: a few words per edge and dimension */
-	bytes += nn * (nn - 1) / 2.0 * 4.0 * (double) max_dim;
+		bytes += (double) RIPS_BLOCK * RIPS_BLOCK * 8.0;
+	/* pivots, reduction vectors and working columns: a rough allowance */
+	bytes += m * 12.0 * (double) max_dim + 4.0 * 1024 * 1024;
 	return add_sat(0, bytes);
 }

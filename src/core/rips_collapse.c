@@ -2,50 +2,56 @@
  * rips_collapse.c - edge collapse of a filtered flag complex
  *
  * Boissonnat and Pritam (SoCG 2020) showed that removing a dominated edge
- * from a flag complex is a collapse: an edge uv is dominated by a vertex c
+ * from a flag complex is a collapse: edge uv is dominated by a vertex c
  * (adjacent to u and v) when every common neighbour of u and v is c or a
- * neighbour of c.  Glisse and Pritam (SoCG 2022) turned this into a
- * backward pass over a filtration that keeps the persistence diagram
- * exactly: walk the edges from the last to the first; an edge dominated in
- * the graph of its own filtration value may be moved later, to the next
- * value at which the graph around it changes, for as long as it stays
- * dominated; dominated to the very end, it is dropped.  Moving an edge uv
- * from t to t' changes the complexes only on [t, t'), where each one
- * collapses onto the other, so the persistence modules are isomorphic.
+ * neighbour of c; the flag complex without uv is then homotopy equivalent
+ * to the one with it.  In a filtration, an edge dominated in the graph of
+ * every time from its own value to the end - possibly by different
+ * dominators at different times - can be dropped: at every time the
+ * complex with it collapses onto the one without it, so the inclusions of
+ * the smaller filtration into the larger are homotopy equivalences, the
+ * persistence modules are isomorphic and the diagrams (in all dimensions)
+ * are equal.
  *
- * The graph at time t is every edge whose current value is <= t: the edges
- * not yet visited keep their original (smaller) values, the visited ones
- * their final values.  This implementation keeps that graph as adjacency
- * bitsets (lvl) so the usual domination test at time t is a few word
- * operations per candidate; the later times, where only the edges met by
- * the moving edge matter, are followed with an event heap and direct
- * lookups in the value matrix.
- *
- * All values involved are original edge values, so the result stays in
- * float32 exactly.
+ * As in the backward algorithm of Glisse and Pritam (SoCG 2022), the
+ * edges are visited from the last to the first, so that the graph "at time
+ * t" is simply every edge still present with value <= t: those not yet
+ * visited keep their (smaller) values, and the visited ones are final.
+ * That graph is kept as adjacency bitsets (lvl) with its degrees.  For the
+ * edge uv of value t:
+ *  - C = common neighbours at t (an AND of two rows); a dominator c must
+ *    have degree >= |C| + 1 at t, which rules out most vertices at once;
+ *    the others are tested with a few word operations each;
+ *  - the common neighbours appearing later are events; while the current
+ *    dominator is adjacent to each newcomer by its time, nothing changes;
+ *    at the first newcomer it misses, a few likely replacements are tried;
+ *    if none works the edge stays.
+ * Glisse and Pritam also move ("shift") edges to later values; that is
+ * valid too, but it makes many values equal, and ties cost the cohomology
+ * (fewer apparent pairs) more than the moves save, so edges here are only
+ * kept or dropped.  Giving up on an edge is always safe: it simply stays.
  */
 #include "topembed/rips_internal.h"
 
-enum
-{
-	KEEP,
-	DELAY,
-	DROP
-};
+/* dominator candidates tested at an edge's own time */
+#define DOMINATE_TRIES 64
+/* replacements tried when the dominator misses a later neighbour */
+#define REDOMINATE_TRIES 8
 
 typedef struct Collapser
 {
 	RipsCtx    *c;
 	RipsGraph  *g;
 	uint64_t   *lvl;			/* graph at the current time */
+	int32_t    *deg;			/* degrees in lvl */
 	uint64_t   *cs;				/* common neighbours at time t */
-	uint64_t   *cx;				/* common neighbours at the later time */
-	float	   *ev_t;			/* event heap: times */
-	int32_t    *ev_v;			/* event heap: vertices */
+	uint64_t   *cx;				/* common neighbours at a later time */
+	float	   *ev_t;			/* later neighbours: times */
+	int32_t    *ev_v;			/* later neighbours: vertices */
 	int64_t		nev;
 } Collapser;
 
-/* does c dominate the set (bitset) at the graph lvl: set \ {c} within N(c)? */
+/* does c dominate the set (bitset) in the graph lvl: set \ {c} within N(c)? */
 static int
 dominates_now(const Collapser *s, const uint64_t *set, int64_t c)
 {
@@ -89,61 +95,74 @@ dominates_at(const Collapser *s, const uint64_t *set, int64_t c, float T)
 	return 1;
 }
 
-static void
-ev_sift_down(Collapser *s, int64_t i)
-{
-	int64_t		n = s->nev;
-	float		t = s->ev_t[i];
-	int32_t		v = s->ev_v[i];
-
-	for (;;)
-	{
-		int64_t		l = 2 * i + 1,
-					r = l + 1,
-					m = i;
-		float		mt = t;
-
-		if (l < n && s->ev_t[l] < mt)
-		{
-			m = l;
-			mt = s->ev_t[l];
-		}
-		if (r < n && s->ev_t[r] < mt)
-			m = r;
-		if (m == i)
-			break;
-		s->ev_t[i] = s->ev_t[m];
-		s->ev_v[i] = s->ev_v[m];
-		i = m;
-	}
-	s->ev_t[i] = t;
-	s->ev_v[i] = v;
-}
-
-/* remove the heap's smallest event */
-static void
-ev_pop(Collapser *s)
-{
-	s->nev--;
-	if (s->nev > 0)
-	{
-		s->ev_t[0] = s->ev_t[s->nev];
-		s->ev_v[0] = s->ev_v[s->nev];
-		ev_sift_down(s, 0);
-	}
-}
-
 /*
- * Decide the fate of edge uv of value t: KEEP it at t, DELAY it to *newt,
- * or DROP it.  *work receives a rough operation count.
+ * A replacement dominator of the set cx at time T after neighbour y joined:
+ * it must be adjacent to y by T; the candidates closest to both u and v
+ * are tried.  -1 if none of them works.
  */
-static int
-decide(Collapser *s, int64_t u, int64_t v, float t, float *newt, uint64_t *work)
+static int64_t
+redominate(Collapser *s, int64_t u, int64_t v, int64_t y, float T, uint64_t *work)
 {
 	RipsGraph  *g = s->g;
 	int64_t		W = g->W,
 				n = g->n,
 				w,
+				cand[REDOMINATE_TRIES];
+	const float *Du = g->D + u * n,
+			   *Dv = g->D + v * n,
+			   *Dy = g->D + y * n;
+	float		key[REDOMINATE_TRIES];
+	int			nc = 0,
+				t;
+
+	for (w = 0; w < W; w++)
+	{
+		uint64_t	x = s->cx[w];
+
+		while (x)
+		{
+			int64_t		z = (w << 6) + __builtin_ctzll(x);
+			float		kz = Du[z] > Dv[z] ? Du[z] : Dv[z];
+			int			pos;
+
+			x &= x - 1;
+			if (z != y && Dy[z] > T)
+				continue;
+			if (nc == REDOMINATE_TRIES && !(kz < key[nc - 1]))
+				continue;
+			pos = nc < REDOMINATE_TRIES ? nc++ : nc - 1;
+			while (pos > 0 && key[pos - 1] > kz)
+			{
+				key[pos] = key[pos - 1];
+				cand[pos] = cand[pos - 1];
+				pos--;
+			}
+			key[pos] = kz;
+			cand[pos] = z;
+		}
+	}
+	*work += (uint64_t) W * 4;
+	for (t = 0; t < nc; t++)
+	{
+		*work += 16;
+		if (dominates_at(s, s->cx, cand[t], T))
+			return cand[t];
+	}
+	return -1;
+}
+
+/*
+ * Is edge uv (value t, implicit in lvl) dominated from t to the end?
+ * *work receives a rough operation count.
+ */
+static int
+droppable(Collapser *s, int64_t u, int64_t v, uint64_t *work)
+{
+	RipsGraph  *g = s->g;
+	int64_t		W = g->W,
+				n = g->n,
+				w,
+				csize = 0,
 				dom = -1;
 	const uint64_t *lu = s->lvl + u * W,
 			   *lv = s->lvl + v * W,
@@ -152,41 +171,43 @@ decide(Collapser *s, int64_t u, int64_t v, float t, float *newt, uint64_t *work)
 	const float *Du = g->D + u * n,
 			   *Dv = g->D + v * n,
 			   *Dc;
-	uint64_t	any = 0;
-	int			all_ok = 1;
-	float		T;
-
-	(void) t;					/* the time is implicit in lvl */
+	int			all_ok = 1,
+				tries = 0;
 
 	for (w = 0; w < W; w++)
 	{
 		s->cs[w] = lu[w] & lv[w];
-		any |= s->cs[w];
+		csize += rips_popcount(s->cs[w]);
 	}
-	*work += (uint64_t) W;
-	if (!any)
-		return KEEP;
+	*work += (uint64_t) W * 2;
+	if (csize == 0)
+		return 0;
 
-	/* a dominator at time t */
-	for (w = 0; w < W && dom < 0; w++)
+	/* a dominator at time t: adjacent to u, v and the rest of C */
+	for (w = 0; w < W && dom < 0 && tries < DOMINATE_TRIES; w++)
 	{
 		uint64_t	x = s->cs[w];
 
 		while (x)
 		{
-			int64_t		cand = (w << 6) + __builtin_ctzll(x);
+			int64_t		c = (w << 6) + __builtin_ctzll(x);
 
 			x &= x - 1;
-			*work += 4;
-			if (dominates_now(s, s->cs, cand))
+			if (s->deg[c] < csize + 1)
+				continue;
+			*work += (uint64_t) W;
+			if (dominates_now(s, s->cs, c))
 			{
-				dom = cand;
+				dom = c;
 				break;
 			}
+			if (++tries >= DOMINATE_TRIES)
+				break;
 		}
 	}
+	*work += (uint64_t) csize;
 	if (dom < 0)
-		return KEEP;
+		return 0;
 
 	/* the later common neighbours, with the time each one appears */
 	Dc = g->D + dom * n;
@@ -210,61 +231,71 @@ decide(Collapser *s, int64_t u, int64_t v, float t, float *newt, uint64_t *work)
 	}
 	*work += (uint64_t) W + 2 * (uint64_t) s->nev;
 	if (all_ok)
-		return DROP;			/* dom dominates uv until the end */
+		return 1;				/* the same dominator until the end */
 
-	/* follow the events in time order */
-	for (w = s->nev / 2 - 1; w >= 0; w--)
-		ev_sift_down(s, w);
-	memcpy(s->cx, s->cs, sizeof(uint64_t) * (size_t) W);
-	while (s->nev > 0)
+	/*
+	 * Follow the later neighbours: the first one the dominator misses (by
+	 * its own time T) calls for a replacement dominating everything that
+	 * has joined by T; then the next miss of the replacement, and so on.
+	 * Each step is a linear scan of the events: there are few steps.
+	 */
 	{
-		int			broken = 0;
+		float		Tcur = -INFINITY;
 
-		T = s->ev_t[0];
-		Dc = g->D + dom * n;
-		while (s->nev > 0 && s->ev_t[0] == T)
+		for (;;)
 		{
-			int64_t		y = s->ev_v[0];
+			float		T = INFINITY;
+			int64_t		missed = -1,
+						e;
 
-			rips_bit_set(s->cx, y);
-			if (Dc[y] > T)
-				broken = 1;
-			ev_pop(s);
-			*work += 8;
-		}
-		if (!broken)
-			continue;
-		/* look for another dominator of the grown neighbourhood at T */
-		dom = -1;
-		for (w = 0; w < W && dom < 0; w++)
-		{
-			uint64_t	x = s->cx[w];
-
-			while (x)
+			Dc = g->D + dom * n;
+			for (e = 0; e < s->nev; e++)
 			{
-				int64_t		cand = (w << 6) + __builtin_ctzll(x);
+				float		te = s->ev_t[e];
 
-				x &= x - 1;
-				*work += 8;
-				if (dominates_at(s, s->cx, cand, T))
+				if (te > Tcur && te < T && Dc[s->ev_v[e]] > te)
 				{
-					dom = cand;
-					break;
+					T = te;
+					missed = s->ev_v[e];
 				}
 			}
-		}
-		if (dom < 0)
-		{
-			*newt = T;
-			return DELAY;
+			*work += 2 * (uint64_t) s->nev;
+			if (missed < 0)
+				return 1;		/* dominated until the end */
+			memcpy(s->cx, s->cs, sizeof(uint64_t) * (size_t) W);
+			for (e = 0; e < s->nev; e++)
+				if (s->ev_t[e] <= T)
+					rips_bit_set(s->cx, s->ev_v[e]);
+			if ((dom = redominate(s, u, v, missed, T, work)) < 0)
+				return 0;
+			Tcur = T;
 		}
 	}
-	return DROP;
 }
 
-/* one backward pass over the edges; rebuilds the sorted keys */
+/* take edge uv out of lvl, keeping the degrees */
+static inline void
+lvl_remove(Collapser *s, int64_t u, int64_t v)
+{
+	int64_t		W = s->g->W;
+
+	if (rips_bit_test(s->lvl + u * W, v))
+	{
+		rips_bit_clear(s->lvl + u * W, v);
+		rips_bit_clear(s->lvl + v * W, u);
+		s->deg[u]--;
+		s->deg[v]--;
+	}
+}
+
+/*
+ * One backward pass over the edges; rebuilds the sorted keys.  With probe
+ * set, the pass gives up (keeping what it dropped, which is valid) when
+ * the longest tenth of the edges hardly collapses: then the graph is not
+ * one where collapses pay, and the rest of the pass would be wasted work.
+ */
 static TeStatus
-collapse_pass(Collapser *s)
+collapse_pass(Collapser *s, int probe, int *gave_up)
 {
 	RipsCtx    *c = s->c;
 	RipsGraph  *g = s->g;
@@ -272,10 +303,23 @@ collapse_pass(Collapser *s)
 				W = g->W,
 				pos,
 				q,
-				m2;
+				m2,
+				seen = 0,
+				dropped = 0,
+				probe_at = g->m / 10 > 1000 ? g->m / 10 : 1000;
 	TeStatus	st = TE_OK;
 
+	*gave_up = 0;
 	memcpy(s->lvl, g->adj, sizeof(uint64_t) * (size_t) (n * W));
+	for (q = 0; q < n; q++)
+	{
+		int64_t		w,
+					dg = 0;
+
+		for (w = 0; w < W; w++)
+			dg += rips_popcount(s->lvl[q * W + w]);
+		s->deg[q] = (int32_t) dg;
+	}
 	pos = g->m - 1;
 	while (pos >= 0)
 	{
@@ -290,55 +334,44 @@ collapse_pass(Collapser *s)
 						work = 0;
 			int64_t		u = rips_key_a(k),
 						v = rips_key_b(k);
-			float		newt = t;
-			int			fate = decide(s, u, v, t, &newt, &work);
 
-			if (fate == DROP)
+			seen++;
+			if (droppable(s, u, v, &work))
 			{
+				dropped++;
 				g->D[u * n + v] = g->D[v * n + u] = INFINITY;
 				rips_bit_clear(g->adj + u * W, v);
 				rips_bit_clear(g->adj + v * W, u);
-				rips_bit_clear(s->lvl + u * W, v);
-				rips_bit_clear(s->lvl + v * W, u);
-			}
-			else if (fate == DELAY)
-			{
-				g->D[u * n + v] = g->D[v * n + u] = newt;
-				rips_bit_clear(s->lvl + u * W, v);
-				rips_bit_clear(s->lvl + v * W, u);
+				lvl_remove(s, u, v);
 			}
 			if ((st = rips_tick(c, work + 16)) != TE_OK)
 				return st;
 		}
-		/* edges kept at t leave the graph of the smaller times */
-		for (q = pos; q >= g0; q--)
+		if (probe && seen >= probe_at && dropped * 5 < seen && seen < g->m)
 		{
-			uint64_t	k = g->keys[q];
-			int64_t		u = rips_key_a(k),
-						v = rips_key_b(k);
-
-			rips_bit_clear(s->lvl + u * W, v);
-			rips_bit_clear(s->lvl + v * W, u);
+			*gave_up = 1;
+			break;
 		}
+		/* the group's edges leave the graph of the smaller times */
+		for (q = pos; q >= g0; q--)
+			lvl_remove(s, rips_key_a(g->keys[q]), rips_key_b(g->keys[q]));
 		pos = g0 - 1;
 	}
 
-	/* the surviving edges with their final values */
+	/* the surviving edges keep their order */
 	m2 = 0;
 	for (q = 0; q < g->m; q++)
 	{
 		uint64_t	k = g->keys[q];
-		int64_t		u = rips_key_a(k),
-					v = rips_key_b(k);
-		float		val = g->D[u * n + v];
 
-		if (val <= g->threshold)
-			g->keys[m2++] = rips_edge_key(val, (uint32_t) u, (uint32_t) v);
+		if (g->D[rips_key_a(k) * n + rips_key_b(k)] <= g->threshold)
+			g->keys[m2++] = k;
 	}
 	g->m = m2;
-	return rips_sort_keys(c, g->keys, g->m);
+	return TE_OK;
 }
 
+/* collapse passes until one drops less than a tenth of the edges */
 TeStatus
 rips_collapse(RipsCtx *c, RipsGraph *g, int max_passes, int *passes)
 {
@@ -356,25 +389,27 @@ rips_collapse(RipsCtx *c, RipsGraph *g, int max_passes, int *passes)
 	s.c = c;
 	s.g = g;
 	s.lvl = rips_array(mem, (size_t) (n * W), sizeof(uint64_t));
+	s.deg = rips_array(mem, (size_t) n, sizeof(int32_t));
 	s.cs = rips_array(mem, (size_t) W, sizeof(uint64_t));
 	s.cx = rips_array(mem, (size_t) W, sizeof(uint64_t));
 	s.ev_t = rips_array(mem, (size_t) n, sizeof(float));
 	s.ev_v = rips_array(mem, (size_t) n, sizeof(int32_t));
-	if (!s.lvl || !s.cs || !s.cx || !s.ev_t || !s.ev_v)
+	if (!s.lvl || !s.deg || !s.cs || !s.cx || !s.ev_t || !s.ev_v)
 		st = mem->status;
 	for (pass = 0; st == TE_OK && pass < max_passes; pass++)
 	{
 		int64_t		before = g->m;
+		int			gave_up;
 
-		st = collapse_pass(&s);
+		st = collapse_pass(&s, pass == 0, &gave_up);
 		if (st != TE_OK)
 			break;
 		*passes = pass + 1;
-		/* stop when a pass no longer removes a tenth of the edges */
-		if (g->m * 10 > before * 9)
+		if (gave_up || g->m * 10 > before * 9)
 			break;
 	}
 	rips_free(mem, s.lvl);
+	rips_free(mem, s.deg);
 	rips_free(mem, s.cs);
 	rips_free(mem, s.cx);
 	rips_free(mem, s.ev_t);

@@ -29,9 +29,11 @@
 #include "topembed/rips_internal.h"
 
 #include <stdlib.h>
+#include <cblas.h>
 
 /* ---- union-find ---- */
 
+/* the root of x, halving the path on the way */
 static int64_t
 uf_find(int32_t *parent, int64_t x)
 {
@@ -60,6 +62,7 @@ uf_link(int32_t *parent, int32_t *size, int64_t a, int64_t b)
 
 /* ---- Kruskal on a graph ---- */
 
+/* Kruskal over the sorted edges: bars, essential classes, tree bits */
 TeStatus
 rips_h0_graph(RipsCtx *c, const RipsGraph *g, uint64_t *tree_bits)
 {
@@ -111,6 +114,7 @@ rips_h0_graph(RipsCtx *c, const RipsGraph *g, uint64_t *tree_bits)
 
 /* ---- Prim on a lower triangle ---- */
 
+/* Prim's algorithm reading the lower triangle in place */
 TeStatus
 rips_h0_lower(RipsCtx *c, const double *lower, int64_t n, float threshold)
 {
@@ -182,14 +186,26 @@ rips_h0_lower(RipsCtx *c, const double *lower, int64_t n, float threshold)
 
 /* ---- Boruvka on points ---- */
 
-/* neighbours kept per point */
-#define KNN 16
+/*
+ * The blocked passes run in float32 (sgemm, about three times the speed of
+ * dgemm) on a centred float copy of the points, and every decision that
+ * matters is taken on exact double distances: a point's list holds its
+ * KNN nearest candidates by the float approximation a(v), their exact
+ * squared distances d(v) sorted, and a lower bound for everything left out,
+ *   lb = (the KNN-th approximation) - eps,
+ * where eps bounds |a - d| (rounding of the copy and of a float dot product
+ * of length dim: 2 (dim + 2) u |x| |y|, u = 2^-24, with a margin).
+ * Centring keeps |x| at the scale of the spread, so eps stays small.
+ */
+
+/* candidates kept per point */
+#define KNN 32
 /* columns per kernel call */
 #define COL_BLOCK 1024
 
 typedef struct Nbr
 {
-	double		d2;
+	double		d2;				/* approximate while filling, then exact */
 	int64_t		v;
 } Nbr;
 
@@ -204,12 +220,13 @@ typedef struct Knn
 {
 	Nbr		   *list;			/* n x KNN; a max-heap while filling */
 	int32_t    *len;			/* entries per point */
-	double	   *lb;				/* unlisted points outside are >= lb */
+	double	   *top;			/* the largest approximation kept, once full */
+	double	   *lb;				/* points left out are at least this far */
 } Knn;
 
-/* offer (d2, v) to the bounded max-heap of point u */
+/* offer (a, v) to the bounded max-heap of point u */
 static inline void
-knn_offer(Knn *k, int64_t u, double d2, int64_t v)
+knn_offer(Knn *k, int64_t u, double a, int64_t v)
 {
 	Nbr		   *h = k->list + u * KNN;
 	int32_t		len = k->len[u];
@@ -217,34 +234,32 @@ knn_offer(Knn *k, int64_t u, double d2, int64_t v)
 
 	if (len < KNN)
 	{
-		/* sift up */
 		i = len;
 		while (i > 0)
 		{
 			int			par = (i - 1) / 2;
 
-			if (!nbr_less(h[par].d2, h[par].v, d2, v))
+			if (!nbr_less(h[par].d2, h[par].v, a, v))
 				break;
 			h[i] = h[par];
 			i = par;
 		}
-		h[i].d2 = d2;
+		h[i].d2 = a;
 		h[i].v = v;
 		k->len[u] = len + 1;
 		if (len + 1 == KNN)
-			k->lb[u] = h[0].d2;
+			k->top[u] = h[0].d2;
 		return;
 	}
-	if (!nbr_less(d2, v, h[0].d2, h[0].v))
+	if (!nbr_less(a, v, h[0].d2, h[0].v))
 		return;
-	/* replace the largest and sift down */
 	i = 0;
 	for (;;)
 	{
 		int			l = 2 * i + 1,
 					r = l + 1,
 					big = -1;
-		double		bd = d2;
+		double		bd = a;
 		int64_t		bv = v;
 
 		if (l < KNN && nbr_less(bd, bv, h[l].d2, h[l].v))
@@ -260,11 +275,12 @@ knn_offer(Knn *k, int64_t u, double d2, int64_t v)
 		h[i] = h[big];
 		i = big;
 	}
-	h[i].d2 = d2;
+	h[i].d2 = a;
 	h[i].v = v;
-	k->lb[u] = h[0].d2;
+	k->top[u] = h[0].d2;
 }
 
+/* order of two neighbours by (squared distance, index) */
 static int
 nbr_cmp(const void *a, const void *b)
 {
@@ -278,14 +294,32 @@ nbr_cmp(const void *a, const void *b)
 	return 0;
 }
 
-/* order point u's list ascending; its bound is the last entry (or none) */
+/*
+ * Turn point u's heap of approximations into its exact, sorted list and
+ * set its lower bound (none needed if the list holds every candidate).
+ */
 static void
-knn_seal(Knn *k, int64_t u)
+knn_seal(Knn *k, const RipsPoints *p, int64_t u, double eps_u)
 {
 	Nbr		   *h = k->list + u * KNN;
+	int			t;
 
-	qsort(h, (size_t) k->len[u], sizeof(Nbr), nbr_cmp);
-	k->lb[u] = (k->len[u] == KNN) ? h[KNN - 1].d2 : INFINITY;
+	k->lb[u] = (k->len[u] == KNN) ? k->top[u] - eps_u : INFINITY;
+	for (t = 0; t < k->len[u]; t++)
+		h[t].d2 = rips_pair_sq(p, u, h[t].v);
+	/* a few entries: insertion sort */
+	for (t = 1; t < k->len[u]; t++)
+	{
+		Nbr			x = h[t];
+		int			j = t - 1;
+
+		while (j >= 0 && nbr_cmp(&h[j], &x) > 0)
+		{
+			h[j + 1] = h[j];
+			j--;
+		}
+		h[j + 1] = x;
+	}
 }
 
 typedef struct Best
@@ -310,6 +344,145 @@ best_offer(Best *bst, double d2, int64_t u, int64_t v)
 	}
 }
 
+/*
+ * Approximate squared distances of bi float rows (with squared norms rsq)
+ * against the float points j0..j1-1: rsq + fsq - 2 dot, dot from sgemm.
+ */
+static void
+float_block(const float *rows, const double *rsq, int64_t bi,
+			const float *F, const double *fsq, int64_t j0, int64_t j1, int dim,
+			float *dots, double *out)
+{
+	int64_t		bj = j1 - j0,
+				i,
+				j;
+
+	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int) bi, (int) bj, dim,
+				1.0f, rows, dim, F + j0 * dim, dim, 0.0f, dots, (int) bj);
+	for (i = 0; i < bi; i++)
+	{
+		const float *dr = dots + i * bj;
+		double	   *o = out + i * bj;
+		double		si = rsq[i];
+
+		for (j = 0; j < bj; j++)
+			o[j] = si + fsq[j0 + j] - 2.0 * (double) dr[j];
+	}
+}
+
+/* scratch of the rescans */
+typedef struct ScanBuf
+{
+	float	   *rows;			/* RIPS_BLOCK x dim */
+	double	   *rows_sq;
+	int64_t    *ids;
+	float	   *cols;			/* COL_BLOCK x dim gathered outsiders */
+	double	   *cols_sq;
+	int64_t    *cids;
+	float	   *dots;			/* RIPS_BLOCK x COL_BLOCK */
+	double	   *blk;
+} ScanBuf;
+
+/*
+ * Rescan the points pts[0..npts-1] and refill their lists with their
+ * nearest points outside their own components.  With own >= 0 all of them
+ * lie in component own, and only the points outside it are gathered and
+ * compared; otherwise every point is compared and insiders are skipped.
+ */
+static TeStatus
+scan_rows(RipsCtx *c, Knn *k, const RipsPoints *p, const float *F, const double *fsq,
+		  const double *eps, const int32_t *comp, const int64_t *pts, int64_t npts,
+		  int32_t own, Best *best, int32_t *parent, ScanBuf *sb)
+{
+	int64_t		n = p->n,
+				dim = p->dim,
+				s0,
+				j,
+				j0;
+	TeStatus	st;
+
+	for (s0 = 0; s0 < npts; s0 += RIPS_BLOCK)
+	{
+		int64_t		s1 = s0 + RIPS_BLOCK < npts ? s0 + RIPS_BLOCK : npts,
+					bi = s1 - s0,
+					s;
+
+		for (s = 0; s < bi; s++)
+		{
+			int64_t		u = pts[s0 + s];
+
+			sb->ids[s] = u;
+			sb->rows_sq[s] = fsq[u];
+			memcpy(sb->rows + s * dim, F + u * dim, sizeof(float) * (size_t) dim);
+			k->len[u] = 0;
+			k->top[u] = INFINITY;
+		}
+		j0 = 0;
+		while (j0 < n)
+		{
+			int64_t		bj = 0;
+			const float *cols;
+			const double *csq;
+
+			if (own >= 0)
+			{
+				/* gather the next COL_BLOCK outsiders */
+				for (; j0 < n && bj < COL_BLOCK; j0++)
+					if (comp[j0] != own)
+					{
+						memcpy(sb->cols + bj * dim, F + j0 * dim, sizeof(float) * (size_t) dim);
+						sb->cols_sq[bj] = fsq[j0];
+						sb->cids[bj] = j0;
+						bj++;
+					}
+				cols = sb->cols;
+				csq = sb->cols_sq;
+			}
+			else
+			{
+				bj = j0 + COL_BLOCK < n ? COL_BLOCK : n - j0;
+				cols = F + j0 * dim;
+				csq = fsq + j0;
+				for (j = 0; j < bj; j++)
+					sb->cids[j] = j0 + j;
+				j0 += bj;
+			}
+			if (bj == 0)
+				break;
+			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int) bi, (int) bj, (int) dim,
+						1.0f, sb->rows, (int) dim, cols, (int) dim, 0.0f, sb->dots, (int) bj);
+			for (s = 0; s < bi; s++)
+			{
+				int64_t		u = sb->ids[s];
+				int32_t		cu = comp[u];
+				const float *dr = sb->dots + s * bj;
+				double		su = sb->rows_sq[s];
+
+				for (j = 0; j < bj; j++)
+				{
+					double		a = su + csq[j] - 2.0 * (double) dr[j];
+
+					if (a <= k->top[u] && (own >= 0 || comp[sb->cids[j]] != cu))
+						knn_offer(k, u, a, sb->cids[j]);
+				}
+			}
+			if ((st = rips_tick(c, (uint64_t) bi * (uint64_t) bj * (uint64_t) (dim / 8 + 16))) != TE_OK)
+				return st;
+		}
+		for (s = 0; s < bi; s++)
+		{
+			int64_t		u = sb->ids[s];
+
+			knn_seal(k, p, u, eps[u]);
+			if (k->len[u] > 0)
+				best_offer(&best[uf_find(parent, u)], k->list[u * KNN].d2, u,
+						   k->list[u * KNN].v);
+		}
+	}
+	return TE_OK;
+}
+
+/* H0 of points: candidate lists in one pass, then certified Boruvka rounds */
 TeStatus
 rips_h0_points(RipsCtx *c, const RipsPoints *p, float threshold)
 {
@@ -326,16 +499,26 @@ rips_h0_points(RipsCtx *c, const RipsPoints *p, float threshold)
 	Best	   *best = NULL;
 	int32_t    *parent = NULL,
 			   *size = NULL;
-	double	   *blk = NULL,
-			   *rows = NULL,
-			   *rows_sq = NULL;
-	int64_t    *ids = NULL,
-			   *scan = NULL,
+	float	   *F = NULL,
+			   *dots = NULL;
+	double	   *fsq = NULL,
+			   *eps = NULL,
+			   *blk = NULL,
+			   *mean = NULL;
+	int64_t    *scan = NULL,
+			   *scan2 = NULL,
+			   *cstart = NULL,
+			   *csize = NULL,
 			   *tree = NULL;
+	int32_t    *comp = NULL;
+	ScanBuf		sb;
 	int64_t		ntree = 0;
+	double		maxnorm = 0.0,
+				c_eps;
 	TeStatus	st = TE_OK;
 
 	memset(&k, 0, sizeof(k));
+	memset(&sb, 0, sizeof(sb));
 	if (n == 0)
 		return TE_OK;
 	if (n == 1)
@@ -343,30 +526,95 @@ rips_h0_points(RipsCtx *c, const RipsPoints *p, float threshold)
 
 	k.list = rips_array(mem, (size_t) n * KNN, sizeof(Nbr));
 	k.len = rips_alloc0(mem, sizeof(int32_t) * (size_t) n);
+	k.top = rips_array(mem, (size_t) n, sizeof(double));
 	k.lb = rips_array(mem, (size_t) n, sizeof(double));
 	best = rips_array(mem, (size_t) n, sizeof(Best));
 	parent = rips_array(mem, (size_t) n, sizeof(int32_t));
 	size = rips_array(mem, (size_t) n, sizeof(int32_t));
+	F = rips_array(mem, (size_t) n * (size_t) dim, sizeof(float));
+	fsq = rips_array(mem, (size_t) n, sizeof(double));
+	eps = rips_array(mem, (size_t) n, sizeof(double));
+	mean = rips_alloc0(mem, sizeof(double) * (size_t) dim);
 	blk = rips_array(mem, (size_t) RIPS_BLOCK * COL_BLOCK, sizeof(double));
-	rows = rips_array(mem, (size_t) RIPS_BLOCK * (size_t) dim, sizeof(double));
-	rows_sq = rips_array(mem, RIPS_BLOCK, sizeof(double));
-	ids = rips_array(mem, RIPS_BLOCK, sizeof(int64_t));
+	dots = rips_array(mem, (size_t) RIPS_BLOCK * COL_BLOCK, sizeof(float));
+	sb.rows = rips_array(mem, (size_t) RIPS_BLOCK * (size_t) dim, sizeof(float));
+	sb.rows_sq = rips_array(mem, RIPS_BLOCK, sizeof(double));
+	sb.ids = rips_array(mem, RIPS_BLOCK, sizeof(int64_t));
+	sb.cols = rips_array(mem, (size_t) COL_BLOCK * (size_t) dim, sizeof(float));
+	sb.cols_sq = rips_array(mem, COL_BLOCK, sizeof(double));
+	sb.cids = rips_array(mem, COL_BLOCK, sizeof(int64_t));
+	sb.dots = dots;
+	sb.blk = blk;
 	scan = rips_array(mem, (size_t) n, sizeof(int64_t));
+	scan2 = rips_array(mem, (size_t) n, sizeof(int64_t));
+	cstart = rips_array(mem, (size_t) n + 1, sizeof(int64_t));
+	csize = rips_array(mem, (size_t) n, sizeof(int64_t));
+	comp = rips_array(mem, (size_t) n, sizeof(int32_t));
 	tree = rips_array(mem, (size_t) n * 2, sizeof(int64_t));
-	if (!k.list || !k.len || !k.lb || !best || !parent || !size || !blk ||
-		!rows || !rows_sq || !ids || !scan || !tree)
+	if (!k.list || !k.len || !k.top || !k.lb || !best || !parent || !size || !F ||
+		!fsq || !eps || !mean || !blk || !dots || !sb.rows || !sb.rows_sq || !sb.ids ||
+		!sb.cols || !sb.cols_sq || !sb.cids || !scan || !scan2 || !cstart || !csize ||
+		!comp || !tree)
 	{
 		st = mem->status;
 		goto done;
 	}
+
+	/* the centred float copy, its norms and error bounds */
 	for (i = 0; i < n; i++)
 	{
+		double		f = p->scale ? p->scale[i] : 1.0;
+
+		for (j = 0; j < dim; j++)
+			mean[j] += p->x[i * dim + j] * f;
+	}
+	for (j = 0; j < dim; j++)
+		mean[j] /= (double) n;
+	for (i = 0; i < n; i++)
+	{
+		double		s = 0.0,
+					sc = p->scale ? p->scale[i] : 1.0;
+
+		for (j = 0; j < dim; j++)
+		{
+			float		f = (float) (p->x[i * dim + j] * sc - mean[j]);
+
+			F[i * dim + j] = f;
+			s += (double) f * (double) f;
+		}
+		fsq[i] = s;
+		if (sqrt(s) > maxnorm)
+			maxnorm = sqrt(s);
 		k.lb[i] = INFINITY;
+		k.top[i] = INFINITY;
 		parent[i] = (int32_t) i;
 		size[i] = 1;
+		if ((i & 1023) == 0 && (st = rips_tick(c, 1024 * (uint64_t) dim * 4)) != TE_OK)
+			goto done;
+	}
+	/*
+	 * |a - d| <= 2 (gamma_dim + 2u + u^2) |f_x| |f_y| for the float copies
+	 * (u = 2^-24), plus the double rounding of the centring, a few units of
+	 * 2^-53 times |x| + |mean| on each side.
+	 */
+	{
+		double		mnorm = 0.0,
+					xmax = 0.0;
+
+		for (j = 0; j < dim; j++)
+			mnorm += mean[j] * mean[j];
+		mnorm = sqrt(mnorm);
+		for (i = 0; i < n; i++)
+			if (sqrt(p->sq[i]) > xmax)
+				xmax = sqrt(p->sq[i]);
+		c_eps = 2.0 * ((double) (dim + 4) * 5.9604644775390625e-8) * 1.0625;
+		for (i = 0; i < n; i++)
+			eps[i] = c_eps * sqrt(fsq[i]) * maxnorm +
+				8.0 * (double) (dim + 4) * 1.1102230246251565e-16 *
+				(sqrt(p->sq[i]) + mnorm) * (xmax + mnorm) + 1e-300;
 	}
 
-	/* one pass over all pairs: the K nearest neighbours of every point */
+	/* one pass over all pairs: the KNN nearest candidates of every point */
 	for (i0 = 0; i0 < n; i0 += RIPS_BLOCK)
 	{
 		int64_t		i1 = i0 + RIPS_BLOCK < n ? i0 + RIPS_BLOCK : n;
@@ -376,7 +624,7 @@ rips_h0_points(RipsCtx *c, const RipsPoints *p, float threshold)
 			int64_t		j1 = j0 + COL_BLOCK < n ? j0 + COL_BLOCK : n,
 						bj = j1 - j0;
 
-			rips_block_sq(p, i0, i1, j0, j1, blk);
+			float_block(F + i0 * dim, fsq + i0, i1 - i0, F, fsq, j0, j1, (int) dim, dots, blk);
 			for (i = i0; i < i1; i++)
 			{
 				const double *row = blk + (i - i0) * bj;
@@ -384,34 +632,37 @@ rips_h0_points(RipsCtx *c, const RipsPoints *p, float threshold)
 
 				for (j = jstart; j < j1; j++)
 				{
-					double		d2 = row[j - j0];
+					double		a = row[j - j0];
 
-					if (d2 <= k.lb[i])
-						knn_offer(&k, i, d2, j);
-					if (d2 <= k.lb[j])
-						knn_offer(&k, j, d2, i);
+					if (a <= k.top[i])
+						knn_offer(&k, i, a, j);
+					if (a <= k.top[j])
+						knn_offer(&k, j, a, i);
 				}
 			}
-			if ((st = rips_tick(c, (uint64_t) (i1 - i0) * (uint64_t) bj * (uint64_t) dim / 4)) != TE_OK)
+			if ((st = rips_tick(c, (uint64_t) (i1 - i0) * (uint64_t) bj * (uint64_t) (dim / 8 + 16))) != TE_OK)
 				goto done;
 		}
 	}
 	for (i = 0; i < n; i++)
-		knn_seal(&k, i);
+	{
+		knn_seal(&k, p, i, eps[i]);
+		if ((i & 255) == 0 && (st = rips_tick(c, 256 * KNN * (uint64_t) (dim + 16))) != TE_OK)
+			goto done;
+	}
 
 	/* Boruvka rounds */
 	comps = n;
 	while (comps > 1)
 	{
-		int64_t		nscan = 0,
-					s0;
+		int64_t		nscan = 0;
 
 		for (i = 0; i < n; i++)
 		{
 			best[i].d2 = INFINITY;
 			best[i].a = best[i].b = INT64_MAX;
 		}
-		/* the listed neighbours first */
+		/* the first listed neighbour outside: exact if no bound is below it */
 		for (i = 0; i < n; i++)
 		{
 			int64_t		ri = uf_find(parent, i);
@@ -424,76 +675,78 @@ rips_h0_points(RipsCtx *c, const RipsPoints *p, float threshold)
 					best_offer(&best[ri], h[t].d2, i, h[t].v);
 					break;
 				}
+			if ((i & 4095) == 0 && (st = rips_tick(c, 4096 * KNN * 8)) != TE_OK)
+				goto done;
 		}
 		/* points whose unlisted neighbours might beat their component's best */
 		for (i = 0; i < n; i++)
 		{
 			int64_t		ri = uf_find(parent, i);
 			const Nbr  *h = k.list + i * KNN;
-			int			t,
-						inside = 1;
+			double		known = INFINITY;
+			int			t;
 
 			for (t = 0; t < k.len[i]; t++)
 				if (uf_find(parent, h[t].v) != ri)
 				{
-					inside = 0;
+					known = h[t].d2;
 					break;
 				}
-			if (inside && k.lb[i] <= best[ri].d2 && isfinite(k.lb[i]))
+			if (k.lb[i] < known && k.lb[i] <= best[ri].d2)
 				scan[nscan++] = i;
+			if ((i & 4095) == 0 && (st = rips_tick(c, 4096 * KNN * 8)) != TE_OK)
+				goto done;
 		}
-		if ((st = rips_tick(c, (uint64_t) n * KNN)) != TE_OK)
-			goto done;
 
-		/* rescan those against all points; refill their lists */
-		for (s0 = 0; s0 < nscan; s0 += RIPS_BLOCK)
+		if (nscan > 0)
 		{
-			int64_t		s1 = s0 + RIPS_BLOCK < nscan ? s0 + RIPS_BLOCK : nscan,
-						bi = s1 - s0,
-						s;
+			/* dense component numbers; the scanned points grouped by component */
+			int64_t		nc = 0,
+						t,
+						q,
+						nmixed = 0;
 
-			for (s = 0; s < bi; s++)
+			for (i = 0; i < n; i++)
+				if (parent[i] == i)
+					cstart[i] = nc++;
+			for (i = 0; i < n; i++)
+				comp[i] = (int32_t) cstart[uf_find(parent, i)];
+			memset(cstart, 0, sizeof(int64_t) * (size_t) (nc + 1));
+			memset(csize, 0, sizeof(int64_t) * (size_t) nc);
+			for (i = 0; i < n; i++)
+				csize[comp[i]]++;
+			for (t = 0; t < nscan; t++)
+				cstart[comp[scan[t]] + 1]++;
+			for (t = 0; t < nc; t++)
+				cstart[t + 1] += cstart[t];
+			for (t = 0; t < nscan; t++)
+				scan2[cstart[comp[scan[t]]]++] = scan[t];
+			/* cstart[c] is now the end of c's group; walk the groups */
+			for (q = 0, t = 0; t < nc; t++)
 			{
-				int64_t		u = scan[s0 + s];
+				int64_t		g0 = q,
+							g1 = cstart[t];
 
-				ids[s] = u;
-				rows_sq[s] = p->sq[u];
-				memcpy(rows + s * dim, p->x + u * dim, sizeof(double) * (size_t) dim);
-				k.len[u] = 0;
-				k.lb[u] = INFINITY;
-			}
-			for (j0 = 0; j0 < n; j0 += COL_BLOCK)
-			{
-				int64_t		j1 = j0 + COL_BLOCK < n ? j0 + COL_BLOCK : n,
-							bj = j1 - j0;
-
-				rips_block_sq_rows(p, rows, rows_sq, ids, bi, j0, j1, blk);
-				for (s = 0; s < bi; s++)
+				q = g1;
+				if (g1 == g0)
+					continue;
+				if (csize[t] * 4 >= n && g1 - g0 >= 16)
 				{
-					int64_t		u = ids[s],
-								ru = uf_find(parent, u);
-					const double *row = blk + s * bj;
-
-					for (j = j0; j < j1; j++)
-					{
-						double		d2 = row[j - j0];
-
-						if (d2 <= k.lb[u] && uf_find(parent, j) != ru)
-							knn_offer(&k, u, d2, j);
-					}
+					/* a large component: scan its points against the outsiders only */
+					if ((st = scan_rows(c, &k, p, F, fsq, eps, comp, scan2 + g0, g1 - g0,
+										(int32_t) t, best, parent, &sb)) != TE_OK)
+						goto done;
 				}
-				if ((st = rips_tick(c, (uint64_t) bi * (uint64_t) bj * (uint64_t) dim / 4)) != TE_OK)
-					goto done;
+				else
+				{
+					memmove(scan2 + nmixed, scan2 + g0, sizeof(int64_t) * (size_t) (g1 - g0));
+					nmixed += g1 - g0;
+				}
 			}
-			for (s = 0; s < bi; s++)
-			{
-				int64_t		u = ids[s];
-
-				knn_seal(&k, u);
-				if (k.len[u] > 0)
-					best_offer(&best[uf_find(parent, u)], k.list[u * KNN].d2, u,
-							   k.list[u * KNN].v);
-			}
+			if (nmixed > 0 &&
+				(st = scan_rows(c, &k, p, F, fsq, eps, comp, scan2, nmixed, -1, best,
+								parent, &sb)) != TE_OK)
+				goto done;
 		}
 
 		/* merge along every component's best edge */
@@ -537,15 +790,28 @@ rips_h0_points(RipsCtx *c, const RipsPoints *p, float threshold)
 done:
 	rips_free(mem, k.list);
 	rips_free(mem, k.len);
+	rips_free(mem, k.top);
 	rips_free(mem, k.lb);
 	rips_free(mem, best);
 	rips_free(mem, parent);
 	rips_free(mem, size);
+	rips_free(mem, F);
+	rips_free(mem, fsq);
+	rips_free(mem, eps);
+	rips_free(mem, mean);
 	rips_free(mem, blk);
-	rips_free(mem, rows);
-	rips_free(mem, rows_sq);
-	rips_free(mem, ids);
+	rips_free(mem, dots);
+	rips_free(mem, sb.rows);
+	rips_free(mem, sb.rows_sq);
+	rips_free(mem, sb.ids);
+	rips_free(mem, sb.cols);
+	rips_free(mem, sb.cols_sq);
+	rips_free(mem, sb.cids);
 	rips_free(mem, scan);
+	rips_free(mem, scan2);
+	rips_free(mem, cstart);
+	rips_free(mem, csize);
+	rips_free(mem, comp);
 	rips_free(mem, tree);
 	return st;
 }

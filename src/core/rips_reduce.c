@@ -39,12 +39,16 @@
 
 #include <stdlib.h>
 
-/* one entry of a coboundary or a reduction vector */
-typedef struct REntry
+/*
+ * One entry of a coboundary or a reduction vector, 12 bytes: the simplex
+ * index shifted left by cbits with the coefficient in the low bits (for
+ * Z/2 there are no coefficient bits: every stored coefficient is 1), and
+ * the diameter.  Ripser packs its entries the same way.
+ */
+typedef struct __attribute__((packed)) REntry
 {
-	int64_t		idx;
+	uint64_t	key;
 	float		diam;
-	uint32_t	coef;
 } REntry;
 
 /* pivot index -> column reference */
@@ -72,6 +76,9 @@ typedef struct Pending
 
 #define MAXV (TE_RIPS_MAX_DIM + 2)	/* vertices of the largest cofacet */
 
+/* heaps of this many entries (768 kB) or more are compacted before growing */
+#define HEAP_COMPACT_MIN ((int64_t) 1 << 16)
+
 typedef struct Eng
 {
 	RipsCtx    *c;
@@ -86,6 +93,8 @@ typedef struct Eng
 	int64_t    *binom;			/* (K + 1) x (n + 1) */
 	int			K;
 	uint32_t	p;
+	int			cbits;			/* coefficient bits in an entry key */
+	uint64_t	cmask;
 	uint32_t   *inv;
 	uint64_t   *cand;			/* scratch of push_coboundary */
 	uint64_t   *cset;			/* scratch of the sweep */
@@ -93,6 +102,7 @@ typedef struct Eng
 	REntry	   *heap;
 	int64_t		hlen;
 	int64_t		hcap;
+	int64_t		hlive;			/* entries after the last compaction */
 	/* the working reduction vector */
 	REntry	   *vw;
 	int64_t		vlen;
@@ -118,6 +128,7 @@ typedef struct Eng
 
 /* ---- small helpers ---- */
 
+/* C(v, t) from the table */
 static inline int64_t
 binom(const Eng *E, int64_t v, int t)
 {
@@ -166,16 +177,39 @@ simplex_vertices(const Eng *E, int64_t idx, int k, int *v)
 	}
 }
 
+/* the value of edge ab (INF if absent) */
 static inline float
 edge_value(const Eng *E, int a, int b)
 {
 	return E->D[(int64_t) a * E->n + b];
 }
 
+/* a * b mod p */
 static inline uint32_t
 mulmod(uint32_t a, uint32_t b, uint32_t p)
 {
 	return (uint32_t) (((uint64_t) a * b) % p);
+}
+
+/* the simplex index of an entry */
+static inline int64_t
+e_idx(const Eng *E, const REntry *e)
+{
+	return (int64_t) (e->key >> E->cbits);
+}
+
+/* the coefficient of an entry (1 for Z/2) */
+static inline uint32_t
+e_coef(const Eng *E, const REntry *e)
+{
+	return E->cbits ? (uint32_t) (e->key & E->cmask) : 1;
+}
+
+/* pack an index and a coefficient into a key */
+static inline uint64_t
+e_key(const Eng *E, int64_t idx, uint32_t coef)
+{
+	return ((uint64_t) idx << E->cbits) | (E->cbits ? (uint64_t) coef : 0);
 }
 
 /*
@@ -307,6 +341,7 @@ with_vertex(const int *v, int nv, int w, int *out)
 
 /* ---- the pivot hash ---- */
 
+/* a multiplicative hash of a simplex index */
 static inline uint64_t
 hash64(int64_t k)
 {
@@ -315,6 +350,7 @@ hash64(int64_t k)
 	return x ^ (x >> 29);
 }
 
+/* an empty table of cap slots (a power of two) */
 static TeStatus
 hash_init(Eng *E, PivHash *h, int64_t cap)
 {
@@ -331,6 +367,7 @@ hash_init(Eng *E, PivHash *h, int64_t cap)
 	return TE_OK;
 }
 
+/* free a table */
 static void
 hash_release(Eng *E, PivHash *h)
 {
@@ -358,6 +395,7 @@ hash_find(const PivHash *h, int64_t key)
 	}
 }
 
+/* insert key -> val, doubling the table past half full */
 static TeStatus
 hash_insert(Eng *E, PivHash *h, int64_t key, int64_t val)
 {
@@ -410,14 +448,221 @@ trivial_ref(int64_t idx, int sign)
 	return -(2 * idx + sign) - 2;
 }
 
+/*
+ * In-place sorts by a 64-bit field, so that no hidden allocation happens
+ * (glibc's qsort may malloc a scratch copy): quicksort with a median of
+ * three, the smaller side first, insertion sort for short ranges, and
+ * heapsort once the recursion gets too deep (an n log n worst case).
+ */
+#define DEFINE_FIELD_SORT(NAME, TYPE, F) \
+static void \
+NAME##_sift(TYPE *a, int64_t r, int64_t end) \
+{ \
+	TYPE		x = a[r]; \
+\
+	for (;;) \
+	{ \
+		int64_t		c = 2 * r + 1; \
+\
+		if (c >= end) \
+			break; \
+		if (c + 1 < end && a[c + 1].F > a[c].F) \
+			c++; \
+		if (x.F >= a[c].F) \
+			break; \
+		a[r] = a[c]; \
+		r = c; \
+	} \
+	a[r] = x; \
+} \
+\
+static void \
+NAME##_range(TYPE *a, int64_t n, int depth) \
+{ \
+	int64_t		i, \
+				j; \
+\
+	while (n > 16) \
+	{ \
+		__typeof__(a[0].F) x = a[0].F, \
+					y = a[n / 2].F, \
+					z = a[n - 1].F, \
+					piv; \
+\
+		if (depth-- <= 0) \
+		{ \
+			for (i = n / 2 - 1; i >= 0; i--) \
+				NAME##_sift(a, i, n); \
+			for (i = n - 1; i > 0; i--) \
+			{ \
+				TYPE		t = a[0]; \
+\
+				a[0] = a[i]; \
+				a[i] = t; \
+				NAME##_sift(a, 0, i); \
+			} \
+			return; \
+		} \
+		piv = (x < y) ? ((y < z) ? y : (x < z ? z : x)) : ((x < z) ? x : (y < z ? z : y)); \
+		i = 0; \
+		j = n - 1; \
+		while (i <= j) \
+		{ \
+			while (a[i].F < piv) \
+				i++; \
+			while (a[j].F > piv) \
+				j--; \
+			if (i <= j) \
+			{ \
+				TYPE		t = a[i]; \
+\
+				a[i] = a[j]; \
+				a[j] = t; \
+				i++; \
+				j--; \
+			} \
+		} \
+		if (j + 1 < n - i) \
+		{ \
+			NAME##_range(a, j + 1, depth); \
+			a += i; \
+			n -= i; \
+		} \
+		else \
+		{ \
+			NAME##_range(a + i, n - i, depth); \
+			n = j + 1; \
+		} \
+	} \
+	for (i = 1; i < n; i++) \
+	{ \
+		TYPE		t = a[i]; \
+\
+		for (j = i - 1; j >= 0 && a[j].F > t.F; j--) \
+			a[j + 1] = a[j]; \
+		a[j + 1] = t; \
+	} \
+} \
+\
+static void \
+NAME(TYPE *a, int64_t n) \
+{ \
+	int			depth = 2; \
+	int64_t		t; \
+\
+	for (t = n; t > 1; t >>= 1) \
+		depth += 2; \
+	NAME##_range(a, n, depth); \
+}
+
+DEFINE_FIELD_SORT(sort_entries, REntry, key)
+DEFINE_FIELD_SORT(sort_pending, Pending, idx)
+
 /* ---- the working heap (oldest entry on top) ---- */
 
+
+/* does a come before b in the filtration? */
 static inline int
 older(const REntry *a, const REntry *b)
 {
-	return a->diam < b->diam || (a->diam == b->diam && a->idx > b->idx);
+	return a->diam < b->diam || (a->diam == b->diam && a->key > b->key);
 }
 
+static inline void heap_sift_down(REntry *h, int64_t n, int64_t i, REntry x);
+
+/*
+ * Merge the duplicate entries of the heap and drop the cancelled ones, then
+ * rebuild it.  Entries of added columns pile up in the heap until they reach
+ * the top; a long reduction would otherwise hold many dead copies.
+ */
+static TeStatus
+heap_compact(Eng *E)
+{
+	REntry	   *h = E->heap,
+			   *aux;
+	int64_t		i,
+				out = 0,
+				n = E->hlen;
+	uint32_t	p = E->p;
+	uint64_t	all = 0;
+
+	/* sort by key: LSD radix on the bits in use, else in place */
+	for (i = 0; i < n; i++)
+		all |= h[i].key;
+	aux = rips_array(E->mem, (size_t) n, sizeof(REntry));
+	if (aux)
+	{
+		int64_t		count[1 << 11];
+		int			bits = 64 - __builtin_clzll(all | 1),
+					shift;
+		REntry	   *src = h,
+				   *dst = aux;
+
+		for (shift = 0; shift < bits; shift += 11)
+		{
+			int64_t		sum = 0;
+			TeStatus	st = rips_tick(E->c, (uint64_t) n * 8);
+
+			if (st != TE_OK)
+			{
+				rips_free(E->mem, aux);
+				return st;
+			}
+			memset(count, 0, sizeof(count));
+			for (i = 0; i < n; i++)
+				count[(src[i].key >> shift) & 2047]++;
+			for (i = 0; i < 2048; i++)
+			{
+				int64_t		t = count[i];
+
+				count[i] = sum;
+				sum += t;
+			}
+			for (i = 0; i < n; i++)
+				dst[count[(src[i].key >> shift) & 2047]++] = src[i];
+			{
+				REntry	   *t = src;
+
+				src = dst;
+				dst = t;
+			}
+		}
+		if (src != h)
+			memcpy(h, src, sizeof(REntry) * (size_t) n);
+		rips_free(E->mem, aux);
+	}
+	else
+		sort_entries(h, n);
+	for (i = 0; i < n;)
+	{
+		int64_t		j = i + 1;
+		int64_t		idx = e_idx(E, &h[i]);
+		uint32_t	c = e_coef(E, &h[i]);
+
+		while (j < n && e_idx(E, &h[j]) == idx)
+		{
+			c += e_coef(E, &h[j]);
+			if (c >= p)
+				c -= p;
+			j++;
+		}
+		if (c != 0)
+		{
+			h[out].key = e_key(E, idx, c);
+			h[out].diam = h[i].diam;
+			out++;
+		}
+		i = j;
+	}
+	/* hardly anything cancelled: do not try again for this column */
+	E->hlive = (out * 10 > n * 9) ? INT64_MAX / 4 : out;
+	E->hlen = out;
+	for (i = (out - 2) / 4; out > 1 && i >= 0; i--)
+		heap_sift_down(h, out, i, h[i]);
+	return rips_tick(E->c, (uint64_t) n * 8);
+}
+
+/* room for extra more entries: compact when mostly dead, else grow */
 static TeStatus
 heap_reserve(Eng *E, int64_t extra)
 {
@@ -426,8 +671,18 @@ heap_reserve(Eng *E, int64_t extra)
 		int64_t		cap = E->hcap ? E->hcap : 1024;
 		REntry	   *nh;
 
+		/* compact rather than grow when the heap is mostly dead copies */
+		if (E->hlen >= HEAP_COMPACT_MIN && E->hlen >= 2 * E->hlive)
+		{
+			TeStatus	st = heap_compact(E);
+
+			if (st != TE_OK)
+				return st;
+			if (E->hlen + extra <= E->hcap)
+				return TE_OK;
+		}
 		while (cap < E->hlen + extra)
-			cap *= 2;
+			cap += cap / 2;
 		nh = rips_grow(E->mem, E->heap, sizeof(REntry) * (size_t) E->hlen,
 					   sizeof(REntry) * (size_t) cap);
 		if (!nh)
@@ -438,6 +693,7 @@ heap_reserve(Eng *E, int64_t extra)
 	return TE_OK;
 }
 
+/* a 4-ary heap: the children of i are 4i+1 .. 4i+4 */
 static inline void
 heap_push(Eng *E, REntry x)
 {
@@ -446,7 +702,7 @@ heap_push(Eng *E, REntry x)
 
 	while (i > 0)
 	{
-		int64_t		par = (i - 1) >> 1;
+		int64_t		par = (i - 1) >> 2;
 
 		if (!older(&x, &h[par]))
 			break;
@@ -456,26 +712,23 @@ heap_push(Eng *E, REntry x)
 	h[i] = x;
 }
 
+/* place x at i and sift it down a heap of n entries */
 static inline void
-heap_pop(Eng *E)
+heap_sift_down(REntry *h, int64_t n, int64_t i, REntry x)
 {
-	REntry	   *h = E->heap;
-	int64_t		n = --E->hlen,
-				i = 0;
-	REntry		x;
-
-	if (n == 0)
-		return;
-	x = h[n];
 	for (;;)
 	{
-		int64_t		l = 2 * i + 1,
-					r = l + 1,
-					m;
+		int64_t		c = 4 * i + 1,
+					m,
+					e;
 
-		if (l >= n)
+		if (c >= n)
 			break;
-		m = (r < n && older(&h[r], &h[l])) ? r : l;
+		m = c;
+		e = c + 4 < n ? c + 4 : n;
+		for (c = c + 1; c < e; c++)
+			if (older(&h[c], &h[m]))
+				m = c;
 		if (!older(&h[m], &x))
 			break;
 		h[i] = h[m];
@@ -484,35 +737,61 @@ heap_pop(Eng *E)
 	h[i] = x;
 }
 
-/* the oldest entry with a nonzero summed coefficient (left in the heap) */
+/* remove the top entry */
+static inline void
+heap_pop(Eng *E)
+{
+	int64_t		n = --E->hlen;
+
+	if (n > 0)
+		heap_sift_down(E->heap, n, 0, E->heap[n]);
+}
+
+/*
+ * The oldest entry with a nonzero summed coefficient (left in the heap):
+ * 1 with *out set, 0 if the column is zero.  Long runs of cancelling
+ * entries call the interrupt check; if it refuses, *st is set and 0 is
+ * returned.
+ */
 static int
-heap_pivot(Eng *E, REntry *out, uint64_t *work)
+heap_pivot(Eng *E, REntry *out, uint64_t *work, TeStatus *st)
 {
 	uint32_t	p = E->p;
+	uint64_t	popped = 0;
 
+	*st = TE_OK;
 	while (E->hlen > 0)
 	{
 		REntry		top = E->heap[0];
-		uint32_t	c = top.coef;
+		int64_t		idx = e_idx(E, &top);
+		uint32_t	c = e_coef(E, &top);
 
 		heap_pop(E);
-		(*work)++;
-		while (E->hlen > 0 && E->heap[0].idx == top.idx)
+		popped++;
+		while (E->hlen > 0 && e_idx(E, &E->heap[0]) == idx)
 		{
-			c += E->heap[0].coef;
+			c += e_coef(E, &E->heap[0]);
 			if (c >= p)
 				c -= p;
 			heap_pop(E);
-			(*work)++;
+			popped++;
 		}
 		if (c != 0)
 		{
-			top.coef = c;
+			top.key = e_key(E, idx, c);
 			heap_push(E, top);
 			*out = top;
+			*work += popped * 8;
 			return 1;
 		}
+		if (popped >= 65536)
+		{
+			if ((*st = rips_tick(E->c, popped * 8)) != TE_OK)
+				return 0;
+			popped = 0;
+		}
 	}
+	*work += popped * 8;
 	return 0;
 }
 
@@ -540,7 +819,7 @@ push_coboundary(Eng *E, const int *v, int k, float d, uint32_t coef, uint64_t *w
 		for (i = 1; i <= k; i++)
 			x &= E->adj[(int64_t) v[i] * W + w];
 		E->cand[w] = x;
-		count += __builtin_popcountll(x);
+		count += rips_popcount(x);
 	}
 	*work += (uint64_t) (W * (k + 1)) + (uint64_t) count * 16;
 	if (count == 0)
@@ -574,9 +853,9 @@ push_coboundary(Eng *E, const int *v, int k, float d, uint32_t coef, uint64_t *w
 			for (i = 0; i <= k; i++)
 				if (rows[i][y] > dm)
 					dm = rows[i][y];
-			e.idx = above[j] + binom(E, y, k + 2 - j) + below[j];
+			e.key = e_key(E, above[j] + binom(E, y, k + 2 - j) + below[j],
+						  (j & 1) ? neg : coef);
 			e.diam = dm;
-			e.coef = (j & 1) ? neg : coef;
 			heap_push(E, e);
 		}
 	}
@@ -585,6 +864,7 @@ push_coboundary(Eng *E, const int *v, int k, float d, uint32_t coef, uint64_t *w
 
 /* ---- the working reduction vector and stored columns ---- */
 
+/* append an entry to the working reduction vector */
 static TeStatus
 vw_add(Eng *E, int64_t idx, float diam, uint32_t coef)
 {
@@ -599,20 +879,10 @@ vw_add(Eng *E, int64_t idx, float diam, uint32_t coef)
 		E->vw = nv;
 		E->vcap = cap;
 	}
-	E->vw[E->vlen].idx = idx;
+	E->vw[E->vlen].key = e_key(E, idx, coef);
 	E->vw[E->vlen].diam = diam;
-	E->vw[E->vlen].coef = coef;
 	E->vlen++;
 	return TE_OK;
-}
-
-static int
-entry_idx_cmp(const void *a, const void *b)
-{
-	const REntry *x = a,
-			   *y = b;
-
-	return (x->idx > y->idx) - (x->idx < y->idx);
 }
 
 /* room for len entries in the pool, contiguous */
@@ -660,23 +930,30 @@ store_column(Eng *E, uint32_t pivot_coef, int64_t *ref)
 	REntry	   *dst;
 
 	if (E->vlen > 1)
-		qsort(E->vw, (size_t) E->vlen, sizeof(REntry), entry_idx_cmp);
+	{
+		TeStatus	st = rips_tick(E->c, (uint64_t) E->vlen * 16);
+
+		if (st != TE_OK)
+			return st;
+		sort_entries(E->vw, E->vlen);
+	}
 	for (i = 0; i < E->vlen;)
 	{
 		int64_t		j = i + 1;
-		uint32_t	c = E->vw[i].coef;
+		int64_t		idx = e_idx(E, &E->vw[i]);
+		uint32_t	c = e_coef(E, &E->vw[i]);
 
-		while (j < E->vlen && E->vw[j].idx == E->vw[i].idx)
+		while (j < E->vlen && e_idx(E, &E->vw[j]) == idx)
 		{
-			c += E->vw[j].coef;
+			c += e_coef(E, &E->vw[j]);
 			if (c >= p)
 				c -= p;
 			j++;
 		}
 		if (c != 0)
 		{
-			E->vw[out] = E->vw[i];
-			E->vw[out].coef = mulmod(c, scale, p);
+			E->vw[out].diam = E->vw[i].diam;
+			E->vw[out].key = e_key(E, idx, mulmod(c, scale, p));
 			out++;
 		}
 		i = j;
@@ -702,6 +979,7 @@ store_column(Eng *E, uint32_t pivot_coef, int64_t *ref)
 	return TE_OK;
 }
 
+/* free the stored reduction vectors of a dimension */
 static void
 columns_release(Eng *E)
 {
@@ -746,13 +1024,20 @@ add_column(Eng *E, int64_t ref, const REntry *piv, uint32_t f, int k, uint64_t *
 		for (i = 0; i < col->len; i++)
 		{
 			const REntry *s = &col->e[i];
-			uint32_t	c = mulmod(s->coef, f, p);
+			uint32_t	c = mulmod(e_coef(E, s), f, p);
+			int64_t		sidx = e_idx(E, s);
 
-			simplex_vertices(E, s->idx, k, v);
-			if ((st = vw_add(E, s->idx, s->diam, c)) != TE_OK)
+			simplex_vertices(E, sidx, k, v);
+			if ((st = vw_add(E, sidx, s->diam, c)) != TE_OK)
 				return st;
 			if ((st = push_coboundary(E, v, k, s->diam, c, work)) != TE_OK)
 				return st;
+			if (*work > RIPS_CHECK_INTERVAL / 4)
+			{
+				if ((st = rips_tick(E->c, *work)) != TE_OK)
+					return st;
+				*work = 0;
+			}
 		}
 	}
 	return TE_OK;
@@ -770,6 +1055,7 @@ reduce_column(Eng *E, const int *v, int k, int64_t idx, float d)
 
 	c->stats->reduced[k]++;
 	E->hlen = 0;
+	E->hlive = 0;
 	E->vlen = 0;
 	if ((st = vw_add(E, idx, d, 1)) != TE_OK)
 		return st;
@@ -787,10 +1073,10 @@ reduce_column(Eng *E, const int *v, int k, int64_t idx, float d)
 		if ((st = rips_tick(c, work)) != TE_OK)
 			return st;
 		work = 0;
-		if (!heap_pivot(E, &piv, &work))
-			return rips_emit(c, k, (double) d, INFINITY);
-		f = E->p - piv.coef;
-		ref = hash_find(&E->cur, piv.idx);
+		if (!heap_pivot(E, &piv, &work, &st))
+			return st != TE_OK ? st : rips_emit(c, k, (double) d, INFINITY);
+		f = E->p - e_coef(E, &piv);
+		ref = hash_find(&E->cur, e_idx(E, &piv));
 		if (ref != -1)
 		{
 			c->stats->additions++;
@@ -799,7 +1085,7 @@ reduce_column(Eng *E, const int *v, int k, int64_t idx, float d)
 			continue;
 		}
 		/* is the pivot the upper half of an apparent pair? */
-		simplex_vertices(E, piv.idx, k + 1, pv);
+		simplex_vertices(E, e_idx(E, &piv), k + 1, pv);
 		m = youngest_facet(E, pv, k + 2, piv.diam);
 		without(pv, k + 2, m, fv);
 		if (!older_cofacet(E, fv, k + 1, piv.diam, pv[m]))
@@ -814,9 +1100,9 @@ reduce_column(Eng *E, const int *v, int k, int64_t idx, float d)
 			continue;
 		}
 		/* a new pivot: store the column */
-		if ((st = store_column(E, piv.coef, &ref)) != TE_OK)
+		if ((st = store_column(E, e_coef(E, &piv), &ref)) != TE_OK)
 			return st;
-		if ((st = hash_insert(E, &E->cur, piv.idx, ref)) != TE_OK)
+		if ((st = hash_insert(E, &E->cur, e_idx(E, &piv), ref)) != TE_OK)
 			return st;
 		return rips_emit(c, k, (double) d, (double) piv.diam);
 	}
@@ -870,6 +1156,60 @@ column(Eng *E, const int *v, int k, int64_t idx, float d)
 	return reduce_column(E, v, k, idx, d);
 }
 
+/*
+ * The same for a simplex whose latest edge is the only edge of value d
+ * (no ties at d, the usual case): then the facets of diameter d are those
+ * keeping that edge, so every youngest facet leaves out the largest other
+ * vertex, and the four shortcuts need no facet search.  wmax is the
+ * largest vertex outside the edge (-1 for the edge itself).
+ */
+static TeStatus
+column_single(Eng *E, const int *v, int k, int64_t idx, float d, int wmax)
+{
+	TeRipsStats *stats = E->c->stats;
+	int			fv[MAXV],
+				rv[MAXV],
+				m,
+				i;
+	int64_t		w;
+
+	stats->columns[k]++;
+	if (k >= 2)
+	{
+		for (m = 0; v[m] != wmax; m++)
+			;
+		without(v, k + 1, m, fv);
+		if (top_common(E, E->lvl, fv, k) == wmax)
+			return TE_OK;
+		if (hash_find(&E->prev, idx) != -1)
+			return TE_OK;
+	}
+	w = top_common(E, E->lvl, v, k + 1);
+	if (w >= 0)
+	{
+		int			j;
+		int64_t		ridx;
+
+		if (w > wmax)
+		{
+			stats->apparent[k]++;
+			return TE_OK;
+		}
+		j = with_vertex(v, k + 1, (int) w, rv);
+		for (i = 0; rv[i] != wmax; i++)
+			;
+		without(rv, k + 2, i, fv);
+		ridx = simplex_idx(E, rv, k + 1);
+		if (top_common(E, E->lvl, fv, k + 1) != wmax &&
+			hash_find(&E->cur, ridx) == -1)
+		{
+			stats->emergent[k]++;
+			return hash_insert(E, &E->cur, ridx, trivial_ref(idx, j & 1));
+		}
+	}
+	return reduce_column(E, v, k, idx, d);
+}
+
 /* ---- the sweep ---- */
 
 /* insertion sort of small vertex lists, descending */
@@ -889,15 +1229,7 @@ sort_desc(int *v, int nv)
 	}
 }
 
-static int
-pending_cmp(const void *a, const void *b)
-{
-	const Pending *x = a,
-			   *y = b;
-
-	return (x->idx > y->idx) - (x->idx < y->idx);
-}
-
+/* queue a simplex of a tie group for sorting by index */
 static TeStatus
 pending_add(Eng *E, const int *v, int nv, int64_t idx)
 {
@@ -969,8 +1301,13 @@ simplices_of_edge(Eng *E, int k, uint64_t ke, int ties)
 
 				sort_desc(v, 3);
 				idx = simplex_idx(E, v, 2);
-				st = ties ? pending_add(E, v, 3, idx) : column(E, v, 2, idx, d);
-				work += 16;
+				st = ties ? pending_add(E, v, 3, idx) : column_single(E, v, 2, idx, d, w1);
+				work += 16 + 4 * (uint64_t) W;
+				if (work > RIPS_CHECK_INTERVAL / 4)
+				{
+					st = st == TE_OK ? rips_tick(E->c, work) : st;
+					work = 0;
+				}
 			}
 			else
 			{
@@ -997,8 +1334,13 @@ simplices_of_edge(Eng *E, int k, uint64_t ke, int ties)
 							continue;
 						sort_desc(v, 4);
 						idx = simplex_idx(E, v, 3);
-						st = ties ? pending_add(E, v, 4, idx) : column(E, v, 3, idx, d);
-						work += 16;
+						st = ties ? pending_add(E, v, 4, idx) : column_single(E, v, 3, idx, d, w1);
+						work += 16 + 5 * (uint64_t) W;
+						if (work > RIPS_CHECK_INTERVAL / 4)
+						{
+							st = st == TE_OK ? rips_tick(E->c, work) : st;
+							work = 0;
+						}
 					}
 				}
 			}
@@ -1017,7 +1359,7 @@ flush_pending(Eng *E, int k, float d)
 	TeStatus	st = TE_OK;
 
 	if (E->plen > 1)
-		qsort(E->pend, (size_t) E->plen, sizeof(Pending), pending_cmp);
+		sort_pending(E->pend, E->plen);
 	for (i = 0; i < E->plen && st == TE_OK; i++)
 	{
 		int			v[MAXV],
@@ -1027,7 +1369,7 @@ flush_pending(Eng *E, int k, float d)
 			v[j] = (int) ((E->pend[i].packed >> (16 * j)) & 0xFFFF);
 		st = column(E, v, k, E->pend[i].idx, d);
 		if (st == TE_OK && (i & 255) == 0)
-			st = rips_tick(E->c, 256 * 16);
+			st = rips_tick(E->c, 256 * (16 + 4 * (uint64_t) E->W));
 	}
 	E->plen = 0;
 	return st;
@@ -1063,7 +1405,10 @@ sweep(Eng *E, int k, const uint64_t *tree_bits)
 					continue;
 				v[0] = (int) rips_key_a(ke);
 				v[1] = (int) rips_key_b(ke);
-				st = column(E, v, 1, binom(E, v[0], 2) + v[1], d);
+				if (g0 == pos)
+					st = column_single(E, v, 1, binom(E, v[0], 2) + v[1], d, -1);
+				else
+					st = column(E, v, 1, binom(E, v[0], 2) + v[1], d);
 				if (st == TE_OK && (q & 255) == 0)
 					st = rips_tick(E->c, 256 * (uint64_t) (W + 8));
 			}
@@ -1094,6 +1439,7 @@ sweep(Eng *E, int k, const uint64_t *tree_bits)
 
 /* ---- set-up and the dimension loop ---- */
 
+/* binomials, bitsets, scratch and inverses mod p for one run */
 static TeStatus
 eng_init(Eng *E, RipsCtx *c, const RipsGraph *g)
 {
@@ -1140,6 +1486,17 @@ eng_init(Eng *E, RipsCtx *c, const RipsGraph *g)
 			B[(int64_t) t * (n + 1) + v] = val;
 		}
 
+	/* entry keys hold the index and (beyond Z/2) the coefficient */
+	if (E->p > 2)
+	{
+		E->cbits = 32 - __builtin_clz(E->p - 1);
+		E->cmask = ((uint64_t) 1 << E->cbits) - 1;
+	}
+	if ((uint64_t) E->binom[(int64_t) E->K * (n + 1) + n] > (UINT64_MAX >> E->cbits))
+		return te_fail(c->env, TE_LIMIT,
+					   "%lld points are too many to index simplices of dimension %d with coefficients mod %u",
+					   (long long) n, c->max_dim + 1, E->p);
+
 	E->lvl = rips_array(c->mem, (size_t) (n * E->W > 0 ? n * E->W : 1), sizeof(uint64_t));
 	E->cand = rips_array(c->mem, (size_t) (E->W > 0 ? E->W : 1), sizeof(uint64_t));
 	E->cset = rips_array(c->mem, (size_t) (E->W > 0 ? E->W : 1), sizeof(uint64_t));
@@ -1160,6 +1517,7 @@ eng_init(Eng *E, RipsCtx *c, const RipsGraph *g)
 	return TE_OK;
 }
 
+/* free everything eng_init and the sweeps allocated */
 static void
 eng_release(Eng *E)
 {
@@ -1176,6 +1534,7 @@ eng_release(Eng *E)
 	rips_free(E->mem, E->pend);
 }
 
+/* cohomology dimension by dimension; pivots of one clear the next */
 TeStatus
 rips_reduce(RipsCtx *c, const RipsGraph *g, const uint64_t *tree_bits)
 {

@@ -4,22 +4,71 @@
  *   te_rips --format point-cloud|lower-distance|distance [--dim k]
  *           [--threshold t] [--metric euclidean|cosine|angular]
  *           [--modulus p] [--no-collapse] [--memory-limit bytes] [--stats]
- *           FILE
+ *           [--threads k] [--check-gaps] [--cancel-after seconds] FILE
  *
  * Reads the text formats of Ripser (numbers separated by whitespace or
  * commas) and prints one line per bar, "dim birth death", with %.9g and
  * "inf" for an essential class.  Distances and the threshold are parsed as
  * float32, as Ripser parses them; point coordinates as double.  --stats
- * prints the engine's counters to stderr.
+ * prints the engine's counters to stderr.  OpenBLAS runs with one thread
+ * unless --threads says otherwise, as inside a PostgreSQL backend.
+ * --check-gaps reports the longest time between two interrupt checks;
+ * --cancel-after s makes the check ask to stop after s seconds and reports
+ * how long the engine took to return.
  */
 #include "topembed/rips.h"
+
+#include <cblas.h>
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <math.h>
 
+/* interrupt-check instrumentation: --check-gaps, --cancel-after */
+typedef struct CheckProbe
+{
+	double		start;
+	double		last;
+	double		max_gap;
+	double		cancel_after;	/* seconds; < 0 never */
+	double		cancelled_at;	/* when the first nonzero answer was given */
+	long		checks;
+} CheckProbe;
+
+/* monotonic clock in seconds */
+static double
+mono(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double) t.tv_sec + 1e-9 * (double) t.tv_nsec;
+}
+
+/* the instrumented interrupt check */
+static int
+probe_check(void *ctx)
+{
+	CheckProbe *pr = ctx;
+	double		t = mono();
+
+	pr->checks++;
+	if (t - pr->last > pr->max_gap)
+		pr->max_gap = t - pr->last;
+	pr->last = t;
+	if (pr->cancel_after >= 0 && t - pr->start >= pr->cancel_after)
+	{
+		if (pr->cancelled_at == 0)
+			pr->cancelled_at = t;
+		return 1;
+	}
+	return 0;
+}
+
+/* print the usage and exit 2 */
 static void
 usage(void)
 {
@@ -27,10 +76,12 @@ usage(void)
 			"usage: te_rips --format point-cloud|lower-distance|distance [--dim k]\n"
 			"               [--threshold t] [--metric euclidean|cosine|angular]\n"
 			"               [--modulus p] [--no-collapse] [--memory-limit bytes]\n"
-			"               [--stats] FILE\n");
+			"               [--stats] [--threads k] [--check-gaps]\n"
+			"               [--cancel-after seconds] FILE\n");
 	exit(2);
 }
 
+/* print an error and exit 1 */
 static void
 die(const char *msg, const char *arg)
 {
@@ -46,6 +97,7 @@ typedef struct Vec
 	size_t		cap;
 } Vec;
 
+/* append to a growable array */
 static void
 vec_push(Vec *a, double x)
 {
@@ -59,6 +111,7 @@ vec_push(Vec *a, double x)
 	a->v[a->len++] = x;
 }
 
+/* a separator between numbers? */
 static int
 is_sep(char c)
 {
@@ -96,6 +149,7 @@ parse_line(const char *s, Vec *a, int as_float, size_t limit, long lineno)
 	return count;
 }
 
+/* parse, read, run, print */
 int
 main(int argc, char **argv)
 {
@@ -104,7 +158,10 @@ main(int argc, char **argv)
 	TeRipsOptions opt;
 	TeRipsStats stats;
 	TeMetric	metric = TE_METRIC_EUCLIDEAN;
-	int			want_stats = 0;
+	int			want_stats = 0,
+				want_probe = 0,
+				threads = 1;
+	CheckProbe	probe = {0, 0, 0, -1.0, 0, 0};
 	FILE	   *f;
 	char	   *line = NULL;
 	size_t		linecap = 0;
@@ -118,6 +175,8 @@ main(int argc, char **argv)
 	TeStatus	st;
 	int			i;
 	int64_t		k;
+	struct timespec t0,
+				t1;
 
 	te_rips_options_init(&opt);
 	opt.stats = &stats;
@@ -142,6 +201,15 @@ main(int argc, char **argv)
 			opt.memory_limit = (size_t) strtoull(argv[++i], NULL, 10);
 		else if (strcmp(argv[i], "--stats") == 0)
 			want_stats = 1;
+		else if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc)
+			threads = atoi(argv[++i]);
+		else if (strcmp(argv[i], "--check-gaps") == 0)
+			want_probe = 1;
+		else if (strcmp(argv[i], "--cancel-after") == 0 && i + 1 < argc)
+		{
+			want_probe = 1;
+			probe.cancel_after = atof(argv[++i]);
+		}
 		else if (argv[i][0] == '-' && argv[i][1] == '-')
 			usage();
 		else if (!file)
@@ -208,18 +276,39 @@ main(int argc, char **argv)
 		double		r = (1.0 + sqrt(1.0 + 8.0 * (double) a.len)) / 2.0;
 
 		n = (int64_t) llround(r);
+		/* (no values at all is one point, as for Ripser) */
 		if (n * (n - 1) / 2 != (int64_t) a.len)
 			die("the number of values is not n(n-1)/2 for any n", NULL);
-		if (a.len == 0)
-			n = 0;
 	}
 
+	/* a PostgreSQL backend runs OpenBLAS single-threaded: so does this tool */
+	openblas_set_num_threads(threads > 0 ? threads : 1);
 	te_env_init_malloc(&env);
+	if (want_probe)
+	{
+		env.check = probe_check;
+		env.ctx = &probe;
+		probe.start = probe.last = mono();
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (strcmp(format, "point-cloud") == 0)
 		st = te_rips_points(&env, a.v, n, dim, metric, &opt, &dg);
 	else
 		st = te_rips_distances(&env, a.v, n, &opt, &dg);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
 	free(a.v);
+	if (want_probe)
+	{
+		double		end = mono();
+
+		if (end - probe.last > probe.max_gap)
+			probe.max_gap = end - probe.last;
+		fprintf(stderr, "interrupt checks: %ld, longest gap %.1f ms\n", probe.checks,
+				1000.0 * probe.max_gap);
+		if (probe.cancelled_at > 0)
+			fprintf(stderr, "cancelled after %.3f s; returned %.1f ms after the request\n",
+					probe.cancelled_at - probe.start, 1000.0 * (end - probe.cancelled_at));
+	}
 	if (st != TE_OK)
 	{
 		fprintf(stderr, "te_rips: %s: %s\n", te_status_name(st), env.msg);
@@ -247,6 +336,8 @@ main(int argc, char **argv)
 					(long long) stats.emergent[i], (long long) stats.reduced[i]);
 		fprintf(stderr, "additions %lld, peak tracked memory %zu bytes\n",
 				(long long) stats.additions, stats.peak_bytes);
+		fprintf(stderr, "engine time %.3f s (input read before it)\n",
+				(double) (t1.tv_sec - t0.tv_sec) + 1e-9 * (double) (t1.tv_nsec - t0.tv_nsec));
 	}
 	te_diagram_free(&env, &dg);
 	return 0;

@@ -1,0 +1,850 @@
+/*
+ * test_rips.c - unit tests of the Rips persistence engine
+ *
+ * Hand-checked complexes, invariants on random clouds, interruption at
+ * every interrupt check with a leak check, the memory limit, bad input,
+ * collapse on/off, prime fields, and the distance kernels' precision.
+ */
+#include "topembed/rips.h"
+#include "topembed/distance.h"
+#include "topembed/rips_internal.h"
+#include "unit.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* ---- a counting allocator and a tripping interrupt check ---- */
+
+typedef struct Counter
+{
+	int64_t		live_blocks;
+	int64_t		live_bytes;
+	int64_t		checks;			/* interrupt checks seen */
+	int64_t		trip_at;		/* return nonzero from this check on; -1 never */
+	double		last;			/* time of the previous check */
+	double		max_gap;		/* the longest time between checks */
+} Counter;
+
+static double
+now(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double) t.tv_sec + 1e-9 * (double) t.tv_nsec;
+}
+
+static void *
+count_alloc(void *ctx, size_t size)
+{
+	Counter    *c = ctx;
+	size_t	   *p = malloc(size + 16);
+
+	if (!p)
+		return NULL;
+	p[0] = size;
+	c->live_blocks++;
+	c->live_bytes += (int64_t) size;
+	return (char *) p + 16;
+}
+
+static void
+count_release(void *ctx, void *ptr)
+{
+	Counter    *c = ctx;
+	size_t	   *p = (size_t *) ((char *) ptr - 16);
+
+	c->live_blocks--;
+	c->live_bytes -= (int64_t) p[0];
+	free(p);
+}
+
+static int
+count_check(void *ctx)
+{
+	Counter    *c = ctx;
+	double		t = now();
+
+	if (c->last > 0 && t - c->last > c->max_gap)
+		c->max_gap = t - c->last;
+	c->last = t;
+	c->checks++;
+	return c->trip_at >= 0 && c->checks > c->trip_at;
+}
+
+static void
+env_counting(TeEnv *env, Counter *c, int64_t trip_at)
+{
+	memset(c, 0, sizeof(*c));
+	c->trip_at = trip_at;
+	memset(env, 0, sizeof(*env));
+	env->alloc = count_alloc;
+	env->release = count_release;
+	env->check = count_check;
+	env->ctx = c;
+}
+
+/* ---- helpers ---- */
+
+static uint64_t rng_state = 88172645463325252ull;
+
+static double
+urand(void)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return (double) (rng_state >> 11) / 9007199254740992.0;
+}
+
+static double
+nrand(void)
+{
+	double		u = urand() + 1e-300,
+				v = urand();
+
+	return sqrt(-2.0 * log(u)) * cos(2.0 * M_PI * v);
+}
+
+static double *
+random_points(int64_t n, int dim, int shape)
+{
+	double	   *x = malloc(sizeof(double) * (size_t) (n * dim));
+	int64_t		i;
+	int			k;
+
+	for (i = 0; i < n; i++)
+	{
+		for (k = 0; k < dim; k++)
+			x[i * dim + k] = nrand();
+		if (shape == 1 && dim >= 2)
+		{
+			/* a noisy circle */
+			double		t = 2.0 * M_PI * urand();
+
+			x[i * dim] = cos(t) + 0.05 * nrand();
+			x[i * dim + 1] = sin(t) + 0.05 * nrand();
+			for (k = 2; k < dim; k++)
+				x[i * dim + k] = 0.05 * nrand();
+		}
+		if (shape == 2 && i > 0 && urand() < 0.3)
+			memcpy(x + i * dim, x + (int64_t) (urand() * (double) i) * dim,
+				   sizeof(double) * (size_t) dim);
+	}
+	return x;
+}
+
+static int
+same_diagram(const TeDiagram *a, const TeDiagram *b)
+{
+	int64_t		i;
+
+	if (a->n_pairs != b->n_pairs)
+		return 0;
+	for (i = 0; i < a->n_pairs; i++)
+		if (a->pairs[i].dim != b->pairs[i].dim || a->pairs[i].birth != b->pairs[i].birth ||
+			a->pairs[i].death != b->pairs[i].death)
+			return 0;
+	return 1;
+}
+
+/* the n(n-1)/2 lower-triangle entries of a full matrix */
+static double *
+lower_of(const double *full, int64_t n)
+{
+	double	   *l = malloc(sizeof(double) * (size_t) (n * (n - 1) / 2 + 1));
+	int64_t		i,
+				j;
+
+	for (i = 1; i < n; i++)
+		for (j = 0; j < i; j++)
+			l[i * (i - 1) / 2 + j] = full[i * n + j];
+	return l;
+}
+
+/* find the bar of dimension dim (the first one), or NULL */
+static const TePersPair *
+bar(const TeDiagram *d, int dim, int index)
+{
+	int64_t		i;
+
+	for (i = 0; i < d->n_pairs; i++)
+		if (d->pairs[i].dim == dim && index-- == 0)
+			return &d->pairs[i];
+	return NULL;
+}
+
+/* ---- tests ---- */
+
+static void
+test_small_complexes(void)
+{
+	TeEnv		env;
+	TeRipsOptions o;
+	TeDiagram	d;
+	TeStatus	st;
+	const TePersPair *b;
+	int64_t		ess;
+	double		sq[] = {0, 0, 1, 0, 1, 1, 0, 1};
+	double		hex[12];
+	double		tri[] = {0, 0, 1, 0, 0.5, sqrt(3.0) / 2.0};
+	int			i;
+
+	te_env_init_malloc(&env);
+	te_rips_options_init(&o);
+
+	/* the unit square: one H1 bar [1, sqrt 2) */
+	st = te_rips_points(&env, sq, 4, 2, TE_METRIC_EUCLIDEAN, &o, &d);
+	unit_ok(st == TE_OK, "square: status ok");
+	unit_ok(te_diagram_count(&d, 0, &ess) == 4 && ess == 1, "square: 4 H0 bars, one essential");
+	b = bar(&d, 0, 0);
+	unit_ok(b && b->birth == 0.0 && b->death == 1.0, "square: H0 bars die at 1");
+	b = bar(&d, 1, 0);
+	unit_ok(te_diagram_count(&d, 1, NULL) == 1 && b && b->birth == 1.0 &&
+			b->death == (double) (float) sqrt(2.0), "square: one H1 bar [1, sqrt 2) (float32)");
+	te_diagram_free(&env, &d);
+
+	/* an equilateral triangle: no H1 at all */
+	st = te_rips_points(&env, tri, 3, 2, TE_METRIC_EUCLIDEAN, &o, &d);
+	unit_ok(st == TE_OK && te_diagram_count(&d, 1, NULL) == 0 &&
+			te_diagram_count(&d, 0, NULL) == 3, "triangle: 3 H0 bars, no H1");
+	te_diagram_free(&env, &d);
+
+	/* the regular hexagon of side 1: H1 [1, sqrt 3), then the octahedron: H2 [sqrt 3, 2) */
+	for (i = 0; i < 6; i++)
+	{
+		hex[2 * i] = cos(M_PI / 3.0 * i);
+		hex[2 * i + 1] = sin(M_PI / 3.0 * i);
+	}
+	o.max_dim = 2;
+	o.threshold = INFINITY;
+	st = te_rips_points(&env, hex, 6, 2, TE_METRIC_EUCLIDEAN, &o, &d);
+	b = bar(&d, 1, 0);
+	unit_ok(st == TE_OK && te_diagram_count(&d, 1, NULL) == 1 && b &&
+			fabs(b->birth - 1.0) < 1e-6 && fabs(b->death - sqrt(3.0)) < 1e-6,
+			"hexagon: one H1 bar [1, sqrt 3)");
+	b = bar(&d, 2, 0);
+	unit_ok(te_diagram_count(&d, 2, NULL) == 1 && b && fabs(b->birth - sqrt(3.0)) < 1e-6 &&
+			fabs(b->death - 2.0) < 1e-6, "hexagon: one H2 bar [sqrt 3, 2) (an octahedron)");
+	te_diagram_free(&env, &d);
+	o.threshold = NAN;
+
+	/* the same square as a distance matrix */
+	{
+		double		full[16] = {0, 1, 2, 1, 1, 0, 1, 2, 2, 1, 0, 1, 1, 2, 1, 0};
+		double	   *l = lower_of(full, 4);
+
+		o.max_dim = 1;
+		st = te_rips_distances(&env, l, 4, &o, &d);
+		b = bar(&d, 1, 0);
+		unit_ok(st == TE_OK && te_diagram_count(&d, 1, NULL) == 1 && b && b->birth == 1.0 &&
+				b->death == 2.0, "4-cycle distance matrix: one H1 bar [1, 2)");
+		te_diagram_free(&env, &d);
+		/* a threshold below the diagonals: the cycle never dies */
+		o.threshold = 1.5;
+		st = te_rips_distances(&env, l, 4, &o, &d);
+		b = bar(&d, 1, 0);
+		unit_ok(st == TE_OK && b && b->birth == 1.0 && isinf(b->death),
+				"4-cycle below its death: an essential H1 class [1, inf)");
+		te_diagram_free(&env, &d);
+		o.threshold = NAN;
+		free(l);
+	}
+
+	/* degenerate sizes */
+	st = te_rips_points(&env, sq, 0, 2, TE_METRIC_EUCLIDEAN, &o, &d);
+	unit_ok(st == TE_OK && d.n_pairs == 0, "no points: empty diagram");
+	te_diagram_free(&env, &d);
+	st = te_rips_points(&env, sq, 1, 2, TE_METRIC_EUCLIDEAN, &o, &d);
+	unit_ok(st == TE_OK && d.n_pairs == 1 && isinf(d.pairs[0].death), "one point: one essential bar");
+	te_diagram_free(&env, &d);
+	o.max_dim = 0;
+	st = te_rips_points(&env, sq, 1, 2, TE_METRIC_EUCLIDEAN, &o, &d);
+	unit_ok(st == TE_OK && d.n_pairs == 1 && isinf(d.pairs[0].death),
+			"one point, H0 only: one essential bar");
+	te_diagram_free(&env, &d);
+}
+
+/* ripser's 13-point projective plane example */
+static const double projective_plane[] = {
+	1, 1, 2, 1, 2, 2, 1, 2, 2, 2, 1, 1, 2, 1, 2, 1, 2, 1, 2, 1, 2, 1, 1, 2, 2, 1, 2, 2,
+	1, 2, 1, 1, 2, 2, 2, 2, 2, 1, 1, 2, 2, 1, 1, 1, 1, 2, 2, 2, 2, 2, 1, 1, 2, 2, 1, 2,
+	2, 2, 2, 2, 2, 2, 1, 1, 1, 2, 2, 2, 2, 1, 1, 1, 1, 1, 1, 2, 1, 1
+};
+
+static void
+test_fields(void)
+{
+	TeEnv		env;
+	TeRipsOptions o;
+	TeDiagram	d;
+	TeStatus	st;
+	const TePersPair *b1,
+			   *b2;
+	int			p;
+
+	te_env_init_malloc(&env);
+	te_rips_options_init(&o);
+	o.max_dim = 2;
+	st = te_rips_distances(&env, projective_plane, 13, &o, &d);
+	b1 = bar(&d, 1, 0);
+	b2 = bar(&d, 2, 0);
+	unit_ok(st == TE_OK && te_diagram_count(&d, 1, NULL) == 1 && te_diagram_count(&d, 2, NULL) == 1 &&
+			b1->birth == 1 && b1->death == 2 && b2->birth == 1 && b2->death == 2,
+			"projective plane over Z/2: H1 [1,2) and H2 [1,2)");
+	te_diagram_free(&env, &d);
+	for (p = 3; p <= 46337; p = (p == 3) ? 5 : (p == 5) ? 46337 : 46338)
+	{
+		o.modulus = p;
+		st = te_rips_distances(&env, projective_plane, 13, &o, &d);
+		unit_ok(st == TE_OK && te_diagram_count(&d, 1, NULL) == 0 &&
+				te_diagram_count(&d, 2, NULL) == 0 && te_diagram_count(&d, 0, NULL) == 13,
+				"projective plane over Z/%d: no H1, no H2", p);
+		te_diagram_free(&env, &d);
+	}
+}
+
+/* components of the graph "distance <= t" by union-find, for the invariants */
+static int64_t
+components(const double *x, int64_t n, int dim, double t)
+{
+	int64_t    *par = malloc(sizeof(int64_t) * (size_t) n),
+				i,
+				j,
+				c = n;
+
+	for (i = 0; i < n; i++)
+		par[i] = i;
+	for (i = 0; i < n; i++)
+		for (j = 0; j < i; j++)
+		{
+			double		s = 0;
+			int			k;
+			int64_t		a = i,
+						b = j;
+
+			for (k = 0; k < dim; k++)
+				s += (x[i * dim + k] - x[j * dim + k]) * (x[i * dim + k] - x[j * dim + k]);
+			if ((float) sqrt(s) > (float) t)
+				continue;
+			while (par[a] != a)
+				a = par[a];
+			while (par[b] != b)
+				b = par[b];
+			if (a != b)
+			{
+				par[a] = b;
+				c--;
+			}
+		}
+	free(par);
+	return c;
+}
+
+static int64_t
+distinct_points(const double *x, int64_t n, int dim)
+{
+	int64_t		i,
+				j,
+				c = 0;
+
+	for (i = 0; i < n; i++)
+	{
+		for (j = 0; j < i; j++)
+			if (memcmp(x + i * dim, x + j * dim, sizeof(double) * (size_t) dim) == 0)
+				break;
+		if (j == i)
+			c++;
+	}
+	return c;
+}
+
+static void
+test_invariants(void)
+{
+	TeEnv		env;
+	TeRipsOptions o;
+	int			trial,
+				bad_count = 0,
+				bad_order = 0,
+				bad_ess = 0,
+				bad_collapse = 0,
+				bad_h0 = 0,
+				bad_inf = 0;
+
+	te_env_init_malloc(&env);
+	for (trial = 0; trial < 60; trial++)
+	{
+		int64_t		n = 5 + (int64_t) (urand() * 40);
+		int			dim = 1 + (int) (urand() * 6);
+		double	   *x = random_points(n, dim, trial % 3);
+		TeDiagram	d,
+					d2,
+					d0;
+		int64_t		i,
+					ess;
+		double		t = 0.5 + urand();
+
+		te_rips_options_init(&o);
+		o.max_dim = 2;
+		if (te_rips_points(&env, x, n, dim, TE_METRIC_EUCLIDEAN, &o, &d) != TE_OK)
+		{
+			bad_count++;
+			free(x);
+			continue;
+		}
+		if (te_diagram_count(&d, 0, &ess) != distinct_points(x, n, dim) || ess != 1)
+			bad_count++;
+		for (i = 0; i < d.n_pairs; i++)
+		{
+			if (!(d.pairs[i].birth < d.pairs[i].death))
+				bad_order++;
+			if (i > 0 && (d.pairs[i - 1].dim > d.pairs[i].dim ||
+						  (d.pairs[i - 1].dim == d.pairs[i].dim &&
+						   d.pairs[i - 1].birth > d.pairs[i].birth)))
+				bad_order++;
+		}
+		/* collapse off gives the very same diagram */
+		o.collapse = 0;
+		te_rips_points(&env, x, n, dim, TE_METRIC_EUCLIDEAN, &o, &d2);
+		if (!same_diagram(&d, &d2))
+			bad_collapse++;
+		te_diagram_free(&env, &d2);
+		/* no threshold gives the same diagram as the enclosing radius */
+		o.collapse = 1;
+		o.threshold = INFINITY;
+		te_rips_points(&env, x, n, dim, TE_METRIC_EUCLIDEAN, &o, &d2);
+		if (!same_diagram(&d, &d2))
+			bad_inf++;
+		te_diagram_free(&env, &d2);
+		/* H0 by spanning tree agrees with the full run's H0 */
+		o.threshold = NAN;
+		o.max_dim = 0;
+		te_rips_points(&env, x, n, dim, TE_METRIC_EUCLIDEAN, &o, &d0);
+		if (te_diagram_count(&d0, 0, NULL) != te_diagram_count(&d, 0, NULL))
+			bad_h0++;
+		else
+			for (i = 0; i < d0.n_pairs; i++)
+				if (!(d0.pairs[i].death == d.pairs[i].death ||
+					  fabs(d0.pairs[i].death - d.pairs[i].death) <= 1e-6 * d.pairs[i].death))
+					bad_h0++;
+		te_diagram_free(&env, &d0);
+		te_diagram_free(&env, &d);
+
+		/* with a threshold: essential H0 classes = components */
+		o.max_dim = 1;
+		o.threshold = t;
+		te_rips_points(&env, x, n, dim, TE_METRIC_EUCLIDEAN, &o, &d);
+		te_diagram_count(&d, 0, &ess);
+		if (ess != components(x, n, dim, t))
+			bad_ess++;
+		te_diagram_free(&env, &d);
+		o.max_dim = 0;
+		te_rips_points(&env, x, n, dim, TE_METRIC_EUCLIDEAN, &o, &d);
+		te_diagram_count(&d, 0, &ess);
+		if (ess != components(x, n, dim, t))
+			bad_ess++;
+		te_diagram_free(&env, &d);
+		free(x);
+	}
+	unit_ok(bad_count == 0, "random clouds: H0 has one bar per distinct point, one essential");
+	unit_ok(bad_order == 0, "random clouds: birth < death, sorted by (dim, birth)");
+	unit_ok(bad_collapse == 0, "random clouds: collapse on and off give identical diagrams");
+	unit_ok(bad_inf == 0, "random clouds: threshold INFINITY equals the enclosing radius");
+	unit_ok(bad_h0 == 0, "random clouds: H0 by spanning tree equals the full run's H0");
+	unit_ok(bad_ess == 0, "random clouds: essential H0 classes = components at the threshold");
+}
+
+/* one workload, run with the check tripping after k calls */
+typedef TeStatus (*Workload) (TeEnv *env, TeDiagram *d);
+
+static double *wl_points;
+static double *wl_lower;
+
+static TeStatus
+wl_h2(TeEnv *env, TeDiagram *d)
+{
+	TeRipsOptions o;
+
+	te_rips_options_init(&o);
+	o.max_dim = 2;
+	return te_rips_points(env, wl_points, 400, 16, TE_METRIC_EUCLIDEAN, &o, d);
+}
+
+static TeStatus
+wl_h2_nocollapse_cosine(TeEnv *env, TeDiagram *d)
+{
+	TeRipsOptions o;
+
+	te_rips_options_init(&o);
+	o.max_dim = 2;
+	o.collapse = 0;
+	o.modulus = 3;
+	return te_rips_points(env, wl_points, 160, 16, TE_METRIC_COSINE, &o, d);
+}
+
+static TeStatus
+wl_h0_points(TeEnv *env, TeDiagram *d)
+{
+	TeRipsOptions o;
+
+	te_rips_options_init(&o);
+	o.max_dim = 0;
+	return te_rips_points(env, wl_points, 3000, 16, TE_METRIC_ANGULAR, &o, d);
+}
+
+static TeStatus
+wl_h1_lower(TeEnv *env, TeDiagram *d)
+{
+	TeRipsOptions o;
+
+	te_rips_options_init(&o);
+	o.max_dim = 1;
+	o.threshold = 5.0;
+	return te_rips_distances(env, wl_lower, 1200, &o, d);
+}
+
+static TeStatus
+wl_h0_lower(TeEnv *env, TeDiagram *d)
+{
+	TeRipsOptions o;
+
+	te_rips_options_init(&o);
+	o.max_dim = 0;
+	return te_rips_distances(env, wl_lower, 1200, &o, d);
+}
+
+static void
+test_cancel_one(const char *name, Workload w)
+{
+	TeEnv		env;
+	Counter		c;
+	TeDiagram	d;
+	TeStatus	st;
+	int64_t		total,
+				k,
+				tried = 0,
+				bad_status = 0,
+				bad_leak = 0,
+				bad_stop = 0;
+	double		t0,
+				max_gap;
+
+	/* a full run: how many checks, and the longest gap between them */
+	env_counting(&env, &c, -1);
+	t0 = now();
+	st = w(&env, &d);
+	max_gap = c.max_gap;
+	total = c.checks;
+	unit_ok(st == TE_OK && c.checks > 0, "%s: runs (%lld interrupt checks in %.2f s)",
+			name, (long long) total, now() - t0);
+	te_diagram_free(&env, &d);
+	unit_ok(c.live_blocks == 0, "%s: frees everything it allocates", name);
+	/* generous for a loaded machine; TE_UNIT_SLOW=factor under valgrind */
+	unit_ok(max_gap < 0.25 * (getenv("TE_UNIT_SLOW") ? atof(getenv("TE_UNIT_SLOW")) : 1.0),
+			"%s: longest gap between interrupt checks %.1f ms", name, 1000.0 * max_gap);
+
+	/* trip at every check (the first 40, then about 40 more spread over the run) */
+	for (k = 0; k < total; k += (k < 40 ? 1 : 1 + total / 40))
+	{
+		env_counting(&env, &c, k);
+		st = w(&env, &d);
+		tried++;
+		if (st != TE_CANCELLED)
+			bad_status++;
+		if (c.live_blocks != 0 || d.n_pairs != 0 || d.pairs != NULL)
+			bad_leak++;
+		/* it must stop at the first refused check */
+		if (c.checks != k + 1)
+			bad_stop++;
+		te_diagram_free(&env, &d);
+	}
+	unit_ok(bad_status == 0, "%s: TE_CANCELLED at each of %lld trip points", name, (long long) tried);
+	unit_ok(bad_leak == 0, "%s: no leak and an empty diagram after each cancellation", name);
+	unit_ok(bad_stop == 0, "%s: returns at the first refused check", name);
+}
+
+static void
+test_cancellation(void)
+{
+	TeEnv		env;
+	int64_t		n = 1200;
+
+	wl_points = random_points(3000, 16, 0);
+	wl_lower = malloc(sizeof(double) * (size_t) (n * (n - 1) / 2));
+	te_env_init_malloc(&env);
+	te_distances_lower(&env, wl_points, n, 16, TE_METRIC_EUCLIDEAN, wl_lower);
+	test_cancel_one("points up to H2 with collapse", wl_h2);
+	test_cancel_one("cosine points up to H2, Z/3, no collapse", wl_h2_nocollapse_cosine);
+	test_cancel_one("H0 of 3000 points by spanning tree", wl_h0_points);
+	test_cancel_one("1200 distances up to H1 with a threshold", wl_h1_lower);
+	test_cancel_one("H0 of 1200 distances by Prim", wl_h0_lower);
+	free(wl_points);
+	free(wl_lower);
+}
+
+static void
+test_memory_limit(void)
+{
+	TeEnv		env;
+	Counter		c;
+	TeRipsOptions o;
+	TeRipsStats stats;
+	TeDiagram	d;
+	TeStatus	st;
+	size_t		peak;
+	double	   *x = random_points(300, 8, 0);
+
+	env_counting(&env, &c, -1);
+	te_rips_options_init(&o);
+	o.max_dim = 2;
+	o.stats = &stats;
+	st = te_rips_points(&env, x, 300, 8, TE_METRIC_EUCLIDEAN, &o, &d);
+	unit_ok(st == TE_OK && stats.peak_bytes > 0, "memory: a run reports its peak (%zu bytes)",
+			stats.peak_bytes);
+	unit_ok(stats.peak_bytes <= te_rips_memory_estimate(300, 8, 2, NAN),
+			"memory: the estimate (%zu) covers the peak", te_rips_memory_estimate(300, 8, 2, NAN));
+	te_diagram_free(&env, &d);
+	peak = stats.peak_bytes;
+
+	o.memory_limit = peak / 2;
+	st = te_rips_points(&env, x, 300, 8, TE_METRIC_EUCLIDEAN, &o, &d);
+	unit_ok(st == TE_LIMIT && strstr(env.msg, "memory") != NULL,
+			"memory: a limit below the peak gives TE_LIMIT (%s)", env.msg);
+	unit_ok(c.live_blocks == 0 && d.n_pairs == 0, "memory: nothing left allocated after TE_LIMIT");
+
+	o.memory_limit = peak + 64;
+	st = te_rips_points(&env, x, 300, 8, TE_METRIC_EUCLIDEAN, &o, &d);
+	unit_ok(st == TE_OK, "memory: a limit just above the peak is enough (%s)", env.msg);
+	te_diagram_free(&env, &d);
+
+	o.memory_limit = 1000;
+	o.max_dim = 0;
+	st = te_rips_points(&env, x, 300, 8, TE_METRIC_EUCLIDEAN, &o, &d);
+	unit_ok(st == TE_LIMIT && c.live_blocks == 0, "memory: the H0 path honours the limit too");
+	free(x);
+
+	unit_ok(te_rips_memory_estimate(20000, 512, 0, NAN) < (size_t) 200 << 20,
+			"memory: the H0 estimate for 20000 x 512 is O(n dim) (%zu MB)",
+			te_rips_memory_estimate(20000, 512, 0, NAN) >> 20);
+	unit_ok(te_rips_memory_estimate(20000, 512, 1, NAN) > (size_t) 1 << 30,
+			"memory: the H1 estimate for 20000 points grows with n^2 (%zu MB)",
+			te_rips_memory_estimate(20000, 512, 1, NAN) >> 20);
+	unit_ok(te_rips_memory_estimate(100000, 512, 1, NAN) == SIZE_MAX,
+			"memory: too many points for H1 is SIZE_MAX");
+}
+
+static void
+test_bad_input(void)
+{
+	TeEnv		env;
+	Counter		c;
+	TeRipsOptions o;
+	TeDiagram	d;
+	TeStatus	st;
+	double		l[6] = {1, 1, 1, 1, 1, 1};
+	double		x[8] = {1, 0, 0, 1, 0, 0, 1, 1};
+
+	env_counting(&env, &c, -1);
+	te_rips_options_init(&o);
+
+	l[4] = NAN;
+	st = te_rips_distances(&env, l, 4, &o, &d);
+	unit_ok(st == TE_INVALID && strstr(env.msg, "NaN") && strstr(env.msg, "d(3,1)"),
+			"a NaN distance is refused: %s", env.msg);
+	l[4] = -0.5;
+	st = te_rips_distances(&env, l, 4, &o, &d);
+	unit_ok(st == TE_INVALID && strstr(env.msg, "negative"), "a negative distance is refused: %s",
+			env.msg);
+	l[4] = INFINITY;
+	st = te_rips_distances(&env, l, 4, &o, &d);
+	unit_ok(st == TE_INVALID, "an infinite distance is refused: %s", env.msg);
+	l[4] = 1;
+
+	st = te_rips_points(&env, x, 4, 2, TE_METRIC_COSINE, &o, &d);
+	unit_ok(st == TE_INVALID && strstr(env.msg, "point 2") && strstr(env.msg, "zero vector"),
+			"a zero vector under cosine is refused: %s", env.msg);
+	st = te_rips_points(&env, x, 4, 2, TE_METRIC_ANGULAR, &o, &d);
+	unit_ok(st == TE_INVALID && strstr(env.msg, "point 2"), "and under angular");
+	st = te_rips_points(&env, x, 4, 2, TE_METRIC_EUCLIDEAN, &o, &d);
+	unit_ok(st == TE_OK, "a zero vector is fine under euclidean");
+	te_diagram_free(&env, &d);
+	x[5] = NAN;
+	st = te_rips_points(&env, x, 4, 2, TE_METRIC_EUCLIDEAN, &o, &d);
+	unit_ok(st == TE_INVALID && strstr(env.msg, "point 2"), "a NaN coordinate is refused: %s",
+			env.msg);
+	x[5] = 0;
+
+	o.max_dim = 4;
+	unit_ok(te_rips_points(&env, x, 4, 2, TE_METRIC_EUCLIDEAN, &o, &d) == TE_INVALID,
+			"max_dim 4 is refused: %s", env.msg);
+	o.max_dim = 1;
+	o.modulus = 4;
+	unit_ok(te_rips_points(&env, x, 4, 2, TE_METRIC_EUCLIDEAN, &o, &d) == TE_INVALID,
+			"modulus 4 is refused: %s", env.msg);
+	o.modulus = 46349;
+	unit_ok(te_rips_points(&env, x, 4, 2, TE_METRIC_EUCLIDEAN, &o, &d) == TE_INVALID,
+			"a prime above 46337 is refused");
+	o.modulus = 2;
+	o.threshold = -1;
+	unit_ok(te_rips_points(&env, x, 4, 2, TE_METRIC_EUCLIDEAN, &o, &d) == TE_INVALID,
+			"a negative threshold is refused");
+	o.threshold = NAN;
+	unit_ok(te_rips_points(&env, x, 4, 2, (TeMetric) 7, &o, &d) == TE_INVALID,
+			"an unknown metric is refused");
+	unit_ok(c.live_blocks == 0, "bad input leaves nothing allocated");
+}
+
+/* BLAS distances against direct evaluation: identical after rounding to float */
+static void
+test_distance_precision(void)
+{
+	TeEnv		env;
+	int64_t		n = 600,
+				i,
+				j,
+				mism[3] = {0, 0, 0};
+	int			dim = 512,
+				k,
+				m;
+	double	   *x = random_points(n, dim, 0),
+			   *out = malloc(sizeof(double) * (size_t) (n * (n - 1) / 2));
+
+	/* near-duplicates too, where the dot-product formula cancels */
+	for (i = 1; i < n; i += 7)
+		for (k = 0; k < dim; k++)
+			x[i * dim + k] = x[(i - 1) * dim + k] + 1e-7 * nrand();
+	te_env_init_malloc(&env);
+	for (m = 0; m < 3; m++)
+	{
+		TeMetric	metric = (TeMetric) m;
+
+		te_distances_lower(&env, x, n, dim, metric, out);
+		for (i = 1; i < n; i++)
+			for (j = 0; j < i; j++)
+			{
+				long double s = 0,
+							sp = 0,
+							na = 0,
+							nb = 0,
+							dot = 0;
+				double		ref;
+
+				for (k = 0; k < dim; k++)
+				{
+					long double a = x[i * dim + k],
+								b = x[j * dim + k];
+
+					na += a * a;
+					nb += b * b;
+					dot += a * b;
+				}
+				if (metric == TE_METRIC_EUCLIDEAN)
+				{
+					for (k = 0; k < dim; k++)
+					{
+						long double t = (long double) x[i * dim + k] - x[j * dim + k];
+
+						s += t * t;
+					}
+					ref = (double) sqrtl(s);
+				}
+				else
+				{
+					long double ra = sqrtl(na),
+								rb = sqrtl(nb);
+
+					for (k = 0; k < dim; k++)
+					{
+						long double a = x[i * dim + k] / ra,
+									b = x[j * dim + k] / rb;
+
+						s += (a - b) * (a - b);
+						sp += (a + b) * (a + b);
+					}
+					ref = metric == TE_METRIC_COSINE ? (double) (s / 2)
+						: (double) (2 * atan2l(sqrtl(s), sqrtl(sp)));
+				}
+				if ((float) out[i * (i - 1) / 2 + j] != (float) ref)
+					mism[m]++;
+			}
+	}
+	unit_ok(mism[0] + mism[1] + mism[2] <= 2,
+			"BLAS distances round to the same float32 as long-double evaluation "
+			"(%lld/%lld/%lld mismatches of %lld)", (long long) mism[0], (long long) mism[1],
+			(long long) mism[2], (long long) (n * (n - 1) / 2));
+	free(x);
+	free(out);
+}
+
+/* the in-place key sort on a few input patterns */
+static void
+test_sort_keys(void)
+{
+	TeEnv		env;
+	RipsMem		mem;
+	RipsCtx		c;
+	int64_t		n = 100000,
+				i;
+	uint64_t   *a = malloc(sizeof(uint64_t) * (size_t) n);
+	int			pattern,
+				bad = 0;
+
+	te_env_init_malloc(&env);
+	rips_mem_init(&mem, &env, 0);
+	memset(&c, 0, sizeof(c));
+	c.env = &env;
+	c.mem = &mem;
+	c.next_check = RIPS_CHECK_INTERVAL;
+	for (pattern = 0; pattern < 6; pattern++)
+	{
+		for (i = 0; i < n; i++)
+			switch (pattern)
+			{
+				case 0:
+					a[i] = (uint64_t) (urand() * 1e18);
+					break;
+				case 1:
+					a[i] = (uint64_t) i;
+					break;
+				case 2:
+					a[i] = (uint64_t) (n - i);
+					break;
+				case 3:
+					a[i] = (uint64_t) (i < n / 2 ? i : n - i);
+					break;
+				case 4:
+					a[i] = (uint64_t) (urand() * 3);
+					break;
+				default:
+					a[i] = 42;
+			}
+		rips_sort_keys(&c, a, n);
+		for (i = 1; i < n; i++)
+			if (a[i - 1] > a[i])
+			{
+				bad++;
+				break;
+			}
+	}
+	unit_ok(bad == 0, "the key sort orders random, sorted, reversed, organ-pipe, few-valued "
+			"and constant inputs");
+	unit_ok(mem.cur == 0, "the key sort allocates nothing");
+	free(a);
+}
+
+int
+main(void)
+{
+	test_sort_keys();
+	test_small_complexes();
+	test_fields();
+	test_invariants();
+	test_bad_input();
+	test_memory_limit();
+	test_distance_precision();
+	test_cancellation();
+	return unit_done();
+}
