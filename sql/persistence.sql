@@ -92,6 +92,10 @@ RESET topembed.max_points;
 SET topembed.persistence_memory_limit = '10MB';
 SELECT te_test.err($$SELECT persistence(image, 2) FROM synthetic_pairs(1000, 8)$$);
 SELECT cardinality(persistence(image, 0)) FROM synthetic_pairs(1000, 8);
+-- a threshold is a remedy: the edges within it are counted while running
+SELECT cardinality(persistence(image, 2, 'cosine', 0.1)) > 1000 AS thresholded_runs FROM synthetic_pairs(1000, 8);
+SELECT te_test.err($$SELECT persistence(image, 2, 'cosine', 1.9) FROM synthetic_pairs(1000, 8)$$) LIKE
+       '54000: persistence exceeded topembed.persistence_memory_limit (10 MB) while running%' AS limit_while_running;
 RESET topembed.persistence_memory_limit;
 
 -- persistence_from_distances: a lower triangle in Ripser's order ...

@@ -105,8 +105,10 @@ TeStatus	te_rips_distances(TeEnv *env, const double *lower, int64_t n,
  * Estimated peak working memory in bytes of te_rips_points (dim > 0) or
  * te_rips_distances (dim == 0), not counting the caller's input.  With
  * max_dim 0 this is O(n * dim) (O(n) for distances); above it grows with n^2
- * and, for large thresholds, with the number of simplices met.  SIZE_MAX if
- * the problem cannot be represented at all.
+ * and with the edges within the threshold.  For a finite threshold the
+ * edge-dependent part is unknown beforehand and left out (the run enforces
+ * memory_limit on it); NAN (the enclosing radius) or INFINITY count every
+ * edge.  SIZE_MAX if the problem cannot be represented at all.
  */
 size_t		te_rips_memory_estimate(int64_t n, int dim, int max_dim, double threshold);
 

@@ -81,6 +81,7 @@ robust_norm(const double *x, int dim)
  * prepare their squared norms; cosine and angular get per-point scale
  * factors 1 / ||x|| instead of a normalised copy.
  */
+/* (messages number points and coordinates from 1, as SQL does) */
 TeStatus
 rips_points_prepare(RipsMem *m, RipsPoints *p, const double *points,
 					int64_t n, int dim, TeMetric metric)
@@ -103,7 +104,7 @@ rips_points_prepare(RipsMem *m, RipsPoints *p, const double *points,
 			if (!isfinite(points[i * dim + k]))
 				return te_fail(m->env, TE_INVALID,
 							   "point %lld has a non-finite coordinate at position %d",
-							   (long long) i, k);
+							   (long long) i + 1, k + 1);
 		if ((i & 1023) == 0 && te_check(m->env) != TE_OK)
 			return TE_CANCELLED;
 	}
@@ -135,7 +136,7 @@ rips_points_prepare(RipsMem *m, RipsPoints *p, const double *points,
 				rips_points_release(m, p);
 				return te_fail(m->env, TE_INVALID,
 							   "point %lld is a zero vector, which has no direction under the %s metric",
-							   (long long) i, te_metric_name(metric));
+							   (long long) i + 1, te_metric_name(metric));
 			}
 			f = 1.0 / nrm;
 			p->scale[i] = f;

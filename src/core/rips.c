@@ -820,7 +820,6 @@ te_rips_memory_estimate(int64_t n, int dim, int max_dim, double threshold)
 	double		m = nn * (nn - 1.0) / 2.0;
 	double		bytes = 256.0 * 1024;	/* small fixed parts */
 
-	(void) threshold;			/* the edge count is not known before the distances */
 	if (n < 0 || dim < 0 || max_dim < 0 || max_dim > TE_RIPS_MAX_DIM)
 		return SIZE_MAX;
 	if (dim > 0)
@@ -839,11 +838,20 @@ te_rips_memory_estimate(int64_t n, int dim, int max_dim, double threshold)
 	}
 	if (n > TE_RIPS_MAX_POINTS_HIGHER)
 		return SIZE_MAX;
-	/* n x n floats, three bitset matrices, the sorted edges, the tree bits */
-	bytes += nn * nn * 4.0 + 3.0 * nn * nn / 8.0 + m * (8.0 + 1.0 / 8.0);
+	/* n x n floats and three bitset matrices, whatever the threshold */
+	bytes += nn * nn * 4.0 + 3.0 * nn * nn / 8.0 + 4.0 * 1024 * 1024;
 	if (dim > 0)
 		bytes += (double) RIPS_BLOCK * RIPS_BLOCK * 8.0;
-	/* pivots, reduction vectors and working columns: a rough allowance */
-	bytes += m * 12.0 * (double) max_dim + 4.0 * 1024 * 1024;
+
+	/*
+	 * The sorted edges, the tree bits, and an allowance for pivots, reduction
+	 * vectors and working columns, per edge within the threshold.  With the
+	 * default threshold (the enclosing radius) that is nearly every edge.  A
+	 * finite threshold keeps fewer, but how many is known only once the
+	 * distances are: the estimate then leaves this part out, and the run
+	 * holds it to memory_limit as it goes.
+	 */
+	if (!isfinite(threshold))
+		bytes += m * (8.0 + 1.0 / 8.0) + m * 12.0 * (double) max_dim;
 	return add_sat(0, bytes);
 }

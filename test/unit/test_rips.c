@@ -634,6 +634,14 @@ test_memory_limit(void)
 			te_rips_memory_estimate(20000, 512, 1, NAN) >> 20);
 	unit_ok(te_rips_memory_estimate(100000, 512, 1, NAN) == SIZE_MAX,
 			"memory: too many points for H1 is SIZE_MAX");
+	unit_ok(te_rips_memory_estimate(8000, 512, 2, NAN) > te_rips_memory_estimate(8000, 512, 1, NAN),
+			"memory: the estimate grows with max_dim");
+	unit_ok(te_rips_memory_estimate(8000, 512, 2, 0.5) < te_rips_memory_estimate(8000, 512, 2, NAN) / 2 &&
+			te_rips_memory_estimate(8000, 512, 2, 0.5) >= (size_t) 8000 * 8000 * 4,
+			"memory: a finite threshold leaves out the edge part (%zu MB), not the n^2 matrix",
+			te_rips_memory_estimate(8000, 512, 2, 0.5) >> 20);
+	unit_ok(te_rips_memory_estimate(8000, 512, 2, INFINITY) == te_rips_memory_estimate(8000, 512, 2, NAN),
+			"memory: no threshold counts every edge, as the enclosing radius does");
 }
 
 static void
@@ -664,16 +672,16 @@ test_bad_input(void)
 	l[4] = 1;
 
 	st = te_rips_points(&env, x, 4, 2, TE_METRIC_COSINE, &o, &d);
-	unit_ok(st == TE_INVALID && strstr(env.msg, "point 2") && strstr(env.msg, "zero vector"),
+	unit_ok(st == TE_INVALID && strstr(env.msg, "point 3") && strstr(env.msg, "zero vector"),
 			"a zero vector under cosine is refused: %s", env.msg);
 	st = te_rips_points(&env, x, 4, 2, TE_METRIC_ANGULAR, &o, &d);
-	unit_ok(st == TE_INVALID && strstr(env.msg, "point 2"), "and under angular");
+	unit_ok(st == TE_INVALID && strstr(env.msg, "point 3"), "and under angular");
 	st = te_rips_points(&env, x, 4, 2, TE_METRIC_EUCLIDEAN, &o, &d);
 	unit_ok(st == TE_OK, "a zero vector is fine under euclidean");
 	te_diagram_free(&env, &d);
 	x[5] = NAN;
 	st = te_rips_points(&env, x, 4, 2, TE_METRIC_EUCLIDEAN, &o, &d);
-	unit_ok(st == TE_INVALID && strstr(env.msg, "point 2"), "a NaN coordinate is refused: %s",
+	unit_ok(st == TE_INVALID && strstr(env.msg, "point 3") && strstr(env.msg, "position 2"), "a NaN coordinate is refused: %s",
 			env.msg);
 	x[5] = 0;
 
