@@ -75,6 +75,14 @@ for t in test/check/*.sh test/cluster/*.sh; do
 	[ -f "$t" ] && run_suite "$(basename "$(dirname "$t")"):$(basename "$t" .sh)" bash "$t"
 done
 
+# the whole run, witnessed by the server log: no backend died of a signal
+if grep -q "terminated by signal\|PANIC:" "$TE_PGDIR/server.log"; then
+	record "not ok - [server] a backend was killed by a signal during the tests (see the server log)"
+	grep -B3 "terminated by signal" "$TE_PGDIR/server.log" | head -n 20
+else
+	record "ok - [server] no backend was killed by a signal during the tests"
+fi
+
 passed=$(grep -c '^ok' "$RESULTS")
 failed=$(grep -c '^not ok' "$RESULTS")
 echo

@@ -51,4 +51,17 @@ SELECT check_embedding('{1,2,3}'::real[], 3) IS NULL AS ok_3,
 SELECT (modality_gap(image, text)).gap
 FROM (VALUES ('[0:1]={1,0}'::real[], '{0,1}'::real[])) v(image, text);
 
+-- every aggregate over NULL rows only is NULL (and the backend survives)
+SELECT modality_gap(e, e) IS NULL AS gap_pairs, modality_gap(e, true) IS NULL AS gap_one,
+       gap_state(e, e) IS NULL AS gap_state, moments(e) IS NULL AS moments,
+       spectral_collapse(e) IS NULL AS spectral_collapse, persistence(e) IS NULL AS persistence,
+       persistence(e, 1, 'cosine', NULL, 10) IS NULL AS persistence_sample
+FROM (VALUES (NULL::real[]), (NULL)) v(e);
+SELECT modality_gap(s) IS NULL AS merged_gap_states, moments(m) IS NULL AS merged_sketches
+FROM (VALUES (NULL::gap_state, NULL::moments)) v(s, m);
+-- and NULL rows around real ones are skipped by every aggregate
+SELECT (modality_gap(e, e)).n_pairs, n(moments(e)), (spectral_collapse(e)).n,
+       cardinality(persistence(e, 0, 'euclidean')) AS h0_bars
+FROM (VALUES (NULL::real[]), ('{1,0}'), (NULL), ('{0,1}'), (NULL)) v(e);
+
 DROP TABLE pairs;

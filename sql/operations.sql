@@ -61,8 +61,10 @@ SELECT label, run_id, n_rows, round(gap::numeric, 4) AS gap, image_effective_ran
 FROM latest_metrics ORDER BY label;
 SELECT modality, metric FROM metric_history WHERE run_id = 1 ORDER BY modality, metric;
 SELECT count(*) = 3 * 16 AS spectrum_rows, min(k), max(k) FROM spectrum_history WHERE run_id = 1;
-SELECT modality, dim, count(*), count(*) FILTER (WHERE essential) AS essential
-FROM diagram_history WHERE run_id = 1 GROUP BY 1, 2 ORDER BY 1, 2;
+SELECT modality, dim, count(*) > 0 AS bars, count(*) FILTER (WHERE essential) AS essential,
+       count(*) = (SELECT CASE dim WHEN 0 THEN n_points ELSE h1_classes END FROM run_diagrams d
+                   WHERE d.run_id = 1 AND d.modality = h.modality) AS counts_match
+FROM diagram_history h WHERE run_id = 1 GROUP BY 1, 2 ORDER BY 1, 2;
 
 -- bad sources and arguments: clear errors
 SELECT te_test.err($$SELECT snapshot('x', 'pairs_t')$$);

@@ -66,6 +66,10 @@ TeStatus	te_fail(TeEnv *env, TeStatus status, const char *fmt,...)
 /* a TeEnv on malloc/free with no interrupt check, for tools and unit tests */
 void		te_env_init_malloc(TeEnv *env);
 
+/* 64-bit FNV-1a of n bytes, continuing from h (start with TE_HASH_INIT) */
+#define TE_HASH_INIT UINT64_C(0xcbf29ce484222325)
+uint64_t	te_hash_bytes(uint64_t h, const void *data, size_t n);
+
 /* the name of a status, for messages */
 const char *te_status_name(TeStatus status);
 

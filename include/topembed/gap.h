@@ -69,6 +69,13 @@ TeStatus	te_gap_add_pair(TeEnv *env, TeGapAcc *acc, double *x, double *y);
 /* add one embedding of one modality; TE_INVALID for a zero vector */
 TeStatus	te_gap_add_one(TeEnv *env, TeGapAcc *acc, double *x, int is_image);
 
+/*
+ * The same for float4 data, read in place (no copy): TE_INVALID for a zero
+ * vector or a non-finite value, and then nothing is added
+ */
+TeStatus	te_gap_add_pair_f4(TeEnv *env, TeGapAcc *acc, const float *x, const float *y);
+TeStatus	te_gap_add_one_f4(TeEnv *env, TeGapAcc *acc, const float *x, int is_image);
+
 /* fold b into a; TE_INVALID if dimension or form differ */
 TeStatus	te_gap_merge(TeEnv *env, TeGapAcc *a, const TeGapAcc *b);
 

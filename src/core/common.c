@@ -55,6 +55,21 @@ te_fail(TeEnv *env, TeStatus status, const char *fmt,...)
 	return status;
 }
 
+/* 64-bit FNV-1a over n bytes */
+uint64_t
+te_hash_bytes(uint64_t h, const void *data, size_t n)
+{
+	const unsigned char *p = data;
+	size_t		i;
+
+	for (i = 0; i < n; i++)
+	{
+		h ^= p[i];
+		h *= UINT64_C(0x100000001b3);
+	}
+	return h;
+}
+
 static void *
 malloc_alloc(void *ctx, size_t size)
 {

@@ -75,6 +75,47 @@ add_scaled(double *acc, const double *x, double scale, int dim)
 		acc[i] += scale * x[i];
 }
 
+/* dot3 on float data, summed in double */
+static void
+dot3_f4(const float *x, const float *y, int dim, double *xx, double *yy, double *xy)
+{
+	double		a[4] = {0, 0, 0, 0},
+				b[4] = {0, 0, 0, 0},
+				c[4] = {0, 0, 0, 0};
+	int			i,
+				k;
+
+	for (i = 0; i + 4 <= dim; i += 4)
+		for (k = 0; k < 4; k++)
+		{
+			double		u = x[i + k],
+						v = y[i + k];
+
+			a[k] += u * u;
+			b[k] += v * v;
+			c[k] += u * v;
+		}
+	for (; i < dim; i++)
+	{
+		a[0] += (double) x[i] * x[i];
+		b[0] += (double) y[i] * y[i];
+		c[0] += (double) x[i] * y[i];
+	}
+	*xx = (a[0] + a[1]) + (a[2] + a[3]);
+	*yy = (b[0] + b[1]) + (b[2] + b[3]);
+	*xy = (c[0] + c[1]) + (c[2] + c[3]);
+}
+
+/* acc += scale * x for float x */
+static void
+add_scaled_f4(double *acc, const float *x, double scale, int dim)
+{
+	int			i;
+
+	for (i = 0; i < dim; i++)
+		acc[i] += scale * (double) x[i];
+}
+
 /* squares that can be summed without overflow or underflow trouble */
 static inline int
 safe_square_sum(double ss)
@@ -173,6 +214,72 @@ te_gap_add_one(TeEnv *env, TeGapAcc *acc, double *x, int is_image)
 						   is_image ? "image" : "text");
 		add_scaled(sum, x, 1.0, d);
 	}
+	if (is_image)
+		acc->n_image++;
+	else
+		acc->n_text++;
+	return TE_OK;
+}
+
+/*
+ * The float4 fast path.  Squares of float values neither overflow nor
+ * underflow in double, so no rescaling is ever needed; a NaN or infinity
+ * shows up as a non-finite sum, and nothing is added then.
+ */
+static TeStatus
+check_sums_f4(TeEnv *env, const char *side, double ss)
+{
+	if (!isfinite(ss))
+		return te_fail(env, TE_INVALID, "%s embedding has a non-finite value", side);
+	if (ss == 0.0)
+		return te_fail(env, TE_INVALID, "%s embedding is a zero vector, which has no direction", side);
+	return TE_OK;
+}
+
+TeStatus
+te_gap_add_pair_f4(TeEnv *env, TeGapAcc *acc, const float *x, const float *y)
+{
+	int			d = acc->dim;
+	double		xx,
+				yy,
+				xy,
+				ix,
+				iy,
+				c,
+				delta;
+	TeStatus	st;
+
+	dot3_f4(x, y, d, &xx, &yy, &xy);
+	if ((st = check_sums_f4(env, "image", xx)) != TE_OK ||
+		(st = check_sums_f4(env, "text", yy)) != TE_OK)
+		return st;
+	ix = 1.0 / sqrt(xx);
+	iy = 1.0 / sqrt(yy);
+	add_scaled_f4(acc->sum, x, ix, d);
+	add_scaled_f4(acc->sum + d, y, iy, d);
+	acc->n_image++;
+	acc->n_text++;
+	acc->n_pairs++;
+	c = xy * ix * iy;
+	delta = c - acc->cos_mean;
+	acc->cos_mean += delta / (double) acc->n_pairs;
+	acc->cos_m2 += delta * (c - acc->cos_mean);
+	return TE_OK;
+}
+
+TeStatus
+te_gap_add_one_f4(TeEnv *env, TeGapAcc *acc, const float *x, int is_image)
+{
+	int			d = acc->dim;
+	double		xx,
+				yy,
+				xy;
+	TeStatus	st;
+
+	dot3_f4(x, x, d, &xx, &yy, &xy);
+	if ((st = check_sums_f4(env, is_image ? "image" : "text", xx)) != TE_OK)
+		return st;
+	add_scaled_f4(is_image ? acc->sum : acc->sum + d, x, 1.0 / sqrt(xx), d);
 	if (is_image)
 		acc->n_image++;
 	else

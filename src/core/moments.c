@@ -341,19 +341,10 @@ te_moments_scatter_full(const TeMoments *m, double *out)
 uint64_t
 te_moments_hash(const TeMoments *m)
 {
-	const unsigned char *p = (const unsigned char *) m->data;
 	size_t		len = sizeof(double) * ((size_t) m->dim + scatter_len(m->dim, m->flags));
-	uint64_t	h = UINT64_C(0xcbf29ce484222325);
-	size_t		i;
+	int64_t		head[2] = {m->dim, m->n};
+	uint64_t	h = te_hash_bytes(TE_HASH_INIT, head, sizeof(head));
 
-	h ^= (uint64_t) m->dim;
-	h *= UINT64_C(0x100000001b3);
-	h ^= (uint64_t) m->n;
-	h *= UINT64_C(0x100000001b3);
-	for (i = 0; i < len; i++)
-	{
-		h ^= p[i];
-		h *= UINT64_C(0x100000001b3);
-	}
+	h = te_hash_bytes(h, m->data, len);
 	return h ? h : 1;
 }

@@ -17,21 +17,6 @@
 static const char b64chars[] =
 "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-/* 64-bit FNV-1a */
-static uint64
-fnv1a64(const unsigned char *p, size_t n)
-{
-	uint64		h = UINT64CONST(0xcbf29ce484222325);
-	size_t		i;
-
-	for (i = 0; i < n; i++)
-	{
-		h ^= p[i];
-		h *= UINT64CONST(0x100000001b3);
-	}
-	return h;
-}
-
 /* start a blob: magic and version */
 void
 te_blob_begin(StringInfo si, const char magic[4], int version)
@@ -90,7 +75,7 @@ te_blob_put_float8s(StringInfo si, const double *v, size_t n)
 void
 te_blob_end(StringInfo si)
 {
-	uint64		h = fnv1a64((unsigned char *) si->data, si->len);
+	uint64		h = te_hash_bytes(TE_HASH_INIT, si->data, si->len);
 
 	te_blob_put_int64(si, (int64) h);
 }
@@ -137,7 +122,7 @@ te_blob_open(TeBlobReader *r, const char *typname, const char magic[4],
 						version, max_version);
 	memcpy(&stored, r->buf + len - BLOB_TRAILER, 8);
 	stored = pg_ntoh64(stored);
-	actual = fnv1a64(r->buf, len - BLOB_TRAILER);
+	actual = te_hash_bytes(TE_HASH_INIT, r->buf, len - BLOB_TRAILER);
 	if (stored != actual)
 		te_blob_corrupt(r, "checksum mismatch: the value is truncated or altered");
 	r->len = len - BLOB_TRAILER;

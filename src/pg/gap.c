@@ -55,22 +55,11 @@ new_state(MemoryContext aggcxt, int dim, int flags)
 	return acc;
 }
 
-/* the state argument, or a new one of the right form */
+/* the state argument, or NULL */
 static TeGapAcc *
-state_arg(FunctionCallInfo fcinfo, MemoryContext aggcxt, int dim, int flags)
+state_or_null(FunctionCallInfo fcinfo)
 {
-	TeGapAcc   *acc;
-
-	if (PG_ARGISNULL(0))
-		return new_state(aggcxt, dim, flags);
-	acc = DatumGetGapAcc(PG_GETARG_DATUM(0));
-	if (acc->dim != dim)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("expected %d dimensions, not %d", acc->dim, dim),
-				 errdetail("Every embedding in one modality_gap aggregate must have the same length."),
-				 errhint("topembed.check_embedding(column, %d) finds the offending rows.", acc->dim)));
-	return acc;
+	return PG_ARGISNULL(0) ? NULL : DatumGetGapAcc(PG_GETARG_DATUM(0));
 }
 
 static void
@@ -89,8 +78,6 @@ Datum
 te_gap_pair_transfn(PG_FUNCTION_ARGS)
 {
 	MemoryContext aggcxt;
-	ArrayType  *ia,
-			   *ta;
 	TeEmbedding xi,
 				yt;
 	GapScratch *s;
@@ -104,16 +91,26 @@ te_gap_pair_transfn(PG_FUNCTION_ARGS)
 			PG_RETURN_NULL();
 		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
 	}
-	ia = PG_GETARG_ARRAYTYPE_P(1);
-	ta = PG_GETARG_ARRAYTYPE_P(2);
-	xi = te_embedding_get(ia, "image", PG_ARGISNULL(0) ? 0 : DatumGetGapAcc(PG_GETARG_DATUM(0))->dim);
-	yt = te_embedding_get(ta, "text", xi.dim);
-	acc = state_arg(fcinfo, aggcxt, xi.dim, TE_GAP_PAIRED);
+	acc = state_or_null(fcinfo);
+	xi = te_embedding_get(PG_GETARG_ARRAYTYPE_P(1), "image", acc ? acc->dim : 0);
+	yt = te_embedding_get(PG_GETARG_ARRAYTYPE_P(2), "text", xi.dim);
+	if (acc == NULL)
+		acc = new_state(aggcxt, xi.dim, TE_GAP_PAIRED);
+	te_env_init(&env, aggcxt);
+	if (xi.elemtype == FLOAT4OID && yt.elemtype == FLOAT4OID)
+	{
+		/* read in place; a refusal is explained by the full input check */
+		if (te_gap_add_pair_f4(&env, acc, xi.data, yt.data) != TE_OK)
+		{
+			te_raise_if_invalid(PG_GETARG_ARRAYTYPE_P(1), "image", acc->dim);
+			te_raise_if_invalid(PG_GETARG_ARRAYTYPE_P(2), "text", acc->dim);
+			te_raise(TE_INVALID, &env, "modality_gap");
+		}
+		PG_RETURN_POINTER(acc);
+	}
 	s = get_scratch(fcinfo, xi.dim);
 	te_embedding_to_double(&xi, "image", s->x);
 	te_embedding_to_double(&yt, "text", s->y);
-
-	te_env_init(&env, aggcxt);
 	te_check_status(te_gap_add_pair(&env, acc, s->x, s->y), &env, "modality_gap");
 	PG_RETURN_POINTER(acc);
 }
@@ -139,13 +136,22 @@ te_gap_one_transfn(PG_FUNCTION_ARGS)
 		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
 	}
 	is_image = PG_GETARG_BOOL(2);
-	e = te_embedding_get(PG_GETARG_ARRAYTYPE_P(1), is_image ? "image" : "text",
-						 PG_ARGISNULL(0) ? 0 : DatumGetGapAcc(PG_GETARG_DATUM(0))->dim);
-	acc = state_arg(fcinfo, aggcxt, e.dim, 0);
+	acc = state_or_null(fcinfo);
+	e = te_embedding_get(PG_GETARG_ARRAYTYPE_P(1), is_image ? "image" : "text", acc ? acc->dim : 0);
+	if (acc == NULL)
+		acc = new_state(aggcxt, e.dim, 0);
+	te_env_init(&env, aggcxt);
+	if (e.elemtype == FLOAT4OID)
+	{
+		if (te_gap_add_one_f4(&env, acc, e.data, is_image) != TE_OK)
+		{
+			te_raise_if_invalid(PG_GETARG_ARRAYTYPE_P(1), is_image ? "image" : "text", acc->dim);
+			te_raise(TE_INVALID, &env, "modality_gap");
+		}
+		PG_RETURN_POINTER(acc);
+	}
 	s = get_scratch(fcinfo, e.dim);
 	te_embedding_to_double(&e, is_image ? "image" : "text", s->x);
-
-	te_env_init(&env, aggcxt);
 	te_check_status(te_gap_add_one(&env, acc, s->x, is_image), &env, "modality_gap");
 	PG_RETURN_POINTER(acc);
 }

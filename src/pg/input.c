@@ -174,6 +174,17 @@ raise_problem(ArrayType *arr, const char *what, int expected_dim)
 			 errhint("topembed.check_embedding(column) finds the offending rows.")));
 }
 
+/* raise the problem of an embedding, if it has one */
+void
+te_raise_if_invalid(ArrayType *arr, const char *what, int expected_dim)
+{
+	char		buf[256];
+	int			sqlstate;
+
+	if (te_embedding_problem(arr, expected_dim, buf, sizeof(buf), &sqlstate))
+		raise_problem(arr, what, expected_dim);
+}
+
 /*
  * Check the structure of an embedding (type, shape, NULLs, dimension) and
  * return a view of its data.  Values are checked by te_embedding_to_double.

@@ -28,7 +28,6 @@ typedef struct PersState
 	MemoryContext cxt;
 	int			dim;
 	int64		n;				/* points kept */
-	int64		seen;			/* non-NULL rows seen */
 	int64		cap;
 	double	   *points;			/* n x dim */
 	uint64	   *hash;			/* sampled form: hash of each kept point */
@@ -39,19 +38,12 @@ typedef struct PersState
 	bool		params_set;
 } PersState;
 
-/* 64-bit hash of a point's values (splitmix finaliser over FNV-1a) */
+/* 64-bit hash of a point's values (FNV-1a with a splitmix finaliser) */
 static uint64
 point_hash(const double *x, int dim)
 {
-	const unsigned char *p = (const unsigned char *) x;
-	uint64		h = UINT64CONST(0xcbf29ce484222325);
-	size_t		i;
+	uint64		h = te_hash_bytes(TE_HASH_INIT, x, sizeof(double) * (size_t) dim);
 
-	for (i = 0; i < sizeof(double) * (size_t) dim; i++)
-	{
-		h ^= p[i];
-		h *= UINT64CONST(0x100000001b3);
-	}
 	h ^= h >> 30;
 	h *= UINT64CONST(0xbf58476d1ce4e5b9);
 	h ^= h >> 27;
@@ -336,8 +328,10 @@ te_persistence_transfn(PG_FUNCTION_ARGS)
 	read_params(fcinfo, &max_dim, &metric, &threshold, &sample);
 	if (PG_ARGISNULL(1))
 	{
-		if (s)
-			check_same_params(s, max_dim, metric, threshold, sample);
+		/* a NULL row is skipped; no state yet stays a SQL NULL */
+		if (s == NULL)
+			PG_RETURN_NULL();
+		check_same_params(s, max_dim, metric, threshold, sample);
 		PG_RETURN_POINTER(s);
 	}
 	e = te_embedding_get(PG_GETARG_ARRAYTYPE_P(1), NULL, s ? s->dim : 0);
@@ -356,7 +350,6 @@ te_persistence_transfn(PG_FUNCTION_ARGS)
 
 	x = palloc(sizeof(double) * e.dim);
 	te_embedding_to_double(&e, NULL, x);
-	s->seen++;
 	add_point(s, x);
 	pfree(x);
 	PG_RETURN_POINTER(s);
@@ -380,7 +373,11 @@ te_persistence_combinefn(PG_FUNCTION_ARGS)
 	a = PG_ARGISNULL(0) ? NULL : (PersState *) PG_GETARG_POINTER(0);
 	b = PG_ARGISNULL(1) ? NULL : (PersState *) PG_GETARG_POINTER(1);
 	if (b == NULL || !b->params_set)
+	{
+		if (a == NULL)
+			PG_RETURN_NULL();
 		PG_RETURN_POINTER(a);
+	}
 	if (a == NULL || !a->params_set)
 	{
 		a = new_state(aggcxt, b->dim);
@@ -395,7 +392,6 @@ te_persistence_combinefn(PG_FUNCTION_ARGS)
 		check_same_params(a, b->max_dim, b->metric, b->threshold, b->sample);
 		te_check_dim(NULL, a->dim, b->dim);
 	}
-	a->seen += b->seen;
 	for (i = 0; i < b->n; i++)
 		add_point(a, b->points + i * b->dim);
 	PG_RETURN_POINTER(a);
@@ -418,7 +414,6 @@ te_persistence_serialfn(PG_FUNCTION_ARGS)
 	te_blob_put_int32(&si, (int32) s->metric);
 	te_blob_put_float8(&si, s->threshold);
 	te_blob_put_int32(&si, s->sample);
-	te_blob_put_int64(&si, s->seen);
 	te_blob_put_int64(&si, s->n);
 	te_blob_put_float8s(&si, s->points, (size_t) s->n * s->dim);
 	te_blob_end(&si);
@@ -450,7 +445,6 @@ te_persistence_deserialfn(PG_FUNCTION_ARGS)
 	s->metric = (TeMetric) te_blob_get_int32(&r);
 	s->threshold = te_blob_get_float8(&r);
 	s->sample = te_blob_get_int32(&r);
-	s->seen = te_blob_get_int64(&r);
 	n = te_blob_get_int64(&r);
 	if (s->dim < 1 || s->dim > TE_MAX_DIM || n < 0)
 		te_blob_corrupt(&r, "bad header");
@@ -563,7 +557,7 @@ te_persistence_finalfn(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
 	s = (PersState *) PG_GETARG_POINTER(0);
-	if (s->n == 0)
+	if (s == NULL || s->n == 0)
 		PG_RETURN_NULL();
 	PG_RETURN_ARRAYTYPE_P(run_engine(fcinfo, s->points, NULL, s->n, s->dim, s->metric,
 									 s->max_dim, s->threshold, 2));

@@ -38,6 +38,7 @@ extern bool te_embedding_problem(ArrayType *arr, int expected_dim,
 								 char *buf, size_t buflen, int *sqlstate);
 extern TeEmbedding te_embedding_get(ArrayType *arr, const char *what, int expected_dim);
 extern void te_embedding_to_double(const TeEmbedding *e, const char *what, double *out);
+extern void te_raise_if_invalid(ArrayType *arr, const char *what, int expected_dim);
 extern double *te_embedding_read(ArrayType *arr, const char *what, int expected_dim, int *dim);
 extern void te_check_dim(const char *what, int expected, int actual);
 extern ArrayType *te_float8_array(const double *v, int n);

@@ -170,3 +170,15 @@ def chromium_screenshot(target, png, width, height):
                         "--window-size=%d,%d" % (width, height), "file://" + os.path.abspath(target)],
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=120)
     return os.path.exists(png) and os.path.getsize(png) > 0
+
+
+def backend_crashes():
+    """Backends of the test cluster killed by a signal so far, from its log.
+
+    (pg_postmaster_start_time() does not change when the postmaster
+    reinitialises after a crash, so the log is the witness.)"""
+    path = os.path.join(os.environ.get("TE_PGDIR", ""), "server.log")
+    if not os.path.exists(path):
+        return 0
+    with open(path, errors="replace") as f:
+        return sum(1 for line in f if "terminated by signal" in line or "PANIC:" in line)

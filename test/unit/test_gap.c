@@ -185,6 +185,72 @@ test_synth(TeEnv *env)
 	te_synth_free(env, &s1);
 }
 
+static void
+test_float4(TeEnv *env)
+{
+	enum
+	{
+		N = 300, D = 24
+	};
+	TeSynth		s;
+	TeGapAcc   *a8 = new_acc(D, TE_GAP_PAIRED);
+	TeGapAcc   *a4 = new_acc(D, TE_GAP_PAIRED);
+	TeGapAcc   *u8 = new_acc(D, 0);
+	TeGapAcc   *u4 = new_acc(D, 0);
+	TeGapStats	s8,
+				s4;
+	double		x[D],
+				y[D];
+	float		xf[D],
+				yf[D];
+	int			i,
+				k;
+
+	te_synth_init(env, &s, D, 0.5, 3, 1.0, 0.5);
+	for (i = 0; i < N; i++)
+	{
+		te_synth_pair(&s, i, x, y);
+		for (k = 0; k < D; k++)
+		{
+			xf[k] = (float) x[k];
+			yf[k] = (float) y[k];
+			x[k] = xf[k];
+			y[k] = yf[k];
+		}
+		te_gap_add_pair_f4(env, a4, xf, yf);
+		te_gap_add_one_f4(env, u4, xf, 1);
+		te_gap_add_one_f4(env, u4, yf, 0);
+		add_pair(env, a8, x, y);
+		te_gap_add_one(env, u8, x, 1);
+		te_gap_add_one(env, u8, y, 0);
+	}
+	te_gap_result(a8, &s8, NULL);
+	te_gap_result(a4, &s4, NULL);
+	unit_ok(unit_close(s4.gap, s8.gap, 1e-13) && unit_close(s4.paired_cosine_std, s8.paired_cosine_std, 1e-12) &&
+			unit_close(s4.image_cone, s8.image_cone, 1e-13),
+			"float4 path: the same statistics as the float8 path on the same values");
+	te_gap_result(u8, &s8, NULL);
+	te_gap_result(u4, &s4, NULL);
+	unit_ok(unit_close(s4.gap, s8.gap, 1e-13) && s4.n_image == N && s4.n_text == N,
+			"float4 path, unpaired: the same gap");
+
+	for (k = 0; k < D; k++)
+		xf[k] = 0.0f;
+	unit_ok(te_gap_add_pair_f4(env, a4, xf, yf) == TE_INVALID && strstr(env->msg, "zero vector") &&
+			a4->n_pairs == N, "float4 path: a zero vector is refused and nothing is added");
+	xf[3] = NAN;
+	unit_ok(te_gap_add_pair_f4(env, a4, yf, xf) == TE_INVALID && strstr(env->msg, "text") &&
+			a4->n_pairs == N, "float4 path: a NaN is refused and nothing is added");
+	xf[3] = INFINITY;
+	unit_ok(te_gap_add_one_f4(env, u4, xf, 1) == TE_INVALID && u4->n_image == N,
+			"float4 path: an infinity is refused and nothing is added");
+	te_synth_free(env, &s);
+	free(a8);
+	free(a4);
+	free(u8);
+	free(u4);
+}
+
 /* an interrupt check that asks to stop at once */
 static int
 stop_now(void *ctx)
@@ -213,6 +279,7 @@ main(void)
 	test_merge(&env);
 	test_edges(&env);
 	test_synth(&env);
+	test_float4(&env);
 	test_cancel(&env);
 	return unit_done();
 }
