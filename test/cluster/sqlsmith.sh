@@ -28,10 +28,9 @@ q -d fuzz -c "CREATE EXTENSION topembed" \
 	-c "ALTER ROLE fuzzer SET statement_timeout = '2s'" >/dev/null \
 	|| { notok "set-up of the fuzzing database"; exit 1; }
 
-out=$(timeout 900 sqlsmith --target="host=$PGHOST port=$PGPORT dbname=fuzz user=fuzzer" \
-	--seed=42 --max-queries="$QUERIES" 2>&1 | tail -n 5)
-rc=$?
-echo "# sqlsmith: $(echo "$out" | tr '\n' ' ' | cut -c1-300)"
+timeout 900 sqlsmith --target="host=$PGHOST port=$PGPORT dbname=fuzz user=fuzzer" \
+	--seed=42 --max-queries="$QUERIES" --verbose >"$TE_PGDIR/sqlsmith.log" 2>&1
+echo "# sqlsmith: $(grep -a 'error rate' "$TE_PGDIR/sqlsmith.log" | tail -n 1)"
 if grep -q "terminated by signal\|PANIC:" "$TE_PGDIR/server.log"; then
 	notok "a backend was killed by a signal during $QUERIES sqlsmith queries"
 	grep -B2 "terminated by signal" "$TE_PGDIR/server.log" | head -n 10 | sed 's/^/#   /'
