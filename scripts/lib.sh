@@ -98,3 +98,10 @@ te_cluster_stop() {
 
 # te_psql ... : psql on the current cluster, stopping at the first error
 te_psql() { "$TE_PGBIN/psql" -X -q -v ON_ERROR_STOP=1 "$@"; }
+
+# TAP lines for the shell test suites; te_notok remembers the failure in
+# TE_FAILED, which a suite returns as its exit status
+TE_FAILED=0
+te_ok() { echo "ok - $*"; }
+te_notok() { echo "not ok - $*"; TE_FAILED=1; }
+te_q() { "$TE_PGBIN/psql" -X -q -At -v ON_ERROR_STOP=1 "$@"; }

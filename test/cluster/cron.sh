@@ -6,50 +6,46 @@
 set -u
 source "$(dirname "$0")/../../scripts/lib.sh"
 
-fail=0
-ok() { echo "ok - $*"; }
-notok() { echo "not ok - $*"; fail=1; }
-q() { "$TE_PGBIN/psql" -X -q -At -v ON_ERROR_STOP=1 "$@"; }
 
 te_cluster_start "shared_preload_libraries = 'pg_cron,topembed'" \
 	"cron.database_name = 'postgres'" "cron.use_background_workers = on" "max_worker_processes = 32"
 trap te_cluster_stop EXIT
 
-q -c "CREATE EXTENSION pg_cron" -c "CREATE EXTENSION topembed" \
+te_q -c "CREATE EXTENSION pg_cron" -c "CREATE EXTENSION topembed" \
 	-c "CREATE TABLE cron_pairs AS SELECT * FROM topembed.synthetic_pairs(500, 32, 0.7, 3)" \
-	&& ok "pg_cron and topembed preloaded together; extensions created" \
-	|| { notok "set-up of the pg_cron cluster"; exit 1; }
+	&& te_ok "pg_cron and topembed preloaded together; extensions created" \
+	|| { te_notok "set-up of the pg_cron cluster"; exit 1; }
 
 # topembed preloaded in the postmaster: a backend forked afterwards still
 # runs BLAS work (the eigen-solve and the distance blocks)
-v=$(q -c "SELECT round((topembed.spectral_collapse(image)).effective_rank::numeric, 3) FROM cron_pairs")
-[ -n "$v" ] && ok "BLAS work in a backend forked from a postmaster that preloaded topembed (effective rank $v)" \
-	|| notok "BLAS work after preloading"
+v=$(te_q -c "SELECT round((topembed.spectral_collapse(image)).effective_rank::numeric, 3) FROM cron_pairs")
+[ -n "$v" ] && te_ok "BLAS work in a backend forked from a postmaster that preloaded topembed (effective rank $v)" \
+	|| te_notok "BLAS work after preloading"
 
-job=$(q -c "SELECT cron.schedule('topembed-snapshot', '* * * * *',
+job=$(te_q -c "SELECT cron.schedule('topembed-snapshot', '* * * * *',
 	\$\$SELECT topembed.snapshot('cron', 'public.cron_pairs', image_column => 'image', text_column => 'text', sample => 200)\$\$)")
-[ -n "$job" ] && ok "cron.schedule accepted the snapshot job ($job)" || notok "cron.schedule"
+[ -n "$job" ] && te_ok "cron.schedule accepted the snapshot job ($job)" || te_notok "cron.schedule"
 
 status=
 for i in $(seq 1 90); do
-	status=$(q -c "SELECT status FROM cron.job_run_details WHERE jobid = $job AND status IN ('succeeded', 'failed') ORDER BY start_time DESC LIMIT 1")
+	status=$(te_q -c "SELECT status FROM cron.job_run_details WHERE jobid = $job AND status IN ('succeeded', 'failed') ORDER BY start_time DESC LIMIT 1")
 	[ -n "$status" ] && break
 	sleep 1
 done
 if [ "$status" = succeeded ]; then
-	ok "cron.job_run_details reports the snapshot succeeded within $i s"
+	te_ok "cron.job_run_details reports the snapshot succeeded within $i s"
 else
-	notok "the cron job did not succeed within 90 s (status '${status:-none}')"
-	q -c "SELECT status, return_message FROM cron.job_run_details WHERE jobid = $job" | sed 's/^/#   /'
+	te_notok "the cron job did not succeed within 90 s (status '${status:-none}')"
+	te_q -c "SELECT status, return_message FROM cron.job_run_details WHERE jobid = $job" | sed 's/^/#   /'
 fi
-q -c "SELECT cron.unschedule($job)" >/dev/null
+te_q -c "SELECT cron.unschedule($job)" >/dev/null
 
-n=$(q -c "SELECT count(*) FROM topembed.runs WHERE label = 'cron'")
-[ "${n:-0}" -ge 1 ] && ok "the scheduled run is in topembed.runs" || notok "no cron run in topembed.runs"
-v=$(q -c "SELECT round(gap::numeric, 4) FROM topembed.latest_metrics WHERE label = 'cron'")
-[ -n "$v" ] && ok "topembed.latest_metrics shows the scheduled run (gap $v)" || notok "latest_metrics lacks the cron run"
-m=$(q -c "SELECT count(*) FROM topembed.metric_history WHERE label = 'cron'")
-[ "${m:-0}" -gt 20 ] && ok "topembed.metric_history has the run's $m figures" || notok "metric_history lacks the cron run"
-d=$(q -c "SELECT count(*) FROM topembed.diagram_history WHERE label = 'cron' AND dim = 1")
-[ "${d:-0}" -gt 0 ] && ok "topembed.diagram_history has its H1 bars ($d)" || notok "diagram_history lacks the cron run"
-exit $fail
+n=$(te_q -c "SELECT count(*) FROM topembed.runs WHERE label = 'cron'")
+[ "${n:-0}" -ge 1 ] && te_ok "the scheduled run is in topembed.runs" || te_notok "no cron run in topembed.runs"
+v=$(te_q -c "SELECT round(gap::numeric, 4) FROM topembed.latest_metrics WHERE label = 'cron'")
+[ -n "$v" ] && te_ok "topembed.latest_metrics shows the scheduled run (gap $v)" || te_notok "latest_metrics lacks the cron run"
+m=$(te_q -c "SELECT count(*) FROM topembed.metric_history WHERE label = 'cron'")
+[ "${m:-0}" -gt 20 ] && te_ok "topembed.metric_history has the run's $m figures" || te_notok "metric_history lacks the cron run"
+d=$(te_q -c "SELECT count(*) FROM topembed.diagram_history WHERE label = 'cron' AND dim = 1")
+[ "${d:-0}" -gt 0 ] && te_ok "topembed.diagram_history has its H1 bars ($d)" || te_notok "diagram_history lacks the cron run"
+exit $TE_FAILED

@@ -4,10 +4,6 @@
 # timeout: whatever it generates, the server must not crash.  Prints TAP.
 set -u
 source "$(dirname "$0")/../../scripts/lib.sh"
-fail=0
-ok() { echo "ok - $*"; }
-notok() { echo "not ok - $*"; fail=1; }
-q() { "$TE_PGBIN/psql" -X -q -At -v ON_ERROR_STOP=1 "$@"; }
 QUERIES=${TE_SQLSMITH_QUERIES:-3000}
 
 if ! command -v sqlsmith >/dev/null; then
@@ -17,8 +13,8 @@ fi
 te_cluster_start
 trap te_cluster_stop EXIT
 
-q -c "CREATE ROLE fuzzer LOGIN" -c "CREATE DATABASE fuzz OWNER fuzzer" >/dev/null
-q -d fuzz -c "CREATE EXTENSION topembed" \
+te_q -c "CREATE ROLE fuzzer LOGIN" -c "CREATE DATABASE fuzz OWNER fuzzer" >/dev/null
+te_q -d fuzz -c "CREATE EXTENSION topembed" \
 	-c "CREATE TABLE pairs AS SELECT * FROM topembed.synthetic_pairs(50, 8, 0.7, 1)" \
 	-c "CREATE TABLE items AS SELECT pair_id, 'image'::text AS modality, image AS embedding, image::float8[] AS e8 FROM pairs" \
 	-c "CREATE TABLE sketches AS SELECT topembed.moments(image) AS m, topembed.gap_state(image, text) AS g FROM pairs" \
@@ -26,16 +22,16 @@ q -d fuzz -c "CREATE EXTENSION topembed" \
 	-c "GRANT SELECT ON ALL TABLES IN SCHEMA public TO fuzzer" \
 	-c "GRANT USAGE ON SCHEMA topembed TO fuzzer" \
 	-c "ALTER ROLE fuzzer SET statement_timeout = '2s'" >/dev/null \
-	|| { notok "set-up of the fuzzing database"; exit 1; }
+	|| { te_notok "set-up of the fuzzing database"; exit 1; }
 
 timeout 900 sqlsmith --target="host=$PGHOST port=$PGPORT dbname=fuzz user=fuzzer" \
 	--seed=42 --max-queries="$QUERIES" --verbose >"$TE_PGDIR/sqlsmith.log" 2>&1
 echo "# sqlsmith: $(grep -a 'error rate' "$TE_PGDIR/sqlsmith.log" | tail -n 1)"
 if grep -q "terminated by signal\|PANIC:" "$TE_PGDIR/server.log"; then
-	notok "a backend was killed by a signal during $QUERIES sqlsmith queries"
+	te_notok "a backend was killed by a signal during $QUERIES sqlsmith queries"
 	grep -B2 "terminated by signal" "$TE_PGDIR/server.log" | head -n 10 | sed 's/^/#   /'
 else
-	ok "$QUERIES random sqlsmith queries over topembed's catalog and tables: no backend was killed by a signal"
+	te_ok "$QUERIES random sqlsmith queries over topembed's catalog and tables: no backend was killed by a signal"
 fi
-q -c "SELECT 1" >/dev/null && ok "the server answers after the run" || notok "the server does not answer"
-exit $fail
+te_q -c "SELECT 1" >/dev/null && te_ok "the server answers after the run" || te_notok "the server does not answer"
+exit $TE_FAILED
