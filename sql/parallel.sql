@@ -12,7 +12,9 @@ CREATE TABLE serial AS
 SELECT (SELECT modality_gap(image, text) FROM par) AS paired,
        (SELECT modality_gap(e, is_image) FROM par_one) AS unpaired,
        (SELECT moments(e) FROM par_one) AS sketch,
-       (SELECT spectral_collapse(e) FROM par_one) AS spectrum;
+       (SELECT spectral_collapse(e) FROM par_one) AS spectrum,
+       (SELECT persistence(image, 0, 'euclidean') FROM par) AS h0,
+       (SELECT persistence(e, 1, 'cosine', NULL, 300) FROM par_one) AS sampled;
 
 SET parallel_setup_cost = 0;
 SET parallel_tuple_cost = 0;
@@ -25,12 +27,15 @@ EXPLAIN (COSTS OFF) SELECT modality_gap(e, is_image) FROM par_one;
 EXPLAIN (COSTS OFF) SELECT modality_gap(s) FROM (SELECT gap_state(image, text) s FROM par GROUP BY pair_id % 10) q;
 EXPLAIN (COSTS OFF) SELECT moments(e) FROM par_one;
 EXPLAIN (COSTS OFF) SELECT spectral_collapse(e) FROM par_one;
+EXPLAIN (COSTS OFF) SELECT persistence(e, 1, 'cosine', NULL, 300) FROM par_one;
 
 CREATE TABLE parallel AS
 SELECT (SELECT modality_gap(image, text) FROM par) AS paired,
        (SELECT modality_gap(e, is_image) FROM par_one) AS unpaired,
        (SELECT moments(e) FROM par_one) AS sketch,
-       (SELECT spectral_collapse(e) FROM par_one) AS spectrum;
+       (SELECT spectral_collapse(e) FROM par_one) AS spectrum,
+       (SELECT persistence(image, 0, 'euclidean') FROM par) AS h0,
+       (SELECT persistence(e, 1, 'cosine', NULL, 300) FROM par_one) AS sampled;
 
 -- every field agrees to 1e-9
 SELECT (p.paired).n_pairs = (s.paired).n_pairs AS n_pairs,
@@ -53,6 +58,12 @@ SELECT n(p.sketch) = n(s.sketch) AS n,
        abs((p.spectrum).effective_rank - (s.spectrum).effective_rank) < 1e-9 AS effective_rank,
        abs((p.spectrum).rankme - (s.spectrum).rankme) < 1e-9 AS rankme,
        (p.spectrum).dims_99 = (s.spectrum).dims_99 AS dims_99
+FROM parallel p, serial s;
+
+-- persistence: workers gather the points (or their samples) for the leader;
+-- the diagram of a point set does not depend on the order of its points
+SELECT p.h0::text = s.h0::text AS h0_equal, cardinality(p.h0) AS h0_bars,
+       p.sampled::text = s.sampled::text AS sample_equal
 FROM parallel p, serial s;
 
 RESET ALL;
