@@ -965,6 +965,53 @@ label_spacing(const TeAxis *ax)
 	return best;
 }
 
+/* move to the point at tick position p on an axis drawn at 'at' */
+static void
+axis_move(TeText *t, double at, double p, int is_y)
+{
+	te_text_putc(t, 'M');
+	te_text_fixed(t, is_y ? at : p, 1);
+	te_text_putc(t, ' ');
+	te_text_fixed(t, is_y ? p : at, 1);
+}
+
+/*
+ * The grid lines (from the axis at 'at' to grid_to) and the tick marks of
+ * an x axis (is_y = 0) or a y axis (is_y = 1), for ticks within [lo, hi];
+ * leaves the tick-label group open.
+ */
+static void
+axis_lines(TeText *t, const TeAxis *ax, double at, double grid_to, int is_y, double lo, double hi)
+{
+	int			i;
+
+	te_text_puts(t, "<path stroke=\"#e6e6e6\" d=\"");
+	for (i = 0; i < ax->ntick; i++)
+	{
+		double		p = te_axis_tick_pos(ax, i);
+
+		if (!ax->tick[i].major || p < lo || p > hi)
+			continue;
+		axis_move(t, at, p, is_y);
+		te_text_putc(t, is_y ? 'H' : 'V');
+		te_text_fixed(t, grid_to, 1);
+	}
+	te_text_puts(t, "\"/>\n<path stroke=\"#555\" d=\"");
+	for (i = 0; i < ax->ntick; i++)
+	{
+		double		p = te_axis_tick_pos(ax, i);
+
+		if (p < lo || p > hi)
+			continue;
+		axis_move(t, at, p, is_y);
+		if (is_y)
+			te_text_puts(t, ax->tick[i].major ? "h-5" : "h-3");
+		else
+			te_text_puts(t, ax->tick[i].major ? "v5" : "v3");
+	}
+	te_text_puts(t, "\"/>\n<g font-size=\"11\" fill=\"#333\">\n");
+}
+
 /* the x axis: grid lines, tick marks, tick labels and the axis title */
 void
 te_svg_xaxis(TeText *t, const TeAxis *ax, double y, double grid_to, const char *label)
@@ -978,34 +1025,7 @@ te_svg_xaxis(TeText *t, const TeAxis *ax, double y, double grid_to, const char *
 	/* label every other tick if the labels would touch */
 	thin = widest_label(ax) + 8.0 > label_spacing(ax);
 
-	te_text_puts(t, "<path stroke=\"#e6e6e6\" d=\"");
-	for (i = 0; i < ax->ntick; i++)
-	{
-		double		p = te_axis_tick_pos(ax, i);
-
-		if (!ax->tick[i].major || p < lo || p > hi)
-			continue;
-		te_text_putc(t, 'M');
-		te_text_fixed(t, p, 1);
-		te_text_putc(t, ' ');
-		te_text_fixed(t, y, 1);
-		te_text_putc(t, 'V');
-		te_text_fixed(t, grid_to, 1);
-	}
-	te_text_puts(t, "\"/>\n<path stroke=\"#555\" d=\"");
-	for (i = 0; i < ax->ntick; i++)
-	{
-		double		p = te_axis_tick_pos(ax, i);
-
-		if (p < lo || p > hi)
-			continue;
-		te_text_putc(t, 'M');
-		te_text_fixed(t, p, 1);
-		te_text_putc(t, ' ');
-		te_text_fixed(t, y, 1);
-		te_text_puts(t, ax->tick[i].major ? "v5" : "v3");
-	}
-	te_text_puts(t, "\"/>\n<g font-size=\"11\" fill=\"#333\">\n");
+	axis_lines(t, ax, y, grid_to, 0, lo, hi);
 	for (i = 0; i < ax->ntick; i++)
 	{
 		double		p = te_axis_tick_pos(ax, i);
@@ -1035,34 +1055,7 @@ te_svg_yaxis(TeText *t, const TeAxis *ax, double x, double grid_to, const char *
 
 	thin = 13.0 > label_spacing(ax);
 
-	te_text_puts(t, "<path stroke=\"#e6e6e6\" d=\"");
-	for (i = 0; i < ax->ntick; i++)
-	{
-		double		p = te_axis_tick_pos(ax, i);
-
-		if (!ax->tick[i].major || p < lo || p > hi)
-			continue;
-		te_text_putc(t, 'M');
-		te_text_fixed(t, x, 1);
-		te_text_putc(t, ' ');
-		te_text_fixed(t, p, 1);
-		te_text_putc(t, 'H');
-		te_text_fixed(t, grid_to, 1);
-	}
-	te_text_puts(t, "\"/>\n<path stroke=\"#555\" d=\"");
-	for (i = 0; i < ax->ntick; i++)
-	{
-		double		p = te_axis_tick_pos(ax, i);
-
-		if (p < lo || p > hi)
-			continue;
-		te_text_putc(t, 'M');
-		te_text_fixed(t, x, 1);
-		te_text_putc(t, ' ');
-		te_text_fixed(t, p, 1);
-		te_text_puts(t, ax->tick[i].major ? "h-5" : "h-3");
-	}
-	te_text_puts(t, "\"/>\n<g font-size=\"11\" fill=\"#333\">\n");
+	axis_lines(t, ax, x, grid_to, 1, lo, hi);
 	for (i = 0; i < ax->ntick; i++)
 	{
 		double		p = te_axis_tick_pos(ax, i);

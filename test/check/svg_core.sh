@@ -103,63 +103,22 @@ echo "0.5 3" > "$IN/point.txt"
 # ---- rendering and checks ----
 
 # png_check PNG W H: "ok COLOURS FRACTION" if a W x H picture with real content
+# (decoded by telib.png_stats, with the standard library only)
 png_check() {
-	"$PY" - "$1" "$2" "$3" <<'EOF'
-import struct, sys, zlib
-path, want_w, want_h = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-data = open(path, 'rb').read()
-if data[:8] != b'\x89PNG\r\n\x1a\n':
-    print('not a PNG'); sys.exit(0)
-pos, idat, ihdr = 8, [], None
-while pos < len(data):
-    n, kind = struct.unpack('>I4s', data[pos:pos + 8])
-    body = data[pos + 8:pos + 8 + n]
-    if kind == b'IHDR':
-        ihdr = struct.unpack('>IIBBBBB', body)
-    elif kind == b'IDAT':
-        idat.append(body)
-    pos += 12 + n
-w, h, depth, ctype, _, _, interlace = ihdr
-if (w, h) != (want_w, want_h):
-    print('size %dx%d, not %dx%d' % (w, h, want_w, want_h)); sys.exit(0)
-if depth != 8 or ctype not in (2, 6) or interlace:
-    print('unexpected PNG format depth %d type %d' % (depth, ctype)); sys.exit(0)
-bpp = 3 if ctype == 2 else 4
-raw = zlib.decompress(b''.join(idat))
-stride = w * bpp
-prev = bytearray(stride)
-colours, ink = set(), 0
-for y in range(h):
-    f = raw[y * (stride + 1)]
-    line = bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
-    if f == 1:
-        for i in range(bpp, stride):
-            line[i] = (line[i] + line[i - bpp]) & 255
-    elif f == 2:
-        for i in range(stride):
-            line[i] = (line[i] + prev[i]) & 255
-    elif f == 3:
-        for i in range(stride):
-            line[i] = (line[i] + ((line[i - bpp] if i >= bpp else 0) + prev[i]) // 2) & 255
-    elif f == 4:
-        for i in range(stride):
-            a = line[i - bpp] if i >= bpp else 0
-            b = prev[i]
-            c = prev[i - bpp] if i >= bpp else 0
-            p = a + b - c
-            pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
-            line[i] = (line[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
-    for x in range(0, stride, bpp):
-        px = bytes(line[x:x + 3])
-        colours.add(px)
-        if px != b'\xff\xff\xff':
-            ink += 1
-    prev = line
-frac = ink / float(w * h)
-if len(colours) < 8 or frac < 0.005:
-    print('looks blank: %d colours, %.4f of pixels not white' % (len(colours), frac))
+	"$PY" - "$1" "$2" "$3" "$ROOT/test/check" <<'EOF'
+import sys
+sys.path.insert(0, sys.argv[4])
+from telib import png_stats
+try:
+    w, h, colours, frac = png_stats(sys.argv[1])
+except ValueError as e:
+    print(e); sys.exit(0)
+if (w, h) != (int(sys.argv[2]), int(sys.argv[3])):
+    print('size %dx%d, not %sx%s' % (w, h, sys.argv[2], sys.argv[3]))
+elif colours < 8 or frac < 0.005:
+    print('looks blank: %d colours, %.4f of pixels not white' % (colours, frac))
 else:
-    print('ok %d %.4f' % (len(colours), frac))
+    print('ok %d %.4f' % (colours, frac))
 EOF
 }
 
