@@ -82,8 +82,8 @@ check_hdim(int32 dim)
 }
 
 /* a float8[] argument as a C array without NULLs */
-static double *
-grid_arg(ArrayType *arr, int *m, const char *what)
+double *
+te_grid_arg(ArrayType *arr, int *m, const char *what)
 {
 	if (ARR_NDIM(arr) > 1)
 		ereport(ERROR,
@@ -151,7 +151,7 @@ te_betti_curve_fn(PG_FUNCTION_ARGS)
 	int32		dim = PG_GETARG_INT32(1);
 	int			m,
 				i;
-	double	   *grid = grid_arg(PG_GETARG_ARRAYTYPE_P(2), &m, "grid");
+	double	   *grid = te_grid_arg(PG_GETARG_ARRAYTYPE_P(2), &m, "grid");
 	int64	   *curve;
 	Datum	   *out;
 	TeEnv		env;
@@ -221,7 +221,7 @@ te_persistence_landscape_fn(PG_FUNCTION_ARGS)
 	int32		dim = PG_GETARG_INT32(1);
 	int32		k = PG_GETARG_INT32(2);
 	int			m;
-	double	   *grid = grid_arg(PG_GETARG_ARRAYTYPE_P(3), &m, "grid");
+	double	   *grid = te_grid_arg(PG_GETARG_ARRAYTYPE_P(3), &m, "grid");
 	double	   *out;
 	TeEnv		env;
 

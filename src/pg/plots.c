@@ -253,14 +253,7 @@ te_betti_curve_svg(PG_FUNCTION_ARGS)
 	}
 	if (!PG_ARGISNULL(1))
 	{
-		ArrayType  *ga = PG_GETARG_ARRAYTYPE_P(1);
-
-		if (ARR_NDIM(ga) > 1 || array_contains_nulls(ga))
-			ereport(ERROR,
-					(errcode(ERRCODE_DATA_EXCEPTION),
-					 errmsg("grid must be a one-dimensional array without NULLs")));
-		m = ArrayGetNItems(ARR_NDIM(ga), ARR_DIMS(ga));
-		grid = (double *) ARR_DATA_PTR(ga);
+		grid = te_grid_arg(PG_GETARG_ARRAYTYPE_P(1), &m, "grid");
 		for (k = 0; k < m; k++)
 			if (!isfinite(grid[k]) || (k > 0 && grid[k] < grid[k - 1]))
 				ereport(ERROR,
