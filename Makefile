@@ -7,7 +7,7 @@
 .DEFAULT_GOAL := all
 
 EXTENSION   = topembed
-EXTVERSION  = 0.1.0
+EXTVERSION  = 0.2.0
 
 PG_CONFIG  ?= pg_config
 PKG_CONFIG ?= pkg-config
@@ -18,13 +18,16 @@ PG_SRCS     = $(sort $(wildcard src/pg/*.c))
 MODULE_big  = topembed
 OBJS        = $(CORE_SRCS:.c=.o) $(PG_SRCS:.c=.o)
 
+# the install script of this version and every upgrade script to it
+EXT_SQL     = sql/topembed--$(EXTVERSION).sql $(sort $(wildcard sql/topembed--*--*.sql))
+
 # "make demo DATA=pairs.csv" names the demo's input; PGXS's own DATA (the
 # files to install) must not be replaced by it
 ifeq ($(origin DATA),command line)
 DEMO_DATA  := $(DATA)
-override DATA = sql/topembed--$(EXTVERSION).sql
+override DATA = $(EXT_SQL)
 else
-DATA        = sql/topembed--$(EXTVERSION).sql
+DATA        = $(EXT_SQL)
 endif
 DOCS        =
 

@@ -14,7 +14,7 @@ unset MAKEFLAGS MFLAGS MAKELEVEL
 # packages each profile needs (Debian 12)
 TE_PKGS_BUILD="make gcc pkg-config postgresql-$TE_PGVER postgresql-server-dev-$TE_PGVER libopenblas-dev liblapacke-dev"
 TE_PKGS_TEST="$TE_PKGS_BUILD postgresql-$TE_PGVER-cron postgresql-$TE_PGVER-pgtap libipc-run-perl sqlsmith ripser
- python3 python3-numpy python3-scipy python3-gudhi python3-psycopg2 libxml2-utils valgrind chromium"
+ python3 python3-numpy python3-scipy python3-gudhi python3-sklearn python3-pot python3-psycopg2 libxml2-utils valgrind chromium"
 TE_PKGS_BENCH="$TE_PKGS_BUILD ripser python3 python3-numpy python3-psycopg2 time"
 
 te_log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
