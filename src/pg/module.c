@@ -42,7 +42,7 @@ _PG_init(void)
 							"1 is the safe default: BLAS threads and fork() do not mix.",
 							&te_blas_threads,
 							1, 1, 64,
-							PGC_USERSET, 0,
+							PGC_SUSET, 0,
 							NULL, assign_blas_threads, NULL);
 	openblas_set_num_threads(te_blas_threads);
 
@@ -51,7 +51,7 @@ _PG_init(void)
 							"A sketch of d dimensions holds a d x d scatter matrix of 8*d*d bytes.",
 							&te_moments_max_dim,
 							4096, 1, 8192,
-							PGC_USERSET, 0,
+							PGC_SUSET, 0,
 							NULL, NULL, NULL);
 
 	DefineCustomIntVariable("topembed.max_points",
@@ -59,7 +59,7 @@ _PG_init(void)
 							"Use the sampled form of topembed.persistence for larger inputs.",
 							&te_max_points,
 							50000, 2, INT_MAX / 2,
-							PGC_USERSET, 0,
+							PGC_SUSET, 0,
 							NULL, NULL, NULL);
 
 	DefineCustomIntVariable("topembed.persistence_memory_limit",
@@ -67,7 +67,7 @@ _PG_init(void)
 							NULL,
 							&te_persistence_memory_limit_kb,
 							1024 * 1024, 1024, INT_MAX,
-							PGC_USERSET, GUC_UNIT_KB,
+							PGC_SUSET, GUC_UNIT_KB,
 							NULL, NULL, NULL);
 
 #if PG_VERSION_NUM >= 150000

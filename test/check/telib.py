@@ -182,3 +182,23 @@ def backend_crashes():
         return 0
     with open(path, errors="replace") as f:
         return sum(1 for line in f if "terminated by signal" in line or "PANIC:" in line)
+
+
+def server_config(conn, name):
+    """A value of the server's own pg_config (BINDIR, SHAREDIR, ...): the
+    installation the test cluster runs, which may be a private copy."""
+    with conn.cursor() as cur:
+        cur.execute("SELECT setting FROM pg_config WHERE name = %s", (name,))
+        return cur.fetchone()[0]
+
+
+def sqlstate_of(conn, sql, args=None):
+    """Run sql and return (SQLSTATE, message) of its error, or (None, None)."""
+    with conn.cursor() as cur:
+        try:
+            cur.execute(sql, args)
+            return None, None
+        except psycopg2.Error as e:
+            if not conn.autocommit:
+                conn.rollback()
+            return e.pgcode, (e.diag.message_primary or str(e))
