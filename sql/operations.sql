@@ -48,6 +48,18 @@ FROM drift WHERE run_id = 5 AND modality = 'pair' ORDER BY metric;
 SELECT count(*) > 0 AS alerts FROM drift_alerts WHERE run_id = 5;
 SELECT modality, metric FROM compare_runs(1, 1) WHERE change <> 0;
 SELECT previous_run(5), previous_run(1) IS NULL AS first_has_none;
+-- the previous run is stored with the run, and every drift row points to it
+SELECT run_id, label, previous_run_id, previous_run(run_id) AS previous_run FROM runs ORDER BY run_id;
+SELECT count(*) AS drift_rows_elsewhere FROM run_drift d WHERE d.previous_run_id IS DISTINCT FROM previous_run(d.run_id);
+SELECT label, last_run_id FROM labels ORDER BY label;
+-- the signed change: a rise is positive, a fall negative, a distance has none
+SELECT metric, sign(signed_change) = sign(value - previous_value) AS sign_follows_values,
+       abs(signed_change) = change AS same_size
+FROM drift WHERE run_id = 5 AND modality = 'pair' ORDER BY metric;
+SELECT count(*) AS distances_with_a_sign FROM drift
+WHERE metric IN ('spectrum_tv', 'bottleneck_h0', 'bottleneck_h1') AND signed_change IS NOT NULL;
+SELECT count(*) FILTER (WHERE signed_change > 0) > 0 AS some_rise, count(*) FILTER (WHERE signed_change < 0) > 0 AS some_fall
+FROM drift WHERE run_id = 5;
 
 -- the BI views: plain scalar columns only
 SELECT c.table_name, count(*) AS columns,
@@ -60,7 +72,19 @@ SELECT label, run_id, n_rows, round(gap::numeric, 4) AS gap, image_effective_ran
        effective_rank IS NOT NULL AS overall, drift_flags >= 0 AS flags
 FROM latest_metrics ORDER BY label;
 SELECT modality, metric FROM metric_history WHERE run_id = 1 ORDER BY modality, metric;
+-- image-text sources have a joint diagram; latest_metrics' h1 figures are its
+SELECT l.label, l.h1_classes = d.h1_classes AS joint_h1, l.h1_total_persistence = d.h1_total_persistence AS joint_total,
+       d.n_points
+FROM latest_metrics l JOIN run_diagrams d ON d.run_id = l.run_id AND d.modality = 'joint' ORDER BY l.label;
+SELECT label, h1_classes IS NOT NULL AS has_h1 FROM latest_metrics ORDER BY label;
+-- run_detail: the spectrum and the diagram of each run and modality
+SELECT modality, (spectrum).n, (spectrum).dim, cardinality(diagram) > 0 AS has_diagram,
+       (spectrum).effective_rank = s.effective_rank AS same_rank
+FROM run_detail d JOIN run_spectra s USING (run_id, modality) WHERE run_id = 1 ORDER BY modality;
+SELECT length(topembed.diagram_svg(diagram, 'run 1')) > 1000 AS svg FROM run_detail WHERE run_id = 1 AND modality = 'joint';
 SELECT count(*) = 3 * 16 AS spectrum_rows, min(k), max(k) FROM spectrum_history WHERE run_id = 1;
+SELECT modality, value = (SELECT explained_variance_ratio[1] FROM run_spectra s WHERE s.run_id = 1 AND s.modality = h.modality) AS share
+FROM metric_history h WHERE run_id = 1 AND metric = 'top_eigenvalue_share' ORDER BY modality;
 SELECT modality, dim, count(*) > 0 AS bars, count(*) FILTER (WHERE essential) AS essential,
        count(*) = (SELECT CASE dim WHEN 0 THEN n_points ELSE h1_classes END FROM run_diagrams d
                    WHERE d.run_id = 1 AND d.modality = h.modality) AS counts_match
@@ -78,6 +102,21 @@ SELECT te_test.err($$SELECT snapshot('x', 'pairs_t', image_column => 'image', te
 SELECT te_test.err($$SELECT snapshot('x', 'pairs_t', image_column => 'image', text_column => 'text', max_dim => 5)$$);
 CREATE TABLE empty_t (e real[]);
 SELECT te_test.err($$SELECT snapshot('x', 'empty_t', embedding_column => 'e')$$);
+-- a modality value that matches no row lists the values there are
+SELECT te_test.err($$SELECT snapshot('x', 'items_t', embedding_column => 'embedding', modality_column => 'modality', image_value => 'img')$$);
+SELECT te_test.err($$SELECT snapshot('x', 'items_t', embedding_column => 'embedding', modality_column => 'modality', text_value => 'caption')$$);
+-- any column that converts to text is a modality column: here an integer
+SELECT snapshot('integer modality', 'items_t', embedding_column => 'embedding', modality_column => 'pair_id',
+                image_value => '1', text_value => '2', sample => 4) > 0 AS integer_modality;
+SELECT n_rows, n_image, n_text FROM runs WHERE label = 'integer modality';
+SELECT te_test.err($$SELECT snapshot('x', 'items_t', embedding_column => 'embedding', modality_column => 'embedding')$$);
+-- a modality that is there only with NULL embeddings, and a paired column that is NULL everywhere
+CREATE TABLE nulls_t AS SELECT pair_id, image, NULL::real[] AS text, CASE WHEN pair_id % 2 = 0 THEN 'image' ELSE 'text' END AS modality,
+                               CASE WHEN pair_id % 2 = 0 THEN image END AS embedding
+FROM synthetic_pairs(40, 8, 0.8, 3);
+SELECT te_test.err($$SELECT snapshot('x', 'nulls_t', image_column => 'image', text_column => 'text')$$);
+SELECT te_test.err($$SELECT snapshot('x', 'nulls_t', embedding_column => 'embedding', modality_column => 'modality')$$);
+SELECT count(*) AS runs_of_x FROM runs WHERE label = 'x';
 
 -- a failed snapshot leaves no half-written run
 SELECT count(*) AS runs_before FROM runs;
@@ -91,16 +130,19 @@ DELETE FROM pairs_t WHERE pair_id = 999;
 CREATE ROLE regress_te_reader;
 GRANT USAGE ON SCHEMA topembed TO regress_te_reader;
 GRANT SELECT ON topembed.metric_history, topembed.latest_metrics, topembed.spectrum_history,
-                topembed.diagram_history, topembed.drift, topembed.drift_alerts TO regress_te_reader;
+                topembed.diagram_history, topembed.drift, topembed.drift_alerts, topembed.run_detail TO regress_te_reader;
 GRANT SELECT ON pairs_t TO regress_te_reader;
 GRANT USAGE ON SCHEMA te_test TO regress_te_reader;
 SET ROLE regress_te_reader;
 SELECT count(*) > 0 AS reads_latest FROM topembed.latest_metrics;
 SELECT count(*) > 0 AS reads_history FROM topembed.metric_history;
+SELECT count(*) > 0 AS reads_pictures FROM topembed.run_detail WHERE diagram IS NOT NULL;
 SELECT te_test.err($$SELECT topembed.snapshot('reader', 'pairs_t', image_column => 'image', text_column => 'text')$$);
 SELECT te_test.err($$DELETE FROM topembed.runs$$);
 SELECT te_test.err($$UPDATE topembed.drift_thresholds SET threshold = 1$$);
 SELECT te_test.err($$SELECT * FROM topembed.runs$$);
+SELECT te_test.err($$SELECT * FROM topembed.run_diagrams$$);
+SELECT te_test.err($$SELECT topembed.prune_history(interval '1 day')$$);
 RESET ROLE;
 REVOKE ALL ON ALL TABLES IN SCHEMA topembed FROM regress_te_reader;
 REVOKE ALL ON SCHEMA topembed FROM regress_te_reader;
@@ -114,6 +156,60 @@ SELECT p.proname FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
 WHERE p.pronamespace = 'topembed'::regnamespace AND l.lanname IN ('sql', 'plpgsql')
   AND NOT coalesce(p.proconfig::text LIKE '%search_path%', false);
 
+-- identifiers and values with spaces, quotes and SQL in them are quoted, never pasted
+CREATE SCHEMA "odd ""schema"" x";
+CREATE TABLE "odd ""schema"" x"."t; DROP TABLE runs; --" AS
+SELECT pair_id AS "id", image AS "image emb", text AS "text'); DROP TABLE pairs_t; --",
+       CASE WHEN pair_id % 2 = 0 THEN 'it''s an "image"' ELSE 'text;--' END AS "mo""dality"
+FROM synthetic_pairs(60, 8, 0.7, 5);
+SELECT snapshot($$label'); DELETE FROM topembed.runs; --$$, '"odd ""schema"" x"."t; DROP TABLE runs; --"',
+                image_column => 'image emb', text_column => $$text'); DROP TABLE pairs_t; --$$, sample => 30) > 0 AS quoted_paired;
+SELECT snapshot('odd modality', '"odd ""schema"" x"."t; DROP TABLE runs; --"', embedding_column => 'image emb',
+                modality_column => 'mo"dality', image_value => 'it''s an "image"', text_value => 'text;--', sample => 30) > 0 AS quoted_modality;
+SELECT label, source, source_columns, n_image, n_text FROM runs WHERE label IN ($$label'); DELETE FROM topembed.runs; --$$, 'odd modality') ORDER BY label;
+SELECT count(*) AS runs_kept FROM runs;
+SELECT to_regclass('pairs_t') IS NOT NULL AS pairs_t_kept;
+
+-- retention: prune_history drops the detail of old runs, keeps every scalar
+SELECT snapshot('paired', 'pairs_t', image_column => 'image', text_column => 'text', sample => 200) AS run_latest;
+UPDATE runs SET started_at = started_at - interval '100 days' WHERE label = 'paired' AND run_id < 9;
+CREATE TEMP VIEW figures AS
+SELECT 'history' AS view, run_id, modality, metric, value FROM metric_history
+UNION ALL SELECT 'drift', run_id, modality, metric, change FROM drift
+UNION ALL SELECT 'signed', run_id, modality, metric, signed_change FROM drift
+UNION ALL SELECT 'latest', run_id, 'latest', 'h1_classes', h1_classes FROM latest_metrics;
+CREATE TEMP TABLE before_prune AS SELECT * FROM figures;
+SELECT view, count(*) AS figures, count(value) AS with_values FROM before_prune GROUP BY 1 ORDER BY 1;
+SELECT prune_history(interval '30 days') AS pruned;
+SELECT run_id, label, detail_pruned_at IS NOT NULL AS pruned FROM runs ORDER BY run_id;
+SELECT s.run_id, count(*) FILTER (WHERE s.sketch IS NULL AND s.eigenvalues IS NULL AND s.explained_variance_ratio IS NULL) AS spectra_pruned,
+       count(*) AS spectra
+FROM run_spectra s JOIN runs r USING (run_id) WHERE r.label = 'paired' GROUP BY 1 ORDER BY 1;
+SELECT d.run_id, count(*) FILTER (WHERE d.diagram IS NULL) AS diagrams_pruned, count(*) AS diagrams
+FROM run_diagrams d JOIN runs r USING (run_id) WHERE r.label = 'paired' GROUP BY 1 ORDER BY 1;
+SELECT run_id, state IS NULL AS state_pruned, gap_vector IS NULL AS vector_pruned, gap IS NOT NULL AS gap_kept
+FROM run_gap JOIN runs USING (run_id) WHERE label = 'paired' ORDER BY run_id;
+-- the views show the same scalars as before, for old and new runs alike
+SELECT count(*) AS figures_before,
+       count(*) FILTER (WHERE (b.value IS NULL AND a.value IS NULL) OR b.value = a.value) AS figures_unchanged
+FROM before_prune b
+LEFT JOIN figures a USING (view, run_id, modality, metric);
+SELECT label, run_id FROM latest_metrics WHERE label = 'paired';
+SELECT count(*) AS pruned_runs_in_spectrum_history FROM spectrum_history h JOIN runs r USING (run_id) WHERE r.detail_pruned_at IS NOT NULL;
+SELECT count(*) AS pruned_runs_in_diagram_history FROM diagram_history h JOIN runs r USING (run_id) WHERE r.detail_pruned_at IS NOT NULL;
+SELECT count(*) AS pruned_pictures FROM run_detail d JOIN runs r USING (run_id)
+WHERE r.detail_pruned_at IS NOT NULL AND (d.spectrum IS NOT NULL OR d.diagram IS NOT NULL);
+-- again: nothing more to do; a new run still compares fully with the kept latest one
+SELECT prune_history(interval '30 days') AS pruned_again;
+SELECT snapshot('paired', 'pairs_t', image_column => 'image', text_column => 'text', sample => 200) AS run_after_prune;
+SELECT previous_run(run_after_prune) AS compared_with, count(*) AS drift_rows, count(d.change) AS with_values
+FROM (SELECT max(run_id) AS run_after_prune FROM runs) x JOIN run_drift d ON d.run_id = x.run_after_prune GROUP BY 1;
+SELECT te_test.err($$SELECT prune_history(interval '-1 day')$$);
+SELECT te_test.err($$SELECT prune_history(NULL)$$);
+-- interval '0' keeps only each label's latest run whole
+SELECT prune_history(interval '0') > 0 AS pruned_all_but_latest;
+SELECT label, count(*) FILTER (WHERE detail_pruned_at IS NULL) AS whole_runs FROM runs GROUP BY label ORDER BY label;
+
 -- deleting a run deletes its rows everywhere
 DELETE FROM runs WHERE run_id = 1;
 SELECT (SELECT count(*) FROM run_gap WHERE run_id = 1) + (SELECT count(*) FROM run_spectra WHERE run_id = 1)
@@ -121,4 +217,6 @@ SELECT (SELECT count(*) FROM run_gap WHERE run_id = 1) + (SELECT count(*) FROM r
 
 TRUNCATE runs CASCADE;
 DELETE FROM drift_thresholds;
-DROP TABLE pairs_t, items_t, single_t, empty_t;
+DROP TABLE pairs_t, items_t, single_t, empty_t, nulls_t;
+DROP SCHEMA "odd ""schema"" x" CASCADE;
+TRUNCATE labels;

@@ -737,11 +737,18 @@ CREATE TABLE topembed.runs (
     persistence_ms    double precision NOT NULL,
     total_ms          double precision NOT NULL,
     extension_version text NOT NULL,
-    parameters        jsonb NOT NULL
+    parameters        jsonb NOT NULL,
+    previous_run_id   bigint,
+    detail_pruned_at  timestamptz
 );
 CREATE INDEX runs_label_started_at ON topembed.runs (label, started_at, run_id);
+CREATE INDEX runs_label_run_id ON topembed.runs (label, run_id);
 COMMENT ON TABLE topembed.runs IS
 'one row per snapshot: label, source, parameters, row counts, timings and extension version';
+COMMENT ON COLUMN topembed.runs.previous_run_id IS
+'the run of the same label this run was compared with (its drift rows), chosen while the label was locked; NULL for the first run of a label';
+COMMENT ON COLUMN topembed.runs.detail_pruned_at IS
+'when topembed.prune_history dropped this run''s sketches, states, spectra arrays and diagrams; NULL while they are kept';
 
 CREATE TABLE topembed.run_gap (
     run_id              bigint PRIMARY KEY REFERENCES topembed.runs ON DELETE CASCADE,
@@ -766,7 +773,7 @@ COMMENT ON TABLE topembed.run_gap IS
 CREATE TABLE topembed.run_spectra (
     run_id                   bigint NOT NULL REFERENCES topembed.runs ON DELETE CASCADE,
     modality                 text NOT NULL CHECK (modality IN ('image', 'text', 'joint', 'all')),
-    sketch                   topembed.moments NOT NULL,
+    sketch                   topembed.moments,
     n                        bigint NOT NULL,
     dim                      integer NOT NULL,
     eigenvalues              double precision[],
@@ -777,25 +784,29 @@ CREATE TABLE topembed.run_spectra (
     participation_ratio      double precision,
     dims_99                  integer,
     numerical_rank           integer,
+    top_eigenvalue_share     double precision,
     PRIMARY KEY (run_id, modality)
 );
 COMMENT ON TABLE topembed.run_spectra IS
 'the moments sketch, covariance spectrum and collapse measures of each snapshot, per modality';
+COMMENT ON COLUMN topembed.run_spectra.top_eigenvalue_share IS
+'the share of the variance on the largest eigenvalue (explained_variance_ratio[1]), kept when the arrays are pruned';
 
 CREATE TABLE topembed.run_diagrams (
     run_id               bigint NOT NULL REFERENCES topembed.runs ON DELETE CASCADE,
-    modality             text NOT NULL CHECK (modality IN ('image', 'text', 'all')),
+    modality             text NOT NULL,
     n_points             integer NOT NULL,
-    diagram              topembed.persistence_pair[] NOT NULL,
+    diagram              topembed.persistence_pair[],
     h0_total_persistence double precision,
     h1_classes           integer,
     h1_total_persistence double precision,
     h1_max_persistence   double precision,
     h1_entropy           double precision,
-    PRIMARY KEY (run_id, modality)
+    PRIMARY KEY (run_id, modality),
+    CONSTRAINT run_diagrams_modality_check CHECK (modality IN ('image', 'text', 'joint', 'all'))
 );
 COMMENT ON TABLE topembed.run_diagrams IS
-'the persistence diagram of each snapshot''s sample, per modality, and its headline summaries';
+'the persistence diagram of each snapshot''s sample, per modality and of both together, and its headline summaries';
 
 CREATE TABLE topembed.run_drift (
     run_id          bigint NOT NULL REFERENCES topembed.runs ON DELETE CASCADE,
@@ -819,6 +830,13 @@ CREATE TABLE topembed.drift_thresholds (
 COMMENT ON TABLE topembed.drift_thresholds IS
 'overrides of the drift thresholds, per label or for every label (''*''); empty means the documented defaults';
 
+CREATE TABLE topembed.labels (
+    label       text PRIMARY KEY CHECK (label <> ''),
+    last_run_id bigint
+);
+COMMENT ON TABLE topembed.labels IS
+'one row per snapshot label, with its latest run; a snapshot locks its label''s row, so the runs of one label are numbered and compared one after another';
+
 -- pg_dump keeps the history and the overrides
 SELECT pg_catalog.pg_extension_config_dump('topembed.runs', '');
 SELECT pg_catalog.pg_extension_config_dump('topembed.runs_run_id_seq', '');
@@ -827,6 +845,7 @@ SELECT pg_catalog.pg_extension_config_dump('topembed.run_spectra', '');
 SELECT pg_catalog.pg_extension_config_dump('topembed.run_diagrams', '');
 SELECT pg_catalog.pg_extension_config_dump('topembed.run_drift', '');
 SELECT pg_catalog.pg_extension_config_dump('topembed.drift_thresholds', '');
+SELECT pg_catalog.pg_extension_config_dump('topembed.labels', '');
 
 CREATE FUNCTION topembed.drift_default_threshold(metric text)
 RETURNS double precision
@@ -886,20 +905,90 @@ $$;
 COMMENT ON FUNCTION topembed.compare_runs(bigint, bigint) IS
 'the change of each headline figure between two runs: gap, collapse measures, spectrum and diagram distances';
 
-CREATE FUNCTION topembed.previous_run(run bigint) RETURNS bigint
+CREATE OR REPLACE FUNCTION topembed.previous_run(run bigint) RETURNS bigint
 LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT p.run_id
-    FROM topembed.runs r JOIN topembed.runs p ON p.label = r.label
-        AND (p.started_at, p.run_id) < (r.started_at, r.run_id)
-    WHERE r.run_id = run
-    ORDER BY p.started_at DESC, p.run_id DESC
-    LIMIT 1
+    SELECT r.previous_run_id FROM topembed.runs r WHERE r.run_id = run
 $$;
-COMMENT ON FUNCTION topembed.previous_run(bigint) IS 'the run of the same label taken just before the given one';
+COMMENT ON FUNCTION topembed.previous_run(bigint) IS
+'the run of the same label that the given run was compared with: the latest run of its label when it was taken';
 
-CREATE FUNCTION topembed.snapshot(
+CREATE OR REPLACE FUNCTION topembed.untrusted_code(source regclass)
+RETURNS TABLE (object text, owner name, found_in text)
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    -- Reading a relation runs, with the reader's rights: the functions and
+    -- operators of a view's query (and of the views it reads), and those of
+    -- the row-level security policies of the tables read, including the
+    -- support functions of aggregates, the functions behind operators, and the
+    -- checks of domains.  Walk all of it through pg_depend.
+    WITH RECURSIVE walk(classid, objid, found_in, path) AS (
+        SELECT 'pg_class'::regclass::oid, source::oid, NULL::text, ARRAY[source::oid]
+        UNION ALL
+        SELECT n.classid, n.objid, n.found_in, w.path || n.objid
+        FROM walk w
+        CROSS JOIN LATERAL (
+            -- the query of a view
+            SELECT d.refclassid AS classid, d.refobjid AS objid,
+                   pg_describe_object(w.classid, w.objid, 0) AS found_in
+            FROM pg_rewrite r
+            JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid
+            WHERE w.classid = 'pg_class'::regclass AND r.ev_class = w.objid AND d.deptype = 'n'
+              AND NOT (d.refclassid = 'pg_class'::regclass AND d.refobjid = w.objid)
+            UNION ALL
+            -- row-level security policies that filter reads: those of the
+            -- source when they apply to the caller, and those of every table
+            -- read through a view or a policy (checked as the view's owner)
+            SELECT d.refclassid, d.refobjid, pg_describe_object('pg_policy'::regclass, p.oid, 0)
+            FROM pg_class c
+            JOIN pg_policy p ON p.polrelid = c.oid AND p.polcmd IN ('r', '*')
+            JOIN pg_depend d ON d.classid = 'pg_policy'::regclass AND d.objid = p.oid AND d.deptype = 'n'
+            WHERE w.classid = 'pg_class'::regclass AND c.oid = w.objid AND c.relrowsecurity
+              AND (w.objid <> source::oid OR row_security_active(source))
+            UNION ALL
+            -- the support functions of an aggregate
+            SELECT 'pg_proc'::regclass, f.fn, pg_describe_object(w.classid, w.objid, 0)
+            FROM pg_aggregate a
+            CROSS JOIN LATERAL unnest(ARRAY[a.aggtransfn, a.aggfinalfn, a.aggcombinefn, a.aggserialfn,
+                                            a.aggdeserialfn, a.aggmtransfn, a.aggminvtransfn, a.aggmfinalfn]::oid[]) f(fn)
+            WHERE w.classid = 'pg_proc'::regclass AND a.aggfnoid = w.objid AND f.fn <> 0
+            UNION ALL
+            -- the function behind an operator
+            SELECT 'pg_proc'::regclass, o.oprcode::oid, pg_describe_object(w.classid, w.objid, 0)
+            FROM pg_operator o
+            WHERE w.classid = 'pg_operator'::regclass AND o.oid = w.objid
+            UNION ALL
+            -- a domain: its base type and the functions of its checks
+            SELECT 'pg_type'::regclass, t.typbasetype, pg_describe_object(w.classid, w.objid, 0)
+            FROM pg_type t
+            WHERE w.classid = 'pg_type'::regclass AND t.oid = w.objid AND t.typtype = 'd'
+            UNION ALL
+            SELECT d.refclassid, d.refobjid, pg_describe_object(w.classid, w.objid, 0)
+            FROM pg_constraint k
+            JOIN pg_depend d ON d.classid = 'pg_constraint'::regclass AND d.objid = k.oid AND d.deptype = 'n'
+            WHERE w.classid = 'pg_type'::regclass AND k.contypid = w.objid
+            UNION ALL
+            -- a range type: its canonical and subtype_diff functions
+            SELECT 'pg_proc'::regclass, f.fn, pg_describe_object(w.classid, w.objid, 0)
+            FROM pg_range g
+            CROSS JOIN LATERAL unnest(ARRAY[g.rngcanonical, g.rngsubdiff]::oid[]) f(fn)
+            WHERE w.classid = 'pg_type'::regclass AND g.rngtypid = w.objid AND f.fn <> 0
+        ) n
+        WHERE NOT n.objid = ANY (w.path) AND cardinality(w.path) < 100
+    )
+    SELECT DISTINCT pg_describe_object('pg_proc'::regclass, p.oid, 0), o.rolname, w.found_in
+    FROM walk w
+    JOIN pg_proc p ON w.classid = 'pg_proc'::regclass AND p.oid = w.objid
+    JOIN pg_roles o ON o.oid = p.proowner
+    WHERE p.prokind <> 'a' AND NOT o.rolsuper AND o.rolname <> current_user
+    ORDER BY 1, 3
+$$;
+COMMENT ON FUNCTION topembed.untrusted_code(regclass) IS
+'the functions that reading the relation would run with the caller''s rights (in a view''s query, row-level security policies, operators, domain checks) whose owner is neither the caller nor a superuser; snapshot refuses sources that have any';
+
+CREATE OR REPLACE FUNCTION topembed.snapshot(
     label text,
     source regclass,
     image_column name DEFAULT NULL,
@@ -916,24 +1005,48 @@ LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
-    t0 timestamptz := clock_timestamp();
+    t0 timestamptz;
     t1 timestamptz;
     t2 timestamptz;
     t3 timestamptz;
     shape text;
     cols text[];
     col name;
-    typ regtype;
+    typ oid;
+    base oid;
+    vec oid;
+    vtype name;
+    k integer;
+    steps oid[];
+    i integer;
+    castinfo record;
+    expr text;
     e_img text;
     e_txt text;
+    e_mod text;
+    rel_ns name;
+    rel_name name;
+    rel_kind "char";
+    src text;
+    locked boolean := false;
+    missing text;
+    bad record;
+    found_values text;
     q text;
     n_rows bigint;
+    n_img_rows bigint;
+    n_txt_rows bigint;
     st topembed.gap_state;
+    g topembed.gap_stats;
     m_img topembed.moments;
     m_txt topembed.moments;
     m_joint topembed.moments;
+    s_img topembed.spectrum_stats;
+    s_txt topembed.spectrum_stats;
+    s_joint topembed.spectrum_stats;
     d_img topembed.persistence_pair[];
     d_txt topembed.persistence_pair[];
+    d_joint topembed.persistence_pair[];
     run bigint;
     prev bigint;
     version text;
@@ -954,9 +1067,25 @@ BEGIN
         RAISE EXCEPTION 'unknown metric "%"', metric USING ERRCODE = '22023',
             HINT = 'The metrics are ''euclidean'', ''cosine'' and ''angular''.';
     END IF;
-    IF NOT pg_catalog.has_table_privilege('topembed.runs', 'INSERT') THEN
+
+    -- every privilege on the history that recording a run needs, up front
+    SELECT string_agg(x.privs || ' on ' || x.obj, ', ' ORDER BY x.ord) INTO missing
+    FROM (SELECT min(p.ord) AS ord, p.obj, string_agg(p.priv, ', ' ORDER BY p.ord) AS privs
+          FROM (VALUES (1, 'topembed.runs', 'SELECT'), (2, 'topembed.runs', 'INSERT'),
+                 (3, 'topembed.run_gap', 'SELECT'), (4, 'topembed.run_gap', 'INSERT'),
+                 (5, 'topembed.run_spectra', 'SELECT'), (6, 'topembed.run_spectra', 'INSERT'),
+                 (7, 'topembed.run_diagrams', 'SELECT'), (8, 'topembed.run_diagrams', 'INSERT'),
+                 (9, 'topembed.run_drift', 'INSERT'),
+                 (10, 'topembed.labels', 'SELECT'), (11, 'topembed.labels', 'INSERT'),
+                 (12, 'topembed.labels', 'UPDATE')) p(ord, obj, priv)
+          WHERE NOT has_table_privilege(p.obj, p.priv)
+          GROUP BY p.obj) x;
+    IF NOT has_sequence_privilege('topembed.runs_run_id_seq', 'USAGE') THEN
+        missing := concat_ws(', ', missing, 'USAGE on sequence topembed.runs_run_id_seq');
+    END IF;
+    IF missing IS NOT NULL THEN
         RAISE EXCEPTION 'permission denied to record snapshots' USING ERRCODE = '42501',
-            DETAIL = 'Recording a snapshot needs INSERT on the history tables of schema topembed.',
+            DETAIL = 'Role ' || quote_ident(current_user) || ' lacks ' || missing || '.',
             HINT = 'See "Roles" in the operations documentation for the grants of a writer role.';
     END IF;
 
@@ -979,129 +1108,270 @@ BEGIN
                   DETAIL = 'Name image_column and text_column (one pair per row), or embedding_column and modality_column (one embedding per row), or embedding_column alone (one modality).';
     END IF;
 
-    -- every column exists, is readable by the caller, and has a usable type
-    FOREACH col IN ARRAY cols LOOP
-        SELECT a.atttypid::regtype INTO typ
-        FROM pg_catalog.pg_attribute a
+    -- Snapshots of one label run one after another: lock the label's row
+    -- until commit.  The next snapshot of the label waits here, then sees
+    -- this run as the label's latest; under REPEATABLE READ or SERIALIZABLE
+    -- it fails with a serialization error instead of missing it.
+    INSERT INTO topembed.labels AS l (label) VALUES (snapshot.label) ON CONFLICT ON CONSTRAINT labels_pkey DO NOTHING;
+    PERFORM 1 FROM topembed.labels l WHERE l.label = snapshot.label FOR UPDATE;
+
+    -- Lock the source by its OID (ACCESS SHARE until commit), so that it can
+    -- be neither dropped, renamed nor redefined while it is read.  LOCK takes
+    -- a name; if the name has moved to another relation in the meantime, the
+    -- OID is not locked yet and the next round uses its new name.
+    FOR attempt IN 1 .. 20 LOOP
+        SELECT n.nspname, c.relname, c.relkind INTO rel_ns, rel_name, rel_kind
+        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE c.oid = source;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION 'relation with OID % was dropped before the snapshot could lock it', source::oid
+                USING ERRCODE = '42P01', HINT = 'Run the snapshot again with the name of the relation to read.';
+        END IF;
+        src := format('%I.%I', rel_ns, rel_name);
+        IF rel_kind NOT IN ('r', 'p', 'v', 'm', 'f') THEN
+            RAISE EXCEPTION '% is not a table, view or materialized view', src USING ERRCODE = '42809';
+        END IF;
+        IF NOT has_table_privilege(source, 'SELECT') THEN
+            RAISE EXCEPTION 'permission denied to read %', src USING ERRCODE = '42501',
+                DETAIL = 'A snapshot reads the whole source and locks it against changes while it does.',
+                HINT = format('GRANT SELECT ON %s TO %I;', src, current_user);
+        END IF;
+        BEGIN
+            IF rel_kind IN ('m', 'f') THEN
+                -- LOCK TABLE refuses these; a query that reads nothing takes the same lock
+                EXECUTE format('SELECT FROM %s LIMIT 0', src);
+            ELSE
+                EXECUTE format('LOCK TABLE %s IN ACCESS SHARE MODE', src);
+            END IF;
+        EXCEPTION WHEN undefined_table THEN
+            NULL;  -- renamed between reading its name and locking it: try again
+        END;
+        SELECT EXISTS (SELECT FROM pg_locks k
+                       WHERE k.locktype = 'relation' AND k.relation = source::oid AND k.granted
+                         AND k.pid = pg_backend_pid()
+                         AND k.database = (SELECT d.oid FROM pg_database d WHERE d.datname = current_database()))
+        INTO locked;
+        EXIT WHEN locked;
+    END LOOP;
+    IF NOT locked THEN
+        RAISE EXCEPTION 'could not lock %: it kept being renamed', src USING ERRCODE = '55P03';
+    END IF;
+    -- under the lock the name is the OID's for the rest of the transaction
+    SELECT format('%I.%I', n.nspname, c.relname) INTO src
+    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = source;
+
+    -- no user code may run with the caller's rights unless the caller trusts
+    -- its owner (the caller itself, or a superuser)
+    SELECT u.object, u.owner, u.found_in INTO bad FROM topembed.untrusted_code(source) u LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'snapshot would run % with the rights of role "%", but it is owned by role "%"',
+                        bad.object, current_user, bad.owner
+            USING ERRCODE = '42501',
+                  DETAIL = format('Reading %s calls it from %s. Only code owned by the caller or by a superuser runs in a snapshot.',
+                                  src, bad.found_in),
+                  HINT = 'Run the snapshot as the owner of that code, or have a superuser review it and take it over (ALTER FUNCTION ... OWNER TO); topembed.untrusted_code(source) lists all of it.';
+    END IF;
+
+    -- every column exists, is readable, and is read without untrusted code
+    IF (SELECT count(DISTINCT c) FROM unnest(cols) c) < cardinality(cols) THEN
+        RAISE EXCEPTION 'snapshot needs distinct columns, but "%" is named twice', (SELECT c FROM unnest(cols) c GROUP BY c HAVING count(*) > 1 LIMIT 1)
+            USING ERRCODE = '22023';
+    END IF;
+    FOR k IN 1 .. cardinality(cols) LOOP
+        col := cols[k];
+        SELECT a.atttypid INTO typ
+        FROM pg_attribute a
         WHERE a.attrelid = source AND a.attname = col AND a.attnum > 0 AND NOT a.attisdropped;
         IF NOT FOUND THEN
-            RAISE EXCEPTION 'column "%" of % does not exist', col, source USING ERRCODE = '42703';
+            RAISE EXCEPTION 'column "%" of % does not exist', col, src USING ERRCODE = '42703';
         END IF;
-        IF NOT pg_catalog.has_column_privilege(source, col, 'SELECT') THEN
-            RAISE EXCEPTION 'permission denied to read column "%" of %', col, source USING ERRCODE = '42501';
+        IF NOT has_column_privilege(source, col, 'SELECT') THEN
+            RAISE EXCEPTION 'permission denied to read column "%" of %', col, src USING ERRCODE = '42501';
         END IF;
-        IF col IS DISTINCT FROM modality_column
-           AND typ NOT IN ('real[]'::regtype, 'double precision[]'::regtype)
-           AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_cast c
-                           WHERE c.castsource = typ AND c.casttarget = 'real[]'::regtype) THEN
-            RAISE EXCEPTION 'column "%" of % is %, not an embedding', col, source, typ
-                USING ERRCODE = '42804',
-                      HINT = 'Embeddings are real[] or double precision[] (or a type that casts to real[], such as pgvector''s vector).';
+        -- casts see through domains: the base type decides
+        base := typ;
+        WHILE (SELECT t.typtype FROM pg_type t WHERE t.oid = base) = 'd' LOOP
+            base := (SELECT t.typbasetype FROM pg_type t WHERE t.oid = base);
+        END LOOP;
+        steps := '{}';
+        IF shape = 'modality' AND k = 2 THEN
+            -- compared as text; a cast function to text must be trusted
+            expr := format('%I::text', col);
+            IF base NOT IN ('text'::regtype, 'character varying'::regtype, 'character'::regtype, 'name'::regtype) THEN
+                steps := ARRAY[base, 'text'::regtype::oid];
+            END IF;
+        ELSIF base IN ('real[]'::regtype, 'double precision[]'::regtype) THEN
+            expr := format('%I', col);
+            IF typ <> base THEN
+                expr := expr || '::' || format_type(base, NULL);
+            END IF;
+        ELSE
+            -- pgvector's types, known by the extension that owns them
+            SELECT t.typname INTO vtype
+            FROM pg_type t
+            JOIN pg_depend d ON d.classid = 'pg_type'::regclass AND d.objid = t.oid AND d.deptype = 'e'
+            JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'vector'
+            WHERE t.oid = base;
+            IF vtype = 'sparsevec' THEN
+                SELECT t.oid INTO vec
+                FROM pg_type t
+                JOIN pg_depend d ON d.classid = 'pg_type'::regclass AND d.objid = t.oid AND d.deptype = 'e'
+                JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'vector'
+                WHERE t.typname = 'vector';
+                expr := format('%I::%s::real[]', col, vec::regtype);
+                steps := ARRAY[base, vec, vec, 'real[]'::regtype::oid];
+            ELSIF EXISTS (SELECT FROM pg_cast c WHERE c.castsource = base AND c.casttarget = 'real[]'::regtype) THEN
+                expr := format('%I::real[]', col);
+                steps := ARRAY[base, 'real[]'::regtype::oid];
+            ELSE
+                RAISE EXCEPTION 'column "%" of % is %, not an embedding', col, src, format_type(typ, NULL)
+                    USING ERRCODE = '42804',
+                          HINT = 'Embeddings are real[] or double precision[], pgvector''s vector, halfvec or sparsevec, or a type with a cast to real[].';
+            END IF;
+        END IF;
+        FOR i IN 1 .. coalesce(array_length(steps, 1), 0) / 2 LOOP
+            SELECT c.castmethod, p.oid AS fn, o.rolname, (o.rolsuper OR o.rolname = current_user) AS trusted
+            INTO castinfo
+            FROM pg_cast c
+            LEFT JOIN pg_proc p ON p.oid = c.castfunc
+            LEFT JOIN pg_roles o ON o.oid = p.proowner
+            WHERE c.castsource = steps[2 * i - 1] AND c.casttarget = steps[2 * i];
+            IF FOUND AND castinfo.castmethod = 'f' AND NOT castinfo.trusted THEN
+                RAISE EXCEPTION 'snapshot would run cast function % with the rights of role "%", but it is owned by role "%"',
+                                castinfo.fn::regprocedure, current_user, castinfo.rolname
+                    USING ERRCODE = '42501',
+                          DETAIL = format('Column "%s" of %s is %s, and reading it as %s calls that function. Only code owned by the caller or by a superuser runs in a snapshot.',
+                                          col, src, format_type(typ, NULL), format_type(steps[2 * i], NULL)),
+                          HINT = 'Run the snapshot as the owner of the cast, store the column as a built-in type (real[] or pgvector''s vector for embeddings, text for a modality), or have a superuser review the function and take it over (ALTER FUNCTION ... OWNER TO).';
+            END IF;
+        END LOOP;
+        IF k = 1 THEN
+            e_img := expr;
+        ELSIF shape = 'paired' THEN
+            e_txt := expr;
+        ELSE
+            e_mod := expr;
         END IF;
     END LOOP;
-
-    -- embeddings as real[] or double precision[]
-    IF shape = 'paired' THEN
-        e_img := pg_catalog.format('%I', image_column);
-        e_txt := pg_catalog.format('%I', text_column);
-    ELSE
-        e_img := pg_catalog.format('%I', embedding_column);
+    IF shape <> 'paired' THEN
         e_txt := e_img;
     END IF;
-    SELECT a.atttypid::regtype INTO typ FROM pg_catalog.pg_attribute a
-    WHERE a.attrelid = source AND a.attname = coalesce(image_column, embedding_column);
-    IF typ NOT IN ('real[]'::regtype, 'double precision[]'::regtype) THEN
-        e_img := e_img || '::real[]';
-        e_txt := e_txt || '::real[]';
-    ELSIF shape = 'paired' THEN
-        SELECT a.atttypid::regtype INTO typ FROM pg_catalog.pg_attribute a
-        WHERE a.attrelid = source AND a.attname = text_column;
-        IF typ NOT IN ('real[]'::regtype, 'double precision[]'::regtype) THEN
-            e_txt := e_txt || '::real[]';
-        END IF;
-    END IF;
 
+    t0 := clock_timestamp();
     -- one scan: counts, the gap state and the sketches
     IF shape = 'paired' THEN
-        q := pg_catalog.format(
-            'SELECT count(*), topembed.gap_state(%1$s, %2$s), topembed.moments(%1$s), topembed.moments(%2$s) FROM %3$s',
-            e_img, e_txt, source);
+        q := format('SELECT count(*), NULL::bigint, NULL::bigint, topembed.gap_state(%1$s, %2$s), '
+                    'topembed.moments(%1$s), topembed.moments(%2$s) FROM %3$s',
+                    e_img, e_txt, src);
     ELSIF shape = 'modality' THEN
-        q := pg_catalog.format(
-            'SELECT count(*), '
-            'topembed.gap_state(%1$s, %2$I::text = %3$L) FILTER (WHERE %2$I::text IN (%3$L, %4$L)), '
-            'topembed.moments(%1$s) FILTER (WHERE %2$I::text = %3$L), '
-            'topembed.moments(%1$s) FILTER (WHERE %2$I::text = %4$L) FROM %5$s',
-            e_img, modality_column, image_value, text_value, source);
+        q := format('SELECT count(*), count(*) FILTER (WHERE %2$s = %3$L), count(*) FILTER (WHERE %2$s = %4$L), '
+                    'topembed.gap_state(%1$s, %2$s = %3$L) FILTER (WHERE %2$s IN (%3$L, %4$L)), '
+                    'topembed.moments(%1$s) FILTER (WHERE %2$s = %3$L), '
+                    'topembed.moments(%1$s) FILTER (WHERE %2$s = %4$L) FROM %5$s',
+                    e_img, e_mod, image_value, text_value, src);
     ELSE
-        q := pg_catalog.format('SELECT count(*), NULL::topembed.gap_state, topembed.moments(%1$s), NULL::topembed.moments FROM %2$s',
-                               e_img, source);
+        q := format('SELECT count(*), NULL::bigint, NULL::bigint, NULL::topembed.gap_state, '
+                    'topembed.moments(%1$s), NULL::topembed.moments FROM %2$s',
+                    e_img, src);
     END IF;
-    EXECUTE q INTO n_rows, st, m_img, m_txt;
+    EXECUTE q INTO n_rows, n_img_rows, n_txt_rows, st, m_img, m_txt;
     t1 := clock_timestamp();
 
+    -- a modality filter or a column that matches nothing is a mistake, not a run
+    IF shape = 'modality' AND (n_img_rows = 0 OR n_txt_rows = 0) THEN
+        EXECUTE format('SELECT string_agg(coalesce(quote_literal(v.m), ''NULL'') || '' ('' || v.n || '' rows)'', '', '' ORDER BY v.n DESC, v.m) '
+                       'FROM (SELECT %1$s AS m, count(*) AS n FROM %2$s GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 10) v',
+                       e_mod, src)
+            INTO found_values;
+        RAISE EXCEPTION 'no rows of % have % = %', src, quote_ident(modality_column),
+                        quote_literal(CASE WHEN n_img_rows = 0 THEN image_value ELSE text_value END)
+            USING ERRCODE = '22023',
+                  DETAIL = format('Column "%s" holds %s.', modality_column, coalesce(found_values, 'no rows')),
+                  HINT = 'Name its values with image_value => and text_value =>, or snapshot one modality with embedding_column alone.';
+    END IF;
     IF m_img IS NULL AND m_txt IS NULL THEN
-        RAISE EXCEPTION 'snapshot source % has no embeddings', source USING ERRCODE = '22000';
+        RAISE EXCEPTION 'snapshot source % has no embeddings', src USING ERRCODE = '22000';
+    END IF;
+    IF shape <> 'single' AND (m_img IS NULL OR m_txt IS NULL) THEN
+        RAISE EXCEPTION 'snapshot source % has no % embeddings', src, CASE WHEN m_img IS NULL THEN 'image' ELSE 'text' END
+            USING ERRCODE = '22000',
+                  DETAIL = CASE WHEN shape = 'paired'
+                                THEN format('Column "%s" is NULL in every row.', CASE WHEN m_img IS NULL THEN image_column ELSE text_column END)
+                                ELSE format('Every row with %s = %L has a NULL embedding.', modality_column,
+                                            CASE WHEN m_img IS NULL THEN image_value ELSE text_value END) END;
     END IF;
 
-    version := (SELECT e.extversion FROM pg_catalog.pg_extension e WHERE e.extname = 'topembed');
+    -- the spectra per modality and of both together; each eigen-solve once
+    s_img := topembed.spectrum(m_img);
+    IF shape <> 'single' THEN
+        s_txt := topembed.spectrum(m_txt);
+        m_joint := (SELECT topembed.moments(v.m) FROM (VALUES (m_img), (m_txt)) v(m));
+        s_joint := topembed.spectrum(m_joint);
+    END IF;
+    IF st IS NOT NULL THEN
+        g := (SELECT topembed.modality_gap(v.s) FROM (VALUES (st)) v(s));
+    END IF;
+    t2 := clock_timestamp();
+
+    -- persistence of a reproducible sample per modality, and of both together
+    IF shape = 'paired' THEN
+        EXECUTE format('SELECT topembed.persistence(%s, $1, $2, NULL, $3) FROM %s', e_img, src)
+            INTO d_img USING max_dim, metric, sample;
+        EXECUTE format('SELECT topembed.persistence(%s, $1, $2, NULL, $3) FROM %s', e_txt, src)
+            INTO d_txt USING max_dim, metric, sample;
+        EXECUTE format('SELECT topembed.persistence(v.te_point, $1, $2, NULL, $3) '
+                       'FROM %s CROSS JOIN LATERAL (VALUES (%s), (%s)) v(te_point)', src, e_img, e_txt)
+            INTO d_joint USING max_dim, metric, sample;
+    ELSIF shape = 'modality' THEN
+        EXECUTE format('SELECT topembed.persistence(%s, $1, $2, NULL, $3) FROM %s WHERE %s = $4', e_img, src, e_mod)
+            INTO d_img USING max_dim, metric, sample, image_value;
+        EXECUTE format('SELECT topembed.persistence(%s, $1, $2, NULL, $3) FROM %s WHERE %s = $4', e_img, src, e_mod)
+            INTO d_txt USING max_dim, metric, sample, text_value;
+        EXECUTE format('SELECT topembed.persistence(%s, $1, $2, NULL, $3) FROM %s WHERE %s IN ($4, $5)', e_img, src, e_mod)
+            INTO d_joint USING max_dim, metric, sample, image_value, text_value;
+    ELSE
+        EXECUTE format('SELECT topembed.persistence(%s, $1, $2, NULL, $3) FROM %s', e_img, src)
+            INTO d_img USING max_dim, metric, sample;
+    END IF;
+    t3 := clock_timestamp();
+
+    -- record the run; the label is locked, so its latest run is final
+    prev := (SELECT max(r.run_id) FROM topembed.runs r WHERE r.label = snapshot.label);
+    version := (SELECT e.extversion FROM pg_extension e WHERE e.extname = 'topembed');
     INSERT INTO topembed.runs (label, started_at, finished_at, source, source_shape, source_columns,
                                n_rows, n_image, n_text, dim, sample_size, max_dim, metric,
-                               scan_ms, spectrum_ms, persistence_ms, total_ms, extension_version, parameters)
-    VALUES (label, t0, t0, source::text, shape, cols, n_rows,
-            CASE WHEN shape <> 'single' THEN coalesce(topembed.n(m_img), 0) END,
-            CASE WHEN shape <> 'single' THEN coalesce(topembed.n(m_txt), 0) END,
-            topembed.dim(coalesce(m_img, m_txt)), sample, max_dim, metric, 0, 0, 0, 0, version,
-            pg_catalog.jsonb_build_object('image_column', image_column, 'text_column', text_column,
+                               scan_ms, spectrum_ms, persistence_ms, total_ms, extension_version, parameters,
+                               previous_run_id)
+    VALUES (label, t0, t3, src, shape, cols, n_rows,
+            CASE WHEN shape <> 'single' THEN topembed.n(m_img) END,
+            CASE WHEN shape <> 'single' THEN topembed.n(m_txt) END,
+            topembed.dim(m_img), sample, max_dim, metric,
+            1000 * extract(epoch FROM t1 - t0), 1000 * extract(epoch FROM t2 - t1),
+            1000 * extract(epoch FROM t3 - t2), 1000 * extract(epoch FROM t3 - t0), version,
+            jsonb_build_object('image_column', image_column, 'text_column', text_column,
                 'embedding_column', embedding_column, 'modality_column', modality_column,
                 'image_value', image_value, 'text_value', text_value,
-                'sample', sample, 'max_dim', max_dim, 'metric', metric))
+                'sample', sample, 'max_dim', max_dim, 'metric', metric),
+            prev)
     RETURNING runs.run_id INTO run;
 
     IF st IS NOT NULL THEN
         INSERT INTO topembed.run_gap
-        SELECT run, st, g.n_image, g.n_text, g.n_pairs, g.dim, g.gap, g.gap_vector,
-               g.image_centroid_norm, g.text_centroid_norm, g.image_cone, g.text_cone,
-               g.paired_cosine_mean, g.paired_cosine_std, g.alignment
-        FROM (SELECT (topembed.modality_gap(s)).* FROM (VALUES (st)) v(s)) g;
+        VALUES (run, st, g.n_image, g.n_text, g.n_pairs, g.dim, g.gap, g.gap_vector,
+                g.image_centroid_norm, g.text_centroid_norm, g.image_cone, g.text_cone,
+                g.paired_cosine_mean, g.paired_cosine_std, g.alignment);
     END IF;
 
-    -- spectra per modality, and of both together
-    IF shape = 'single' THEN
-        INSERT INTO topembed.run_spectra
-        SELECT run, 'all', m_img, (s).n, (s).dim, (s).eigenvalues, (s).explained_variance_ratio,
-               (s).total_variance, (s).effective_rank, (s).rankme, (s).participation_ratio,
-               (s).dims_99, (s).numerical_rank
-        FROM (SELECT topembed.spectrum(m_img) AS s) x;
-    ELSE
-        SELECT topembed.moments(m) INTO m_joint FROM (VALUES (m_img), (m_txt)) v(m);
-        INSERT INTO topembed.run_spectra
-        SELECT run, v.modality, v.m, (s).n, (s).dim, (s).eigenvalues, (s).explained_variance_ratio,
-               (s).total_variance, (s).effective_rank, (s).rankme, (s).participation_ratio,
-               (s).dims_99, (s).numerical_rank
-        FROM (VALUES ('image', m_img), ('text', m_txt), ('joint', m_joint)) v(modality, m),
-             LATERAL (SELECT topembed.spectrum(v.m) AS s) x
-        WHERE v.m IS NOT NULL;
-    END IF;
-    t2 := clock_timestamp();
+    INSERT INTO topembed.run_spectra (run_id, modality, sketch, n, dim, eigenvalues, explained_variance_ratio,
+                                      total_variance, effective_rank, rankme, participation_ratio, dims_99,
+                                      numerical_rank, top_eigenvalue_share)
+    SELECT run, v.modality, v.m, (v.s).n, (v.s).dim, (v.s).eigenvalues, (v.s).explained_variance_ratio,
+           (v.s).total_variance, (v.s).effective_rank, (v.s).rankme, (v.s).participation_ratio,
+           (v.s).dims_99, (v.s).numerical_rank, ((v.s).explained_variance_ratio)[1]
+    FROM (VALUES (CASE WHEN shape = 'single' THEN 'all' ELSE 'image' END, m_img, s_img),
+                 ('text', m_txt, s_txt), ('joint', m_joint, s_joint)) v(modality, m, s)
+    WHERE v.m IS NOT NULL;
 
-    -- persistence of a reproducible sample per modality
-    IF shape = 'paired' THEN
-        EXECUTE pg_catalog.format('SELECT topembed.persistence(%s, $1, $2, NULL, $3) FROM %s', e_img, source)
-            INTO d_img USING max_dim, metric, sample;
-        EXECUTE pg_catalog.format('SELECT topembed.persistence(%s, $1, $2, NULL, $3) FROM %s', e_txt, source)
-            INTO d_txt USING max_dim, metric, sample;
-    ELSIF shape = 'modality' THEN
-        EXECUTE pg_catalog.format('SELECT topembed.persistence(%s, $1, $2, NULL, $3) FROM %s WHERE %I::text = $4',
-                                  e_img, source, modality_column)
-            INTO d_img USING max_dim, metric, sample, image_value;
-        EXECUTE pg_catalog.format('SELECT topembed.persistence(%s, $1, $2, NULL, $3) FROM %s WHERE %I::text = $4',
-                                  e_img, source, modality_column)
-            INTO d_txt USING max_dim, metric, sample, text_value;
-    ELSE
-        EXECUTE pg_catalog.format('SELECT topembed.persistence(%s, $1, $2, NULL, $3) FROM %s', e_img, source)
-            INTO d_img USING max_dim, metric, sample;
-    END IF;
     INSERT INTO topembed.run_diagrams
     SELECT run, v.modality,
            (SELECT count(*) FROM unnest(v.d) p WHERE p.dim = 0),
@@ -1111,36 +1381,63 @@ BEGIN
            topembed.total_persistence(v.d, 1),
            (SELECT max(p.death - p.birth) FROM unnest(v.d) p WHERE p.dim = 1 AND p.death < 'Infinity'),
            topembed.persistence_entropy(v.d, 1)
-    FROM (VALUES (CASE WHEN shape = 'single' THEN 'all' ELSE 'image' END, d_img), ('text', d_txt)) v(modality, d)
+    FROM (VALUES (CASE WHEN shape = 'single' THEN 'all' ELSE 'image' END, d_img),
+                 ('text', d_txt), ('joint', d_joint)) v(modality, d)
     WHERE v.d IS NOT NULL;
-    t3 := clock_timestamp();
-
-    UPDATE topembed.runs r
-    SET finished_at = t3,
-        scan_ms = 1000 * extract(epoch FROM t1 - t0),
-        spectrum_ms = 1000 * extract(epoch FROM t2 - t1),
-        persistence_ms = 1000 * extract(epoch FROM t3 - t2),
-        total_ms = 1000 * extract(epoch FROM t3 - t0)
-    WHERE r.run_id = run;
 
     -- drift against the label's previous run
-    prev := topembed.previous_run(run);
     IF prev IS NOT NULL THEN
         INSERT INTO topembed.run_drift
         SELECT run, prev, c.modality, c.metric, c.previous_value, c.value, c.change
         FROM topembed.compare_runs(prev, run) c;
     END IF;
+    UPDATE topembed.labels l SET last_run_id = run WHERE l.label = snapshot.label;
     RETURN run;
 END
 $fn$;
 COMMENT ON FUNCTION topembed.snapshot(text, regclass, name, name, name, name, text, text, integer, integer, text) IS
 'analyses an embedding table in one call (gap, spectra, sketches, persistence of a sample, drift) and records the run; returns its id';
 
-CREATE VIEW topembed.drift AS
+CREATE OR REPLACE FUNCTION topembed.prune_history(keep interval)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    ids bigint[];
+BEGIN
+    IF keep IS NULL OR keep < interval '0' THEN
+        RAISE EXCEPTION 'keep must be an interval of at least 0, not %', coalesce(keep::text, 'NULL')
+            USING ERRCODE = '22023';
+    END IF;
+    -- runs older than keep, never the latest of a label: the next snapshot
+    -- of the label compares its spectra and diagrams with that one
+    SELECT array_agg(r.run_id ORDER BY r.run_id) INTO ids
+    FROM topembed.runs r
+    WHERE r.started_at < now() - keep AND r.detail_pruned_at IS NULL
+      AND r.run_id < (SELECT max(x.run_id) FROM topembed.runs x WHERE x.label = r.label);
+    IF ids IS NULL THEN
+        RETURN 0;
+    END IF;
+    UPDATE topembed.run_gap SET state = NULL, gap_vector = NULL
+    WHERE run_id = ANY (ids) AND (state IS NOT NULL OR gap_vector IS NOT NULL);
+    UPDATE topembed.run_spectra SET sketch = NULL, eigenvalues = NULL, explained_variance_ratio = NULL
+    WHERE run_id = ANY (ids) AND (sketch IS NOT NULL OR eigenvalues IS NOT NULL OR explained_variance_ratio IS NOT NULL);
+    UPDATE topembed.run_diagrams SET diagram = NULL
+    WHERE run_id = ANY (ids) AND diagram IS NOT NULL;
+    UPDATE topembed.runs SET detail_pruned_at = now() WHERE run_id = ANY (ids);
+    RETURN cardinality(ids);
+END
+$fn$;
+COMMENT ON FUNCTION topembed.prune_history(interval) IS
+'drops the sketches, gap states and vectors, spectra arrays and diagrams of runs older than keep (never a label''s latest run), keeping every scalar figure; returns the number of runs pruned';
+
+CREATE OR REPLACE VIEW topembed.drift AS
 SELECT d.run_id, r.label, r.started_at AS run_at, d.previous_run_id, p.started_at AS previous_run_at,
        d.modality, d.metric, d.previous_value, d.value, d.change,
        t.threshold,
-       coalesce(d.change > t.threshold, false) AS flagged
+       coalesce(d.change > t.threshold, false) AS flagged,
+       sign(d.value - d.previous_value) * d.change AS signed_change
 FROM topembed.run_drift d
 JOIN topembed.runs r ON r.run_id = d.run_id
 LEFT JOIN topembed.runs p ON p.run_id = d.previous_run_id
@@ -1150,13 +1447,13 @@ CROSS JOIN LATERAL (
         (SELECT o.threshold FROM topembed.drift_thresholds o WHERE o.label = '*' AND o.metric = d.metric),
         topembed.drift_default_threshold(d.metric)) AS threshold) t;
 COMMENT ON VIEW topembed.drift IS
-'each run against the label''s previous run: the change of every headline figure, its threshold, and whether it is flagged';
+'each run against the label''s previous run: the change of every headline figure, its threshold, whether it is flagged, and the change with its sign (a rise is positive)';
 
-CREATE VIEW topembed.drift_alerts AS
+CREATE OR REPLACE VIEW topembed.drift_alerts AS
 SELECT * FROM topembed.drift WHERE flagged;
 COMMENT ON VIEW topembed.drift_alerts IS 'the rows of topembed.drift whose change exceeds its threshold';
 
-CREATE VIEW topembed.metric_history AS
+CREATE OR REPLACE VIEW topembed.metric_history AS
 SELECT r.run_id, r.label, r.started_at AS run_at, m.modality, m.metric, m.value
 FROM topembed.runs r
 JOIN topembed.run_gap g ON g.run_id = r.run_id
@@ -1183,7 +1480,7 @@ CROSS JOIN LATERAL (VALUES
     ('dims_99', s.dims_99::float8),
     ('numerical_rank', s.numerical_rank::float8),
     ('total_variance', s.total_variance),
-    ('top_eigenvalue_share', s.explained_variance_ratio[1])) m(metric, value)
+    ('top_eigenvalue_share', s.top_eigenvalue_share)) m(metric, value)
 WHERE m.value IS NOT NULL
 UNION ALL
 SELECT r.run_id, r.label, r.started_at, d.modality, m.metric, m.value
@@ -1206,7 +1503,7 @@ CROSS JOIN LATERAL (VALUES
 COMMENT ON VIEW topembed.metric_history IS
 'every headline figure of every run in long format: one row per run, modality and metric, with a numeric value';
 
-CREATE VIEW topembed.latest_metrics AS
+CREATE OR REPLACE VIEW topembed.latest_metrics AS
 SELECT r.label, r.run_id, r.started_at AS run_at, r.source, r.n_rows, r.n_image, r.n_text, r.dim,
        g.gap, g.paired_cosine_mean, g.image_cone, g.text_cone,
        si.effective_rank AS image_effective_rank,
@@ -1219,13 +1516,13 @@ SELECT r.label, r.run_id, r.started_at AS run_at, r.source, r.n_rows, r.n_image,
        coalesce(sj.dims_99, sa.dims_99) AS dims_99,
        di.h1_classes AS image_h1_classes,
        dt.h1_classes AS text_h1_classes,
-       da.h1_classes AS h1_classes,
+       coalesce(dj.h1_classes, da.h1_classes) AS h1_classes,
        di.h1_total_persistence AS image_h1_total_persistence,
        dt.h1_total_persistence AS text_h1_total_persistence,
-       da.h1_total_persistence AS h1_total_persistence,
+       coalesce(dj.h1_total_persistence, da.h1_total_persistence) AS h1_total_persistence,
        (SELECT count(*) FROM topembed.drift x WHERE x.run_id = r.run_id AND x.flagged) AS drift_flags,
        r.total_ms / 1000 AS snapshot_seconds
-FROM (SELECT DISTINCT ON (label) * FROM topembed.runs ORDER BY label, started_at DESC, run_id DESC) r
+FROM (SELECT DISTINCT ON (label) * FROM topembed.runs ORDER BY label, run_id DESC) r
 LEFT JOIN topembed.run_gap g ON g.run_id = r.run_id
 LEFT JOIN topembed.run_spectra si ON si.run_id = r.run_id AND si.modality = 'image'
 LEFT JOIN topembed.run_spectra st ON st.run_id = r.run_id AND st.modality = 'text'
@@ -1233,11 +1530,12 @@ LEFT JOIN topembed.run_spectra sj ON sj.run_id = r.run_id AND sj.modality = 'joi
 LEFT JOIN topembed.run_spectra sa ON sa.run_id = r.run_id AND sa.modality = 'all'
 LEFT JOIN topembed.run_diagrams di ON di.run_id = r.run_id AND di.modality = 'image'
 LEFT JOIN topembed.run_diagrams dt ON dt.run_id = r.run_id AND dt.modality = 'text'
+LEFT JOIN topembed.run_diagrams dj ON dj.run_id = r.run_id AND dj.modality = 'joint'
 LEFT JOIN topembed.run_diagrams da ON da.run_id = r.run_id AND da.modality = 'all';
 COMMENT ON VIEW topembed.latest_metrics IS
 'one row per label, its latest run: one scalar column per headline figure';
 
-CREATE VIEW topembed.spectrum_history AS
+CREATE OR REPLACE VIEW topembed.spectrum_history AS
 SELECT r.run_id, r.label, r.started_at AS run_at, s.modality, e.k::integer AS k,
        e.eigenvalue, s.explained_variance_ratio[e.k] AS explained_variance_ratio
 FROM topembed.runs r
@@ -1246,7 +1544,7 @@ CROSS JOIN LATERAL unnest(s.eigenvalues) WITH ORDINALITY e(eigenvalue, k);
 COMMENT ON VIEW topembed.spectrum_history IS
 'the covariance spectra of every run in long format: one row per run, modality and eigenvalue index k';
 
-CREATE VIEW topembed.diagram_history AS
+CREATE OR REPLACE VIEW topembed.diagram_history AS
 SELECT r.run_id, r.label, r.started_at AS run_at, d.modality, p.dim, p.birth, p.death,
        p.death = 'Infinity' AS essential
 FROM topembed.runs r
@@ -1254,4 +1552,19 @@ JOIN topembed.run_diagrams d ON d.run_id = r.run_id
 CROSS JOIN LATERAL unnest(d.diagram) p;
 COMMENT ON VIEW topembed.diagram_history IS
 'the persistence diagrams of every run in long format: one row per bar';
+
+CREATE OR REPLACE VIEW topembed.run_detail AS
+SELECT r.run_id, r.label, r.started_at AS run_at, m.modality,
+       CASE WHEN s.eigenvalues IS NOT NULL THEN
+           ROW(s.n, s.dim, s.eigenvalues, s.explained_variance_ratio, s.total_variance, s.effective_rank,
+               s.rankme, s.participation_ratio, s.dims_99, s.numerical_rank)::topembed.spectrum_stats
+       END AS spectrum,
+       d.diagram
+FROM topembed.runs r
+JOIN (SELECT x.run_id, x.modality FROM topembed.run_spectra x
+      UNION SELECT y.run_id, y.modality FROM topembed.run_diagrams y) m ON m.run_id = r.run_id
+LEFT JOIN topembed.run_spectra s ON s.run_id = m.run_id AND s.modality = m.modality
+LEFT JOIN topembed.run_diagrams d ON d.run_id = m.run_id AND d.modality = m.modality;
+COMMENT ON VIEW topembed.run_detail IS
+'the spectrum (as topembed.spectrum_stats) and the persistence diagram of every run and modality, for pictures; NULL once pruned';
 COMMENT ON SEQUENCE topembed.runs_run_id_seq IS 'run ids of topembed.runs';

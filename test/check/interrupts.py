@@ -34,7 +34,7 @@ CASES = [
     ("persistence H0 of 20000 points",
      None,
      "SELECT topembed.persistence(image, 0, 'euclidean') FROM snap_src"),
-    ("snapshot, cancelled after its run row was written",
+    ("snapshot of 20000 pairs with a 6000-point persistence sample",
      None,
      "SELECT topembed.snapshot('cancelled', 'snap_src', image_column => 'image', text_column => 'text', "
      "sample => 6000)"),
