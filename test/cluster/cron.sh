@@ -48,4 +48,25 @@ m=$(te_q -c "SELECT count(*) FROM topembed.metric_history WHERE label = 'cron'")
 [ "${m:-0}" -gt 20 ] && te_ok "topembed.metric_history has the run's $m figures" || te_notok "metric_history lacks the cron run"
 d=$(te_q -c "SELECT count(*) FROM topembed.diagram_history WHERE label = 'cron' AND dim = 1")
 [ "${d:-0}" -gt 0 ] && te_ok "topembed.diagram_history has its H1 bars ($d)" || te_notok "diagram_history lacks the cron run"
+
+# retention as docs/cron.md schedules it: prune_history in a cron job drops
+# the detail of every run but the label's latest
+te_q -c "SELECT topembed.snapshot('cron', 'public.cron_pairs', image_column => 'image', text_column => 'text', sample => 200)" >/dev/null
+job=$(te_q -c "SELECT cron.schedule('topembed-prune', '* * * * *', \$\$SELECT topembed.prune_history(interval '0')\$\$)")
+status=
+for i in $(seq 1 90); do
+	status=$(te_q -c "SELECT status FROM cron.job_run_details WHERE jobid = $job AND status IN ('succeeded', 'failed') ORDER BY start_time DESC LIMIT 1")
+	[ -n "$status" ] && break
+	sleep 1
+done
+te_q -c "SELECT cron.unschedule($job)" >/dev/null
+[ "$status" = succeeded ] && te_ok "the scheduled prune_history job succeeded within $i s" \
+	|| te_notok "the prune_history job did not succeed within 90 s (status '${status:-none}')"
+r=$(te_q -c "SELECT count(*) FILTER (WHERE detail_pruned_at IS NOT NULL) || ' ' || count(*) || ' ' ||
+	(SELECT detail_pruned_at IS NULL FROM topembed.runs WHERE label = 'cron' ORDER BY run_id DESC LIMIT 1)
+	FROM topembed.runs WHERE label = 'cron'")
+set -- $r
+[ "$1" -ge 1 ] && [ "$1" -eq $(($2 - 1)) ] && [ "$3" = true ] \
+	&& te_ok "prune_history pruned $1 of the $2 cron runs, all but the latest" \
+	|| te_notok "prune_history under cron: pruned/runs/latest kept = $r"
 exit $TE_FAILED
