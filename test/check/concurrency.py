@@ -157,22 +157,32 @@ def snapshot_in_thread(label, source, out):
     return t
 
 
+def race(conn, statements, label, source):
+    """Run statements in session 1's open transaction, start a snapshot of
+    source in session 2, wait until it waits for session 1's lock, commit.
+    Returns (whether it waited, the snapshot's outcome)."""
+    s1 = connect(DB)
+    s1.autocommit = False
+    k1 = s1.cursor()
+    for sql in statements:
+        k1.execute(sql)
+    out = {}
+    t = snapshot_in_thread(label, source, out)
+    waited = wait_for_lock(conn, out.get("pid"))
+    s1.commit()
+    t.join()
+    s1.close()
+    return waited, out
+
+
 def rename_race(conn):
     """Session 1 renames src_swap away and creates a new src_swap in one
     transaction while session 2 snapshots src_swap."""
     cur = conn.cursor()
     cur.execute("CREATE TABLE src_swap AS SELECT image AS emb FROM topembed.synthetic_pairs(300, 16, 0.7, 12)")
-    s1 = connect(DB)
-    s1.autocommit = False
-    k1 = s1.cursor()
-    k1.execute("ALTER TABLE src_swap RENAME TO src_swap_old")
-    k1.execute("CREATE TABLE src_swap AS SELECT image AS emb FROM topembed.synthetic_pairs(120, 24, 0.7, 13)")
-    out = {}
-    t = snapshot_in_thread("swap", "src_swap", out)
-    waited = wait_for_lock(conn, out.get("pid"))
-    s1.commit()
-    t.join()
-    s1.close()
+    waited, out = race(conn, ["ALTER TABLE src_swap RENAME TO src_swap_old",
+                              "CREATE TABLE src_swap AS SELECT image AS emb FROM topembed.synthetic_pairs(120, 24, 0.7, 13)"],
+                       "swap", "src_swap")
     ok(waited, "rename race: the snapshot waits for the renaming transaction")
     ok("run" in out, "rename race: the snapshot completes (%s)" % out.get("error"))
     if "run" not in out:
@@ -195,24 +205,15 @@ def drop_race(conn):
     cur.execute("CREATE TABLE src_drop AS SELECT image AS emb FROM topembed.synthetic_pairs(200, 16, 0.7, 14)")
     cur.execute("SELECT count(*) FROM topembed.runs")
     before = cur.fetchone()[0]
-    s1 = connect(DB)
-    s1.autocommit = False
-    k1 = s1.cursor()
-    k1.execute("DROP TABLE src_drop")
-    k1.execute("CREATE TABLE src_drop AS SELECT image AS emb FROM topembed.synthetic_pairs(90, 12, 0.7, 15)")
-    out = {}
-    t = snapshot_in_thread("dropped", "src_drop", out)
-    waited = wait_for_lock(conn, out.get("pid"))
-    s1.commit()
-    t.join()
-    s1.close()
+    waited, out = race(conn, ["DROP TABLE src_drop",
+                              "CREATE TABLE src_drop AS SELECT image AS emb FROM topembed.synthetic_pairs(90, 12, 0.7, 15)"],
+                       "dropped", "src_drop")
     ok(waited, "drop race: the snapshot waits for the dropping transaction")
     code, msg = out.get("error", (None, None))
     ok(code == "42P01" and "was dropped before the snapshot could lock it" in (msg or ""),
        "drop race: the snapshot fails with 42P01 and says why (%s: %s)" % (code, msg))
     cur.execute("SELECT count(*) FROM topembed.runs")
     ok(cur.fetchone()[0] == before, "drop race: no run is recorded")
-
 
 
 def repeatable_read(conn):

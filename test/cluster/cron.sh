@@ -7,6 +7,17 @@ set -u
 source "$(dirname "$0")/../../scripts/lib.sh"
 
 
+# wait_job JOB: wait at most 90 s for a finished run of a cron job; sets
+# status (succeeded, failed or empty) and waited (seconds)
+wait_job() {
+	status=
+	for waited in $(seq 1 90); do
+		status=$(te_q -c "SELECT status FROM cron.job_run_details WHERE jobid = $1 AND status IN ('succeeded', 'failed') ORDER BY start_time DESC LIMIT 1")
+		[ -n "$status" ] && break
+		sleep 1
+	done
+}
+
 te_cluster_start "shared_preload_libraries = 'pg_cron,topembed'" \
 	"cron.database_name = 'postgres'" "cron.use_background_workers = on" "max_worker_processes = 32"
 trap te_cluster_stop EXIT
@@ -26,14 +37,9 @@ job=$(te_q -c "SELECT cron.schedule('topembed-snapshot', '* * * * *',
 	\$\$SELECT topembed.snapshot('cron', 'public.cron_pairs', image_column => 'image', text_column => 'text', sample => 200)\$\$)")
 [ -n "$job" ] && te_ok "cron.schedule accepted the snapshot job ($job)" || te_notok "cron.schedule"
 
-status=
-for i in $(seq 1 90); do
-	status=$(te_q -c "SELECT status FROM cron.job_run_details WHERE jobid = $job AND status IN ('succeeded', 'failed') ORDER BY start_time DESC LIMIT 1")
-	[ -n "$status" ] && break
-	sleep 1
-done
+wait_job "$job"
 if [ "$status" = succeeded ]; then
-	te_ok "cron.job_run_details reports the snapshot succeeded within $i s"
+	te_ok "cron.job_run_details reports the snapshot succeeded within $waited s"
 else
 	te_notok "the cron job did not succeed within 90 s (status '${status:-none}')"
 	te_q -c "SELECT status, return_message FROM cron.job_run_details WHERE jobid = $job" | sed 's/^/#   /'
@@ -53,14 +59,9 @@ d=$(te_q -c "SELECT count(*) FROM topembed.diagram_history WHERE label = 'cron' 
 # the detail of every run but the label's latest
 te_q -c "SELECT topembed.snapshot('cron', 'public.cron_pairs', image_column => 'image', text_column => 'text', sample => 200)" >/dev/null
 job=$(te_q -c "SELECT cron.schedule('topembed-prune', '* * * * *', \$\$SELECT topembed.prune_history(interval '0')\$\$)")
-status=
-for i in $(seq 1 90); do
-	status=$(te_q -c "SELECT status FROM cron.job_run_details WHERE jobid = $job AND status IN ('succeeded', 'failed') ORDER BY start_time DESC LIMIT 1")
-	[ -n "$status" ] && break
-	sleep 1
-done
+wait_job "$job"
 te_q -c "SELECT cron.unschedule($job)" >/dev/null
-[ "$status" = succeeded ] && te_ok "the scheduled prune_history job succeeded within $i s" \
+[ "$status" = succeeded ] && te_ok "the scheduled prune_history job succeeded within $waited s" \
 	|| te_notok "the prune_history job did not succeed within 90 s (status '${status:-none}')"
 r=$(te_q -c "SELECT count(*) FILTER (WHERE detail_pruned_at IS NOT NULL) || ' ' || count(*) || ' ' ||
 	(SELECT detail_pruned_at IS NULL FROM topembed.runs WHERE label = 'cron' ORDER BY run_id DESC LIMIT 1)
