@@ -156,6 +156,25 @@ SELECT p.proname FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
 WHERE p.pronamespace = 'topembed'::regnamespace AND l.lanname IN ('sql', 'plpgsql')
   AND NOT coalesce(p.proconfig::text LIKE '%search_path%', false);
 
+-- the source is locked (ACCESS SHARE, until commit) before it is read: a
+-- view's underlying table too; a materialized view, which LOCK refuses, by a
+-- query that reads nothing
+CREATE VIEW pairs_v AS SELECT * FROM pairs_t;
+CREATE MATERIALIZED VIEW pairs_m AS SELECT * FROM pairs_t;
+BEGIN;
+SELECT snapshot('locked view', 'pairs_v', image_column => 'image', text_column => 'text', sample => 50) > 0 AS view_source;
+SELECT relation::regclass AS locked, mode FROM pg_locks
+WHERE locktype = 'relation' AND pid = pg_backend_pid() AND relation IN ('pairs_v'::regclass, 'pairs_t'::regclass)
+ORDER BY 1::text;
+COMMIT;
+BEGIN;
+SELECT snapshot('locked matview', 'pairs_m', image_column => 'image', text_column => 'text', sample => 50) > 0 AS matview_source;
+SELECT relation::regclass AS locked, mode FROM pg_locks
+WHERE locktype = 'relation' AND pid = pg_backend_pid() AND relation = 'pairs_m'::regclass;
+COMMIT;
+DROP VIEW pairs_v;
+DROP MATERIALIZED VIEW pairs_m;
+
 -- identifiers and values with spaces, quotes and SQL in them are quoted, never pasted
 CREATE SCHEMA "odd ""schema"" x";
 CREATE TABLE "odd ""schema"" x"."t; DROP TABLE runs; --" AS
