@@ -7,16 +7,12 @@ which promotes the role to superuser.  CREATE EXTENSION must refuse a schema
 that another role owns, that holds objects, or where another role may create
 objects; after a proper install nobody but the owner can add objects; and
 ALTER EXTENSION UPDATE refuses a schema that someone was allowed into later."""
-import os
-import subprocess
-
 import psycopg2
 
-from telib import ROOT, connect, done, ok, server_config, sqlstate_of
+from telib import OLD_RELEASE, OldRelease, connect, done, ok, sqlstate_of
 
 DB = "te_schema_trust"
 MALLORY = "te_mallory"
-OLD_COMMIT = "5c280a8"   # the 0.1.0 release
 
 PLANT = """
 CREATE FUNCTION topembed.snapshot(label text, source text, image_column name DEFAULT NULL,
@@ -123,18 +119,11 @@ def main():
     su.close()
 
     # 4. the update: someone got CREATE on the schema after 0.1.0 was installed
-    old = subprocess.run(["git", "-C", ROOT, "show", "%s:sql/topembed--0.1.0.sql" % OLD_COMMIT],
-                         capture_output=True, text=True)
-    if old.returncode != 0:
-        print("ok - ALTER EXTENSION UPDATE refuses a schema others were let into # SKIP no git history "
-              "(commit %s) to install 0.1.0 from" % OLD_COMMIT)
-    else:
-        path = os.path.join(server_config(admin, "SHAREDIR"), "extension", "topembed--0.1.0.sql")
-        made = not os.path.exists(path)
-        if made:
-            with open(path, "w") as f:
-                f.write(old.stdout)
-        try:
+    with OldRelease(admin) as have_old:
+        if not have_old:
+            print("ok - ALTER EXTENSION UPDATE refuses a schema others were let into # SKIP no git history "
+                  "(commit %s) to install 0.1.0 from" % OLD_RELEASE)
+        else:
             su = fresh(admin)
             c2 = su.cursor()
             c2.execute("CREATE EXTENSION topembed VERSION '0.1.0'")
@@ -156,9 +145,6 @@ def main():
             ok(code is None, "once the object is gone and the grant revoked, the update runs: %s" % msg)
             ok(not is_superuser(admin), "mallory is still not superuser")
             su.close()
-        finally:
-            if made:
-                os.remove(path)
 
     cur.execute("DROP DATABASE IF EXISTS %s" % DB)
     cur.execute("DROP ROLE %s" % MALLORY)

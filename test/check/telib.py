@@ -202,3 +202,33 @@ def sqlstate_of(conn, sql, args=None):
             if not conn.autocommit:
                 conn.rollback()
             return e.pgcode, (e.diag.message_primary or str(e))
+
+
+OLD_RELEASE = "5c280a8"   # the commit of release 0.1.0
+
+
+class OldRelease:
+    """with OldRelease(conn) as ok: topembed--0.1.0.sql from the git history
+    sits in the server's extension folder (ok is False without the history);
+    a copy it put there is removed afterwards."""
+
+    def __init__(self, conn):
+        self.conn, self.path, self.made = conn, None, False
+
+    def __enter__(self):
+        import subprocess
+        r = subprocess.run(["git", "-C", ROOT, "show", "%s:sql/topembed--0.1.0.sql" % OLD_RELEASE],
+                           capture_output=True, text=True)
+        if r.returncode != 0:
+            return False
+        self.path = os.path.join(server_config(self.conn, "SHAREDIR"), "extension", "topembed--0.1.0.sql")
+        if not os.path.exists(self.path):
+            with open(self.path, "w") as f:
+                f.write(r.stdout)
+            self.made = True
+        return True
+
+    def __exit__(self, *exc):
+        if self.made:
+            os.remove(self.path)
+        return False
