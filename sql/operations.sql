@@ -110,6 +110,8 @@ SELECT snapshot('integer modality', 'items_t', embedding_column => 'embedding', 
                 image_value => '1', text_value => '2', sample => 4) > 0 AS integer_modality;
 SELECT n_rows, n_image, n_text FROM runs WHERE label = 'integer modality';
 SELECT te_test.err($$SELECT snapshot('x', 'items_t', embedding_column => 'embedding', modality_column => 'embedding')$$);
+SELECT te_test.err($$SELECT snapshot('x', 'items_t', embedding_column => 'embedding', modality_column => 'modality', text_value => 'image')$$);
+SELECT te_test.err($$SELECT snapshot('x', 'items_t', embedding_column => 'embedding', modality_column => 'modality', image_value => NULL)$$);
 -- a modality that is there only with NULL embeddings, and a paired column that is NULL everywhere
 CREATE TABLE nulls_t AS SELECT pair_id, image, NULL::real[] AS text, CASE WHEN pair_id % 2 = 0 THEN 'image' ELSE 'text' END AS modality,
                                CASE WHEN pair_id % 2 = 0 THEN image END AS embedding

@@ -393,6 +393,11 @@ BEGIN
     END IF;
 
     -- every column exists, is readable, and is read without untrusted code
+    IF shape = 'modality' AND (image_value IS NULL OR text_value IS NULL OR image_value = text_value) THEN
+        RAISE EXCEPTION 'image_value and text_value must be two different values, not % and %',
+                        coalesce(quote_literal(image_value), 'NULL'), coalesce(quote_literal(text_value), 'NULL')
+            USING ERRCODE = '22023';
+    END IF;
     IF (SELECT count(DISTINCT c) FROM unnest(cols) c) < cardinality(cols) THEN
         RAISE EXCEPTION 'snapshot needs distinct columns, but "%" is named twice', (SELECT c FROM unnest(cols) c GROUP BY c HAVING count(*) > 1 LIMIT 1)
             USING ERRCODE = '22023';
