@@ -68,6 +68,13 @@ all install installcheck:
 	@exit 1
 endif
 
+# pg_regress writes its results into build/regress, which a fresh checkout
+# (or a Debian build running installcheck) does not have yet
+installcheck: regress-outputdir
+.PHONY: regress-outputdir
+regress-outputdir:
+	@mkdir -p build/regress
+
 # ---- the numerical core on its own: unit tests and command-line tools ----
 
 BUILD      ?= build

@@ -13,7 +13,9 @@ unset MAKEFLAGS MFLAGS MAKELEVEL
 
 # packages each profile needs (Debian 12)
 TE_PKGS_BUILD="make gcc pkg-config postgresql-$TE_PGVER postgresql-server-dev-$TE_PGVER libopenblas-dev liblapacke-dev"
-TE_PKGS_TEST="$TE_PKGS_BUILD postgresql-$TE_PGVER-cron postgresql-$TE_PGVER-pgtap libipc-run-perl sqlsmith ripser
+# building the Debian package (debian/, test/cluster/package.sh)
+TE_PKGS_PACKAGE="$TE_PKGS_BUILD dpkg-dev debhelper fakeroot postgresql-server-dev-all"
+TE_PKGS_TEST="$TE_PKGS_PACKAGE postgresql-$TE_PGVER-cron postgresql-$TE_PGVER-pgtap libipc-run-perl sqlsmith ripser
  python3 python3-numpy python3-scipy python3-gudhi python3-sklearn python3-pot python3-psycopg2 libxml2-utils valgrind chromium"
 TE_PKGS_BENCH="$TE_PKGS_BUILD ripser python3 python3-numpy python3-psycopg2 time"
 
