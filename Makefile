@@ -2,6 +2,7 @@
 #
 #   make demo            set up everything and print a health report
 #   make test            set up everything and run every test suite
+#   make soak            a mixed workload for SOAK_MINUTES (default 10) minutes
 #   make / make install  the usual PGXS build (PG_CONFIG=... to choose a server)
 
 .DEFAULT_GOAL := all
@@ -47,7 +48,7 @@ EXTRA_CLEAN = build sql/topembed--$(EXTVERSION).sql.tmp regression.diffs regress
 
 # The two set-up commands work on a fresh machine, before the PostgreSQL
 # development files exist, so they come before the PGXS include.
-.PHONY: test demo unit bench
+.PHONY: test demo unit bench soak
 
 test:
 	bash scripts/test.sh
@@ -57,6 +58,9 @@ demo:
 
 bench:
 	bash bench/run.sh $(BENCH)
+
+soak:
+	$(if $(SOAK_MINUTES),SOAK_MINUTES=$(SOAK_MINUTES)) bash scripts/soak.sh
 
 PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
 ifneq ($(wildcard $(PGXS)),)
