@@ -10,10 +10,13 @@ problem.
 What "whole" means follows the snapshot function's contract:
 - every detail row (gap, spectra, diagrams, drift) belongs to a run, and every
   drift row's previous run exists;
-- a run has the detail rows its shape demands: a gap row for the two-modality
-  shapes and none for 'single'; spectra 'image', 'text' (each when that
-  modality has rows) and 'joint', or 'all' alone for 'single'; a diagram for
-  every modality with a spectrum except 'joint';
+- a run has the detail rows its shape demands: a gap row (with its state)
+  for the two-modality shapes and none for 'single'; spectra 'image', 'text'
+  (each when that modality has rows) and 'joint', or 'all' alone for
+  'single'; a diagram for every modality with a spectrum except 'joint',
+  whose diagram is optional (0.2.0 records it, 0.1.0 did not); a run that
+  prune_history pruned (runs.detail_pruned_at) keeps its rows without their
+  states, sketches and diagrams;
 - the counts agree: runs.n_image/n_text with the gap row and the spectra,
   joint = image + text, at most sample_size points per diagram, every
   spectrum of the run's dimension;
@@ -79,6 +82,12 @@ def integrity_problems(cur, values=True, limit=20):
             WHERE NOT EXISTS (SELECT 1 FROM topembed.runs r WHERE r.run_id = d.previous_run_id)
             ORDER BY 1""")))
 
+    # 0.2.0's prune_history keeps a run's rows but drops their detail
+    # (states, sketches, diagrams) and marks the run
+    pruned_col = _rows(cur, """SELECT count(*) FROM pg_attribute WHERE attrelid = 'topembed.runs'::regclass
+                               AND attname = 'detail_pruned_at' AND NOT attisdropped""")[0][0] > 0
+    pruned = set(r[0] for r in _rows(cur, "SELECT run_id FROM topembed.runs WHERE detail_pruned_at IS NOT NULL")) \
+        if pruned_col else set()
     runs = _rows(cur, """
         SELECT r.run_id, r.source_shape, r.n_rows, r.n_image, r.n_text, r.dim, r.sample_size,
                r.total_ms, r.finished_at >= r.started_at, coalesce(r.extension_version, ''),
@@ -99,22 +108,24 @@ def integrity_problems(cur, values=True, limit=20):
         if not (total_ms is not None and total_ms > 0 and ordered and version):
             bad["unfinished"].append("run %s (total_ms %s, finished after start %s, version %r)"
                                      % (run, total_ms, ordered, version))
+        # a joint diagram of both modalities: 0.2.0 records one, 0.1.0 did not
         if shape == "single":
-            want_gap, want_spectra, want_diagrams = 0, {"all"}, {"all"}
+            want_gap, want_spectra, want_diagrams, may_diagrams = 0, {"all"}, {"all"}, set()
         else:
             want_gap = 1
             nonempty = {m for m, n in (("image", n_image), ("text", n_text)) if n}
             want_spectra = nonempty | {"joint"}
-            want_diagrams = nonempty
-        if n_gap != want_gap or n_gap_state != want_gap:
+            want_diagrams, may_diagrams = nonempty, {"joint"}
+        if n_gap != want_gap or (n_gap_state != want_gap and run not in pruned):
             bad["gap"].append("run %s (%s) has %d gap rows (%d with a state), expected %d"
                               % (run, shape, n_gap, n_gap_state, want_gap))
         if set(spectra) != want_spectra:
             bad["spectra"].append("run %s (%s) has spectra %s, expected %s"
                                   % (run, shape, sorted(spectra), sorted(want_spectra)))
-        if set(diagrams) != want_diagrams:
+        if not (want_diagrams <= set(diagrams) <= want_diagrams | may_diagrams):
             bad["diagrams"].append("run %s (%s) has diagrams %s, expected %s"
-                                   % (run, shape, sorted(diagrams), sorted(want_diagrams)))
+                                   % (run, shape, sorted(diagrams), sorted(want_diagrams)
+                                      + ["(%s)" % m for m in sorted(may_diagrams)]))
         counts = []
         if shape != "single":
             # a pair with a NULL side counts in one sketch but not in the gap
@@ -177,6 +188,8 @@ def integrity_problems(cur, values=True, limit=20):
                 continue
             if run_version.get(k[0]) != version or run_version.get(s[0]) != version:
                 continue   # another version's compare_runs may have defined it differently
+            if k[0] in pruned or s[0] in pruned:
+                continue   # computed when the detail was there
             if not all(_same(a, b) for a, b in zip(s[1:], e[1:])):
                 differ.append("run %s %s/%s stored %s, recomputed %s" % (k[0], k[1], k[2], s[1:], e[1:]))
         add("drift rows whose values differ from compare_runs", differ)
