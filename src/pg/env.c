@@ -64,9 +64,12 @@ te_raise(TeStatus status, TeEnv *env, const char *what)
 					 errmsg("%s was cancelled", what)));
 			break;
 		case TE_INVALID:
+			/* the core's zero-vector refusals (gap, cosine and angular metrics) */
 			ereport(ERROR,
 					(errcode(ERRCODE_DATA_EXCEPTION),
-					 detail ? errmsg("%s", detail) : errmsg("invalid input to %s", what)));
+					 detail ? errmsg("%s", detail) : errmsg("invalid input to %s", what),
+					 (detail && strstr(detail, "zero vector") != NULL) ?
+					 errhint("%s", TE_ZERO_VECTOR_HINT) : 0));
 			break;
 		case TE_LIMIT:
 			ereport(ERROR,

@@ -150,6 +150,20 @@ te_embedding_problem(ArrayType *arr, int expected_dim, char *buf, size_t buflen,
 	return false;
 }
 
+/*
+ * The hint of an input error: a check_embedding call that finds the rows,
+ * with the expected length when the length is the problem (without it,
+ * check_embedding cannot know the length is wrong)
+ */
+static int
+problem_hint(ArrayType *arr, int expected_dim)
+{
+	if (expected_dim > 0 && ARR_NDIM(arr) == 1 && ARR_DIMS(arr)[0] != expected_dim)
+		return errhint("topembed.check_embedding(column, %d) lists the rows whose length is not %d.",
+					   expected_dim, expected_dim);
+	return errhint("topembed.check_embedding(column) finds the offending rows.");
+}
+
 /* raise the problem that te_embedding_problem found */
 static void
 raise_problem(ArrayType *arr, const char *what, int expected_dim)
@@ -165,13 +179,13 @@ raise_problem(ArrayType *arr, const char *what, int expected_dim)
 		ereport(ERROR,
 				(errcode(sqlstate),
 				 errmsg("%s", buf),
-				 errhint("topembed.check_embedding(column) finds the offending rows.")));
+				 problem_hint(arr, expected_dim)));
 	ereport(ERROR,
 			(errcode(sqlstate),
 			 strncmp(buf, "embedding", 9) == 0 ?
 			 errmsg("%s %s", what, buf) :
 			 errmsg("%s embedding: %s", what, buf),
-			 errhint("topembed.check_embedding(column) finds the offending rows.")));
+			 problem_hint(arr, expected_dim)));
 }
 
 /* raise the problem of an embedding, if it has one */
@@ -256,7 +270,9 @@ te_check_dim(const char *what, int expected, int actual)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_EXCEPTION),
 				 errmsg("%s%sexpected %d dimensions, not %d",
-						what ? what : "", what ? ": " : "", expected, actual)));
+						what ? what : "", what ? ": " : "", expected, actual),
+				 errhint("topembed.check_embedding(column, %d) lists the rows whose length is not %d.",
+						 expected, expected)));
 }
 
 /* a float8[] from n doubles */

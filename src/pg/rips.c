@@ -65,9 +65,12 @@ estimate_bytes(int64 n, int dim, int max_dim, double threshold)
 	return (double) e + (double) n * dim * sizeof(double);
 }
 
-/* ERROR if computing n points would exceed topembed.persistence_memory_limit */
+/*
+ * ERROR if computing n points would exceed topembed.persistence_memory_limit;
+ * at_least: the rows are still being read, so n is a lower bound
+ */
 static void
-check_memory(int64 n, int dim, int max_dim, double threshold)
+check_memory(int64 n, int dim, int max_dim, double threshold, bool at_least)
 {
 	double		need = estimate_bytes(n, dim, max_dim, threshold);
 	double		limit = (double) te_persistence_memory_limit_kb * 1024.0;
@@ -76,11 +79,99 @@ check_memory(int64 n, int dim, int max_dim, double threshold)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 isinf(need) ?
-				 errmsg("persistence of %lld points up to H%d cannot be represented", (long long) n, max_dim) :
-				 errmsg("persistence of %lld points up to H%d needs about %.0f MB, more than topembed.persistence_memory_limit (%.0f MB)",
-						(long long) n, max_dim, need / 1048576.0, limit / 1048576.0),
+				 errmsg("persistence of %s%lld points up to H%d cannot be represented",
+						at_least ? "at least " : "", (long long) n, max_dim) :
+				 errmsg("persistence of %s%lld points up to H%d needs %s%.0f MB, more than topembed.persistence_memory_limit (%.0f MB)",
+						at_least ? "at least " : "", (long long) n, max_dim,
+						at_least ? "at least " : "about ", need / 1048576.0, limit / 1048576.0),
+				 at_least ?
+				 errdetail("The input was refused after its first %lld rows, before the rest was read. Up to H0 the memory grows with n * dim; from H1 on with n^2.",
+						   (long long) n) :
 				 errdetail("Up to H0 the memory grows with n * dim; from H1 on with n^2."),
 				 errhint(PERS_HINT)));
+}
+
+/* metric names the persistence functions and the plots accept, in any case */
+static const struct
+{
+	const char *name;
+	TeMetric	metric;
+}			metric_names[] =
+{
+	{"cosine", TE_METRIC_COSINE},
+	{"cosine_distance", TE_METRIC_COSINE},	/* pgvector's <=> */
+	{"angular", TE_METRIC_ANGULAR},
+	{"euclidean", TE_METRIC_EUCLIDEAN},
+	{"l2", TE_METRIC_EUCLIDEAN},	/* pgvector's name of <-> */
+	{"l2_distance", TE_METRIC_EUCLIDEAN},
+};
+
+/* pgvector's other distances: refused by name, with the reason */
+static const struct
+{
+	const char *name;
+	const char *hint;
+}			metric_refusals[] =
+{
+	{"inner_product", "An inner product is not a distance: it is not 0 from a point to itself and can be negative. On unit vectors 'cosine' (1 - inner product) orders pairs the same way."},
+	{"negative_inner_product", "An inner product is not a distance: it is not 0 from a point to itself and can be negative. On unit vectors 'cosine' (1 - inner product) orders pairs the same way."},
+	{"ip", "An inner product is not a distance: it is not 0 from a point to itself and can be negative. On unit vectors 'cosine' (1 - inner product) orders pairs the same way."},
+	{"l1", "The L1 (taxicab) distance is not supported; 'euclidean' is the nearest."},
+	{"l1_distance", "The L1 (taxicab) distance is not supported; 'euclidean' is the nearest."},
+	{"manhattan", "The L1 (taxicab) distance is not supported; 'euclidean' is the nearest."},
+	{"taxicab", "The L1 (taxicab) distance is not supported; 'euclidean' is the nearest."},
+	{"hamming", "Distances of bit vectors are not supported; topembed reads real[] and double precision[]."},
+	{"hamming_distance", "Distances of bit vectors are not supported; topembed reads real[] and double precision[]."},
+	{"jaccard", "Distances of bit vectors are not supported; topembed reads real[] and double precision[]."},
+	{"jaccard_distance", "Distances of bit vectors are not supported; topembed reads real[] and double precision[]."},
+};
+
+/*
+ * The metric a name stands for, case-insensitively, with pgvector's names
+ * as aliases; ERROR with a hint for any other name
+ */
+TeMetric
+te_metric_from_name(const char *name)
+{
+	char	   *lower = pstrdup(name);
+	char	   *c;
+	size_t		i;
+
+	for (c = lower; *c; c++)
+		*c = pg_ascii_tolower((unsigned char) *c);
+	for (i = 0; i < lengthof(metric_names); i++)
+		if (strcmp(lower, metric_names[i].name) == 0)
+		{
+			pfree(lower);
+			return metric_names[i].metric;
+		}
+	for (i = 0; i < lengthof(metric_refusals); i++)
+		if (strcmp(lower, metric_refusals[i].name) == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("metric \"%s\" is not supported", name),
+					 errhint("%s", metric_refusals[i].hint)));
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("unknown metric \"%s\"", name),
+			 errhint("The metrics are 'cosine', 'angular' and 'euclidean', in any case; pgvector's names 'cosine_distance', 'l2' and 'l2_distance' work too.")));
+	return TE_METRIC_COSINE;	/* not reached */
+}
+
+/* the largest distance a metric can give between two points (Infinity: no bound) */
+double
+te_metric_max_distance(TeMetric metric)
+{
+	switch (metric)
+	{
+		case TE_METRIC_COSINE:
+			return 2.0;
+		case TE_METRIC_ANGULAR:
+			return M_PI;
+		case TE_METRIC_EUCLIDEAN:
+			break;
+	}
+	return INFINITY;
 }
 
 /* parse and check max_dim, metric and threshold */
@@ -114,11 +205,7 @@ read_params(FunctionCallInfo fcinfo, int32 *max_dim, TeMetric *metric, double *t
 					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 					 errmsg("metric must not be NULL")));
 		name = text_to_cstring(PG_GETARG_TEXT_PP(3));
-		if (te_metric_parse(name, metric) != 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("unknown metric \"%s\"", name),
-					 errhint("The metrics are 'euclidean', 'cosine' and 'angular'.")));
+		*metric = te_metric_from_name(name);
 	}
 	if (nargs > 4 && !PG_ARGISNULL(4))
 	{
@@ -267,7 +354,7 @@ add_point(PersState *s, const double *x)
 		s->n++;
 		/* refuse early rather than after reading every row */
 		if ((s->n & 1023) == 0)
-			check_memory(s->n, s->dim, s->max_dim, s->threshold);
+			check_memory(s->n, s->dim, s->max_dim, s->threshold, true);
 		return;
 	}
 	else
@@ -519,7 +606,7 @@ run_engine(FunctionCallInfo fcinfo, const double *points, const double *lower, i
 	TeStatus	st;
 	ArrayType  *result;
 
-	check_memory(n, points ? dim : 0, max_dim, threshold);
+	check_memory(n, points ? dim : 0, max_dim, threshold, false);
 	te_rips_options_init(&opt);
 	opt.max_dim = max_dim;
 	opt.threshold = threshold;
@@ -546,6 +633,31 @@ run_engine(FunctionCallInfo fcinfo, const double *points, const double *lower, i
 	return result;
 }
 
+/*
+ * NOTICE when the threshold is above every distance the metric can give: it
+ * then limits nothing, and persistence(e, 1, 'cosine', 1000) was most likely
+ * meant as a sample of 1000
+ */
+static void
+notice_idle_threshold(const PersState *s)
+{
+	double		max = te_metric_max_distance(s->metric);
+
+	if (!isfinite(s->threshold) || s->threshold <= max)
+		return;
+	if (s->sample == 0 && s->threshold == floor(s->threshold) && s->threshold <= PG_INT32_MAX)
+		ereport(NOTICE,
+				(errmsg("threshold %g is above the largest %s distance (%g), so it limits nothing",
+						s->threshold, te_metric_name(s->metric), max),
+				 errhint("The fourth argument is the threshold and the fifth the sample size: for a sample of %.0f points write topembed.persistence(embedding, %d, '%s', NULL, %.0f).",
+						 s->threshold, s->max_dim, te_metric_name(s->metric), s->threshold)));
+	else
+		ereport(NOTICE,
+				(errmsg("threshold %g is above the largest %s distance (%g), so it limits nothing",
+						s->threshold, te_metric_name(s->metric), max),
+				 errhint("A NULL threshold stops the filtration at the enclosing radius, where nothing changes any more.")));
+}
+
 PG_FUNCTION_INFO_V1(te_persistence_finalfn);
 
 /* final function: the diagram of the accumulated (or sampled) points */
@@ -559,6 +671,7 @@ te_persistence_finalfn(PG_FUNCTION_ARGS)
 	s = (PersState *) PG_GETARG_POINTER(0);
 	if (s == NULL || s->n == 0)
 		PG_RETURN_NULL();
+	notice_idle_threshold(s);
 	PG_RETURN_ARRAYTYPE_P(run_engine(fcinfo, s->points, NULL, s->n, s->dim, s->metric,
 									 s->max_dim, s->threshold, 2));
 }

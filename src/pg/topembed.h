@@ -11,9 +11,13 @@
 #include "utils/array.h"
 
 #include "topembed/common.h"
+#include "topembed/distance.h"
 
 /* the largest embedding any function accepts */
 #define TE_MAX_DIM 16000
+
+/* the hint of every zero-vector refusal */
+#define TE_ZERO_VECTOR_HINT "A zero vector has no direction. Leave such rows out with WHERE NOT embedding <@ '{0}' (true when every element is 0)."
 
 /* GUCs (module.c) */
 extern int	te_blas_threads;
@@ -45,6 +49,10 @@ extern ArrayType *te_float8_array(const double *v, int n);
 extern ArrayType *te_float4_array(const double *v, int n);
 extern ArrayType *te_float8_matrix(const double *v, int rows, int cols);
 extern bool te_in_agg(FunctionCallInfo fcinfo, MemoryContext *aggcxt);
+
+/* rips.c: metric names (case-insensitive, pgvector's names as aliases) */
+extern TeMetric te_metric_from_name(const char *name);
+extern double te_metric_max_distance(TeMetric metric);
 
 /* gap.c: a gap_stats composite from core statistics */
 struct TeGapStats;

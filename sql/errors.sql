@@ -1,0 +1,73 @@
+-- Errors that lead somewhere: each refusal names the problem and its hint
+-- works as written; metric names are forgiving; a threshold that limits
+-- nothing is pointed out
+SET search_path = public, topembed;
+
+-- mixed lengths: the hint's check_embedding call, with the length, finds the rows
+CREATE TABLE mixed (id int, e real[]);
+INSERT INTO mixed SELECT i, array_fill(0.5::real, ARRAY[CASE WHEN i IN (7, 9) THEN 3 ELSE 4 END])
+FROM generate_series(1, 10) i;
+SELECT te_test.err($$SELECT spectral_collapse(e) FROM (SELECT e FROM mixed ORDER BY id) q$$);
+SELECT te_test.err($$SELECT modality_gap(e, id % 2 = 0) FROM (SELECT * FROM mixed ORDER BY id) q$$);
+SELECT te_test.err($$SELECT persistence(e) FROM (SELECT e FROM mixed ORDER BY id) q$$);
+-- ... and the call as the hint writes it lists exactly the two short rows
+SELECT id, check_embedding(e, 4) FROM mixed WHERE check_embedding(e, 4) IS NOT NULL ORDER BY id;
+-- without the length it cannot know (every row is a valid embedding on its own)
+SELECT count(*) AS flagged_without_dim FROM mixed WHERE check_embedding(e) IS NOT NULL;
+-- other problems keep the plain call
+SELECT te_test.err($$SELECT spectral_collapse(e) FROM (VALUES ('{1,NaN}'::real[])) v(e)$$);
+
+-- a zero vector: the hint says how to leave such rows out, and that filter works
+SELECT te_test.err($$SELECT modality_gap(image, text) FROM (VALUES ('{0,0,0}'::real[], '{0,1,0}'::real[])) v(image, text)$$);
+SELECT te_test.err($$SELECT modality_gap(e, true) FROM (VALUES ('{0,-0}'::float8[])) v(e)$$);
+SELECT te_test.err($$SELECT persistence(e, 1, 'angular') FROM (VALUES ('{1,0}'::real[]), ('{0,0}'), ('{0,1}')) v(e)$$);
+SELECT te_test.err($$SELECT l2_normalize('{0,0}'::real[])$$);
+SELECT cardinality(persistence(e, 0, 'cosine')) AS bars_without_zero_rows
+FROM (VALUES ('{1,0}'::real[]), ('{0,0}'), ('{0,-0}'), ('{0,1}')) v(e)
+WHERE NOT e <@ '{0}';
+
+-- metric names: any case, pgvector's names as aliases, the same diagrams
+CREATE TABLE pts AS SELECT image AS e FROM synthetic_pairs(30, 5, 0.5, 3);
+SELECT m, (SELECT persistence(e, 1, m) FROM pts)::text = (SELECT persistence(e, 1, 'euclidean') FROM pts)::text AS same
+FROM unnest(ARRAY['Euclidean', 'EUCLIDEAN', 'l2', 'L2', 'l2_distance']) m;
+SELECT m, (SELECT persistence(e, 1, m) FROM pts)::text = (SELECT persistence(e, 1, 'cosine') FROM pts)::text AS same
+FROM unnest(ARRAY['Cosine', 'COSINE', 'cosine_distance']) m;
+SELECT (SELECT persistence(e, 1, 'Angular') FROM pts)::text = (SELECT persistence(e, 1, 'angular') FROM pts)::text AS same_angular;
+-- pgvector's other distances are refused by name, with the reason
+SELECT te_test.err($$SELECT persistence(e, 1, 'inner_product') FROM pts$$);
+SELECT te_test.err($$SELECT persistence(e, 1, 'L1') FROM pts$$);
+SELECT te_test.err($$SELECT persistence(e, 1, 'hamming') FROM pts$$);
+SELECT te_test.err($$SELECT persistence(e, 1, 'cosin') FROM pts$$);
+-- a threshold above every distance of the metric limits nothing: a NOTICE
+-- that names the sample argument the caller most likely meant
+SELECT cardinality(persistence(e, 1, 'cosine', 1000)) > 0 AS runs FROM pts;
+SELECT cardinality(persistence(e, 1, 'angular', 3.5)) > 0 AS runs FROM pts;
+SELECT cardinality(persistence(e, 1, 'cosine', 2.5, 20)) > 0 AS runs FROM pts;
+-- none at the bound itself, below it, for NULL, or for euclidean
+SELECT cardinality(persistence(e, 1, 'cosine', 2)) > 0 AS runs FROM pts;
+SELECT cardinality(persistence(e, 1, 'angular', NULL)) > 0 AS runs FROM pts;
+SELECT cardinality(persistence(e, 1, 'euclidean', 1000)) > 0 AS runs FROM pts;
+
+-- the memory refusal while reading says "at least", and after reading the
+-- exact number of rows
+SET topembed.persistence_memory_limit = '1MB';
+CREATE TABLE many AS SELECT image AS e FROM synthetic_pairs(3000, 4, 0.5, 5);
+SELECT te_test.err($$SELECT persistence(e, 1) FROM many$$);
+CREATE TABLE few AS SELECT e FROM many LIMIT 700;
+SELECT te_test.err($$SELECT persistence(e, 1) FROM few$$);
+RESET topembed.persistence_memory_limit;
+
+-- the gap from two sketches takes float32 exports of unit vectors (norms
+-- within 1e-3 of 1) and refuses others, saying the tolerance
+CREATE TABLE unitish AS
+SELECT CASE WHEN i % 2 = 0 THEN 'image' ELSE 'text' END AS modality,
+       ARRAY[cos(i * 0.3) * (1 + 5e-4 * sin(i)), sin(i * 0.3) * (1 + 5e-4 * sin(i)), 0]::real[] AS e
+FROM generate_series(1, 40) i;
+SELECT round((modality_gap(i.m, t.m)).gap::numeric, 3) AS gap_from_sketches,
+       round((SELECT (modality_gap(e, modality = 'image')).gap FROM unitish)::numeric, 3) AS gap_of_rows
+FROM (SELECT moments(e) m FROM unitish WHERE modality = 'image') i,
+     (SELECT moments(e) m FROM unitish WHERE modality = 'text') t;
+SELECT te_test.err($$SELECT modality_gap(i.m, t.m)
+    FROM (SELECT moments(ARRAY[1.002, 0]::real[]) m) i, (SELECT moments(ARRAY[0, 1]::real[]) m) t$$);
+
+DROP TABLE mixed, pts, many, few, unitish;
