@@ -38,6 +38,14 @@ SELECT te_test.err($$SELECT persistence(e, 1, 'inner_product') FROM pts$$);
 SELECT te_test.err($$SELECT persistence(e, 1, 'L1') FROM pts$$);
 SELECT te_test.err($$SELECT persistence(e, 1, 'hamming') FROM pts$$);
 SELECT te_test.err($$SELECT persistence(e, 1, 'cosin') FROM pts$$);
+-- the same names for the axes of the pictures
+SELECT diagram_svg(d, 't', 'L2') LIKE '%>birth (Euclidean distance)</text>%' AS euclidean_axes,
+       diagram_svg(d, 't', 'COSINE') LIKE '%>death (cosine distance)</text>%' AS cosine_axes,
+       barcode_svg(d, 't', 'angular') LIKE '%>angular distance, radians</text>%' AS angular_axis,
+       betti_curve_svg(d, NULL, 't', 'cosine_distance') LIKE '%>scale (cosine distance)</text>%' AS betti_axis
+FROM (SELECT persistence(e) d FROM pts) q;
+SELECT te_test.err($$SELECT diagram_svg('{}', NULL, 'manhattan')$$);
+
 -- a threshold above every distance of the metric limits nothing: a NOTICE
 -- that names the sample argument the caller most likely meant
 SELECT cardinality(persistence(e, 1, 'cosine', 1000)) > 0 AS runs FROM pts;
@@ -56,6 +64,22 @@ SELECT te_test.err($$SELECT persistence(e, 1) FROM many$$);
 CREATE TABLE few AS SELECT e FROM many LIMIT 700;
 SELECT te_test.err($$SELECT persistence(e, 1) FROM few$$);
 RESET topembed.persistence_memory_limit;
+
+-- a plot of no rows is a picture that says so, never an empty text
+SELECT s LIKE '<svg%' AND s LIKE '%no data: the diagram is NULL (no rows?)%' AS explicit_empty,
+       length(s) > 1000 AS real_document
+FROM (SELECT diagram_svg(persistence(e), 'none') s FROM pts WHERE false) q;
+SELECT barcode_svg(NULL) LIKE '%no data: the diagram is NULL%' AS barcode,
+       betti_curve_svg(NULL) LIKE '%no data: the diagram is NULL%' AS betti,
+       spectrum_svg(NULL::spectrum_stats) LIKE '%no data: the spectrum is NULL%' AS spectrum,
+       spectrum_svg(NULL::spectrum_stats[], NULL) LIKE '%no data: the spectra are NULL%' AS spectra;
+SELECT spectrum_svg(s, 'one') LIKE '<svg%' AS spectrum_of_rows
+FROM (SELECT spectral_collapse(e) s FROM pts) q;
+-- bad scales are refused
+SELECT te_test.err($$SELECT diagram_svg('{}', NULL, NULL, -1)$$);
+SELECT te_test.err($$SELECT barcode_svg('{}', NULL, NULL, 'NaN')$$);
+SELECT te_test.err($$SELECT spectrum_svg(NULL::spectrum_stats, NULL, 2, 1)$$);
+SELECT te_test.err($$SELECT spectrum_svg(NULL::spectrum_stats, NULL, 'Infinity', NULL)$$);
 
 -- the gap from two sketches takes float32 exports of unit vectors (norms
 -- within 1e-3 of 1) and refuses others, saying the tolerance

@@ -40,13 +40,35 @@
 #define TE_SVG_MAX_BARS		300		/* barcode bars shown, over all dimensions */
 #define TE_SVG_SPECTRUM_FLOOR 1e-12 /* eigenvalues below this x max are clipped */
 
+/*
+ * Options shared by the plots; a NULL options pointer, or a zeroed struct,
+ * gives the defaults.  Side-by-side panels of one report pass the same
+ * ranges so that they share one scale.
+ */
+typedef struct TeSvgOptions
+{
+	const char *unit;			/* what the scale measures, e.g. "cosine
+								 * distance": named in the axis labels; NULL
+								 * or "": plain labels */
+	double		scale_max;		/* diagrams, barcodes: the scale axes run from
+								 * 0 to at least this (0: from the data) */
+	double		y_min;			/* spectra: the eigenvalue axis covers at */
+	double		y_max;			/* least [y_min, y_max] (0: from the data) */
+	const char *empty;			/* the message of a plot without data, e.g.
+								 * for a NULL input (NULL: the default) */
+} TeSvgOptions;
+
 /* persistence diagram: birth (x) against death (y); death = INFINITY on the ∞ line */
 TeStatus	te_svg_diagram(TeEnv *env, const TePersPair *pairs, int64_t n,
 						   const char *title, char **out);
+TeStatus	te_svg_diagram_ex(TeEnv *env, const TePersPair *pairs, int64_t n,
+							  const char *title, const TeSvgOptions *opt, char **out);
 
 /* persistence barcode: one bar per pair, grouped by dimension */
 TeStatus	te_svg_barcode(TeEnv *env, const TePersPair *pairs, int64_t n,
 						   const char *title, char **out);
+TeStatus	te_svg_barcode_ex(TeEnv *env, const TePersPair *pairs, int64_t n,
+							  const char *title, const TeSvgOptions *opt, char **out);
 
 typedef struct TeSpectrumSeries
 {
@@ -57,9 +79,15 @@ typedef struct TeSpectrumSeries
 	int			dims_99;		/* marked with a tick; <= 0: no marker */
 } TeSpectrumSeries;
 
-/* eigenvalue spectra on a log-scale y axis, one line per series */
+/*
+ * eigenvalue spectra on a log-scale y axis, one line per series; the labels
+ * of the dims_99 ticks are placed clear of every line and of each other (a
+ * label that finds no free place is left to the legend)
+ */
 TeStatus	te_svg_spectrum(TeEnv *env, const TeSpectrumSeries *series, int nseries,
 							const char *title, char **out);
+TeStatus	te_svg_spectrum_ex(TeEnv *env, const TeSpectrumSeries *series, int nseries,
+							   const char *title, const TeSvgOptions *opt, char **out);
 
 typedef struct TeCurveSeries
 {
@@ -72,6 +100,10 @@ typedef struct TeCurveSeries
 /* Betti curves as step lines, one per series; xlabel NULL or "" gives "scale" */
 TeStatus	te_svg_betti_curves(TeEnv *env, const TeCurveSeries *series, int nseries,
 								const char *title, const char *xlabel, char **out);
+/* the same; without xlabel, opt->unit gives "scale (<unit>)" */
+TeStatus	te_svg_betti_curves_ex(TeEnv *env, const TeCurveSeries *series, int nseries,
+								   const char *title, const char *xlabel,
+								   const TeSvgOptions *opt, char **out);
 
 /* ---- toolkit: growable text on env's allocator ---- */
 

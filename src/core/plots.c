@@ -137,6 +137,51 @@ series_label(const char *label, int k, char *buf, size_t cap)
 	return buf;
 }
 
+/* ---- options ---- */
+
+static const TeSvgOptions no_options;
+
+/* check the options; a NULL pointer stands for the defaults */
+static TeStatus
+check_options(TeEnv *env, const TeSvgOptions *opt)
+{
+	if (opt == NULL)
+		return TE_OK;
+	if (!isfinite(opt->scale_max) || opt->scale_max < 0.0)
+		return te_fail(env, TE_INVALID, "the shared scale must be a finite number >= 0");
+	if (!isfinite(opt->y_min) || !isfinite(opt->y_max) || opt->y_min < 0.0 || opt->y_max < 0.0)
+		return te_fail(env, TE_INVALID, "the eigenvalue range must be finite numbers >= 0");
+	if (opt->y_min > 0.0 && opt->y_max > 0.0 && opt->y_min > opt->y_max)
+		return te_fail(env, TE_INVALID, "the eigenvalue range is empty: its low end is above its high end");
+	return TE_OK;
+}
+
+/* "what (unit)", or what alone without a unit */
+static const char *
+unit_label(char *buf, size_t cap, const char *what, const char *unit)
+{
+	if (unit == NULL || *unit == '\0')
+		return what;
+	buf[0] = '\0';
+	buf_cat(buf, cap, what);
+	buf_cat(buf, cap, " (");
+	buf_cat(buf, cap, unit);
+	buf_cat(buf, cap, ")");
+	return buf;
+}
+
+/* widen the range [lo, hi] of a scale axis to [0, scale_max] when one is shared */
+static void
+shared_scale(const TeSvgOptions *opt, double *lo, double *hi)
+{
+	if (opt->scale_max <= 0.0)
+		return;
+	if (*lo > 0.0)
+		*lo = 0.0;
+	if (*hi < opt->scale_max)
+		*hi = opt->scale_max;
+}
+
 /* ---- sorting without malloc: a bottom-up merge sort on env's allocator ---- */
 
 typedef int (*SortCmp) (const void *a, const void *b, const void *ctx);
@@ -599,6 +644,14 @@ diagram_legend(TeText *t, const PairSummary *s, double x, double y)
 TeStatus
 te_svg_diagram(TeEnv *env, const TePersPair *pairs, int64_t n, const char *title, char **out)
 {
+	return te_svg_diagram_ex(env, pairs, n, title, NULL, out);
+}
+
+/* the same, with options: the unit of the scale, a shared scale, the empty message */
+TeStatus
+te_svg_diagram_ex(TeEnv *env, const TePersPair *pairs, int64_t n, const char *title,
+				  const TeSvgOptions *opt, char **out)
+{
 	PairSummary s;
 	TeStatus	st;
 	TeText		t;
@@ -614,10 +667,15 @@ te_svg_diagram(TeEnv *env, const TePersPair *pairs, int64_t n, const char *title
 	int64_t		i,
 				j;
 	char		desc[512];
+	char		lab[160];
 
 	if (out == NULL)
 		return te_fail(env, TE_INVALID, "no place for the SVG document was given");
 	*out = NULL;
+	if ((st = check_options(env, opt)) != TE_OK)
+		return st;
+	if (opt == NULL)
+		opt = &no_options;
 	if ((st = summarise_pairs(env, pairs, n, &s)) != TE_OK)
 		return st;
 	if (title == NULL)
@@ -625,6 +683,7 @@ te_svg_diagram(TeEnv *env, const TePersPair *pairs, int64_t n, const char *title
 
 	/* one range for both axes, so that the diagonal runs at 45 degrees */
 	pair_range(&s, &lo, &hi);
+	shared_scale(opt, &lo, &hi);
 	te_axis_linear(&ax, lo, hi, 6, 0);
 	ay = ax;
 	te_axis_place(&ax, DG_L + DG_PAD, right - DG_PAD);
@@ -662,8 +721,8 @@ te_svg_diagram(TeEnv *env, const TePersPair *pairs, int64_t n, const char *title
 	te_text_puts(&t, "V");
 	te_text_fixed(&t, DG_B, 1);
 	te_text_puts(&t, "z\"/>\n");
-	te_svg_xaxis(&t, &ax, DG_B, DG_B - DG_S, "birth");
-	te_svg_yaxis(&t, &ay, DG_L, right, "death", 24.0);
+	te_svg_xaxis(&t, &ax, DG_B, DG_B - DG_S, unit_label(lab, sizeof(lab), "birth", opt->unit));
+	te_svg_yaxis(&t, &ay, DG_L, right, unit_label(lab, sizeof(lab), "death", opt->unit), 24.0);
 	te_text_puts(&t, "<path stroke=\"#999\" stroke-width=\"1.2\" d=\"M");
 	put_xy(&t, DG_L, DG_B);
 	te_text_puts(&t, "L");
@@ -698,7 +757,7 @@ te_svg_diagram(TeEnv *env, const TePersPair *pairs, int64_t n, const char *title
 	te_text_puts(&t, "l8 -4\"/>\n");
 
 	if (n == 0)
-		put_message(&t, (DG_L + right) / 2.0, DG_B - DG_S / 2.0, "no pairs");
+		put_message(&t, (DG_L + right) / 2.0, DG_B - DG_S / 2.0, opt->empty ? opt->empty : "no pairs");
 
 	/* the markers, lowest dimension first so that rarer classes stay on top */
 	for (i = 0; i < n && st == TE_OK; i = j)
@@ -828,6 +887,14 @@ bar_budget(const PairSummary *s, int64_t *show)
 TeStatus
 te_svg_barcode(TeEnv *env, const TePersPair *pairs, int64_t n, const char *title, char **out)
 {
+	return te_svg_barcode_ex(env, pairs, n, title, NULL, out);
+}
+
+/* the same, with options: the unit of the scale, a shared scale, the empty message */
+TeStatus
+te_svg_barcode_ex(TeEnv *env, const TePersPair *pairs, int64_t n, const char *title,
+				  const TeSvgOptions *opt, char **out)
+{
 	PairSummary s;
 	TeStatus	st;
 	TeText		t;
@@ -859,6 +926,10 @@ te_svg_barcode(TeEnv *env, const TePersPair *pairs, int64_t n, const char *title
 	if (out == NULL)
 		return te_fail(env, TE_INVALID, "no place for the SVG document was given");
 	*out = NULL;
+	if ((st = check_options(env, opt)) != TE_OK)
+		return st;
+	if (opt == NULL)
+		opt = &no_options;
 	if ((st = summarise_pairs(env, pairs, n, &s)) != TE_OK)
 		return st;
 	if (title == NULL)
@@ -927,6 +998,7 @@ te_svg_barcode(TeEnv *env, const TePersPair *pairs, int64_t n, const char *title
 				r.have_finite = 1;
 			}
 		pair_range(&r, &lo, &hi);
+		shared_scale(opt, &lo, &hi);
 	}
 	te_axis_linear(&ax, lo, hi, 7, 0);
 	te_axis_place(&ax, BC_L + 6.0, BC_R);
@@ -986,7 +1058,8 @@ te_svg_barcode(TeEnv *env, const TePersPair *pairs, int64_t n, const char *title
 		put_subtitle(&t, sub, PLOT_W);
 	}
 
-	te_svg_xaxis(&t, &ax, bottom, BC_T - 6.0, "filtration value");
+	te_svg_xaxis(&t, &ax, bottom, BC_T - 6.0,
+				 opt->unit && *opt->unit ? opt->unit : "filtration value");
 	te_text_puts(&t, "<path stroke=\"#444\" d=\"M");
 	put_xy(&t, BC_L, bottom);
 	te_text_puts(&t, "H");
@@ -1001,7 +1074,7 @@ te_svg_barcode(TeEnv *env, const TePersPair *pairs, int64_t n, const char *title
 	te_svg_text(&t, BC_INF, bottom + 19.0, 15.0, "middle", "fill=\"#333\"", "\xE2\x88\x9E", 0);
 
 	if (total == 0)
-		put_message(&t, (BC_L + BC_R) / 2.0, BC_T + bars_h / 2.0, "no pairs");
+		put_message(&t, (BC_L + BC_R) / 2.0, BC_T + bars_h / 2.0, opt->empty ? opt->empty : "no pairs");
 
 	/* the bars, dimension by dimension from the top */
 	y = BC_T;
@@ -1139,7 +1212,7 @@ label_width(const char *s, double size)
 {
 	int			n = te_utf8_chars(s);
 
-	return 0.64 * size * (n < LEGEND_CHARS ? n : LEGEND_CHARS) + 6.0;
+	return 0.7 * size * (n < LEGEND_CHARS ? n : LEGEND_CHARS) + 6.0;
 }
 
 /* the right end of the plot when the legend right of it is legend_w wide */
@@ -1198,6 +1271,54 @@ box_collides(const LabelBox *placed, int n, const LabelBox *b)
 	return 0;
 }
 
+/* does the segment (x0, y0)-(x1, y1) meet box b? (Liang-Barsky clipping) */
+static int
+segment_hits_box(double x0, double y0, double x1, double y1, const LabelBox *b)
+{
+	double		p[4],
+				q[4],
+				t0 = 0.0,
+				t1 = 1.0;
+	int			k;
+
+	p[0] = x0 - x1;
+	q[0] = x0 - b->x0;
+	p[1] = x1 - x0;
+	q[1] = b->x1 - x0;
+	p[2] = y0 - y1;
+	q[2] = y0 - b->y0;
+	p[3] = y1 - y0;
+	q[3] = b->y1 - y0;
+	for (k = 0; k < 4; k++)
+	{
+		if (p[k] == 0.0)
+		{
+			if (q[k] < 0.0)
+				return 0;
+			continue;
+		}
+		if (p[k] < 0.0)
+		{
+			double		r = q[k] / p[k];
+
+			if (r > t1)
+				return 0;
+			if (r > t0)
+				t0 = r;
+		}
+		else
+		{
+			double		r = q[k] / p[k];
+
+			if (r < t0)
+				return 0;
+			if (r < t1)
+				t1 = r;
+		}
+	}
+	return 1;
+}
+
 /* text with a white halo, so that it reads over lines */
 static void
 put_halo_text(TeText *t, double x, double y, double size, const char *color, const char *text)
@@ -1221,15 +1342,150 @@ eig_y(const TeSpectrumSeries *s, int i, double floor_v, const TeAxis *ay, double
 	return v >= floor_v && v > 0.0 ? te_axis_map(ay, v) : floor_px;
 }
 
+/* how the lines of a spectrum plot are drawn: enough to find them again */
+typedef struct SpectrumLines
+{
+	const TeSpectrumSeries *series;
+	int			nseries;
+	const TeAxis *ax;
+	const TeAxis *ay;
+	double		floor_v;
+	double		floor_px;
+} SpectrumLines;
+
+/* does any line of the plot (or a dot of a short series) meet box b? */
+static int
+lines_hit_box(const SpectrumLines *L, const LabelBox *b)
+{
+	int			k;
+
+	for (k = 0; k < L->nseries; k++)
+	{
+		const TeSpectrumSeries *s = &L->series[k];
+		int			lo = 0,
+					hi = s->n,
+					i;
+
+		if (s->n == 0)
+			continue;
+		/* the first point right of the box's left edge; its segment from the left starts one earlier */
+		while (lo < hi)
+		{
+			int			mid = lo + (hi - lo) / 2;
+
+			if (te_axis_map(L->ax, mid + 1.0) < b->x0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		for (i = lo > 0 ? lo - 1 : 0; i < s->n; i++)
+		{
+			double		x0 = te_axis_map(L->ax, i + 1.0);
+			double		y0 = eig_y(s, i, L->floor_v, L->ay, L->floor_px);
+
+			if (x0 > b->x1)
+				break;
+			if (i + 1 < s->n)
+			{
+				if (segment_hits_box(x0, y0, te_axis_map(L->ax, i + 2.0),
+									 eig_y(s, i + 1, L->floor_v, L->ay, L->floor_px), b))
+					return 1;
+			}
+			else if (segment_hits_box(x0, y0, x0, y0, b))
+				return 1;
+		}
+	}
+	return 0;
+}
+
+/* a candidate offset of a label from its tick, and how far it is */
+typedef struct LabelSpot
+{
+	double		dx,
+				dy,
+				cost;
+} LabelSpot;
+
+#define LABEL_SPOTS 96
+
+/* candidate offsets (of the label's baseline centre) nearest first */
+static int
+label_spots(LabelSpot *spot, double w)
+{
+	static const double dys[] = {-13.0, 23.0, -27.0, 37.0, -41.0, 51.0, -55.0, 65.0,
+	-69.0, 79.0, -83.0, 93.0, -97.0, 107.0, -111.0, 121.0};
+	double		dxs[6];
+	int			n = 0,
+				i,
+				j;
+
+	dxs[0] = 0.0;
+	dxs[1] = -(w + 4.0);
+	dxs[2] = w + 4.0;
+	dxs[3] = -2.0 * (w + 4.0);
+	dxs[4] = 2.0 * (w + 4.0);
+	dxs[5] = 0.0;
+	for (i = 0; i < (int) (sizeof(dys) / sizeof(dys[0])); i++)
+		for (j = 0; j < 5 && n < LABEL_SPOTS; j++)
+		{
+			spot[n].dx = dxs[j];
+			spot[n].dy = dys[i];
+			spot[n].cost = fabs(dys[i]) + 1.5 * fabs(dxs[j]);
+			n++;
+		}
+	/* nearest first (insertion sort; stable) */
+	for (i = 1; i < n; i++)
+		for (j = i; j > 0 && spot[j].cost < spot[j - 1].cost; j--)
+		{
+			LabelSpot	tmp = spot[j];
+
+			spot[j] = spot[j - 1];
+			spot[j - 1] = tmp;
+		}
+	return n;
+}
+
+/* the subtitle of a spectrum plot with clipped eigenvalues, in plain words */
+static void
+clip_subtitle(char *buf, size_t cap, int64_t nclip, double gmax)
+{
+	buf[0] = '\0';
+	if (gmax <= 0.0)
+	{
+		if (nclip == 1)
+			buf_cat(buf, cap, "the only eigenvalue is zero or negative: a log scale cannot show it");
+		else
+		{
+			buf_cat(buf, cap, "all ");
+			buf_cat_int(buf, cap, nclip);
+			buf_cat(buf, cap, " eigenvalues are zero or negative: a log scale cannot show them");
+		}
+		return;
+	}
+	buf_cat_int(buf, cap, nclip);
+	buf_cat(buf, cap, nclip == 1 ? " eigenvalue is" : " eigenvalues are");
+	buf_cat(buf, cap, " zero up to rounding; the line marked \xE2\x89\x88" "0 at the bottom shows ");
+	buf_cat(buf, cap, nclip == 1 ? "it" : "them");
+}
+
 /* eigenvalues on a log y axis, one line per series, with rank markers */
 TeStatus
 te_svg_spectrum(TeEnv *env, const TeSpectrumSeries *series, int nseries,
 				const char *title, char **out)
 {
+	return te_svg_spectrum_ex(env, series, nseries, title, NULL, out);
+}
+
+/* the same, with options: a shared eigenvalue range, the empty message */
+TeStatus
+te_svg_spectrum_ex(TeEnv *env, const TeSpectrumSeries *series, int nseries,
+				   const char *title, const TeSvgOptions *opt, char **out)
+{
 	TeStatus	st = TE_OK;
 	TeText		t;
 	TeAxis		ax,
 				ay;
+	SpectrumLines lines;
 	double		gmax = 0.0,
 				floor_v,
 				floor_px,
@@ -1242,8 +1498,12 @@ te_svg_spectrum(TeEnv *env, const TeSpectrumSeries *series, int nseries,
 				any_d99 = 0,
 				compact,
 				clip_band,
-				nlabels = 0;
-	LabelBox	placed[2 * TE_SVG_MAX_SERIES];
+				shared,
+				nplaced = 0;
+	LabelBox	placed[3 * TE_SVG_MAX_SERIES];
+	LabelSpot	spot[LABEL_SPOTS];
+	double		tick_x[TE_SVG_MAX_SERIES],
+				tick_y[TE_SVG_MAX_SERIES];
 	char		desc[512];
 	char		buf[160];
 	double		ly,
@@ -1254,6 +1514,10 @@ te_svg_spectrum(TeEnv *env, const TeSpectrumSeries *series, int nseries,
 	if (out == NULL)
 		return te_fail(env, TE_INVALID, "no place for the SVG document was given");
 	*out = NULL;
+	if ((st = check_options(env, opt)) != TE_OK)
+		return st;
+	if (opt == NULL)
+		opt = &no_options;
 	if (nseries < 0 || nseries > TE_SVG_MAX_SERIES)
 		return te_fail(env, TE_INVALID, "a spectrum plot takes 0 to %d series, not %d",
 					   TE_SVG_MAX_SERIES, nseries);
@@ -1312,6 +1576,14 @@ te_svg_spectrum(TeEnv *env, const TeSpectrumSeries *series, int nseries,
 	lp_r = plot_right(legend_w);
 	lp_legend = lp_r + 22.0;
 
+	/*
+	 * A shared range widens the axis; the floor follows the shared top, so
+	 * that panels sharing the range clip alike.
+	 */
+	shared = opt->y_max > 0.0 || opt->y_min > 0.0;
+	if (gmax > 0.0 && opt->y_max > gmax)
+		gmax = opt->y_max;
+
 	/* clip to a floor far below the largest eigenvalue */
 	floor_v = gmax * TE_SVG_SPECTRUM_FLOOR;
 	for (k = 0; k < nseries; k++)
@@ -1324,12 +1596,17 @@ te_svg_spectrum(TeEnv *env, const TeSpectrumSeries *series, int nseries,
 			else if (v < ymin)
 				ymin = v;
 		}
+	if (gmax > 0.0 && opt->y_min >= floor_v && opt->y_min < ymin)
+		ymin = opt->y_min;
+	if (!isfinite(ymin))
+		ymin = gmax;
 	/* clipped values go on a floor line below a break in the axis */
 	if (gmax > 0.0)
 		te_axis_log(&ay, ymin, gmax, 1, 0);
 	else
 		te_axis_log(&ay, 1.0, 1.0, 1, 0);
-	clip_band = nclip > 0 && gmax > 0.0;
+	/* panels that share a range keep the room for the floor line alike */
+	clip_band = (nclip > 0 || shared) && gmax > 0.0;
 	floor_px = LP_B - 10.0;
 	te_axis_place(&ay, clip_band ? LP_B - 32.0 : LP_B - 4.0, LP_T + 4.0);
 	if (nmax > 50)
@@ -1337,6 +1614,12 @@ te_svg_spectrum(TeEnv *env, const TeSpectrumSeries *series, int nseries,
 	else
 		te_axis_linear(&ax, 1.0, nmax > 1 ? (double) nmax : 1.0, 6, 1);
 	te_axis_place(&ax, LP_L + 6.0, lp_r - 6.0);
+	lines.series = series;
+	lines.nseries = nseries;
+	lines.ax = &ax;
+	lines.ay = &ay;
+	lines.floor_v = floor_v;
+	lines.floor_px = floor_px;
 
 	te_text_init(&t, env);
 	desc[0] = '\0';
@@ -1361,35 +1644,20 @@ te_svg_spectrum(TeEnv *env, const TeSpectrumSeries *series, int nseries,
 		}
 	}
 	if (nseries == 0)
-		buf_cat(desc, sizeof(desc), " no series");
+		buf_cat(desc, sizeof(desc), opt->empty ? " no data" : " no series");
 	te_svg_begin(&t, PLOT_W, LP_H, title, desc);
 	put_title(&t, title, PLOT_W);
-	if (nclip > 0 && gmax <= 0.0)
+	if (nclip > 0)
 	{
-		buf[0] = '\0';
-		buf_cat(buf, sizeof(buf), nclip == 1 ? "the only eigenvalue is" : "all ");
-		if (nclip > 1)
-		{
-			buf_cat_int(buf, sizeof(buf), nclip);
-			buf_cat(buf, sizeof(buf), " eigenvalues are");
-		}
-		buf_cat(buf, sizeof(buf), " \xE2\x89\xA4 0, which a log scale cannot show");
-		put_subtitle(&t, buf, PLOT_W);
-	}
-	else if (nclip > 0)
-	{
-		buf[0] = '\0';
-		buf_cat_int(buf, sizeof(buf), nclip);
-		buf_cat(buf, sizeof(buf), nclip == 1 ? " eigenvalue" : " eigenvalues");
-		buf_cat(buf, sizeof(buf), " \xE2\x89\xA4 0 or below 10\xE2\x81\xBB\xC2\xB9\xC2\xB2 \xC3\x97 max drawn on the floor line");
+		clip_subtitle(buf, sizeof(buf), nclip, gmax);
 		put_subtitle(&t, buf, PLOT_W);
 	}
 
-	te_svg_xaxis(&t, &ax, LP_B, LP_T, nmax > 50 ? "index (log scale)" : "index");
+	te_svg_xaxis(&t, &ax, LP_B, LP_T, nmax > 50 ? "principal component (log scale)" : "principal component");
 	te_svg_yaxis(&t, &ay, LP_L, lp_r, "eigenvalue (log scale)", 22.0);
 	put_frame(&t, lp_r, clip_band ? LP_B - 21.0 : 0.0);
 
-	if (clip_band)
+	if (clip_band && nclip > 0)
 	{
 		te_text_puts(&t, "<path stroke=\"#888\" stroke-dasharray=\"5 4\" d=\"M");
 		put_xy(&t, LP_L, floor_px);
@@ -1398,11 +1666,11 @@ te_svg_spectrum(TeEnv *env, const TeSpectrumSeries *series, int nseries,
 		te_text_puts(&t, "M");
 		put_xy(&t, LP_L, floor_px);
 		te_text_puts(&t, "h-5\"/>\n");
-		te_svg_text(&t, LP_L - 8.0, floor_px + 4.0, 11.0, "end", "fill=\"#333\"", "floor", 0);
+		te_svg_text(&t, LP_L - 8.0, floor_px + 4.0, 11.0, "end", "fill=\"#333\"", "\xE2\x89\x88" "0", 0);
 	}
 	if (gmax <= 0.0)
 		put_message(&t, (LP_L + lp_r) / 2.0, (LP_T + LP_B) / 2.0,
-					nseries == 0 ? "no series" :
+					nseries == 0 ? (opt->empty ? opt->empty : "no series") :
 					nmax > 0 ? "no positive eigenvalues" : "no eigenvalues");
 
 	/* the lines */
@@ -1413,6 +1681,7 @@ te_svg_spectrum(TeEnv *env, const TeSpectrumSeries *series, int nseries,
 
 		if (s->n == 0)
 			continue;
+		te_text_puts(&t, "<g class=\"series\">");
 		put_line_start(&t, k, 2.0);
 		thin_init(&th, &t);
 		for (i = 0; i < s->n; i++)
@@ -1422,7 +1691,7 @@ te_svg_spectrum(TeEnv *env, const TeSpectrumSeries *series, int nseries,
 				break;
 		}
 		thin_flush(&th);
-		te_text_puts(&t, "\"/>\n");
+		te_text_puts(&t, "\"/></g>\n");
 		if (s->n <= 40)
 		{
 			te_text_puts(&t, "<g fill=\"");
@@ -1439,11 +1708,12 @@ te_svg_spectrum(TeEnv *env, const TeSpectrumSeries *series, int nseries,
 		}
 	}
 
-	/* markers: a dot at the effective rank, then labelled ticks at dims_99 that avoid the dots */
+	/* markers: a dot at the effective rank, a tick at dims_99; both kept clear of the labels */
 	for (k = 0; k < nseries && gmax > 0.0; k++)
 	{
 		const TeSpectrumSeries *s = &series[k];
 
+		tick_x[k] = -1.0;
 		if (s->n > 0 && s->effective_rank > 0.0)
 		{
 			double		xr = s->effective_rank < 1.0 ? 1.0 :
@@ -1465,51 +1735,91 @@ te_svg_spectrum(TeEnv *env, const TeSpectrumSeries *series, int nseries,
 			te_text_puts(&t, " r=\"5\" stroke=\"#fff\" stroke-width=\"1.5\" fill=\"");
 			te_text_puts(&t, te_svg_color(k));
 			te_text_puts(&t, "\"/>\n");
-			placed[nlabels].x0 = px - 6.0;
-			placed[nlabels].x1 = px + 6.0;
-			placed[nlabels].y0 = py - 6.0;
-			placed[nlabels].y1 = py + 6.0;
-			nlabels++;
+			placed[nplaced].x0 = px - 6.0;
+			placed[nplaced].x1 = px + 6.0;
+			placed[nplaced].y0 = py - 6.0;
+			placed[nplaced].y1 = py + 6.0;
+			nplaced++;
 		}
-	}
-	for (k = 0; k < nseries && gmax > 0.0; k++)
-	{
-		const TeSpectrumSeries *s = &series[k];
-
 		if (s->n > 0 && s->dims_99 > 0)
 		{
 			int			xd = s->dims_99 > s->n ? s->n : s->dims_99;
-			double		px = te_axis_map(&ax, (double) xd);
-			double		py = eig_y(s, xd - 1, floor_v, &ay, floor_px);
-			static const double offs[] = {-15.0, 25.0, -29.0, 39.0};
-			LabelBox	b = {0};
-			int			o;
-			char		num[TE_NUMBUF];
-			double		w;
 
+			tick_x[k] = te_axis_map(&ax, (double) xd);
+			tick_y[k] = eig_y(s, xd - 1, floor_v, &ay, floor_px);
 			te_text_puts(&t, "<path stroke-width=\"2.5\" stroke=\"");
 			te_text_puts(&t, te_svg_color(k));
 			te_text_puts(&t, "\" d=\"M");
-			put_xy(&t, px, py - 9.0);
+			put_xy(&t, tick_x[k], tick_y[k] - 9.0);
 			te_text_puts(&t, "v18\"/>\n");
-			te_format_int(num, s->dims_99);
-			w = te_text_width(num, 10.5) + 4.0;
-			/* a label only where it does not cover another; the legend has them all */
-			for (o = 0; o < 4; o++)
-			{
-				b.x0 = px - w / 2.0;
-				b.x1 = px + w / 2.0;
-				b.y0 = py + offs[o] - 10.0;
-				b.y1 = py + offs[o] + 2.0;
-				if (b.y0 >= LP_T && b.y1 <= LP_B && !box_collides(placed, nlabels, &b))
-					break;
-			}
-			if (o < 4)
-			{
-				placed[nlabels++] = b;
-				put_halo_text(&t, px, b.y1 - 2.0, 10.5, te_svg_color(k), num);
-			}
+			placed[nplaced].x0 = tick_x[k] - 2.0;
+			placed[nplaced].x1 = tick_x[k] + 2.0;
+			placed[nplaced].y0 = tick_y[k] - 9.0;
+			placed[nplaced].y1 = tick_y[k] + 9.0;
+			nplaced++;
 		}
+	}
+
+	/*
+	 * The dims_99 numbers: each at the nearest place that is clear of every
+	 * line, marker and other number, with a thin leader when it had to move
+	 * away from its tick; where nothing is free, the legend has the number.
+	 */
+	for (k = 0; k < nseries && gmax > 0.0 && st == TE_OK; k++)
+	{
+		char		num[TE_NUMBUF];
+		double		w;
+		int			nspot,
+					o;
+		LabelBox	b = {0};
+
+		if (tick_x[k] < 0.0)
+			continue;
+		te_format_int(num, series[k].dims_99);
+		w = te_text_width(num, 10.5) + 4.0;
+		nspot = label_spots(spot, w);
+		for (o = 0; o < nspot; o++)
+		{
+			LabelBox	m;
+			double		cx = tick_x[k] + spot[o].dx,
+						by = tick_y[k] + spot[o].dy;
+
+			b.x0 = cx - w / 2.0;
+			b.x1 = cx + w / 2.0;
+			b.y0 = by - 10.0;
+			b.y1 = by + 2.0;
+			/* a margin around the box, so that no line grazes the text */
+			m.x0 = b.x0 - 1.5;
+			m.x1 = b.x1 + 1.5;
+			m.y0 = b.y0 - 1.5;
+			m.y1 = b.y1 + 1.5;
+			if (b.x0 >= LP_L + 2.0 && b.x1 <= lp_r - 2.0 && b.y0 >= LP_T && b.y1 <= floor_px - 6.0 &&
+				!box_collides(placed, nplaced, &m) && !lines_hit_box(&lines, &m))
+				break;
+		}
+		if ((st = te_check(env)) != TE_OK)
+			break;
+		if (o == nspot)
+			continue;
+		placed[nplaced++] = b;
+		if (fabs(spot[o].dy) > 14.0 || spot[o].dx != 0.0)
+		{
+			/* the leader: from the end of the tick towards the label */
+			double		ty = spot[o].dy < 0.0 ? tick_y[k] - 9.0 : tick_y[k] + 9.0;
+			double		lx = (b.x0 + b.x1) / 2.0;
+			double		lyy = spot[o].dy < 0.0 ? b.y1 + 1.0 : b.y0 - 1.0;
+
+			te_text_puts(&t, "<path stroke-width=\"0.8\" stroke-opacity=\"0.7\" stroke=\"");
+			te_text_puts(&t, te_svg_color(k));
+			te_text_puts(&t, "\" d=\"M");
+			put_xy(&t, tick_x[k], ty);
+			te_text_puts(&t, "L");
+			put_xy(&t, lx, lyy);
+			te_text_puts(&t, "\"/>\n");
+		}
+		te_text_puts(&t, "<g class=\"mark-label\">");
+		put_halo_text(&t, (b.x0 + b.x1) / 2.0, b.y1 - 2.0, 10.5, te_svg_color(k), num);
+		te_text_puts(&t, "</g>\n");
 	}
 
 	/* the legend, right of the plot; without the numbers if they do not fit */
@@ -1597,6 +1907,15 @@ TeStatus
 te_svg_betti_curves(TeEnv *env, const TeCurveSeries *series, int nseries,
 					const char *title, const char *xlabel, char **out)
 {
+	return te_svg_betti_curves_ex(env, series, nseries, title, xlabel, NULL, out);
+}
+
+/* the same, with options: the unit of the scale, the empty message */
+TeStatus
+te_svg_betti_curves_ex(TeEnv *env, const TeCurveSeries *series, int nseries,
+					   const char *title, const char *xlabel, const TeSvgOptions *opt,
+					   char **out)
+{
 	TeStatus	st = TE_OK;
 	TeText		t;
 	TeAxis		ax,
@@ -1611,6 +1930,7 @@ te_svg_betti_curves(TeEnv *env, const TeCurveSeries *series, int nseries,
 				npts = 0;
 	char		desc[512];
 	char		buf[160];
+	char		lab[160];
 	double		ly,
 				lp_r,
 				lp_legend,
@@ -1619,6 +1939,10 @@ te_svg_betti_curves(TeEnv *env, const TeCurveSeries *series, int nseries,
 	if (out == NULL)
 		return te_fail(env, TE_INVALID, "no place for the SVG document was given");
 	*out = NULL;
+	if ((st = check_options(env, opt)) != TE_OK)
+		return st;
+	if (opt == NULL)
+		opt = &no_options;
 	if (nseries < 0 || nseries > TE_SVG_MAX_SERIES)
 		return te_fail(env, TE_INVALID, "a Betti curve plot takes 0 to %d series, not %d",
 					   TE_SVG_MAX_SERIES, nseries);
@@ -1658,7 +1982,7 @@ te_svg_betti_curves(TeEnv *env, const TeCurveSeries *series, int nseries,
 	lp_r = plot_right(legend_w);
 	lp_legend = lp_r + 22.0;
 	if (xlabel == NULL || *xlabel == '\0')
-		xlabel = "scale";
+		xlabel = unit_label(lab, sizeof(lab), "scale", opt->unit);
 	if (npts == 0)
 	{
 		xlo = 0.0;
@@ -1691,7 +2015,7 @@ te_svg_betti_curves(TeEnv *env, const TeCurveSeries *series, int nseries,
 	te_svg_yaxis(&t, &ay, LP_L, lp_r, "Betti number", 22.0);
 	put_frame(&t, lp_r, 0.0);
 	if (npts == 0)
-		put_message(&t, (LP_L + lp_r) / 2.0, (LP_T + LP_B) / 2.0, "no data");
+		put_message(&t, (LP_L + lp_r) / 2.0, (LP_T + LP_B) / 2.0, opt->empty ? opt->empty : "no data");
 
 	for (k = 0; k < nseries && st == TE_OK; k++)
 	{

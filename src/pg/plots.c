@@ -37,43 +37,91 @@ svg_text(TeStatus st, TeEnv *env, char *doc, const char *what)
 	return t;
 }
 
-typedef TeStatus (*DiagramPlot) (TeEnv *env, const TePersPair *pairs, int64_t n,
-								 const char *title, char **out);
+/* the axis quantity of a metric named by argument argno (NULL: none) */
+static const char *
+unit_arg(FunctionCallInfo fcinfo, int argno)
+{
+	if (PG_NARGS() <= argno || PG_ARGISNULL(argno))
+		return NULL;
+	switch (te_metric_from_name(text_to_cstring(PG_GETARG_TEXT_PP(argno))))
+	{
+		case TE_METRIC_COSINE:
+			return "cosine distance";
+		case TE_METRIC_ANGULAR:
+			return "angular distance, radians";
+		case TE_METRIC_EUCLIDEAN:
+			return "Euclidean distance";
+	}
+	return NULL;
+}
 
-/* a diagram plot of argument 0 titled by argument 1 */
+/* a non-negative finite number from argument argno (NULL: 0, "from the data") */
+static double
+range_arg(FunctionCallInfo fcinfo, int argno, const char *name)
+{
+	double		v;
+
+	if (PG_NARGS() <= argno || PG_ARGISNULL(argno))
+		return 0.0;
+	v = PG_GETARG_FLOAT8(argno);
+	if (!isfinite(v) || v < 0.0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must be a finite number >= 0 or NULL, not %g", name, v)));
+	return v;
+}
+
+/* the message of a plot whose input is NULL, as an aggregate over no rows gives */
+#define NULL_DIAGRAM "no data: the diagram is NULL (no rows?)"
+#define NULL_SPECTRUM "no data: the spectrum is NULL (no rows?)"
+
+typedef TeStatus (*DiagramPlot) (TeEnv *env, const TePersPair *pairs, int64_t n,
+								 const char *title, const TeSvgOptions *opt, char **out);
+
+/*
+ * a diagram plot: argument 0 the diagram, 1 the title, 2 the metric that
+ * names the axes, 3 the shared scale; a NULL diagram gives a picture that
+ * says so, never a NULL that a file or a dashboard panel would show as
+ * nothing
+ */
 static Datum
 diagram_plot(FunctionCallInfo fcinfo, DiagramPlot plot, const char *what)
 {
-	int64		n;
-	TePersPair *pairs;
+	int64		n = 0;
+	TePersPair *pairs = NULL;
+	TeSvgOptions opt;
 	TeEnv		env;
 	char	   *doc = NULL;
 	TeStatus	st;
 
+	memset(&opt, 0, sizeof(opt));
+	opt.unit = unit_arg(fcinfo, 2);
+	opt.scale_max = range_arg(fcinfo, 3, "max_scale");
 	if (PG_ARGISNULL(0))
-		PG_RETURN_NULL();
-	pairs = te_diagram_arg(PG_GETARG_ARRAYTYPE_P(0), &n);
+		opt.empty = NULL_DIAGRAM;
+	else
+		pairs = te_diagram_arg(PG_GETARG_ARRAYTYPE_P(0), &n);
 	te_env_init(&env, CurrentMemoryContext);
-	st = plot(&env, pairs, n, title_arg(fcinfo, 1), &doc);
+	st = plot(&env, pairs, n, title_arg(fcinfo, 1), &opt, &doc);
 	PG_RETURN_TEXT_P(svg_text(st, &env, doc, what));
 }
 
 PG_FUNCTION_INFO_V1(te_diagram_svg);
 
-/* topembed.diagram_svg(diagram, title) */
+/* topembed.diagram_svg(diagram, title [, metric [, max_scale]]) */
 Datum
 te_diagram_svg(PG_FUNCTION_ARGS)
 {
-	return diagram_plot(fcinfo, te_svg_diagram, "diagram_svg");
+	return diagram_plot(fcinfo, te_svg_diagram_ex, "diagram_svg");
 }
 
 PG_FUNCTION_INFO_V1(te_barcode_svg);
 
-/* topembed.barcode_svg(diagram, title) */
+/* topembed.barcode_svg(diagram, title [, metric [, max_scale]]) */
 Datum
 te_barcode_svg(PG_FUNCTION_ARGS)
 {
-	return diagram_plot(fcinfo, te_svg_barcode, "barcode_svg");
+	return diagram_plot(fcinfo, te_svg_barcode_ex, "barcode_svg");
 }
 
 /* the attribute number of a named column, or ERROR */
@@ -142,27 +190,49 @@ series_from_record(HeapTupleHeader rec, TeSpectrumSeries *s)
 
 PG_FUNCTION_INFO_V1(te_spectrum_svg);
 
-/* topembed.spectrum_svg(spectrum_stats, title) */
+/* the shared eigenvalue range of arguments argno and argno + 1 */
+static void
+eigen_range_args(FunctionCallInfo fcinfo, int argno, TeSvgOptions *opt)
+{
+	opt->y_min = range_arg(fcinfo, argno, "min_eigenvalue");
+	opt->y_max = range_arg(fcinfo, argno + 1, "max_eigenvalue");
+	if (opt->y_min > 0.0 && opt->y_max > 0.0 && opt->y_min > opt->y_max)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("min_eigenvalue %g is above max_eigenvalue %g", opt->y_min, opt->y_max)));
+}
+
+/* topembed.spectrum_svg(spectrum_stats, title [, min_eigenvalue, max_eigenvalue]) */
 Datum
 te_spectrum_svg(PG_FUNCTION_ARGS)
 {
 	TeSpectrumSeries s;
+	TeSvgOptions opt;
 	TeEnv		env;
 	char	   *doc = NULL;
 	TeStatus	st;
 
+	memset(&opt, 0, sizeof(opt));
+	eigen_range_args(fcinfo, 2, &opt);
+	te_env_init(&env, CurrentMemoryContext);
 	if (PG_ARGISNULL(0))
-		PG_RETURN_NULL();
+	{
+		opt.empty = NULL_SPECTRUM;
+		st = te_svg_spectrum_ex(&env, NULL, 0, title_arg(fcinfo, 1), &opt, &doc);
+		PG_RETURN_TEXT_P(svg_text(st, &env, doc, "spectrum_svg"));
+	}
 	series_from_record(PG_GETARG_HEAPTUPLEHEADER(0), &s);
 	s.label = "eigenvalues";
-	te_env_init(&env, CurrentMemoryContext);
-	st = te_svg_spectrum(&env, &s, 1, title_arg(fcinfo, 1), &doc);
+	st = te_svg_spectrum_ex(&env, &s, 1, title_arg(fcinfo, 1), &opt, &doc);
 	PG_RETURN_TEXT_P(svg_text(st, &env, doc, "spectrum_svg"));
 }
 
 PG_FUNCTION_INFO_V1(te_spectra_svg);
 
-/* topembed.spectrum_svg(spectrum_stats[], labels text[], title): several spectra in one plot */
+/*
+ * topembed.spectrum_svg(spectrum_stats[], labels text[], title [,
+ * min_eigenvalue, max_eigenvalue]): several spectra in one plot
+ */
 Datum
 te_spectra_svg(PG_FUNCTION_ARGS)
 {
@@ -175,6 +245,7 @@ te_spectra_svg(PG_FUNCTION_ARGS)
 	Datum	   *labels = NULL;
 	bool	   *labelnulls = NULL;
 	TeSpectrumSeries *series;
+	TeSvgOptions opt;
 	TeEnv		env;
 	char	   *doc = NULL;
 	TeStatus	st;
@@ -182,8 +253,15 @@ te_spectra_svg(PG_FUNCTION_ARGS)
 	bool		typbyval;
 	char		typalign;
 
+	memset(&opt, 0, sizeof(opt));
+	eigen_range_args(fcinfo, 3, &opt);
 	if (PG_ARGISNULL(0))
-		PG_RETURN_NULL();
+	{
+		opt.empty = "no data: the spectra are NULL (no rows?)";
+		te_env_init(&env, CurrentMemoryContext);
+		st = te_svg_spectrum_ex(&env, NULL, 0, title_arg(fcinfo, 2), &opt, &doc);
+		PG_RETURN_TEXT_P(svg_text(st, &env, doc, "spectrum_svg"));
+	}
 	arr = PG_GETARG_ARRAYTYPE_P(0);
 	get_typlenbyvalalign(ARR_ELEMTYPE(arr), &typlen, &typbyval, &typalign);
 	deconstruct_array(arr, ARR_ELEMTYPE(arr), typlen, typbyval, typalign, &recs, &recnulls, &nrecs);
@@ -212,16 +290,17 @@ te_spectra_svg(PG_FUNCTION_ARGS)
 		series[i].label = (labels && !labelnulls[i]) ? TextDatumGetCString(labels[i]) : NULL;
 	}
 	te_env_init(&env, CurrentMemoryContext);
-	st = te_svg_spectrum(&env, series, nrecs, title_arg(fcinfo, 2), &doc);
+	st = te_svg_spectrum_ex(&env, series, nrecs, title_arg(fcinfo, 2), &opt, &doc);
 	PG_RETURN_TEXT_P(svg_text(st, &env, doc, "spectrum_svg"));
 }
 
 PG_FUNCTION_INFO_V1(te_betti_curve_svg);
 
 /*
- * topembed.betti_curve_svg(diagram, grid, title): the Betti curves of every
- * homology dimension in the diagram; without a grid, 256 scales from 0 to a
- * little past the largest finite death
+ * topembed.betti_curve_svg(diagram, grid, title [, metric]): the Betti
+ * curves of every homology dimension in the diagram; without a grid, 256
+ * scales from 0 to a little past the largest finite death; a NULL diagram
+ * gives a picture that says so
  */
 Datum
 te_betti_curve_svg(PG_FUNCTION_ARGS)
@@ -235,12 +314,20 @@ te_betti_curve_svg(PG_FUNCTION_ARGS)
 				top = 0;
 	TeCurveSeries series[TE_SVG_MAX_DIM + 1];
 	char		labels[TE_SVG_MAX_DIM + 1][8];
+	TeSvgOptions opt;
 	TeEnv		env;
 	char	   *doc = NULL;
 	TeStatus	st;
 
+	memset(&opt, 0, sizeof(opt));
+	opt.unit = unit_arg(fcinfo, 3);
 	if (PG_ARGISNULL(0))
-		PG_RETURN_NULL();
+	{
+		opt.empty = NULL_DIAGRAM;
+		te_env_init(&env, CurrentMemoryContext);
+		st = te_svg_betti_curves_ex(&env, NULL, 0, title_arg(fcinfo, 2), NULL, &opt, &doc);
+		PG_RETURN_TEXT_P(svg_text(st, &env, doc, "betti_curve_svg"));
+	}
 	pairs = te_diagram_arg(PG_GETARG_ARRAYTYPE_P(0), &n);
 	for (i = 0; i < n; i++)
 	{
@@ -295,6 +382,6 @@ te_betti_curve_svg(PG_FUNCTION_ARGS)
 		series[k].y = y;
 		series[k].n = m;
 	}
-	st = te_svg_betti_curves(&env, series, top + 1, title_arg(fcinfo, 2), "scale", &doc);
+	st = te_svg_betti_curves_ex(&env, series, top + 1, title_arg(fcinfo, 2), NULL, &opt, &doc);
 	PG_RETURN_TEXT_P(svg_text(st, &env, doc, "betti_curve_svg"));
 }

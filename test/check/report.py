@@ -10,12 +10,61 @@ import xml.etree.ElementTree as ET
 
 from telib import DATA, ROOT, chromium_screenshot, connect, done, fresh_db, load_csv, ok, png_stats
 
-PSQL = "/usr/lib/postgresql/%s/bin/psql" % os.environ.get("TE_PGVER", "15")
+PSQL = os.path.join(os.environ.get("TE_PGBIN", "/usr/lib/postgresql/%s/bin" % os.environ.get("TE_PGVER", "15")), "psql")
 
 
 def xmllint_ok(path):
     r = subprocess.run(["xmllint", "--noout", path], capture_output=True, text=True)
     return r.returncode == 0, r.stderr
+
+
+def segment_hits_box(x0, y0, x1, y1, b):
+    """Does the segment meet box b = (x0, y0, x1, y1)? (Liang-Barsky)"""
+    t0, t1 = 0.0, 1.0
+    for p, q in ((x0 - x1, x0 - b[0]), (x1 - x0, b[2] - x0), (y0 - y1, y0 - b[1]), (y1 - y0, b[3] - y0)):
+        if p == 0:
+            if q < 0:
+                return False
+            continue
+        r = q / p
+        if p < 0:
+            if r > t1:
+                return False
+            t0 = max(t0, r)
+        else:
+            if r < t0:
+                return False
+            t1 = min(t1, r)
+    return True
+
+
+def label_overlaps(svg):
+    """The dims_99 labels of a spectrum plot that cover a drawn line or one
+    another, measured on the document (digits about 0.64 em wide)."""
+    boxes = []
+    for g in re.findall(r'<g class="mark-label">(.*?)</g>\n', svg, re.S):
+        m = re.search(r'<text x="([0-9.]+)" y="([0-9.]+)"[^>]*font-size="([0-9.]+)"[^>]*>([^<]*)</text>', g)
+        if m is None:
+            m = re.search(r'<text x="([0-9.]+)" y="([0-9.]+)"[^>]*>([^<]*)</text>', g)
+            x, y, size, text = float(m.group(1)), float(m.group(2)), 10.5, m.group(3)
+        else:
+            x, y, size, text = float(m.group(1)), float(m.group(2)), float(m.group(3)), m.group(4)
+        w = 0.64 * size * len(text)
+        boxes.append((text, (x - w / 2, y - 0.75 * size, x + w / 2, y + 0.15 * size)))
+    lines = []
+    for d in re.findall(r'<g class="series"><path[^>]* d="([^"]*)"', svg):
+        nums = [float(v) for v in re.findall(r"-?[0-9.]+", d)]
+        lines.append(list(zip(nums[0::2], nums[1::2])))
+    bad = []
+    for i, (text, b) in enumerate(boxes):
+        for pts in lines:
+            if any(segment_hits_box(a[0], a[1], c[0], c[1], b) for a, c in zip(pts, pts[1:])):
+                bad.append("label %s crosses a line" % text)
+                break
+        for text2, b2 in boxes[i + 1:]:
+            if b[0] < b2[2] and b2[0] < b[2] and b[1] < b2[3] and b2[1] < b[3]:
+                bad.append("labels %s and %s overlap" % (text, text2))
+    return bad
 
 
 def main():
@@ -40,7 +89,40 @@ def main():
     ok(len(svgs) == 2 + 6, "report.html holds 2 spectrum plots and 6 diagrams (%d SVGs)" % len(svgs))
     for section in ["Modality gap", "Spectral collapse", "Persistent homology", "Distances between diagrams"]:
         ok(section in html, "report.html has the section '%s'" % section)
-    ok(html.count("<tr>") >= 1 + 3 + 1 + 6 + 1 + 6 + 1 + 9, "report.html has the tables' rows")
+    ok("Alignment (Wang" in html, "report.html explains the alignment")
+    ok(html.count("<tr>") >= 1 + 3 + 1 + 6 + 1 + 6, "report.html has the tables' rows")
+    # the distances between many models read as matrices: one per distance
+    # and modality, a row and a column per model, the diagonal marked
+    matrices = re.findall(r'<table class="matrix">.*?</table>', html, re.S)
+    ok(len(matrices) == 4, "report.html has 4 distance matrices, bottleneck and W2 per modality (%d)" % len(matrices))
+    shapes = [(m.count("<tr>"), m.count('<td class="diag">'), len(re.findall(r"<td>[0-9.]+ · [0-9.]+</td>", m)))
+              for m in matrices]
+    ok(all(sh == (4, 3, 6) for sh in shapes), "each matrix is 3 x 3 models with a header row, the "
+       "diagonal marked and 6 off-diagonal cells 'H0 · H1'", shapes)
+    def diagonal_ok(m):
+        rows = re.findall(r"<tr>(.*?)</tr>", m, re.S)
+        head = re.findall(r"<th>(.*?)</th>", rows[0])
+        for i, r in enumerate(rows[1:]):
+            cells = re.findall(r"<td[^>]*>", r)
+            if re.findall(r"<th>(.*?)</th>", r) != [head[i + 1]] or cells[i] != '<td class="diag">':
+                return False
+        return True
+    ok(all(diagonal_ok(m) for m in matrices), "rows and columns of each matrix name the same models in order")
+    # side-by-side panels share one scale: the same axis ticks in every
+    # diagram, the same eigenvalue ticks in both spectrum plots
+    def ticks(svg):
+        return re.findall(r'<text x="[0-9.]+" y="[0-9.]+" text-anchor="(?:middle|end)">([^<]*(?:<tspan[^>]*>[^<]*</tspan>)?)</text>', svg)
+    dticks = [ticks(x) for x in svgs[2:]]
+    ok(len(set(map(tuple, dticks))) == 1 and len(dticks[0]) > 4,
+       "the 6 diagrams share one scale (the same ticks)", dticks)
+    ok(all(">birth (cosine distance)</text>" in x and ">death (cosine distance)</text>" in x for x in svgs[2:]),
+       "the diagrams' axes name the metric")
+    sticks = [re.findall(r'text-anchor="end">10<tspan[^>]*>([^<]*)</tspan>', x) for x in svgs[:2]]
+    sy = [re.findall(r'<text x="[0-9.]+" y="([0-9.]+)" text-anchor="end">10<tspan', x) for x in svgs[:2]]
+    ok(sticks[0] == sticks[1] and sy[0] == sy[1] and sticks[0],
+       "the image and text spectra share one eigenvalue scale", sticks)
+    ok("10⁻¹²" not in html and ">floor<" not in html and "zero up to rounding" in html,
+       "the spectra's subtitles are in plain words")
     ok("<b>x" not in html and "&lt;b&gt;x" in html, "a hostile model name is escaped in the page and the plots")
     bad = []
     for i, s in enumerate(svgs):
@@ -64,6 +146,11 @@ def main():
                                                           'five models') FROM s
         UNION ALL SELECT 'empty', topembed.diagram_svg('{}', NULL)""")
     for name, svg in cur.fetchall():
+        if name == "spectra":
+            bad = label_overlaps(svg)
+            ok(not bad and svg.count('class="mark-label"') >= 3,
+               "five-model spectra: the dims_99 labels (%d) cover no line and no other label"
+               % svg.count('class="mark-label"'), bad)
         path = os.path.join(work, name + ".svg")
         open(path, "w").write(svg)
         good, err = xmllint_ok(path)

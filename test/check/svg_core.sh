@@ -216,7 +216,7 @@ render title_none diagram -t "" "$WORK/title_none.svg" "$IN/single.dgm"
 # spectra
 render spectrum_normal spectrum -t "CLIP vs CLOOB (synthetic)" "$WORK/spectrum_normal.svg" \
 	"$IN/power.txt=CLIP image" "$IN/steep.txt=CLIP text" "$IN/cut.txt=CLOOB image" "$IN/slow.txt=CLOOB text"
-contains spectrum_normal ">floor</text>"
+contains spectrum_normal ">≈0</text>"
 render spectrum_zeros spectrum "$WORK/spectrum_zeros.svg" "$IN/zeros.txt=zeros"
 contains spectrum_zeros "no positive eigenvalues"
 render spectrum_one spectrum "$WORK/spectrum_one.svg" "$IN/one.txt=one"

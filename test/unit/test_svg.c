@@ -703,7 +703,9 @@ test_spectrum(void)
 	unit_ok(te_svg_spectrum(&env, sr, 2, "spectra", &s) == TE_OK && doc_ok(s, "spectrum"), "two spectra");
 	unit_ok(s && strstr(s, "CLOOB &lt;image&gt; &amp; &quot;text&quot;") != NULL, "series labels escaped");
 	unit_ok(s && strstr(s, ">463</text>") && strstr(s, ">77.6</text>"), "effective rank and dims_99 are shown");
-	unit_ok(s && strstr(s, "2 eigenvalues") && strstr(s, ">floor</text>"), "clipped values are counted and the floor drawn");
+	unit_ok(s && strstr(s, "2 eigenvalues are zero up to rounding") && strstr(s, ">\xE2\x89\x88" "0</text>") &&
+			strstr(s, "10\xE2\x81\xBB") == NULL,
+			"clipped values are counted in plain words and the zero line drawn");
 	te_free(&env, s);
 
 	for (i = 0; i < 9; i++)
@@ -723,7 +725,7 @@ test_spectrum(void)
 	sr[0] = (TeSpectrumSeries) {"big", big, 16000, 5000.0, 9000};
 	unit_ok(te_svg_spectrum(&env, sr, 1, "16000", &s) == TE_OK, "16000 eigenvalues");
 	unit_ok(doc_ok(s, "16000 eigenvalues") &&
-			strstr(s, "index (log scale)") && strlen(s) < 60000,
+			strstr(s, "principal component (log scale)") && strlen(s) < 60000,
 			"16000 eigenvalues on a log index axis, thinned (%zu bytes)", s ? strlen(s) : 0);
 	te_free(&env, s);
 	sr[0] = (TeSpectrumSeries) {"tiny", mix, 4, 1.5, 2};
@@ -994,6 +996,130 @@ test_deterministic(void)
 	free(p);
 }
 
+/* the y tick labels ("10" with an exponent) of a spectrum document, concatenated */
+static void
+y_ticks(const char *doc, char *buf, size_t cap)
+{
+	const char *p = doc;
+
+	buf[0] = '\0';
+	while (p && (p = strstr(p, "text-anchor=\"end\">10<tspan")) != NULL)
+	{
+		const char *line = p;
+		const char *end = strstr(p, "</text>");
+
+		while (line > doc && line[-1] != '\n')
+			line--;
+		if (end == NULL || strlen(buf) + (size_t) (end - line) + 1 >= cap)
+			break;
+		strncat(buf, line, (size_t) (end - line));
+		p = end;
+	}
+}
+
+/* the options: the unit in the axis labels, a shared scale, the empty message, bad values */
+static void
+test_options(void)
+{
+	TeEnv		env;
+	char	   *s = NULL,
+			   *s2 = NULL;
+	TeSvgOptions opt;
+	TePersPair	p[3] = {{0, 0.0, 0.3}, {0, 0.0, INFINITY}, {1, 0.2, 0.45}};
+	double		a[64],
+				b[64];
+	TeSpectrumSeries sa = {"a", a, 64, 10.0, 40};
+	TeSpectrumSeries sb = {"a", b, 64, 10.0, 40};
+	static char t1[8192],
+				t2[8192];
+	int			i;
+
+	te_env_init_malloc(&env);
+	memset(&opt, 0, sizeof(opt));
+	opt.unit = "cosine distance";
+	unit_ok(te_svg_diagram_ex(&env, p, 3, "d", &opt, &s) == TE_OK && doc_ok(s, "diagram with a unit") &&
+			strstr(s, ">birth (cosine distance)</text>") && strstr(s, ">death (cosine distance)</text>"),
+			"the diagram's axes name the metric");
+	te_free(&env, s);
+	unit_ok(te_svg_barcode_ex(&env, p, 3, "b", &opt, &s) == TE_OK && doc_ok(s, "barcode with a unit") &&
+			strstr(s, ">cosine distance</text>") && !strstr(s, "filtration value"),
+			"the barcode's axis names the metric");
+	te_free(&env, s);
+	{
+		double		x[3] = {0.0, 0.5, 1.0},
+					y[3] = {3.0, 1.0, 1.0};
+		TeCurveSeries c = {"H0", x, y, 3};
+
+		unit_ok(te_svg_betti_curves_ex(&env, &c, 1, "c", NULL, &opt, &s) == TE_OK &&
+				doc_ok(s, "curves with a unit") && strstr(s, ">scale (cosine distance)</text>"),
+				"the Betti curves' axis names the metric");
+		te_free(&env, s);
+	}
+
+	/* a shared scale reaches past the data: the tick 1.5 exists only with it */
+	memset(&opt, 0, sizeof(opt));
+	unit_ok(te_svg_diagram_ex(&env, p, 3, "d", &opt, &s) == TE_OK && s && !strstr(s, ">1.5</text>"),
+			"without a shared scale the axes end near the data");
+	te_free(&env, s);
+	opt.scale_max = 2.0;
+	unit_ok(te_svg_diagram_ex(&env, p, 3, "d", &opt, &s) == TE_OK && s && strstr(s, ">1.5</text>") &&
+			strstr(s, ">2</text>"), "a shared scale of 2 widens the diagram's axes to 2");
+	te_free(&env, s);
+	unit_ok(te_svg_barcode_ex(&env, p, 3, "b", &opt, &s) == TE_OK && s && strstr(s, ">1.5</text>"),
+			"a shared scale of 2 widens the barcode's axis to 2");
+	te_free(&env, s);
+
+	/* two spectra a decade apart, with one shared range, get the same y axis */
+	for (i = 0; i < 64; i++)
+	{
+		a[i] = exp(-i / 8.0);
+		b[i] = 1e-3 * a[i];
+	}
+	memset(&opt, 0, sizeof(opt));
+	te_svg_spectrum_ex(&env, &sa, 1, "a", &opt, &s);
+	te_svg_spectrum_ex(&env, &sb, 1, "b", &opt, &s2);
+	y_ticks(s, t1, sizeof(t1));
+	y_ticks(s2, t2, sizeof(t2));
+	unit_ok(strcmp(t1, t2) != 0, "spectra a thousand times apart get different axes by default");
+	te_free(&env, s);
+	te_free(&env, s2);
+	opt.y_min = 1e-7;
+	opt.y_max = 1.0;
+	unit_ok(te_svg_spectrum_ex(&env, &sa, 1, "a", &opt, &s) == TE_OK && doc_ok(s, "shared range a") &&
+			te_svg_spectrum_ex(&env, &sb, 1, "b", &opt, &s2) == TE_OK && doc_ok(s2, "shared range b"),
+			"spectra with a shared range");
+	y_ticks(s, t1, sizeof(t1));
+	y_ticks(s2, t2, sizeof(t2));
+	unit_ok(t1[0] != '\0' && strcmp(t1, t2) == 0, "a shared range gives both the same y axis");
+	te_free(&env, s);
+	te_free(&env, s2);
+
+	/* the empty message */
+	memset(&opt, 0, sizeof(opt));
+	opt.empty = "no data: the diagram is NULL";
+	unit_ok(te_svg_diagram_ex(&env, NULL, 0, NULL, &opt, &s) == TE_OK && doc_ok(s, "NULL diagram") &&
+			strstr(s, ">no data: the diagram is NULL</text>") && !strstr(s, ">no pairs<"),
+			"an empty diagram says what the caller says");
+	te_free(&env, s);
+	unit_ok(te_svg_spectrum_ex(&env, NULL, 0, NULL, &opt, &s) == TE_OK && doc_ok(s, "NULL spectrum") &&
+			strstr(s, ">no data: the diagram is NULL</text>"), "an empty spectrum plot says it too");
+	te_free(&env, s);
+
+	/* bad options are refused */
+	memset(&opt, 0, sizeof(opt));
+	opt.scale_max = NAN;
+	unit_ok(te_svg_diagram_ex(&env, p, 3, NULL, &opt, &s) == TE_INVALID && s == NULL, "a NaN scale is invalid");
+	opt.scale_max = -1.0;
+	unit_ok(te_svg_barcode_ex(&env, p, 3, NULL, &opt, &s) == TE_INVALID, "a negative scale is invalid");
+	memset(&opt, 0, sizeof(opt));
+	opt.y_min = 2.0;
+	opt.y_max = 1.0;
+	unit_ok(te_svg_spectrum_ex(&env, &sa, 1, NULL, &opt, &s) == TE_INVALID && s == NULL,
+			"an empty eigenvalue range is invalid (%s)", env.msg);
+	opt.y_min = INFINITY;
+	unit_ok(te_svg_spectrum_ex(&env, &sa, 1, NULL, &opt, &s) == TE_INVALID, "an infinite range is invalid");
+}
+
 /* run every test */
 int
 main(void)
@@ -1007,6 +1133,7 @@ main(void)
 	test_barcode();
 	test_spectrum();
 	test_betti();
+	test_options();
 	test_failures();
 	test_locale();
 	test_deterministic();
