@@ -1,6 +1,8 @@
 # topembed - embedding-space health analyses for PostgreSQL
 #
 #   make demo            set up everything and print a health report
+#                        (DATA=pairs.csv: your embeddings; KEEP=1: leave the
+#                        cluster running and print how to connect)
 #   make test            set up everything and run every test suite
 #   make soak            a mixed workload for SOAK_MINUTES (default 10) minutes
 #   make / make install  the usual PGXS build (PG_CONFIG=... to choose a server)
@@ -54,7 +56,7 @@ test:
 	bash scripts/test.sh
 
 demo:
-	bash scripts/demo.sh $(if $(DEMO_DATA),"$(DEMO_DATA)")
+	TE_KEEP="$(KEEP)" bash scripts/demo.sh $(if $(DEMO_DATA),"$(DEMO_DATA)")
 
 bench:
 	bash bench/run.sh $(BENCH)

@@ -4,6 +4,10 @@
 # report.  Without DATA the embeddings come from topembed.synthetic_pairs.
 # A CSV has columns pair_id, modality ('image' or 'text'), embedding (an
 # array literal) and optionally a first column model, as in ../shared/data.
+#
+#   TE_KEEP=1     (make demo KEEP=1) leave the cluster running and print how
+#                 to connect to it and how to stop it
+#   TE_REPORT=... where report.html goes (default: the checkout)
 set -eu
 source "$(dirname "$0")/lib.sh"
 cd "$TE_ROOT"
@@ -13,10 +17,19 @@ if [ -n "$DATA" ]; then
 	DATA=$(cd "$(dirname "$DATA")" && pwd)/$(basename "$DATA")
 fi
 
+REPORT=${TE_REPORT:-$TE_ROOT/report.html}
+KEEP=${TE_KEEP:-}
+case $KEEP in 0 | no | false) KEEP= ;; esac
+
 te_deps $TE_PKGS_BUILD
 te_build
 te_cluster_start
-trap te_cluster_stop EXIT
+if [ -n "$KEEP" ]; then
+	# stop it only when the demo itself fails
+	trap 'rc=$?; [ $rc -eq 0 ] || te_cluster_stop; exit $rc' EXIT
+else
+	trap te_cluster_stop EXIT
+fi
 
 te_psql -c "CREATE EXTENSION topembed" \
 	-c "CREATE TABLE embeddings (model text, pair_id int, modality text, embedding real[])" \
@@ -44,6 +57,14 @@ te_psql -c "VACUUM ANALYZE embeddings" >/dev/null
 
 te_psql -f scripts/demo_report.sql
 te_log "writing report.html"
-te_psql -At -f scripts/demo_html.sql -o "$TE_ROOT/report.html.tmp" || te_die "writing report.html failed"
-mv "$TE_ROOT/report.html.tmp" "$TE_ROOT/report.html"
-te_log "wrote $TE_ROOT/report.html: gaps, spectra and persistence diagrams, open it in a browser"
+te_psql -At -f scripts/demo_html.sql -o "$REPORT.tmp" || te_die "writing report.html failed"
+mv "$REPORT.tmp" "$REPORT"
+te_log "wrote $REPORT: gaps, spectra, persistence diagrams and their distances; open it in a browser"
+
+if [ -n "$KEEP" ]; then
+	echo
+	echo "The demo's PostgreSQL keeps running (table embeddings, extension topembed). Connect with:"
+	echo "  $TE_PGBIN/psql -h $PGHOST -p $PGPORT -U $PGUSER $PGDATABASE"
+	echo "Stop it and remove its files with:"
+	echo "  $(te_stop_command)"
+fi

@@ -98,6 +98,13 @@ te_cluster_stop() {
 	unset TE_PGDIR
 }
 
+# te_stop_command : a shell command that stops and removes the current cluster
+te_stop_command() {
+	local stop="$TE_PGBIN/pg_ctl -D $TE_PGDIR/data -m fast -w stop"
+	[ "$(id -u)" -eq 0 ] && stop="runuser -u postgres -- $stop"
+	echo "$stop && rm -rf $TE_PGDIR"
+}
+
 # te_psql ... : psql on the current cluster, stopping at the first error
 te_psql() { "$TE_PGBIN/psql" -X -q -v ON_ERROR_STOP=1 "$@"; }
 
