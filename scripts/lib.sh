@@ -15,9 +15,11 @@ unset MAKEFLAGS MFLAGS MAKELEVEL
 TE_PKGS_BUILD="make gcc pkg-config postgresql-$TE_PGVER postgresql-server-dev-$TE_PGVER libopenblas-dev liblapacke-dev"
 # building the Debian package (debian/, test/cluster/package.sh)
 TE_PKGS_PACKAGE="$TE_PKGS_BUILD dpkg-dev debhelper fakeroot postgresql-server-dev-all"
+# (test/check/deps.py checks that these lists install everything the files use)
 TE_PKGS_TEST="$TE_PKGS_PACKAGE postgresql-$TE_PGVER-cron postgresql-$TE_PGVER-pgtap libipc-run-perl sqlsmith ripser
- python3 python3-numpy python3-scipy python3-gudhi python3-sklearn python3-pot python3-psycopg2 libxml2-utils valgrind chromium"
-TE_PKGS_BENCH="$TE_PKGS_BUILD ripser python3 python3-numpy python3-psycopg2 time"
+ python3 python3-numpy python3-scipy python3-gudhi python3-sklearn python3-pot python3-psycopg2 libxml2-utils valgrind chromium
+ file"
+TE_PKGS_BENCH="$TE_PKGS_BUILD ripser python3 python3-numpy python3-scipy python3-gudhi python3-pot python3-psycopg2 time"
 
 te_log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 te_die() { printf 'error: %s\n' "$*" >&2; exit 1; }
