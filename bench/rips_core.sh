@@ -30,6 +30,12 @@ if [ ! -x "$TE" ]; then
 	make -C "$ROOT" -s unit BUILD="$BUILD" >/dev/null
 fi
 
+if [ ! -r "$DATA/mscoco_clip_vitb16.csv" ] || [ ! -d "$DATA/ripser" ]; then
+	echo "skipped: te_rips against ripser runs on the shared data, and $DATA is absent"
+	echo "(the shared data sits in ../shared/data beside the checkout; TE_DATA names another place)"
+	exit 0
+fi
+
 TMP=$(mktemp -d /tmp/te_rips_bench.XXXXXX)
 trap 'rm -rf "$TMP"' EXIT
 

@@ -337,7 +337,9 @@ def rips_diagrams(points):
 def real_checks():
     path = os.path.join(DATA, "mscoco100_clip_vs_cloob.csv")
     if not os.path.exists(path):
-        tap(False, "real data: %s not found (set TE_DATA)" % path)
+        # a user's own clone has no ../shared: say so, never fail for it
+        tap(True, "# SKIP the real CLIP/CLOOB diagrams: %s absent (the shared data sits in ../shared/data "
+            "beside the checkout; TE_DATA names another place)" % path)
         return
     models = load_models(path)
     names = sorted(models)

@@ -11,7 +11,7 @@ import numpy as np
 from gudhi.representations import BettiCurve, Entropy, Landscape
 
 from diagram_core import exact_wasserstein
-from telib import DATA, close, done, fresh_db, load_csv, ok
+from telib import DATA, close, done, fresh_db, load_csv, need_data, ok
 
 TOL = 1e-9
 
@@ -21,6 +21,8 @@ def as_array(d, dim):
 
 
 def main():
+    if not need_data("the SQL diagram functions against GUDHI on the CLIP/CLOOB diagrams", "mscoco100_clip_vs_cloob.csv"):
+        done()
     conn = fresh_db("te_diagrams_sql")
     cur = conn.cursor()
     load_csv(conn, "cloob", os.path.join(DATA, "mscoco100_clip_vs_cloob.csv"))

@@ -12,7 +12,7 @@ import numpy as np
 
 from rips_core import RIPSER_DIR, compare, cosine_matrix, counts, gudhi_diagram, run_ripser, write_lower, \
     write_points
-from telib import DATA, done, fresh_db, load_csv, ok, read_pairs
+from telib import DATA, done, fresh_db, load_csv, need_data, ok, read_pairs
 
 
 def sql_diagram(cur, sql, args=None):
@@ -33,10 +33,14 @@ def lower_values(path):
     return [float(v) for v in open(path).read().replace(",", " ").split()]
 
 
-def main():
-    conn = fresh_db("te_persistence_sql")
-    cur = conn.cursor()
-
+def real_data_checks(cur, conn):
+    """Ripser's examples and the CLIP/CLOOB embeddings of the shared data."""
+    if not need_data("Ripser's examples and the CLIP/CLOOB cross-checks",
+                     "ripser/sphere_3_192.lower_distance_matrix", "ripser/random16.lower_distance_matrix",
+                     "ripser/random20.lower_distance_matrix", "ripser/projective_plane.lower_distance_matrix",
+                     "ripser/projective_plane.csv", "ripser/o3_1024.txt", "mscoco_clip_vitb16.csv",
+                     "mscoco100_clip_vs_cloob.csv"):
+        return
     # Ripser's examples through persistence_from_distances
     for fname, dim in [("sphere_3_192.lower_distance_matrix", 2), ("random16.lower_distance_matrix", 2),
                        ("random20.lower_distance_matrix", 2), ("projective_plane.lower_distance_matrix", 2)]:
@@ -107,6 +111,13 @@ def main():
         got = sql_diagram(cur, "SELECT topembed.persistence(embedding, 2, 'cosine') FROM cloob "
                                "WHERE model = %s AND modality = 'image'", (model,))
         check("mscoco100 %s images, cosine, up to H2 match GUDHI" % model, ref, got, 2)
+
+
+def main():
+    conn = fresh_db("te_persistence_sql")
+    cur = conn.cursor()
+
+    real_data_checks(cur, conn)
     # H0 of a large cloud: the spanning-tree path, in bounded memory, with
     # the default settings; its deaths are the minimum spanning tree's edges
     cur.execute("RESET ALL")

@@ -8,7 +8,7 @@ import subprocess
 import tempfile
 import xml.etree.ElementTree as ET
 
-from telib import DATA, ROOT, chromium_screenshot, connect, done, fresh_db, load_csv, ok, png_stats
+from telib import DATA, ROOT, chromium_screenshot, connect, done, fresh_db, load_csv, need_data, ok, png_stats
 
 PSQL = os.path.join(os.environ.get("TE_PGBIN", "/usr/lib/postgresql/%s/bin" % os.environ.get("TE_PGVER", "15")), "psql")
 
@@ -68,6 +68,8 @@ def label_overlaps(svg):
 
 
 def main():
+    if not need_data("the demo's report.html and the pictures of real diagrams", "mscoco100_clip_vs_cloob.csv"):
+        done()
     conn = fresh_db("te_report")
     cur = conn.cursor()
     # the demo's table layout, with a hostile model name among the real ones

@@ -7,7 +7,7 @@ import os
 
 import numpy as np
 
-from telib import DATA, close, done, fresh_db, load_csv, ok, read_pairs
+from telib import DATA, close, done, fresh_db, load_csv, need_data, ok, read_pairs
 
 REL = 1e-9
 
@@ -157,6 +157,9 @@ def check_pca(cur, label, table, where, args, X, k=8):
 
 
 def main():
+    if not need_data("the spectra against numpy", "mscoco_clip_vitb16.csv", "mscoco_clip_random_init.csv",
+                     "mscoco100_clip_vs_cloob.csv"):
+        done()
     conn = fresh_db("te_spectrum_numpy")
     cur = conn.cursor()
     for name in ["mscoco_clip_vitb16", "mscoco_clip_random_init"]:

@@ -41,6 +41,18 @@ def close(a, b, tol, name, rel=False):
     return ok(err <= tol * scale, name, "got %.15g, expected %.15g, error %.3g > %.3g" % (a, b, err, tol * scale))
 
 
+def need_data(what, *names):
+    """True when every named file of the shared data is there; otherwise a
+    SKIP line saying what is not checked and why, and False.  A user's own
+    clone has no ../shared: the suites say so and never fail for it."""
+    missing = [os.path.join(DATA, n) for n in names if not os.path.exists(os.path.join(DATA, n))]
+    if missing:
+        ok(True, "# SKIP %s: %s absent (the shared data sits in ../shared/data beside the checkout; "
+           "TE_DATA names another place)" % (what, ", ".join(missing)))
+        return False
+    return True
+
+
 def done():
     """Exit with the suite's status."""
     if _count == 0:
