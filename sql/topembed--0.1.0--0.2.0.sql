@@ -80,53 +80,50 @@ BEGIN
 END
 $guard$;
 
--- Pictures: the axes name the metric, panels can share one scale, and a
--- NULL input draws a picture that says so (the C functions are the same
--- symbols, which read the new arguments only when they are there)
+--------------------------------------------------------------------------
+-- Pictures: new overloads whose axes name the metric and whose panels can
+-- share one scale; the 0.1.0 forms stay (a NULL input now draws a picture
+-- that says so, in both)
 --------------------------------------------------------------------------
 
-DROP FUNCTION topembed.diagram_svg(topembed.persistence_pair[], text);
-DROP FUNCTION topembed.barcode_svg(topembed.persistence_pair[], text);
-DROP FUNCTION topembed.spectrum_svg(topembed.spectrum_stats, text);
-DROP FUNCTION topembed.spectrum_svg(topembed.spectrum_stats[], text[], text);
-DROP FUNCTION topembed.betti_curve_svg(topembed.persistence_pair[], double precision[], text);
+-- (the same C functions, which read the new arguments only when they are passed)
 
-CREATE FUNCTION topembed.diagram_svg(diagram topembed.persistence_pair[], title text DEFAULT NULL,
-                                     metric text DEFAULT NULL, max_scale double precision DEFAULT NULL)
+CREATE FUNCTION topembed.diagram_svg(diagram topembed.persistence_pair[], title text, metric text,
+                                     max_scale double precision DEFAULT NULL)
 RETURNS text
 AS 'MODULE_PATHNAME', 'te_diagram_svg' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION topembed.diagram_svg(topembed.persistence_pair[], text, text, double precision) IS
-'standalone SVG plot of a persistence diagram: birth against death per homology dimension; metric names the axes, max_scale shares one scale between panels';
+'standalone SVG plot of a persistence diagram whose axes name the metric; max_scale shares one scale between panels';
 
-CREATE FUNCTION topembed.barcode_svg(diagram topembed.persistence_pair[], title text DEFAULT NULL,
-                                     metric text DEFAULT NULL, max_scale double precision DEFAULT NULL)
+CREATE FUNCTION topembed.barcode_svg(diagram topembed.persistence_pair[], title text, metric text,
+                                     max_scale double precision DEFAULT NULL)
 RETURNS text
 AS 'MODULE_PATHNAME', 'te_barcode_svg' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION topembed.barcode_svg(topembed.persistence_pair[], text, text, double precision) IS
-'standalone SVG barcode of a persistence diagram; metric names the axis, max_scale shares one scale between panels';
+'standalone SVG barcode of a persistence diagram whose axis names the metric; max_scale shares one scale between panels';
 
-CREATE FUNCTION topembed.spectrum_svg(spectrum topembed.spectrum_stats, title text DEFAULT NULL,
-                                      min_eigenvalue double precision DEFAULT NULL,
+CREATE FUNCTION topembed.spectrum_svg(spectrum topembed.spectrum_stats, title text,
+                                      min_eigenvalue double precision,
                                       max_eigenvalue double precision DEFAULT NULL)
 RETURNS text
 AS 'MODULE_PATHNAME', 'te_spectrum_svg' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION topembed.spectrum_svg(topembed.spectrum_stats, text, double precision, double precision) IS
-'standalone SVG plot of a covariance spectrum on a log scale, effective rank and dims_99 marked; the eigenvalue range shares one scale between panels';
+'standalone SVG plot of a covariance spectrum whose eigenvalue axis covers at least the given range, to share one scale between panels';
 
-CREATE FUNCTION topembed.spectrum_svg(spectra topembed.spectrum_stats[], labels text[], title text DEFAULT NULL,
-                                      min_eigenvalue double precision DEFAULT NULL,
+CREATE FUNCTION topembed.spectrum_svg(spectra topembed.spectrum_stats[], labels text[], title text,
+                                      min_eigenvalue double precision,
                                       max_eigenvalue double precision DEFAULT NULL)
 RETURNS text
 AS 'MODULE_PATHNAME', 'te_spectra_svg' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION topembed.spectrum_svg(topembed.spectrum_stats[], text[], text, double precision, double precision) IS
-'standalone SVG plot of several covariance spectra in one figure, e.g. CLIP against CLOOB; the eigenvalue range shares one scale between panels';
+'standalone SVG plot of several covariance spectra whose eigenvalue axis covers at least the given range, to share one scale between panels';
 
-CREATE FUNCTION topembed.betti_curve_svg(diagram topembed.persistence_pair[], grid double precision[] DEFAULT NULL,
-                                         title text DEFAULT NULL, metric text DEFAULT NULL)
+CREATE FUNCTION topembed.betti_curve_svg(diagram topembed.persistence_pair[], grid double precision[], title text,
+                                         metric text)
 RETURNS text
 AS 'MODULE_PATHNAME', 'te_betti_curve_svg' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION topembed.betti_curve_svg(topembed.persistence_pair[], double precision[], text, text) IS
-'standalone SVG plot of the Betti curves of every homology dimension of a diagram; metric names the scale axis';
+'standalone SVG plot of the Betti curves of a diagram whose scale axis names the metric';
 
 --------------------------------------------------------------------------
 -- Operations: snapshots, history, drift, BI views
