@@ -107,10 +107,12 @@ put_subtitle(TeText *t, const char *text, int width)
 				(int) ((width - 24) / (0.6 * 11.5)));
 }
 
-/* a centred grey message for an empty plot */
+/* a centred grey message for an empty plot, on a white halo so that it reads over lines */
 static void
 put_message(TeText *t, double x, double y, const char *text)
 {
+	te_svg_text(t, x, y, 14.0, "middle",
+				"fill=\"#fff\" stroke=\"#fff\" stroke-width=\"5\" stroke-linejoin=\"round\"", text, 60);
 	te_svg_text(t, x, y, 14.0, "middle", "fill=\"#777\"", text, 60);
 }
 
