@@ -16,6 +16,9 @@ runs, as written, through psql against the tables the docs describe.
 - A block of function signatures (a synopsis) is not run: every signature
   in it must name an existing function of the extension with exactly those
   argument types (and return type, where it says one).
+- A block that runs only in a prepared state says so on the line before it,
+  <!-- docs-test: run only after SQL (...) -->: the SQL runs first, then the
+  block.
 - A block that genuinely cannot run is marked <!-- docs-test: not run: WHY -->
   on the line before it; their number may not grow past NOT_RUN_BUDGET.
 
@@ -72,6 +75,12 @@ def blocks(path):
                         "marker": mk.group(1) if mk else None})
         i = j + 1
     return out
+
+
+def run_after(marker):
+    """The SQL of a "run only after SQL (why)" marker, or None."""
+    m = re.match(r"run only after\s+(.*?)\s*(\([^()]*\))?\s*$", marker or "")
+    return m.group(1) if m else None
 
 
 def strip_comments(text):
@@ -285,6 +294,11 @@ def run_page(path, runnable, fixture, work, main_env, admin):
     for k, b in enumerate(runnable):
         sql = os.path.join(work, "%s_%d.sql" % (slug, b["line"]))
         open(sql, "w").write(b["text"])
+        before = run_after(b["marker"])
+        if before:
+            r = subprocess.run([PSQL, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", db, "-c", before],
+                               env=env, capture_output=True, text=True)
+            ok(r.returncode == 0, "%s:%d: what it runs after works (%s)" % (name, b["line"], before), r.stderr)
         files = written_files(b["text"])
         for f in files:
             if os.path.exists(os.path.join(work, f)):
@@ -325,16 +339,17 @@ def main():
     markers = [b for b in all_blocks if b["marker"] is not None]
     fixture = [b for b in markers if b["marker"] == "fixture"]
     not_run = [b for b in markers if re.match(r"not run:\s*\S", b["marker"])]
-    unknown = [b for b in markers if b not in fixture and b not in not_run]
+    prepared = [b for b in markers if run_after(b["marker"])]
+    unknown = [b for b in markers if b not in fixture and b not in not_run and b not in prepared]
     ok(len(fixture) == 1, "docs/ has exactly one fixture block (%d)" % len(fixture))
-    ok(not unknown, "every docs-test marker is 'fixture' or 'not run: <reason>'",
+    ok(not unknown, "every docs-test marker is 'fixture', 'run only after <SQL>' or 'not run: <reason>'",
        ["%s:%d %s" % (rel(b["path"]), b["line"], b["marker"]) for b in unknown])
     ok(len(not_run) <= NOT_RUN_BUDGET, "%d blocks are marked not run, at most %d" % (len(not_run), NOT_RUN_BUDGET),
        ["%s:%d %s" % (rel(b["path"]), b["line"], b["marker"]) for b in not_run])
     synopses = [b for b in all_blocks if b["marker"] is None and is_synopsis(b["text"])]
     check_synopses(all_blocks)
 
-    runnable = [b for b in all_blocks if b["marker"] is None and b not in synopses]
+    runnable = [b for b in all_blocks if (b["marker"] is None and b not in synopses) or b in prepared]
     print("# %d sql blocks: %d to run, %d synopses, 1 fixture, %d marked not run"
           % (len(all_blocks), len(runnable), len(synopses), len(not_run)))
     if not os.path.isdir(DATA):
