@@ -59,6 +59,40 @@ te_check(TeEnv *env)
 	return TE_OK;
 }
 
+/*
+ * Work-paced interrupt checks for loops whose iterations differ in cost:
+ * count work units (about one per simple operation) and call te_check()
+ * once TE_TICK_INTERVAL of them have been done since the last call.
+ */
+#define TE_TICK_INTERVAL ((uint64_t) 1 << 18)
+
+typedef struct TeTicker
+{
+	TeEnv	   *env;
+	uint64_t	work;
+	uint64_t	next;
+} TeTicker;
+
+/* start counting work for env */
+static inline void
+te_ticker_init(TeTicker *t, TeEnv *env)
+{
+	t->env = env;
+	t->work = 0;
+	t->next = TE_TICK_INTERVAL;
+}
+
+/* count units of work; TE_CANCELLED when the check says stop */
+static inline TeStatus
+te_tick(TeTicker *t, uint64_t units)
+{
+	t->work += units;
+	if (t->work < t->next)
+		return TE_OK;
+	t->next = t->work + TE_TICK_INTERVAL;
+	return te_check(t->env);
+}
+
 /* record a formatted failure detail in env->msg and return status */
 TeStatus	te_fail(TeEnv *env, TeStatus status, const char *fmt,...)
 			__attribute__((format(printf, 3, 4)));

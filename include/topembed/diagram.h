@@ -7,7 +7,8 @@
  *
  * Valid input (checked on every pair, whatever its dimension):
  *   - n >= 0, and pairs may be NULL only when n == 0;
- *   - dim >= 0 for the argument and for every pair;
+ *   - 0 <= dim <= TE_PAIR_MAX_DIM (pair.h) for the argument and for every
+ *     pair;
  *   - birth is finite (not NaN, not +-inf);
  *   - death is not NaN, and birth <= death; death = +INFINITY marks an
  *     essential class.
@@ -65,7 +66,9 @@
 
 /*
  * Every function allocates through env only and calls te_check(env) in its
- * long loops; on TE_CANCELLED or TE_NOMEM it has released all it allocated.
+ * long loops (every loop over the bars or the grid is paced by the work it
+ * does, so a cancel is seen within milliseconds even on 10^7 bars); on
+ * TE_CANCELLED or TE_NOMEM it has released all it allocated.
  */
 
 /* TE_OK if every pair is valid (see above), else TE_INVALID naming the first bad one */

@@ -7,6 +7,12 @@
 
 #include <stdint.h>
 
+/*
+ * The highest homology dimension a diagram may hold.  Every reader of
+ * diagrams refuses larger ones before it allocates anything sized by them.
+ */
+#define TE_PAIR_MAX_DIM 1000
+
 /* one persistence pair; death = INFINITY for an essential class */
 typedef struct TePersPair
 {

@@ -14,27 +14,32 @@
 /* half the length of a finite bar, without overflow */
 #define HALF_LENGTH(q) ((q).death * 0.5 - (q).birth * 0.5)
 
-/* rows of a landscape between interrupt checks */
-#define LANDSCAPE_CHECK_EVERY 64
-
 /* TE_OK if every pair is valid, else TE_INVALID naming the first bad one */
 TeStatus
 te_diagram_validate(TeEnv *env, const TePersPair *pairs, int64_t n)
 {
+	TeTicker	tk;
 	int64_t		i;
 
 	if (n < 0)
 		return te_fail(env, TE_INVALID, "a diagram cannot have %lld pairs", (long long) n);
 	if (n > 0 && pairs == NULL)
 		return te_fail(env, TE_INVALID, "diagram of %lld pairs given without data", (long long) n);
+	te_ticker_init(&tk, env);
 	for (i = 0; i < n; i++)
 	{
 		const TePersPair *q = &pairs[i];
 
+		if (te_tick(&tk, 4) != TE_OK)
+			return te_fail(env, TE_CANCELLED, "diagram check cancelled");
 		/* pairs are numbered from 1 in messages, as SQL arrays are */
 		if (q->dim < 0)
 			return te_fail(env, TE_INVALID, "persistence pair %lld has negative dimension %d",
 						   (long long) i + 1, (int) q->dim);
+		if (q->dim > TE_PAIR_MAX_DIM)
+			return te_fail(env, TE_INVALID,
+						   "persistence pair %lld has homology dimension %d; the highest supported is %d",
+						   (long long) i + 1, (int) q->dim, TE_PAIR_MAX_DIM);
 		if (isnan(q->birth) || isnan(q->death))
 			return te_fail(env, TE_INVALID, "persistence pair %lld has a NaN",
 						   (long long) i + 1);
@@ -45,6 +50,18 @@ te_diagram_validate(TeEnv *env, const TePersPair *pairs, int64_t n)
 			return te_fail(env, TE_INVALID, "persistence pair %lld is born at %g after it dies at %g",
 						   (long long) i + 1, q->birth, q->death);
 	}
+	return TE_OK;
+}
+
+/* TE_INVALID unless dim is a homology dimension a diagram may hold */
+static TeStatus
+check_dim_arg(TeEnv *env, int dim)
+{
+	if (dim < 0)
+		return te_fail(env, TE_INVALID, "homology dimension must not be negative, not %d", dim);
+	if (dim > TE_PAIR_MAX_DIM)
+		return te_fail(env, TE_INVALID, "homology dimension must be at most %d, not %d",
+					   TE_PAIR_MAX_DIM, dim);
 	return TE_OK;
 }
 
@@ -71,13 +88,14 @@ sift_down(double *x, int64_t root, int64_t n)
 }
 
 /* heapsort: O(n log n) in every case, no allocation, no recursion */
-void
-te_sort_doubles(double *x, int64_t n)
+TeStatus
+te_sort_doubles(TeTicker *tk, double *x, int64_t n)
 {
-	int64_t		i;
+	int64_t		i,
+				depth = 1;
 
 	if (n < 2)
-		return;
+		return TE_OK;
 	if (n <= 16)
 	{
 		/* insertion sort for short runs */
@@ -93,10 +111,16 @@ te_sort_doubles(double *x, int64_t n)
 			}
 			x[j] = v;
 		}
-		return;
+		return TE_OK;
 	}
+	for (i = n; i > 1; i >>= 1)
+		depth++;
 	for (i = n / 2 - 1; i >= 0; i--)
+	{
 		sift_down(x, i, n);
+		if (tk && te_tick(tk, (uint64_t) depth) != TE_OK)
+			return TE_CANCELLED;
+	}
 	for (i = n - 1; i > 0; i--)
 	{
 		double		t = x[0];
@@ -104,7 +128,10 @@ te_sort_doubles(double *x, int64_t n)
 		x[0] = x[i];
 		x[i] = t;
 		sift_down(x, 0, i);
+		if (tk && te_tick(tk, 2 * (uint64_t) depth) != TE_OK)
+			return TE_CANCELLED;
 	}
+	return TE_OK;
 }
 
 /* check the dim argument and the pairs, then copy out the dim part */
@@ -112,17 +139,21 @@ TeStatus
 te_dgm_part_load(TeEnv *env, TeDgmPart *part, const TePersPair *pairs, int64_t n, int dim)
 {
 	TeStatus	st;
+	TeTicker	tk;
 	int64_t		i,
 				nf = 0,
 				ne = 0;
 
 	memset(part, 0, sizeof(*part));
-	if (dim < 0)
-		return te_fail(env, TE_INVALID, "homology dimension must not be negative, not %d", dim);
+	if ((st = check_dim_arg(env, dim)) != TE_OK)
+		return st;
 	if ((st = te_diagram_validate(env, pairs, n)) != TE_OK)
 		return st;
+	te_ticker_init(&tk, env);
 	for (i = 0; i < n; i++)
 	{
+		if (te_tick(&tk, 2) != TE_OK)
+			return te_fail(env, TE_CANCELLED, "diagram cancelled");
 		if (pairs[i].dim != dim)
 			continue;
 		if (isinf(pairs[i].death))
@@ -140,6 +171,11 @@ te_dgm_part_load(TeEnv *env, TeDgmPart *part, const TePersPair *pairs, int64_t n
 	}
 	for (i = 0; i < n; i++)
 	{
+		if (te_tick(&tk, 3) != TE_OK)
+		{
+			te_dgm_part_free(env, part);
+			return te_fail(env, TE_CANCELLED, "diagram cancelled");
+		}
 		if (pairs[i].dim != dim)
 			continue;
 		if (isinf(pairs[i].death))
@@ -151,7 +187,11 @@ te_dgm_part_load(TeEnv *env, TeDgmPart *part, const TePersPair *pairs, int64_t n
 			part->n++;
 		}
 	}
-	te_sort_doubles(part->ess, part->n_ess);
+	if (te_sort_doubles(&tk, part->ess, part->n_ess) != TE_OK)
+	{
+		te_dgm_part_free(env, part);
+		return te_fail(env, TE_CANCELLED, "diagram cancelled");
+	}
 	return TE_OK;
 }
 
@@ -171,23 +211,28 @@ te_betti_numbers(TeEnv *env, const TePersPair *pairs, int64_t n, double r,
 				 int *betti, int max_dim_out)
 {
 	TeStatus	st;
+	TeTicker	tk;
 	int64_t		i;
 	int			k;
 
 	if ((st = te_diagram_validate(env, pairs, n)) != TE_OK)
 		return st;
-	if (max_dim_out < 0)
-		return te_fail(env, TE_INVALID, "max_dim_out must not be negative, not %d", max_dim_out);
+	if (max_dim_out < 0 || max_dim_out > TE_PAIR_MAX_DIM)
+		return te_fail(env, TE_INVALID, "max_dim_out must be between 0 and %d, not %d",
+					   TE_PAIR_MAX_DIM, max_dim_out);
 	if (betti == NULL)
 		return te_fail(env, TE_INVALID, "no output array for Betti numbers");
 	if (isnan(r))
 		return te_fail(env, TE_INVALID, "the scale r must not be NaN");
 	for (k = 0; k <= max_dim_out; k++)
 		betti[k] = 0;
+	te_ticker_init(&tk, env);
 	for (i = 0; i < n; i++)
 	{
 		const TePersPair *q = &pairs[i];
 
+		if (te_tick(&tk, 2) != TE_OK)
+			return te_fail(env, TE_CANCELLED, "Betti numbers cancelled");
 		if (q->dim > max_dim_out)
 			continue;
 		if (q->birth <= r && r < q->death)
@@ -227,10 +272,12 @@ te_betti_curve(TeEnv *env, const TePersPair *pairs, int64_t n, int dim,
 {
 	TeStatus	st;
 	TeDgmPart	part;
+	TeTicker	tk;
 	double	   *births,
 			   *deaths;
 	int64_t		nb,
-				i;
+				i,
+				depth = 1;
 
 	if (m < 0)
 		return te_fail(env, TE_INVALID, "grid size must not be negative, not %d", m);
@@ -259,13 +306,22 @@ te_betti_curve(TeEnv *env, const TePersPair *pairs, int64_t n, int dim,
 	memcpy(deaths, part.death, sizeof(double) * (size_t) part.n);
 	for (i = 0; i < part.n_ess; i++)
 		deaths[part.n + i] = INFINITY;
-	te_sort_doubles(births, nb);
-	te_sort_doubles(deaths, nb);
-	for (i = 0; i < m; i++)
+	te_dgm_part_free(env, &part);
+	te_ticker_init(&tk, env);
+	st = te_sort_doubles(&tk, births, nb);
+	if (st == TE_OK)
+		st = te_sort_doubles(&tk, deaths, nb);
+	for (i = nb; i > 1; i >>= 1)
+		depth++;
+	for (i = 0; st == TE_OK && i < m; i++)
+	{
 		out[i] = count_le(births, nb, grid[i]) - count_le(deaths, nb, grid[i]);
+		st = te_tick(&tk, 2 * (uint64_t) depth);
+	}
 	te_free(env, births);
 	te_free(env, deaths);
-	te_dgm_part_free(env, &part);
+	if (st != TE_OK)
+		return te_fail(env, TE_CANCELLED, "Betti curve cancelled");
 	return TE_OK;
 }
 
@@ -275,6 +331,7 @@ te_persistence_entropy(TeEnv *env, const TePersPair *pairs, int64_t n, int dim,
 					   double *out, int *defined)
 {
 	TeStatus	st;
+	TeTicker	tk;
 	int64_t		i;
 	double		lmax = 0.0,
 				total = 0.0,
@@ -284,10 +341,11 @@ te_persistence_entropy(TeEnv *env, const TePersPair *pairs, int64_t n, int dim,
 		return te_fail(env, TE_INVALID, "no output for the entropy");
 	*out = 0.0;
 	*defined = 0;
-	if (dim < 0)
-		return te_fail(env, TE_INVALID, "homology dimension must not be negative, not %d", dim);
+	if ((st = check_dim_arg(env, dim)) != TE_OK)
+		return st;
 	if ((st = te_diagram_validate(env, pairs, n)) != TE_OK)
 		return st;
+	te_ticker_init(&tk, env);
 
 	/*
 	 * The entropy does not change when every length is scaled, so work with
@@ -295,6 +353,9 @@ te_persistence_entropy(TeEnv *env, const TePersPair *pairs, int64_t n, int dim,
 	 * their sum cannot either).
 	 */
 	for (i = 0; i < n; i++)
+	{
+		if (te_tick(&tk, 2) != TE_OK)
+			return te_fail(env, TE_CANCELLED, "persistence entropy cancelled");
 		if (pairs[i].dim == dim && !isinf(pairs[i].death))
 		{
 			double		l = HALF_LENGTH(pairs[i]);
@@ -302,12 +363,20 @@ te_persistence_entropy(TeEnv *env, const TePersPair *pairs, int64_t n, int dim,
 			if (l > lmax)
 				lmax = l;
 		}
+	}
 	if (!(lmax > 0.0))
 		return TE_OK;			/* no finite bar, or all of length 0: undefined */
 	for (i = 0; i < n; i++)
+	{
+		if (te_tick(&tk, 2) != TE_OK)
+			return te_fail(env, TE_CANCELLED, "persistence entropy cancelled");
 		if (pairs[i].dim == dim && !isinf(pairs[i].death))
 			total += HALF_LENGTH(pairs[i]) / lmax;
+	}
 	for (i = 0; i < n; i++)
+	{
+		if (te_tick(&tk, 16) != TE_OK)
+			return te_fail(env, TE_CANCELLED, "persistence entropy cancelled");
 		if (pairs[i].dim == dim && !isinf(pairs[i].death))
 		{
 			double		pi = (HALF_LENGTH(pairs[i]) / lmax) / total;
@@ -315,6 +384,7 @@ te_persistence_entropy(TeEnv *env, const TePersPair *pairs, int64_t n, int dim,
 			if (pi > 0.0)
 				e -= pi * log(pi);
 		}
+	}
 	*out = e;
 	*defined = 1;
 	return TE_OK;
@@ -326,6 +396,7 @@ te_total_persistence(TeEnv *env, const TePersPair *pairs, int64_t n, int dim,
 					 double p, double *out, int64_t *n_essential)
 {
 	TeStatus	st;
+	TeTicker	tk;
 	int64_t		i,
 				ne = 0;
 	double		s = 0.0;
@@ -335,16 +406,19 @@ te_total_persistence(TeEnv *env, const TePersPair *pairs, int64_t n, int dim,
 	*out = 0.0;
 	if (n_essential)
 		*n_essential = 0;
-	if (dim < 0)
-		return te_fail(env, TE_INVALID, "homology dimension must not be negative, not %d", dim);
+	if ((st = check_dim_arg(env, dim)) != TE_OK)
+		return st;
 	if (!(p > 0.0) || isinf(p))
 		return te_fail(env, TE_INVALID, "the power p must be positive and finite, not %g", p);
 	if ((st = te_diagram_validate(env, pairs, n)) != TE_OK)
 		return st;
+	te_ticker_init(&tk, env);
 	for (i = 0; i < n; i++)
 	{
 		double		l;
 
+		if (te_tick(&tk, 16) != TE_OK)
+			return te_fail(env, TE_CANCELLED, "total persistence cancelled");
 		if (pairs[i].dim != dim)
 			continue;
 		if (isinf(pairs[i].death))
@@ -419,6 +493,7 @@ te_persistence_landscape(TeEnv *env, const TePersPair *pairs, int64_t n, int dim
 {
 	TeStatus	st;
 	TeDgmPart	part;
+	TeTicker	tk;
 	double	   *tents;
 	int64_t		i,
 				nall;
@@ -443,6 +518,7 @@ te_persistence_landscape(TeEnv *env, const TePersPair *pairs, int64_t n, int dim
 		return te_fail(env, TE_NOMEM, "out of memory for a landscape of %lld bars",
 					   (long long) nall);
 	}
+	te_ticker_init(&tk, env);
 	for (g = 0; g < m; g++)
 	{
 		double		t = grid[g];
@@ -450,7 +526,8 @@ te_persistence_landscape(TeEnv *env, const TePersPair *pairs, int64_t n, int dim
 					keep;
 		int			j;
 
-		if (g % LANDSCAPE_CHECK_EVERY == LANDSCAPE_CHECK_EVERY - 1 && te_check(env) != TE_OK)
+		/* a grid value costs a pass over the bars and a sort of the k kept */
+		if (te_tick(&tk, 4 * (uint64_t) nall + 16 * (uint64_t) k) != TE_OK)
 		{
 			te_free(env, tents);
 			te_dgm_part_free(env, &part);
@@ -476,7 +553,7 @@ te_persistence_landscape(TeEnv *env, const TePersPair *pairs, int64_t n, int dim
 		keep = npos < k ? npos : k;
 		if (keep < npos)
 			select_top(tents, npos, keep);
-		te_sort_doubles(tents, keep);
+		(void) te_sort_doubles(NULL, tents, keep);
 		for (j = 0; j < k; j++)
 			out[(size_t) j * (size_t) m + (size_t) g] = (j < keep) ? tents[keep - 1 - j] : 0.0;
 	}

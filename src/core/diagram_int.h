@@ -16,8 +16,11 @@ typedef struct TeDgmPart
 	double	   *ess;			/* their births, ascending */
 } TeDgmPart;
 
-/* sort x[0..n) ascending in place (no allocation) */
-void		te_sort_doubles(double *x, int64_t n);
+/*
+ * sort x[0..n) ascending in place (no allocation); with a ticker the
+ * interrupt check runs as it goes (TE_CANCELLED), without one never
+ */
+TeStatus	te_sort_doubles(TeTicker *tk, double *x, int64_t n);
 
 /* validate the dim argument and the pairs, then split out the dim part */
 TeStatus	te_dgm_part_load(TeEnv *env, TeDgmPart *part, const TePersPair *pairs,

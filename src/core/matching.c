@@ -41,7 +41,6 @@
 #define KD_LEAF 8
 #define ARENA_MAX 64
 #define SAMPLE_PIVOTS 15
-#define CHECK_EVERY 1024
 
 /* ---------------------------------------------------------------- arena */
 
@@ -100,12 +99,20 @@ linf(double bx, double dx, double by, double dy)
 	return u > v ? u : v;
 }
 
-/* (c s)^p: costs are taken in units of 1/s, a power of two, so that they neither overflow nor underflow */
+/*
+ * (c s)^p, at most cap.  Costs are taken in units of 1/s, the bottleneck
+ * distance, so that the optimal matching's terms lie between 0 and a few
+ * times the number of points; cap (above any term an optimal matching can
+ * use) keeps the others from overflowing.
+ */
 static inline double
-ws_pow(double c, double p, double s)
+ws_pow(double c, double p, double s, double cap)
 {
+	double		v;
+
 	c *= s;
-	return (p == 1.0) ? c : (p == 2.0) ? c * c : pow(c, p);
+	v = (p == 1.0) ? c : (p == 2.0) ? c * c : pow(c, p);
+	return v < cap ? v : cap;
 }
 
 /* largest magnitude and spread of the finite coordinates of two diagram parts */
@@ -237,9 +244,10 @@ kd_select(int32_t *idx, const double *key, int32_t lo, int32_t hi, int32_t k)
 	}
 }
 
-/* build the subtree of node over slots [lo, hi) */
-static void
-kd_build_node(KdTree *t, const double *x, const double *y, int64_t node, int32_t lo, int32_t hi)
+/* build the subtree of node over slots [lo, hi); nonzero if cancelled */
+static int
+kd_build_node(KdTree *t, const double *x, const double *y, int64_t node, int32_t lo, int32_t hi,
+			  TeTicker *tk)
 {
 	double	   *bx = &t->box[4 * node];
 	int32_t		s,
@@ -262,21 +270,24 @@ kd_build_node(KdTree *t, const double *x, const double *y, int64_t node, int32_t
 			bx[3] = py;
 	}
 	t->alive[node] = hi - lo;
+	if (te_tick(tk, 4 * (uint64_t) (hi - lo)) != TE_OK)
+		return 1;
 	if (hi - lo <= KD_LEAF)
-		return;
+		return 0;
 	mid = lo + (hi - lo) / 2;
 	kd_select(t->idx, (bx[1] - bx[0] >= bx[3] - bx[2]) ? x : y, lo, hi, mid);
-	kd_build_node(t, x, y, 2 * node, lo, mid);
-	kd_build_node(t, x, y, 2 * node + 1, mid, hi);
+	return kd_build_node(t, x, y, 2 * node, lo, mid, tk) ||
+		kd_build_node(t, x, y, 2 * node + 1, mid, hi, tk);
 }
 
-/* build a tree over the ids already in t->idx[0..n) */
-static void
-kd_build(KdTree *t, const double *x, const double *y)
+/* build a tree over the ids already in t->idx[0..n); nonzero if cancelled */
+static int
+kd_build(KdTree *t, const double *x, const double *y, TeTicker *tk)
 {
 	memset(t->dead, 0, (size_t) t->n);
 	if (t->n > 0)
-		kd_build_node(t, x, y, 1, 0, t->n);
+		return kd_build_node(t, x, y, 1, 0, t->n, tk);
+	return 0;
 }
 
 /* mark every slot of the subtree of node alive again */
@@ -372,6 +383,7 @@ typedef struct KdVisit
 				r;
 	void		(*fn) (void *arg, int32_t id);
 	void	   *arg;
+	const int  *stop;			/* the walk ends once *stop is nonzero */
 } KdVisit;
 
 /* enumerate the points of node's subtree inside the query box */
@@ -380,7 +392,7 @@ kd_range_node(const KdTree *t, const KdVisit *q, int64_t node, int32_t lo, int32
 {
 	int32_t		mid;
 
-	if (!kd_box_near(&t->box[4 * node], q->qx, q->qy, q->r))
+	if (*q->stop || !kd_box_near(&t->box[4 * node], q->qx, q->qy, q->r))
 		return;
 	if (hi - lo <= KD_LEAF)
 	{
@@ -430,8 +442,9 @@ typedef struct BnSide
 } BnSide;
 
 /* allocate the arrays of a decision side and build its tree over R */
-static int
-bn_side_init(Arena *ar, BnSide *s, const TeDgmPart *L, const double *lh, const TeDgmPart *R)
+static TeStatus
+bn_side_init(Arena *ar, BnSide *s, const TeDgmPart *L, const double *lh, const TeDgmPart *R,
+			 TeTicker *tk)
 {
 	int32_t		i;
 	int64_t		pool = kd_nodes(R->n) + 8 * (R->n + 1);
@@ -467,7 +480,7 @@ bn_side_init(Arena *ar, BnSide *s, const TeDgmPart *L, const double *lh, const T
 		!s->all.box || !s->queue || !s->llayer || !s->rlayer || !s->seen || !s->cnt ||
 		!s->nodeoff || !s->lay_idx || !s->lay_dead || !s->lay_alive || !s->lay_box ||
 		!s->stk_l || !s->stk_v)
-		return 0;
+		return te_fail(ar->env, TE_NOMEM, "out of memory for the bottleneck distance");
 	for (i = 0; i < s->nl; i++)
 		s->mate_l[i] = -1;
 	for (i = 0; i < s->nr; i++)
@@ -475,8 +488,9 @@ bn_side_init(Arena *ar, BnSide *s, const TeDgmPart *L, const double *lh, const T
 		s->mate_r[i] = -1;
 		s->all.idx[i] = i;
 	}
-	kd_build(&s->all, s->rx, s->ry);
-	return 1;
+	if (kd_build(&s->all, s->rx, s->ry, tk))
+		return te_fail(ar->env, TE_CANCELLED, "bottleneck distance cancelled");
+	return TE_OK;
 }
 
 /* the tree of right layer k (1-based) inside the per-phase pool */
@@ -499,13 +513,15 @@ bn_layer_tree(BnSide *s, int32_t k)
  * h > t?  Hopcroft-Karp from the matching left by the previous call.
  */
 static TeStatus
-bn_side_feasible(TeEnv *env, BnSide *s, double t, int *ok)
+bn_side_feasible(TeEnv *env, TeTicker *tk, BnSide *s, double t, int *ok)
 {
 	int32_t		u,
 				need = 0,
 				matched = 0;
 
 	/* keep only the matched edges still allowed, and only for heavy points */
+	if (te_tick(tk, 4 * (uint64_t) s->nl) != TE_OK)
+		return te_fail(env, TE_CANCELLED, "bottleneck distance cancelled");
 	for (u = 0; u < s->nl; u++)
 	{
 		int			heavy = s->lh[u] > t;
@@ -543,6 +559,8 @@ bn_side_feasible(TeEnv *env, BnSide *s, double t, int *ok)
 
 		/* BFS in layers from the free heavy left points */
 		kd_reset(&s->all);
+		if (te_tick(tk, 2 * (uint64_t) s->nr + 2 * (uint64_t) s->nl) != TE_OK)
+			return te_fail(env, TE_CANCELLED, "bottleneck distance cancelled");
 		for (u = 0; u < s->nl; u++)
 			if (s->mate_l[u] < 0 && s->lh[u] > t)
 			{
@@ -558,12 +576,14 @@ bn_side_feasible(TeEnv *env, BnSide *s, double t, int *ok)
 			lu = s->llayer[u];
 			if (last && lu + 1 > last)
 				break;
-			if ((qh & (CHECK_EVERY - 1)) == 0 && te_check(env) != TE_OK)
+			if (te_tick(tk, 64) != TE_OK)
 				return te_fail(env, TE_CANCELLED, "bottleneck distance cancelled");
 			while ((v = kd_take(&s->all, s->rx, s->ry, s->lx[u], s->ly[u], t)) >= 0)
 			{
 				int32_t		w = s->mate_r[v];
 
+				if (te_tick(tk, 64) != TE_OK)
+					return te_fail(env, TE_CANCELLED, "bottleneck distance cancelled");
 				s->rlayer[v] = lu + 1;
 				s->seen[nseen++] = v;
 				if (w < 0)
@@ -624,7 +644,8 @@ bn_side_feasible(TeEnv *env, BnSide *s, double t, int *ok)
 
 			s->nodeoff[k] = off - 1;	/* node ids start at 1 */
 			lt = bn_layer_tree(s, k);
-			kd_build(&lt, s->rx, s->ry);
+			if (kd_build(&lt, s->rx, s->ry, tk))
+				return te_fail(env, TE_CANCELLED, "bottleneck distance cancelled");
 			off += kd_nodes(lt.n);
 		}
 
@@ -640,6 +661,8 @@ bn_side_feasible(TeEnv *env, BnSide *s, double t, int *ok)
 							v;
 				KdTree		lt = bn_layer_tree(s, depth + 1);
 
+				if (te_tick(tk, 64) != TE_OK)
+					return te_fail(env, TE_CANCELLED, "bottleneck distance cancelled");
 				v = kd_take(&lt, s->rx, s->ry, s->lx[uu], s->ly[uu], t);
 				if (v < 0)
 				{
@@ -678,6 +701,9 @@ typedef struct BnCand
 	const double *halves;		/* h of every point of A and B, sorted */
 	int64_t		nh;
 	uint64_t	rng;
+	TeTicker   *tk;
+	int			cancelled;		/* set when the interrupt check said stop */
+	int			depth;			/* steps of a binary search over B */
 } BnCand;
 
 /* first index j in [lo, hi) with pred false, pred true on a prefix */
@@ -713,7 +739,7 @@ bn_ranges(double x, const double *y, int64_t n, double lo, double hi, int64_t r[
 
 /* number of candidates strictly between lo and hi */
 static int64_t
-bn_count(const BnCand *c, double lo, double hi)
+bn_count(BnCand *c, double lo, double hi)
 {
 	int64_t		total = 0,
 				i,
@@ -725,6 +751,11 @@ bn_count(const BnCand *c, double lo, double hi)
 	for (axis = 0; axis < 2; axis++)
 		for (i = 0; i < c->na; i++)
 		{
+			if (te_tick(c->tk, 5 * (uint64_t) c->depth) != TE_OK)
+			{
+				c->cancelled = 1;
+				return 0;
+			}
 			bn_ranges(c->xa[axis][i], c->xb[axis], c->nb, lo, hi, r);
 			total += (r[1] - r[0]) + (r[3] - r[2]);
 		}
@@ -735,7 +766,7 @@ bn_count(const BnCand *c, double lo, double hi)
 
 /* the k-th (0-based, in an arbitrary fixed order) candidate strictly between lo and hi */
 static double
-bn_pick(const BnCand *c, double lo, double hi, int64_t k)
+bn_pick(BnCand *c, double lo, double hi, int64_t k)
 {
 	int64_t		i,
 				r[4],
@@ -749,6 +780,11 @@ bn_pick(const BnCand *c, double lo, double hi, int64_t k)
 			double		x = c->xa[axis][i];
 			const double *y = c->xb[axis];
 
+			if (te_tick(c->tk, 5 * (uint64_t) c->depth) != TE_OK)
+			{
+				c->cancelled = 1;
+				return hi;
+			}
 			bn_ranges(x, y, c->nb, lo, hi, r);
 			if (k < r[1] - r[0])
 				return x - y[r[0] + k];
@@ -781,6 +817,7 @@ bottleneck_finite(TeEnv *env, Arena *ar, const TeDgmPart *A, const TeDgmPart *B,
 	BnSide		sa,
 				sb;
 	BnCand		c;
+	TeTicker	tk;
 	double	   *ha,
 			   *hb,
 			   *halves,
@@ -791,6 +828,7 @@ bottleneck_finite(TeEnv *env, Arena *ar, const TeDgmPart *A, const TeDgmPart *B,
 	int			axis;
 
 	*out = 0.0;
+	te_ticker_init(&tk, env);
 	if (A->n == 0 && B->n == 0)
 		return TE_OK;
 	if (A->n >= INT32_MAX / 8 || B->n >= INT32_MAX / 8)
@@ -804,6 +842,8 @@ bottleneck_finite(TeEnv *env, Arena *ar, const TeDgmPart *A, const TeDgmPart *B,
 		sorted[axis] = arena_alloc(ar, (size_t) ((axis < 2) ? A->n : B->n), sizeof(double));
 	if (!ha || !hb || !halves || !sorted[0] || !sorted[1] || !sorted[2] || !sorted[3])
 		return te_fail(env, TE_NOMEM, "out of memory for the bottleneck distance");
+	if (te_tick(&tk, 4 * (uint64_t) (A->n + B->n)) != TE_OK)
+		return te_fail(env, TE_CANCELLED, "bottleneck distance cancelled");
 	for (i = 0; i < A->n; i++)
 	{
 		ha[i] = (A->death[i] - A->birth[i]) / 2;
@@ -829,8 +869,15 @@ bottleneck_finite(TeEnv *env, Arena *ar, const TeDgmPart *A, const TeDgmPart *B,
 	memcpy(sorted[2], B->birth, sizeof(double) * (size_t) B->n);
 	memcpy(sorted[3], B->death, sizeof(double) * (size_t) B->n);
 	for (axis = 0; axis < 4; axis++)
-		te_sort_doubles(sorted[axis], (axis < 2) ? A->n : B->n);
-	te_sort_doubles(halves, A->n + B->n);
+		if (te_sort_doubles(&tk, sorted[axis], (axis < 2) ? A->n : B->n) != TE_OK)
+			return te_fail(env, TE_CANCELLED, "bottleneck distance cancelled");
+	if (te_sort_doubles(&tk, halves, A->n + B->n) != TE_OK)
+		return te_fail(env, TE_CANCELLED, "bottleneck distance cancelled");
+	memset(&c, 0, sizeof(c));
+	c.tk = &tk;
+	c.depth = 4;
+	for (i = B->n; i > 1; i >>= 1)
+		c.depth++;
 	c.na = A->n;
 	c.nb = B->n;
 	c.xa[0] = sorted[0];
@@ -841,8 +888,9 @@ bottleneck_finite(TeEnv *env, Arena *ar, const TeDgmPart *A, const TeDgmPart *B,
 	c.nh = A->n + B->n;
 	c.rng = UINT64_C(0x9E3779B97F4A7C15);
 
-	if (!bn_side_init(ar, &sa, A, ha, B) || !bn_side_init(ar, &sb, B, hb, A))
-		return te_fail(env, TE_NOMEM, "out of memory for the bottleneck distance");
+	if ((st = bn_side_init(ar, &sa, A, ha, B, &tk)) != TE_OK ||
+		(st = bn_side_init(ar, &sb, B, hb, A, &tk)) != TE_OK)
+		return st;
 
 	/*
 	 * hi is always achievable (it starts as the largest h: all to the
@@ -858,17 +906,21 @@ bottleneck_finite(TeEnv *env, Arena *ar, const TeDgmPart *A, const TeDgmPart *B,
 					j,
 					ok;
 
+		if (c.cancelled)
+			return te_fail(env, TE_CANCELLED, "bottleneck distance cancelled");
 		if (ncand == 0)
 			break;
 		npiv = ncand < SAMPLE_PIVOTS ? (int) ncand : SAMPLE_PIVOTS;
 		for (j = 0; j < npiv; j++)
 			piv[j] = bn_pick(&c, lo, hi, (int64_t) (bn_rand(&c) % (uint64_t) ncand));
-		te_sort_doubles(piv, npiv);
+		if (c.cancelled)
+			return te_fail(env, TE_CANCELLED, "bottleneck distance cancelled");
+		(void) te_sort_doubles(NULL, piv, npiv);
 		t = piv[npiv / 2];
 
-		if ((st = bn_side_feasible(env, &sa, t, &ok)) != TE_OK)
+		if ((st = bn_side_feasible(env, &tk, &sa, t, &ok)) != TE_OK)
 			return st;
-		if (ok && (st = bn_side_feasible(env, &sb, t, &ok)) != TE_OK)
+		if (ok && (st = bn_side_feasible(env, &tk, &sb, t, &ok)) != TE_OK)
 			return st;
 		if (ok)
 			hi = t;
@@ -879,25 +931,21 @@ bottleneck_finite(TeEnv *env, Arena *ar, const TeDgmPart *A, const TeDgmPart *B,
 	return TE_OK;
 }
 
-/* compare the essential births: +inf if the counts differ, else the sorted matching */
+/* the largest difference of the sorted essential births (the counts are equal) */
 static double
-essential_cost(const TeDgmPart *A, const TeDgmPart *B, double p, double s, int bottleneck)
+essential_max(const TeDgmPart *A, const TeDgmPart *B)
 {
-	double		sum = 0.0;
+	double		m = 0.0;
 	int64_t		i;
 
-	if (A->n_ess != B->n_ess)
-		return INFINITY;
 	for (i = 0; i < A->n_ess; i++)
 	{
 		double		d = fabs(A->ess[i] - B->ess[i]);
 
-		if (bottleneck)
-			sum = d > sum ? d : sum;
-		else
-			sum += ws_pow(d, p, s);
+		if (d > m)
+			m = d;
 	}
-	return sum;
+	return m;
 }
 
 /* exact bottleneck distance between the dim parts of a and b */
@@ -922,14 +970,13 @@ te_bottleneck_distance(TeEnv *env, const TePersPair *a, int64_t na,
 		te_dgm_part_free(env, &A);
 		return st;
 	}
-	ess = essential_cost(&A, &B, 1.0, 1.0, 1);
-	if (isinf(ess))
+	if (A.n_ess != B.n_ess)
 		*out = INFINITY;
 	else
 	{
 		double		f = part_prescale(&A, &B);
 
-		ess = essential_cost(&A, &B, 1.0, 1.0, 1);
+		ess = essential_max(&A, &B);
 		ar.env = env;
 		ar.n = 0;
 		st = bottleneck_finite(env, &ar, &A, &B, &fin);
@@ -965,6 +1012,7 @@ typedef struct WsProblem
 {
 	double		p;
 	double		s;				/* cost scale, see ws_pow */
+	double		cap;			/* the largest cost kept, see ws_pow */
 	int32_t		nx,				/* rows: finite points of X */
 				ny;				/* columns 0..ny-1: points of Y; ny + i: row i's diagonal */
 	const double *xb,
@@ -987,13 +1035,22 @@ typedef struct WsProblem
 				adj_cap;
 	const double *u,			/* potentials, for the check */
 			   *v;
-	double		tol;
+	int			add_all;		/* the last check: every kept edge joins */
 	int64_t		nviol;
 	int64_t    *stamp;			/* per column of Y: token of the row being checked */
 	int64_t		token;
 	Arena	   *ar;
 	int			nomem;
+	TeTicker   *tk;
+	int			cancelled;		/* a visitor saw the interrupt check say stop */
 } WsProblem;
+
+/* c(x_i, y_j)^p in the problem's units, at most cap */
+static inline double
+ws_edge(const WsProblem *w, int32_t i, int32_t j)
+{
+	return ws_pow(linf(w->xb[i], w->xd[i], w->yb[j], w->yd[j]), w->p, w->s, w->cap);
+}
 
 /* cost of row i to column j */
 static inline double
@@ -1001,7 +1058,7 @@ ws_cost(const WsProblem *w, int32_t i, int32_t j)
 {
 	if (j >= w->ny)
 		return w->hx[i];
-	return ws_pow(linf(w->xb[i], w->xd[i], w->yb[j], w->yd[j]), w->p, w->s) - w->hy[j];
+	return ws_edge(w, i, j) - w->hy[j];
 }
 
 /* k-d tree visitor state for one row */
@@ -1011,11 +1068,16 @@ typedef struct WsVisit
 	int32_t		row;
 } WsVisit;
 
-/* is the edge (row i, column id) kept: c^p < h(x)^p + h(y)^p ? */
+/*
+ * Is the edge (row i, column id) kept: c^p < h(x)^p + h(y)^p, and below
+ * the cap (a term at the cap is larger than the whole optimal cost)?
+ */
 static inline int
 ws_kept(const WsProblem *w, int32_t i, int32_t id)
 {
-	return ws_pow(linf(w->xb[i], w->xd[i], w->yb[id], w->yd[id]), w->p, w->s) < w->hx[i] + w->hy[id];
+	double		c = ws_edge(w, i, id);
+
+	return c < w->cap && c < w->hx[i] + w->hy[id];
 }
 
 /* L-infinity distance of row i to column id */
@@ -1037,6 +1099,8 @@ ws_offer(void *arg, int32_t id)
 				k;
 	double		c;
 
+	if (te_tick(w->tk, 16) != TE_OK)
+		w->cancelled = 1;
 	if (!ws_kept(w, i, id))
 		return;
 	c = ws_near(w, i, id);
@@ -1061,13 +1125,18 @@ ws_verify(void *arg, int32_t id)
 	WsVisit    *vis = arg;
 	WsProblem  *w = vis->w;
 	int32_t		i = vis->row;
-	double		rc;
+	double		c,
+				rc;
 
+	if (te_tick(w->tk, 16) != TE_OK)
+		w->cancelled = 1;
 	/* edges already in the subgraph are skipped: each round must add new ones */
 	if (w->nomem || w->stamp[id] == w->token || !ws_kept(w, i, id))
 		return;
-	rc = ws_cost(w, i, id) - w->u[i] - w->v[id];
-	if (rc >= -w->tol)
+	/* negative beyond the rounding of the three terms, or the last round */
+	c = ws_cost(w, i, id);
+	rc = c - w->u[i] - w->v[id];
+	if (!w->add_all && rc >= -WS_TOL * (fabs(c) + fabs(w->u[i]) + fabs(w->v[id])))
 		return;
 	if (w->nextra == w->extra_cap)
 	{
@@ -1112,11 +1181,15 @@ ws_visit_row(WsProblem *w, int32_t i, void (*fn) (void *, int32_t))
 	q.y = w->yd;
 	q.qx = w->xb[i];
 	q.qy = w->xd[i];
-	/* c^p < h(x)^p + h(y)^p implies c < this radius; widened against rounding */
-	q.r = (w->p == 1.0) ? w->hx[i] + w->hy_max : pow(w->hx[i] + w->hy_max, 1.0 / w->p);
+	/* c^p < min(h(x)^p + h(y)^p, cap) implies c < this radius; widened against rounding */
+	q.r = w->hx[i] + w->hy_max;
+	if (q.r > w->cap)
+		q.r = w->cap;
+	q.r = (w->p == 1.0) ? q.r : pow(q.r, 1.0 / w->p);
 	q.r = q.r / w->s * (1.0 + 1e-9) + 1e-300;
 	q.fn = fn;
 	q.arg = &vis;
+	q.stop = &w->cancelled;
 	kd_range_node(&w->tree, &q, 1, 0, w->ny);
 }
 
@@ -1144,13 +1217,14 @@ ws_prepare(TeEnv *env, WsProblem *w)
 		w->stamp[i] = -1;
 	}
 	w->token = 0;
-	kd_build(&w->tree, w->yb, w->yd);
+	if (kd_build(&w->tree, w->yb, w->yd, w->tk))
+		return te_fail(env, TE_CANCELLED, "Wasserstein distance cancelled");
 	for (i = 0; i < w->nx; i++)
 	{
-		if ((i & 255) == 255 && te_check(env) != TE_OK)
-			return te_fail(env, TE_CANCELLED, "Wasserstein distance cancelled");
 		w->nkbest[i] = 0;
 		ws_visit_row(w, i, ws_offer);
+		if (w->cancelled || te_tick(w->tk, 64) != TE_OK)
+			return te_fail(env, TE_CANCELLED, "Wasserstein distance cancelled");
 	}
 	return TE_OK;
 }
@@ -1163,6 +1237,8 @@ ws_build_csr(TeEnv *env, WsProblem *w)
 				e;
 	int32_t		i;
 
+	if (te_tick(w->tk, 8 * (uint64_t) w->nx + 4 * (uint64_t) w->nextra) != TE_OK)
+		return te_fail(env, TE_CANCELLED, "Wasserstein distance cancelled");
 	for (i = 0; i < w->nx; i++)
 		total += w->nkbest[i];
 	if (total > w->adj_cap)
@@ -1297,6 +1373,8 @@ ws_solve(TeEnv *env, WsProblem *w, WsSolver *S)
 				i,
 				cur;
 
+	if (te_tick(w->tk, 8 * (uint64_t) ncol) != TE_OK)
+		return te_fail(env, TE_CANCELLED, "Wasserstein distance cancelled");
 	for (i = 0; i < ncol; i++)
 	{
 		S->v[i] = 0.0;
@@ -1321,7 +1399,7 @@ ws_solve(TeEnv *env, WsProblem *w, WsSolver *S)
 					j;
 		int64_t		e;
 
-		if ((cur & 63) == 63 && te_check(env) != TE_OK)
+		if (te_tick(w->tk, 64) != TE_OK)
 			return te_fail(env, TE_CANCELLED, "Wasserstein distance cancelled");
 
 		/* the new row's potential: its smallest reduced cost becomes 0 */
@@ -1382,7 +1460,7 @@ ws_solve(TeEnv *env, WsProblem *w, WsSolver *S)
 				sink = j;
 			else
 				r = S->row4col[j];
-			if ((nsc & 4095) == 0 && te_check(env) != TE_OK)
+			if (te_tick(w->tk, 16 * (uint64_t) (e_end - w->rowstart[r] + 2)) != TE_OK)
 				return te_fail(env, TE_CANCELLED, "Wasserstein distance cancelled");
 		}
 
@@ -1420,10 +1498,13 @@ ws_solve(TeEnv *env, WsProblem *w, WsSolver *S)
 	return TE_OK;
 }
 
-/* exact W_p^p of the finite parts: X rows (the smaller part), Y columns */
+/*
+ * Exact W_p^p of the finite parts in units of 1/s (see ws_pow): X rows (the
+ * smaller part), Y columns
+ */
 static TeStatus
-wasserstein_finite(TeEnv *env, Arena *ar, const TeDgmPart *X, const TeDgmPart *Y, double p,
-				   double s, double *out)
+wasserstein_finite(TeEnv *env, Arena *ar, TeTicker *tk, const TeDgmPart *X, const TeDgmPart *Y,
+				   double p, double s, double cap, double *out)
 {
 	TeStatus	st;
 	WsProblem	w;
@@ -1432,8 +1513,7 @@ wasserstein_finite(TeEnv *env, Arena *ar, const TeDgmPart *X, const TeDgmPart *Y
 				i;
 	int			round;
 	double		total = 0.0,
-				comp = 0.0,
-				hx_max = 0.0;
+				comp = 0.0;
 
 	*out = 0.0;
 	memset(&w, 0, sizeof(w));
@@ -1442,6 +1522,8 @@ wasserstein_finite(TeEnv *env, Arena *ar, const TeDgmPart *X, const TeDgmPart *Y
 					   (long long) X->n, (long long) Y->n);
 	w.p = p;
 	w.s = s;
+	w.cap = cap;
+	w.tk = tk;
 	w.nx = (int32_t) X->n;
 	w.ny = (int32_t) Y->n;
 	w.xb = X->birth;
@@ -1453,20 +1535,16 @@ wasserstein_finite(TeEnv *env, Arena *ar, const TeDgmPart *X, const TeDgmPart *Y
 	w.hy = arena_alloc(ar, (size_t) w.ny, sizeof(double));
 	if (!w.hx || !w.hy)
 		return te_fail(env, TE_NOMEM, "out of memory for the Wasserstein distance");
+	if (te_tick(tk, 32 * (uint64_t) (w.nx + w.ny)) != TE_OK)
+		return te_fail(env, TE_CANCELLED, "Wasserstein distance cancelled");
 	for (i = 0; i < w.nx; i++)
-	{
-		w.hx[i] = ws_pow((w.xd[i] - w.xb[i]) / 2, p, s);
-		if (w.hx[i] > hx_max)
-			hx_max = w.hx[i];
-	}
+		w.hx[i] = ws_pow((w.xd[i] - w.xb[i]) / 2, p, s, cap);
 	for (i = 0; i < w.ny; i++)
 	{
-		w.hy[i] = ws_pow((w.yd[i] - w.yb[i]) / 2, p, s);
+		w.hy[i] = ws_pow((w.yd[i] - w.yb[i]) / 2, p, s, cap);
 		if (w.hy[i] > w.hy_max)
 			w.hy_max = w.hy[i];
 	}
-	/* reduced costs are differences of numbers up to a few times this */
-	w.tol = WS_TOL * (hx_max + w.hy_max);
 	if ((st = ws_prepare(env, &w)) != TE_OK)
 		return st;
 
@@ -1505,14 +1583,11 @@ wasserstein_finite(TeEnv *env, Arena *ar, const TeDgmPart *X, const TeDgmPart *Y
 		w.u = S.u;
 		w.v = S.v;
 		w.nviol = 0;
-		if (round == WS_MAX_ROUNDS)
-			w.tol = -INFINITY;
+		w.add_all = (round == WS_MAX_ROUNDS);
 		for (i = 0; i < w.nx; i++)
 		{
 			int64_t		e;
 
-			if ((i & 255) == 255 && te_check(env) != TE_OK)
-				return te_fail(env, TE_CANCELLED, "Wasserstein distance cancelled");
 			/* mark the row's subgraph edges: they are not checked again */
 			w.token++;
 			for (e = w.rowstart[i]; e < w.rowstart[i + 1]; e++)
@@ -1520,6 +1595,8 @@ wasserstein_finite(TeEnv *env, Arena *ar, const TeDgmPart *X, const TeDgmPart *Y
 			ws_visit_row(&w, i, ws_verify);
 			if (w.nomem)
 				return te_fail(env, TE_NOMEM, "out of memory for the edges of the Wasserstein distance");
+			if (w.cancelled || te_tick(tk, 64 + (uint64_t) (w.rowstart[i + 1] - w.rowstart[i])) != TE_OK)
+				return te_fail(env, TE_CANCELLED, "Wasserstein distance cancelled");
 		}
 		if (w.nviol == 0)
 			break;
@@ -1533,7 +1610,7 @@ wasserstein_finite(TeEnv *env, Arena *ar, const TeDgmPart *X, const TeDgmPart *Y
 		int32_t		r = S.row4col[i];
 
 		if (i < w.ny)
-			term = (r >= 0) ? ws_pow(linf(w.xb[r], w.xd[r], w.yb[i], w.yd[i]), p, s) : w.hy[i];
+			term = (r >= 0) ? ws_edge(&w, r, i) : w.hy[i];
 		else if (r >= 0)
 			term = w.hx[i - w.ny];
 		else
@@ -1570,8 +1647,8 @@ common_birth(const TeDgmPart *X, const TeDgmPart *Y)
  * death lists is exact: O(nx ny) time, O(ny) memory, no edge list.
  */
 static TeStatus
-wasserstein_line(TeEnv *env, Arena *ar, const TeDgmPart *X, const TeDgmPart *Y, double p,
-				 double s, double *out)
+wasserstein_line(TeEnv *env, Arena *ar, TeTicker *tk, const TeDgmPart *X, const TeDgmPart *Y,
+				 double p, double s, double cap, double *out)
 {
 	int64_t		nx = X->n,
 				ny = Y->n,
@@ -1588,20 +1665,20 @@ wasserstein_line(TeEnv *env, Arena *ar, const TeDgmPart *X, const TeDgmPart *Y, 
 		return te_fail(env, TE_NOMEM, "out of memory for the Wasserstein distance");
 	memcpy(x, X->death, sizeof(double) * (size_t) nx);
 	memcpy(y, Y->death, sizeof(double) * (size_t) ny);
-	te_sort_doubles(x, nx);
-	te_sort_doubles(y, ny);
+	if (te_sort_doubles(tk, x, nx) != TE_OK || te_sort_doubles(tk, y, ny) != TE_OK)
+		return te_fail(env, TE_CANCELLED, "Wasserstein distance cancelled");
 	prev[0] = 0.0;
 	for (j = 0; j < ny; j++)
 	{
-		hy[j] = ws_pow((y[j] - b0) / 2, p, s);
+		hy[j] = ws_pow((y[j] - b0) / 2, p, s, cap);
 		prev[j + 1] = prev[j] + hy[j];
 	}
 	for (i = 0; i < nx; i++)
 	{
-		double		hx = ws_pow((x[i] - b0) / 2, p, s),
+		double		hx = ws_pow((x[i] - b0) / 2, p, s, cap),
 				   *t;
 
-		if ((i & 63) == 63 && te_check(env) != TE_OK)
+		if (te_tick(tk, 16 * (uint64_t) (ny + 1)) != TE_OK)
 			return te_fail(env, TE_CANCELLED, "Wasserstein distance cancelled");
 		cur[0] = prev[0] + hx;
 		for (j = 1; j <= ny; j++)
@@ -1611,7 +1688,7 @@ wasserstein_line(TeEnv *env, Arena *ar, const TeDgmPart *X, const TeDgmPart *Y, 
 
 			if (alt < best)
 				best = alt;
-			alt = prev[j - 1] + ws_pow(fabs(x[i] - y[j - 1]), p, s);
+			alt = prev[j - 1] + ws_pow(fabs(x[i] - y[j - 1]), p, s, cap);
 			cur[j] = alt < best ? alt : best;
 		}
 		t = prev;
@@ -1622,7 +1699,20 @@ wasserstein_line(TeEnv *env, Arena *ar, const TeDgmPart *X, const TeDgmPart *Y, 
 	return TE_OK;
 }
 
-/* exact p-Wasserstein distance between the dim parts of a and b */
+/*
+ * Exact p-Wasserstein distance between the dim parts of a and b.
+ *
+ * The scale.  With B the bottleneck distance (exact, computed first), every
+ * term of the optimal matching is at most W_p^p <= N B^p, N the number of
+ * points (the bottleneck matching has at most N terms, each at most B^p),
+ * and W_p >= B.  Costs are therefore taken in units of B: the optimal cost
+ * lies in [1, N], a term below 2^-1022 cannot change it, and a term above
+ * cap = 2N + 2 cannot be in an optimal matching, so larger costs are capped
+ * (diagonal costs) or their edges left out.  This holds for every p >= 1:
+ * nothing overflows, and what underflows is below the rounding of the sum.
+ * The finite and the essential parts are combined relative to the larger of
+ * their bottleneck distances.
+ */
 TeStatus
 te_wasserstein_distance(TeEnv *env, const TePersPair *a, int64_t na,
 						const TePersPair *b, int64_t nb, int dim, double p, double *out)
@@ -1631,8 +1721,7 @@ te_wasserstein_distance(TeEnv *env, const TePersPair *a, int64_t na,
 	TeDgmPart	A,
 				B;
 	Arena		ar;
-	double		fin = 0.0,
-				ess;
+	TeTicker	tk;
 
 	if (out == NULL)
 		return te_fail(env, TE_INVALID, "no output for the Wasserstein distance");
@@ -1648,38 +1737,46 @@ te_wasserstein_distance(TeEnv *env, const TePersPair *a, int64_t na,
 		te_dgm_part_free(env, &A);
 		return st;
 	}
+	te_ticker_init(&tk, env);
+	ar.env = env;
+	ar.n = 0;
 	if (A.n_ess != B.n_ess)
 		*out = INFINITY;
 	else
 	{
 		double		f = part_prescale(&A, &B),
-					mag,
-					spread,
-					s = 1.0;
-		int			e;
+					bfin = 0.0,
+					bess = essential_max(&A, &B),
+					unit,
+					fin = 0.0,
+					ess = 0.0,
+					sum;
+		int64_t		i;
 
-		/* costs in units of a power of two just above the spread: no overflow */
-		part_extent(&A, &B, &mag, &spread);
-		if (spread > 0.0)
-		{
-			(void) frexp(spread, &e);
-			s = ldexp(1.0, -e);
-		}
-		ess = essential_cost(&A, &B, p, s, 0);
-		ar.env = env;
-		ar.n = 0;
-		if (A.n + B.n > 0 && common_birth(&A, &B))
-			st = wasserstein_line(env, &ar, &A, &B, p, s, &fin);
-		else if (A.n <= B.n)
-			st = wasserstein_finite(env, &ar, &A, &B, p, s, &fin);
-		else
-			st = wasserstein_finite(env, &ar, &B, &A, p, s, &fin);
+		st = bottleneck_finite(env, &ar, &A, &B, &bfin);
 		arena_free(&ar);
-		if (st == TE_OK)
+		unit = bfin > bess ? bfin : bess;
+		if (st == TE_OK && bfin > 0.0)
 		{
-			double		sum = fin + ess;
+			double		cap = 2.0 * (double) (A.n + B.n) + 2.0;
 
-			*out = ((p == 1.0) ? sum : (p == 2.0) ? sqrt(sum) : pow(sum, 1.0 / p)) / s / f;
+			if (common_birth(&A, &B))
+				st = wasserstein_line(env, &ar, &tk, &A, &B, p, 1.0 / bfin, cap, &fin);
+			else if (A.n <= B.n)
+				st = wasserstein_finite(env, &ar, &tk, &A, &B, p, 1.0 / bfin, cap, &fin);
+			else
+				st = wasserstein_finite(env, &ar, &tk, &B, &A, p, 1.0 / bfin, cap, &fin);
+			arena_free(&ar);
+			/* from units of bfin to units of the larger bottleneck */
+			if (bfin < unit)
+				fin *= pow(bfin / unit, p);
+		}
+		if (st == TE_OK && unit > 0.0)
+		{
+			for (i = 0; i < A.n_ess; i++)
+				ess += ws_pow(fabs(A.ess[i] - B.ess[i]), p, 1.0 / unit, INFINITY);
+			sum = fin + ess;
+			*out = ((p == 1.0) ? sum : (p == 2.0) ? sqrt(sum) : pow(sum, 1.0 / p)) * unit / f;
 		}
 	}
 	te_dgm_part_free(env, &A);

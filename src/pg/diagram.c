@@ -6,65 +6,103 @@
 
 #include <math.h>
 
-#include "funcapi.h"
-#include "utils/array.h"
+#include "access/htup_details.h"
+#include "access/tupmacs.h"
 #include "catalog/pg_type.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "utils/array.h"
 #include "utils/lsyscache.h"
+#include "utils/typcache.h"
 
 #include "topembed/diagram.h"
 #include "topembed/pair.h"
 
 /*
  * The pairs of a topembed.persistence_pair[] argument.  NULL elements or
- * fields are refused; values are checked by the core functions.
+ * fields are refused, and so is a homology dimension outside 0 ..
+ * TE_PAIR_MAX_DIM, before anything sized by it is allocated; the other
+ * values are checked by the core functions.  The array is walked in place
+ * (no Datum array, one tuple descriptor), with interrupt checks, so that
+ * diagrams of millions of bars cost one copy of their values.
  */
 TePersPair *
 te_diagram_arg(ArrayType *arr, int64 *n)
 {
-	Datum	   *elems;
-	bool	   *nulls;
-	int			count,
-				i;
+	Oid			elemtype = ARR_ELEMTYPE(arr);
+	TupleDesc	tupdesc;
 	int16		typlen;
 	bool		typbyval;
 	char		typalign;
+	int			count,
+				i;
+	bits8	   *bitmap = ARR_NULLBITMAP(arr);
+	char	   *ptr = ARR_DATA_PTR(arr);
 	TePersPair *pairs;
+	Datum		values[3];
+	bool		isnull[3];
 
 	if (ARR_NDIM(arr) > 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
 				 errmsg("a persistence diagram must be a one-dimensional array, not %d-dimensional",
 						ARR_NDIM(arr))));
-	get_typlenbyvalalign(ARR_ELEMTYPE(arr), &typlen, &typbyval, &typalign);
-	deconstruct_array(arr, ARR_ELEMTYPE(arr), typlen, typbyval, typalign, &elems, &nulls, &count);
-	pairs = palloc(sizeof(TePersPair) * Max(count, 1));
+	count = ArrayGetNItems(ARR_NDIM(arr), ARR_DIMS(arr));
+	tupdesc = lookup_rowtype_tupdesc(elemtype, -1);
+	if (tupdesc->natts != 3 ||
+		TupleDescAttr(tupdesc, 0)->atttypid != INT4OID ||
+		TupleDescAttr(tupdesc, 1)->atttypid != FLOAT8OID ||
+		TupleDescAttr(tupdesc, 2)->atttypid != FLOAT8OID)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("a persistence diagram must be an array of (dim integer, birth float8, death float8)")));
+	get_typlenbyvalalign(elemtype, &typlen, &typbyval, &typalign);
+	pairs = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(TePersPair) * Max(count, 1));
 	for (i = 0; i < count; i++)
 	{
+		HeapTupleData tuple;
 		HeapTupleHeader rec;
-		bool		n1,
-					n2,
-					n3;
-		Datum		d1,
-					d2,
-					d3;
+		Datum		elem;
+		int32		dim;
 
-		if (nulls[i])
+		if ((i & 0xFFFF) == 0xFFFF)
+			CHECK_FOR_INTERRUPTS();
+		if (bitmap && (bitmap[i / 8] & (1 << (i % 8))) == 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 					 errmsg("persistence pair %d is NULL", i + 1)));
-		rec = DatumGetHeapTupleHeader(elems[i]);
-		d1 = GetAttributeByNum(rec, 1, &n1);
-		d2 = GetAttributeByNum(rec, 2, &n2);
-		d3 = GetAttributeByNum(rec, 3, &n3);
-		if (n1 || n2 || n3)
+		elem = fetch_att(ptr, typbyval, typlen);
+		/* short or compressed headers need a flat copy, freed below */
+		rec = DatumGetHeapTupleHeader(elem);
+		ptr = att_addlength_pointer(ptr, typlen, ptr);
+		ptr = (char *) att_align_nominal(ptr, typalign);
+		tuple.t_len = HeapTupleHeaderGetDatumLength(rec);
+		ItemPointerSetInvalid(&(tuple.t_self));
+		tuple.t_tableOid = InvalidOid;
+		tuple.t_data = rec;
+		heap_deform_tuple(&tuple, tupdesc, values, isnull);
+		if (isnull[0] || isnull[1] || isnull[2])
 			ereport(ERROR,
 					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 					 errmsg("persistence pair %d has a NULL field", i + 1),
 					 errhint("An essential class has death = 'Infinity', not NULL.")));
-		pairs[i].dim = DatumGetInt32(d1);
-		pairs[i].birth = DatumGetFloat8(d2);
-		pairs[i].death = DatumGetFloat8(d3);
+		dim = DatumGetInt32(values[0]);
+		if (dim < 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_EXCEPTION),
+					 errmsg("persistence pair %d has negative dimension %d", i + 1, dim)));
+		if (dim > TE_PAIR_MAX_DIM)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_EXCEPTION),
+					 errmsg("persistence pair %d has homology dimension %d; the highest supported is %d",
+							i + 1, dim, TE_PAIR_MAX_DIM)));
+		pairs[i].dim = dim;
+		pairs[i].birth = DatumGetFloat8(values[1]);
+		pairs[i].death = DatumGetFloat8(values[2]);
+		if ((Pointer) rec != DatumGetPointer(elem))
+			pfree(rec);
 	}
+	ReleaseTupleDesc(tupdesc);
 	*n = count;
 	return pairs;
 }
@@ -75,7 +113,7 @@ te_diagram_arg(ArrayType *arr, int64 *n)
 static void
 check_hdim(int32 dim)
 {
-	if (dim < 0 || dim > 1000)
+	if (dim < 0 || dim > TE_PAIR_MAX_DIM)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("dim must be a homology dimension (0, 1, 2, ...), not %d", dim)));
@@ -210,6 +248,30 @@ te_total_persistence_fn(PG_FUNCTION_ARGS)
 	PG_RETURN_FLOAT8(out);
 }
 
+/* an uninitialised rows x cols float8[][]; *data points at its values */
+static ArrayType *
+new_float8_matrix(int rows, int cols, double **data)
+{
+	Size		nbytes = ARR_OVERHEAD_NONULLS(2) + sizeof(double) * (Size) rows * cols;
+	ArrayType  *a;
+
+	if (!AllocSizeIsValid(nbytes))
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("a %d x %d array is too large", rows, cols)));
+	a = palloc(nbytes);
+	SET_VARSIZE(a, nbytes);
+	a->ndim = 2;
+	a->dataoffset = 0;
+	a->elemtype = FLOAT8OID;
+	ARR_DIMS(a)[0] = rows;
+	ARR_DIMS(a)[1] = cols;
+	ARR_LBOUND(a)[0] = 1;
+	ARR_LBOUND(a)[1] = 1;
+	*data = (double *) ARR_DATA_PTR(a);
+	return a;
+}
+
 PG_FUNCTION_INFO_V1(te_persistence_landscape_fn);
 
 /* topembed.persistence_landscape(diagram, dim, k, grid): float8[k][m] */
@@ -223,6 +285,7 @@ te_persistence_landscape_fn(PG_FUNCTION_ARGS)
 	int			m;
 	double	   *grid = te_grid_arg(PG_GETARG_ARRAYTYPE_P(3), &m, "grid");
 	double	   *out;
+	ArrayType  *result;
 	TeEnv		env;
 
 	check_hdim(dim);
@@ -236,11 +299,12 @@ te_persistence_landscape_fn(PG_FUNCTION_ARGS)
 				 errmsg("a landscape of %d functions on %d grid values is too large", k, m)));
 	if (m == 0)
 		PG_RETURN_ARRAYTYPE_P(construct_empty_array(FLOAT8OID));
-	out = palloc(sizeof(double) * k * m);
+	/* the core writes straight into the result: the output is the only big block */
+	result = new_float8_matrix(k, m, &out);
 	te_env_init(&env, CurrentMemoryContext);
 	te_check_status(te_persistence_landscape(&env, pairs, n, dim, k, grid, m, out), &env,
 					"persistence_landscape");
-	PG_RETURN_ARRAYTYPE_P(te_float8_matrix(out, k, m));
+	PG_RETURN_ARRAYTYPE_P(result);
 }
 
 /* ---- distances ---- */
