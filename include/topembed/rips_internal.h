@@ -65,7 +65,32 @@ typedef struct RipsCtx
 	TeRipsStats *stats;			/* never NULL inside the engine */
 	uint32_t	modulus;
 	int			max_dim;
+
+	/*
+	 * Distances are kept as float32 in a scale of their own: a kernel value
+	 * v is stored as (float) (v * 2^fexp), and a stored value s stands for
+	 * s * 2^out_exp of the input's units.  The exponents are chosen so that
+	 * the largest distance is stored near 2^RIPS_FLOAT_TOP: nothing
+	 * overflows float32, and the values are exactly the input's rounded to
+	 * 24 significant bits (an input that fits float32 gives the same bits
+	 * as with no scaling at all, scaled).  2^fexp is applied as two normal
+	 * doubles fs1 * fs2, so that it never overflows or underflows itself.
+	 */
+	double		fs1,
+				fs2;
+	int			fexp;
+	int			out_exp;
 } RipsCtx;
+
+/* the binary exponent at which the largest distance is stored */
+#define RIPS_FLOAT_TOP 100
+
+/* a kernel distance as the stored float */
+static inline float
+rips_to_float(const RipsCtx *c, double v)
+{
+	return (float) ((v * c->fs1) * c->fs2);
+}
 
 /* count work; call the interrupt check when enough has been done */
 static inline TeStatus
@@ -90,22 +115,38 @@ TeStatus	rips_sort_keys(RipsCtx *c, uint64_t *keys, int64_t n);
 
 typedef struct RipsPoints
 {
-	const double *x;			/* the caller's rows */
+	const double *x;			/* the caller's rows, or own */
 	double	   *scale;			/* 1 / ||x_i|| (cosine, angular), else NULL */
-	double	   *own;			/* a centred copy (euclidean, far from 0) */
+	double	   *own;			/* a copy scaled by powers of two and/or centred */
 	double	   *sq;				/* squared norms of the (scaled) rows */
+	int			unit_exp;		/* a kernel distance times 2^unit_exp is the input's */
+	double		maxabs;			/* the largest |coordinate| of x (before centring) */
 	int64_t		n;
 	int			dim;
 	TeMetric	metric;
 } RipsPoints;
 
 /*
+ * Coordinates the kernels take as they are: under Euclidean every |x| in
+ * [2^-60, 2^60] (squares, sums over 16000 dimensions and their float32
+ * copies stay far from overflow and underflow), under cosine and angular
+ * the largest |x| of each row in [2^-200, 2^200] (dot products of two rows
+ * stay normal doubles).  Other point sets are copied scaled by powers of two.
+ */
+#define RIPS_COORD_SAFE 1152921504606846976.0	/* 2^60 */
+#define RIPS_ROW_SAFE 1.6069380442589903e+60	/* 2^200 */
+
+/*
  * Validate and prepare points: finite values, no zero vector when
- * normalising.  Normalisation is by per-point scale factors, never a copy.
+ * normalising.  Normalisation is by per-point scale factors; a copy is made
+ * only for magnitudes outside the safe ranges above (or, later, to centre).
  */
 TeStatus	rips_points_prepare(RipsMem *m, RipsPoints *p, const double *points,
 								int64_t n, int dim, TeMetric metric);
 void		rips_points_release(RipsMem *m, RipsPoints *p);
+
+/* an upper bound of every distance of the prepared points, in kernel units */
+double		rips_points_bound(const RipsPoints *p);
 
 /* switch to a centred copy when the points sit far from the origin */
 TeStatus	rips_points_center(RipsMem *m, RipsPoints *p);

@@ -77,9 +77,41 @@ robust_norm(const double *x, int dim)
 }
 
 /*
+ * The power of two 2^e with |v| / 2^e in [0.5, 1) for v the largest
+ * magnitude of a set of values (0 for none).
+ */
+static int
+scale_exponent(double maxabs)
+{
+	int			e = 0;
+
+	if (maxabs > 0.0)
+		(void) frexp(maxabs, &e);
+	return e;
+}
+
+/* is a largest magnitude inside the range the kernels take as it is? */
+static int
+magnitude_is_safe(double maxabs, int per_row)
+{
+	/* a row of a normalised metric only needs its own products to fit */
+	double		lim = per_row ? RIPS_ROW_SAFE : RIPS_COORD_SAFE;
+
+	return maxabs == 0.0 || (maxabs <= lim && maxabs >= 1.0 / lim);
+}
+
+/*
  * Check the points (finite, and no zero vector when normalising) and
  * prepare their squared norms; cosine and angular get per-point scale
  * factors 1 / ||x|| instead of a normalised copy.
+ *
+ * Magnitudes.  Squares and dot products of coordinates near 1e300 overflow
+ * and those of 1e-300 underflow, so points outside a safe range are copied
+ * scaled by powers of two (exact): under Euclidean all of them by one
+ * factor, so that the largest coordinate lies in [0.5, 1) and the kernels'
+ * distances are those of the input divided by 2^p->unit_exp; under cosine and
+ * angular each offending row by its own factor, which leaves its direction
+ * and so every distance unchanged.  Ordinary data is read in place.
  */
 /* (messages number points and coordinates from 1, as SQL does) */
 TeStatus
@@ -87,31 +119,89 @@ rips_points_prepare(RipsMem *m, RipsPoints *p, const double *points,
 					int64_t n, int dim, TeMetric metric)
 {
 	int64_t		i;
-	int			k;
+	int			k,
+				copy = 0;
+	double		maxabs = 0.0;
 
 	memset(p, 0, sizeof(*p));
 	p->n = n;
 	p->dim = dim;
 	p->metric = metric;
 	p->x = points;
+	p->unit_exp = 0;
 	if (metric != TE_METRIC_EUCLIDEAN && metric != TE_METRIC_COSINE &&
 		metric != TE_METRIC_ANGULAR)
 		return te_fail(m->env, TE_INVALID, "unknown metric %d", (int) metric);
 
 	for (i = 0; i < n; i++)
 	{
+		double		rowmax = 0.0;
+
 		for (k = 0; k < dim; k++)
-			if (!isfinite(points[i * dim + k]))
+		{
+			double		v = points[i * dim + k];
+
+			if (!isfinite(v))
 				return te_fail(m->env, TE_INVALID,
 							   "point %lld has a non-finite coordinate at position %d",
 							   (long long) i + 1, k + 1);
+			if (fabs(v) > rowmax)
+				rowmax = fabs(v);
+		}
+		if (rowmax > maxabs)
+			maxabs = rowmax;
+		if (metric != TE_METRIC_EUCLIDEAN && !magnitude_is_safe(rowmax, 1))
+			copy = 1;
 		if ((i & 1023) == 0 && te_check(m->env) != TE_OK)
 			return TE_CANCELLED;
+	}
+	if (metric == TE_METRIC_EUCLIDEAN && !magnitude_is_safe(maxabs, 0))
+		copy = 1;
+	p->maxabs = maxabs;
+
+	if (copy)
+	{
+		int			e = scale_exponent(maxabs);
+
+		p->own = rips_array(m, (size_t) n * (size_t) dim, sizeof(double));
+		if (!p->own)
+			return m->status;
+		for (i = 0; i < n; i++)
+		{
+			const double *r = points + i * dim;
+			double	   *o = p->own + i * dim;
+
+			if (metric != TE_METRIC_EUCLIDEAN)
+			{
+				double		rowmax = 0.0;
+
+				for (k = 0; k < dim; k++)
+					if (fabs(r[k]) > rowmax)
+						rowmax = fabs(r[k]);
+				e = scale_exponent(rowmax);
+			}
+			for (k = 0; k < dim; k++)
+				o[k] = ldexp(r[k], -e);
+			if ((i & 1023) == 0 && te_check(m->env) != TE_OK)
+			{
+				rips_points_release(m, p);
+				return TE_CANCELLED;
+			}
+		}
+		p->x = p->own;
+		if (metric == TE_METRIC_EUCLIDEAN)
+		{
+			p->unit_exp = e;
+			p->maxabs = ldexp(maxabs, -e);
+		}
 	}
 
 	p->sq = rips_array(m, (size_t) (n > 0 ? n : 1), sizeof(double));
 	if (!p->sq)
+	{
+		rips_points_release(m, p);
 		return m->status;
+	}
 	if (metric != TE_METRIC_EUCLIDEAN)
 	{
 		p->scale = rips_array(m, (size_t) (n > 0 ? n : 1), sizeof(double));
@@ -123,7 +213,7 @@ rips_points_prepare(RipsMem *m, RipsPoints *p, const double *points,
 	}
 	for (i = 0; i < n; i++)
 	{
-		const double *r = points + i * dim;
+		const double *r = p->x + i * dim;
 		double		s = 0.0,
 					f = 1.0;
 
@@ -151,6 +241,26 @@ rips_points_prepare(RipsMem *m, RipsPoints *p, const double *points,
 		}
 	}
 	return TE_OK;
+}
+
+/*
+ * An upper bound of every distance the kernels give (in their units):
+ * 2 sqrt(dim) times the largest coordinate under Euclidean, 2 under cosine
+ * and pi under angular.
+ */
+double
+rips_points_bound(const RipsPoints *p)
+{
+	switch (p->metric)
+	{
+		case TE_METRIC_EUCLIDEAN:
+			return 2.0 * sqrt((double) p->dim) * p->maxabs * (1.0 + 1e-12);
+		case TE_METRIC_COSINE:
+			return 2.0;
+		case TE_METRIC_ANGULAR:
+			return 4.0;
+	}
+	return 4.0;
 }
 
 /* free what rips_points_prepare allocated */
@@ -205,11 +315,15 @@ rips_points_center(RipsMem *m, RipsPoints *p)
 		rips_free(m, mean);
 		return TE_OK;
 	}
-	p->own = rips_array(m, (size_t) n * (size_t) dim, sizeof(double));
+	/* a scaled copy is centred in place */
 	if (!p->own)
 	{
-		rips_free(m, mean);
-		return m->status;
+		p->own = rips_array(m, (size_t) n * (size_t) dim, sizeof(double));
+		if (!p->own)
+		{
+			rips_free(m, mean);
+			return m->status;
+		}
 	}
 	for (i = 0; i < n; i++)
 	{
@@ -392,7 +506,8 @@ te_distances_lower(TeEnv *env, const double *points, int64_t n, int dim,
 			for (i = i0; i < i1; i++)
 				for (j = j0; j < j1 && j < i; j++)
 					out[i * (i - 1) / 2 + j] =
-						rips_metric_from_sq(&p, i, j, blk[(i - i0) * (j1 - j0) + (j - j0)]);
+						ldexp(rips_metric_from_sq(&p, i, j, blk[(i - i0) * (j1 - j0) + (j - j0)]),
+							  p.unit_exp);
 		}
 		if (te_check(env) != TE_OK)
 		{

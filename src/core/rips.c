@@ -119,6 +119,34 @@ rips_grow(RipsMem *m, void *p, size_t oldsize, size_t newsize)
 
 /* ---- diagrams ---- */
 
+/* a stored value in the input's units, finite if it was */
+static double
+from_stored(const RipsCtx *c, double v)
+{
+	double		r = ldexp(v, c->out_exp);
+
+	if (isinf(r) && !isinf(v))
+		r = DBL_MAX;
+	return r;
+}
+
+/*
+ * Choose the float scale for kernel distances up to bound, which stand for
+ * themselves times 2^unit_exp: see RipsCtx
+ */
+static void
+set_float_scale(RipsCtx *c, double bound, int unit_exp)
+{
+	int			e = 0;
+
+	if (bound > 0.0 && isfinite(bound))
+		(void) frexp(bound, &e);
+	c->fexp = RIPS_FLOAT_TOP - e;
+	c->fs1 = ldexp(1.0, c->fexp / 2);
+	c->fs2 = ldexp(1.0, c->fexp - c->fexp / 2);
+	c->out_exp = unit_exp - c->fexp;
+}
+
 /* the default options */
 void
 te_rips_options_init(TeRipsOptions *o)
@@ -162,7 +190,11 @@ te_diagram_count(const TeDiagram *d, int dim, int64_t *n_essential)
 	return count;
 }
 
-/* append a bar to the output, growing it through the env */
+/*
+ * Append a bar to the output, growing it through the env.  birth and death
+ * are stored values: they go out in the input's units (a finite value that
+ * the float rounding lifted past the double range becomes DBL_MAX).
+ */
 TeStatus
 rips_emit(RipsCtx *c, int dim, double birth, double death)
 {
@@ -170,6 +202,8 @@ rips_emit(RipsCtx *c, int dim, double birth, double death)
 
 	if (!(death > birth))
 		return TE_OK;
+	birth = from_stored(c, birth);
+	death = from_stored(c, death);
 	if (d->n_pairs == d->capacity)
 	{
 		int64_t		cap = d->capacity ? 2 * d->capacity : 64;
@@ -472,15 +506,18 @@ check_options(TeEnv *env, const TeRipsOptions *o)
 	return TE_OK;
 }
 
-/* the user's threshold as float32 (as Ripser parses it); NAN stays NAN */
+/* the user's threshold as a stored float32 (as Ripser parses it); NAN stays NAN */
 static float
-user_threshold(const TeRipsOptions *o)
+user_threshold(const RipsCtx *c, const TeRipsOptions *o)
 {
+	double		t;
+
 	if (isnan(o->threshold))
 		return NAN;
-	if (o->threshold > (double) FLT_MAX)
+	t = ldexp(o->threshold, -c->out_exp);
+	if (t > (double) FLT_MAX)
 		return INFINITY;
-	return (float) o->threshold;
+	return (float) t;
 }
 
 /* ---- the run on a graph ---- */
@@ -513,7 +550,7 @@ run_graph(RipsCtx *c, RipsGraph *g, const TeRipsOptions *o)
 				i,
 				j;
 	float		r = INFINITY,
-				thr = user_threshold(o);
+				thr = user_threshold(c, o);
 	uint64_t   *tree = NULL;
 	TeStatus	st;
 
@@ -534,11 +571,11 @@ run_graph(RipsCtx *c, RipsGraph *g, const TeRipsOptions *o)
 				return st;
 		}
 	}
-	c->stats->enclosing_radius = r;
+	c->stats->enclosing_radius = from_stored(c, r);
 	if (isnan(thr) || thr > r)
 		thr = r;
 	g->threshold = thr;
-	c->stats->threshold = thr;
+	c->stats->threshold = from_stored(c, thr);
 
 	if ((st = rips_graph_finish(c, g)) != TE_OK)
 		return st;
@@ -577,6 +614,8 @@ ctx_init(RipsCtx *c, RipsMem *mem, TeEnv *env, const TeRipsOptions *o,
 	c->out = out;
 	c->modulus = (uint32_t) o->modulus;
 	c->max_dim = o->max_dim;
+	c->fs1 = c->fs2 = 1.0;
+	c->fexp = c->out_exp = 0;
 	memset(stats, 0, sizeof(*stats));
 	stats->enclosing_radius = NAN;
 	stats->threshold = NAN;
@@ -630,10 +669,11 @@ te_rips_points(TeEnv *env, const double *points, int64_t n, int dim,
 
 	if ((st = rips_points_prepare(&mem, &p, points, n, dim, metric)) != TE_OK)
 		return finish(&c, st, opt);
+	set_float_scale(&c, rips_points_bound(&p), p.unit_exp);
 
 	if (opt->max_dim == 0)
 	{
-		float		thr = user_threshold(opt);
+		float		thr = user_threshold(&c, opt);
 
 		if (n > INT32_MAX)
 		{
@@ -642,7 +682,7 @@ te_rips_points(TeEnv *env, const double *points, int64_t n, int dim,
 									  INT32_MAX, (long long) n), opt);
 		}
 		/* the tree's edges never exceed the enclosing radius */
-		stats.threshold = isnan(thr) ? NAN : thr;
+		stats.threshold = isnan(thr) ? NAN : from_stored(&c, thr);
 		st = rips_h0_points(&c, &p, isnan(thr) ? INFINITY : thr);
 		rips_points_release(&mem, &p);
 		return finish(&c, st, opt);
@@ -693,8 +733,8 @@ te_rips_points(TeEnv *env, const double *points, int64_t n, int dim,
 						if (i == j)
 							v = 0.0f;
 						else
-							v = (float) rips_metric_from_sq(&p, i, j,
-															blk[(i - i0) * (j1 - j0) + (j - j0)]);
+							v = rips_to_float(&c, rips_metric_from_sq(&p, i, j,
+																	  blk[(i - i0) * (j1 - j0) + (j - j0)]));
 						g.D[i * n + j] = v;
 						g.D[j * n + i] = v;
 					}
@@ -726,6 +766,7 @@ te_rips_distances(TeEnv *env, const double *lower, int64_t n,
 	TeStatus	st = TE_OK;
 	int64_t		i,
 				j;
+	double		maxd = 0.0;
 
 	if (!opt)
 	{
@@ -739,6 +780,8 @@ te_rips_distances(TeEnv *env, const double *lower, int64_t n,
 		return te_fail(env, TE_INVALID, "need n >= 0 points and their distances");
 	for (i = 1; i < n; i++)
 	{
+		double		rowmax = 0.0;
+
 		for (j = 0; j < i; j++)
 		{
 			double		v = lower[i * (i - 1) / 2 + j];
@@ -752,19 +795,24 @@ te_rips_distances(TeEnv *env, const double *lower, int64_t n,
 			if (v < 0.0)
 				return te_fail(env, TE_INVALID, "distance d(%lld,%lld) is negative (%g)",
 							   (long long) i, (long long) j, v);
+			if (v > rowmax)
+				rowmax = v;
 		}
+		if (rowmax > maxd)
+			maxd = rowmax;
 		if ((i & 63) == 0 && te_check(env) != TE_OK)
 			return TE_CANCELLED;
 	}
 	rips_mem_init(&mem, env, opt->memory_limit);
 	ctx_init(&c, &mem, env, opt, out, &stats);
 	stats.n_points = n;
+	set_float_scale(&c, maxd, 0);
 
 	if (opt->max_dim == 0)
 	{
-		float		thr = user_threshold(opt);
+		float		thr = user_threshold(&c, opt);
 
-		stats.threshold = isnan(thr) ? NAN : thr;
+		stats.threshold = isnan(thr) ? NAN : from_stored(&c, thr);
 		st = rips_h0_lower(&c, lower, n, isnan(thr) ? INFINITY : thr);
 		return finish(&c, st, opt);
 	}
@@ -783,7 +831,7 @@ te_rips_distances(TeEnv *env, const double *lower, int64_t n,
 		g.D[i * n + i] = 0.0f;
 		for (j = 0; j < i; j++)
 		{
-			float		v = (float) lower[i * (i - 1) / 2 + j];
+			float		v = rips_to_float(&c, lower[i * (i - 1) / 2 + j]);
 
 			if (v == 0.0f)
 				v = 0.0f;		/* no negative zero in the keys */

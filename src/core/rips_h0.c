@@ -165,7 +165,7 @@ rips_h0_lower(RipsCtx *c, const double *lower, int64_t n, float threshold)
 		done[best] = 1;
 		u = best;
 		{
-			float		w = (float) bestw;
+			float		w = rips_to_float(c, bestw);
 
 			if (w <= threshold)
 				st = rips_emit(c, 0, 0.0, (double) w);
@@ -655,7 +655,8 @@ rips_h0_points(RipsCtx *c, const RipsPoints *p, float threshold)
 	comps = n;
 	while (comps > 1)
 	{
-		int64_t		nscan = 0;
+		int64_t		nscan = 0,
+					before = comps;
 
 		for (i = 0; i < n; i++)
 		{
@@ -767,12 +768,20 @@ rips_h0_points(RipsCtx *c, const RipsPoints *p, float threshold)
 			ntree++;
 			comps--;
 		}
+		/* every round merges at least one pair unless distances are not finite */
+		if (comps == before)
+		{
+			st = te_fail(c->env, TE_NUMERIC,
+						 "the spanning tree of %lld points made no progress (non-finite distances)",
+						 (long long) n);
+			goto done;
+		}
 	}
 
 	/* the tree's lengths, directly, as float32 */
 	for (i = 0; i < ntree; i++)
 	{
-		float		w = (float) rips_pair_dist(p, tree[2 * i], tree[2 * i + 1]);
+		float		w = rips_to_float(c, rips_pair_dist(p, tree[2 * i], tree[2 * i + 1]));
 
 		if (w <= threshold)
 			st = rips_emit(c, 0, 0.0, (double) w);
