@@ -28,7 +28,8 @@ typedef enum TeStatus
 	TE_CANCELLED,				/* the interrupt check asked us to stop */
 	TE_INVALID,					/* bad input; env->msg says what */
 	TE_LIMIT,					/* a configured limit would be exceeded */
-	TE_NUMERIC					/* LAPACK or another numerical step failed */
+	TE_NUMERIC,					/* LAPACK or another numerical step failed */
+	TE_RANGE					/* a result would leave the double range */
 } TeStatus;
 
 typedef struct TeEnv

@@ -20,12 +20,20 @@
 
 #define TE_GAP_PAIRED 1			/* fed with (image, text) pairs */
 
+/*
+ * The on-disk layout of TeGapAcc, in its 'layout' field: 0.1.0 always wrote
+ * 0 there (reserved, zeroed); this layout is the same and new values carry
+ * 1.  A later change of the layout gets a new number.
+ */
+#define TE_GAP_LAYOUT 1
+#define TE_GAP_LAYOUT_OLDEST 0
+
 typedef struct TeGapAcc
 {
 	int32_t		vl_len_;		/* reserved for the caller's header */
 	int32_t		dim;
 	int32_t		flags;			/* TE_GAP_PAIRED or 0 */
-	int32_t		reserved;
+	int32_t		layout;			/* TE_GAP_LAYOUT (0 from 0.1.0: the same layout) */
 	int64_t		n_image;
 	int64_t		n_text;
 	int64_t		n_pairs;
@@ -76,7 +84,20 @@ TeStatus	te_gap_add_one(TeEnv *env, TeGapAcc *acc, double *x, int is_image);
 TeStatus	te_gap_add_pair_f4(TeEnv *env, TeGapAcc *acc, const float *x, const float *y);
 TeStatus	te_gap_add_one_f4(TeEnv *env, TeGapAcc *acc, const float *x, int is_image);
 
-/* fold b into a; TE_INVALID if dimension or form differ */
+/*
+ * Check an accumulator from outside (stored, deserialised, or handed over
+ * by another process) against the invariants of the ones this code builds:
+ * size bytes in all, a known layout and flags, 1 <= dim <= max_dim, counts
+ * >= 0 (the paired form counts every pair once on each side: n_image =
+ * n_text = n_pairs; the unpaired one has n_pairs = 0), finite sums of norm
+ * at most their count (they add unit vectors), zero sums for an empty side,
+ * a cosine mean in [-1, 1] (0 without pairs) and 0 <= cos_m2 <= n_pairs
+ * (0 for fewer than two pairs), within rounding.  TE_INVALID naming the
+ * first broken one.
+ */
+TeStatus	te_gap_validate(TeEnv *env, const TeGapAcc *acc, size_t size, int max_dim);
+
+/* fold b into a; TE_INVALID if dimension or form differ, TE_RANGE if a count overflows */
 TeStatus	te_gap_merge(TeEnv *env, TeGapAcc *a, const TeGapAcc *b);
 
 /* the statistics; gap_vector (dim doubles) may be NULL */

@@ -27,6 +27,19 @@
 
 #define TE_MOM_EXPANDED 1
 
+/*
+ * The on-disk layout of the struct below, in its 'layout' field.  0.1.0
+ * always wrote 0 there (the field was reserved and zeroed); this layout is
+ * the same, and new values carry 1.  A later change of the layout gets a
+ * new number, so that values stored by older versions can be read or
+ * refused.
+ */
+#define TE_MOM_LAYOUT 1
+#define TE_MOM_LAYOUT_OLDEST 0
+
+/* the largest buffer of pending rows an expanded sketch may have */
+#define TE_MOM_MAX_BATCH 4096
+
 typedef struct TeMoments
 {
 	int32_t		vl_len_;		/* reserved for the caller's header */
@@ -34,7 +47,7 @@ typedef struct TeMoments
 	int32_t		flags;			/* TE_MOM_EXPANDED or 0 */
 	int32_t		n_pending;		/* buffered rows (expanded only) */
 	int32_t		batch;			/* buffer capacity in rows (expanded only) */
-	int32_t		reserved;
+	int32_t		layout;			/* TE_MOM_LAYOUT (0 from 0.1.0: the same layout) */
 	int64_t		n;				/* folded rows */
 	double		min_norm;		/* smallest and largest L2 norm of all rows */
 	double		max_norm;		/* (folded and pending); 0 when there are none */
@@ -83,5 +96,22 @@ void		te_moments_scatter_full(const TeMoments *m, double *out);
 
 /* content hash of a compact sketch (dim, n, mean, scatter) */
 uint64_t	te_moments_hash(const TeMoments *m);
+
+/*
+ * Check a sketch read from outside (a stored value, a deserialised one, an
+ * aggregate state handed over by another process) against the invariants
+ * of the ones this code builds: size bytes in all (the caller's varlena
+ * size), a known layout and flags, 1 <= dim <= max_dim, counts >= 0 whose
+ * sum fits in int64, a norm range 0 <= min_norm <= max_norm (both 0 when
+ * empty), and with deep set also every value finite, an empty sketch all
+ * zero, one row's scatter zero, a non-negative scatter diagonal, each
+ * |S_ij| within sqrt(S_ii S_jj) (as a positive semi-definite matrix has
+ * it), ||mean|| <= max_norm and trace(S) / n between n (min_norm^2 -
+ * ||mean||^2) / n and max_norm^2 - ||mean||^2 (every row's norm lies in
+ * [min_norm, max_norm]), all within rounding.  TE_INVALID naming the first
+ * broken one.
+ */
+TeStatus	te_moments_validate(TeEnv *env, const TeMoments *m, size_t size, int max_dim,
+								int deep);
 
 #endif							/* TOPEMBED_MOMENTS_H */

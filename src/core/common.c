@@ -113,6 +113,8 @@ te_status_name(TeStatus status)
 			return "limit exceeded";
 		case TE_NUMERIC:
 			return "numerical failure";
+		case TE_RANGE:
+			return "value out of range";
 	}
 	return "unknown status";
 }

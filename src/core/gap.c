@@ -16,6 +16,7 @@ void
 te_gap_acc_init(TeGapAcc *acc, int dim, int flags)
 {
 	memset(acc, 0, te_gap_acc_size(dim));
+	acc->layout = TE_GAP_LAYOUT;
 	acc->dim = dim;
 	acc->flags = flags;
 }
@@ -296,6 +297,10 @@ te_gap_merge(TeEnv *env, TeGapAcc *a, const TeGapAcc *b)
 		return te_fail(env, TE_INVALID, "expected %d dimensions, not %d", a->dim, b->dim);
 	if (a->flags != b->flags)
 		return te_fail(env, TE_INVALID, "cannot merge paired and unpaired gap states");
+	if (b->n_image > INT64_MAX - a->n_image || b->n_text > INT64_MAX - a->n_text ||
+		b->n_pairs > INT64_MAX - a->n_pairs)
+		return te_fail(env, TE_RANGE, "merged gap states would count more than %lld embeddings",
+					   (long long) INT64_MAX);
 
 	add_scaled(a->sum, b->sum, 1.0, 2 * a->dim);
 	a->n_image += b->n_image;
@@ -393,4 +398,75 @@ te_gap_from_means(int dim, int64_t n_image, const double *mean_image,
 				  TeGapStats *out, double *gap_vector)
 {
 	stats_from(dim, n_image, mean_image, 1.0, n_text, mean_text, 1.0, out, gap_vector);
+}
+
+/* the norm of v (dim values) without overflow */
+static double
+safe_norm(const double *v, int dim)
+{
+	double		big = 0.0,
+				ss = 0.0;
+	int			i;
+
+	for (i = 0; i < dim; i++)
+		if (fabs(v[i]) > big)
+			big = fabs(v[i]);
+	if (big == 0.0)
+		return 0.0;
+	for (i = 0; i < dim; i++)
+		ss += (v[i] / big) * (v[i] / big);
+	return sqrt(ss) * big;
+}
+
+/* relative slack of te_gap_validate against rounding */
+#define GAP_SLACK 1e-9
+
+/* the invariants of an accumulator from outside: see gap.h */
+TeStatus
+te_gap_validate(TeEnv *env, const TeGapAcc *acc, size_t size, int max_dim)
+{
+	int			d = acc->dim,
+				side,
+				i;
+
+	if (size < offsetof(TeGapAcc, sum))
+		return te_fail(env, TE_INVALID, "truncated (%zu bytes)", size);
+	if (acc->layout < TE_GAP_LAYOUT_OLDEST || acc->layout > TE_GAP_LAYOUT)
+		return te_fail(env, TE_INVALID,
+					   "unknown on-disk layout %d (this version reads layouts %d to %d)",
+					   (int) acc->layout, TE_GAP_LAYOUT_OLDEST, TE_GAP_LAYOUT);
+	if (d < 1 || d > max_dim)
+		return te_fail(env, TE_INVALID, "dimension %d out of range 1 to %d", d, max_dim);
+	if (acc->flags != 0 && acc->flags != TE_GAP_PAIRED)
+		return te_fail(env, TE_INVALID, "unknown flags %d", (int) acc->flags);
+	if (size != te_gap_acc_size(d))
+		return te_fail(env, TE_INVALID, "%zu bytes where a %d-d state has %zu", size, d,
+					   te_gap_acc_size(d));
+	if (acc->n_image < 0 || acc->n_text < 0 || acc->n_pairs < 0)
+		return te_fail(env, TE_INVALID, "negative counts");
+	if (acc->flags == TE_GAP_PAIRED ?
+		(acc->n_image != acc->n_pairs || acc->n_text != acc->n_pairs) : acc->n_pairs != 0)
+		return te_fail(env, TE_INVALID, "inconsistent counts (%lld images, %lld texts, %lld pairs)",
+					   (long long) acc->n_image, (long long) acc->n_text, (long long) acc->n_pairs);
+	for (side = 0; side < 2; side++)
+	{
+		const double *sum = acc->sum + (size_t) side * d;
+		int64_t		n = side ? acc->n_text : acc->n_image;
+		double		norm;
+
+		for (i = 0; i < d; i++)
+			if (!isfinite(sum[i]))
+				return te_fail(env, TE_INVALID, "non-finite sum");
+		norm = safe_norm(sum, d);
+		if (norm > (double) n * (1.0 + GAP_SLACK) + GAP_SLACK)
+			return te_fail(env, TE_INVALID, "a sum of %lld unit vectors cannot have norm %g",
+						   (long long) n, norm);
+	}
+	if (!isfinite(acc->cos_mean) || !isfinite(acc->cos_m2) || acc->cos_m2 < 0.0 ||
+		fabs(acc->cos_mean) > 1.0 + GAP_SLACK ||
+		acc->cos_m2 > (double) acc->n_pairs * (1.0 + GAP_SLACK) ||
+		(acc->n_pairs == 0 && acc->cos_mean != 0.0) ||
+		(acc->n_pairs <= 1 && acc->cos_m2 != 0.0))
+		return te_fail(env, TE_INVALID, "invalid cosine moments");
+	return TE_OK;
 }

@@ -3,6 +3,7 @@
  */
 #include "topembed/moments.h"
 
+#include <float.h>
 #include <math.h>
 #include <string.h>
 
@@ -49,6 +50,7 @@ void
 te_moments_init(TeMoments *m, int dim, int flags, int batch)
 {
 	memset(m, 0, te_moments_size(dim, flags, batch));
+	m->layout = TE_MOM_LAYOUT;
 	m->dim = dim;
 	m->flags = flags;
 	m->batch = (flags & TE_MOM_EXPANDED) ? batch : 0;
@@ -130,18 +132,66 @@ note_norm(TeMoments *m, double norm, int first)
 		m->max_norm = norm;
 }
 
+/* the Euclidean norm of x, without overflow or underflow on the way */
+static double
+norm2(const double *x, int d)
+{
+	double		ss = 0.0,
+				big = 0.0;
+	int			i;
+
+	for (i = 0; i < d; i++)
+		ss += x[i] * x[i];
+	if (ss > 1e-290 && ss < 1e290)
+		return sqrt(ss);
+	for (i = 0; i < d; i++)
+		if (fabs(x[i]) > big)
+			big = fabs(x[i]);
+	if (big == 0.0)
+		return 0.0;
+	ss = 0.0;
+	for (i = 0; i < d; i++)
+		ss += (x[i] / big) * (x[i] / big);
+	return sqrt(ss) * big;
+}
+
+/* TE_RANGE unless the folded mean and scatter diagonal are finite */
+static TeStatus
+check_finite(TeEnv *env, const TeMoments *m)
+{
+	const double *mean = te_moments_mean_c(m);
+	double		trace = 0.0;
+	int			i;
+
+	for (i = 0; i < m->dim; i++)
+	{
+		double		v = te_moments_scatter_at(m, i, i);
+
+		trace += v;
+		if (!isfinite(mean[i]) || !isfinite(v) || !isfinite(trace))
+			return te_fail(env, TE_RANGE,
+						   "the moments of rows with norms up to %g overflow double precision",
+						   m->max_norm);
+	}
+	return TE_OK;
+}
+
 TeStatus
 te_moments_add(TeEnv *env, TeMoments *m, const double *x)
 {
 	int			d = m->dim;
-	double		ss = 0.0;
-	int			i;
+	double		norm;
 
 	if (!(m->flags & TE_MOM_EXPANDED))
 		return te_fail(env, TE_INVALID, "rows can only be added to an expanded sketch");
-	for (i = 0; i < d; i++)
-		ss += x[i] * x[i];
-	note_norm(m, sqrt(ss), te_moments_count(m) == 0);
+	if (te_moments_count(m) == INT64_MAX)
+		return te_fail(env, TE_RANGE, "a moments sketch counts at most %lld rows",
+					   (long long) INT64_MAX);
+	norm = norm2(x, d);
+	if (!isfinite(norm))
+		return te_fail(env, TE_RANGE,
+					   "an embedding's norm exceeds the double range, which a moments sketch cannot hold");
+	note_norm(m, norm, te_moments_count(m) == 0);
 	memcpy(pending(m) + (size_t) m->n_pending * d, x, sizeof(double) * d);
 	m->n_pending++;
 	if (m->n_pending >= m->batch)
@@ -186,6 +236,7 @@ te_moments_flush(TeEnv *env, TeMoments *m)
 	double	   *mb;
 	int			r,
 				i;
+	TeStatus	st;
 
 	if (!(m->flags & TE_MOM_EXPANDED))
 		return te_fail(env, TE_INVALID, "only an expanded sketch has pending rows");
@@ -202,6 +253,14 @@ te_moments_flush(TeEnv *env, TeMoments *m)
 			mb[i] += X[(size_t) r * d + i];
 	for (i = 0; i < d; i++)
 		mb[i] /= B;
+	/* a sum beyond the double range: the mean of the scaled values instead */
+	for (i = 0; i < d; i++)
+		if (!isfinite(mb[i]))
+		{
+			mb[i] = 0.0;
+			for (r = 0; r < B; r++)
+				mb[i] += X[(size_t) r * d + i] / B;
+		}
 	for (r = 0; r < B; r++)
 		for (i = 0; i < d; i++)
 			X[(size_t) r * d + i] -= mb[i];
@@ -212,6 +271,9 @@ te_moments_flush(TeEnv *env, TeMoments *m)
 	chan_fold(m, B, mb, mb + d);
 	m->n_pending = 0;
 	te_free(env, mb);
+	/* what cannot be represented is refused here, not when it is read back */
+	if ((st = check_finite(env, m)) != TE_OK)
+		return st;
 	return te_check(env);
 }
 
@@ -231,6 +293,9 @@ te_moments_merge(TeEnv *env, TeMoments *a, const TeMoments *b)
 		return te_fail(env, TE_INVALID, "expected %d dimensions, not %d", d, b->dim);
 	if (te_moments_count(b) == 0)
 		return TE_OK;
+	if (te_moments_count(b) > INT64_MAX - before)
+		return te_fail(env, TE_RANGE, "merged moments sketches would count more than %lld rows",
+					   (long long) INT64_MAX);
 
 	if (b->n > 0)
 	{
@@ -256,6 +321,8 @@ te_moments_merge(TeEnv *env, TeMoments *a, const TeMoments *b)
 		}
 		chan_fold(a, b->n, te_moments_mean_c(b), work);
 		te_free(env, work);
+		if ((st = check_finite(env, a)) != TE_OK)
+			return st;
 	}
 
 	if (before == 0)
@@ -347,4 +414,154 @@ te_moments_hash(const TeMoments *m)
 
 	h = te_hash_bytes(h, m->data, len);
 	return h ? h : 1;
+}
+
+/* tolerances of te_moments_validate: generous against rounding, tight against forgery */
+#define VALID_REL 1e-6
+#define VALID_ABS 1e-300
+#define VALID_TINY 1e-140
+
+/* the invariants of a sketch from outside: see moments.h */
+TeStatus
+te_moments_validate(TeEnv *env, const TeMoments *m, size_t size, int max_dim, int deep)
+{
+	const double *mean,
+			   *S;
+	int			d = m->dim,
+				i,
+				j;
+	int64_t		count;
+	double		mnorm,
+				trace = 0.0,
+				r2;
+
+	if (size < offsetof(TeMoments, data))
+		return te_fail(env, TE_INVALID, "truncated (%zu bytes)", size);
+	if (m->layout < TE_MOM_LAYOUT_OLDEST || m->layout > TE_MOM_LAYOUT)
+		return te_fail(env, TE_INVALID,
+					   "unknown on-disk layout %d (this version reads layouts %d to %d)",
+					   (int) m->layout, TE_MOM_LAYOUT_OLDEST, TE_MOM_LAYOUT);
+	if (d < 1 || d > max_dim)
+		return te_fail(env, TE_INVALID, "dimension %d out of range 1 to %d", d, max_dim);
+	if (m->flags == 0)
+	{
+		if (m->batch != 0 || m->n_pending != 0)
+			return te_fail(env, TE_INVALID, "a compact sketch with pending rows");
+	}
+	else if (m->flags == TE_MOM_EXPANDED)
+	{
+		if (m->batch < 1 || m->batch > TE_MOM_MAX_BATCH || m->n_pending < 0 ||
+			m->n_pending > m->batch)
+			return te_fail(env, TE_INVALID, "%d pending rows in a buffer of %d",
+						   (int) m->n_pending, (int) m->batch);
+	}
+	else
+		return te_fail(env, TE_INVALID, "unknown flags %d", (int) m->flags);
+	if (size != te_moments_size(d, m->flags, m->batch))
+		return te_fail(env, TE_INVALID, "%zu bytes where a %d-d sketch has %zu", size, d,
+					   te_moments_size(d, m->flags, m->batch));
+	if (m->n < 0)
+		return te_fail(env, TE_INVALID, "negative count %lld", (long long) m->n);
+	if (m->n > INT64_MAX - m->n_pending)
+		return te_fail(env, TE_INVALID, "the count overflows");
+	count = te_moments_count(m);
+	if (!(m->min_norm >= 0.0 && m->min_norm <= m->max_norm && isfinite(m->max_norm)))
+		return te_fail(env, TE_INVALID, "invalid norm range %g to %g", m->min_norm, m->max_norm);
+	if (count == 0 && m->max_norm != 0.0)
+		return te_fail(env, TE_INVALID, "an empty sketch with a norm range");
+	if (!deep)
+		return TE_OK;
+
+	/* every value finite; a zero sketch when empty, a zero scatter for one row */
+	mean = te_moments_mean_c(m);
+	S = te_moments_scatter_c(m);
+	{
+		size_t		nvals = (size_t) d + scatter_len(d, m->flags),
+					k;
+
+		for (k = 0; k < nvals; k++)
+		{
+			if (!isfinite(mean[k]))
+				return te_fail(env, TE_INVALID, "non-finite value at position %zu", k + 1);
+			if (m->n <= 1 && k >= (size_t) d && S[k - d] != 0.0 &&
+				((m->flags & TE_MOM_EXPANDED) == 0 || (k - d) % d <= (k - d) / d))
+				return te_fail(env, TE_INVALID, "a non-zero scatter for %lld rows", (long long) m->n);
+			if (m->n == 0 && k < (size_t) d && mean[k] != 0.0)
+				return te_fail(env, TE_INVALID, "a mean for 0 rows");
+		}
+		if (te_check(env) != TE_OK)
+			return TE_CANCELLED;
+	}
+	if (m->n == 0)
+		goto pending_rows;
+
+	/* the scatter: a non-negative diagonal and |S_ij| <= sqrt(S_ii S_jj) */
+	for (i = 0; i < d; i++)
+	{
+		double		sii = te_moments_scatter_at(m, i, i);
+
+		if (sii < 0.0)
+			return te_fail(env, TE_INVALID, "negative variance in dimension %d", i + 1);
+		trace += sii;
+	}
+	if (!isfinite(trace))
+		return te_fail(env, TE_INVALID, "the total variance overflows");
+	for (j = 0; j < d; j++)
+	{
+		double		rj = sqrt(te_moments_scatter_at(m, j, j));
+
+		for (i = 0; i < j; i++)
+		{
+			double		ri = sqrt(te_moments_scatter_at(m, i, i)),
+						sij = fabs(te_moments_scatter_at(m, i, j));
+
+			if (sij > ri * rj + VALID_REL * 0.5 * (ri * ri + rj * rj) + VALID_ABS)
+				return te_fail(env, TE_INVALID,
+							   "scatter entry (%d,%d) exceeds what its variances allow", i + 1, j + 1);
+		}
+		if ((j & 63) == 63 && te_check(env) != TE_OK)
+			return TE_CANCELLED;
+	}
+
+	/* the norms: ||mean|| <= max_norm, and trace / n as every row's norm allows */
+	mnorm = norm2(mean, d);
+	if (mnorm > m->max_norm * (1.0 + VALID_REL))
+		return te_fail(env, TE_INVALID, "a mean of norm %g with rows of norm at most %g",
+					   mnorm, m->max_norm);
+	if (m->max_norm > 0.0)
+	{
+		double		t = trace / (double) m->n / m->max_norm / m->max_norm,
+					mu = mnorm / m->max_norm,
+					lo = m->min_norm / m->max_norm;
+
+		/*
+		 * (below VALID_TINY the squares of the coordinates underflow, and a
+		 * scatter rounded to zero is the correct double, so no lower bound)
+		 */
+		r2 = 1.0 - mu * mu;
+		if (t > r2 + VALID_REL ||
+			(m->max_norm > VALID_TINY && t < lo * lo - mu * mu - VALID_REL))
+			return te_fail(env, TE_INVALID,
+						   "a total variance of %g with %lld rows of norms %g to %g and a mean of norm %g",
+						   trace / (double) m->n, (long long) m->n, m->min_norm, m->max_norm, mnorm);
+	}
+	else if (trace != 0.0)
+		return te_fail(env, TE_INVALID, "a scatter with rows of norm 0");
+
+pending_rows:
+	/* pending rows of an expanded sketch: finite, norms in the range */
+	for (i = 0; i < m->n_pending; i++)
+	{
+		const double *x = pending_c(m) + (size_t) i * d;
+		double		nx;
+
+		for (j = 0; j < d; j++)
+			if (!isfinite(x[j]))
+				return te_fail(env, TE_INVALID, "non-finite value in pending row %d", i + 1);
+		nx = norm2(x, d);
+		if (nx > m->max_norm * (1.0 + VALID_REL) || nx < m->min_norm * (1.0 - VALID_REL))
+			return te_fail(env, TE_INVALID, "pending row %d has norm %g outside %g to %g",
+						   i + 1, nx, m->min_norm, m->max_norm);
+	}
+	return TE_OK;
 }

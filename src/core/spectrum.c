@@ -5,8 +5,12 @@
 #include "topembed/eigen.h"
 
 #include <float.h>
+#include <limits.h>
 #include <math.h>
 #include <string.h>
+
+/* eigenvalues of a scatter matrix below -NEGATIVE_EIGEN_TOL * trace are not rounding */
+#define NEGATIVE_EIGEN_TOL 1e-8
 
 void
 te_spectrum_measures(TeSpectrum *out)
@@ -17,6 +21,7 @@ te_spectrum_measures(TeSpectrum *out)
 				sq = 0.0,
 				h = 0.0,
 				cum = 0.0,
+				top = 0.0,
 				tol;
 	int			i;
 
@@ -24,9 +29,13 @@ te_spectrum_measures(TeSpectrum *out)
 	{
 		if (lam[i] < 0.0)
 			lam[i] = 0.0;
+		if (lam[i] > top)
+			top = lam[i];
 		total += lam[i];
-		sq += lam[i] * lam[i];
 	}
+	/* squares relative to the largest eigenvalue, which cannot overflow */
+	for (i = 0; top > 0.0 && i < d; i++)
+		sq += (lam[i] / top) * (lam[i] / top);
 	out->total_variance = total;
 	tol = lam[0] * d * DBL_EPSILON;
 	out->numerical_rank = 0;
@@ -48,7 +57,7 @@ te_spectrum_measures(TeSpectrum *out)
 			out->dims_99 = i + 1;
 	}
 	out->effective_rank = exp(h);
-	out->participation_ratio = total * total / sq;
+	out->participation_ratio = (total / top) * (total / top) / sq;
 }
 
 double
@@ -78,9 +87,17 @@ te_spectrum_compute(TeEnv *env, const TeMoments *m, TeSpectrum *out)
 	const double *mean = te_moments_mean_c(m);
 	double	   *A;
 	double	   *w;
+	double		trace = 0.0,
+				mnorm,
+				sn;
 	int			i,
 				j,
-				count;
+				count,
+				e,
+				et,
+				em,
+				kn,
+				km = 0;
 	TeStatus	st;
 
 	if (m->n_pending != 0)
@@ -102,15 +119,60 @@ te_spectrum_compute(TeEnv *env, const TeMoments *m, TeSpectrum *out)
 	te_moments_scatter_full(m, A);
 	if ((st = te_sym_eigen(env, d, A, w, 0, NULL)) != TE_OK)
 		goto done;
+	/*
+	 * A scatter matrix is positive semi-definite: an eigenvalue below zero
+	 * by more than rounding means the sketch was forged or damaged.
+	 */
+	for (i = 0; i < d; i++)
+		trace += te_moments_scatter_at(m, i, i);
+	for (i = 0; i < d; i++)
+		if (w[i] < -NEGATIVE_EIGEN_TOL * trace)
+		{
+			st = te_fail(env, TE_INVALID,
+						 "invalid topembed.moments value: its scatter matrix has the negative eigenvalue %g",
+						 w[i]);
+			goto done;
+		}
 	for (i = 0; i < d; i++)
 		out->eigenvalues[i] = w[i] / (double) m->n;
 	te_spectrum_measures(out);
 
-	/* RankMe: singular values of X from X'X = S + n mean mean' */
+	/*
+	 * RankMe: singular values of X from X'X = S + n mean mean', scaled by a
+	 * power of two 1/c so that neither term overflows (RankMe does not change
+	 * with the scale)
+	 */
+	mnorm = 0.0;
+	for (i = 0; i < d; i++)
+		if (fabs(mean[i]) > mnorm)
+			mnorm = fabs(mean[i]);
+	/* n mean mean' = 2^em (sn u)(sn u)' with |u| <= 1, sn = sqrt(n / 2^kn) */
+	et = em = INT_MIN;
+	if (trace > 0.0)
+		(void) frexp(trace, &et);
+	(void) frexp((double) m->n, &kn);
+	if (mnorm > 0.0)
+	{
+		(void) frexp(mnorm, &km);
+		em = 2 * km + kn;
+	}
+	e = et > em ? et : em;
+	if (e == INT_MIN)
+		e = 0;
+	sn = sqrt(ldexp((double) m->n, -kn));
 	te_moments_scatter_full(m, A);
 	for (j = 0; j < d; j++)
+	{
+		double		uj = sn * (mnorm > 0.0 ? ldexp(mean[j], -km) : 0.0);
+
 		for (i = 0; i <= j; i++)
-			A[(size_t) i + (size_t) j * d] += (double) m->n * mean[i] * mean[j];
+		{
+			double		ui = sn * (mnorm > 0.0 ? ldexp(mean[i], -km) : 0.0);
+
+			A[(size_t) i + (size_t) j * d] = ldexp(A[(size_t) i + (size_t) j * d], -e) +
+				(em == INT_MIN ? 0.0 : ldexp(ui * uj, em - e));
+		}
+	}
 	if ((st = te_sym_eigen(env, d, A, w, 0, NULL)) != TE_OK)
 		goto done;
 	count = m->n < d ? (int) m->n : d;

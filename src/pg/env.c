@@ -82,6 +82,12 @@ te_raise(TeStatus status, TeEnv *env, const char *what)
 					 errmsg("numerical failure in %s", what),
 					 detail ? errdetail_internal("%s", detail) : 0));
 			break;
+		case TE_RANGE:
+			ereport(ERROR,
+					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+					 detail ? errmsg("%s", detail) : errmsg("a result of %s is out of range", what),
+					 errhint("Scale the embeddings down first, e.g. with topembed.l2_normalize.")));
+			break;
 		case TE_OK:
 			break;
 	}

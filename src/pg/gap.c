@@ -19,6 +19,32 @@
 
 #define DatumGetGapAcc(d) ((TeGapAcc *) PG_DETOAST_DATUM(d))
 
+/*
+ * A state datum from outside this call (stored, an argument, a partial
+ * state of another process), checked against the invariants: a value that
+ * breaks them is corrupt (a damaged page, or a forged value that an older
+ * version let in).
+ */
+static TeGapAcc *
+validated_gap(TeGapAcc *acc)
+{
+	TeEnv		env;
+
+	te_env_init(&env, CurrentMemoryContext);
+	if (te_gap_validate(&env, acc, VARSIZE(acc), TE_MAX_DIM) != TE_OK)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("invalid %s value: %s", GAP_TYPNAME, env.msg)));
+	return acc;
+}
+
+/* a state datum, detoasted and checked (see validated_gap) */
+static TeGapAcc *
+checked_gap(Datum d)
+{
+	return validated_gap(DatumGetGapAcc(d));
+}
+
 /* scratch space for converting one row, kept across calls */
 typedef struct GapScratch
 {
@@ -177,7 +203,7 @@ te_gap_combinefn(PG_FUNCTION_ARGS)
 			PG_RETURN_NULL();
 		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
 	}
-	b = DatumGetGapAcc(PG_GETARG_DATUM(1));
+	b = checked_gap(PG_GETARG_DATUM(1));
 	if (PG_ARGISNULL(0))
 		a = NULL;
 	else
@@ -186,7 +212,7 @@ te_gap_combinefn(PG_FUNCTION_ARGS)
 	/* start from, or continue on, a private copy in the aggregate's context */
 	if (a == NULL || (Pointer) a != DatumGetPointer(PG_GETARG_DATUM(0)))
 	{
-		TeGapAcc   *src = a ? a : b;
+		TeGapAcc   *src = a ? validated_gap(a) : b;
 		TeGapAcc   *c = MemoryContextAllocHuge(aggcxt, VARSIZE(src));
 
 		memcpy(c, src, VARSIZE(src));
@@ -297,7 +323,7 @@ gap_deserialize(const void *buf, size_t len)
 				n_text,
 				n_pairs;
 	TeGapAcc   *acc;
-	size_t		i;
+	TeEnv		env;
 
 	te_blob_open(&r, GAP_TYPNAME, GAP_MAGIC, buf, len, GAP_VERSION);
 	dim = te_blob_get_int32(&r);
@@ -309,9 +335,6 @@ gap_deserialize(const void *buf, size_t len)
 	n_image = te_blob_get_int64(&r);
 	n_text = te_blob_get_int64(&r);
 	n_pairs = te_blob_get_int64(&r);
-	if (n_image < 0 || n_text < 0 || n_pairs < 0 ||
-		n_pairs > Min(n_image, n_text) || (flags == 0 && n_pairs != 0))
-		te_blob_corrupt(&r, "inconsistent counts");
 
 	acc = palloc(te_gap_acc_size(dim));
 	te_gap_acc_init(acc, dim, flags);
@@ -324,12 +347,10 @@ gap_deserialize(const void *buf, size_t len)
 	te_blob_get_float8s(&r, acc->sum, 2 * (size_t) dim);
 	te_blob_close(&r);
 
-	if (!isfinite(acc->cos_mean) || !isfinite(acc->cos_m2) || acc->cos_m2 < 0 ||
-		fabs(acc->cos_mean) > 1.0 + 1e-9)
-		te_blob_corrupt(&r, "invalid cosine moments");
-	for (i = 0; i < 2 * (size_t) dim; i++)
-		if (!isfinite(acc->sum[i]))
-			te_blob_corrupt(&r, "non-finite sum");
+	/* the invariants, not only the checksum: a forged value is refused */
+	te_env_init(&env, CurrentMemoryContext);
+	if (te_gap_validate(&env, acc, te_gap_acc_size(dim), TE_MAX_DIM) != TE_OK)
+		te_blob_corrupt(&r, "%s", env.msg);
 	return acc;
 }
 
@@ -347,7 +368,7 @@ PG_FUNCTION_INFO_V1(te_gap_state_out);
 Datum
 te_gap_state_out(PG_FUNCTION_ARGS)
 {
-	TeGapAcc   *acc = DatumGetGapAcc(PG_GETARG_DATUM(0));
+	TeGapAcc   *acc = checked_gap(PG_GETARG_DATUM(0));
 	StringInfoData si;
 
 	initStringInfo(&si);
@@ -373,6 +394,6 @@ te_gap_state_send(PG_FUNCTION_ARGS)
 	StringInfoData si;
 
 	initStringInfo(&si);
-	gap_serialize(DatumGetGapAcc(PG_GETARG_DATUM(0)), &si);
+	gap_serialize(checked_gap(PG_GETARG_DATUM(0)), &si);
 	PG_RETURN_BYTEA_P(te_blob_to_bytea(&si));
 }

@@ -18,6 +18,36 @@
 
 #define DatumGetMoments(d) ((TeMoments *) PG_DETOAST_DATUM(d))
 
+/*
+ * A sketch datum from outside this call (a stored value, an argument, a
+ * state from another process), checked against the sketch invariants: the
+ * header only, or with deep every value too.  A value that breaks them is
+ * corrupt (a damaged page, or a forged value that an older version let in).
+ */
+static TeMoments *
+validated_moments(TeMoments *m, bool deep)
+{
+	TeEnv		env;
+	TeStatus	st;
+
+	te_env_init(&env, CurrentMemoryContext);
+	st = te_moments_validate(&env, m, VARSIZE(m), TE_MAX_DIM, deep);
+	if (st == TE_CANCELLED)
+		te_raise(st, &env, "moments");
+	if (st != TE_OK)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("invalid %s value: %s", MOM_TYPNAME, env.msg)));
+	return m;
+}
+
+/* a sketch datum, detoasted and checked (see validated_moments) */
+static TeMoments *
+checked_moments(Datum d, bool deep)
+{
+	return validated_moments(DatumGetMoments(d), deep);
+}
+
 /* a varlena of size bytes in cxt, ERROR with a hint when memory is short */
 static TeMoments *
 alloc_sketch(MemoryContext cxt, size_t size, int dim)
@@ -111,11 +141,11 @@ compact_of(const TeMoments *src)
 	return out;
 }
 
-/* the sketch argument argno, compact */
+/* the sketch argument argno, checked, compact */
 TeMoments *
 te_moments_arg(FunctionCallInfo fcinfo, int argno)
 {
-	return compact_of(DatumGetMoments(PG_GETARG_DATUM(argno)));
+	return compact_of(checked_moments(PG_GETARG_DATUM(argno), true));
 }
 
 PG_FUNCTION_INFO_V1(te_moments_transfn);
@@ -180,7 +210,7 @@ te_moments_combinefn(PG_FUNCTION_ARGS)
 			PG_RETURN_NULL();
 		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
 	}
-	b = DatumGetMoments(PG_GETARG_DATUM(1));
+	b = checked_moments(PG_GETARG_DATUM(1), true);
 	if (PG_ARGISNULL(0))
 		a = new_expanded(aggcxt, b->dim);
 	else
@@ -189,7 +219,7 @@ te_moments_combinefn(PG_FUNCTION_ARGS)
 		/* a state that is not our own expanded one is copied into aggcxt */
 		if (!(a->flags & TE_MOM_EXPANDED) || (Pointer) a != DatumGetPointer(PG_GETARG_DATUM(0)))
 		{
-			TeMoments  *c = new_expanded(aggcxt, a->dim);
+			TeMoments  *c = new_expanded(aggcxt, validated_moments(a, true)->dim);
 
 			te_env_init(&env, aggcxt);
 			te_check_status(te_moments_merge(&env, c, a), &env, "moments");
@@ -220,19 +250,23 @@ te_moments_finalfn(PG_FUNCTION_ARGS)
 /* ---- accessors ---- */
 
 PG_FUNCTION_INFO_V1(te_moments_n);
+
+/* topembed.moments_n(sketch): the rows it holds */
 Datum
 te_moments_n(PG_FUNCTION_ARGS)
 {
-	TeMoments  *m = DatumGetMoments(PG_GETARG_DATUM(0));
+	TeMoments  *m = checked_moments(PG_GETARG_DATUM(0), false);
 
 	PG_RETURN_INT64(te_moments_count(m));
 }
 
 PG_FUNCTION_INFO_V1(te_moments_dim);
+
+/* topembed.moments_dim(sketch): its dimension */
 Datum
 te_moments_dim(PG_FUNCTION_ARGS)
 {
-	TeMoments  *m = DatumGetMoments(PG_GETARG_DATUM(0));
+	TeMoments  *m = checked_moments(PG_GETARG_DATUM(0), false);
 
 	PG_RETURN_INT32(m->dim);
 }
@@ -272,11 +306,11 @@ te_moments_covariance(PG_FUNCTION_ARGS)
 
 /* ---- I/O ---- */
 
-/* serialise a sketch (any layout) */
+/* serialise a sketch (any layout), checked first: what is written reads back */
 static void
-moments_serialize(const TeMoments *src, StringInfo si)
+moments_serialize(Datum d, StringInfo si)
 {
-	const TeMoments *m = compact_of(src);
+	const TeMoments *m = compact_of(checked_moments(d, true));
 
 	te_blob_begin(si, MOM_MAGIC, MOM_VERSION);
 	te_blob_put_int32(si, m->dim);
@@ -299,9 +333,9 @@ moments_deserialize(const void *buf, size_t len)
 				hi;
 	TeMoments  *m;
 	size_t		size,
-				i,
 				count;
-	const double *v;
+	TeEnv		env;
+	TeStatus	st;
 
 	te_blob_open(&r, MOM_TYPNAME, MOM_MAGIC, buf, len, MOM_VERSION);
 	dim = te_blob_get_int32(&r);
@@ -310,10 +344,6 @@ moments_deserialize(const void *buf, size_t len)
 	n = te_blob_get_int64(&r);
 	lo = te_blob_get_float8(&r);
 	hi = te_blob_get_float8(&r);
-	if (n < 0)
-		te_blob_corrupt(&r, "negative count");
-	if (!(lo >= 0.0 && lo <= hi && isfinite(hi)))
-		te_blob_corrupt(&r, "invalid norm range");
 	count = (size_t) dim * (dim + 3) / 2;
 	if ((r.len - r.pos) / 8 != count)
 		te_blob_corrupt(&r, "%zu values where a %d-d sketch has %zu", (r.len - r.pos) / 8, dim, count);
@@ -327,17 +357,13 @@ moments_deserialize(const void *buf, size_t len)
 	te_blob_get_float8s(&r, m->data, count);
 	te_blob_close(&r);
 
-	v = m->data;
-	for (i = 0; i < count; i++)
-		if (!isfinite(v[i]))
-			te_blob_corrupt(&r, "non-finite value at position %zu", i + 1);
-	for (i = 0; i < (size_t) dim; i++)
-		if (te_moments_scatter_at(m, (int) i, (int) i) < 0.0)
-			te_blob_corrupt(&r, "negative variance in dimension %zu", i + 1);
-	if (n == 0)
-		for (i = 0; i < count; i++)
-			if (v[i] != 0.0)
-				te_blob_corrupt(&r, "an empty sketch with non-zero values");
+	/* the invariants, not only the checksum: a forged value is refused */
+	te_env_init(&env, CurrentMemoryContext);
+	st = te_moments_validate(&env, m, size, TE_MAX_DIM, true);
+	if (st == TE_CANCELLED)
+		te_raise(st, &env, "moments");
+	if (st != TE_OK)
+		te_blob_corrupt(&r, "%s", env.msg);
 	m->fingerprint = te_moments_hash(m);
 	return m;
 }
@@ -359,7 +385,7 @@ te_moments_out(PG_FUNCTION_ARGS)
 	StringInfoData si;
 
 	initStringInfo(&si);
-	moments_serialize(DatumGetMoments(PG_GETARG_DATUM(0)), &si);
+	moments_serialize(PG_GETARG_DATUM(0), &si);
 	PG_RETURN_CSTRING(te_blob_to_text("moments", MOM_VERSION, &si));
 }
 
@@ -381,6 +407,6 @@ te_moments_send(PG_FUNCTION_ARGS)
 	StringInfoData si;
 
 	initStringInfo(&si);
-	moments_serialize(DatumGetMoments(PG_GETARG_DATUM(0)), &si);
+	moments_serialize(PG_GETARG_DATUM(0), &si);
 	PG_RETURN_BYTEA_P(te_blob_to_bytea(&si));
 }

@@ -269,12 +269,51 @@ test_cancel(TeEnv *env)
 	env->check = NULL;
 }
 
+/* te_gap_validate: layouts, counts and sums of built and forged accumulators */
+static void
+test_validate(TeEnv *env)
+{
+	size_t		size = te_gap_acc_size(3);
+	TeGapAcc   *a = malloc(size),
+			   *b = malloc(size);
+	double		x[3] = {1, 2, 2},
+				y[3] = {0, 1, 0};
+
+	te_gap_acc_init(a, 3, TE_GAP_PAIRED);
+	unit_ok(a->layout == TE_GAP_LAYOUT, "gap validate: a new accumulator carries layout %d", TE_GAP_LAYOUT);
+	te_gap_add_pair(env, a, x, y);
+	x[0] = -1;
+	y[2] = 3;
+	te_gap_add_pair(env, a, x, y);
+	unit_ok(te_gap_validate(env, a, size, 16000) == TE_OK, "gap validate: a built accumulator is valid");
+	a->layout = 0;
+	unit_ok(te_gap_validate(env, a, size, 16000) == TE_OK, "gap validate: layout 0 (written by 0.1.0) is read");
+	a->layout = TE_GAP_LAYOUT + 1;
+	unit_ok(te_gap_validate(env, a, size, 16000) == TE_INVALID && strstr(env->msg, "layout"),
+			"gap validate: an unknown layout is refused (%s)", env->msg);
+	a->layout = TE_GAP_LAYOUT;
+	unit_ok(te_gap_validate(env, a, size - 8, 16000) == TE_INVALID, "gap validate: a wrong size is refused");
+	memcpy(b, a, size);
+	b->n_text++;
+	unit_ok(te_gap_validate(env, b, size, 16000) == TE_INVALID, "gap validate: paired counts must agree");
+	memcpy(b, a, size);
+	b->sum[0] = 5.0;
+	unit_ok(te_gap_validate(env, b, size, 16000) == TE_INVALID, "gap validate: a sum longer than its count is refused");
+	memcpy(b, a, size);
+	b->n_image = b->n_text = b->n_pairs = INT64_MAX;
+	unit_ok(te_gap_validate(env, b, size, 16000) == TE_OK &&
+			te_gap_merge(env, b, a) == TE_RANGE, "gap merge: a count overflow is TE_RANGE (%s)", env->msg);
+	free(a);
+	free(b);
+}
+
 int
 main(void)
 {
 	TeEnv		env;
 
 	te_env_init_malloc(&env);
+	test_validate(&env);
 	test_hand(&env);
 	test_merge(&env);
 	test_edges(&env);

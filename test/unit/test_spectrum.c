@@ -360,9 +360,71 @@ test_measures(void)
 	unit_ok(!sp.has_measures && sp.numerical_rank == 0, "measures: a zero spectrum has none");
 }
 
+/* te_moments_validate: layouts, counts, norms and scatter of built and forged sketches */
+static void
+test_validate(void)
+{
+	TeEnv		env;
+	int			d = 3,
+				batch = 4,
+				r;
+	size_t		esize = te_moments_size(d, TE_MOM_EXPANDED, batch),
+				csize = te_moments_size(d, 0, 0);
+	TeMoments  *m = malloc(esize),
+			   *c = malloc(csize),
+			   *f = malloc(csize);
+	double		rows[5][3] = {{1, 2, 0.5}, {3, 1, 2}, {-1, 0, 1}, {2, 2, 2}, {0, 1, 0}};
+	double		huge[3] = {1e200, 0, 0},
+				huge2[3] = {-1e200, 1e200, 0};
+
+	te_env_init_malloc(&env);
+	te_moments_init(m, d, TE_MOM_EXPANDED, batch);
+	unit_ok(m->layout == TE_MOM_LAYOUT, "moments validate: a new sketch carries layout %d", TE_MOM_LAYOUT);
+	for (r = 0; r < 5; r++)
+		te_moments_add(&env, m, rows[r]);
+	unit_ok(te_moments_validate(&env, m, esize, 16000, 1) == TE_OK,
+			"moments validate: an expanded sketch with a pending row is valid (%s)", env.msg);
+	te_moments_flush(&env, m);
+	te_moments_compact(m, c);
+	unit_ok(te_moments_validate(&env, c, csize, 16000, 1) == TE_OK, "moments validate: its compact form is valid");
+	c->layout = 0;
+	unit_ok(te_moments_validate(&env, c, csize, 16000, 1) == TE_OK, "moments validate: layout 0 (0.1.0's) is read");
+	c->layout = 7;
+	unit_ok(te_moments_validate(&env, c, csize, 16000, 0) == TE_INVALID && strstr(env.msg, "layout"),
+			"moments validate: an unknown layout is refused (%s)", env.msg);
+	c->layout = TE_MOM_LAYOUT;
+	unit_ok(te_moments_validate(&env, c, csize + 8, 16000, 0) == TE_INVALID, "moments validate: a wrong size is refused");
+	memcpy(f, c, csize);
+	f->n = 1;
+	unit_ok(te_moments_validate(&env, f, csize, 16000, 1) == TE_INVALID,
+			"moments validate: one row with a scatter is refused (%s)", env.msg);
+	memcpy(f, c, csize);
+	te_moments_scatter(f)[1] = 1e3;
+	unit_ok(te_moments_validate(&env, f, csize, 16000, 1) == TE_INVALID,
+			"moments validate: a covariance beyond its variances is refused (%s)", env.msg);
+	memcpy(f, c, csize);
+	f->n = -1;
+	unit_ok(te_moments_validate(&env, f, csize, 16000, 0) == TE_INVALID,
+			"moments validate: a negative count is refused (%s)", env.msg);
+	memcpy(f, c, csize);
+	te_moments_scatter(f)[0] = 1e6;
+	unit_ok(te_moments_validate(&env, f, csize, 16000, 1) == TE_INVALID,
+			"moments validate: a variance the norms rule out is refused (%s)", env.msg);
+	/* overflow is refused when building */
+	te_moments_init(m, d, TE_MOM_EXPANDED, batch);
+	te_moments_add(&env, m, huge);
+	te_moments_add(&env, m, huge2);
+	unit_ok(te_moments_flush(&env, m) == TE_RANGE, "moments: a scatter beyond the double range is TE_RANGE (%s)",
+			env.msg);
+	free(m);
+	free(c);
+	free(f);
+}
+
 int
 main(void)
 {
+	test_validate();
 	test_eigen();
 	test_eigen_cancel();
 	test_moments();

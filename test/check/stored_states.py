@@ -1,0 +1,264 @@
+"""Stored values at the extremes and forged ones.
+
+- Every value that moments_out / gap_state_out writes, the input functions
+  read back bit for bit (text and COPY BINARY), for sketches of rows with
+  norms near 1e150 and 1e200, subnormal coordinates, real[] values at the
+  float32 limit, and a count of 2^62; what a sketch cannot represent (a
+  scatter beyond the double range) is refused while it is built (22003).
+- Values with a valid checksum but broken invariants are refused on input
+  (22P03), as text and as binary: negative or overflowing counts, a scatter
+  with a negative diagonal or one that no positive semi-definite matrix has,
+  one row with a scatter, means and variances the norms rule out, gap states
+  whose counts disagree or whose sums are longer than their count allows;
+  a positive-definiteness violation that passes those is refused by the
+  eigen-solve of spectrum() (22000).
+- Merging never overflows a count: two valid sketches or gap states of 2^62
+  rows each merge into an error (22003), never a negative count.
+The expected spectra come from numpy in float64 on the rows divided by a
+power of two."""
+import io
+import math
+import struct
+
+import numpy as np
+import psycopg2
+
+from forge import blob_of, gap_text, moments_text, packed_index, parse_gap, parse_moments
+from telib import done, fresh_db, ok
+
+
+def sqlstate(cur, sql, args=None):
+    """None if sql succeeds, else its SQLSTATE (the transaction stays usable)"""
+    try:
+        cur.execute(sql, args)
+        cur.fetchall()
+        return None
+    except psycopg2.Error as e:
+        return e.pgcode
+
+
+def copy_binary(cur, table, blobs):
+    """COPY table FROM a binary stream of one bytea-like column; SQLSTATE or None"""
+    out = io.BytesIO()
+    out.write(b"PGCOPY\n\xff\r\n\x00" + struct.pack(">ii", 0, 0))
+    for b in blobs:
+        out.write(struct.pack(">hi", 1, len(b)) + b)
+    out.write(struct.pack(">h", -1))
+    out.seek(0)
+    try:
+        cur.copy_expert("COPY %s FROM STDIN (FORMAT binary)" % table, out)
+        return None
+    except psycopg2.Error as e:
+        return e.pgcode
+
+
+def build(cur, rows, typ="float8"):
+    """the moments sketch of rows, as text (or the SQLSTATE of the refusal)"""
+    vals = ",".join("(ARRAY[%s]::%s[])" % (",".join(repr(float(v)) for v in r), typ) for r in rows)
+    try:
+        cur.execute("SELECT topembed.moments(e)::text FROM (VALUES %s) v(e)" % vals)
+        return cur.fetchone()[0]
+    except psycopg2.Error as e:
+        return e.pgcode
+
+
+def roundtrips(cur):
+    rng = np.random.default_rng(11)
+    G = rng.standard_normal((40, 4))
+    cases = [
+        ("rows of norm about 1e150", G * 1e150, "float8"),
+        ("two equal rows of norm 1e200 (a zero scatter)", np.tile(G[0] * 1e200, (2, 1)), "float8"),
+        ("subnormal coordinates (1e-310)", G * 1e-310, "float8"),
+        ("coordinates from 1e-300 to 1e100 in one sketch", G * rng.choice([1e-300, 1.0, 1e100], size=(40, 1)),
+         "float8"),
+        ("real[] values at the float32 limit", np.clip(G, -1, 1) * 3.4e38, "real"),
+        ("ordinary rows", G, "float8"),
+    ]
+    cur.execute("CREATE TABLE kept (m topembed.moments)")
+    for label, X, typ in cases:
+        text = build(cur, X, typ)
+        if not ok(text is not None and text.startswith("moments/"), "%s: the sketch is built" % label, text):
+            continue
+        cur.execute("SELECT %s::topembed.moments::text = %s, "
+                    "topembed.moments_send(%s::topembed.moments) = topembed.moments_send(%s::text::topembed.moments::text::topembed.moments)",
+                    (text, text, text, text))
+        same_text, same_bin = cur.fetchone()
+        ok(same_text and same_bin, "%s: moments_in reads moments_out's text back bit for bit" % label)
+        cur.execute("TRUNCATE kept")
+        cur.execute("INSERT INTO kept VALUES (%s)", (text,))
+        buf = io.BytesIO()
+        cur.copy_expert("COPY kept TO STDOUT (FORMAT binary)", buf)
+        cur.execute("TRUNCATE kept")
+        buf.seek(0)
+        cur.copy_expert("COPY kept FROM STDIN (FORMAT binary)", buf)
+        cur.execute("SELECT m::text FROM kept")
+        ok(cur.fetchone()[0] == text, "%s: COPY BINARY out and in keeps the sketch bit for bit" % label)
+        # the spectrum against numpy on the rows scaled by a power of two
+        Xd = np.array(X, dtype=np.float32 if typ == "real" else np.float64).astype(np.float64)
+        e = math.frexp(float(np.max(np.abs(Xd))))[1]
+        Y = np.ldexp(Xd, -e)
+        ev = np.sort(np.linalg.eigvalsh(np.cov(Y.T, bias=True)))[::-1]
+        cur.execute("SELECT (topembed.spectrum(%s::topembed.moments)).eigenvalues", (text,))
+        got = np.ldexp(np.array(cur.fetchone()[0]), -2 * e)
+        top = max(ev[0], 1e-300)
+        if label.startswith(("subnormal", "coordinates from")):
+            # squares of 1e-310 are below the double range: the sketch holds what double can
+            ok(np.all(np.isfinite(got)), "%s: spectrum() gives finite eigenvalues" % label)
+        else:
+            ok(np.max(np.abs(got - ev)) <= 1e-9 * top, "%s: spectrum() equals numpy's eigenvalues" % label,
+               (got, ev))
+    # what the sketch cannot hold is refused while it is built
+    st = build(cur, G * 1e200)
+    ok(st == "22003", "rows of norm 1e200 that differ: moments() refuses (22003), the scatter overflows", st)
+    st = build(cur, np.full((3, 512), 1e308))
+    ok(st == "22003", "a row of norm beyond the double range: moments() refuses (22003)", st)
+    st = sqlstate(cur, "SELECT topembed.spectral_collapse(e) FROM (VALUES (ARRAY[1e200, 0]::float8[]), "
+                       "(ARRAY[-1e200, 1]::float8[])) v(e)")
+    ok(st == "22003", "spectral_collapse() refuses the same overflow (22003)", st)
+
+
+def huge_counts(cur):
+    # a consistent sketch of 2^62 equal rows
+    n = 2 ** 62
+    big = moments_text({"dim": 2, "n": n, "lo": 5.0, "hi": 5.0, "mean": [3.0, 4.0], "packed": [0.0, 0.0, 0.0]})
+    cur.execute("SELECT topembed.n(%s::topembed.moments), %s::topembed.moments::text = %s", (big, big, big))
+    got_n, same = cur.fetchone()
+    ok(got_n == n and same, "a valid sketch of 2^62 rows is read and written back")
+    st = sqlstate(cur, "SELECT topembed.n(topembed.moments(m)) FROM (VALUES (%s::topembed.moments), "
+                       "(%s::topembed.moments)) v(m)", (big, big))
+    ok(st == "22003", "merging two sketches of 2^62 rows refuses the count overflow (22003)", st)
+    cur.execute("SELECT topembed.n(topembed.moments(m)) FROM (VALUES (%s::topembed.moments), "
+                "((SELECT topembed.moments(ARRAY[3, 4]::float8[])))) v(m)", (big,))
+    ok(cur.fetchone()[0] == n + 1, "a sketch of 2^62 rows merges with one of 1 row into 2^62 + 1")
+    # paired gap states of 2^62 pairs
+    g = gap_text({"dim": 2, "flags": 1, "n_image": n, "n_text": n, "n_pairs": n, "cos_mean": 0.5, "cos_m2": 0.0,
+                  "sums": [float(n), 0.0, 0.0, float(n)]})
+    cur.execute("SELECT (topembed.modality_gap(s)).n_image FROM (VALUES (%s::topembed.gap_state)) v(s)", (g,))
+    ok(cur.fetchone()[0] == n, "a valid gap state of 2^62 pairs is read")
+    st = sqlstate(cur, "SELECT (topembed.modality_gap(s)).n_image FROM (VALUES (%s::topembed.gap_state), "
+                       "(%s::topembed.gap_state)) v(s)", (g, g))
+    ok(st == "22003", "merging two gap states of 2^62 pairs refuses the count overflow (22003)", st)
+    g2 = gap_text({"dim": 2, "flags": 0, "n_image": 2 ** 63 - 1, "n_text": 1, "n_pairs": 0, "cos_mean": 0.0,
+                   "cos_m2": 0.0, "sums": [1.0, 0.0, 0.0, 1.0]})
+    st = sqlstate(cur, "SELECT (topembed.modality_gap(s)).n_image FROM (VALUES (%s::topembed.gap_state), "
+                       "(%s::topembed.gap_state)) v(s)", (g2, g2))
+    ok(st == "22003", "two gap states of 2^63 - 1 images: refused (22003), never a negative n_image", st)
+
+
+def forged(cur):
+    cur.execute("SELECT topembed.moments(e)::text FROM (VALUES (ARRAY[1,2,0.5]::float8[]), (ARRAY[3,1,2]::float8[]),"
+                " (ARRAY[-1,0,1]::float8[]), (ARRAY[2,2,2]::float8[])) v(e)")
+    real = parse_moments(blob_of(cur.fetchone()[0]))
+    d = real["dim"]
+
+    def edit(**kw):
+        f = {k: (list(v) if isinstance(v, list) else v) for k, v in real.items()}
+        for k, v in kw.items():
+            if callable(v):
+                v(f)
+            else:
+                f[k] = v
+        return f
+
+    def set_packed(i, j, v):
+        def fn(f):
+            f["packed"][packed_index(d, i, j)] = v
+        return fn
+
+    def scale(key, s):
+        def fn(f):
+            f[key] = [x * s for x in f[key]]
+        return fn
+
+    cases = [
+        ("a negative count", edit(n=-1)),
+        ("a negative variance", edit(x=set_packed(1, 1, -0.5))),
+        ("a covariance larger than its variances allow (a negative eigenvalue)",
+         edit(x=set_packed(0, 1, 10 * math.sqrt(real["packed"][0] * real["packed"][packed_index(d, 1, 1)])))),
+        ("one row with a non-zero scatter", edit(n=1)),
+        ("no rows with a mean", edit(n=0, lo=0.0, hi=0.0, x=scale("packed", 0.0))),
+        ("a NaN in the mean", edit(x=lambda f: f["mean"].__setitem__(0, float("nan")))),
+        ("an infinite scatter entry", edit(x=set_packed(0, 2, float("inf")))),
+        ("a norm range from 2 to 1", edit(lo=2.0, hi=1.0)),
+        ("an infinite largest norm", edit(hi=float("inf"))),
+        ("a mean longer than every row", edit(x=scale("mean", 10.0))),
+        ("a variance larger than the norms allow", edit(x=scale("packed", 100.0))),
+        ("a variance smaller than the norms allow", edit(lo=real["hi"])),
+        ("format version 2", edit(version=2)),
+    ]
+    cur.execute("CREATE TABLE forged_m (m topembed.moments)")
+    for label, f in cases:
+        text = moments_text(f)
+        st = sqlstate(cur, "SELECT %s::topembed.moments", (text,))
+        st_bin = copy_binary(cur, "forged_m", [blob_of(text)])
+        ok(st == "22P03" and st_bin == "22P03",
+           "moments with %s (valid checksum): refused as text and as binary (22P03)" % label, (st, st_bin))
+    cur.execute("SELECT count(*) FROM forged_m")
+    ok(cur.fetchone()[0] == 0, "no forged sketch reached the table")
+    # a count that the moments allow is read, but it cannot grow
+    text = moments_text(edit(n=2 ** 63 - 1))
+    cur.execute("SELECT topembed.n(%s::topembed.moments)", (text,))
+    ok(cur.fetchone()[0] == 2 ** 63 - 1, "a sketch of 2^63 - 1 rows whose moments allow it is read")
+    st = sqlstate(cur, "SELECT topembed.moments(m) FROM (VALUES (%s::topembed.moments), "
+                       "((SELECT topembed.moments(ARRAY[1,1,1]::float8[])))) v(m)", (text,))
+    ok(st == "22003", "adding one row to a sketch of 2^63 - 1 rows refuses the overflow (22003)", st)
+    # dim 0 and 16001: refused before anything is allocated for them
+    for dim in (0, 16001, 2 ** 31 - 1):
+        body = moments_text({"dim": 1, "n": 1, "lo": 1.0, "hi": 1.0, "mean": [1.0], "packed": [0.0]})
+        blob = bytearray(blob_of(body))
+        blob[8:12] = struct.pack(">i", dim)
+        from forge import sign, text_of
+        st = sqlstate(cur, "SELECT %s::topembed.moments", (text_of("moments", sign(bytes(blob[:-8]))),))
+        ok(st == "22P03", "moments of dimension %d (valid checksum): refused (22P03)" % dim, st)
+    # positive semi-definite in every 2 x 2 minor, not as a whole: the eigen-solve refuses it
+    c = 0.9
+    psd_fail = {"dim": 3, "n": 10, "lo": 1.0, "hi": 10.0, "mean": [0.0, 0.0, 0.0],
+                "packed": [10.0, 10 * c, -10 * c, 10.0, 10 * c, 10.0]}
+    text = moments_text(psd_fail)
+    st = sqlstate(cur, "SELECT topembed.spectrum(%s::topembed.moments)", (text,))
+    ok(st == "22000", "a scatter with a negative eigenvalue that passes every 2 x 2 test: spectrum() refuses (22000)",
+       st)
+
+    cur.execute("SELECT topembed.gap_state(a, b)::text FROM (VALUES (ARRAY[1,2,0.5]::float8[], ARRAY[1,0,0]::float8[]),"
+                " (ARRAY[3,1,2]::float8[], ARRAY[0,1,1]::float8[]), (ARRAY[-1,0,1]::float8[], ARRAY[1,1,1]::float8[])) v(a, b)")
+    g = parse_gap(blob_of(cur.fetchone()[0]))
+
+    def gedit(**kw):
+        f = dict(g, sums=list(g["sums"]))
+        f.update(kw)
+        return f
+
+    gcases = [
+        ("n_image = -2", gedit(n_image=-2)),
+        ("paired counts that differ", gedit(n_text=g["n_text"] + 1)),
+        ("pairs in the unpaired form", gedit(flags=0)),
+        ("sums longer than their count allows", gedit(sums=[x * 10 for x in g["sums"]])),
+        ("a cosine mean of 1.5", gedit(cos_mean=1.5)),
+        ("a negative cosine M2", gedit(cos_m2=-1.0)),
+        ("a cosine M2 above its count", gedit(cos_m2=float(g["n_pairs"]) * 2)),
+        ("one pair with a cosine spread", gedit(n_image=1, n_text=1, n_pairs=1, sums=[x / 3 for x in g["sums"]])),
+        ("a NaN sum", gedit(sums=[float("nan")] + g["sums"][1:])),
+        ("unknown flags", gedit(flags=7)),
+        ("format version 3", gedit(version=3)),
+    ]
+    cur.execute("CREATE TABLE forged_g (g topembed.gap_state)")
+    for label, f in gcases:
+        text = gap_text(f)
+        st = sqlstate(cur, "SELECT %s::topembed.gap_state", (text,))
+        st_bin = copy_binary(cur, "forged_g", [blob_of(text)])
+        ok(st == "22P03" and st_bin == "22P03",
+           "gap_state with %s (valid checksum): refused as text and as binary (22P03)" % label, (st, st_bin))
+    cur.execute("SELECT count(*) FROM forged_g")
+    ok(cur.fetchone()[0] == 0, "no forged gap state reached the table")
+
+
+def main():
+    conn = fresh_db("te_stored_states")
+    cur = conn.cursor()
+    roundtrips(cur)
+    huge_counts(cur)
+    forged(cur)
+    done()
+
+
+main()
