@@ -33,9 +33,16 @@ te_spectrum_measures(TeSpectrum *out)
 			top = lam[i];
 		total += lam[i];
 	}
-	/* squares relative to the largest eigenvalue, which cannot overflow */
-	for (i = 0; top > 0.0 && i < d; i++)
-		sq += (lam[i] / top) * (lam[i] / top);
+	/* squares relative to the largest eigenvalue where they could overflow */
+	if (top > 1e150 || top < 1e-150)
+		for (i = 0; top > 0.0 && i < d; i++)
+			sq += (lam[i] / top) * (lam[i] / top);
+	else
+	{
+		for (i = 0; i < d; i++)
+			sq += lam[i] * lam[i];
+		top = 1.0;
+	}
 	out->total_variance = total;
 	tol = lam[0] * d * DBL_EPSILON;
 	out->numerical_rank = 0;
@@ -157,7 +164,8 @@ te_spectrum_compute(TeEnv *env, const TeMoments *m, TeSpectrum *out)
 		em = 2 * km + kn;
 	}
 	e = et > em ? et : em;
-	if (e == INT_MIN)
+	/* no scaling at all where nothing can overflow or underflow (as 0.1.0 did) */
+	if (e == INT_MIN || (e > -900 && e < 900))
 		e = 0;
 	sn = sqrt(ldexp((double) m->n, -kn));
 	te_moments_scatter_full(m, A);
@@ -169,8 +177,11 @@ te_spectrum_compute(TeEnv *env, const TeMoments *m, TeSpectrum *out)
 		{
 			double		ui = sn * (mnorm > 0.0 ? ldexp(mean[i], -km) : 0.0);
 
-			A[(size_t) i + (size_t) j * d] = ldexp(A[(size_t) i + (size_t) j * d], -e) +
-				(em == INT_MIN ? 0.0 : ldexp(ui * uj, em - e));
+			if (e == 0)
+				A[(size_t) i + (size_t) j * d] += (double) m->n * mean[i] * mean[j];
+			else
+				A[(size_t) i + (size_t) j * d] = ldexp(A[(size_t) i + (size_t) j * d], -e) +
+					(em == INT_MIN ? 0.0 : ldexp(ui * uj, em - e));
 		}
 	}
 	if ((st = te_sym_eigen(env, d, A, w, 0, NULL)) != TE_OK)
