@@ -6,6 +6,7 @@
 
 #include <math.h>
 
+#include "access/detoast.h"
 #include "access/htup_details.h"
 #include "access/tupmacs.h"
 #include "catalog/pg_type.h"
@@ -18,13 +19,78 @@
 #include "topembed/diagram.h"
 #include "topembed/pair.h"
 
+/* the tuple descriptor of the diagram's element type, checked (release it) */
+static TupleDesc
+pair_tupdesc(Oid elemtype)
+{
+	TupleDesc	tupdesc = lookup_rowtype_tupdesc(elemtype, -1);
+
+	if (tupdesc->natts != 3 ||
+		TupleDescAttr(tupdesc, 0)->atttypid != INT4OID ||
+		TupleDescAttr(tupdesc, 1)->atttypid != FLOAT8OID ||
+		TupleDescAttr(tupdesc, 2)->atttypid != FLOAT8OID)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("a persistence diagram must be an array of (dim integer, birth float8, death float8)")));
+	return tupdesc;
+}
+
+/*
+ * Decode element i (a composite datum with a 4-byte header) into *out:
+ * NULL fields and homology dimensions outside 0 .. TE_PAIR_MAX_DIM are
+ * refused here, before anything sized by them is allocated
+ */
+static void
+decode_pair(HeapTupleHeader rec, TupleDesc tupdesc, int i, TePersPair *out)
+{
+	HeapTupleData tuple;
+	Datum		values[3];
+	bool		isnull[3];
+	int32		dim;
+
+	tuple.t_len = HeapTupleHeaderGetDatumLength(rec);
+	ItemPointerSetInvalid(&(tuple.t_self));
+	tuple.t_tableOid = InvalidOid;
+	tuple.t_data = rec;
+	heap_deform_tuple(&tuple, tupdesc, values, isnull);
+	if (isnull[0] || isnull[1] || isnull[2])
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("persistence pair %d has a NULL field", i + 1),
+				 errhint("An essential class has death = 'Infinity', not NULL.")));
+	dim = DatumGetInt32(values[0]);
+	if (dim < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("persistence pair %d has negative dimension %d", i + 1, dim)));
+	if (dim > TE_PAIR_MAX_DIM)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("persistence pair %d has homology dimension %d; the highest supported is %d",
+						i + 1, dim, TE_PAIR_MAX_DIM)));
+	out->dim = dim;
+	out->birth = DatumGetFloat8(values[1]);
+	out->death = DatumGetFloat8(values[2]);
+}
+
+/* ERROR unless a diagram array has at most one dimension */
+static void
+check_diagram_ndim(int ndim)
+{
+	if (ndim > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("a persistence diagram must be a one-dimensional array, not %d-dimensional",
+						ndim)));
+}
+
 /*
  * The pairs of a topembed.persistence_pair[] argument.  NULL elements or
  * fields are refused, and so is a homology dimension outside 0 ..
- * TE_PAIR_MAX_DIM, before anything sized by it is allocated; the other
- * values are checked by the core functions.  The array is walked in place
- * (no Datum array, one tuple descriptor), with interrupt checks, so that
- * diagrams of millions of bars cost one copy of their values.
+ * TE_PAIR_MAX_DIM; the other values are checked by the core functions.
+ * The array is walked in place (no Datum array, one tuple descriptor), with
+ * interrupt checks, so that diagrams of millions of bars cost one copy of
+ * their values.
  */
 TePersPair *
 te_diagram_arg(ArrayType *arr, int64 *n)
@@ -39,31 +105,16 @@ te_diagram_arg(ArrayType *arr, int64 *n)
 	bits8	   *bitmap = ARR_NULLBITMAP(arr);
 	char	   *ptr = ARR_DATA_PTR(arr);
 	TePersPair *pairs;
-	Datum		values[3];
-	bool		isnull[3];
 
-	if (ARR_NDIM(arr) > 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
-				 errmsg("a persistence diagram must be a one-dimensional array, not %d-dimensional",
-						ARR_NDIM(arr))));
+	check_diagram_ndim(ARR_NDIM(arr));
 	count = ArrayGetNItems(ARR_NDIM(arr), ARR_DIMS(arr));
-	tupdesc = lookup_rowtype_tupdesc(elemtype, -1);
-	if (tupdesc->natts != 3 ||
-		TupleDescAttr(tupdesc, 0)->atttypid != INT4OID ||
-		TupleDescAttr(tupdesc, 1)->atttypid != FLOAT8OID ||
-		TupleDescAttr(tupdesc, 2)->atttypid != FLOAT8OID)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATATYPE_MISMATCH),
-				 errmsg("a persistence diagram must be an array of (dim integer, birth float8, death float8)")));
+	tupdesc = pair_tupdesc(elemtype);
 	get_typlenbyvalalign(elemtype, &typlen, &typbyval, &typalign);
 	pairs = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(TePersPair) * Max(count, 1));
 	for (i = 0; i < count; i++)
 	{
-		HeapTupleData tuple;
 		HeapTupleHeader rec;
 		Datum		elem;
-		int32		dim;
 
 		if ((i & 0xFFFF) == 0xFFFF)
 			CHECK_FOR_INTERRUPTS();
@@ -76,35 +127,185 @@ te_diagram_arg(ArrayType *arr, int64 *n)
 		rec = DatumGetHeapTupleHeader(elem);
 		ptr = att_addlength_pointer(ptr, typlen, ptr);
 		ptr = (char *) att_align_nominal(ptr, typalign);
-		tuple.t_len = HeapTupleHeaderGetDatumLength(rec);
-		ItemPointerSetInvalid(&(tuple.t_self));
-		tuple.t_tableOid = InvalidOid;
-		tuple.t_data = rec;
-		heap_deform_tuple(&tuple, tupdesc, values, isnull);
-		if (isnull[0] || isnull[1] || isnull[2])
-			ereport(ERROR,
-					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					 errmsg("persistence pair %d has a NULL field", i + 1),
-					 errhint("An essential class has death = 'Infinity', not NULL.")));
-		dim = DatumGetInt32(values[0]);
-		if (dim < 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_DATA_EXCEPTION),
-					 errmsg("persistence pair %d has negative dimension %d", i + 1, dim)));
-		if (dim > TE_PAIR_MAX_DIM)
-			ereport(ERROR,
-					(errcode(ERRCODE_DATA_EXCEPTION),
-					 errmsg("persistence pair %d has homology dimension %d; the highest supported is %d",
-							i + 1, dim, TE_PAIR_MAX_DIM)));
-		pairs[i].dim = dim;
-		pairs[i].birth = DatumGetFloat8(values[1]);
-		pairs[i].death = DatumGetFloat8(values[2]);
+		decode_pair(rec, tupdesc, i, &pairs[i]);
 		if ((Pointer) rec != DatumGetPointer(elem))
 			pfree(rec);
 	}
 	ReleaseTupleDesc(tupdesc);
 	*n = count;
 	return pairs;
+}
+
+/* bytes of a stored diagram fetched at a time */
+#define DIAGRAM_SLICE (4 * 1024 * 1024)
+
+/* a window on a toasted value: the bytes [start, end) of its data */
+typedef struct SliceWindow
+{
+	Datum		value;
+	Size		total;			/* bytes of data (after the varlena header) */
+	Size		start,
+				end;
+	struct varlena *slice;
+} SliceWindow;
+
+/* the data bytes [off, off + len) of the value, fetching a new slice if needed */
+static const char *
+window_at(SliceWindow *w, Size off, Size len)
+{
+	if (off + len > w->total || off + len < off)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("a stored persistence diagram ends inside an element")));
+	if (w->slice == NULL || off < w->start || off + len > w->end)
+	{
+		Size		want = Max(len, DIAGRAM_SLICE);
+
+		CHECK_FOR_INTERRUPTS();
+		if (w->slice)
+			pfree(w->slice);
+		want = Min(want, w->total - off);
+		w->slice = PG_DETOAST_DATUM_SLICE(w->value, off, want);
+		w->start = off;
+		w->end = off + (VARSIZE(w->slice) - VARHDRSZ);
+		if (off + len > w->end)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_CORRUPTED),
+					 errmsg("a stored persistence diagram is shorter than its header says")));
+	}
+	return VARDATA(w->slice) + (off - w->start);
+}
+
+/*
+ * The pairs of a diagram stored out of line without compression, read
+ * slice by slice: the whole array is never in memory, and a cancel is seen
+ * between slices (fetching hundreds of megabytes at once is not
+ * interruptible).  NULL for arrays with NULL elements (the caller reads
+ * them whole, to name the NULL one).
+ */
+static TePersPair *
+diagram_streamed(Datum value, int64 *n)
+{
+	SliceWindow w;
+	const char *h;
+	int32		ndim,
+				dataoffset;
+	Oid			elemtype;
+	int			count = 0,
+				i;
+	int16		typlen;
+	bool		typbyval;
+	char		typalign;
+	TupleDesc	tupdesc;
+	TePersPair *pairs;
+	Size		pos;
+	char	   *ebuf = NULL;
+	Size		ecap = 0;
+
+	memset(&w, 0, sizeof(w));
+	w.value = value;
+	w.total = toast_raw_datum_size(value) - VARHDRSZ;
+	/* ArrayType after its varlena header: ndim, dataoffset, elemtype, dims */
+	h = window_at(&w, 0, Min(w.total, 3 * sizeof(int32)));
+	if (w.total < 3 * sizeof(int32))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("a stored persistence diagram is truncated")));
+	memcpy(&ndim, h, sizeof(int32));
+	memcpy(&dataoffset, h + sizeof(int32), sizeof(int32));
+	memcpy(&elemtype, h + 2 * sizeof(int32), sizeof(Oid));
+	check_diagram_ndim(ndim);
+	if (dataoffset != 0)
+	{
+		pfree(w.slice);
+		return NULL;
+	}
+	if (ndim == 1)
+		memcpy(&count, window_at(&w, 3 * sizeof(int32), sizeof(int32)), sizeof(int32));
+	if (count < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("a stored persistence diagram has %d elements", count)));
+	tupdesc = pair_tupdesc(elemtype);
+	get_typlenbyvalalign(elemtype, &typlen, &typbyval, &typalign);
+	if (typlen != -1)
+		elog(ERROR, "persistence_pair has a fixed length");
+	pairs = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(TePersPair) * Max(count, 1));
+	/* element offsets are kept from the start of the ArrayType, which is aligned */
+	pos = ARR_OVERHEAD_NONULLS(ndim);
+	for (i = 0; i < count; i++)
+	{
+		const char *p;
+		Size		len;
+
+		if ((i & 0xFFFF) == 0xFFFF)
+			CHECK_FOR_INTERRUPTS();
+		pos = att_align_nominal(pos, typalign);
+		p = window_at(&w, pos - VARHDRSZ, 1);
+		if (VARATT_IS_1B(p) && !VARATT_IS_1B_E(p))
+			len = VARSIZE_1B(p);
+		else
+		{
+			p = window_at(&w, pos - VARHDRSZ, VARHDRSZ);
+			len = VARATT_IS_4B_U(p) ? VARSIZE_4B(p) : 0;
+		}
+		/* (elements of arrays are never compressed or external) */
+		if (len < 1 + offsetof(HeapTupleHeaderData, t_bits))
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_CORRUPTED),
+					 errmsg("persistence pair %d of a stored diagram is corrupt", i + 1)));
+		p = window_at(&w, pos - VARHDRSZ, len);
+		/* an aligned copy with a 4-byte header */
+		if (ecap < len + VARHDRSZ)
+		{
+			if (ebuf)
+				pfree(ebuf);
+			ecap = Max(len + VARHDRSZ, 256);
+			ebuf = palloc(ecap);
+		}
+		if (VARATT_IS_1B(p))
+		{
+			SET_VARSIZE(ebuf, len - 1 + VARHDRSZ);
+			memcpy(VARDATA(ebuf), p + 1, len - 1);
+		}
+		else
+			memcpy(ebuf, p, len);
+		decode_pair((HeapTupleHeader) ebuf, tupdesc, i, &pairs[i]);
+		pos += len;
+	}
+	ReleaseTupleDesc(tupdesc);
+	if (w.slice)
+		pfree(w.slice);
+	if (ebuf)
+		pfree(ebuf);
+	*n = count;
+	return pairs;
+}
+
+/*
+ * The pairs of a persistence_pair[] argument given as a Datum: a value
+ * stored out of line without compression is read slice by slice (see
+ * diagram_streamed), any other one detoasted and read whole.
+ */
+TePersPair *
+te_diagram_datum(Datum value, int64 *n)
+{
+	struct varlena *raw = (struct varlena *) DatumGetPointer(value);
+
+	if (VARATT_IS_EXTERNAL_ONDISK(raw))
+	{
+		struct varatt_external toast;
+
+		VARATT_EXTERNAL_GET_POINTER(toast, raw);
+		if (!VARATT_EXTERNAL_IS_COMPRESSED(toast))
+		{
+			TePersPair *pairs = diagram_streamed(value, n);
+
+			if (pairs)
+				return pairs;
+		}
+	}
+	return te_diagram_arg(DatumGetArrayTypeP(value), n);
 }
 
 /* ---- summaries ---- */
@@ -155,7 +356,7 @@ Datum
 te_betti_numbers_fn(PG_FUNCTION_ARGS)
 {
 	int64		n;
-	TePersPair *pairs = te_diagram_arg(PG_GETARG_ARRAYTYPE_P(0), &n);
+	TePersPair *pairs = te_diagram_datum(PG_GETARG_DATUM(0), &n);
 	double		r = PG_GETARG_FLOAT8(1);
 	int			top = top_dim(pairs, n);
 	int		   *betti;
@@ -185,7 +386,7 @@ Datum
 te_betti_curve_fn(PG_FUNCTION_ARGS)
 {
 	int64		n;
-	TePersPair *pairs = te_diagram_arg(PG_GETARG_ARRAYTYPE_P(0), &n);
+	TePersPair *pairs = te_diagram_datum(PG_GETARG_DATUM(0), &n);
 	int32		dim = PG_GETARG_INT32(1);
 	int			m,
 				i;
@@ -211,7 +412,7 @@ Datum
 te_persistence_entropy_fn(PG_FUNCTION_ARGS)
 {
 	int64		n;
-	TePersPair *pairs = te_diagram_arg(PG_GETARG_ARRAYTYPE_P(0), &n);
+	TePersPair *pairs = te_diagram_datum(PG_GETARG_DATUM(0), &n);
 	int32		dim = PG_GETARG_INT32(1);
 	double		e = 0;
 	int			defined = 0;
@@ -232,7 +433,7 @@ Datum
 te_total_persistence_fn(PG_FUNCTION_ARGS)
 {
 	int64		n;
-	TePersPair *pairs = te_diagram_arg(PG_GETARG_ARRAYTYPE_P(0), &n);
+	TePersPair *pairs = te_diagram_datum(PG_GETARG_DATUM(0), &n);
 	int32		dim = PG_GETARG_INT32(1);
 	double		p = PG_GETARG_FLOAT8(2);
 	double		out = 0;
@@ -279,7 +480,7 @@ Datum
 te_persistence_landscape_fn(PG_FUNCTION_ARGS)
 {
 	int64		n;
-	TePersPair *pairs = te_diagram_arg(PG_GETARG_ARRAYTYPE_P(0), &n);
+	TePersPair *pairs = te_diagram_datum(PG_GETARG_DATUM(0), &n);
 	int32		dim = PG_GETARG_INT32(1);
 	int32		k = PG_GETARG_INT32(2);
 	int			m;
@@ -328,8 +529,8 @@ diagram_distance(FunctionCallInfo fcinfo, DiagramDistance distance, double p, co
 {
 	int64		na,
 				nb;
-	TePersPair *a = te_diagram_arg(PG_GETARG_ARRAYTYPE_P(0), &na);
-	TePersPair *b = te_diagram_arg(PG_GETARG_ARRAYTYPE_P(1), &nb);
+	TePersPair *a = te_diagram_datum(PG_GETARG_DATUM(0), &na);
+	TePersPair *b = te_diagram_datum(PG_GETARG_DATUM(1), &nb);
 	int32		dim = PG_GETARG_INT32(2);
 	double		out = 0;
 	TeEnv		env;

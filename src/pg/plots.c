@@ -100,7 +100,7 @@ diagram_plot(FunctionCallInfo fcinfo, DiagramPlot plot, const char *what)
 	if (PG_ARGISNULL(0))
 		opt.empty = NULL_DIAGRAM;
 	else
-		pairs = te_diagram_arg(PG_GETARG_ARRAYTYPE_P(0), &n);
+		pairs = te_diagram_datum(PG_GETARG_DATUM(0), &n);
 	te_env_init(&env, CurrentMemoryContext);
 	st = plot(&env, pairs, n, title_arg(fcinfo, 1), &opt, &doc);
 	PG_RETURN_TEXT_P(svg_text(st, &env, doc, what));
@@ -328,7 +328,7 @@ te_betti_curve_svg(PG_FUNCTION_ARGS)
 		st = te_svg_betti_curves_ex(&env, NULL, 0, title_arg(fcinfo, 2), NULL, &opt, &doc);
 		PG_RETURN_TEXT_P(svg_text(st, &env, doc, "betti_curve_svg"));
 	}
-	pairs = te_diagram_arg(PG_GETARG_ARRAYTYPE_P(0), &n);
+	pairs = te_diagram_datum(PG_GETARG_DATUM(0), &n);
 	for (i = 0; i < n; i++)
 	{
 		if (pairs[i].dim < 0 || pairs[i].dim > TE_SVG_MAX_DIM)

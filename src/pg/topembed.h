@@ -67,6 +67,7 @@ extern struct TeMoments *te_moments_flushed_copy(const struct TeMoments *src);
 /* diagram.c: persistence_pair[] arguments */
 struct TePersPair;
 extern struct TePersPair *te_diagram_arg(ArrayType *arr, int64 *n);
+extern struct TePersPair *te_diagram_datum(Datum value, int64 *n);
 extern double *te_grid_arg(ArrayType *arr, int *m, const char *what);
 
 /* blob.c: versioned, checksummed serialisation of stored types */

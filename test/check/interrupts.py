@@ -1,6 +1,7 @@
 """Long work stays interruptible: a statement_timeout and a pg_cancel_backend
 stop each long-running topembed function within a bound, with SQLSTATE 57014,
 the session survives, and the server never restarts."""
+import os
 import threading
 import time
 
@@ -41,10 +42,36 @@ CASES = [
 ]
 BOUND = 2.0   # seconds from the cancel to the error, generous on a loaded machine
 
+# a huge diagram: HUGE bars over three dimensions, stored out of line
+# uncompressed (read slice by slice), and the same compressed
+HUGE = int(os.environ.get("TE_HUGE_BARS", "10000000"))
+HUGE_SETUP = [
+    "CREATE UNLOGGED TABLE IF NOT EXISTS huge (d topembed.persistence_pair[])",
+    "ALTER TABLE huge ALTER d SET STORAGE EXTERNAL",
+    "INSERT INTO huge SELECT array_agg(ROW(i %% 3, (i %% 7919) * 1e-4::float8, "
+    "(i %% 7919) * 1e-4::float8 + (i %% 1009) * 1e-4::float8 + (i %% 13) * 1e-7::float8)"
+    "::topembed.persistence_pair) FROM generate_series(1, %d) i" % HUGE,
+]
+# (each statement runs for many seconds: the quick summaries are asked at many scales)
+HUGE_CASES = [
+    ("betti_numbers", "SELECT topembed.betti_numbers(d, r * 0.01) FROM huge, generate_series(1, 40) r"),
+    ("betti_curve", "SELECT topembed.betti_curve(d, r, array(SELECT generate_series(0, 2, 0.001)::float8)) "
+                    "FROM huge, generate_series(0, 2) r"),
+    ("persistence_entropy", "SELECT topembed.persistence_entropy(d, r % 3) FROM huge, generate_series(1, 40) r"),
+    ("total_persistence", "SELECT topembed.total_persistence(d, r % 3, 2) FROM huge, generate_series(1, 40) r"),
+    ("persistence_landscape", "SELECT topembed.persistence_landscape(d, 0, 50, array(SELECT generate_series(0, 2, 0.001)"
+                              "::float8)) FROM huge"),
+    ("bottleneck_distance", "SELECT topembed.bottleneck_distance(d, d[1:cardinality(d) - 7], 1) FROM huge"),
+    ("wasserstein_distance", "SELECT topembed.wasserstein_distance(d, d[1:cardinality(d) - 7], 1, 2) FROM huge"),
+    ("diagram_svg", "SELECT length(topembed.diagram_svg(d)) FROM huge, generate_series(1, 10)"),
+    ("barcode_svg", "SELECT length(topembed.barcode_svg(d)) FROM huge, generate_series(1, 10)"),
+    ("betti_curve_svg", "SELECT length(topembed.betti_curve_svg(d)) FROM huge, generate_series(1, 10)"),
+]
 
-def run_timeout(conn, label, sql):
+
+def run_timeout(conn, label, sql, limit=0.7):
     cur = conn.cursor()
-    cur.execute("SET statement_timeout = '700ms'")
+    cur.execute("SET statement_timeout = '%dms'" % int(limit * 1000))
     t0 = time.perf_counter()
     try:
         cur.execute(sql)
@@ -52,13 +79,13 @@ def run_timeout(conn, label, sql):
     except psycopg2.errors.QueryCanceled as e:
         dt = time.perf_counter() - t0
         ok(e.pgcode == "57014", "%s: statement_timeout gives SQLSTATE 57014" % label)
-        ok(dt < 0.7 + BOUND, "%s: stopped %.2f s after the timeout" % (label, dt - 0.7))
+        ok(dt < limit + BOUND, "%s: stopped %.2f s after the timeout" % (label, dt - limit))
     cur.execute("RESET statement_timeout")
     cur.execute("SELECT 1")
     ok(cur.fetchone()[0] == 1, "%s: the session survives a timeout" % label)
 
 
-def run_cancel(conn, label, sql):
+def run_cancel(conn, label, sql, delay=0.7):
     cur = conn.cursor()
     cur.execute("SELECT pg_backend_pid()")
     pid = cur.fetchone()[0]
@@ -66,7 +93,7 @@ def run_cancel(conn, label, sql):
     fired = {}
 
     def cancel():
-        time.sleep(0.7)
+        time.sleep(delay)
         fired["t"] = time.perf_counter()
         other.cursor().execute("SELECT pg_cancel_backend(%s)", (pid,))
 
@@ -96,6 +123,14 @@ def main():
         run_cancel(conn, label, sql)
     cur.execute("SELECT count(*) FROM topembed.runs")
     ok(cur.fetchone()[0] == 0, "a cancelled snapshot leaves no half-written run")
+    # every function on a huge diagram: a 2 s timeout fires well within the bound
+    t0 = time.perf_counter()
+    for sql in HUGE_SETUP:
+        cur.execute(sql)
+    print("# a %d-bar diagram stored in %.1f s" % (HUGE, time.perf_counter() - t0))
+    for label, sql in HUGE_CASES:
+        run_timeout(conn, "%s of %d bars" % (label, HUGE), sql, limit=2.0)
+        run_cancel(conn, "%s of %d bars" % (label, HUGE), sql, delay=2.0)
     ok(backend_crashes() == crashes_before, "no backend was killed by a signal (server log)")
     done()
 
