@@ -7,6 +7,10 @@
  * apparent and emergent pairs, and the enclosing radius as the default
  * threshold.  Distances are kept as float32, as Ripser keeps them: they are
  * computed in double, rounded to float, and reported widened back to double.
+ * The floats are stored at a power-of-two scale that puts the largest
+ * distance near 2^100, and points with extreme coordinates are first copied
+ * scaled by powers of two (rips_internal.h), so no magnitude overflows or
+ * underflows; the diagram is scaled back exactly.
  *
  * Beyond Ripser:
  *  - distances of point clouds come in blocks from BLAS;

@@ -30,7 +30,9 @@
  * added and the subgraph solved again until the check passes, which proves
  * the assignment optimal for the whole problem.  When every finite point has
  * the same birth (Rips H0), the problem is one-dimensional and a dynamic
- * programme over the sorted deaths replaces the assignment.
+ * programme over the sorted deaths replaces the assignment.  The costs are
+ * taken in units of the bottleneck distance, which makes the computation
+ * exact for every p (see te_wasserstein_distance).
  */
 #include "topembed/diagram.h"
 #include "diagram_int.h"
