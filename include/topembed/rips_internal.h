@@ -105,7 +105,10 @@ rips_tick(RipsCtx *c, uint64_t units)
 	return TE_OK;
 }
 
-/* append a bar (stored values, birth < death) to the output in the input's units; zero-length bars are dropped */
+/*
+ * append a bar (stored values, birth < death) to the output, in the
+ * input's units; zero-length bars are dropped
+ */
 TeStatus	rips_emit(RipsCtx *c, int dim, double birth, double death);
 
 /* sort n 64-bit keys ascending, in place */

@@ -4,6 +4,7 @@
  */
 #include "topembed.h"
 
+#include <float.h>
 #include <math.h>
 
 #include "access/htup_details.h"
@@ -187,6 +188,12 @@ te_pca_project(PG_FUNCTION_ARGS)
 
 		for (i = 0; i < m->dim; i++)
 			s += c->x[i] * v[i];
+		if (!isfinite(s) || (e.elemtype == FLOAT4OID && fabs(s) > FLT_MAX))
+			ereport(ERROR,
+					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+					 errmsg("the projection of this embedding exceeds the %s range",
+							e.elemtype == FLOAT4OID ? "real" : "double precision"),
+					 errhint("Scale the embeddings down first, e.g. with topembed.l2_normalize.")));
 		c->y[j] = s;
 	}
 	if (e.elemtype == FLOAT8OID)

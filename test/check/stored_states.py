@@ -115,6 +115,9 @@ def roundtrips(cur):
     st = sqlstate(cur, "SELECT topembed.spectral_collapse(e) FROM (VALUES (ARRAY[1e200, 0]::float8[]), "
                        "(ARRAY[-1e200, 1]::float8[])) v(e)")
     ok(st == "22003", "spectral_collapse() refuses the same overflow (22003)", st)
+    st = sqlstate(cur, "SELECT topembed.pca_project(ARRAY[3e38, -3e38, 3e38]::real[], topembed.moments(e), 1) "
+                       "FROM (VALUES (ARRAY[-3e38, 3e38, -3e38]::real[]), (ARRAY[3e38, -3e38, 3e38]::real[])) v(e)")
+    ok(st == "22003", "pca_project() refuses a projection beyond the real range instead of Infinity (22003)", st)
 
 
 def huge_counts(cur):
