@@ -100,6 +100,49 @@ def clouds(rng):
     yield "rows of mixed magnitude 1e-300..1e300", G * rows[:, None]
 
 
+def diagram_summaries(cur, rng):
+    """every diagram function on one diagram scaled by 1e-300 .. 1e300: the
+    scale-free ones unchanged, the others scaled as they must be"""
+    b = rng.random(60)
+    base = [(0, float(x), float(x + y)) for x, y in zip(b, rng.random(60))] + [(1, 0.2, float("inf"))]
+    other = [(0, float(x), float(x + 0.5 * y)) for x, y in zip(rng.random(50), rng.random(50))] + [(1, 0.3, float("inf"))]
+    grid = [0.1 * i for i in range(1, 20)]
+
+    def lit(d, s):
+        return "ARRAY[%s]::topembed.persistence_pair[]" % ",".join(
+            "ROW(%d,%r,%s)" % (k, x * s, "'Infinity'" if math.isinf(y) else repr(y * s)) for k, x, y in d)
+
+    def row(s):
+        cur.execute("SELECT topembed.persistence_entropy(%s, 0), topembed.total_persistence(%s, 0, 1), "
+                    "topembed.total_persistence(%s, 0, 2), topembed.bottleneck_distance(%s, %s, 0), "
+                    "topembed.wasserstein_distance(%s, %s, 0, 2), topembed.wasserstein_distance(%s, %s, 1, 3), "
+                    "topembed.persistence_landscape(%s, 0, 3, %%s), topembed.betti_curve(%s, 0, %%s), "
+                    "topembed.betti_numbers(%s, %r)"
+                    % (lit(base, s), lit(base, s), lit(base, s), lit(base, s), lit(other, s), lit(base, s),
+                       lit(other, s), lit(base, s), lit(other, s), lit(base, s), lit(base, s), lit(base, s), 0.5 * s),
+                    ([g * s for g in grid], [g * s for g in grid]))
+        return cur.fetchone()
+
+    ref = row(1.0)
+    for s in SCALES:
+        got = row(s)
+        checks = [
+            abs(got[0] - ref[0]) <= 1e-12 * ref[0],
+            abs(got[1] / s - ref[1]) <= 1e-12 * ref[1],
+            # squares beyond the double range are Infinity, those below it 0 or subnormal
+            (math.isinf(got[2]) and ref[2] * s * s > 1.7e308) or
+            abs(got[2] - ref[2] * s * s) <= 1e-12 * ref[2] * s * s + 1e-307,
+            abs(got[3] / s - ref[3]) <= 1e-12 * ref[3],
+            abs(got[4] / s - ref[4]) <= 1e-12 * ref[4],
+            abs(got[5] / s - ref[5]) <= 1e-12 * max(ref[5], 1e-300),
+            np.max(np.abs(np.array(got[6]) / s - np.array(ref[6]))) <= 1e-12,
+            got[7] == ref[7],
+            got[8] == ref[8],
+        ]
+        ok(all(checks), "diagram functions on a diagram scaled by %g: entropy, Betti numbers and curves unchanged, "
+                        "total persistence, distances and landscapes scaled" % s, checks)
+
+
 def main():
     conn = fresh_db("te_extreme_rips")
     cur = conn.cursor()
@@ -127,6 +170,8 @@ def main():
                 got = sql_diagram(cur, "SELECT topembed.persistence_from_distances(%s::float8[], %s)",
                                   (lower, max_dim))
                 check("%s: persistence_from_distances H0..H%d" % (tag, max_dim), got, X, metric, max_dim, D)
+
+    diagram_summaries(cur, rng)
 
     # the literal cases of the issue
     got = sql_diagram(cur, "SELECT topembed.persistence_from_distances('{1e39,1e39,1e39}', 0)")

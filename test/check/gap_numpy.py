@@ -113,6 +113,31 @@ def main():
         published = refs[model]["gap_distance"]
         close(got["gap"], published, TOL,
               "mscoco100 %s: gap equals Amumo's gap_distance %.4f" % (model, published))
+
+    # extreme magnitudes: every row scaled by its own 10^k, k from -300 to 300;
+    # the gap statistics depend on directions only, so numpy's on the rows as
+    # they were is the reference
+    rows = read_pairs(os.path.join(DATA, "mscoco_clip_vitb16.csv"))
+    img = {r["pair_id"]: r["vec"] for r in rows if r["modality"] == "image"}
+    txt = {r["pair_id"]: r["vec"] for r in rows if r["modality"] == "text"}
+    ids = sorted(set(img) & set(txt))[:200]
+    rng = np.random.default_rng(3)
+    scales = 10.0 ** rng.integers(-300, 301, size=(len(ids), 2))
+    cur.execute("CREATE TABLE extreme (pair_id int, image float8[], text float8[])")
+    cur.executemany("INSERT INTO extreme VALUES (%s, %s, %s)",
+                    [(i, [float(v) for v in img[i] * s[0]], [float(v) for v in txt[i] * s[1]])
+                     for i, s in zip(ids, scales)])
+    I = np.array([img[i] for i in ids])
+    T = np.array([txt[i] for i in ids])
+    compare("rows scaled by 1e-300..1e300, paired", fetch(cur, "SELECT topembed.modality_gap(image, text) FROM extreme"),
+            reference(I, T, True), True)
+    compare("rows scaled by 1e-300..1e300, unpaired",
+            fetch(cur, "SELECT topembed.modality_gap(e, im) FROM extreme, LATERAL (VALUES (image, true), "
+                       "(text, false)) v(e, im)"), reference(I, T, False), False)
+    got = fetch(cur, "SELECT topembed.modality_gap((SELECT topembed.moments(topembed.l2_normalize(image)) FROM extreme), "
+                     "(SELECT topembed.moments(topembed.l2_normalize(text)) FROM extreme))")
+    close(got["gap"], reference(I, T, True)["gap"], TOL,
+          "rows scaled by 1e-300..1e300: the gap of two sketches of l2_normalize matches numpy")
     done()
 
 
