@@ -1010,6 +1010,16 @@ te_bottleneck_distance(TeEnv *env, const TePersPair *a, int64_t na,
 #define WS_TOL 1e-14
 #define WS_MAX_ROUNDS 8
 
+/*
+ * The first try of te_wasserstein_distance: costs in units of the spread
+ * for p up to WS_FAST_P, kept when the optimal cost is at least
+ * WS_FAST_FLOOR (2^-900) in those units and (for the assignment solver) at
+ * least 1 / WS_FAST_RATIO of the largest diagonal cost
+ */
+#define WS_FAST_P 256.0
+#define WS_FAST_RATIO 1024.0
+#define WS_FAST_FLOOR 1.1830521861667747e-271	/* 2^-900 */
+
 typedef struct WsProblem
 {
 	double		p;
@@ -1702,27 +1712,83 @@ wasserstein_line(TeEnv *env, Arena *ar, TeTicker *tk, const TeDgmPart *X, const 
 }
 
 /*
+ * The finite part W_p^p in units of 1/s (see ws_pow), by the fitting
+ * solver; *line tells whether it was the dynamic programme
+ */
+static TeStatus
+wasserstein_part(TeEnv *env, TeTicker *tk, const TeDgmPart *A, const TeDgmPart *B, double p,
+				 double s, double cap, double *out, int *line)
+{
+	Arena		ar;
+	TeStatus	st;
+
+	*out = 0.0;
+	*line = 1;
+	if (A->n + B->n == 0)
+		return TE_OK;
+	ar.env = env;
+	ar.n = 0;
+	*line = common_birth(A, B);
+	if (*line)
+		st = wasserstein_line(env, &ar, tk, A, B, p, s, cap, out);
+	else if (A->n <= B->n)
+		st = wasserstein_finite(env, &ar, tk, A, B, p, s, cap, out);
+	else
+		st = wasserstein_finite(env, &ar, tk, B, A, p, s, cap, out);
+	arena_free(&ar);
+	return st;
+}
+
+/* the largest (h s)^p of the finite points of A and B, h the half-persistence */
+static double
+largest_diagonal_cost(const TeDgmPart *A, const TeDgmPart *B, double p, double s)
+{
+	double		h = 0.0;
+	int64_t		i;
+
+	for (i = 0; i < A->n; i++)
+		h = fmax(h, (A->death[i] - A->birth[i]) / 2);
+	for (i = 0; i < B->n; i++)
+		h = fmax(h, (B->death[i] - B->birth[i]) / 2);
+	return ws_pow(h, p, s, INFINITY);
+}
+
+/* (sum)^(1/p) */
+static inline double
+pth_root(double sum, double p)
+{
+	return (p == 1.0) ? sum : (p == 2.0) ? sqrt(sum) : pow(sum, 1.0 / p);
+}
+
+/*
  * Exact p-Wasserstein distance between the dim parts of a and b.
  *
- * The scale.  With B the bottleneck distance (exact, computed first), every
- * term of the optimal matching is at most W_p^p <= N B^p, N the number of
- * points (the bottleneck matching has at most N terms, each at most B^p),
- * and W_p >= B.  Costs are therefore taken in units of B: the optimal cost
- * lies in [1, N], a term below 2^-1022 cannot change it, and a term above
- * cap = 2N + 2 cannot be in an optimal matching, so larger costs are capped
- * (diagonal costs) or their edges left out.  This holds for every p >= 1:
- * nothing overflows, and what underflows is below the rounding of the sum.
- * The finite and the essential parts are combined relative to the larger of
- * their bottleneck distances.
+ * The scale.  First, for p <= WS_FAST_P, costs are taken in units of a power
+ * of two just above the diagrams' spread: every cost is then below 1, so
+ * nothing overflows, and if the optimal cost is at least WS_FAST_FLOOR, the
+ * terms that underflowed (below 2^-1074 each) cannot have changed it beyond
+ * rounding.  The assignment solver works on costs minus diagonal costs, so
+ * it also needs the largest diagonal cost within WS_FAST_RATIO of the
+ * optimal cost, or its rounding would be large against the result (the
+ * dynamic programme only adds non-negative terms).  Then the result is
+ * exact.  Otherwise (large p, or a distance tiny
+ * against the spread) the units become the bottleneck distance B, computed
+ * exactly: every term of the optimal matching is at most W_p^p <= N B^p, N
+ * the number of points (the bottleneck matching has at most N terms, each
+ * at most B^p), and W_p >= B, so the optimal cost lies in [1, N], a term
+ * below 2^-1022 cannot change it, and a term above cap = 2N + 2 cannot be in
+ * an optimal matching, so larger costs are capped (diagonal costs) or their
+ * edges left out.  This holds for every p >= 1.  The finite and the
+ * essential parts are combined relative to the larger of their bottleneck
+ * distances.
  */
 TeStatus
 te_wasserstein_distance(TeEnv *env, const TePersPair *a, int64_t na,
 						const TePersPair *b, int64_t nb, int dim, double p, double *out)
 {
-	TeStatus	st;
+	TeStatus	st = TE_OK;
 	TeDgmPart	A,
 				B;
-	Arena		ar;
 	TeTicker	tk;
 
 	if (out == NULL)
@@ -1740,8 +1806,6 @@ te_wasserstein_distance(TeEnv *env, const TePersPair *a, int64_t na,
 		return st;
 	}
 	te_ticker_init(&tk, env);
-	ar.env = env;
-	ar.n = 0;
 	if (A.n_ess != B.n_ess)
 		*out = INFINITY;
 	else
@@ -1752,33 +1816,57 @@ te_wasserstein_distance(TeEnv *env, const TePersPair *a, int64_t na,
 					unit,
 					fin = 0.0,
 					ess = 0.0,
-					sum;
+					mag,
+					spread;
 		int64_t		i;
+		int			done = 0,
+					line = 0;
 
-		st = bottleneck_finite(env, &ar, &A, &B, &bfin);
-		arena_free(&ar);
-		unit = bfin > bess ? bfin : bess;
-		if (st == TE_OK && bfin > 0.0)
+		if (p <= WS_FAST_P)
 		{
-			double		cap = 2.0 * (double) (A.n + B.n) + 2.0;
+			double		s = 1.0;
+			int			e;
 
-			if (common_birth(&A, &B))
-				st = wasserstein_line(env, &ar, &tk, &A, &B, p, 1.0 / bfin, cap, &fin);
-			else if (A.n <= B.n)
-				st = wasserstein_finite(env, &ar, &tk, &A, &B, p, 1.0 / bfin, cap, &fin);
-			else
-				st = wasserstein_finite(env, &ar, &tk, &B, &A, p, 1.0 / bfin, cap, &fin);
-			arena_free(&ar);
-			/* from units of bfin to units of the larger bottleneck */
-			if (bfin < unit)
-				fin *= pow(bfin / unit, p);
-		}
-		if (st == TE_OK && unit > 0.0)
-		{
+			part_extent(&A, &B, &mag, &spread);
+			if (spread > 0.0)
+			{
+				(void) frexp(spread, &e);
+				s = ldexp(1.0, -e);
+			}
+			st = wasserstein_part(env, &tk, &A, &B, p, s, INFINITY, &fin, &line);
 			for (i = 0; i < A.n_ess; i++)
-				ess += ws_pow(fabs(A.ess[i] - B.ess[i]), p, 1.0 / unit, INFINITY);
-			sum = fin + ess;
-			*out = ((p == 1.0) ? sum : (p == 2.0) ? sqrt(sum) : pow(sum, 1.0 / p)) * unit / f;
+				ess += ws_pow(fabs(A.ess[i] - B.ess[i]), p, s, INFINITY);
+			if (st == TE_OK && fin + ess >= WS_FAST_FLOOR &&
+				(line || largest_diagonal_cost(&A, &B, p, s) <= WS_FAST_RATIO * fin))
+			{
+				*out = pth_root(fin + ess, p) / s / f;
+				done = 1;
+			}
+		}
+		if (st == TE_OK && !done)
+		{
+			Arena		ar;
+
+			ar.env = env;
+			ar.n = 0;
+			st = bottleneck_finite(env, &ar, &A, &B, &bfin);
+			arena_free(&ar);
+			unit = bfin > bess ? bfin : bess;
+			fin = ess = 0.0;
+			if (st == TE_OK && bfin > 0.0)
+			{
+				st = wasserstein_part(env, &tk, &A, &B, p, 1.0 / bfin,
+									  2.0 * (double) (A.n + B.n) + 2.0, &fin, &line);
+				/* from units of bfin to units of the larger bottleneck */
+				if (bfin < unit)
+					fin *= pow(bfin / unit, p);
+			}
+			if (st == TE_OK && unit > 0.0)
+			{
+				for (i = 0; i < A.n_ess; i++)
+					ess += ws_pow(fabs(A.ess[i] - B.ess[i]), p, 1.0 / unit, INFINITY);
+				*out = pth_root(fin + ess, p) * unit / f;
+			}
 		}
 	}
 	te_dgm_part_free(env, &A);

@@ -1,11 +1,14 @@
 """Values stored by topembed 0.1.0 stay readable, and 0.1.0's forms load.
 
-At test time, 0.1.0 (git commit 5c280a8) is built from `git archive` into a
-private copy of the PostgreSQL installation (TE_PGBIN's, copied to a temp
-folder), and a cluster of that copy stores sketches, gap states (paired and
+At test time, 0.1.0 (telib.OLD_RELEASE, commit 5c280a8) is built from
+`git archive` into a private copy of the PostgreSQL installation
+(TE_PGBIN's, copied to a temp folder), and a cluster of that copy stores sketches, gap states (paired and
 unpaired) and two snapshots' history (run_spectra, run_gap), and also
 forged values that 0.1.0's input accepted.  It dumps them as COPY text and
 COPY BINARY.  Then:
+
+(history_upgrade.py runs 0.1.0's SQL on the new library; this suite has
+the values written by 0.1.0's own library.)
 
 - pageinspect shows that 0.1.0 wrote 0 in the on-disk field that is now the
   layout version of topembed.moments and topembed.gap_state;
@@ -30,9 +33,9 @@ import time
 import psycopg2
 
 from forge import blob_of, gap_text, moments_text, parse_gap, parse_moments
-from telib import ROOT, connect, done, ok
+from telib import OLD_RELEASE, ROOT, connect, done, ok
 
-OLD = "5c280a8"
+OLD = OLD_RELEASE
 PGBIN = os.environ.get("TE_PGBIN", "/usr/lib/postgresql/%s/bin" % os.environ.get("TE_PGVER", "15"))
 AS_ROOT = os.geteuid() == 0
 
