@@ -98,6 +98,9 @@ te_tick(TeTicker *t, uint64_t units)
 TeStatus	te_fail(TeEnv *env, TeStatus status, const char *fmt,...)
 			__attribute__((format(printf, 3, 4)));
 
+/* the Euclidean norm of x[0..n), without overflow or underflow on the way */
+double		te_norm2(const double *x, int n);
+
 /* a TeEnv on malloc/free with no interrupt check, for tools and unit tests */
 void		te_env_init_malloc(TeEnv *env);
 

@@ -3,6 +3,7 @@
  */
 #include "topembed/common.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,6 +69,29 @@ te_hash_bytes(uint64_t h, const void *data, size_t n)
 		h *= UINT64_C(0x100000001b3);
 	}
 	return h;
+}
+
+/* the Euclidean norm: plain when the squares are safe, else scaled by the largest |x| */
+double
+te_norm2(const double *x, int n)
+{
+	double		ss = 0.0,
+				big = 0.0;
+	int			i;
+
+	for (i = 0; i < n; i++)
+		ss += x[i] * x[i];
+	if (ss > 1e-290 && ss < 1e290)
+		return sqrt(ss);
+	for (i = 0; i < n; i++)
+		if (fabs(x[i]) > big)
+			big = fabs(x[i]);
+	if (big == 0.0)
+		return 0.0;
+	ss = 0.0;
+	for (i = 0; i < n; i++)
+		ss += (x[i] / big) * (x[i] / big);
+	return sqrt(ss) * big;
 }
 
 static void *

@@ -53,29 +53,6 @@ te_metric_parse(const char *name, TeMetric *metric)
 	return 0;
 }
 
-/* the Euclidean norm of x, robust to overflow and underflow */
-static double
-robust_norm(const double *x, int dim)
-{
-	double		ss = 0.0,
-				scale = 0.0;
-	int			k;
-
-	for (k = 0; k < dim; k++)
-		ss += x[k] * x[k];
-	if (ss > 1e-290 && ss < 1e290)
-		return sqrt(ss);
-	for (k = 0; k < dim; k++)
-		if (fabs(x[k]) > scale)
-			scale = fabs(x[k]);
-	if (scale == 0.0)
-		return 0.0;
-	ss = 0.0;
-	for (k = 0; k < dim; k++)
-		ss += (x[k] / scale) * (x[k] / scale);
-	return sqrt(ss) * scale;
-}
-
 /*
  * The power of two 2^e with |v| / 2^e in [0.5, 1) for v the largest
  * magnitude of a set of values (0 for none).
@@ -219,7 +196,7 @@ rips_points_prepare(RipsMem *m, RipsPoints *p, const double *points,
 
 		if (p->scale)
 		{
-			double		nrm = robust_norm(r, dim);
+			double		nrm = te_norm2(r, dim);
 
 			if (nrm == 0.0)
 			{

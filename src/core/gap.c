@@ -400,24 +400,6 @@ te_gap_from_means(int dim, int64_t n_image, const double *mean_image,
 	stats_from(dim, n_image, mean_image, 1.0, n_text, mean_text, 1.0, out, gap_vector);
 }
 
-/* the norm of v (dim values) without overflow */
-static double
-safe_norm(const double *v, int dim)
-{
-	double		big = 0.0,
-				ss = 0.0;
-	int			i;
-
-	for (i = 0; i < dim; i++)
-		if (fabs(v[i]) > big)
-			big = fabs(v[i]);
-	if (big == 0.0)
-		return 0.0;
-	for (i = 0; i < dim; i++)
-		ss += (v[i] / big) * (v[i] / big);
-	return sqrt(ss) * big;
-}
-
 /* relative slack of te_gap_validate against rounding */
 #define GAP_SLACK 1e-9
 
@@ -457,7 +439,7 @@ te_gap_validate(TeEnv *env, const TeGapAcc *acc, size_t size, int max_dim)
 		for (i = 0; i < d; i++)
 			if (!isfinite(sum[i]))
 				return te_fail(env, TE_INVALID, "non-finite sum");
-		norm = safe_norm(sum, d);
+		norm = te_norm2(sum, d);
 		if (norm > (double) n * (1.0 + GAP_SLACK) + GAP_SLACK)
 			return te_fail(env, TE_INVALID, "a sum of %lld unit vectors cannot have norm %g",
 						   (long long) n, norm);

@@ -132,29 +132,6 @@ note_norm(TeMoments *m, double norm, int first)
 		m->max_norm = norm;
 }
 
-/* the Euclidean norm of x, without overflow or underflow on the way */
-static double
-norm2(const double *x, int d)
-{
-	double		ss = 0.0,
-				big = 0.0;
-	int			i;
-
-	for (i = 0; i < d; i++)
-		ss += x[i] * x[i];
-	if (ss > 1e-290 && ss < 1e290)
-		return sqrt(ss);
-	for (i = 0; i < d; i++)
-		if (fabs(x[i]) > big)
-			big = fabs(x[i]);
-	if (big == 0.0)
-		return 0.0;
-	ss = 0.0;
-	for (i = 0; i < d; i++)
-		ss += (x[i] / big) * (x[i] / big);
-	return sqrt(ss) * big;
-}
-
 /* TE_RANGE unless the folded mean and scatter diagonal are finite */
 static TeStatus
 check_finite(TeEnv *env, const TeMoments *m)
@@ -187,7 +164,7 @@ te_moments_add(TeEnv *env, TeMoments *m, const double *x)
 	if (te_moments_count(m) == INT64_MAX)
 		return te_fail(env, TE_RANGE, "a moments sketch counts at most %lld rows",
 					   (long long) INT64_MAX);
-	norm = norm2(x, d);
+	norm = te_norm2(x, d);
 	if (!isfinite(norm))
 		return te_fail(env, TE_RANGE,
 					   "an embedding's norm exceeds the double range, which a moments sketch cannot hold");
@@ -524,7 +501,7 @@ te_moments_validate(TeEnv *env, const TeMoments *m, size_t size, int max_dim, in
 	}
 
 	/* the norms: ||mean|| <= max_norm, and trace / n as every row's norm allows */
-	mnorm = norm2(mean, d);
+	mnorm = te_norm2(mean, d);
 	if (mnorm > m->max_norm * (1.0 + VALID_REL))
 		return te_fail(env, TE_INVALID, "a mean of norm %g with rows of norm at most %g",
 					   mnorm, m->max_norm);
@@ -558,7 +535,7 @@ pending_rows:
 		for (j = 0; j < d; j++)
 			if (!isfinite(x[j]))
 				return te_fail(env, TE_INVALID, "non-finite value in pending row %d", i + 1);
-		nx = norm2(x, d);
+		nx = te_norm2(x, d);
 		if (nx > m->max_norm * (1.0 + VALID_REL) || nx < m->min_norm * (1.0 - VALID_REL))
 			return te_fail(env, TE_INVALID, "pending row %d has norm %g outside %g to %g",
 						   i + 1, nx, m->min_norm, m->max_norm);

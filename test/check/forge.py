@@ -78,3 +78,9 @@ def gap_text(f):
 def packed_index(dim, i, j):
     """index of (i, j), i <= j, in the packed upper triangle"""
     return i * dim - i * (i - 1) // 2 + (j - i)
+
+
+def sqlstate(cur, sql, args=None):
+    """None if sql succeeds on cur's connection, else its SQLSTATE (telib.sqlstate_of)"""
+    from telib import sqlstate_of
+    return sqlstate_of(cur.connection, sql, args)[0]

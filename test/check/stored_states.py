@@ -23,18 +23,8 @@ import struct
 import numpy as np
 import psycopg2
 
-from forge import blob_of, gap_text, moments_text, packed_index, parse_gap, parse_moments
+from forge import blob_of, gap_text, moments_text, packed_index, parse_gap, parse_moments, sqlstate
 from telib import done, fresh_db, ok
-
-
-def sqlstate(cur, sql, args=None):
-    """None if sql succeeds, else its SQLSTATE (the transaction stays usable)"""
-    try:
-        cur.execute(sql, args)
-        cur.fetchall()
-        return None
-    except psycopg2.Error as e:
-        return e.pgcode
 
 
 def copy_binary(cur, table, blobs):

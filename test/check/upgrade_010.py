@@ -32,7 +32,7 @@ import time
 
 import psycopg2
 
-from forge import blob_of, gap_text, moments_text, parse_gap, parse_moments
+from forge import blob_of, gap_text, moments_text, parse_gap, parse_moments, sqlstate
 from telib import OLD_RELEASE, ROOT, connect, done, ok
 
 OLD = OLD_RELEASE
@@ -91,15 +91,6 @@ class Cluster:
         c = psycopg2.connect(host=self.sock, port=self.port, user="postgres", dbname=db)
         c.autocommit = True
         return c
-
-
-def sqlstate(cur, sql, args=None):
-    try:
-        cur.execute(sql, args)
-        cur.fetchall()
-        return None
-    except psycopg2.Error as e:
-        return e.pgcode
 
 
 def layouts(cur, table, offset):
