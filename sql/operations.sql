@@ -167,7 +167,7 @@ BEGIN;
 SELECT snapshot('locked view', 'pairs_v', image_column => 'image', text_column => 'text', sample => 50) > 0 AS view_source;
 SELECT relation::regclass AS locked, mode FROM pg_locks
 WHERE locktype = 'relation' AND pid = pg_backend_pid() AND relation IN ('pairs_v'::regclass, 'pairs_t'::regclass)
-ORDER BY 1::text;
+ORDER BY relation::regclass::text;
 COMMIT;
 BEGIN;
 SELECT snapshot('locked matview', 'pairs_m', image_column => 'image', text_column => 'text', sample => 50) > 0 AS matview_source;

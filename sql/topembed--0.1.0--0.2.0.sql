@@ -179,79 +179,179 @@ $$;
 COMMENT ON FUNCTION topembed.previous_run(bigint) IS
 'the run of the same label that the given run was compared with: the latest run of its label when it was taken';
 
-CREATE OR REPLACE FUNCTION topembed.untrusted_code(source regclass)
-RETURNS TABLE (object text, owner name, found_in text)
+CREATE OR REPLACE FUNCTION topembed.source_objects(source regclass)
+RETURNS TABLE (classid oid, objid oid, object text, owner name, found_in text)
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-    -- Reading a relation runs, with the reader's rights: the functions and
-    -- operators of a view's query (and of the views it reads), and those of
-    -- the row-level security policies of the tables read, including the
-    -- support functions of aggregates, the functions behind operators, and the
-    -- checks of domains.  Walk all of it through pg_depend.
-    WITH RECURSIVE walk(classid, objid, found_in, path) AS (
-        SELECT 'pg_class'::regclass::oid, source::oid, NULL::text, ARRAY[source::oid]
-        UNION ALL
-        SELECT n.classid, n.objid, n.found_in, w.path || n.objid
+    -- Everything that reading the relation involves, found through the
+    -- catalogs without reading it: the relations it reads (the query of a
+    -- view, the tables a row-level security policy reads, inheritance
+    -- children and partitions), the policies that filter those reads, and the
+    -- code any of it runs: the functions and operators of view queries and
+    -- policies, those the planner evaluates for a table (index expressions
+    -- and predicates, CHECK constraints, statistics expressions, partition
+    -- keys), the support functions of aggregates, the functions behind
+    -- operators, the checks of domains, the functions of range types, and the
+    -- foreign server of a foreign table.  Each row of walk carries the role
+    -- its relation is read as (row-level security depends on it) and whether
+    -- its policies apply; UNION keeps every object once per way it is reached,
+    -- so cycles end and shared parts are walked once.
+    WITH RECURSIVE walk(classid, objid, reader, policies, found_in) AS (
+        SELECT 'pg_class'::regclass::oid, source::oid, current_user::regrole::oid, true, NULL::text
+        UNION
+        SELECT n.classid, n.objid, n.reader, n.policies, n.found_in
         FROM walk w
         CROSS JOIN LATERAL (
-            -- the query of a view
+            -- the query of a view; what it reads is read as the view's owner,
+            -- or as its reader for a security_invoker view
             SELECT d.refclassid AS classid, d.refobjid AS objid,
-                   pg_describe_object(w.classid, w.objid, 0) AS found_in
-            FROM pg_rewrite r
-            JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid
-            WHERE w.classid = 'pg_class'::regclass AND r.ev_class = w.objid AND d.deptype = 'n'
-              AND NOT (d.refclassid = 'pg_class'::regclass AND d.refobjid = w.objid)
+                   CASE WHEN EXISTS (SELECT FROM pg_options_to_table(c.reloptions) o
+                                     WHERE o.option_name = 'security_invoker'
+                                       AND lower(o.option_value) NOT IN ('false', 'off', 'no', '0', 'f', 'of', 'n', 'fa', 'fal', 'fals'))
+                        THEN w.reader ELSE c.relowner END AS reader,
+                   true AS policies, pg_describe_object(w.classid, w.objid, 0) AS found_in
+            FROM pg_class c
+            JOIN pg_rewrite r ON r.ev_class = c.oid
+            JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid AND d.deptype = 'n'
+            WHERE w.classid = 'pg_class'::regclass AND c.oid = w.objid AND c.relkind = 'v'
+              AND NOT (d.refclassid = 'pg_class'::regclass AND d.refobjid = c.oid)
             UNION ALL
-            -- row-level security policies that filter reads: those of the
-            -- source when they apply to the caller, and those of every table
-            -- read through a view or a policy (checked as the view's owner)
-            SELECT d.refclassid, d.refobjid, pg_describe_object('pg_policy'::regclass, p.oid, 0)
+            -- the row-level security policies that filter reads of a table,
+            -- when they apply to the role it is read as (not to a superuser,
+            -- a role with BYPASSRLS, or the table's owner unless forced) ...
+            SELECT 'pg_policy'::regclass, p.oid, w.reader, false, pg_describe_object(w.classid, w.objid, 0)
             FROM pg_class c
             JOIN pg_policy p ON p.polrelid = c.oid AND p.polcmd IN ('r', '*')
+            JOIN pg_roles k ON k.oid = w.reader
+            WHERE w.classid = 'pg_class'::regclass AND c.oid = w.objid AND w.policies AND c.relrowsecurity
+              AND NOT k.rolsuper AND NOT k.rolbypassrls
+              AND (c.relforcerowsecurity OR NOT pg_has_role(w.reader, c.relowner, 'USAGE'))
+            UNION ALL
+            -- ... and what such a policy calls and reads, as the same role
+            SELECT d.refclassid, d.refobjid, w.reader, true, pg_describe_object(w.classid, w.objid, 0)
+            FROM pg_policy p
             JOIN pg_depend d ON d.classid = 'pg_policy'::regclass AND d.objid = p.oid AND d.deptype = 'n'
-            WHERE w.classid = 'pg_class'::regclass AND c.oid = w.objid AND c.relrowsecurity
-              AND (w.objid <> source::oid OR row_security_active(source))
+            WHERE w.classid = 'pg_policy'::regclass AND p.oid = w.objid
+              AND NOT (d.refclassid = 'pg_class'::regclass AND d.refobjid = p.polrelid)
+            UNION ALL
+            -- what the planner evaluates for a table when a query reads it:
+            -- immutable functions with constant arguments in its index
+            -- expressions and predicates, CHECK constraints, statistics
+            -- expressions and partition key
+            SELECT d.refclassid, d.refobjid, w.reader, false, pg_describe_object(d.classid, d.objid, 0)
+            FROM pg_class c
+            CROSS JOIN LATERAL (
+                SELECT 'pg_class'::regclass::oid AS classid, i.indexrelid AS objid FROM pg_index i WHERE i.indrelid = c.oid
+                UNION ALL
+                SELECT 'pg_constraint'::regclass, k.oid FROM pg_constraint k WHERE k.conrelid = c.oid
+                UNION ALL
+                SELECT 'pg_statistic_ext'::regclass, s.oid FROM pg_statistic_ext s WHERE s.stxrelid = c.oid
+                UNION ALL
+                SELECT 'pg_class'::regclass, c.oid WHERE c.relkind = 'p') x
+            JOIN pg_depend d ON d.classid = x.classid AND d.objid = x.objid AND d.deptype = 'n'
+                            AND (d.objsubid = 0 OR x.objid <> c.oid)
+            WHERE w.classid = 'pg_class'::regclass AND c.oid = w.objid AND c.relkind IN ('r', 'p', 'm', 'f')
+              AND d.refclassid IN ('pg_proc'::regclass, 'pg_operator'::regclass, 'pg_type'::regclass)
+            UNION ALL
+            -- the inheritance children and partitions of a table, which a
+            -- query of it reads too (their policies do not apply)
+            SELECT 'pg_class'::regclass, i.inhrelid, w.reader, false, pg_describe_object(w.classid, w.objid, 0)
+            FROM pg_inherits i
+            JOIN pg_class c ON c.oid = i.inhparent AND c.relkind IN ('r', 'p', 'f')
+            WHERE w.classid = 'pg_class'::regclass AND i.inhparent = w.objid
+            UNION ALL
+            -- the foreign server a foreign table is read through
+            SELECT 'pg_foreign_server'::regclass, f.ftserver, w.reader, false, pg_describe_object(w.classid, w.objid, 0)
+            FROM pg_foreign_table f
+            WHERE w.classid = 'pg_class'::regclass AND f.ftrelid = w.objid
             UNION ALL
             -- the support functions of an aggregate
-            SELECT 'pg_proc'::regclass, f.fn, pg_describe_object(w.classid, w.objid, 0)
+            SELECT 'pg_proc'::regclass, f.fn, w.reader, false, pg_describe_object(w.classid, w.objid, 0)
             FROM pg_aggregate a
             CROSS JOIN LATERAL unnest(ARRAY[a.aggtransfn, a.aggfinalfn, a.aggcombinefn, a.aggserialfn,
                                             a.aggdeserialfn, a.aggmtransfn, a.aggminvtransfn, a.aggmfinalfn]::oid[]) f(fn)
             WHERE w.classid = 'pg_proc'::regclass AND a.aggfnoid = w.objid AND f.fn <> 0
             UNION ALL
-            -- the function behind an operator
-            SELECT 'pg_proc'::regclass, o.oprcode::oid, pg_describe_object(w.classid, w.objid, 0)
+            SELECT 'pg_operator'::regclass, a.aggsortop, w.reader, false, pg_describe_object(w.classid, w.objid, 0)
+            FROM pg_aggregate a
+            WHERE w.classid = 'pg_proc'::regclass AND a.aggfnoid = w.objid AND a.aggsortop <> 0
+            UNION ALL
+            -- the functions behind an operator, and its selectivity estimators
+            SELECT 'pg_proc'::regclass, f.fn, w.reader, false, pg_describe_object(w.classid, w.objid, 0)
             FROM pg_operator o
-            WHERE w.classid = 'pg_operator'::regclass AND o.oid = w.objid
+            CROSS JOIN LATERAL unnest(ARRAY[o.oprcode::oid, o.oprrest::oid, o.oprjoin::oid]) f(fn)
+            WHERE w.classid = 'pg_operator'::regclass AND o.oid = w.objid AND f.fn <> 0
             UNION ALL
-            -- a domain: its base type and the functions of its checks
-            SELECT 'pg_type'::regclass, t.typbasetype, pg_describe_object(w.classid, w.objid, 0)
+            -- a type: the base type and the checks of a domain, the element
+            -- type of an array, the attribute types of a composite type, the
+            -- subtype and functions of a range, the range of a multirange
+            SELECT 'pg_type'::regclass, x.typ, w.reader, false, pg_describe_object(w.classid, w.objid, 0)
             FROM pg_type t
-            WHERE w.classid = 'pg_type'::regclass AND t.oid = w.objid AND t.typtype = 'd'
+            CROSS JOIN LATERAL (
+                SELECT t.typbasetype AS typ WHERE t.typtype = 'd'
+                UNION ALL SELECT t.typelem WHERE t.typelem <> 0
+                UNION ALL SELECT a.atttypid FROM pg_attribute a
+                          WHERE t.typtype = 'c' AND a.attrelid = t.typrelid AND a.attnum > 0 AND NOT a.attisdropped
+                UNION ALL SELECT g.rngsubtype FROM pg_range g WHERE g.rngtypid = t.oid
+                UNION ALL SELECT g.rngtypid FROM pg_range g WHERE g.rngmultitypid = t.oid) x
+            WHERE w.classid = 'pg_type'::regclass AND t.oid = w.objid
             UNION ALL
-            SELECT d.refclassid, d.refobjid, pg_describe_object(w.classid, w.objid, 0)
+            SELECT d.refclassid, d.refobjid, w.reader, false, pg_describe_object(w.classid, w.objid, 0)
             FROM pg_constraint k
             JOIN pg_depend d ON d.classid = 'pg_constraint'::regclass AND d.objid = k.oid AND d.deptype = 'n'
             WHERE w.classid = 'pg_type'::regclass AND k.contypid = w.objid
             UNION ALL
-            -- a range type: its canonical and subtype_diff functions
-            SELECT 'pg_proc'::regclass, f.fn, pg_describe_object(w.classid, w.objid, 0)
+            SELECT 'pg_proc'::regclass, f.fn, w.reader, false, pg_describe_object(w.classid, w.objid, 0)
             FROM pg_range g
-            CROSS JOIN LATERAL unnest(ARRAY[g.rngcanonical, g.rngsubdiff]::oid[]) f(fn)
+            CROSS JOIN LATERAL unnest(ARRAY[g.rngcanonical::oid, g.rngsubdiff::oid]) f(fn)
             WHERE w.classid = 'pg_type'::regclass AND g.rngtypid = w.objid AND f.fn <> 0
         ) n
-        WHERE NOT n.objid = ANY (w.path) AND cardinality(w.path) < 100
     )
-    SELECT DISTINCT pg_describe_object('pg_proc'::regclass, p.oid, 0), o.rolname, w.found_in
-    FROM walk w
-    JOIN pg_proc p ON w.classid = 'pg_proc'::regclass AND p.oid = w.objid
-    JOIN pg_roles o ON o.oid = p.proowner
-    WHERE p.prokind <> 'a' AND NOT o.rolsuper AND o.rolname <> current_user
+    SELECT w.classid, w.objid, pg_describe_object(w.classid, w.objid, 0), o.rolname, w.found_in
+    FROM (SELECT DISTINCT x.classid, x.objid, x.found_in FROM walk x) w
+    CROSS JOIN LATERAL (
+        SELECT c.relowner FROM pg_class c WHERE w.classid = 'pg_class'::regclass AND c.oid = w.objid
+        UNION ALL SELECT p.proowner FROM pg_proc p WHERE w.classid = 'pg_proc'::regclass AND p.oid = w.objid
+        UNION ALL SELECT p.oprowner FROM pg_operator p WHERE w.classid = 'pg_operator'::regclass AND p.oid = w.objid
+        UNION ALL SELECT t.typowner FROM pg_type t WHERE w.classid = 'pg_type'::regclass AND t.oid = w.objid
+        UNION ALL SELECT c.relowner FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid
+                  WHERE w.classid = 'pg_policy'::regclass AND p.oid = w.objid
+        UNION ALL SELECT s.srvowner FROM pg_foreign_server s WHERE w.classid = 'pg_foreign_server'::regclass AND s.oid = w.objid
+        UNION ALL SELECT c.collowner FROM pg_collation c WHERE w.classid = 'pg_collation'::regclass AND c.oid = w.objid
+    ) x(owner)
+    JOIN pg_roles o ON o.oid = x.owner
+    ORDER BY 1, 2, 5
+$$;
+
+COMMENT ON FUNCTION topembed.source_objects(regclass) IS
+'everything reading the relation involves, found in the catalogs without reading it: the relations it reads (views, policies, children, partitions), the policies that filter them, and the functions, operators, types and foreign servers that run or are used, each with its owner and where it was found';
+
+CREATE OR REPLACE FUNCTION topembed.untrusted_code(source regclass)
+RETURNS TABLE (object text, owner name, found_in text)
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    -- Reading a relation runs code with the reader's rights, and whoever
+    -- owns that code wrote it: the functions and operators it calls (an
+    -- aggregate's or operator's owner can also replace what it runs), the
+    -- query of a view, the row-level security policies of a table (its
+    -- owner's), the checks of a domain (its owner can add one at any time),
+    -- and the foreign tables and servers whose options decide what a foreign
+    -- data wrapper connects to.  List those whose owner is neither the caller
+    -- nor a superuser.
+    SELECT s.object, s.owner, s.found_in
+    FROM topembed.source_objects(source) s
+    JOIN pg_roles o ON o.rolname = s.owner
+    WHERE NOT o.rolsuper AND o.rolname <> current_user
+      AND (s.classid IN ('pg_proc'::regclass, 'pg_operator'::regclass, 'pg_policy'::regclass, 'pg_foreign_server'::regclass)
+           OR (s.classid = 'pg_class'::regclass AND (SELECT c.relkind FROM pg_class c WHERE c.oid = s.objid) IN ('v', 'f'))
+           OR (s.classid = 'pg_type'::regclass AND (SELECT t.typtype FROM pg_type t WHERE t.oid = s.objid) = 'd'))
     ORDER BY 1, 3
 $$;
+
 COMMENT ON FUNCTION topembed.untrusted_code(regclass) IS
-'the functions that reading the relation would run with the caller''s rights (in a view''s query, row-level security policies, operators, domain checks) whose owner is neither the caller nor a superuser; snapshot refuses sources that have any';
+'the code that reading the relation would run with the caller''s rights (views, row-level security policies that apply, functions and operators they call, expressions the planner evaluates for its tables, domain checks, foreign tables and servers) whose owner is neither the caller nor a superuser; snapshot refuses sources that have any';
 
 CREATE OR REPLACE FUNCTION topembed.snapshot(
     label text,
@@ -285,6 +385,7 @@ DECLARE
     steps oid[];
     i integer;
     castinfo record;
+    typeinfo record;
     expr text;
     e_img text;
     e_txt text;
@@ -293,7 +394,9 @@ DECLARE
     rel_name name;
     rel_kind "char";
     src text;
-    locked boolean := false;
+    mydb oid := (SELECT d.oid FROM pg_database d WHERE d.datname = current_database());
+    pending integer;
+    rel record;
     missing text;
     bad record;
     found_values text;
@@ -380,10 +483,20 @@ BEGIN
     INSERT INTO topembed.labels AS l (label) VALUES (snapshot.label) ON CONFLICT ON CONSTRAINT labels_pkey DO NOTHING;
     PERFORM 1 FROM topembed.labels l WHERE l.label = snapshot.label FOR UPDATE;
 
-    -- Lock the source by its OID (ACCESS SHARE until commit), so that it can
-    -- be neither dropped, renamed nor redefined while it is read.  LOCK takes
-    -- a name; if the name has moved to another relation in the meantime, the
-    -- OID is not locked yet and the next round uses its new name.
+    -- Lock the source by its OID, and everything it reads that another role
+    -- owns, before anything plans or reads it; refuse it first if reading it
+    -- would run code whose owner the caller does not trust (the caller
+    -- itself, or a superuser), and check that again under the locks.
+    --
+    -- The source gets ACCESS SHARE until commit (LOCK on a view also locks
+    -- what it reads): it can be neither dropped, renamed nor redefined while
+    -- it is read.  A table that another role owns, wherever it is read (the
+    -- source, behind a view or a policy, a child or partition), gets SHARE
+    -- UPDATE EXCLUSIVE: its owner could otherwise add an index, statistics,
+    -- a child or a partition whose expressions the planner of the next query
+    -- would evaluate with the caller's rights.  Writes to it go on.  LOCK
+    -- takes a name: each lock is confirmed by OID, and the next round uses
+    -- the relation's new name if it was renamed in the meantime.
     FOR attempt IN 1 .. 20 LOOP
         SELECT n.nspname, c.relname, c.relkind INTO rel_ns, rel_name, rel_kind
         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -401,41 +514,82 @@ BEGIN
                 DETAIL = 'A snapshot reads the whole source and locks it against changes while it does.',
                 HINT = format('GRANT SELECT ON %s TO %I;', src, current_user);
         END IF;
-        BEGIN
-            IF rel_kind IN ('m', 'f') THEN
-                -- LOCK TABLE refuses these; a query that reads nothing takes the same lock
-                EXECUTE format('SELECT FROM %s LIMIT 0', src);
-            ELSE
-                EXECUTE format('LOCK TABLE %s IN ACCESS SHARE MODE', src);
+
+        -- no user code may run with the caller's rights unless the caller
+        -- trusts its owner; nothing has planned the source yet
+        SELECT u.object, u.owner, u.found_in INTO bad FROM topembed.untrusted_code(source) u LIMIT 1;
+        IF FOUND THEN
+            RAISE EXCEPTION 'snapshot would run % with the rights of role "%", but it is owned by role "%"',
+                            bad.object, current_user, bad.owner
+                USING ERRCODE = '42501',
+                      DETAIL = CASE WHEN bad.found_in IS NULL
+                                    THEN format('It is the source itself, and reading it runs its owner''s code. Only code owned by the caller or by a superuser runs in a snapshot.')
+                                    ELSE format('Reading %s reaches it through %s. Only code owned by the caller or by a superuser runs in a snapshot.',
+                                                src, bad.found_in) END,
+                      HINT = 'Run the snapshot as the owner of that code, or have a superuser review it and take it over (ALTER ... OWNER TO); topembed.untrusted_code(source) lists all of it.';
+        END IF;
+
+        pending := 0;
+        FOR rel IN
+            SELECT c.oid, c.relkind, format('%I.%I', n.nspname, c.relname) AS name, o.rolname AS owner
+            FROM (SELECT DISTINCT s.objid FROM topembed.source_objects(source) s
+                  WHERE s.classid = 'pg_class'::regclass) s
+            JOIN pg_class c ON c.oid = s.objid
+            JOIN pg_namespace n ON n.oid = c.relnamespace
+            JOIN pg_roles o ON o.oid = c.relowner
+            WHERE c.relkind IN ('r', 'p', 'm') AND NOT o.rolsuper AND o.rolname <> current_user
+              AND NOT EXISTS (SELECT FROM pg_locks k
+                              WHERE k.locktype = 'relation' AND k.relation = c.oid AND k.granted
+                                AND k.pid = pg_backend_pid() AND k.database = mydb
+                                AND k.mode IN ('ShareUpdateExclusiveLock', 'ShareLock', 'ShareRowExclusiveLock',
+                                               'ExclusiveLock', 'AccessExclusiveLock'))
+            ORDER BY c.oid
+        LOOP
+            IF rel.relkind = 'm' OR NOT (has_table_privilege(rel.oid, 'UPDATE') OR has_table_privilege(rel.oid, 'DELETE')
+                                         OR has_table_privilege(rel.oid, 'TRUNCATE')) THEN
+                RAISE EXCEPTION 'snapshot cannot keep role "%" from changing % while it reads it', rel.owner, rel.name
+                    USING ERRCODE = '42501',
+                          DETAIL = format('Planning a query of %s evaluates the expressions of its indexes, constraints and statistics with the rights of role "%s", and its owner may add some at any time. A snapshot reads a relation of another role only under a SHARE UPDATE EXCLUSIVE lock, which keeps them as they are; %s.',
+                                          rel.name, current_user,
+                                          CASE WHEN rel.relkind = 'm' THEN 'a materialized view cannot be locked that way'
+                                               ELSE 'that lock needs UPDATE, DELETE or TRUNCATE privilege on it' END),
+                          HINT = CASE WHEN rel.relkind = 'm'
+                                      THEN format('Run the snapshot as role "%s", or have a superuser take the materialized view over (ALTER MATERIALIZED VIEW %s OWNER TO ...).', rel.owner, rel.name)
+                                      ELSE format('Run the snapshot as role "%s" or as a superuser.', rel.owner) END;
             END IF;
-        EXCEPTION WHEN undefined_table THEN
-            NULL;  -- renamed between reading its name and locking it: try again
-        END;
-        SELECT EXISTS (SELECT FROM pg_locks k
+            pending := pending + 1;
+            BEGIN
+                EXECUTE format('LOCK TABLE ONLY %s IN SHARE UPDATE EXCLUSIVE MODE', rel.name);
+            EXCEPTION WHEN undefined_table THEN
+                NULL;  -- renamed meanwhile: the next round locks it by its new name
+            END;
+        END LOOP;
+        IF NOT EXISTS (SELECT FROM pg_locks k
                        WHERE k.locktype = 'relation' AND k.relation = source::oid AND k.granted
-                         AND k.pid = pg_backend_pid()
-                         AND k.database = (SELECT d.oid FROM pg_database d WHERE d.datname = current_database()))
-        INTO locked;
-        EXIT WHEN locked;
+                         AND k.pid = pg_backend_pid() AND k.database = mydb) THEN
+            pending := pending + 1;
+            BEGIN
+                IF rel_kind IN ('m', 'f') THEN
+                    -- LOCK TABLE refuses these; a query that reads nothing
+                    -- takes the same lock (their code was checked above, and
+                    -- one owned by another role was refused)
+                    EXECUTE format('SELECT FROM %s LIMIT 0', src);
+                ELSE
+                    EXECUTE format('LOCK TABLE %s IN ACCESS SHARE MODE', src);
+                END IF;
+            EXCEPTION WHEN undefined_table THEN
+                NULL;  -- renamed between reading its name and locking it: try again
+            END;
+        END IF;
+        -- a round that had nothing left to lock checked everything under the locks
+        EXIT WHEN pending = 0;
     END LOOP;
-    IF NOT locked THEN
-        RAISE EXCEPTION 'could not lock %: it kept being renamed', src USING ERRCODE = '55P03';
+    IF pending > 0 THEN
+        RAISE EXCEPTION 'could not lock %: it, or what it reads, kept being renamed or redefined', src USING ERRCODE = '55P03';
     END IF;
     -- under the lock the name is the OID's for the rest of the transaction
     SELECT format('%I.%I', n.nspname, c.relname) INTO src
     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = source;
-
-    -- no user code may run with the caller's rights unless the caller trusts
-    -- its owner (the caller itself, or a superuser)
-    SELECT u.object, u.owner, u.found_in INTO bad FROM topembed.untrusted_code(source) u LIMIT 1;
-    IF FOUND THEN
-        RAISE EXCEPTION 'snapshot would run % with the rights of role "%", but it is owned by role "%"',
-                        bad.object, current_user, bad.owner
-            USING ERRCODE = '42501',
-                  DETAIL = format('Reading %s calls it from %s. Only code owned by the caller or by a superuser runs in a snapshot.',
-                                  src, bad.found_in),
-                  HINT = 'Run the snapshot as the owner of that code, or have a superuser review it and take it over (ALTER FUNCTION ... OWNER TO); topembed.untrusted_code(source) lists all of it.';
-    END IF;
 
     -- every column exists, is readable, and is read without untrusted code
     IF shape = 'modality' AND (image_value IS NULL OR text_value IS NULL OR image_value = text_value) THEN
@@ -464,11 +618,27 @@ BEGIN
             base := (SELECT t.typbasetype FROM pg_type t WHERE t.oid = base);
         END LOOP;
         steps := '{}';
+        -- The owner of a type can replace its casts at any time, also while
+        -- the snapshot runs, so a cast is used only from a type whose owner
+        -- the caller trusts.
+        SELECT o.rolname AS owner, (o.rolsuper OR o.rolname = current_user) AS trusted INTO typeinfo
+        FROM pg_type t JOIN pg_roles o ON o.oid = t.typowner WHERE t.oid = base;
         IF shape = 'modality' AND k = 2 THEN
             -- compared as text; a cast function to text must be trusted
             expr := format('%I::text', col);
-            IF base NOT IN ('text'::regtype, 'character varying'::regtype, 'character'::regtype, 'name'::regtype) THEN
+            IF base IN ('text'::regtype, 'character varying'::regtype, 'character'::regtype, 'name'::regtype) THEN
+                NULL;
+            ELSIF typeinfo.trusted
+                  OR EXISTS (SELECT FROM pg_cast c WHERE c.castsource = base AND c.casttarget = 'text'::regtype) THEN
                 steps := ARRAY[base, 'text'::regtype::oid];
+            ELSE
+                -- another role's enum, composite, range or array type with no
+                -- cast to text: its output function (a superuser's, in
+                -- pg_catalog), called by name, so that a cast its owner adds
+                -- later is never used
+                SELECT format('pg_catalog.textin(%I.%I(%I))', n.nspname, p.proname, col) INTO expr
+                FROM pg_type t JOIN pg_proc p ON p.oid = t.typoutput JOIN pg_namespace n ON n.oid = p.pronamespace
+                WHERE t.oid = base;
             END IF;
         ELSIF base IN ('real[]'::regtype, 'double precision[]'::regtype) THEN
             expr := format('%I', col);
@@ -515,6 +685,15 @@ BEGIN
                           HINT = 'Run the snapshot as the owner of the cast, store the column as a built-in type (real[] or pgvector''s vector for embeddings, text for a modality), or have a superuser review the function and take it over (ALTER FUNCTION ... OWNER TO).';
             END IF;
         END LOOP;
+        IF cardinality(steps) > 0 AND NOT typeinfo.trusted THEN
+            RAISE EXCEPTION 'snapshot would read column "%" of % through a cast from type %, which role "%" owns',
+                            col, src, format_type(base, NULL), typeinfo.owner
+                USING ERRCODE = '42501',
+                      DETAIL = format('The owner of a type can replace its casts at any time, also while a snapshot runs, and the new cast''s function would run with the rights of role "%s".', current_user),
+                      HINT = CASE WHEN shape = 'modality' AND k = 2
+                                  THEN 'Run the snapshot as the owner of the type, store the column as text or an enum, or drop the cast to text: without one a snapshot reads the type''s own text form.'
+                                  ELSE 'Run the snapshot as the owner of the type, or store the column as real[] or pgvector''s vector.' END;
+        END IF;
         IF k = 1 THEN
             e_img := expr;
         ELSIF shape = 'paired' THEN

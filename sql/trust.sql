@@ -159,11 +159,165 @@ SET ROLE regress_te_bob;
 SELECT te_test.err($$SELECT topembed.snapshot('x', 'te_alice.plain', embedding_column => 'emb')$$);
 RESET ROLE;
 
+-- 5. Code whose owner the caller trusts can still run code it did not write:
+-- a view is its owner's code, whatever functions it calls.  Hers call
+-- built-ins of a superuser's that run any query (query_to_xml), or read
+-- with the reader's rights what she may not read (security_invoker).
+SET ROLE regress_te_alice;
+CREATE FUNCTION te_alice.promote_if_superuser() RETURNS boolean LANGUAGE plpgsql AS $$
+BEGIN
+    IF current_setting('is_superuser') = 'on' THEN
+        PERFORM te_alice.promote();
+    END IF;
+    RETURN true;
+END
+$$;
+CREATE VIEW te_alice.xml_view AS
+SELECT p.emb, p.modality FROM te_alice.plain p, LATERAL query_to_xml('SELECT te_alice.promote_if_superuser()', false, false, '') x;
+CREATE VIEW te_alice.invoker_view WITH (security_invoker) AS
+SELECT ARRAY[length(a.rolname), length(coalesce(a.rolpassword, ''))]::real[] AS emb FROM pg_authid a;
+-- 6. The planner evaluates immutable functions with constant arguments in
+-- the indexes, constraints and statistics of every table a query reads,
+-- with the reader's rights, before any row is read.
+CREATE FUNCTION te_alice.always() RETURNS boolean LANGUAGE plpgsql IMMUTABLE AS $$
+BEGIN
+    RETURN te_alice.promote_if_superuser();
+END
+$$;
+CREATE TABLE te_alice.idx_pred AS SELECT * FROM te_alice.plain;
+CREATE INDEX ON te_alice.idx_pred (pair_id) WHERE te_alice.always();
+CREATE TABLE te_alice.idx_expr AS SELECT * FROM te_alice.plain;
+CREATE INDEX ON te_alice.idx_expr ((pair_id + te_alice.always()::int));
+CREATE TABLE te_alice.stats AS SELECT * FROM te_alice.plain;
+CREATE STATISTICS te_alice.stats_expr ON ((pair_id + te_alice.always()::int)) FROM te_alice.stats;
+-- ... of inheritance children and partitions too, which a query of the parent reads
+CREATE TABLE te_alice.parent (pair_id integer, emb real[], modality text);
+CREATE TABLE te_alice.kid (CHECK (te_alice.always())) INHERITS (te_alice.parent);
+INSERT INTO te_alice.kid SELECT * FROM te_alice.plain;
+CREATE TABLE te_alice.parted (pair_id integer, emb real[], modality text) PARTITION BY RANGE (pair_id);
+CREATE TABLE te_alice.part1 PARTITION OF te_alice.parted FOR VALUES FROM (0) TO (1000);
+CREATE INDEX ON te_alice.part1 (pair_id) WHERE te_alice.always();
+INSERT INTO te_alice.parted SELECT * FROM te_alice.plain;
+-- ... and of materialized views
+CREATE MATERIALIZED VIEW te_alice.mat_idx AS SELECT * FROM te_alice.plain;
+CREATE INDEX ON te_alice.mat_idx (pair_id) WHERE te_alice.always();
+CREATE MATERIALIZED VIEW te_alice.mat_plain AS SELECT * FROM te_alice.plain;
+-- 7. A type's owner can change it while a snapshot runs: add a check to a
+-- domain, or replace a cast (here one that needs no function at all yet)
+CREATE DOMAIN te_alice.label_text AS text;
+CREATE TYPE te_alice.vec_text AS ENUM ('{1,2}', '{2,1}');
+CREATE CAST (te_alice.vec_text AS real[]) WITH INOUT;
+CREATE TABLE te_alice.enum_vecs AS SELECT (CASE WHEN pair_id % 2 = 0 THEN '{1,2}' ELSE '{2,1}' END)::te_alice.vec_text AS emb
+FROM te_alice.plain;
+-- ... while an enum without a cast to text is read through its own text form
+CREATE TYPE te_alice.kind AS ENUM ('image', 'text');
+CREATE TABLE te_alice.enum_kinds AS SELECT emb, modality::te_alice.kind AS modality FROM te_alice.plain;
+-- 8. A row-level security policy is its table owner's code, run by the
+-- reader; a writer role reading her table runs it
+CREATE TABLE te_alice.open_policy AS SELECT * FROM te_alice.plain;
+ALTER TABLE te_alice.open_policy ENABLE ROW LEVEL SECURITY;
+CREATE POLICY readers ON te_alice.open_policy USING (query_to_xml('SELECT 1', false, false, '') IS NOT NULL);
+GRANT SELECT ON te_alice.open_policy, te_alice.plain TO regress_te_bob;
+RESET ROLE;
+CREATE VIEW te_test.label_view AS SELECT emb, modality::te_alice.label_text AS modality FROM te_alice.plain;
+-- 9. However deep the code is hidden, and however many ways lead to it
+DO $$
+BEGIN
+    EXECUTE 'CREATE VIEW te_test.chain1 AS SELECT te_alice.clean(emb) AS emb FROM te_alice.plain';
+    FOR i IN 2 .. 120 LOOP
+        EXECUTE format('CREATE VIEW te_test.chain%s AS SELECT emb FROM te_test.chain%s', i, i - 1);
+    END LOOP;
+END
+$$;
+SET ROLE regress_te_alice;
+DO $$
+BEGIN
+    CREATE VIEW te_alice.a0 AS SELECT emb FROM te_alice.plain;
+    CREATE VIEW te_alice.b0 AS SELECT emb FROM te_alice.plain;
+    FOR i IN 1 .. 30 LOOP
+        EXECUTE format('CREATE VIEW te_alice.a%s AS SELECT x.emb FROM te_alice.a%s x, te_alice.b%s y WHERE false', i, i - 1, i - 1);
+        EXECUTE format('CREATE VIEW te_alice.b%s AS SELECT y.emb FROM te_alice.a%s x, te_alice.b%s y WHERE false', i, i - 1, i - 1);
+    END LOOP;
+END
+$$;
+RESET ROLE;
+
+SELECT te_test.err($$SELECT snapshot('x', 'te_alice.xml_view', embedding_column => 'emb', modality_column => 'modality')$$);
+SELECT te_test.err($$SELECT snapshot('x', 'te_alice.invoker_view', embedding_column => 'emb')$$);
+SELECT te_test.err($$SELECT snapshot('x', 'te_alice.idx_pred', embedding_column => 'emb', modality_column => 'modality')$$);
+SELECT te_test.err($$SELECT snapshot('x', 'te_alice.idx_expr', embedding_column => 'emb', modality_column => 'modality')$$);
+SELECT te_test.err($$SELECT snapshot('x', 'te_alice.stats', embedding_column => 'emb', modality_column => 'modality')$$);
+SELECT te_test.err($$SELECT snapshot('x', 'te_alice.parent', embedding_column => 'emb', modality_column => 'modality')$$);
+SELECT te_test.err($$SELECT snapshot('x', 'te_alice.parted', embedding_column => 'emb', modality_column => 'modality')$$);
+SELECT te_test.err($$SELECT snapshot('x', 'te_alice.mat_idx', embedding_column => 'emb')$$);
+SELECT te_test.err($$SELECT snapshot('x', 'te_alice.mat_plain', embedding_column => 'emb')$$);
+SELECT te_test.err($$SELECT snapshot('x', 'te_test.label_view', embedding_column => 'emb', modality_column => 'modality')$$);
+SELECT te_test.err($$SELECT snapshot('x', 'te_alice.enum_vecs', embedding_column => 'emb')$$);
+SELECT te_test.err($$SELECT snapshot('x', 'te_test.chain120', embedding_column => 'emb')$$);
+SET statement_timeout = '20s';
+SELECT te_test.err($$SELECT snapshot('x', 'te_alice.a30', embedding_column => 'emb')$$);
+RESET statement_timeout;
+SELECT rolsuper AS alice_is_superuser FROM pg_roles WHERE rolname = 'regress_te_alice';
+SELECT count(*) AS runs FROM runs;
+SELECT * FROM untrusted_code('te_alice.xml_view');
+SELECT * FROM untrusted_code('te_alice.parted');
+SELECT * FROM untrusted_code('te_alice.parent');
+SELECT * FROM untrusted_code('te_test.label_view');
+SELECT count(*) AS objects_of_a30, count(DISTINCT objid) FILTER (WHERE classid = 'pg_class'::regclass) AS relations_of_a30
+FROM source_objects('te_alice.a30');
+-- source_objects also lists the relations read, trusted or not
+SELECT object, owner, found_in FROM source_objects('te_alice.parted') WHERE classid = 'pg_class'::regclass ORDER BY 1;
+
+-- her plain table, and her enum modality (no cast), are read: under a lock
+-- that keeps her from adding code while the snapshot runs
+BEGIN;
+SELECT snapshot('enum kinds', 'te_alice.enum_kinds', embedding_column => 'emb', modality_column => 'modality', sample => 20) > 0 AS enum_modality;
+SELECT relation::regclass AS locked, mode FROM pg_locks
+WHERE locktype = 'relation' AND pid = pg_backend_pid() AND relation = 'te_alice.enum_kinds'::regclass ORDER BY mode;
+COMMIT;
+SELECT n_image, n_text FROM runs WHERE label = 'enum kinds';
+SELECT rolsuper AS alice_is_superuser FROM pg_roles WHERE rolname = 'regress_te_alice';
+
+-- a writer role: her policy is refused; her table needs a lock the writer
+-- may take only with a write privilege on it
+SET ROLE regress_te_bob;
+SELECT te_test.err($$SELECT topembed.snapshot('x', 'te_alice.open_policy', embedding_column => 'emb')$$);
+SELECT te_test.err($$SELECT topembed.snapshot('x', 'te_alice.plain', embedding_column => 'emb')$$);
+RESET ROLE;
+SET ROLE regress_te_alice;
+GRANT UPDATE ON te_alice.plain TO regress_te_bob;
+RESET ROLE;
+SET ROLE regress_te_bob;
+SELECT topembed.snapshot('bob reads alice', 'te_alice.plain', embedding_column => 'emb', sample => 20) > 0 AS writer_with_update;
+RESET ROLE;
+
+-- a foreign table or server of hers is refused before anything connects
+CREATE EXTENSION postgres_fdw;
+GRANT USAGE ON FOREIGN DATA WRAPPER postgres_fdw TO regress_te_alice;
+SET ROLE regress_te_alice;
+CREATE SERVER te_alice_server FOREIGN DATA WRAPPER postgres_fdw OPTIONS (host '/nonexistent', dbname 'nowhere');
+CREATE FOREIGN TABLE te_alice.remote (emb real[]) SERVER te_alice_server;
+RESET ROLE;
+SELECT te_test.err($$SELECT snapshot('x', 'te_alice.remote', embedding_column => 'emb')$$);
+SELECT * FROM untrusted_code('te_alice.remote');
+DROP SERVER te_alice_server CASCADE;
+DROP EXTENSION postgres_fdw;
+DO $$
+BEGIN
+    FOR i IN REVERSE 120 .. 1 LOOP
+        EXECUTE format('DROP VIEW te_test.chain%s', i);
+    END LOOP;
+END
+$$;
+DROP VIEW te_test.label_view;
+
 SELECT label, source, n_rows FROM runs ORDER BY run_id;
 TRUNCATE runs CASCADE;
 TRUNCATE labels;
 DROP VIEW te_test.trusted_view;
+SET client_min_messages = warning;
 DROP SCHEMA te_alice CASCADE;
+RESET client_min_messages;
 DROP FUNCTION te_test.clean(real[]);
 DROP SEQUENCE te_test.seq;
 REVOKE ALL ON ALL TABLES IN SCHEMA topembed FROM regress_te_alice, regress_te_bob;
