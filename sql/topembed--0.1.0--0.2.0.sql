@@ -394,6 +394,7 @@ DECLARE
     rel_name name;
     rel_kind "char";
     src text;
+    src_now text;
     mydb oid := (SELECT d.oid FROM pg_database d WHERE d.datname = current_database());
     pending integer;
     rel record;
@@ -498,12 +499,22 @@ BEGIN
     -- takes a name: each lock is confirmed by OID, and the next round uses
     -- the relation's new name if it was renamed in the meantime.
     FOR attempt IN 1 .. 20 LOOP
+        -- the relation's name as the system caches know it (qualified as
+        -- needed): what LOCK must be given, also when this transaction's
+        -- snapshot is older than its latest name; each LOCK brings the
+        -- caches up to date for the next round
+        src_now := source::text;
         SELECT n.nspname, c.relname, c.relkind INTO rel_ns, rel_name, rel_kind
         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
         WHERE c.oid = source;
-        IF NOT FOUND THEN
+        IF src_now ~ '^[0-9]+$' OR (NOT FOUND AND current_setting('transaction_isolation') = 'read committed') THEN
             RAISE EXCEPTION 'relation with OID % was dropped before the snapshot could lock it', source::oid
                 USING ERRCODE = '42P01', HINT = 'Run the snapshot again with the name of the relation to read.';
+        ELSIF NOT FOUND THEN
+            -- it exists, but this transaction's snapshot predates it
+            RAISE EXCEPTION 'could not serialize access to %: it was created after this transaction began', src_now
+                USING ERRCODE = '40001',
+                      HINT = 'Under REPEATABLE READ or SERIALIZABLE the snapshot''s checks see the catalogs as the transaction began; retry it in a new transaction.';
         END IF;
         src := format('%I.%I', rel_ns, rel_name);
         IF rel_kind NOT IN ('r', 'p', 'v', 'm', 'f') THEN
@@ -527,6 +538,29 @@ BEGIN
                                     ELSE format('Reading %s reaches it through %s. Only code owned by the caller or by a superuser runs in a snapshot.',
                                                 src, bad.found_in) END,
                       HINT = 'Run the snapshot as the owner of that code, or have a superuser review it and take it over (ALTER ... OWNER TO); topembed.untrusted_code(source) lists all of it.';
+        END IF;
+
+        -- Under REPEATABLE READ or SERIALIZABLE every query here sees the
+        -- catalogs as they were when the transaction began, while the
+        -- planner sees them as they are now: an index, statistics, a child
+        -- or a column type that another role gave its table since would
+        -- escape every check above.  Only relations that the caller or a
+        -- superuser owns may be read then: nobody else can change them, nor
+        -- make anything of theirs reachable from them.
+        IF current_setting('transaction_isolation') <> 'read committed' THEN
+            SELECT s.object, s.owner INTO bad
+            FROM topembed.source_objects(source) s
+            JOIN pg_roles o ON o.rolname = s.owner
+            WHERE s.classid = 'pg_class'::regclass AND NOT o.rolsuper AND o.rolname <> current_user
+            ORDER BY s.object LIMIT 1;
+            IF FOUND THEN
+                RAISE EXCEPTION 'snapshot cannot read % of role "%" under %', bad.object, bad.owner,
+                                upper(current_setting('transaction_isolation'))
+                    USING ERRCODE = '42501',
+                          DETAIL = format('This transaction sees the catalogs as they were when it began, so the snapshot could not check an index, statistics or child that role "%s" may have added since, whose expressions the planner would evaluate with the rights of role "%s".',
+                                          bad.owner, current_user),
+                          HINT = format('Run the snapshot in a READ COMMITTED transaction (the default), or as role "%s".', bad.owner);
+            END IF;
         END IF;
 
         pending := 0;
@@ -573,9 +607,9 @@ BEGIN
                     -- LOCK TABLE refuses these; a query that reads nothing
                     -- takes the same lock (their code was checked above, and
                     -- one owned by another role was refused)
-                    EXECUTE format('SELECT FROM %s LIMIT 0', src);
+                    EXECUTE format('SELECT FROM %s LIMIT 0', src_now);
                 ELSE
-                    EXECUTE format('LOCK TABLE %s IN ACCESS SHARE MODE', src);
+                    EXECUTE format('LOCK TABLE %s IN ACCESS SHARE MODE', src_now);
                 END IF;
             EXCEPTION WHEN undefined_table THEN
                 NULL;  -- renamed between reading its name and locking it: try again

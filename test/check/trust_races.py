@@ -11,7 +11,13 @@ window certain, the superuser's own view over her table waits, during the
 snapshot's first scan, for an advisory lock the test holds; alice acts, then
 the test lets the snapshot go on.  None of it may run alice's code: her DDL
 waits for the snapshot to commit (the snapshot locks a table that another
-role owns against it), and a cast she adds is never used."""
+role owns against it), and a cast she adds is never used.
+
+Under REPEATABLE READ the snapshot's catalog queries see the catalogs as
+its transaction began, while the planner sees them as they are: an index
+alice added in between would escape every check.  Such a snapshot refuses
+her tables, and a source created after the transaction began is a
+serialization failure."""
 import threading
 import time
 
@@ -112,6 +118,43 @@ def race(cur, name, setup, attack, call):
     return snap, blocked, ddl
 
 
+def repeatable_read(cur):
+    """The superuser's REPEATABLE READ transaction begins; alice then adds
+    an index calling her function to her table; the transaction snapshots it."""
+    cur.execute("ALTER ROLE %s NOSUPERUSER" % ALICE)
+    cur.execute("DROP VIEW IF EXISTS public.r_gate")
+    cur.execute("DROP SCHEMA IF EXISTS r CASCADE")
+    cur.execute("CREATE SCHEMA r AUTHORIZATION %s" % ALICE)
+    a = as_alice()
+    a.cursor().execute("CREATE TABLE r.src AS SELECT pair_id, image, text FROM topembed.synthetic_pairs(80, 8, 0.7, 3)")
+    su = connect(DB)
+    su.autocommit = False
+    k = su.cursor()
+    k.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+    k.execute("SELECT count(*) FROM topembed.runs")  # the transaction's snapshot is taken here
+    a.cursor().execute("CREATE INDEX ON r.src (pair_id) WHERE a.always()")
+    a.cursor().execute("CREATE TABLE r.late AS SELECT image AS emb FROM topembed.synthetic_pairs(20, 8, 0.7, 3)")
+    cur.execute("CREATE TABLE public.late AS SELECT image AS emb FROM topembed.synthetic_pairs(20, 8, 0.7, 3)")
+    a.close()
+    for source, args, want, what in [
+            ("r.src", "image_column => 'image', text_column => 'text'", "42501",
+             "her table, whose index it cannot see, is refused"),
+            ("public.late", "embedding_column => 'emb'", "40001",
+             "a table created after the transaction began is a serialization failure")]:
+        try:
+            k.execute("SAVEPOINT s")
+            k.execute("SELECT topembed.snapshot('rr race', %%s, %s, sample => 20)" % args, (source,))
+            code, msg = None, "a run was recorded"
+        except psycopg2.Error as e:
+            code, msg = e.pgcode, e.diag.message_primary
+            k.execute("ROLLBACK TO SAVEPOINT s")
+        ok(code == want, "REPEATABLE READ: %s (%s: %s)" % (what, code, msg))
+    su.commit()  # whatever ran in it is kept, so that the check below sees it
+    su.close()
+    ok(not alice_is_superuser(cur), "REPEATABLE READ: alice's code did not run as the superuser")
+    cur.execute("DROP TABLE public.late")
+
+
 def main():
     admin = connect()
     k = admin.cursor()
@@ -183,6 +226,8 @@ def main():
         ok(cur.fetchone() == (40, 40), "cast race: the enum was compared by its own text form, not the new cast")
     cur.execute("SELECT count(*) FROM topembed.untrusted_code('public.r_gate')")
     ok(cur.fetchone()[0] == 0, "cast race: a cast from her type is no code the snapshot runs")
+
+    repeatable_read(cur)
 
     cur.execute("ALTER ROLE %s NOSUPERUSER" % ALICE)
     conn.close()
