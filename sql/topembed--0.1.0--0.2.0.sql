@@ -198,7 +198,7 @@ AS $$
     -- its policies apply; UNION keeps every object once per way it is reached,
     -- so cycles end and shared parts are walked once.
     WITH RECURSIVE walk(classid, objid, reader, policies, found_in) AS (
-        SELECT 'pg_class'::regclass::oid, source::oid, current_user::regrole::oid, true, NULL::text
+        SELECT 'pg_class'::regclass::oid, source::oid, (SELECT r.oid FROM pg_roles r WHERE r.rolname = current_user), true, NULL::text
         UNION
         SELECT n.classid, n.objid, n.reader, n.policies, n.found_in
         FROM walk w

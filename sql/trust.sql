@@ -291,6 +291,28 @@ SET ROLE regress_te_bob;
 SELECT topembed.snapshot('bob reads alice', 'te_alice.plain', embedding_column => 'emb', sample => 20) > 0 AS writer_with_update;
 RESET ROLE;
 
+-- a caller whose name needs quoting is recognised as itself: its own forced
+-- policy is its own code
+CREATE ROLE "Regress_TE_Carol";
+GRANT USAGE ON SCHEMA topembed TO "Regress_TE_Carol";
+GRANT SELECT, INSERT ON runs, run_gap, run_spectra, run_diagrams, run_drift TO "Regress_TE_Carol";
+GRANT SELECT, INSERT, UPDATE ON labels TO "Regress_TE_Carol";
+GRANT USAGE ON SEQUENCE runs_run_id_seq TO "Regress_TE_Carol";
+CREATE SCHEMA te_carol AUTHORIZATION "Regress_TE_Carol";
+SET ROLE "Regress_TE_Carol";
+CREATE TABLE te_carol.own AS SELECT image AS emb FROM topembed.synthetic_pairs(40, 8, 0.8, 2);
+ALTER TABLE te_carol.own ENABLE ROW LEVEL SECURITY;
+ALTER TABLE te_carol.own FORCE ROW LEVEL SECURITY;
+CREATE POLICY mine ON te_carol.own USING (true);
+SELECT count(*) AS carol_untrusted FROM untrusted_code('te_carol.own');
+SELECT snapshot('carol', 'te_carol.own', embedding_column => 'emb', sample => 20) > 0 AS quoted_role_name;
+RESET ROLE;
+DROP SCHEMA te_carol CASCADE;
+REVOKE ALL ON ALL TABLES IN SCHEMA topembed FROM "Regress_TE_Carol";
+REVOKE ALL ON SEQUENCE runs_run_id_seq FROM "Regress_TE_Carol";
+REVOKE ALL ON SCHEMA topembed FROM "Regress_TE_Carol";
+DROP ROLE "Regress_TE_Carol";
+
 -- a foreign table or server of hers is refused before anything connects
 CREATE EXTENSION postgres_fdw;
 GRANT USAGE ON FOREIGN DATA WRAPPER postgres_fdw TO regress_te_alice;
