@@ -231,12 +231,26 @@ SELECT te_test.err($$SELECT prune_history(NULL)$$);
 SELECT prune_history(interval '0') > 0 AS pruned_all_but_latest;
 SELECT label, count(*) FILTER (WHERE detail_pruned_at IS NULL) AS whole_runs FROM runs GROUP BY label ORDER BY label;
 
--- deleting a run deletes its rows everywhere
+-- deleting runs deletes their rows everywhere (a trigger, not foreign keys,
+-- so that pg_restore -j can load the detail tables in any order)
 DELETE FROM runs WHERE run_id = 1;
 SELECT (SELECT count(*) FROM run_gap WHERE run_id = 1) + (SELECT count(*) FROM run_spectra WHERE run_id = 1)
-     + (SELECT count(*) FROM run_diagrams WHERE run_id = 1) AS leftovers;
+     + (SELECT count(*) FROM run_diagrams WHERE run_id = 1) + (SELECT count(*) FROM run_drift WHERE run_id = 1) AS leftovers;
+CREATE TEMP TABLE doomed AS SELECT DISTINCT run_id FROM run_drift ORDER BY run_id LIMIT 2;
+SELECT count(*) AS doomed_runs_with_drift FROM doomed;
+DELETE FROM runs WHERE run_id IN (SELECT run_id FROM doomed);
+SELECT (SELECT count(*) FROM run_gap JOIN doomed USING (run_id)) + (SELECT count(*) FROM run_spectra JOIN doomed USING (run_id))
+     + (SELECT count(*) FROM run_diagrams JOIN doomed USING (run_id)) + (SELECT count(*) FROM run_drift JOIN doomed USING (run_id))
+     AS leftovers_of_two;
+DROP TABLE doomed;
+SELECT count(*) > 0 AS other_runs_kept FROM run_spectra;
+-- the detail tables have no foreign key to runs
+SELECT count(*) AS foreign_keys FROM pg_constraint WHERE contype = 'f' AND connamespace = 'topembed'::regnamespace;
+-- truncating runs truncates the detail
+TRUNCATE runs;
+SELECT (SELECT count(*) FROM run_gap) + (SELECT count(*) FROM run_spectra) + (SELECT count(*) FROM run_diagrams)
+     + (SELECT count(*) FROM run_drift) AS detail_after_truncate;
 
-TRUNCATE runs CASCADE;
 DELETE FROM drift_thresholds;
 DROP TABLE pairs_t, items_t, single_t, empty_t, nulls_t;
 DROP SCHEMA "odd ""schema"" x" CASCADE;

@@ -145,6 +145,38 @@ COMMENT ON COLUMN topembed.runs.previous_run_id IS
 COMMENT ON COLUMN topembed.runs.detail_pruned_at IS
 'when topembed.prune_history dropped this run''s sketches, states, spectra arrays and diagrams; NULL while they are kept';
 
+-- detail tables: no foreign keys, so pg_restore -j restores them (see the
+-- full install script); the triggers below delete a run's detail with it
+ALTER TABLE topembed.run_gap DROP CONSTRAINT run_gap_run_id_fkey;
+ALTER TABLE topembed.run_spectra DROP CONSTRAINT run_spectra_run_id_fkey;
+ALTER TABLE topembed.run_diagrams DROP CONSTRAINT run_diagrams_run_id_fkey;
+ALTER TABLE topembed.run_drift DROP CONSTRAINT run_drift_run_id_fkey;
+-- The detail tables name their run by run_id without a foreign key.  They are
+-- the extension's configuration tables, so CREATE EXTENSION creates them before
+-- pg_restore loads their rows, and a parallel restore (pg_restore -j) loads the
+-- tables in any order: a foreign key would refuse the detail of runs not loaded
+-- yet.  Deleting or truncating runs deletes their detail through these triggers.
+CREATE FUNCTION topembed.delete_run_detail() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF TG_OP = 'TRUNCATE' THEN
+        TRUNCATE topembed.run_gap, topembed.run_spectra, topembed.run_diagrams, topembed.run_drift;
+    ELSE
+        DELETE FROM topembed.run_gap d USING deleted_runs o WHERE d.run_id = o.run_id;
+        DELETE FROM topembed.run_spectra d USING deleted_runs o WHERE d.run_id = o.run_id;
+        DELETE FROM topembed.run_diagrams d USING deleted_runs o WHERE d.run_id = o.run_id;
+        DELETE FROM topembed.run_drift d USING deleted_runs o WHERE d.run_id = o.run_id;
+    END IF;
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION topembed.delete_run_detail() IS
+'trigger of topembed.runs: deleting or truncating runs deletes their gap, spectra, diagram and drift rows (the role needs DELETE or TRUNCATE on those tables too)';
+CREATE TRIGGER runs_delete_detail AFTER DELETE ON topembed.runs
+    REFERENCING OLD TABLE AS deleted_runs FOR EACH STATEMENT EXECUTE FUNCTION topembed.delete_run_detail();
+CREATE TRIGGER runs_truncate_detail AFTER TRUNCATE ON topembed.runs
+    FOR EACH STATEMENT EXECUTE FUNCTION topembed.delete_run_detail();
+
 -- run_spectra: prunable sketches, and the top eigenvalue's share as a scalar
 ALTER TABLE topembed.run_spectra ALTER COLUMN sketch DROP NOT NULL,
     ADD COLUMN top_eigenvalue_share double precision;

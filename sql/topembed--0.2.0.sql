@@ -792,7 +792,7 @@ COMMENT ON COLUMN topembed.runs.detail_pruned_at IS
 'when topembed.prune_history dropped this run''s sketches, states, spectra arrays and diagrams; NULL while they are kept';
 
 CREATE TABLE topembed.run_gap (
-    run_id              bigint PRIMARY KEY REFERENCES topembed.runs ON DELETE CASCADE,
+    run_id              bigint PRIMARY KEY,
     state               topembed.gap_state,
     n_image             bigint,
     n_text              bigint,
@@ -812,7 +812,7 @@ COMMENT ON TABLE topembed.run_gap IS
 'the modality-gap statistics of each two-modality snapshot, and its mergeable gap state';
 
 CREATE TABLE topembed.run_spectra (
-    run_id                   bigint NOT NULL REFERENCES topembed.runs ON DELETE CASCADE,
+    run_id                   bigint NOT NULL,
     modality                 text NOT NULL CHECK (modality IN ('image', 'text', 'joint', 'all')),
     sketch                   topembed.moments,
     n                        bigint NOT NULL,
@@ -834,7 +834,7 @@ COMMENT ON COLUMN topembed.run_spectra.top_eigenvalue_share IS
 'the share of the variance on the largest eigenvalue (explained_variance_ratio[1]), kept when the arrays are pruned';
 
 CREATE TABLE topembed.run_diagrams (
-    run_id               bigint NOT NULL REFERENCES topembed.runs ON DELETE CASCADE,
+    run_id               bigint NOT NULL,
     modality             text NOT NULL,
     n_points             integer NOT NULL,
     diagram              topembed.persistence_pair[],
@@ -850,7 +850,7 @@ COMMENT ON TABLE topembed.run_diagrams IS
 'the persistence diagram of each snapshot''s sample, per modality and of both together, and its headline summaries';
 
 CREATE TABLE topembed.run_drift (
-    run_id          bigint NOT NULL REFERENCES topembed.runs ON DELETE CASCADE,
+    run_id          bigint NOT NULL,
     previous_run_id bigint NOT NULL,
     modality        text NOT NULL,
     metric          text NOT NULL,
@@ -861,6 +861,32 @@ CREATE TABLE topembed.run_drift (
 );
 COMMENT ON TABLE topembed.run_drift IS
 'the change of each headline figure from the label''s previous run, computed when a snapshot is taken';
+
+-- The detail tables name their run by run_id without a foreign key.  They are
+-- the extension's configuration tables, so CREATE EXTENSION creates them before
+-- pg_restore loads their rows, and a parallel restore (pg_restore -j) loads the
+-- tables in any order: a foreign key would refuse the detail of runs not loaded
+-- yet.  Deleting or truncating runs deletes their detail through these triggers.
+CREATE FUNCTION topembed.delete_run_detail() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF TG_OP = 'TRUNCATE' THEN
+        TRUNCATE topembed.run_gap, topembed.run_spectra, topembed.run_diagrams, topembed.run_drift;
+    ELSE
+        DELETE FROM topembed.run_gap d USING deleted_runs o WHERE d.run_id = o.run_id;
+        DELETE FROM topembed.run_spectra d USING deleted_runs o WHERE d.run_id = o.run_id;
+        DELETE FROM topembed.run_diagrams d USING deleted_runs o WHERE d.run_id = o.run_id;
+        DELETE FROM topembed.run_drift d USING deleted_runs o WHERE d.run_id = o.run_id;
+    END IF;
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION topembed.delete_run_detail() IS
+'trigger of topembed.runs: deleting or truncating runs deletes their gap, spectra, diagram and drift rows (the role needs DELETE or TRUNCATE on those tables too)';
+CREATE TRIGGER runs_delete_detail AFTER DELETE ON topembed.runs
+    REFERENCING OLD TABLE AS deleted_runs FOR EACH STATEMENT EXECUTE FUNCTION topembed.delete_run_detail();
+CREATE TRIGGER runs_truncate_detail AFTER TRUNCATE ON topembed.runs
+    FOR EACH STATEMENT EXECUTE FUNCTION topembed.delete_run_detail();
 
 CREATE TABLE topembed.drift_thresholds (
     label     text NOT NULL DEFAULT '*',
