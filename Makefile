@@ -42,7 +42,7 @@ BLAS_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(BLAS_PKGS) 2>/dev/null)
 BLAS_LIBS   = $(shell $(PKG_CONFIG) --libs $(BLAS_PKGS) 2>/dev/null)
 
 # server headers as system headers: their own -Wextra warnings are not ours
-PG_CPPFLAGS = -Iinclude $(BLAS_CFLAGS) -isystem $(shell $(PG_CONFIG) --includedir-server 2>/dev/null)
+PG_CPPFLAGS = -Iinclude -Isrc/core $(BLAS_CFLAGS) -isystem $(shell $(PG_CONFIG) --includedir-server 2>/dev/null)
 PG_CFLAGS   = -Wall -Wextra -std=gnu99
 SHLIB_LINK  = $(BLAS_LIBS) -lm
 
@@ -85,7 +85,7 @@ regress-outputdir:
 
 BUILD      ?= build
 
-UNIT_CFLAGS = -O2 -g -Wall -Wextra -std=gnu99 -Iinclude $(BLAS_CFLAGS)
+UNIT_CFLAGS = -O2 -g -Wall -Wextra -std=gnu99 -Iinclude -Isrc/core $(BLAS_CFLAGS)
 CORE_UNIT_OBJS = $(patsubst src/core/%.c,$(BUILD)/core/%.o,$(CORE_SRCS))
 UNIT_SRCS   = $(sort $(wildcard test/unit/test_*.c))
 UNIT_BINS   = $(patsubst test/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRCS))

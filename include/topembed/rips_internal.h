@@ -4,10 +4,8 @@
  * Not a public API: the PostgreSQL face uses rips.h and distance.h only.
  *
  * Pieces:
- *  - RipsMem: allocation through the TeEnv with byte accounting, a peak and
- *    an optional limit (TE_LIMIT when exceeded);
- *  - RipsCtx: what every phase needs (env, memory, interrupt pacing, the
- *    output diagram, the coefficient field);
+ *  - RipsCtx: what every phase needs (env, the Arena of alloc_internal.h,
+ *    interrupt pacing, the output diagram, the coefficient field);
  *  - RipsPoints: a point set prepared for the blocked distance kernels;
  *  - RipsGraph: the filtered graph of the flag filtration (dense n x n float
  *    values, adjacency bitsets and the edges in filtration order);
@@ -26,29 +24,10 @@
 #include <math.h>
 #include <string.h>
 
+#include "alloc_internal.h"
 #include "topembed/common.h"
 #include "topembed/distance.h"
 #include "topembed/rips.h"
-
-/* ---- memory accounting ---- */
-
-typedef struct RipsMem
-{
-	TeEnv	   *env;
-	size_t		cur;			/* bytes held now */
-	size_t		peak;			/* the most ever held */
-	size_t		limit;			/* 0 = none */
-	TeStatus	status;			/* TE_NOMEM or TE_LIMIT after a refusal */
-} RipsMem;
-
-void		rips_mem_init(RipsMem *m, TeEnv *env, size_t limit);
-/* allocate size bytes; NULL (with m->status and env->msg set) on refusal */
-void	   *rips_alloc(RipsMem *m, size_t size);
-void	   *rips_alloc0(RipsMem *m, size_t size);
-void	   *rips_array(RipsMem *m, size_t count, size_t elsize);
-void		rips_free(RipsMem *m, void *p);
-/* grow a block to newsize bytes keeping oldsize bytes; NULL on refusal (p kept) */
-void	   *rips_grow(RipsMem *m, void *p, size_t oldsize, size_t newsize);
 
 /* ---- context of one run ---- */
 
@@ -58,7 +37,7 @@ void	   *rips_grow(RipsMem *m, void *p, size_t oldsize, size_t newsize);
 typedef struct RipsCtx
 {
 	TeEnv	   *env;
-	RipsMem	   *mem;
+	Arena	   *mem;
 	uint64_t	work;			/* work units done */
 	uint64_t	next_check;		/* work at which to call te_check next */
 	TeDiagram  *out;
@@ -144,15 +123,15 @@ typedef struct RipsPoints
  * normalising.  Normalisation is by per-point scale factors; a copy is made
  * only for magnitudes outside the safe ranges above (or, later, to centre).
  */
-TeStatus	rips_points_prepare(RipsMem *m, RipsPoints *p, const double *points,
+TeStatus	rips_points_prepare(Arena *m, RipsPoints *p, const double *points,
 								int64_t n, int dim, TeMetric metric);
-void		rips_points_release(RipsMem *m, RipsPoints *p);
+void		rips_points_release(Arena *m, RipsPoints *p);
 
 /* an upper bound of every distance of the prepared points, in kernel units */
 double		rips_points_bound(const RipsPoints *p);
 
 /* switch to a centred copy when the points sit far from the origin */
-TeStatus	rips_points_center(RipsMem *m, RipsPoints *p);
+TeStatus	rips_points_center(Arena *m, RipsPoints *p);
 
 /*
  * Squared Euclidean distances of the (normalised) rows i0..i1-1 against
@@ -264,7 +243,7 @@ rips_bit_test(const uint64_t *row, int64_t i)
 
 /* build adj and the sorted keys from D (entries above threshold become INF) */
 TeStatus	rips_graph_finish(RipsCtx *c, RipsGraph *g);
-void		rips_graph_release(RipsMem *m, RipsGraph *g);
+void		rips_graph_release(Arena *m, RipsGraph *g);
 
 /* ---- phases ---- */
 

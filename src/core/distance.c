@@ -92,7 +92,7 @@ magnitude_is_safe(double maxabs, int per_row)
  */
 /* (messages number points and coordinates from 1, as SQL does) */
 TeStatus
-rips_points_prepare(RipsMem *m, RipsPoints *p, const double *points,
+rips_points_prepare(Arena *m, RipsPoints *p, const double *points,
 					int64_t n, int dim, TeMetric metric)
 {
 	int64_t		i;
@@ -140,7 +140,7 @@ rips_points_prepare(RipsMem *m, RipsPoints *p, const double *points,
 	{
 		int			e = scale_exponent(maxabs);
 
-		p->own = rips_array(m, (size_t) n * (size_t) dim, sizeof(double));
+		p->own = arena_array(m, (size_t) n * (size_t) dim, sizeof(double));
 		if (!p->own)
 			return m->status;
 		for (i = 0; i < n; i++)
@@ -173,7 +173,7 @@ rips_points_prepare(RipsMem *m, RipsPoints *p, const double *points,
 		}
 	}
 
-	p->sq = rips_array(m, (size_t) (n > 0 ? n : 1), sizeof(double));
+	p->sq = arena_array(m, (size_t) (n > 0 ? n : 1), sizeof(double));
 	if (!p->sq)
 	{
 		rips_points_release(m, p);
@@ -181,7 +181,7 @@ rips_points_prepare(RipsMem *m, RipsPoints *p, const double *points,
 	}
 	if (metric != TE_METRIC_EUCLIDEAN)
 	{
-		p->scale = rips_array(m, (size_t) (n > 0 ? n : 1), sizeof(double));
+		p->scale = arena_array(m, (size_t) (n > 0 ? n : 1), sizeof(double));
 		if (!p->scale)
 		{
 			rips_points_release(m, p);
@@ -242,11 +242,11 @@ rips_points_bound(const RipsPoints *p)
 
 /* free what rips_points_prepare allocated */
 void
-rips_points_release(RipsMem *m, RipsPoints *p)
+rips_points_release(Arena *m, RipsPoints *p)
 {
-	rips_free(m, p->scale);
-	rips_free(m, p->sq);
-	rips_free(m, p->own);
+	arena_free(m, p->scale);
+	arena_free(m, p->sq);
+	arena_free(m, p->own);
 	p->scale = NULL;
 	p->sq = NULL;
 	p->own = NULL;
@@ -261,7 +261,7 @@ rips_points_release(RipsMem *m, RipsPoints *p)
  * switch to a centred copy.
  */
 TeStatus
-rips_points_center(RipsMem *m, RipsPoints *p)
+rips_points_center(Arena *m, RipsPoints *p)
 {
 	int64_t		n = p->n,
 				i;
@@ -273,7 +273,7 @@ rips_points_center(RipsMem *m, RipsPoints *p)
 
 	if (p->metric != TE_METRIC_EUCLIDEAN || n < 2)
 		return TE_OK;
-	mean = rips_alloc0(m, sizeof(double) * (size_t) dim);
+	mean = arena_alloc0(m, sizeof(double) * (size_t) dim);
 	if (!mean)
 		return m->status;
 	for (i = 0; i < n; i++)
@@ -289,16 +289,16 @@ rips_points_center(RipsMem *m, RipsPoints *p)
 	spread = spread / (double) n - ms;	/* mean |x - mean|^2 */
 	if (!(ms > 4.0 * spread))
 	{
-		rips_free(m, mean);
+		arena_free(m, mean);
 		return TE_OK;
 	}
 	/* a scaled copy is centred in place */
 	if (!p->own)
 	{
-		p->own = rips_array(m, (size_t) n * (size_t) dim, sizeof(double));
+		p->own = arena_array(m, (size_t) n * (size_t) dim, sizeof(double));
 		if (!p->own)
 		{
-			rips_free(m, mean);
+			arena_free(m, mean);
 			return m->status;
 		}
 	}
@@ -316,12 +316,12 @@ rips_points_center(RipsMem *m, RipsPoints *p)
 		p->sq[i] = s;
 		if ((i & 1023) == 0 && te_check(m->env) != TE_OK)
 		{
-			rips_free(m, mean);
+			arena_free(m, mean);
 			return TE_CANCELLED;
 		}
 	}
 	p->x = p->own;
-	rips_free(m, mean);
+	arena_free(m, mean);
 	return TE_OK;
 }
 
@@ -450,7 +450,7 @@ TeStatus
 te_distances_lower(TeEnv *env, const double *points, int64_t n, int dim,
 				   TeMetric metric, double *out)
 {
-	RipsMem		m;
+	Arena		m;
 	RipsPoints	p;
 	TeStatus	st;
 	double	   *blk;
@@ -461,11 +461,11 @@ te_distances_lower(TeEnv *env, const double *points, int64_t n, int dim,
 
 	if (n < 0 || dim < 1)
 		return te_fail(env, TE_INVALID, "need n >= 0 points of dimension >= 1");
-	rips_mem_init(&m, env, 0);
+	arena_init(&m, env, 0, "distances");
 	st = rips_points_prepare(&m, &p, points, n, dim, metric);
 	if (st != TE_OK)
 		return st;
-	blk = rips_array(&m, (size_t) RIPS_BLOCK * RIPS_BLOCK, sizeof(double));
+	blk = arena_array(&m, (size_t) RIPS_BLOCK * RIPS_BLOCK, sizeof(double));
 	if (!blk)
 	{
 		rips_points_release(&m, &p);
@@ -488,12 +488,12 @@ te_distances_lower(TeEnv *env, const double *points, int64_t n, int dim,
 		}
 		if (te_check(env) != TE_OK)
 		{
-			rips_free(&m, blk);
+			arena_free(&m, blk);
 			rips_points_release(&m, &p);
 			return TE_CANCELLED;
 		}
 	}
-	rips_free(&m, blk);
+	arena_free(&m, blk);
 	rips_points_release(&m, &p);
 	return TE_OK;
 }

@@ -5,117 +5,12 @@
  * filtered graph (or, for H0 alone, go straight to a spanning tree), choose
  * the threshold, collapse the graph when that pays, and run the phases:
  * H0 by Kruskal, then persistent cohomology dimension by dimension.  Also
- * here: the tracked allocator, the diagram helpers and the key sort.
+ * here: the diagram helpers and the key sort.
  */
 #include "topembed/rips_internal.h"
 
 #include <float.h>
 #include <stdlib.h>
-
-/* ---- tracked allocation ---- */
-
-/* every block carries its size in a 16-byte header */
-#define MEM_HEADER 16
-
-/* start the accounting of one run */
-void
-rips_mem_init(RipsMem *m, TeEnv *env, size_t limit)
-{
-	memset(m, 0, sizeof(*m));
-	m->env = env;
-	m->limit = limit;
-	m->status = TE_NOMEM;
-}
-
-/* allocate through the env, counting bytes and honouring the limit */
-void *
-rips_alloc(RipsMem *m, size_t size)
-{
-	unsigned char *p;
-
-	if (size > SIZE_MAX - MEM_HEADER)
-	{
-		m->status = TE_NOMEM;
-		te_fail(m->env, TE_NOMEM, "cannot allocate %zu bytes", size);
-		return NULL;
-	}
-	if (m->limit && (m->cur + size + MEM_HEADER > m->limit))
-	{
-		m->status = TE_LIMIT;
-		te_fail(m->env, TE_LIMIT,
-				"persistence needs more than %zu bytes of working memory (memory limit %zu bytes)",
-				m->cur + size + MEM_HEADER, m->limit);
-		return NULL;
-	}
-	p = te_alloc(m->env, size + MEM_HEADER);
-	if (!p)
-	{
-		m->status = TE_NOMEM;
-		te_fail(m->env, TE_NOMEM, "out of memory allocating %zu bytes (%zu held)",
-				size, m->cur);
-		return NULL;
-	}
-	memcpy(p, &size, sizeof(size));
-	m->cur += size + MEM_HEADER;
-	if (m->cur > m->peak)
-		m->peak = m->cur;
-	return p + MEM_HEADER;
-}
-
-/* allocate and zero */
-void *
-rips_alloc0(RipsMem *m, size_t size)
-{
-	void	   *p = rips_alloc(m, size);
-
-	if (p)
-		memset(p, 0, size);
-	return p;
-}
-
-/* allocate count * elsize bytes, refusing on overflow */
-void *
-rips_array(RipsMem *m, size_t count, size_t elsize)
-{
-	if (elsize != 0 && count > (SIZE_MAX - MEM_HEADER) / elsize)
-	{
-		m->status = TE_NOMEM;
-		te_fail(m->env, TE_NOMEM, "cannot allocate %zu items of %zu bytes", count, elsize);
-		return NULL;
-	}
-	return rips_alloc(m, count * elsize);
-}
-
-/* release a block of rips_alloc; NULL is fine */
-void
-rips_free(RipsMem *m, void *p)
-{
-	unsigned char *q;
-	size_t		size;
-
-	if (!p)
-		return;
-	q = (unsigned char *) p - MEM_HEADER;
-	memcpy(&size, q, sizeof(size));
-	m->cur -= size + MEM_HEADER;
-	te_free(m->env, q);
-}
-
-/* move a block to a new size (allocate, copy, free) */
-void *
-rips_grow(RipsMem *m, void *p, size_t oldsize, size_t newsize)
-{
-	void	   *q = rips_alloc(m, newsize);
-
-	if (!q)
-		return NULL;
-	if (p)
-	{
-		memcpy(q, p, oldsize < newsize ? oldsize : newsize);
-		rips_free(m, p);
-	}
-	return q;
-}
 
 /* ---- diagrams ---- */
 
@@ -419,7 +314,7 @@ rips_graph_finish(RipsCtx *c, RipsGraph *g)
 	TeStatus	st;
 
 	g->W = W;
-	g->adj = rips_alloc0(c->mem, sizeof(uint64_t) * (size_t) (n * W > 0 ? n * W : 1));
+	g->adj = arena_alloc0(c->mem, sizeof(uint64_t) * (size_t) (n * W > 0 ? n * W : 1));
 	if (!g->adj)
 		return c->mem->status;
 	for (i = 0; i < n; i++)
@@ -446,7 +341,7 @@ rips_graph_finish(RipsCtx *c, RipsGraph *g)
 			return st;
 	}
 	g->m = m;
-	g->keys = rips_array(c->mem, (size_t) (m > 0 ? m : 1), sizeof(uint64_t));
+	g->keys = arena_array(c->mem, (size_t) (m > 0 ? m : 1), sizeof(uint64_t));
 	if (!g->keys)
 		return c->mem->status;
 	m = 0;
@@ -465,11 +360,11 @@ rips_graph_finish(RipsCtx *c, RipsGraph *g)
 
 /* free the graph's arrays */
 void
-rips_graph_release(RipsMem *m, RipsGraph *g)
+rips_graph_release(Arena *m, RipsGraph *g)
 {
-	rips_free(m, g->D);
-	rips_free(m, g->adj);
-	rips_free(m, g->keys);
+	arena_free(m, g->D);
+	arena_free(m, g->adj);
+	arena_free(m, g->keys);
 	g->D = NULL;
 	g->adj = NULL;
 	g->keys = NULL;
@@ -592,19 +487,19 @@ run_graph(RipsCtx *c, RipsGraph *g, const TeRipsOptions *o)
 		c->stats->n_edges_collapsed = g->m;
 	}
 
-	tree = rips_alloc0(c->mem, sizeof(uint64_t) * (size_t) ((g->m + 63) / 64 + 1));
+	tree = arena_alloc0(c->mem, sizeof(uint64_t) * (size_t) ((g->m + 63) / 64 + 1));
 	if (!tree)
 		return c->mem->status;
 	st = rips_h0_graph(c, g, tree);
 	if (st == TE_OK && o->max_dim >= 1)
 		st = rips_reduce(c, g, tree);
-	rips_free(c->mem, tree);
+	arena_free(c->mem, tree);
 	return st;
 }
 
 /* set up the run's context and zero the counters */
 static void
-ctx_init(RipsCtx *c, RipsMem *mem, TeEnv *env, const TeRipsOptions *o,
+ctx_init(RipsCtx *c, Arena *mem, TeEnv *env, const TeRipsOptions *o,
 		 TeDiagram *out, TeRipsStats *stats)
 {
 	memset(c, 0, sizeof(*c));
@@ -622,10 +517,15 @@ ctx_init(RipsCtx *c, RipsMem *mem, TeEnv *env, const TeRipsOptions *o,
 	c->stats = stats;
 }
 
-/* sort the diagram, publish the counters, or clear the diagram on failure */
+/*
+ * Release whatever working memory is still held (a failing phase may leave
+ * blocks behind), then sort the diagram and publish the counters, or clear
+ * the diagram on failure
+ */
 static TeStatus
 finish(RipsCtx *c, TeStatus st, const TeRipsOptions *o)
 {
+	arena_free_all(c->mem);
 	c->stats->peak_bytes = c->mem->peak;
 	if (o->stats)
 		*o->stats = *c->stats;
@@ -646,7 +546,7 @@ te_rips_points(TeEnv *env, const double *points, int64_t n, int dim,
 {
 	TeRipsOptions defaults;
 	TeRipsStats stats;
-	RipsMem		mem;
+	Arena		mem;
 	RipsCtx		c;
 	RipsPoints	p;
 	RipsGraph	g;
@@ -662,7 +562,7 @@ te_rips_points(TeEnv *env, const double *points, int64_t n, int dim,
 		return st;
 	if (n < 0 || (n > 0 && (!points || dim < 1)))
 		return te_fail(env, TE_INVALID, "need n >= 0 points of dimension >= 1");
-	rips_mem_init(&mem, env, opt->memory_limit);
+	arena_init(&mem, env, opt->memory_limit, "persistence");
 	ctx_init(&c, &mem, env, opt, out, &stats);
 	stats.n_points = n;
 	memset(&g, 0, sizeof(g));
@@ -703,12 +603,12 @@ te_rips_points(TeEnv *env, const double *points, int64_t n, int dim,
 		return finish(&c, st, opt);
 	}
 	g.n = n;
-	g.D = rips_array(&mem, (size_t) (n > 0 ? n * n : 1), sizeof(float));
+	g.D = arena_array(&mem, (size_t) (n > 0 ? n * n : 1), sizeof(float));
 	if (!g.D)
 		st = mem.status;
 	else if (n > 0)
 	{
-		double	   *blk = rips_array(&mem, (size_t) RIPS_BLOCK * RIPS_BLOCK, sizeof(double));
+		double	   *blk = arena_array(&mem, (size_t) RIPS_BLOCK * RIPS_BLOCK, sizeof(double));
 		int64_t		i0,
 					j0,
 					i,
@@ -744,7 +644,7 @@ te_rips_points(TeEnv *env, const double *points, int64_t n, int dim,
 					break;
 			}
 		}
-		rips_free(&mem, blk);
+		arena_free(&mem, blk);
 	}
 	rips_points_release(&mem, &p);
 	if (st == TE_OK)
@@ -760,7 +660,7 @@ te_rips_distances(TeEnv *env, const double *lower, int64_t n,
 {
 	TeRipsOptions defaults;
 	TeRipsStats stats;
-	RipsMem		mem;
+	Arena		mem;
 	RipsCtx		c;
 	RipsGraph	g;
 	TeStatus	st = TE_OK;
@@ -803,7 +703,7 @@ te_rips_distances(TeEnv *env, const double *lower, int64_t n,
 		if ((i & 63) == 0 && te_check(env) != TE_OK)
 			return TE_CANCELLED;
 	}
-	rips_mem_init(&mem, env, opt->memory_limit);
+	arena_init(&mem, env, opt->memory_limit, "persistence");
 	ctx_init(&c, &mem, env, opt, out, &stats);
 	stats.n_points = n;
 	set_float_scale(&c, maxd, 0);
@@ -823,7 +723,7 @@ te_rips_distances(TeEnv *env, const double *lower, int64_t n,
 
 	memset(&g, 0, sizeof(g));
 	g.n = n;
-	g.D = rips_array(&mem, (size_t) (n > 0 ? n * n : 1), sizeof(float));
+	g.D = arena_array(&mem, (size_t) (n > 0 ? n * n : 1), sizeof(float));
 	if (!g.D)
 		return finish(&c, mem.status, opt);
 	for (i = 0; i < n; i++)

@@ -376,7 +376,7 @@ TeStatus
 rips_collapse(RipsCtx *c, RipsGraph *g, int max_passes, int *passes)
 {
 	Collapser	s;
-	RipsMem    *mem = c->mem;
+	Arena	   *mem = c->mem;
 	int64_t		n = g->n,
 				W = g->W;
 	TeStatus	st = TE_OK;
@@ -388,12 +388,12 @@ rips_collapse(RipsCtx *c, RipsGraph *g, int max_passes, int *passes)
 	memset(&s, 0, sizeof(s));
 	s.c = c;
 	s.g = g;
-	s.lvl = rips_array(mem, (size_t) (n * W), sizeof(uint64_t));
-	s.deg = rips_array(mem, (size_t) n, sizeof(int32_t));
-	s.cs = rips_array(mem, (size_t) W, sizeof(uint64_t));
-	s.cx = rips_array(mem, (size_t) W, sizeof(uint64_t));
-	s.ev_t = rips_array(mem, (size_t) n, sizeof(float));
-	s.ev_v = rips_array(mem, (size_t) n, sizeof(int32_t));
+	s.lvl = arena_array(mem, (size_t) (n * W), sizeof(uint64_t));
+	s.deg = arena_array(mem, (size_t) n, sizeof(int32_t));
+	s.cs = arena_array(mem, (size_t) W, sizeof(uint64_t));
+	s.cx = arena_array(mem, (size_t) W, sizeof(uint64_t));
+	s.ev_t = arena_array(mem, (size_t) n, sizeof(float));
+	s.ev_v = arena_array(mem, (size_t) n, sizeof(int32_t));
 	if (!s.lvl || !s.deg || !s.cs || !s.cx || !s.ev_t || !s.ev_v)
 		st = mem->status;
 	for (pass = 0; st == TE_OK && pass < max_passes; pass++)
@@ -408,11 +408,11 @@ rips_collapse(RipsCtx *c, RipsGraph *g, int max_passes, int *passes)
 		if (gave_up || g->m * 10 > before * 9)
 			break;
 	}
-	rips_free(mem, s.lvl);
-	rips_free(mem, s.deg);
-	rips_free(mem, s.cs);
-	rips_free(mem, s.cx);
-	rips_free(mem, s.ev_t);
-	rips_free(mem, s.ev_v);
+	arena_free(mem, s.lvl);
+	arena_free(mem, s.deg);
+	arena_free(mem, s.cs);
+	arena_free(mem, s.cx);
+	arena_free(mem, s.ev_t);
+	arena_free(mem, s.ev_v);
 	return st;
 }

@@ -75,12 +75,12 @@ rips_h0_graph(RipsCtx *c, const RipsGraph *g, uint64_t *tree_bits)
 
 	if (n == 0)
 		return TE_OK;
-	parent = rips_array(c->mem, (size_t) n, sizeof(int32_t));
-	size = rips_array(c->mem, (size_t) n, sizeof(int32_t));
+	parent = arena_array(c->mem, (size_t) n, sizeof(int32_t));
+	size = arena_array(c->mem, (size_t) n, sizeof(int32_t));
 	if (!parent || !size)
 	{
-		rips_free(c->mem, parent);
-		rips_free(c->mem, size);
+		arena_free(c->mem, parent);
+		arena_free(c->mem, size);
 		return c->mem->status;
 	}
 	for (i = 0; i < n; i++)
@@ -107,8 +107,8 @@ rips_h0_graph(RipsCtx *c, const RipsGraph *g, uint64_t *tree_bits)
 	}
 	for (i = 0; st == TE_OK && i < comps; i++)
 		st = rips_emit(c, 0, 0.0, INFINITY);
-	rips_free(c->mem, parent);
-	rips_free(c->mem, size);
+	arena_free(c->mem, parent);
+	arena_free(c->mem, size);
 	return st;
 }
 
@@ -128,12 +128,12 @@ rips_h0_lower(RipsCtx *c, const double *lower, int64_t n, float threshold)
 
 	if (n == 0)
 		return TE_OK;
-	key = rips_array(c->mem, (size_t) n, sizeof(double));
-	done = rips_alloc0(c->mem, (size_t) n);
+	key = arena_array(c->mem, (size_t) n, sizeof(double));
+	done = arena_alloc0(c->mem, (size_t) n);
 	if (!key || !done)
 	{
-		rips_free(c->mem, key);
-		rips_free(c->mem, done);
+		arena_free(c->mem, key);
+		arena_free(c->mem, done);
 		return c->mem->status;
 	}
 	for (v = 0; v < n; v++)
@@ -179,8 +179,8 @@ rips_h0_lower(RipsCtx *c, const double *lower, int64_t n, float threshold)
 	}
 	for (v = 0; st == TE_OK && v < essential; v++)
 		st = rips_emit(c, 0, 0.0, INFINITY);
-	rips_free(c->mem, key);
-	rips_free(c->mem, done);
+	arena_free(c->mem, key);
+	arena_free(c->mem, done);
 	return st;
 }
 
@@ -486,7 +486,7 @@ scan_rows(RipsCtx *c, Knn *k, const RipsPoints *p, const float *F, const double 
 TeStatus
 rips_h0_points(RipsCtx *c, const RipsPoints *p, float threshold)
 {
-	RipsMem    *mem = c->mem;
+	Arena	   *mem = c->mem;
 	int64_t		n = p->n,
 				dim = p->dim,
 				i,
@@ -524,33 +524,33 @@ rips_h0_points(RipsCtx *c, const RipsPoints *p, float threshold)
 	if (n == 1)
 		return rips_emit(c, 0, 0.0, INFINITY);
 
-	k.list = rips_array(mem, (size_t) n * KNN, sizeof(Nbr));
-	k.len = rips_alloc0(mem, sizeof(int32_t) * (size_t) n);
-	k.top = rips_array(mem, (size_t) n, sizeof(double));
-	k.lb = rips_array(mem, (size_t) n, sizeof(double));
-	best = rips_array(mem, (size_t) n, sizeof(Best));
-	parent = rips_array(mem, (size_t) n, sizeof(int32_t));
-	size = rips_array(mem, (size_t) n, sizeof(int32_t));
-	F = rips_array(mem, (size_t) n * (size_t) dim, sizeof(float));
-	fsq = rips_array(mem, (size_t) n, sizeof(double));
-	eps = rips_array(mem, (size_t) n, sizeof(double));
-	mean = rips_alloc0(mem, sizeof(double) * (size_t) dim);
-	blk = rips_array(mem, (size_t) RIPS_BLOCK * COL_BLOCK, sizeof(double));
-	dots = rips_array(mem, (size_t) RIPS_BLOCK * COL_BLOCK, sizeof(float));
-	sb.rows = rips_array(mem, (size_t) RIPS_BLOCK * (size_t) dim, sizeof(float));
-	sb.rows_sq = rips_array(mem, RIPS_BLOCK, sizeof(double));
-	sb.ids = rips_array(mem, RIPS_BLOCK, sizeof(int64_t));
-	sb.cols = rips_array(mem, (size_t) COL_BLOCK * (size_t) dim, sizeof(float));
-	sb.cols_sq = rips_array(mem, COL_BLOCK, sizeof(double));
-	sb.cids = rips_array(mem, COL_BLOCK, sizeof(int64_t));
+	k.list = arena_array(mem, (size_t) n * KNN, sizeof(Nbr));
+	k.len = arena_alloc0(mem, sizeof(int32_t) * (size_t) n);
+	k.top = arena_array(mem, (size_t) n, sizeof(double));
+	k.lb = arena_array(mem, (size_t) n, sizeof(double));
+	best = arena_array(mem, (size_t) n, sizeof(Best));
+	parent = arena_array(mem, (size_t) n, sizeof(int32_t));
+	size = arena_array(mem, (size_t) n, sizeof(int32_t));
+	F = arena_array(mem, (size_t) n * (size_t) dim, sizeof(float));
+	fsq = arena_array(mem, (size_t) n, sizeof(double));
+	eps = arena_array(mem, (size_t) n, sizeof(double));
+	mean = arena_alloc0(mem, sizeof(double) * (size_t) dim);
+	blk = arena_array(mem, (size_t) RIPS_BLOCK * COL_BLOCK, sizeof(double));
+	dots = arena_array(mem, (size_t) RIPS_BLOCK * COL_BLOCK, sizeof(float));
+	sb.rows = arena_array(mem, (size_t) RIPS_BLOCK * (size_t) dim, sizeof(float));
+	sb.rows_sq = arena_array(mem, RIPS_BLOCK, sizeof(double));
+	sb.ids = arena_array(mem, RIPS_BLOCK, sizeof(int64_t));
+	sb.cols = arena_array(mem, (size_t) COL_BLOCK * (size_t) dim, sizeof(float));
+	sb.cols_sq = arena_array(mem, COL_BLOCK, sizeof(double));
+	sb.cids = arena_array(mem, COL_BLOCK, sizeof(int64_t));
 	sb.dots = dots;
 	sb.blk = blk;
-	scan = rips_array(mem, (size_t) n, sizeof(int64_t));
-	scan2 = rips_array(mem, (size_t) n, sizeof(int64_t));
-	cstart = rips_array(mem, (size_t) n + 1, sizeof(int64_t));
-	csize = rips_array(mem, (size_t) n, sizeof(int64_t));
-	comp = rips_array(mem, (size_t) n, sizeof(int32_t));
-	tree = rips_array(mem, (size_t) n * 2, sizeof(int64_t));
+	scan = arena_array(mem, (size_t) n, sizeof(int64_t));
+	scan2 = arena_array(mem, (size_t) n, sizeof(int64_t));
+	cstart = arena_array(mem, (size_t) n + 1, sizeof(int64_t));
+	csize = arena_array(mem, (size_t) n, sizeof(int64_t));
+	comp = arena_array(mem, (size_t) n, sizeof(int32_t));
+	tree = arena_array(mem, (size_t) n * 2, sizeof(int64_t));
 	if (!k.list || !k.len || !k.top || !k.lb || !best || !parent || !size || !F ||
 		!fsq || !eps || !mean || !blk || !dots || !sb.rows || !sb.rows_sq || !sb.ids ||
 		!sb.cols || !sb.cols_sq || !sb.cids || !scan || !scan2 || !cstart || !csize ||
@@ -797,30 +797,30 @@ rips_h0_points(RipsCtx *c, const RipsPoints *p, float threshold)
 			goto done;
 
 done:
-	rips_free(mem, k.list);
-	rips_free(mem, k.len);
-	rips_free(mem, k.top);
-	rips_free(mem, k.lb);
-	rips_free(mem, best);
-	rips_free(mem, parent);
-	rips_free(mem, size);
-	rips_free(mem, F);
-	rips_free(mem, fsq);
-	rips_free(mem, eps);
-	rips_free(mem, mean);
-	rips_free(mem, blk);
-	rips_free(mem, dots);
-	rips_free(mem, sb.rows);
-	rips_free(mem, sb.rows_sq);
-	rips_free(mem, sb.ids);
-	rips_free(mem, sb.cols);
-	rips_free(mem, sb.cols_sq);
-	rips_free(mem, sb.cids);
-	rips_free(mem, scan);
-	rips_free(mem, scan2);
-	rips_free(mem, cstart);
-	rips_free(mem, csize);
-	rips_free(mem, comp);
-	rips_free(mem, tree);
+	arena_free(mem, k.list);
+	arena_free(mem, k.len);
+	arena_free(mem, k.top);
+	arena_free(mem, k.lb);
+	arena_free(mem, best);
+	arena_free(mem, parent);
+	arena_free(mem, size);
+	arena_free(mem, F);
+	arena_free(mem, fsq);
+	arena_free(mem, eps);
+	arena_free(mem, mean);
+	arena_free(mem, blk);
+	arena_free(mem, dots);
+	arena_free(mem, sb.rows);
+	arena_free(mem, sb.rows_sq);
+	arena_free(mem, sb.ids);
+	arena_free(mem, sb.cols);
+	arena_free(mem, sb.cols_sq);
+	arena_free(mem, sb.cids);
+	arena_free(mem, scan);
+	arena_free(mem, scan2);
+	arena_free(mem, cstart);
+	arena_free(mem, csize);
+	arena_free(mem, comp);
+	arena_free(mem, tree);
 	return st;
 }

@@ -82,7 +82,7 @@ typedef struct Pending
 typedef struct Eng
 {
 	RipsCtx    *c;
-	RipsMem    *mem;
+	Arena	   *mem;
 	const RipsGraph *g;
 	int64_t		n;
 	int64_t		W;
@@ -358,8 +358,8 @@ hash_init(Eng *E, PivHash *h, int64_t cap)
 
 	h->cap = cap;
 	h->len = 0;
-	h->keys = rips_array(E->mem, (size_t) cap, sizeof(int64_t));
-	h->vals = rips_array(E->mem, (size_t) cap, sizeof(int64_t));
+	h->keys = arena_array(E->mem, (size_t) cap, sizeof(int64_t));
+	h->vals = arena_array(E->mem, (size_t) cap, sizeof(int64_t));
 	if (!h->keys || !h->vals)
 		return E->mem->status;
 	for (i = 0; i < cap; i++)
@@ -371,8 +371,8 @@ hash_init(Eng *E, PivHash *h, int64_t cap)
 static void
 hash_release(Eng *E, PivHash *h)
 {
-	rips_free(E->mem, h->keys);
-	rips_free(E->mem, h->vals);
+	arena_free(E->mem, h->keys);
+	arena_free(E->mem, h->vals);
 	h->keys = h->vals = NULL;
 	h->cap = h->len = 0;
 }
@@ -589,7 +589,7 @@ heap_compact(Eng *E)
 	/* sort by key: LSD radix on the bits in use, else in place */
 	for (i = 0; i < n; i++)
 		all |= h[i].key;
-	aux = rips_array(E->mem, (size_t) n, sizeof(REntry));
+	aux = arena_array(E->mem, (size_t) n, sizeof(REntry));
 	if (aux)
 	{
 		int64_t		count[1 << 11];
@@ -605,7 +605,7 @@ heap_compact(Eng *E)
 
 			if (st != TE_OK)
 			{
-				rips_free(E->mem, aux);
+				arena_free(E->mem, aux);
 				return st;
 			}
 			memset(count, 0, sizeof(count));
@@ -629,7 +629,7 @@ heap_compact(Eng *E)
 		}
 		if (src != h)
 			memcpy(h, src, sizeof(REntry) * (size_t) n);
-		rips_free(E->mem, aux);
+		arena_free(E->mem, aux);
 	}
 	else
 		sort_entries(h, n);
@@ -683,7 +683,7 @@ heap_reserve(Eng *E, int64_t extra)
 		}
 		while (cap < E->hlen + extra)
 			cap += cap / 2;
-		nh = rips_grow(E->mem, E->heap, sizeof(REntry) * (size_t) E->hlen,
+		nh = arena_grow(E->mem, E->heap, sizeof(REntry) * (size_t) E->hlen,
 					   sizeof(REntry) * (size_t) cap);
 		if (!nh)
 			return E->mem->status;
@@ -871,7 +871,7 @@ vw_add(Eng *E, int64_t idx, float diam, uint32_t coef)
 	if (E->vlen == E->vcap)
 	{
 		int64_t		cap = E->vcap ? E->vcap * 2 : 256;
-		REntry	   *nv = rips_grow(E->mem, E->vw, sizeof(REntry) * (size_t) E->vlen,
+		REntry	   *nv = arena_grow(E->mem, E->vw, sizeof(REntry) * (size_t) E->vlen,
 								   sizeof(REntry) * (size_t) cap);
 
 		if (!nv)
@@ -900,7 +900,7 @@ pool_take(Eng *E, int64_t len)
 		if (E->nchunks == E->capchunks)
 		{
 			int64_t		nc = E->capchunks ? E->capchunks * 2 : 16;
-			REntry	  **ch = rips_grow(E->mem, E->chunks, sizeof(REntry *) * (size_t) E->nchunks,
+			REntry	  **ch = arena_grow(E->mem, E->chunks, sizeof(REntry *) * (size_t) E->nchunks,
 									   sizeof(REntry *) * (size_t) nc);
 
 			if (!ch)
@@ -908,7 +908,7 @@ pool_take(Eng *E, int64_t len)
 			E->chunks = ch;
 			E->capchunks = nc;
 		}
-		E->pool = rips_array(E->mem, (size_t) cap, sizeof(REntry));
+		E->pool = arena_array(E->mem, (size_t) cap, sizeof(REntry));
 		if (!E->pool)
 			return NULL;
 		E->chunks[E->nchunks++] = E->pool;
@@ -961,7 +961,7 @@ store_column(Eng *E, uint32_t pivot_coef, int64_t *ref)
 	if (E->ncols == E->capcols)
 	{
 		int64_t		cap = E->capcols ? E->capcols * 2 : 1024;
-		Col		   *nc = rips_grow(E->mem, E->cols, sizeof(Col) * (size_t) E->ncols,
+		Col		   *nc = arena_grow(E->mem, E->cols, sizeof(Col) * (size_t) E->ncols,
 								   sizeof(Col) * (size_t) cap);
 
 		if (!nc)
@@ -986,9 +986,9 @@ columns_release(Eng *E)
 	int64_t		i;
 
 	for (i = 0; i < E->nchunks; i++)
-		rips_free(E->mem, E->chunks[i]);
-	rips_free(E->mem, E->chunks);
-	rips_free(E->mem, E->cols);
+		arena_free(E->mem, E->chunks[i]);
+	arena_free(E->mem, E->chunks);
+	arena_free(E->mem, E->cols);
 	E->chunks = NULL;
 	E->nchunks = E->capchunks = 0;
 	E->pool = NULL;
@@ -1239,7 +1239,7 @@ pending_add(Eng *E, const int *v, int nv, int64_t idx)
 	if (E->plen == E->pcap)
 	{
 		int64_t		cap = E->pcap ? E->pcap * 2 : 1024;
-		Pending    *np = rips_grow(E->mem, E->pend, sizeof(Pending) * (size_t) E->plen,
+		Pending    *np = arena_grow(E->mem, E->pend, sizeof(Pending) * (size_t) E->plen,
 								   sizeof(Pending) * (size_t) cap);
 
 		if (!np)
@@ -1459,7 +1459,7 @@ eng_init(Eng *E, RipsCtx *c, const RipsGraph *g)
 	E->K = c->max_dim + 2;
 
 	/* binomials C(v, t) for v <= n, t <= K, refusing overflow */
-	E->binom = rips_array(c->mem, (size_t) (E->K + 1) * (size_t) (n + 1), sizeof(int64_t));
+	E->binom = arena_array(c->mem, (size_t) (E->K + 1) * (size_t) (n + 1), sizeof(int64_t));
 	if (!E->binom)
 		return c->mem->status;
 	for (t = 0; t <= E->K; t++)
@@ -1497,16 +1497,16 @@ eng_init(Eng *E, RipsCtx *c, const RipsGraph *g)
 					   "%lld points are too many to index simplices of dimension %d with coefficients mod %u",
 					   (long long) n, c->max_dim + 1, E->p);
 
-	E->lvl = rips_array(c->mem, (size_t) (n * E->W > 0 ? n * E->W : 1), sizeof(uint64_t));
-	E->cand = rips_array(c->mem, (size_t) (E->W > 0 ? E->W : 1), sizeof(uint64_t));
-	E->cset = rips_array(c->mem, (size_t) (E->W > 0 ? E->W : 1), sizeof(uint64_t));
+	E->lvl = arena_array(c->mem, (size_t) (n * E->W > 0 ? n * E->W : 1), sizeof(uint64_t));
+	E->cand = arena_array(c->mem, (size_t) (E->W > 0 ? E->W : 1), sizeof(uint64_t));
+	E->cset = arena_array(c->mem, (size_t) (E->W > 0 ? E->W : 1), sizeof(uint64_t));
 	if (!E->lvl || !E->cand || !E->cset)
 		return c->mem->status;
 	if (E->p > 2)
 	{
 		uint32_t	i;
 
-		E->inv = rips_array(c->mem, E->p, sizeof(uint32_t));
+		E->inv = arena_array(c->mem, E->p, sizeof(uint32_t));
 		if (!E->inv)
 			return c->mem->status;
 		E->inv[0] = 0;
@@ -1524,14 +1524,14 @@ eng_release(Eng *E)
 	columns_release(E);
 	hash_release(E, &E->cur);
 	hash_release(E, &E->prev);
-	rips_free(E->mem, E->binom);
-	rips_free(E->mem, E->lvl);
-	rips_free(E->mem, E->cand);
-	rips_free(E->mem, E->cset);
-	rips_free(E->mem, E->inv);
-	rips_free(E->mem, E->heap);
-	rips_free(E->mem, E->vw);
-	rips_free(E->mem, E->pend);
+	arena_free(E->mem, E->binom);
+	arena_free(E->mem, E->lvl);
+	arena_free(E->mem, E->cand);
+	arena_free(E->mem, E->cset);
+	arena_free(E->mem, E->inv);
+	arena_free(E->mem, E->heap);
+	arena_free(E->mem, E->vw);
+	arena_free(E->mem, E->pend);
 }
 
 /* cohomology dimension by dimension; pivots of one clear the next */

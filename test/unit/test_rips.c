@@ -792,7 +792,7 @@ static void
 test_sort_keys(void)
 {
 	TeEnv		env;
-	RipsMem		mem;
+	Arena		mem;
 	RipsCtx		c;
 	int64_t		n = 100000,
 				i;
@@ -801,7 +801,7 @@ test_sort_keys(void)
 				bad = 0;
 
 	te_env_init_malloc(&env);
-	rips_mem_init(&mem, &env, 0);
+	arena_init(&mem, &env, 0, "persistence");
 	memset(&c, 0, sizeof(c));
 	c.env = &env;
 	c.mem = &mem;
