@@ -65,73 +65,30 @@ check_dim_arg(TeEnv *env, int dim)
 	return TE_OK;
 }
 
-/* sift x[root] down a max-heap of n elements */
-static void
-sift_down(double *x, int64_t root, int64_t n)
-{
-	double		v = x[root];
+/* doubles_heapsort() and friends, paced by an optional ticker */
+#define ST_PREFIX doubles
+#define ST_ELEMENT_TYPE double
+#define ST_LESS(x, y) (*(x) < *(y))
+#define ST_CHECK(tk, units) ((tk) ? te_tick((tk), (units)) : TE_OK)
+#define ST_CHECK_TYPE TeTicker
+#include "sort_template.h"
 
-	for (;;)
-	{
-		int64_t		c = 2 * root + 1;
-
-		if (c >= n)
-			break;
-		if (c + 1 < n && x[c + 1] > x[c])
-			c++;
-		if (!(x[c] > v))
-			break;
-		x[root] = x[c];
-		root = c;
-	}
-	x[root] = v;
-}
-
-/* heapsort: O(n log n) in every case, no allocation, no recursion */
+/*
+ * Insertion sort for short runs, else heapsort: O(n log n) in every case, no
+ * allocation, no recursion.  Heapsort rather than introsort keeps the order
+ * in which -0.0 and +0.0 (equal to the comparison) come out as it always was.
+ */
 TeStatus
 te_sort_doubles(TeTicker *tk, double *x, int64_t n)
 {
-	int64_t		i,
-				depth = 1;
-
 	if (n < 2)
 		return TE_OK;
 	if (n <= 16)
 	{
-		/* insertion sort for short runs */
-		for (i = 1; i < n; i++)
-		{
-			double		v = x[i];
-			int64_t		j = i;
-
-			while (j > 0 && x[j - 1] > v)
-			{
-				x[j] = x[j - 1];
-				j--;
-			}
-			x[j] = v;
-		}
+		doubles_insertion(x, n);
 		return TE_OK;
 	}
-	for (i = n; i > 1; i >>= 1)
-		depth++;
-	for (i = n / 2 - 1; i >= 0; i--)
-	{
-		sift_down(x, i, n);
-		if (tk && te_tick(tk, (uint64_t) depth) != TE_OK)
-			return TE_CANCELLED;
-	}
-	for (i = n - 1; i > 0; i--)
-	{
-		double		t = x[0];
-
-		x[0] = x[i];
-		x[i] = t;
-		sift_down(x, 0, i);
-		if (tk && te_tick(tk, 2 * (uint64_t) depth) != TE_OK)
-			return TE_CANCELLED;
-	}
-	return TE_OK;
+	return doubles_heapsort(tk, x, n);
 }
 
 /* check the dim argument and the pairs, then copy out the dim part */

@@ -131,169 +131,36 @@ pair_less(const TePersPair *x, const TePersPair *y)
 	return x->death < y->death;
 }
 
-/* sift a[r] down the max-heap a[0..end-1] of bars */
-static void
-sift_pairs(TePersPair *a, int64_t r, int64_t end)
-{
-	TePersPair	x = a[r];
-
-	for (;;)
-	{
-		int64_t		c = 2 * r + 1;
-
-		if (c >= end)
-			break;
-		if (c + 1 < end && pair_less(&a[c], &a[c + 1]))
-			c++;
-		if (!pair_less(&x, &a[c]))
-			break;
-		a[r] = a[c];
-		r = c;
-	}
-	a[r] = x;
-}
-
-/* heapsort the bars in place (glibc's qsort may allocate behind our back) */
-static void
-sort_pairs(TePersPair *a, int64_t n)
-{
-	int64_t		i;
-
-	for (i = n / 2 - 1; i >= 0; i--)
-		sift_pairs(a, i, n);
-	for (i = n - 1; i > 0; i--)
-	{
-		TePersPair	t = a[0];
-
-		a[0] = a[i];
-		a[i] = t;
-		sift_pairs(a, 0, i);
-	}
-}
+/*
+ * pairs_sort(): the bars in (dim, birth, death) order.  Bars that tie are
+ * equal in every field (values are never -0.0 or NaN), so the order among
+ * them cannot show
+ */
+#define ST_PREFIX pairs
+#define ST_ELEMENT_TYPE TePersPair
+#define ST_LESS(x, y) pair_less((x), (y))
+#include "sort_template.h"
 
 /* ---- sorting 64-bit keys ---- */
 
 /*
- * In place, so that sorting the edges needs no second copy of them:
- * quicksort (median of three, the smaller side first) with insertion sort
- * for short ranges and heapsort once the recursion gets too deep.
+ * In place, so that sorting the edges needs no second copy of them: the
+ * introsort of sort_template.h, insertion sort below 25 keys, paced by the
+ * run's interrupt check
  */
-/* sift a[r] down the max-heap a[0..end-1] */
-static void
-sift_keys(uint64_t *a, int64_t r, int64_t end)
-{
-	uint64_t	x = a[r];
-
-	for (;;)
-	{
-		int64_t		c = 2 * r + 1;
-
-		if (c >= end)
-			break;
-		if (c + 1 < end && a[c + 1] > a[c])
-			c++;
-		if (x >= a[c])
-			break;
-		a[r] = a[c];
-		r = c;
-	}
-	a[r] = x;
-}
-
-/* heapsort, the fallback when quicksort recurses too deep */
-static void
-heapsort_keys(uint64_t *a, int64_t n)
-{
-	int64_t		i;
-
-	for (i = n / 2 - 1; i >= 0; i--)
-		sift_keys(a, i, n);
-	for (i = n - 1; i > 0; i--)
-	{
-		uint64_t	t = a[0];
-
-		a[0] = a[i];
-		a[i] = t;
-		sift_keys(a, 0, i);
-	}
-}
-
-/* quicksort of a[0..n-1] with a depth budget; calls the interrupt check */
-static TeStatus
-sort_range(RipsCtx *c, uint64_t *a, int64_t n, int depth)
-{
-	TeStatus	st;
-	int64_t		i,
-				j;
-
-	while (n > 24)
-	{
-		uint64_t	x = a[0],
-					y = a[n / 2],
-					z = a[n - 1],
-					piv;
-
-		if (depth-- <= 0)
-		{
-			heapsort_keys(a, n);
-			return rips_tick(c, (uint64_t) n * 32);
-		}
-		piv = (x < y) ? ((y < z) ? y : (x < z ? z : x)) : ((x < z) ? x : (y < z ? z : y));
-		i = 0;
-		j = n - 1;
-		while (i <= j)
-		{
-			while (a[i] < piv)
-				i++;
-			while (a[j] > piv)
-				j--;
-			if (i <= j)
-			{
-				uint64_t	t = a[i];
-
-				a[i] = a[j];
-				a[j] = t;
-				i++;
-				j--;
-			}
-		}
-		if ((st = rips_tick(c, (uint64_t) n)) != TE_OK)
-			return st;
-		if (j + 1 < n - i)
-		{
-			if ((st = sort_range(c, a, j + 1, depth)) != TE_OK)
-				return st;
-			a += i;
-			n -= i;
-		}
-		else
-		{
-			if ((st = sort_range(c, a + i, n - i, depth)) != TE_OK)
-				return st;
-			n = j + 1;
-		}
-	}
-	for (i = 1; i < n; i++)
-	{
-		uint64_t	t = a[i];
-
-		for (j = i - 1; j >= 0 && a[j] > t; j--)
-			a[j + 1] = a[j];
-		a[j + 1] = t;
-	}
-	return TE_OK;
-}
+#define ST_PREFIX keys
+#define ST_ELEMENT_TYPE uint64_t
+#define ST_LESS(x, y) (*(x) < *(y))
+#define ST_INSERTION_MAX 24
+#define ST_CHECK(c, units) rips_tick((c), (units))
+#define ST_CHECK_TYPE RipsCtx
+#include "sort_template.h"
 
 /* sort keys in place; the depth bound makes the worst case n log n */
 TeStatus
 rips_sort_keys(RipsCtx *c, uint64_t *keys, int64_t n)
 {
-	int			depth = 2;
-	int64_t		t;
-
-	for (t = n; t > 1; t >>= 1)
-		depth += 2;
-	return sort_range(c, keys, n, depth);
+	return keys_sort(c, keys, n);
 }
 
 /* ---- the filtered graph ---- */
@@ -535,7 +402,7 @@ finish(RipsCtx *c, TeStatus st, const TeRipsOptions *o)
 		return st;
 	}
 	if (c->out->n_pairs > 1)
-		sort_pairs(c->out->pairs, c->out->n_pairs);
+		pairs_sort(c->out->pairs, c->out->n_pairs);
 	return TE_OK;
 }
 

@@ -450,113 +450,18 @@ trivial_ref(int64_t idx, int sign)
 
 /*
  * In-place sorts by a 64-bit field, so that no hidden allocation happens
- * (glibc's qsort may malloc a scratch copy): quicksort with a median of
- * three, the smaller side first, insertion sort for short ranges, and
- * heapsort once the recursion gets too deep (an n log n worst case).
+ * (glibc's qsort may malloc a scratch copy): the introsort of
+ * sort_template.h, an n log n worst case
  */
-#define DEFINE_FIELD_SORT(NAME, TYPE, F) \
-static void \
-NAME##_sift(TYPE *a, int64_t r, int64_t end) \
-{ \
-	TYPE		x = a[r]; \
-\
-	for (;;) \
-	{ \
-		int64_t		c = 2 * r + 1; \
-\
-		if (c >= end) \
-			break; \
-		if (c + 1 < end && a[c + 1].F > a[c].F) \
-			c++; \
-		if (x.F >= a[c].F) \
-			break; \
-		a[r] = a[c]; \
-		r = c; \
-	} \
-	a[r] = x; \
-} \
-\
-static void \
-NAME##_range(TYPE *a, int64_t n, int depth) \
-{ \
-	int64_t		i, \
-				j; \
-\
-	while (n > 16) \
-	{ \
-		__typeof__(a[0].F) x = a[0].F, \
-					y = a[n / 2].F, \
-					z = a[n - 1].F, \
-					piv; \
-\
-		if (depth-- <= 0) \
-		{ \
-			for (i = n / 2 - 1; i >= 0; i--) \
-				NAME##_sift(a, i, n); \
-			for (i = n - 1; i > 0; i--) \
-			{ \
-				TYPE		t = a[0]; \
-\
-				a[0] = a[i]; \
-				a[i] = t; \
-				NAME##_sift(a, 0, i); \
-			} \
-			return; \
-		} \
-		piv = (x < y) ? ((y < z) ? y : (x < z ? z : x)) : ((x < z) ? x : (y < z ? z : y)); \
-		i = 0; \
-		j = n - 1; \
-		while (i <= j) \
-		{ \
-			while (a[i].F < piv) \
-				i++; \
-			while (a[j].F > piv) \
-				j--; \
-			if (i <= j) \
-			{ \
-				TYPE		t = a[i]; \
-\
-				a[i] = a[j]; \
-				a[j] = t; \
-				i++; \
-				j--; \
-			} \
-		} \
-		if (j + 1 < n - i) \
-		{ \
-			NAME##_range(a, j + 1, depth); \
-			a += i; \
-			n -= i; \
-		} \
-		else \
-		{ \
-			NAME##_range(a + i, n - i, depth); \
-			n = j + 1; \
-		} \
-	} \
-	for (i = 1; i < n; i++) \
-	{ \
-		TYPE		t = a[i]; \
-\
-		for (j = i - 1; j >= 0 && a[j].F > t.F; j--) \
-			a[j + 1] = a[j]; \
-		a[j + 1] = t; \
-	} \
-} \
-\
-static void \
-NAME(TYPE *a, int64_t n) \
-{ \
-	int			depth = 2; \
-	int64_t		t; \
-\
-	for (t = n; t > 1; t >>= 1) \
-		depth += 2; \
-	NAME##_range(a, n, depth); \
-}
+#define ST_PREFIX entries
+#define ST_ELEMENT_TYPE REntry
+#define ST_LESS(x, y) ((x)->key < (y)->key)
+#include "sort_template.h"
 
-DEFINE_FIELD_SORT(sort_entries, REntry, key)
-DEFINE_FIELD_SORT(sort_pending, Pending, idx)
+#define ST_PREFIX pending
+#define ST_ELEMENT_TYPE Pending
+#define ST_LESS(x, y) ((x)->idx < (y)->idx)
+#include "sort_template.h"
 
 /* ---- the working heap (oldest entry on top) ---- */
 
@@ -632,7 +537,7 @@ heap_compact(Eng *E)
 		arena_free(E->mem, aux);
 	}
 	else
-		sort_entries(h, n);
+		entries_sort(h, n);
 	for (i = 0; i < n;)
 	{
 		int64_t		j = i + 1;
@@ -935,7 +840,7 @@ store_column(Eng *E, uint32_t pivot_coef, int64_t *ref)
 
 		if (st != TE_OK)
 			return st;
-		sort_entries(E->vw, E->vlen);
+		entries_sort(E->vw, E->vlen);
 	}
 	for (i = 0; i < E->vlen;)
 	{
@@ -1359,7 +1264,7 @@ flush_pending(Eng *E, int k, float d)
 	TeStatus	st = TE_OK;
 
 	if (E->plen > 1)
-		sort_pending(E->pend, E->plen);
+		pending_sort(E->pend, E->plen);
 	for (i = 0; i < E->plen && st == TE_OK; i++)
 	{
 		int			v[MAXV],
