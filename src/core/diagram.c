@@ -5,7 +5,7 @@
  * persistence landscapes.  The conventions are written out in diagram.h.
  */
 #include "topembed/diagram.h"
-#include "diagram_int.h"
+#include "diagram_internal.h"
 
 #include <limits.h>
 #include <math.h>

@@ -11,7 +11,7 @@
  *   angular = 2 asin(chord / 2), or Kahan's 2 atan2(|x^-y^|, |x^+y^|) near
  *             antipodes where asin is ill-conditioned.
  */
-#include "topembed/rips_internal.h"
+#include "rips_internal.h"
 
 #include <cblas.h>
 #include <math.h>

@@ -35,7 +35,7 @@
  * exact for every p (see te_wasserstein_distance).
  */
 #include "topembed/diagram.h"
-#include "diagram_int.h"
+#include "diagram_internal.h"
 
 #include <math.h>
 #include <string.h>

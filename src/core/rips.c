@@ -7,7 +7,7 @@
  * H0 by Kruskal, then persistent cohomology dimension by dimension.  Also
  * here: the diagram helpers and the key sort.
  */
-#include "topembed/rips_internal.h"
+#include "rips_internal.h"
 
 #include <float.h>
 #include <stdlib.h>

@@ -35,7 +35,7 @@
  *
  * Coefficients are in Z/p for a prime p <= 46337.
  */
-#include "topembed/rips_internal.h"
+#include "rips_internal.h"
 
 #include <stdlib.h>
 

@@ -7,7 +7,7 @@
  */
 #include "topembed/rips.h"
 #include "topembed/distance.h"
-#include "topembed/rips_internal.h"
+#include "rips_internal.h"
 #include "unit.h"
 
 #include <stdint.h>

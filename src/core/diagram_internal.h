@@ -1,8 +1,8 @@
 /*
- * diagram_int.h - helpers shared by diagram.c and matching.c (not public)
+ * diagram_internal.h - helpers shared by diagram.c and matching.c (not public)
  */
-#ifndef TOPEMBED_DIAGRAM_INT_H
-#define TOPEMBED_DIAGRAM_INT_H
+#ifndef TOPEMBED_DIAGRAM_INTERNAL_H
+#define TOPEMBED_DIAGRAM_INTERNAL_H
 
 #include "topembed/diagram.h"
 
@@ -29,4 +29,4 @@ TeStatus	te_dgm_part_load(TeEnv *env, TeDgmPart *part, const TePersPair *pairs,
 /* release what te_dgm_part_load allocated */
 void		te_dgm_part_free(TeEnv *env, TeDgmPart *part);
 
-#endif							/* TOPEMBED_DIAGRAM_INT_H */
+#endif							/* TOPEMBED_DIAGRAM_INTERNAL_H */
