@@ -108,6 +108,9 @@ void		te_env_init_malloc(TeEnv *env);
 #define TE_HASH_INIT UINT64_C(0xcbf29ce484222325)
 uint64_t	te_hash_bytes(uint64_t h, const void *data, size_t n);
 
+/* nonzero if p is a prime (the coefficient fields of persistence) */
+int			te_is_prime(int64_t p);
+
 /* the name of a status, for messages */
 const char *te_status_name(TeStatus status);
 

@@ -71,6 +71,24 @@
  * TE_CANCELLED or TE_NOMEM it has released all it allocated.
  */
 
+/*
+ * A persistence diagram: pairs allocated through the env; zero-length pairs
+ * (birth == death) are left out; sorted by (dim, birth, death).  The Rips
+ * engine (rips.h) produces them.
+ */
+typedef struct TeDiagram
+{
+	TePersPair *pairs;
+	int64_t		n_pairs;
+	int64_t		capacity;
+} TeDiagram;
+
+/* free the pairs of a diagram and leave it empty */
+void		te_diagram_free(TeEnv *env, TeDiagram *d);
+
+/* number of bars of one dimension, and of those essential (death infinite) */
+int64_t		te_diagram_count(const TeDiagram *d, int dim, int64_t *n_essential);
+
 /* TE_OK if every pair is valid (see above), else TE_INVALID naming the first bad one */
 TeStatus	te_diagram_validate(TeEnv *env, const TePersPair *pairs, int64_t n);
 

@@ -31,6 +31,7 @@
 #define TOPEMBED_RIPS_H
 
 #include "topembed/common.h"
+#include "topembed/diagram.h"
 #include "topembed/distance.h"
 #include "topembed/pair.h"
 
@@ -44,17 +45,6 @@
  */
 #define TE_RIPS_MAX_POINTS_HIGHER 65535
 
-
-/*
- * A persistence diagram: pairs allocated through the env; zero-length pairs
- * (birth == death) are left out; sorted by (dim, birth, death).
- */
-typedef struct TeDiagram
-{
-	TePersPair *pairs;
-	int64_t		n_pairs;
-	int64_t		capacity;
-} TeDiagram;
 
 /* optional counters of one run, filled when TeRipsOptions.stats is set */
 typedef struct TeRipsStats
@@ -115,11 +105,5 @@ TeStatus	te_rips_distances(TeEnv *env, const double *lower, int64_t n,
  * edge.  SIZE_MAX if the problem cannot be represented at all.
  */
 size_t		te_rips_memory_estimate(int64_t n, int dim, int max_dim, double threshold);
-
-/* free the pairs of a diagram and leave it empty */
-void		te_diagram_free(TeEnv *env, TeDiagram *d);
-
-/* number of bars of one dimension, and of those essential (death infinite) */
-int64_t		te_diagram_count(const TeDiagram *d, int dim, int64_t *n_essential);
 
 #endif							/* TOPEMBED_RIPS_H */

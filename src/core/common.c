@@ -142,3 +142,19 @@ te_status_name(TeStatus status)
 	}
 	return "unknown status";
 }
+
+/* trial division, by odd divisors after 2; p * p need not fit an int */
+int
+te_is_prime(int64_t p)
+{
+	int64_t		d;
+
+	if (p < 2)
+		return 0;
+	if (p % 2 == 0)
+		return p == 2;
+	for (d = 3; d <= p / d; d += 2)
+		if (p % d == 0)
+			return 0;
+	return 1;
+}

@@ -14,6 +14,36 @@
 /* half the length of a finite bar, without overflow */
 #define HALF_LENGTH(q) ((q).death * 0.5 - (q).birth * 0.5)
 
+/* free a diagram's pairs and leave it empty */
+void
+te_diagram_free(TeEnv *env, TeDiagram *d)
+{
+	te_free(env, d->pairs);
+	d->pairs = NULL;
+	d->n_pairs = 0;
+	d->capacity = 0;
+}
+
+/* bars of one dimension, and how many of them are essential */
+int64_t
+te_diagram_count(const TeDiagram *d, int dim, int64_t *n_essential)
+{
+	int64_t		i,
+				count = 0,
+				ess = 0;
+
+	for (i = 0; i < d->n_pairs; i++)
+		if (d->pairs[i].dim == dim)
+		{
+			count++;
+			if (isinf(d->pairs[i].death))
+				ess++;
+		}
+	if (n_essential)
+		*n_essential = ess;
+	return count;
+}
+
 /* TE_OK if every pair is valid, else TE_INVALID naming the first bad one */
 TeStatus
 te_diagram_validate(TeEnv *env, const TePersPair *pairs, int64_t n)

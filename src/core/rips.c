@@ -5,7 +5,7 @@
  * filtered graph (or, for H0 alone, go straight to a spanning tree), choose
  * the threshold, collapse the graph when that pays, and run the phases:
  * H0 by Kruskal, then persistent cohomology dimension by dimension.  Also
- * here: the diagram helpers and the key sort.
+ * here: the output diagram's growth and the key sort.
  */
 #include "rips_internal.h"
 
@@ -53,36 +53,6 @@ te_rips_options_init(TeRipsOptions *o)
 	o->collapse = 1;
 	o->memory_limit = 0;
 	o->stats = NULL;
-}
-
-/* free a diagram's pairs and leave it empty */
-void
-te_diagram_free(TeEnv *env, TeDiagram *d)
-{
-	te_free(env, d->pairs);
-	d->pairs = NULL;
-	d->n_pairs = 0;
-	d->capacity = 0;
-}
-
-/* bars of one dimension, and how many of them are essential */
-int64_t
-te_diagram_count(const TeDiagram *d, int dim, int64_t *n_essential)
-{
-	int64_t		i,
-				count = 0,
-				ess = 0;
-
-	for (i = 0; i < d->n_pairs; i++)
-		if (d->pairs[i].dim == dim)
-		{
-			count++;
-			if (isinf(d->pairs[i].death))
-				ess++;
-		}
-	if (n_essential)
-		*n_essential = ess;
-	return count;
 }
 
 /*
@@ -239,20 +209,6 @@ rips_graph_release(Arena *m, RipsGraph *g)
 
 /* ---- options ---- */
 
-/* trial division is plenty below 46337 */
-static int
-is_prime(int p)
-{
-	int			d;
-
-	if (p < 2)
-		return 0;
-	for (d = 2; d * d <= p; d++)
-		if (p % d == 0)
-			return 0;
-	return 1;
-}
-
 /* TE_INVALID for options outside the documented ranges */
 static TeStatus
 check_options(TeEnv *env, const TeRipsOptions *o)
@@ -260,7 +216,7 @@ check_options(TeEnv *env, const TeRipsOptions *o)
 	if (o->max_dim < 0 || o->max_dim > TE_RIPS_MAX_DIM)
 		return te_fail(env, TE_INVALID, "max_dim must be between 0 and %d, not %d",
 					   TE_RIPS_MAX_DIM, o->max_dim);
-	if (o->modulus < 2 || o->modulus > TE_RIPS_MAX_MODULUS || !is_prime(o->modulus))
+	if (o->modulus < 2 || o->modulus > TE_RIPS_MAX_MODULUS || !te_is_prime(o->modulus))
 		return te_fail(env, TE_INVALID, "modulus must be a prime between 2 and %d, not %d",
 					   TE_RIPS_MAX_MODULUS, o->modulus);
 	if (!isnan(o->threshold) && o->threshold < 0.0)

@@ -676,20 +676,6 @@ te_persistence_finalfn(PG_FUNCTION_ARGS)
 									 s->max_dim, s->threshold, 2));
 }
 
-/* true if p is prime (p is small) */
-static bool
-is_prime(int32 p)
-{
-	int32		q;
-
-	if (p < 2)
-		return false;
-	for (q = 2; q * q <= p; q++)
-		if (p % q == 0)
-			return false;
-	return true;
-}
-
 /* the number of points n of a lower triangle of len values, or -1 */
 static int64
 points_of_triangle(int64 len)
@@ -812,7 +798,7 @@ te_persistence_from_distances(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("a distance matrix of %lld points exceeds topembed.max_points (%d)",
 						(long long) n, te_max_points)));
-	if (modulus < 2 || modulus > TE_RIPS_MAX_MODULUS || !is_prime(modulus))
+	if (modulus < 2 || modulus > TE_RIPS_MAX_MODULUS || !te_is_prime(modulus))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("modulus must be a prime between 2 and %d, not %d", TE_RIPS_MAX_MODULUS, modulus)));

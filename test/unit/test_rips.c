@@ -787,6 +787,32 @@ test_distance_precision(void)
 	free(out);
 }
 
+/* te_is_prime against a sieve, and on a few large values */
+static void
+test_is_prime(void)
+{
+	enum
+	{
+		LIM = 50000
+	};
+	static char composite[LIM];
+	int64_t		i,
+				j;
+	int			bad = 0;
+
+	for (i = 2; i < LIM; i++)
+		if (!composite[i])
+			for (j = i * i; j < LIM; j += i)
+				composite[j] = 1;
+	for (i = -3; i < LIM; i++)
+		if (te_is_prime(i) != (i >= 2 && !composite[i]))
+			bad++;
+	unit_ok(bad == 0, "te_is_prime agrees with a sieve below %d (%d disagreements)", LIM, bad);
+	unit_ok(te_is_prime(TE_RIPS_MAX_MODULUS) && te_is_prime(1000000007) &&
+			!te_is_prime((int64_t) 1000003 * 1000003) && te_is_prime(INT32_MAX),
+			"te_is_prime on 46337, 10^9+7, 1000003^2 and 2^31-1");
+}
+
 /* the in-place key sort on a few input patterns */
 static void
 test_sort_keys(void)
@@ -846,6 +872,7 @@ test_sort_keys(void)
 int
 main(void)
 {
+	test_is_prime();
 	test_sort_keys();
 	test_small_complexes();
 	test_fields();
