@@ -11,7 +11,7 @@
  *   angular = 2 asin(chord / 2), or Kahan's 2 atan2(|x^-y^|, |x^+y^|) near
  *             antipodes where asin is ill-conditioned.
  */
-#include "rips_internal.h"
+#include "distance_internal.h"
 
 #include <cblas.h>
 #include <math.h>
@@ -72,7 +72,7 @@ static int
 magnitude_is_safe(double maxabs, int per_row)
 {
 	/* a row of a normalised metric only needs its own products to fit */
-	double		lim = per_row ? RIPS_ROW_SAFE : RIPS_COORD_SAFE;
+	double		lim = per_row ? DIST_ROW_SAFE : DIST_COORD_SAFE;
 
 	return maxabs == 0.0 || (maxabs <= lim && maxabs >= 1.0 / lim);
 }
@@ -92,7 +92,7 @@ magnitude_is_safe(double maxabs, int per_row)
  */
 /* (messages number points and coordinates from 1, as SQL does) */
 TeStatus
-rips_points_prepare(Arena *m, RipsPoints *p, const double *points,
+dist_points_prepare(Arena *m, DistPoints *p, const double *points,
 					int64_t n, int dim, TeMetric metric)
 {
 	int64_t		i;
@@ -161,7 +161,7 @@ rips_points_prepare(Arena *m, RipsPoints *p, const double *points,
 				o[k] = ldexp(r[k], -e);
 			if ((i & 1023) == 0 && te_check(m->env) != TE_OK)
 			{
-				rips_points_release(m, p);
+				dist_points_release(m, p);
 				return TE_CANCELLED;
 			}
 		}
@@ -176,7 +176,7 @@ rips_points_prepare(Arena *m, RipsPoints *p, const double *points,
 	p->sq = arena_array(m, (size_t) (n > 0 ? n : 1), sizeof(double));
 	if (!p->sq)
 	{
-		rips_points_release(m, p);
+		dist_points_release(m, p);
 		return m->status;
 	}
 	if (metric != TE_METRIC_EUCLIDEAN)
@@ -184,7 +184,7 @@ rips_points_prepare(Arena *m, RipsPoints *p, const double *points,
 		p->scale = arena_array(m, (size_t) (n > 0 ? n : 1), sizeof(double));
 		if (!p->scale)
 		{
-			rips_points_release(m, p);
+			dist_points_release(m, p);
 			return m->status;
 		}
 	}
@@ -200,7 +200,7 @@ rips_points_prepare(Arena *m, RipsPoints *p, const double *points,
 
 			if (nrm == 0.0)
 			{
-				rips_points_release(m, p);
+				dist_points_release(m, p);
 				return te_fail(m->env, TE_INVALID,
 							   "point %lld is a zero vector, which has no direction under the %s metric",
 							   (long long) i + 1, te_metric_name(metric));
@@ -213,7 +213,7 @@ rips_points_prepare(Arena *m, RipsPoints *p, const double *points,
 		p->sq[i] = s;
 		if ((i & 1023) == 0 && te_check(m->env) != TE_OK)
 		{
-			rips_points_release(m, p);
+			dist_points_release(m, p);
 			return TE_CANCELLED;
 		}
 	}
@@ -226,7 +226,7 @@ rips_points_prepare(Arena *m, RipsPoints *p, const double *points,
  * and pi under angular.
  */
 double
-rips_points_bound(const RipsPoints *p)
+dist_points_bound(const DistPoints *p)
 {
 	switch (p->metric)
 	{
@@ -240,9 +240,9 @@ rips_points_bound(const RipsPoints *p)
 	return 4.0;
 }
 
-/* free what rips_points_prepare allocated */
+/* free what dist_points_prepare allocated */
 void
-rips_points_release(Arena *m, RipsPoints *p)
+dist_points_release(Arena *m, DistPoints *p)
 {
 	arena_free(m, p->scale);
 	arena_free(m, p->sq);
@@ -261,7 +261,7 @@ rips_points_release(Arena *m, RipsPoints *p)
  * switch to a centred copy.
  */
 TeStatus
-rips_points_center(Arena *m, RipsPoints *p)
+dist_points_center(Arena *m, DistPoints *p)
 {
 	int64_t		n = p->n,
 				i;
@@ -327,7 +327,7 @@ rips_points_center(Arena *m, RipsPoints *p)
 
 /* ||x_i - x_j||^2 (of the normalised vectors if scaled) summed directly */
 double
-rips_pair_sq(const RipsPoints *p, int64_t i, int64_t j)
+dist_pair_sq(const DistPoints *p, int64_t i, int64_t j)
 {
 	const double *a = p->x + i * p->dim;
 	const double *b = p->x + j * p->dim;
@@ -358,7 +358,7 @@ rips_pair_sq(const RipsPoints *p, int64_t i, int64_t j)
 
 /* Kahan's angle between two unit vectors: 2 atan2(|a - b|, |a + b|) */
 static double
-kahan_angle(const RipsPoints *p, int64_t i, int64_t j)
+kahan_angle(const DistPoints *p, int64_t i, int64_t j)
 {
 	const double *a = p->x + i * p->dim;
 	const double *b = p->x + j * p->dim;
@@ -381,7 +381,7 @@ kahan_angle(const RipsPoints *p, int64_t i, int64_t j)
 
 /* the metric value of a pair from its squared (chord) length */
 double
-rips_metric_from_sq(const RipsPoints *p, int64_t i, int64_t j, double sq)
+dist_metric_from_sq(const DistPoints *p, int64_t i, int64_t j, double sq)
 {
 	if (sq < 0.0)
 		sq = 0.0;
@@ -401,25 +401,26 @@ rips_metric_from_sq(const RipsPoints *p, int64_t i, int64_t j, double sq)
 
 /* the metric value of a pair, computed directly */
 double
-rips_pair_dist(const RipsPoints *p, int64_t i, int64_t j)
+dist_pair_dist(const DistPoints *p, int64_t i, int64_t j)
 {
 	if (p->metric == TE_METRIC_ANGULAR)
 		return kahan_angle(p, i, j);
-	return rips_metric_from_sq(p, i, j, rips_pair_sq(p, i, j));
+	return dist_metric_from_sq(p, i, j, dist_pair_sq(p, i, j));
 }
 
 /* one block of squared distances through dgemm, with the direct guard */
-void
-rips_block_sq(const RipsPoints *p, int64_t i0, int64_t i1,
+int64_t
+dist_block_sq(const DistPoints *p, int64_t i0, int64_t i1,
 			  int64_t j0, int64_t j1, double *out)
 {
+	int64_t		direct = 0;
 	int64_t		bi = i1 - i0,
 				bj = j1 - j0,
 				i,
 				j;
 
 	if (bi <= 0 || bj <= 0)
-		return;
+		return 0;
 	cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int) bi, (int) bj, p->dim,
 				-2.0, p->x + i0 * p->dim, p->dim, p->x + j0 * p->dim, p->dim,
 				0.0, out, (int) bj);
@@ -439,61 +440,145 @@ rips_block_sq(const RipsPoints *p, int64_t i0, int64_t i1,
 			else
 				s = row[j] + si + sj;
 			if (s < DIRECT_GUARD * (si + sj))
-				s = (i0 + i == j0 + j) ? 0.0 : rips_pair_sq(p, i0 + i, j0 + j);
+			{
+				s = (i0 + i == j0 + j) ? 0.0 : dist_pair_sq(p, i0 + i, j0 + j);
+				direct += (i0 + i != j0 + j);
+			}
 			row[j] = s;
 		}
 	}
+	return direct;
 }
 
-/* the public lower-triangle distances */
+/* the float32 dot products of two sets of rows, by one sgemm */
+void
+dist_dots_float(const float *rows, int64_t bi, const float *cols, int64_t bj, int dim,
+				float *dots)
+{
+	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int) bi, (int) bj, dim,
+				1.0f, rows, dim, cols, dim, 0.0f, dots, (int) bj);
+}
+
+/* the float32 kernel: see distance_internal.h */
+void
+dist_block_sq_float(const float *rows, const double *rsq, int64_t bi,
+					const float *F, const double *fsq, int64_t j0, int64_t j1, int dim,
+					float *dots, double *out)
+{
+	int64_t		bj = j1 - j0,
+				i,
+				j;
+
+	dist_dots_float(rows, bi, F + j0 * dim, bj, dim, dots);
+	for (i = 0; i < bi; i++)
+	{
+		const float *dr = dots + i * bj;
+		double	   *o = out + i * bj;
+		double		si = rsq[i];
+
+		for (j = 0; j < bj; j++)
+			o[j] = si + fsq[j0 + j] - 2.0 * (double) dr[j];
+	}
+}
+
+/* the lower triangle block by block: see distance_internal.h */
+TeStatus
+dist_lower_tiles(Arena *m, const DistPoints *p, DistTileFn visit, void *arg,
+				 int64_t *n_direct)
+{
+	int64_t		n = p->n,
+				i0,
+				j0;
+	double	   *blk;
+	TeStatus	st = TE_OK;
+
+	if (n <= 0)
+		return TE_OK;
+	blk = arena_array(m, (size_t) DIST_BLOCK * DIST_BLOCK, sizeof(double));
+	if (!blk)
+		return m->status;
+	for (i0 = 0; st == TE_OK && i0 < n; i0 += DIST_BLOCK)
+	{
+		int64_t		i1 = i0 + DIST_BLOCK < n ? i0 + DIST_BLOCK : n;
+
+		for (j0 = 0; st == TE_OK && j0 <= i0; j0 += DIST_BLOCK)
+		{
+			int64_t		j1 = j0 + DIST_BLOCK < n ? j0 + DIST_BLOCK : n;
+
+			int64_t		direct = dist_block_sq(p, i0, i1, j0, j1, blk);
+
+			if (n_direct)
+				*n_direct += direct;
+			st = visit(arg, i0, i1, j0, j1, blk);
+		}
+	}
+	arena_free(m, blk);
+	return st;
+}
+
+/* where te_distances_lower writes, and its interrupt pacing */
+typedef struct LowerOut
+{
+	TeEnv	   *env;
+	const DistPoints *p;
+	double	   *out;
+} LowerOut;
+
+/* store one block's strictly lower entries; check interrupts once a row */
+static TeStatus
+lower_tile(void *arg, int64_t i0, int64_t i1, int64_t j0, int64_t j1, const double *blk)
+{
+	LowerOut   *lo = arg;
+	int64_t		i,
+				j;
+
+	for (i = i0; i < i1; i++)
+		for (j = j0; j < j1 && j < i; j++)
+			lo->out[i * (i - 1) / 2 + j] =
+				ldexp(dist_metric_from_sq(lo->p, i, j, blk[(i - i0) * (j1 - j0) + (j - j0)]),
+					  lo->p->unit_exp);
+	/* the diagonal block ends a row of blocks */
+	if (j0 == i0 && te_check(lo->env) != TE_OK)
+		return TE_CANCELLED;
+	return TE_OK;
+}
+
+/*
+ * The lower-triangle distances: the points prepared, centred when they sit
+ * far from the origin (as the Rips engine does), then block by block
+ */
+TeStatus
+dist_lower_triangle(TeEnv *env, const double *points, int64_t n, int dim,
+					TeMetric metric, double *out, int64_t *n_direct)
+{
+	Arena		m;
+	DistPoints	p;
+	LowerOut	lo;
+	TeStatus	st;
+
+	if (n_direct)
+		*n_direct = 0;
+	if (n < 0 || dim < 1)
+		return te_fail(env, TE_INVALID, "need n >= 0 points of dimension >= 1");
+	arena_init(&m, env, 0, "distances");
+	st = dist_points_prepare(&m, &p, points, n, dim, metric);
+	if (st == TE_OK)
+		st = dist_points_center(&m, &p);
+	if (st == TE_OK)
+	{
+		lo.env = env;
+		lo.p = &p;
+		lo.out = out;
+		st = dist_lower_tiles(&m, &p, lower_tile, &lo, n_direct);
+	}
+	arena_free_all(&m);
+	return st;
+}
+
+/* the public lower-triangle distances: see distance.h */
 TeStatus
 te_distances_lower(TeEnv *env, const double *points, int64_t n, int dim,
 				   TeMetric metric, double *out)
 {
-	Arena		m;
-	RipsPoints	p;
-	TeStatus	st;
-	double	   *blk;
-	int64_t		i0,
-				j0,
-				i,
-				j;
-
-	if (n < 0 || dim < 1)
-		return te_fail(env, TE_INVALID, "need n >= 0 points of dimension >= 1");
-	arena_init(&m, env, 0, "distances");
-	st = rips_points_prepare(&m, &p, points, n, dim, metric);
-	if (st != TE_OK)
-		return st;
-	blk = arena_array(&m, (size_t) RIPS_BLOCK * RIPS_BLOCK, sizeof(double));
-	if (!blk)
-	{
-		rips_points_release(&m, &p);
-		return m.status;
-	}
-	for (i0 = 0; i0 < n; i0 += RIPS_BLOCK)
-	{
-		int64_t		i1 = i0 + RIPS_BLOCK < n ? i0 + RIPS_BLOCK : n;
-
-		for (j0 = 0; j0 < i1; j0 += RIPS_BLOCK)
-		{
-			int64_t		j1 = j0 + RIPS_BLOCK < i1 ? j0 + RIPS_BLOCK : i1;
-
-			rips_block_sq(&p, i0, i1, j0, j1, blk);
-			for (i = i0; i < i1; i++)
-				for (j = j0; j < j1 && j < i; j++)
-					out[i * (i - 1) / 2 + j] =
-						ldexp(rips_metric_from_sq(&p, i, j, blk[(i - i0) * (j1 - j0) + (j - j0)]),
-							  p.unit_exp);
-		}
-		if (te_check(env) != TE_OK)
-		{
-			arena_free(&m, blk);
-			rips_points_release(&m, &p);
-			return TE_CANCELLED;
-		}
-	}
-	arena_free(&m, blk);
-	rips_points_release(&m, &p);
-	return TE_OK;
+	return dist_lower_triangle(env, points, n, dim, metric, out, NULL);
 }

@@ -362,6 +362,40 @@ finish(RipsCtx *c, TeStatus st, const TeRipsOptions *o)
 	return TE_OK;
 }
 
+/* where the distance tiles of te_rips_points go */
+typedef struct GraphFill
+{
+	RipsCtx    *c;
+	const DistPoints *p;
+	RipsGraph  *g;
+} GraphFill;
+
+/* store one tile of distances, as floats, in both halves of the matrix */
+static TeStatus
+fill_tile(void *arg, int64_t i0, int64_t i1, int64_t j0, int64_t j1, const double *blk)
+{
+	GraphFill  *gf = arg;
+	int64_t		n = gf->g->n,
+				i,
+				j;
+
+	for (i = i0; i < i1; i++)
+		for (j = j0; j < j1 && j <= i; j++)
+		{
+			float		v;
+
+			if (i == j)
+				v = 0.0f;
+			else
+				v = rips_to_float(gf->c, dist_metric_from_sq(gf->p, i, j,
+															 blk[(i - i0) * (j1 - j0) + (j - j0)]));
+			gf->g->D[i * n + j] = v;
+			gf->g->D[j * n + i] = v;
+		}
+	return rips_tick(gf->c, (uint64_t) (i1 - i0) * (uint64_t) (j1 - j0) *
+					 (uint64_t) (gf->p->dim / 4 + 32));
+}
+
 /* persistence of a point cloud: see rips.h */
 TeStatus
 te_rips_points(TeEnv *env, const double *points, int64_t n, int dim,
@@ -371,7 +405,7 @@ te_rips_points(TeEnv *env, const double *points, int64_t n, int dim,
 	TeRipsStats stats;
 	Arena		mem;
 	RipsCtx		c;
-	RipsPoints	p;
+	DistPoints	p;
 	RipsGraph	g;
 	TeStatus	st;
 
@@ -390,9 +424,9 @@ te_rips_points(TeEnv *env, const double *points, int64_t n, int dim,
 	stats.n_points = n;
 	memset(&g, 0, sizeof(g));
 
-	if ((st = rips_points_prepare(&mem, &p, points, n, dim, metric)) != TE_OK)
+	if ((st = dist_points_prepare(&mem, &p, points, n, dim, metric)) != TE_OK)
 		return finish(&c, st, opt);
-	set_float_scale(&c, rips_points_bound(&p), p.unit_exp);
+	set_float_scale(&c, dist_points_bound(&p), p.unit_exp);
 
 	if (opt->max_dim == 0)
 	{
@@ -400,76 +434,42 @@ te_rips_points(TeEnv *env, const double *points, int64_t n, int dim,
 
 		if (n > INT32_MAX)
 		{
-			rips_points_release(&mem, &p);
+			dist_points_release(&mem, &p);
 			return finish(&c, te_fail(env, TE_LIMIT, "at most %d points, not %lld",
 									  INT32_MAX, (long long) n), opt);
 		}
 		/* the tree's edges never exceed the enclosing radius */
 		stats.threshold = isnan(thr) ? NAN : from_stored(&c, thr);
 		st = rips_h0_points(&c, &p, isnan(thr) ? INFINITY : thr);
-		rips_points_release(&mem, &p);
+		dist_points_release(&mem, &p);
 		return finish(&c, st, opt);
 	}
 
 	if (n > TE_RIPS_MAX_POINTS_HIGHER)
 	{
-		rips_points_release(&mem, &p);
+		dist_points_release(&mem, &p);
 		return finish(&c, te_fail(env, TE_LIMIT,
 								  "persistence above H0 supports at most %d points, not %lld",
 								  TE_RIPS_MAX_POINTS_HIGHER, (long long) n), opt);
 	}
 
 	/* the full matrix, block by block */
-	if ((st = rips_points_center(&mem, &p)) != TE_OK)
+	if ((st = dist_points_center(&mem, &p)) != TE_OK)
 	{
-		rips_points_release(&mem, &p);
+		dist_points_release(&mem, &p);
 		return finish(&c, st, opt);
 	}
 	g.n = n;
 	g.D = arena_array(&mem, (size_t) (n > 0 ? n * n : 1), sizeof(float));
 	if (!g.D)
 		st = mem.status;
-	else if (n > 0)
+	else
 	{
-		double	   *blk = arena_array(&mem, (size_t) RIPS_BLOCK * RIPS_BLOCK, sizeof(double));
-		int64_t		i0,
-					j0,
-					i,
-					j;
+		GraphFill	gf = {&c, &p, &g};
 
-		if (!blk)
-			st = mem.status;
-		for (i0 = 0; st == TE_OK && i0 < n; i0 += RIPS_BLOCK)
-		{
-			int64_t		i1 = i0 + RIPS_BLOCK < n ? i0 + RIPS_BLOCK : n;
-
-			for (j0 = 0; j0 <= i0; j0 += RIPS_BLOCK)
-			{
-				int64_t		j1 = j0 + RIPS_BLOCK < n ? j0 + RIPS_BLOCK : n;
-
-				rips_block_sq(&p, i0, i1, j0, j1, blk);
-				for (i = i0; i < i1; i++)
-					for (j = j0; j < j1 && j <= i; j++)
-					{
-						float		v;
-
-						if (i == j)
-							v = 0.0f;
-						else
-							v = rips_to_float(&c, rips_metric_from_sq(&p, i, j,
-																	  blk[(i - i0) * (j1 - j0) + (j - j0)]));
-						g.D[i * n + j] = v;
-						g.D[j * n + i] = v;
-					}
-				st = rips_tick(&c, (uint64_t) (i1 - i0) * (uint64_t) (j1 - j0) *
-							   (uint64_t) (dim / 4 + 32));
-				if (st != TE_OK)
-					break;
-			}
-		}
-		arena_free(&mem, blk);
+		st = dist_lower_tiles(&mem, &p, fill_tile, &gf, NULL);
 	}
-	rips_points_release(&mem, &p);
+	dist_points_release(&mem, &p);
 	if (st == TE_OK)
 		st = run_graph(&c, &g, opt);
 	rips_graph_release(&mem, &g);
@@ -601,7 +601,7 @@ te_rips_memory_estimate(int64_t n, int dim, int max_dim, double threshold)
 		{
 			/* float copy, candidate lists and per-point state, kernel blocks */
 			bytes += nn * (double) dim * 4.0 + nn * 800.0;
-			bytes += (double) RIPS_BLOCK * 1024 * 12.0 + (RIPS_BLOCK + 1024.0) * dim * 4.0;
+			bytes += (double) DIST_BLOCK * 1024 * 12.0 + (DIST_BLOCK + 1024.0) * dim * 4.0;
 		}
 		else
 			bytes += nn * 24.0;	/* Prim's keys */
@@ -612,7 +612,7 @@ te_rips_memory_estimate(int64_t n, int dim, int max_dim, double threshold)
 	/* n x n floats and three bitset matrices, whatever the threshold */
 	bytes += nn * nn * 4.0 + 3.0 * nn * nn / 8.0 + 4.0 * 1024 * 1024;
 	if (dim > 0)
-		bytes += (double) RIPS_BLOCK * RIPS_BLOCK * 8.0;
+		bytes += (double) DIST_BLOCK * DIST_BLOCK * 8.0;
 
 	/*
 	 * The sorted edges, the tree bits, and an allowance for pivots, reduction

@@ -29,7 +29,6 @@
 #include "rips_internal.h"
 
 #include <stdlib.h>
-#include <cblas.h>
 
 /* ---- union-find ---- */
 
@@ -299,14 +298,14 @@ nbr_cmp(const void *a, const void *b)
  * set its lower bound (none needed if the list holds every candidate).
  */
 static void
-knn_seal(Knn *k, const RipsPoints *p, int64_t u, double eps_u)
+knn_seal(Knn *k, const DistPoints *p, int64_t u, double eps_u)
 {
 	Nbr		   *h = k->list + u * KNN;
 	int			t;
 
 	k->lb[u] = (k->len[u] == KNN) ? k->top[u] - eps_u : INFINITY;
 	for (t = 0; t < k->len[u]; t++)
-		h[t].d2 = rips_pair_sq(p, u, h[t].v);
+		h[t].d2 = dist_pair_sq(p, u, h[t].v);
 	/* a few entries: insertion sort */
 	for (t = 1; t < k->len[u]; t++)
 	{
@@ -344,42 +343,16 @@ best_offer(Best *bst, double d2, int64_t u, int64_t v)
 	}
 }
 
-/*
- * Approximate squared distances of bi float rows (with squared norms rsq)
- * against the float points j0..j1-1: rsq + fsq - 2 dot, dot from sgemm.
- */
-static void
-float_block(const float *rows, const double *rsq, int64_t bi,
-			const float *F, const double *fsq, int64_t j0, int64_t j1, int dim,
-			float *dots, double *out)
-{
-	int64_t		bj = j1 - j0,
-				i,
-				j;
-
-	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int) bi, (int) bj, dim,
-				1.0f, rows, dim, F + j0 * dim, dim, 0.0f, dots, (int) bj);
-	for (i = 0; i < bi; i++)
-	{
-		const float *dr = dots + i * bj;
-		double	   *o = out + i * bj;
-		double		si = rsq[i];
-
-		for (j = 0; j < bj; j++)
-			o[j] = si + fsq[j0 + j] - 2.0 * (double) dr[j];
-	}
-}
-
 /* scratch of the rescans */
 typedef struct ScanBuf
 {
-	float	   *rows;			/* RIPS_BLOCK x dim */
+	float	   *rows;			/* DIST_BLOCK x dim */
 	double	   *rows_sq;
 	int64_t    *ids;
 	float	   *cols;			/* COL_BLOCK x dim gathered outsiders */
 	double	   *cols_sq;
 	int64_t    *cids;
-	float	   *dots;			/* RIPS_BLOCK x COL_BLOCK */
+	float	   *dots;			/* DIST_BLOCK x COL_BLOCK */
 	double	   *blk;
 } ScanBuf;
 
@@ -390,7 +363,7 @@ typedef struct ScanBuf
  * compared; otherwise every point is compared and insiders are skipped.
  */
 static TeStatus
-scan_rows(RipsCtx *c, Knn *k, const RipsPoints *p, const float *F, const double *fsq,
+scan_rows(RipsCtx *c, Knn *k, const DistPoints *p, const float *F, const double *fsq,
 		  const double *eps, const int32_t *comp, const int64_t *pts, int64_t npts,
 		  int32_t own, Best *best, int32_t *parent, ScanBuf *sb)
 {
@@ -401,9 +374,9 @@ scan_rows(RipsCtx *c, Knn *k, const RipsPoints *p, const float *F, const double 
 				j0;
 	TeStatus	st;
 
-	for (s0 = 0; s0 < npts; s0 += RIPS_BLOCK)
+	for (s0 = 0; s0 < npts; s0 += DIST_BLOCK)
 	{
-		int64_t		s1 = s0 + RIPS_BLOCK < npts ? s0 + RIPS_BLOCK : npts,
+		int64_t		s1 = s0 + DIST_BLOCK < npts ? s0 + DIST_BLOCK : npts,
 					bi = s1 - s0,
 					s;
 
@@ -449,8 +422,7 @@ scan_rows(RipsCtx *c, Knn *k, const RipsPoints *p, const float *F, const double 
 			}
 			if (bj == 0)
 				break;
-			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int) bi, (int) bj, (int) dim,
-						1.0f, sb->rows, (int) dim, cols, (int) dim, 0.0f, sb->dots, (int) bj);
+			dist_dots_float(sb->rows, bi, cols, bj, (int) dim, sb->dots);
 			for (s = 0; s < bi; s++)
 			{
 				int64_t		u = sb->ids[s];
@@ -484,7 +456,7 @@ scan_rows(RipsCtx *c, Knn *k, const RipsPoints *p, const float *F, const double 
 
 /* H0 of points: candidate lists in one pass, then certified Boruvka rounds */
 TeStatus
-rips_h0_points(RipsCtx *c, const RipsPoints *p, float threshold)
+rips_h0_points(RipsCtx *c, const DistPoints *p, float threshold)
 {
 	Arena	   *mem = c->mem;
 	int64_t		n = p->n,
@@ -535,11 +507,11 @@ rips_h0_points(RipsCtx *c, const RipsPoints *p, float threshold)
 	fsq = arena_array(mem, (size_t) n, sizeof(double));
 	eps = arena_array(mem, (size_t) n, sizeof(double));
 	mean = arena_alloc0(mem, sizeof(double) * (size_t) dim);
-	blk = arena_array(mem, (size_t) RIPS_BLOCK * COL_BLOCK, sizeof(double));
-	dots = arena_array(mem, (size_t) RIPS_BLOCK * COL_BLOCK, sizeof(float));
-	sb.rows = arena_array(mem, (size_t) RIPS_BLOCK * (size_t) dim, sizeof(float));
-	sb.rows_sq = arena_array(mem, RIPS_BLOCK, sizeof(double));
-	sb.ids = arena_array(mem, RIPS_BLOCK, sizeof(int64_t));
+	blk = arena_array(mem, (size_t) DIST_BLOCK * COL_BLOCK, sizeof(double));
+	dots = arena_array(mem, (size_t) DIST_BLOCK * COL_BLOCK, sizeof(float));
+	sb.rows = arena_array(mem, (size_t) DIST_BLOCK * (size_t) dim, sizeof(float));
+	sb.rows_sq = arena_array(mem, DIST_BLOCK, sizeof(double));
+	sb.ids = arena_array(mem, DIST_BLOCK, sizeof(int64_t));
 	sb.cols = arena_array(mem, (size_t) COL_BLOCK * (size_t) dim, sizeof(float));
 	sb.cols_sq = arena_array(mem, COL_BLOCK, sizeof(double));
 	sb.cids = arena_array(mem, COL_BLOCK, sizeof(int64_t));
@@ -615,16 +587,16 @@ rips_h0_points(RipsCtx *c, const RipsPoints *p, float threshold)
 	}
 
 	/* one pass over all pairs: the KNN nearest candidates of every point */
-	for (i0 = 0; i0 < n; i0 += RIPS_BLOCK)
+	for (i0 = 0; i0 < n; i0 += DIST_BLOCK)
 	{
-		int64_t		i1 = i0 + RIPS_BLOCK < n ? i0 + RIPS_BLOCK : n;
+		int64_t		i1 = i0 + DIST_BLOCK < n ? i0 + DIST_BLOCK : n;
 
 		for (j0 = i0; j0 < n; j0 += COL_BLOCK)
 		{
 			int64_t		j1 = j0 + COL_BLOCK < n ? j0 + COL_BLOCK : n,
 						bj = j1 - j0;
 
-			float_block(F + i0 * dim, fsq + i0, i1 - i0, F, fsq, j0, j1, (int) dim, dots, blk);
+			dist_block_sq_float(F + i0 * dim, fsq + i0, i1 - i0, F, fsq, j0, j1, (int) dim, dots, blk);
 			for (i = i0; i < i1; i++)
 			{
 				const double *row = blk + (i - i0) * bj;
@@ -781,7 +753,7 @@ rips_h0_points(RipsCtx *c, const RipsPoints *p, float threshold)
 	/* the tree's lengths, directly, as float32 */
 	for (i = 0; i < ntree; i++)
 	{
-		float		w = rips_to_float(c, rips_pair_dist(p, tree[2 * i], tree[2 * i + 1]));
+		float		w = rips_to_float(c, dist_pair_dist(p, tree[2 * i], tree[2 * i + 1]));
 
 		if (w <= threshold)
 			st = rips_emit(c, 0, 0.0, (double) w);

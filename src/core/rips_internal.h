@@ -6,10 +6,10 @@
  * Pieces:
  *  - RipsCtx: what every phase needs (env, the Arena of alloc_internal.h,
  *    interrupt pacing, the output diagram, the coefficient field);
- *  - RipsPoints: a point set prepared for the blocked distance kernels;
  *  - RipsGraph: the filtered graph of the flag filtration (dense n x n float
  *    values, adjacency bitsets and the edges in filtration order);
- *  - the phases: distances, H0, edge collapse, cohomology reduction.
+ *  - the phases: H0, edge collapse, cohomology reduction (the point sets
+ *    and distance kernels they build on are in distance_internal.h).
  *
  * Filtration order.  Edges, and simplices in general, are ordered by
  * diameter, then by decreasing combinatorial index (Ripser's order).  An
@@ -25,8 +25,8 @@
 #include <string.h>
 
 #include "alloc_internal.h"
+#include "distance_internal.h"
 #include "topembed/common.h"
-#include "topembed/distance.h"
 #include "topembed/rips.h"
 
 /* ---- context of one run ---- */
@@ -92,67 +92,6 @@ TeStatus	rips_emit(RipsCtx *c, int dim, double birth, double death);
 
 /* sort n 64-bit keys ascending, in place */
 TeStatus	rips_sort_keys(RipsCtx *c, uint64_t *keys, int64_t n);
-
-/* ---- points and distance kernels (distance.c) ---- */
-
-typedef struct RipsPoints
-{
-	const double *x;			/* the caller's rows, or own */
-	double	   *scale;			/* 1 / ||x_i|| (cosine, angular), else NULL */
-	double	   *own;			/* a copy scaled by powers of two and/or centred */
-	double	   *sq;				/* squared norms of the (scaled) rows */
-	int			unit_exp;		/* a kernel distance times 2^unit_exp is the input's */
-	double		maxabs;			/* the largest |coordinate| of x (before centring) */
-	int64_t		n;
-	int			dim;
-	TeMetric	metric;
-} RipsPoints;
-
-/*
- * Coordinates the kernels take as they are: under Euclidean every |x| in
- * [2^-60, 2^60] (squares, sums over 16000 dimensions and their float32
- * copies stay far from overflow and underflow), under cosine and angular
- * the largest |x| of each row in [2^-200, 2^200] (dot products of two rows
- * stay normal doubles).  Other point sets are copied scaled by powers of two.
- */
-#define RIPS_COORD_SAFE 1152921504606846976.0	/* 2^60 */
-#define RIPS_ROW_SAFE 1.6069380442589903e+60	/* 2^200 */
-
-/*
- * Validate and prepare points: finite values, no zero vector when
- * normalising.  Normalisation is by per-point scale factors; a copy is made
- * only for magnitudes outside the safe ranges above (or, later, to centre).
- */
-TeStatus	rips_points_prepare(Arena *m, RipsPoints *p, const double *points,
-								int64_t n, int dim, TeMetric metric);
-void		rips_points_release(Arena *m, RipsPoints *p);
-
-/* an upper bound of every distance of the prepared points, in kernel units */
-double		rips_points_bound(const RipsPoints *p);
-
-/* switch to a centred copy when the points sit far from the origin */
-TeStatus	rips_points_center(Arena *m, RipsPoints *p);
-
-/*
- * Squared Euclidean distances of the (normalised) rows i0..i1-1 against
- * j0..j1-1 into out (row stride j1 - j0), through one dgemm; entries that
- * cancel badly are recomputed directly.  Under cosine and angular these are
- * squared chord lengths, monotone in the metric.
- */
-void		rips_block_sq(const RipsPoints *p, int64_t i0, int64_t i1,
-						  int64_t j0, int64_t j1, double *out);
-
-/* the metric value of a pair from its squared chord/Euclidean length */
-double		rips_metric_from_sq(const RipsPoints *p, int64_t i, int64_t j, double sq);
-
-/* the squared distance of one pair, computed directly */
-double		rips_pair_sq(const RipsPoints *p, int64_t i, int64_t j);
-
-/* the metric value of one pair, computed directly */
-double		rips_pair_dist(const RipsPoints *p, int64_t i, int64_t j);
-
-/* rows per block of the kernels */
-#define RIPS_BLOCK 256
 
 /* ---- the filtered graph ---- */
 
@@ -251,7 +190,7 @@ void		rips_graph_release(Arena *m, RipsGraph *g);
 TeStatus	rips_h0_graph(RipsCtx *c, const RipsGraph *g, uint64_t *tree_bits);
 
 /* H0 of points from a minimum spanning tree in O(n * dim) memory */
-TeStatus	rips_h0_points(RipsCtx *c, const RipsPoints *p, float threshold);
+TeStatus	rips_h0_points(RipsCtx *c, const DistPoints *p, float threshold);
 
 /* H0 of a lower-triangle dissimilarity by Prim in O(n) extra memory */
 TeStatus	rips_h0_lower(RipsCtx *c, const double *lower, int64_t n, float threshold);

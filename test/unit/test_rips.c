@@ -787,6 +787,74 @@ test_distance_precision(void)
 	free(out);
 }
 
+/*
+ * Points far from the origin (offset 1e4, spread 1): te_distances_lower
+ * centres them, so every pair comes from the dgemm formula, none from the
+ * direct guard, and the values match a long-double direct evaluation
+ */
+static void
+test_distances_far(void)
+{
+	TeEnv		env;
+	Arena		m;
+	DistPoints	p;
+	int64_t		n = 300,
+				i,
+				j,
+				direct = -1,
+				uncentred = 0;
+	int			dim = 16,
+				k;
+	double	   *x = malloc(sizeof(double) * (size_t) (n * dim));
+	double	   *a = malloc(sizeof(double) * (size_t) (n * (n - 1) / 2));
+	double	   *b = malloc(sizeof(double) * (size_t) (n * (n - 1) / 2));
+	double	   *blk = malloc(sizeof(double) * (size_t) (n * n));
+	double		worst = 0.0;
+	TeStatus	st;
+
+	te_env_init_malloc(&env);
+	for (i = 0; i < n * dim; i++)
+		x[i] = 1e4 + (urand() - 0.5);
+	st = dist_lower_triangle(&env, x, n, dim, TE_METRIC_EUCLIDEAN, a, &direct);
+	unit_ok(st == TE_OK && direct == 0,
+			"far points: te_distances_lower takes the fast path (%lld of %lld pairs direct)",
+			(long long) direct, (long long) (n * (n - 1) / 2));
+	for (i = 1; i < n; i++)
+		for (j = 0; j < i; j++)
+		{
+			long double s = 0.0L;
+			double		ref;
+
+			for (k = 0; k < dim; k++)
+			{
+				long double t = (long double) x[i * dim + k] - (long double) x[j * dim + k];
+
+				s += t * t;
+			}
+			ref = (double) sqrtl(s);
+			if (fabs(a[i * (i - 1) / 2 + j] - ref) / ref > worst)
+				worst = fabs(a[i * (i - 1) / 2 + j] - ref) / ref;
+		}
+	unit_ok(worst < 1e-9, "far points: the distances match a direct evaluation (worst relative error %.2e)",
+			worst);
+	st = te_distances_lower(&env, x, n, dim, TE_METRIC_EUCLIDEAN, b);
+	unit_ok(st == TE_OK && memcmp(a, b, sizeof(double) * (size_t) (n * (n - 1) / 2)) == 0,
+			"far points: te_distances_lower gives the same values");
+	/* without centring, the formula cancels and the guard takes every pair */
+	arena_init(&m, &env, 0, "distances");
+	st = dist_points_prepare(&m, &p, x, n, dim, TE_METRIC_EUCLIDEAN);
+	if (st == TE_OK)
+		uncentred = dist_block_sq(&p, 0, n, 0, n, blk);
+	unit_ok(st == TE_OK && uncentred == n * (n - 1),
+			"far points: uncentred, all %lld ordered pairs would fall to the direct guard",
+			(long long) uncentred);
+	arena_free_all(&m);
+	free(x);
+	free(a);
+	free(b);
+	free(blk);
+}
+
 /* te_is_prime against a sieve, and on a few large values */
 static void
 test_is_prime(void)
@@ -873,6 +941,7 @@ int
 main(void)
 {
 	test_is_prime();
+	test_distances_far();
 	test_sort_keys();
 	test_small_complexes();
 	test_fields();
