@@ -454,85 +454,129 @@ scan_rows(RipsCtx *c, Knn *k, const DistPoints *p, const float *F, const double 
 	return TE_OK;
 }
 
-/* H0 of points: candidate lists in one pass, then certified Boruvka rounds */
-TeStatus
-rips_h0_points(RipsCtx *c, const DistPoints *p, float threshold)
+/*
+ * The working state of rips_h0_points: every block it allocates, so that
+ * the phases below share them and one call releases them
+ */
+typedef struct H0Work
 {
-	Arena	   *mem = c->mem;
-	int64_t		n = p->n,
-				dim = p->dim,
+	RipsCtx    *c;
+	const DistPoints *p;
+	int64_t		n;
+	int64_t		dim;
+	Knn			k;				/* the candidate lists */
+	Best	   *best;			/* per component root: its best outgoing edge */
+	int32_t    *parent;			/* union-find of the components */
+	int32_t    *size;
+	float	   *F;				/* the centred float copy, n x dim */
+	double	   *fsq;			/* its squared row norms */
+	double	   *eps;			/* per point: the float kernel's error bound */
+	double	   *mean;			/* the centroid (dim) */
+	double	   *blk;			/* kernel output, DIST_BLOCK x COL_BLOCK */
+	float	   *dots;			/* kernel scratch, DIST_BLOCK x COL_BLOCK */
+	ScanBuf		sb;				/* scratch of the rescans */
+	int64_t    *scan;			/* points to rescan in a round */
+	int64_t    *scan2;			/* the same, grouped by component */
+	int64_t    *cstart;			/* per component: start of its group (n + 1) */
+	int64_t    *csize;			/* per component: its points */
+	int32_t    *comp;			/* per point: its dense component number */
+	int64_t    *tree;			/* the tree's edges, two ends each */
+	int64_t		ntree;
+} H0Work;
+
+/* allocate the work of n points (the order fixes the peak of tracked memory) */
+static TeStatus
+h0_work_alloc(H0Work *w)
+{
+	Arena	   *mem = w->c->mem;
+	int64_t		n = w->n,
+				dim = w->dim;
+
+	w->k.list = arena_array(mem, (size_t) n * KNN, sizeof(Nbr));
+	w->k.len = arena_alloc0(mem, sizeof(int32_t) * (size_t) n);
+	w->k.top = arena_array(mem, (size_t) n, sizeof(double));
+	w->k.lb = arena_array(mem, (size_t) n, sizeof(double));
+	w->best = arena_array(mem, (size_t) n, sizeof(Best));
+	w->parent = arena_array(mem, (size_t) n, sizeof(int32_t));
+	w->size = arena_array(mem, (size_t) n, sizeof(int32_t));
+	w->F = arena_array(mem, (size_t) n * (size_t) dim, sizeof(float));
+	w->fsq = arena_array(mem, (size_t) n, sizeof(double));
+	w->eps = arena_array(mem, (size_t) n, sizeof(double));
+	w->mean = arena_alloc0(mem, sizeof(double) * (size_t) dim);
+	w->blk = arena_array(mem, (size_t) DIST_BLOCK * COL_BLOCK, sizeof(double));
+	w->dots = arena_array(mem, (size_t) DIST_BLOCK * COL_BLOCK, sizeof(float));
+	w->sb.rows = arena_array(mem, (size_t) DIST_BLOCK * (size_t) dim, sizeof(float));
+	w->sb.rows_sq = arena_array(mem, DIST_BLOCK, sizeof(double));
+	w->sb.ids = arena_array(mem, DIST_BLOCK, sizeof(int64_t));
+	w->sb.cols = arena_array(mem, (size_t) COL_BLOCK * (size_t) dim, sizeof(float));
+	w->sb.cols_sq = arena_array(mem, COL_BLOCK, sizeof(double));
+	w->sb.cids = arena_array(mem, COL_BLOCK, sizeof(int64_t));
+	w->sb.dots = w->dots;
+	w->sb.blk = w->blk;
+	w->scan = arena_array(mem, (size_t) n, sizeof(int64_t));
+	w->scan2 = arena_array(mem, (size_t) n, sizeof(int64_t));
+	w->cstart = arena_array(mem, (size_t) n + 1, sizeof(int64_t));
+	w->csize = arena_array(mem, (size_t) n, sizeof(int64_t));
+	w->comp = arena_array(mem, (size_t) n, sizeof(int32_t));
+	w->tree = arena_array(mem, (size_t) n * 2, sizeof(int64_t));
+	if (!w->k.list || !w->k.len || !w->k.top || !w->k.lb || !w->best || !w->parent ||
+		!w->size || !w->F || !w->fsq || !w->eps || !w->mean || !w->blk || !w->dots ||
+		!w->sb.rows || !w->sb.rows_sq || !w->sb.ids || !w->sb.cols || !w->sb.cols_sq ||
+		!w->sb.cids || !w->scan || !w->scan2 || !w->cstart || !w->csize || !w->comp ||
+		!w->tree)
+		return mem->status;
+	return TE_OK;
+}
+
+/* release every block of the work (NULLs are fine) */
+static void
+h0_work_release(H0Work *w)
+{
+	Arena	   *mem = w->c->mem;
+
+	arena_free(mem, w->k.list);
+	arena_free(mem, w->k.len);
+	arena_free(mem, w->k.top);
+	arena_free(mem, w->k.lb);
+	arena_free(mem, w->best);
+	arena_free(mem, w->parent);
+	arena_free(mem, w->size);
+	arena_free(mem, w->F);
+	arena_free(mem, w->fsq);
+	arena_free(mem, w->eps);
+	arena_free(mem, w->mean);
+	arena_free(mem, w->blk);
+	arena_free(mem, w->dots);
+	arena_free(mem, w->sb.rows);
+	arena_free(mem, w->sb.rows_sq);
+	arena_free(mem, w->sb.ids);
+	arena_free(mem, w->sb.cols);
+	arena_free(mem, w->sb.cols_sq);
+	arena_free(mem, w->sb.cids);
+	arena_free(mem, w->scan);
+	arena_free(mem, w->scan2);
+	arena_free(mem, w->cstart);
+	arena_free(mem, w->csize);
+	arena_free(mem, w->comp);
+	arena_free(mem, w->tree);
+}
+
+/* the centred float copy, its norms and error bounds; singleton components */
+static TeStatus
+h0_float_copy(H0Work *w)
+{
+	const DistPoints *p = w->p;
+	int64_t		n = w->n,
+				dim = w->dim,
 				i,
-				j,
-				i0,
-				j0,
-				comps,
-				essential = 1;
-	Knn			k;
-	Best	   *best = NULL;
-	int32_t    *parent = NULL,
-			   *size = NULL;
-	float	   *F = NULL,
-			   *dots = NULL;
-	double	   *fsq = NULL,
-			   *eps = NULL,
-			   *blk = NULL,
-			   *mean = NULL;
-	int64_t    *scan = NULL,
-			   *scan2 = NULL,
-			   *cstart = NULL,
-			   *csize = NULL,
-			   *tree = NULL;
-	int32_t    *comp = NULL;
-	ScanBuf		sb;
-	int64_t		ntree = 0;
-	double		maxnorm = 0.0,
+				j;
+	double	   *mean = w->mean,
+				maxnorm = 0.0,
+				mnorm = 0.0,
+				xmax = 0.0,
 				c_eps;
-	TeStatus	st = TE_OK;
+	TeStatus	st;
 
-	memset(&k, 0, sizeof(k));
-	memset(&sb, 0, sizeof(sb));
-	if (n == 0)
-		return TE_OK;
-	if (n == 1)
-		return rips_emit(c, 0, 0.0, INFINITY);
-
-	k.list = arena_array(mem, (size_t) n * KNN, sizeof(Nbr));
-	k.len = arena_alloc0(mem, sizeof(int32_t) * (size_t) n);
-	k.top = arena_array(mem, (size_t) n, sizeof(double));
-	k.lb = arena_array(mem, (size_t) n, sizeof(double));
-	best = arena_array(mem, (size_t) n, sizeof(Best));
-	parent = arena_array(mem, (size_t) n, sizeof(int32_t));
-	size = arena_array(mem, (size_t) n, sizeof(int32_t));
-	F = arena_array(mem, (size_t) n * (size_t) dim, sizeof(float));
-	fsq = arena_array(mem, (size_t) n, sizeof(double));
-	eps = arena_array(mem, (size_t) n, sizeof(double));
-	mean = arena_alloc0(mem, sizeof(double) * (size_t) dim);
-	blk = arena_array(mem, (size_t) DIST_BLOCK * COL_BLOCK, sizeof(double));
-	dots = arena_array(mem, (size_t) DIST_BLOCK * COL_BLOCK, sizeof(float));
-	sb.rows = arena_array(mem, (size_t) DIST_BLOCK * (size_t) dim, sizeof(float));
-	sb.rows_sq = arena_array(mem, DIST_BLOCK, sizeof(double));
-	sb.ids = arena_array(mem, DIST_BLOCK, sizeof(int64_t));
-	sb.cols = arena_array(mem, (size_t) COL_BLOCK * (size_t) dim, sizeof(float));
-	sb.cols_sq = arena_array(mem, COL_BLOCK, sizeof(double));
-	sb.cids = arena_array(mem, COL_BLOCK, sizeof(int64_t));
-	sb.dots = dots;
-	sb.blk = blk;
-	scan = arena_array(mem, (size_t) n, sizeof(int64_t));
-	scan2 = arena_array(mem, (size_t) n, sizeof(int64_t));
-	cstart = arena_array(mem, (size_t) n + 1, sizeof(int64_t));
-	csize = arena_array(mem, (size_t) n, sizeof(int64_t));
-	comp = arena_array(mem, (size_t) n, sizeof(int32_t));
-	tree = arena_array(mem, (size_t) n * 2, sizeof(int64_t));
-	if (!k.list || !k.len || !k.top || !k.lb || !best || !parent || !size || !F ||
-		!fsq || !eps || !mean || !blk || !dots || !sb.rows || !sb.rows_sq || !sb.ids ||
-		!sb.cols || !sb.cols_sq || !sb.cids || !scan || !scan2 || !cstart || !csize ||
-		!comp || !tree)
-	{
-		st = mem->status;
-		goto done;
-	}
-
-	/* the centred float copy, its norms and error bounds */
 	for (i = 0; i < n; i++)
 	{
 		double		f = p->scale ? p->scale[i] : 1.0;
@@ -551,42 +595,51 @@ rips_h0_points(RipsCtx *c, const DistPoints *p, float threshold)
 		{
 			float		f = (float) (p->x[i * dim + j] * sc - mean[j]);
 
-			F[i * dim + j] = f;
+			w->F[i * dim + j] = f;
 			s += (double) f * (double) f;
 		}
-		fsq[i] = s;
+		w->fsq[i] = s;
 		if (sqrt(s) > maxnorm)
 			maxnorm = sqrt(s);
-		k.lb[i] = INFINITY;
-		k.top[i] = INFINITY;
-		parent[i] = (int32_t) i;
-		size[i] = 1;
-		if ((i & 1023) == 0 && (st = rips_tick(c, 1024 * (uint64_t) dim * 4)) != TE_OK)
-			goto done;
+		w->k.lb[i] = INFINITY;
+		w->k.top[i] = INFINITY;
+		w->parent[i] = (int32_t) i;
+		w->size[i] = 1;
+		if ((i & 1023) == 0 && (st = rips_tick(w->c, 1024 * (uint64_t) dim * 4)) != TE_OK)
+			return st;
 	}
+
 	/*
 	 * |a - d| <= 2 (gamma_dim + 2u + u^2) |f_x| |f_y| for the float copies
 	 * (u = 2^-24), plus the double rounding of the centring, a few units of
 	 * 2^-53 times |x| + |mean| on each side.
 	 */
-	{
-		double		mnorm = 0.0,
-					xmax = 0.0;
+	for (j = 0; j < dim; j++)
+		mnorm += mean[j] * mean[j];
+	mnorm = sqrt(mnorm);
+	for (i = 0; i < n; i++)
+		if (sqrt(p->sq[i]) > xmax)
+			xmax = sqrt(p->sq[i]);
+	c_eps = 2.0 * ((double) (dim + 4) * 5.9604644775390625e-8) * 1.0625;
+	for (i = 0; i < n; i++)
+		w->eps[i] = c_eps * sqrt(w->fsq[i]) * maxnorm +
+			8.0 * (double) (dim + 4) * 1.1102230246251565e-16 *
+			(sqrt(p->sq[i]) + mnorm) * (xmax + mnorm) + 1e-300;
+	return TE_OK;
+}
 
-		for (j = 0; j < dim; j++)
-			mnorm += mean[j] * mean[j];
-		mnorm = sqrt(mnorm);
-		for (i = 0; i < n; i++)
-			if (sqrt(p->sq[i]) > xmax)
-				xmax = sqrt(p->sq[i]);
-		c_eps = 2.0 * ((double) (dim + 4) * 5.9604644775390625e-8) * 1.0625;
-		for (i = 0; i < n; i++)
-			eps[i] = c_eps * sqrt(fsq[i]) * maxnorm +
-				8.0 * (double) (dim + 4) * 1.1102230246251565e-16 *
-				(sqrt(p->sq[i]) + mnorm) * (xmax + mnorm) + 1e-300;
-	}
+/* one pass over all pairs: the KNN nearest candidates of every point */
+static TeStatus
+h0_candidates(H0Work *w)
+{
+	int64_t		n = w->n,
+				dim = w->dim,
+				i,
+				j,
+				i0,
+				j0;
+	TeStatus	st;
 
-	/* one pass over all pairs: the KNN nearest candidates of every point */
 	for (i0 = 0; i0 < n; i0 += DIST_BLOCK)
 	{
 		int64_t		i1 = i0 + DIST_BLOCK < n ? i0 + DIST_BLOCK : n;
@@ -596,203 +649,252 @@ rips_h0_points(RipsCtx *c, const DistPoints *p, float threshold)
 			int64_t		j1 = j0 + COL_BLOCK < n ? j0 + COL_BLOCK : n,
 						bj = j1 - j0;
 
-			dist_block_sq_float(F + i0 * dim, fsq + i0, i1 - i0, F, fsq, j0, j1, (int) dim, dots, blk);
+			dist_block_sq_float(w->F + i0 * dim, w->fsq + i0, i1 - i0, w->F, w->fsq, j0, j1,
+								(int) dim, w->dots, w->blk);
 			for (i = i0; i < i1; i++)
 			{
-				const double *row = blk + (i - i0) * bj;
+				const double *row = w->blk + (i - i0) * bj;
 				int64_t		jstart = (j0 > i + 1) ? j0 : i + 1;
 
 				for (j = jstart; j < j1; j++)
 				{
 					double		a = row[j - j0];
 
-					if (a <= k.top[i])
-						knn_offer(&k, i, a, j);
-					if (a <= k.top[j])
-						knn_offer(&k, j, a, i);
+					if (a <= w->k.top[i])
+						knn_offer(&w->k, i, a, j);
+					if (a <= w->k.top[j])
+						knn_offer(&w->k, j, a, i);
 				}
 			}
-			if ((st = rips_tick(c, (uint64_t) (i1 - i0) * (uint64_t) bj * (uint64_t) (dim / 8 + 16))) != TE_OK)
-				goto done;
+			if ((st = rips_tick(w->c, (uint64_t) (i1 - i0) * (uint64_t) bj * (uint64_t) (dim / 8 + 16))) != TE_OK)
+				return st;
 		}
 	}
 	for (i = 0; i < n; i++)
 	{
-		knn_seal(&k, p, i, eps[i]);
-		if ((i & 255) == 0 && (st = rips_tick(c, 256 * KNN * (uint64_t) (dim + 16))) != TE_OK)
-			goto done;
+		knn_seal(&w->k, w->p, i, w->eps[i]);
+		if ((i & 255) == 0 && (st = rips_tick(w->c, 256 * KNN * (uint64_t) (dim + 16))) != TE_OK)
+			return st;
 	}
+	return TE_OK;
+}
 
-	/* Boruvka rounds */
-	comps = n;
+/*
+ * A round's candidates from the lists: each component's best listed edge
+ * (exact if no bound is below it), and in w->scan the *nscan points whose
+ * unlisted neighbours might beat their component's best
+ */
+static TeStatus
+h0_round_lists(H0Work *w, int64_t *nscan)
+{
+	int64_t		n = w->n,
+				i;
+	TeStatus	st;
+
+	*nscan = 0;
+	for (i = 0; i < n; i++)
+	{
+		w->best[i].d2 = INFINITY;
+		w->best[i].a = w->best[i].b = INT64_MAX;
+	}
+	for (i = 0; i < n; i++)
+	{
+		int64_t		ri = uf_find(w->parent, i);
+		const Nbr  *h = w->k.list + i * KNN;
+		int			t;
+
+		for (t = 0; t < w->k.len[i]; t++)
+			if (uf_find(w->parent, h[t].v) != ri)
+			{
+				best_offer(&w->best[ri], h[t].d2, i, h[t].v);
+				break;
+			}
+		if ((i & 4095) == 0 && (st = rips_tick(w->c, 4096 * KNN * 8)) != TE_OK)
+			return st;
+	}
+	for (i = 0; i < n; i++)
+	{
+		int64_t		ri = uf_find(w->parent, i);
+		const Nbr  *h = w->k.list + i * KNN;
+		double		known = INFINITY;
+		int			t;
+
+		for (t = 0; t < w->k.len[i]; t++)
+			if (uf_find(w->parent, h[t].v) != ri)
+			{
+				known = h[t].d2;
+				break;
+			}
+		if (w->k.lb[i] < known && w->k.lb[i] <= w->best[ri].d2)
+			w->scan[(*nscan)++] = i;
+		if ((i & 4095) == 0 && (st = rips_tick(w->c, 4096 * KNN * 8)) != TE_OK)
+			return st;
+	}
+	return TE_OK;
+}
+
+/*
+ * Rescan the nscan points of w->scan exactly: grouped by component, the
+ * points of a large component against the outsiders only, the rest
+ * together against everyone
+ */
+static TeStatus
+h0_round_rescan(H0Work *w, int64_t nscan)
+{
+	int64_t		n = w->n,
+				nc = 0,
+				i,
+				t,
+				q,
+				nmixed = 0;
+	int64_t    *cstart = w->cstart,
+			   *scan2 = w->scan2;
+	TeStatus	st;
+
+	/* dense component numbers; the scanned points grouped by component */
+	for (i = 0; i < n; i++)
+		if (w->parent[i] == i)
+			cstart[i] = nc++;
+	for (i = 0; i < n; i++)
+		w->comp[i] = (int32_t) cstart[uf_find(w->parent, i)];
+	memset(cstart, 0, sizeof(int64_t) * (size_t) (nc + 1));
+	memset(w->csize, 0, sizeof(int64_t) * (size_t) nc);
+	for (i = 0; i < n; i++)
+		w->csize[w->comp[i]]++;
+	for (t = 0; t < nscan; t++)
+		cstart[w->comp[w->scan[t]] + 1]++;
+	for (t = 0; t < nc; t++)
+		cstart[t + 1] += cstart[t];
+	for (t = 0; t < nscan; t++)
+		scan2[cstart[w->comp[w->scan[t]]]++] = w->scan[t];
+	/* cstart[c] is now the end of c's group; walk the groups */
+	for (q = 0, t = 0; t < nc; t++)
+	{
+		int64_t		g0 = q,
+					g1 = cstart[t];
+
+		q = g1;
+		if (g1 == g0)
+			continue;
+		if (w->csize[t] * 4 >= n && g1 - g0 >= 16)
+		{
+			/* a large component: scan its points against the outsiders only */
+			if ((st = scan_rows(w->c, &w->k, w->p, w->F, w->fsq, w->eps, w->comp, scan2 + g0,
+								g1 - g0, (int32_t) t, w->best, w->parent, &w->sb)) != TE_OK)
+				return st;
+		}
+		else
+		{
+			memmove(scan2 + nmixed, scan2 + g0, sizeof(int64_t) * (size_t) (g1 - g0));
+			nmixed += g1 - g0;
+		}
+	}
+	if (nmixed > 0 &&
+		(st = scan_rows(w->c, &w->k, w->p, w->F, w->fsq, w->eps, w->comp, scan2, nmixed, -1,
+						w->best, w->parent, &w->sb)) != TE_OK)
+		return st;
+	return TE_OK;
+}
+
+/* merge along every component's best edge, recording the tree */
+static void
+h0_round_merge(H0Work *w, int64_t *comps)
+{
+	int64_t		i;
+
+	for (i = 0; i < w->n; i++)
+	{
+		int64_t		a,
+					b;
+
+		if (w->parent[i] != i || !isfinite(w->best[i].d2))
+			continue;
+		a = uf_find(w->parent, w->best[i].a);
+		b = uf_find(w->parent, w->best[i].b);
+		if (a == b)
+			continue;
+		uf_link(w->parent, w->size, a, b);
+		w->tree[2 * w->ntree] = w->best[i].a;
+		w->tree[2 * w->ntree + 1] = w->best[i].b;
+		w->ntree++;
+		(*comps)--;
+	}
+}
+
+/* certified Boruvka rounds until one component is left */
+static TeStatus
+h0_boruvka(H0Work *w)
+{
+	int64_t		comps = w->n;
+	TeStatus	st;
+
 	while (comps > 1)
 	{
-		int64_t		nscan = 0,
+		int64_t		nscan,
 					before = comps;
 
-		for (i = 0; i < n; i++)
-		{
-			best[i].d2 = INFINITY;
-			best[i].a = best[i].b = INT64_MAX;
-		}
-		/* the first listed neighbour outside: exact if no bound is below it */
-		for (i = 0; i < n; i++)
-		{
-			int64_t		ri = uf_find(parent, i);
-			const Nbr  *h = k.list + i * KNN;
-			int			t;
-
-			for (t = 0; t < k.len[i]; t++)
-				if (uf_find(parent, h[t].v) != ri)
-				{
-					best_offer(&best[ri], h[t].d2, i, h[t].v);
-					break;
-				}
-			if ((i & 4095) == 0 && (st = rips_tick(c, 4096 * KNN * 8)) != TE_OK)
-				goto done;
-		}
-		/* points whose unlisted neighbours might beat their component's best */
-		for (i = 0; i < n; i++)
-		{
-			int64_t		ri = uf_find(parent, i);
-			const Nbr  *h = k.list + i * KNN;
-			double		known = INFINITY;
-			int			t;
-
-			for (t = 0; t < k.len[i]; t++)
-				if (uf_find(parent, h[t].v) != ri)
-				{
-					known = h[t].d2;
-					break;
-				}
-			if (k.lb[i] < known && k.lb[i] <= best[ri].d2)
-				scan[nscan++] = i;
-			if ((i & 4095) == 0 && (st = rips_tick(c, 4096 * KNN * 8)) != TE_OK)
-				goto done;
-		}
-
-		if (nscan > 0)
-		{
-			/* dense component numbers; the scanned points grouped by component */
-			int64_t		nc = 0,
-						t,
-						q,
-						nmixed = 0;
-
-			for (i = 0; i < n; i++)
-				if (parent[i] == i)
-					cstart[i] = nc++;
-			for (i = 0; i < n; i++)
-				comp[i] = (int32_t) cstart[uf_find(parent, i)];
-			memset(cstart, 0, sizeof(int64_t) * (size_t) (nc + 1));
-			memset(csize, 0, sizeof(int64_t) * (size_t) nc);
-			for (i = 0; i < n; i++)
-				csize[comp[i]]++;
-			for (t = 0; t < nscan; t++)
-				cstart[comp[scan[t]] + 1]++;
-			for (t = 0; t < nc; t++)
-				cstart[t + 1] += cstart[t];
-			for (t = 0; t < nscan; t++)
-				scan2[cstart[comp[scan[t]]]++] = scan[t];
-			/* cstart[c] is now the end of c's group; walk the groups */
-			for (q = 0, t = 0; t < nc; t++)
-			{
-				int64_t		g0 = q,
-							g1 = cstart[t];
-
-				q = g1;
-				if (g1 == g0)
-					continue;
-				if (csize[t] * 4 >= n && g1 - g0 >= 16)
-				{
-					/* a large component: scan its points against the outsiders only */
-					if ((st = scan_rows(c, &k, p, F, fsq, eps, comp, scan2 + g0, g1 - g0,
-										(int32_t) t, best, parent, &sb)) != TE_OK)
-						goto done;
-				}
-				else
-				{
-					memmove(scan2 + nmixed, scan2 + g0, sizeof(int64_t) * (size_t) (g1 - g0));
-					nmixed += g1 - g0;
-				}
-			}
-			if (nmixed > 0 &&
-				(st = scan_rows(c, &k, p, F, fsq, eps, comp, scan2, nmixed, -1, best,
-								parent, &sb)) != TE_OK)
-				goto done;
-		}
-
-		/* merge along every component's best edge */
-		for (i = 0; i < n; i++)
-		{
-			int64_t		a,
-						b;
-
-			if (parent[i] != i || !isfinite(best[i].d2))
-				continue;
-			a = uf_find(parent, best[i].a);
-			b = uf_find(parent, best[i].b);
-			if (a == b)
-				continue;
-			uf_link(parent, size, a, b);
-			tree[2 * ntree] = best[i].a;
-			tree[2 * ntree + 1] = best[i].b;
-			ntree++;
-			comps--;
-		}
+		if ((st = h0_round_lists(w, &nscan)) != TE_OK)
+			return st;
+		if (nscan > 0 && (st = h0_round_rescan(w, nscan)) != TE_OK)
+			return st;
+		h0_round_merge(w, &comps);
 		/* every round merges at least one pair unless distances are not finite */
 		if (comps == before)
-		{
-			st = te_fail(c->env, TE_NUMERIC,
-						 "the spanning tree of %lld points made no progress (non-finite distances)",
-						 (long long) n);
-			goto done;
-		}
+			return te_fail(w->c->env, TE_NUMERIC,
+						   "the spanning tree of %lld points made no progress (non-finite distances)",
+						   (long long) w->n);
 	}
+	return TE_OK;
+}
 
-	/* the tree's lengths, directly, as float32 */
-	for (i = 0; i < ntree; i++)
+/* the bars: the tree's lengths, directly, as float32, then the essential ones */
+static TeStatus
+h0_emit_tree(H0Work *w, float threshold)
+{
+	int64_t		i,
+				essential = 1;
+	TeStatus	st = TE_OK;
+
+	for (i = 0; i < w->ntree; i++)
 	{
-		float		w = rips_to_float(c, dist_pair_dist(p, tree[2 * i], tree[2 * i + 1]));
+		float		d = rips_to_float(w->c, dist_pair_dist(w->p, w->tree[2 * i], w->tree[2 * i + 1]));
 
-		if (w <= threshold)
-			st = rips_emit(c, 0, 0.0, (double) w);
+		if (d <= threshold)
+			st = rips_emit(w->c, 0, 0.0, (double) d);
 		else
 			essential++;
 		if (st != TE_OK)
-			goto done;
-		if ((i & 1023) == 0 && (st = rips_tick(c, 1024 * (uint64_t) dim)) != TE_OK)
-			goto done;
+			return st;
+		if ((i & 1023) == 0 && (st = rips_tick(w->c, 1024 * (uint64_t) w->dim)) != TE_OK)
+			return st;
 	}
 	for (i = 0; i < essential; i++)
-		if ((st = rips_emit(c, 0, 0.0, INFINITY)) != TE_OK)
-			goto done;
+		if ((st = rips_emit(w->c, 0, 0.0, INFINITY)) != TE_OK)
+			return st;
+	return TE_OK;
+}
 
-done:
-	arena_free(mem, k.list);
-	arena_free(mem, k.len);
-	arena_free(mem, k.top);
-	arena_free(mem, k.lb);
-	arena_free(mem, best);
-	arena_free(mem, parent);
-	arena_free(mem, size);
-	arena_free(mem, F);
-	arena_free(mem, fsq);
-	arena_free(mem, eps);
-	arena_free(mem, mean);
-	arena_free(mem, blk);
-	arena_free(mem, dots);
-	arena_free(mem, sb.rows);
-	arena_free(mem, sb.rows_sq);
-	arena_free(mem, sb.ids);
-	arena_free(mem, sb.cols);
-	arena_free(mem, sb.cols_sq);
-	arena_free(mem, sb.cids);
-	arena_free(mem, scan);
-	arena_free(mem, scan2);
-	arena_free(mem, cstart);
-	arena_free(mem, csize);
-	arena_free(mem, comp);
-	arena_free(mem, tree);
+/* H0 of points: candidate lists in one pass, then certified Boruvka rounds */
+TeStatus
+rips_h0_points(RipsCtx *c, const DistPoints *p, float threshold)
+{
+	H0Work		w;
+	TeStatus	st;
+
+	if (p->n == 0)
+		return TE_OK;
+	if (p->n == 1)
+		return rips_emit(c, 0, 0.0, INFINITY);
+	memset(&w, 0, sizeof(w));
+	w.c = c;
+	w.p = p;
+	w.n = p->n;
+	w.dim = p->dim;
+	if ((st = h0_work_alloc(&w)) == TE_OK &&
+		(st = h0_float_copy(&w)) == TE_OK &&
+		(st = h0_candidates(&w)) == TE_OK &&
+		(st = h0_boruvka(&w)) == TE_OK)
+		st = h0_emit_tree(&w, threshold);
+	h0_work_release(&w);
 	return st;
 }
