@@ -94,6 +94,7 @@ te_norm2(const double *x, int n)
 	return sqrt(ss) * big;
 }
 
+/* the allocator of te_env_init_malloc */
 static void *
 malloc_alloc(void *ctx, size_t size)
 {
@@ -101,6 +102,7 @@ malloc_alloc(void *ctx, size_t size)
 	return malloc(size);
 }
 
+/* its release */
 static void
 malloc_release(void *ctx, void *ptr)
 {

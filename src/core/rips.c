@@ -252,7 +252,7 @@ collapse_pays(const TeRipsOptions *o, const RipsGraph *g)
 {
 	if (!o->collapse || o->max_dim < 2)
 		return 0;
-	return g->m > 3 * g->n;
+	return g->m > RIPS_COLLAPSE_MIN_EDGES_PER_VERTEX * g->n;
 }
 
 /*
@@ -304,7 +304,7 @@ run_graph(RipsCtx *c, RipsGraph *g, const TeRipsOptions *o)
 	{
 		int			passes = 0;
 
-		if ((st = rips_collapse(c, g, 8, &passes)) != TE_OK)
+		if ((st = rips_collapse(c, g, RIPS_COLLAPSE_MAX_PASSES, &passes)) != TE_OK)
 			return st;
 		c->stats->collapse_passes = passes;
 		c->stats->n_edges_collapsed = g->m;
@@ -393,7 +393,7 @@ fill_tile(void *arg, int64_t i0, int64_t i1, int64_t j0, int64_t j1, const doubl
 			gf->g->D[j * n + i] = v;
 		}
 	return rips_tick(gf->c, (uint64_t) (i1 - i0) * (uint64_t) (j1 - j0) *
-					 (uint64_t) (gf->p->dim / 4 + 32));
+					 RIPS_WORK_DOUBLE_PAIR(gf->p->dim));
 }
 
 /* persistence of a point cloud: see rips.h */
@@ -583,13 +583,28 @@ add_sat(size_t a, double b)
 	return a + (size_t) b;
 }
 
+/*
+ * The memory model of te_rips_memory_estimate, in bytes: what every run
+ * holds whatever its size (an allowance for the small blocks); per point
+ * for H0 of points (the KNN candidate lists plus per-point bounds and
+ * union-find state, rounded up); an allowance for what the reduction holds
+ * whatever the size of the graph; and per edge within the threshold and per
+ * dimension reduced (pivot entries, stored reduction vectors and the
+ * working column's share).  The unit tests hold the estimate above the
+ * measured peak.
+ */
+#define RIPS_MEM_FIXED (256.0 * 1024)
+#define RIPS_MEM_H0_PER_POINT 800.0
+#define RIPS_MEM_REDUCE_FIXED (4.0 * 1024 * 1024)
+#define RIPS_MEM_PER_EDGE_PER_DIM 12.0
+
 /* the expected peak of tracked memory: see rips.h */
 size_t
 te_rips_memory_estimate(int64_t n, int dim, int max_dim, double threshold)
 {
 	double		nn = (double) (n > 0 ? n : 0);
 	double		m = nn * (nn - 1.0) / 2.0;
-	double		bytes = 256.0 * 1024;	/* small fixed parts */
+	double		bytes = RIPS_MEM_FIXED;
 
 	if (n < 0 || dim < 0 || max_dim < 0 || max_dim > TE_RIPS_MAX_DIM)
 		return SIZE_MAX;
@@ -600,7 +615,7 @@ te_rips_memory_estimate(int64_t n, int dim, int max_dim, double threshold)
 		if (dim > 0)
 		{
 			/* float copy, candidate lists and per-point state, kernel blocks */
-			bytes += nn * (double) dim * 4.0 + nn * 800.0;
+			bytes += nn * (double) dim * 4.0 + nn * RIPS_MEM_H0_PER_POINT;
 			bytes += (double) DIST_BLOCK * 1024 * 12.0 + (DIST_BLOCK + 1024.0) * dim * 4.0;
 		}
 		else
@@ -610,7 +625,7 @@ te_rips_memory_estimate(int64_t n, int dim, int max_dim, double threshold)
 	if (n > TE_RIPS_MAX_POINTS_HIGHER)
 		return SIZE_MAX;
 	/* n x n floats and three bitset matrices, whatever the threshold */
-	bytes += nn * nn * 4.0 + 3.0 * nn * nn / 8.0 + 4.0 * 1024 * 1024;
+	bytes += nn * nn * 4.0 + 3.0 * nn * nn / 8.0 + RIPS_MEM_REDUCE_FIXED;
 	if (dim > 0)
 		bytes += (double) DIST_BLOCK * DIST_BLOCK * 8.0;
 
@@ -623,6 +638,6 @@ te_rips_memory_estimate(int64_t n, int dim, int max_dim, double threshold)
 	 * holds it to memory_limit as it goes.
 	 */
 	if (!isfinite(threshold))
-		bytes += m * (8.0 + 1.0 / 8.0) + m * 12.0 * (double) max_dim;
+		bytes += m * (8.0 + 1.0 / 8.0) + m * RIPS_MEM_PER_EDGE_PER_DIM * (double) max_dim;
 	return add_sat(0, bytes);
 }

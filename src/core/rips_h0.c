@@ -438,7 +438,7 @@ scan_rows(RipsCtx *c, Knn *k, const DistPoints *p, const float *F, const double 
 						knn_offer(k, u, a, sb->cids[j]);
 				}
 			}
-			if ((st = rips_tick(c, (uint64_t) bi * (uint64_t) bj * (uint64_t) (dim / 8 + 16))) != TE_OK)
+			if ((st = rips_tick(c, (uint64_t) bi * (uint64_t) bj * RIPS_WORK_FLOAT_PAIR(dim))) != TE_OK)
 				return st;
 		}
 		for (s = 0; s < bi; s++)
@@ -666,7 +666,7 @@ h0_candidates(H0Work *w)
 						knn_offer(&w->k, j, a, i);
 				}
 			}
-			if ((st = rips_tick(w->c, (uint64_t) (i1 - i0) * (uint64_t) bj * (uint64_t) (dim / 8 + 16))) != TE_OK)
+			if ((st = rips_tick(w->c, (uint64_t) (i1 - i0) * (uint64_t) bj * RIPS_WORK_FLOAT_PAIR(dim))) != TE_OK)
 				return st;
 		}
 	}

@@ -29,6 +29,34 @@
 #include "topembed/common.h"
 #include "topembed/rips.h"
 
+/* ---- named constants of the engine ---- */
+
+/*
+ * Passes of the edge collapse at most: each pass walks the edges backwards
+ * and drops those dominated from their value on; later passes find fewer
+ * and fewer, and eight reach the fixed point on every data set we have
+ * seen (the stats report the passes made), while bounding the cost.
+ */
+#define RIPS_COLLAPSE_MAX_PASSES 8
+
+/*
+ * The collapse runs only when the graph has more than this many edges per
+ * vertex (a mean degree above twice it): sparser graphs have few dominated
+ * edges and few triangles, and the collapse would cost more than it saves.
+ */
+#define RIPS_COLLAPSE_MIN_EDGES_PER_VERTEX 3
+
+/*
+ * Work units (about one per simple operation, for pacing the interrupt
+ * checks) of one pair of a double kernel block: a dgemm over dim, done at
+ * about four multiply-adds a unit, plus the guard, the metric and the two
+ * stores
+ */
+#define RIPS_WORK_DOUBLE_PAIR(dim) ((uint64_t) (dim) / 4 + 32)
+
+/* the same for one pair of a float32 block (sgemm is twice as fast) */
+#define RIPS_WORK_FLOAT_PAIR(dim) ((uint64_t) (dim) / 8 + 16)
+
 /* ---- context of one run ---- */
 
 /* roughly 1 unit per simple operation; a check every few milliseconds */
@@ -106,6 +134,7 @@ typedef struct RipsGraph
 	float		threshold;
 } RipsGraph;
 
+/* the filtration key of the edge {a, b} of value v */
 static inline uint64_t
 rips_edge_key(float v, uint32_t a, uint32_t b)
 {
@@ -122,6 +151,7 @@ rips_edge_key(float v, uint32_t a, uint32_t b)
 	return ((uint64_t) bits << 32) | ((uint64_t) (0xFFFFu - a) << 16) | (uint64_t) (0xFFFFu - b);
 }
 
+/* the value of an edge key */
 static inline float
 rips_key_value(uint64_t k)
 {
@@ -132,12 +162,14 @@ rips_key_value(uint64_t k)
 	return v;
 }
 
+/* the larger vertex of an edge key */
 static inline uint32_t
 rips_key_a(uint64_t k)
 {
 	return 0xFFFFu - (uint32_t) ((k >> 16) & 0xFFFFu);
 }
 
+/* the smaller vertex of an edge key */
 static inline uint32_t
 rips_key_b(uint64_t k)
 {
@@ -161,19 +193,21 @@ rips_popcount(uint64_t x)
 #endif
 }
 
-/* bitset helpers */
+/* set bit i of a bitset row */
 static inline void
 rips_bit_set(uint64_t *row, int64_t i)
 {
 	row[i >> 6] |= (uint64_t) 1 << (i & 63);
 }
 
+/* clear bit i of a bitset row */
 static inline void
 rips_bit_clear(uint64_t *row, int64_t i)
 {
 	row[i >> 6] &= ~((uint64_t) 1 << (i & 63));
 }
 
+/* bit i of a bitset row */
 static inline int
 rips_bit_test(const uint64_t *row, int64_t i)
 {
