@@ -1,0 +1,174 @@
+/*
+ * plot_betti.c - the SVG Betti curves: step lines of Betti numbers against
+ *                scale, one per series
+ */
+#include "svg_internal.h"
+
+#include <math.h>
+#include <string.h>
+
+/* step lines of Betti numbers against scale, one per series */
+TeStatus
+te_svg_betti_curves(TeEnv *env, const TeCurveSeries *series, int nseries,
+					const char *title, const char *xlabel, char **out)
+{
+	return te_svg_betti_curves_ex(env, series, nseries, title, xlabel, NULL, out);
+}
+
+/* the same, with options: the unit of the scale, the empty message */
+TeStatus
+te_svg_betti_curves_ex(TeEnv *env, const TeCurveSeries *series, int nseries,
+					   const char *title, const char *xlabel, const TeSvgOptions *opt,
+					   char **out)
+{
+	TeStatus	st = TE_OK;
+	TeText		t;
+	TeAxis		ax,
+				ay;
+	double		xlo = INFINITY,
+				xhi = -INFINITY,
+				ylo = 0.0,
+				yhi = -INFINITY;
+	int			k,
+				i,
+				integral = 1,
+				npts = 0;
+	char		desc[512];
+	char		buf[160];
+	char		lab[160];
+	double		ly,
+				lp_r,
+				lp_legend,
+				legend_w = 80.0;
+
+	if (out == NULL)
+		return te_fail(env, TE_INVALID, "no place for the SVG document was given");
+	*out = NULL;
+	if ((st = plot_check_options(env, opt)) != TE_OK)
+		return st;
+	if (opt == NULL)
+		opt = &plot_no_options;
+	if (nseries < 0 || nseries > TE_SVG_MAX_SERIES)
+		return te_fail(env, TE_INVALID, "a Betti curve plot takes 0 to %d series, not %d",
+					   TE_SVG_MAX_SERIES, nseries);
+	if (nseries > 0 && series == NULL)
+		return te_fail(env, TE_INVALID, "no series were given for %d series", nseries);
+	for (k = 0; k < nseries; k++)
+	{
+		const TeCurveSeries *s = &series[k];
+
+		if (s->n < 0)
+			return te_fail(env, TE_INVALID, "series %d has a negative number of points", k + 1);
+		if (s->n > 0 && (s->x == NULL || s->y == NULL))
+			return te_fail(env, TE_INVALID, "series %d has no x or y array", k + 1);
+		for (i = 0; i < s->n; i++)
+		{
+			if ((st = plot_poll(env, i)) != TE_OK)
+				return st;
+			if (isnan(s->x[i]) || isnan(s->y[i]))
+				return te_fail(env, TE_INVALID, "NaN not allowed in point %d of series %d",
+							   i + 1, k + 1);
+			if (isinf(s->x[i]) || isinf(s->y[i]))
+				return te_fail(env, TE_INVALID, "point %d of series %d is infinite",
+							   i + 1, k + 1);
+			xlo = fmin(xlo, s->x[i]);
+			xhi = fmax(xhi, s->x[i]);
+			ylo = fmin(ylo, s->y[i]);
+			yhi = fmax(yhi, s->y[i]);
+			integral &= s->y[i] == floor(s->y[i]);
+		}
+		npts += s->n > 0;
+	}
+	if (title == NULL)
+		title = "Betti curves";
+	for (k = 0; k < nseries; k++)
+		legend_w = fmax(legend_w, 30.0 +
+						plot_label_width(plot_series_label(series[k].label, k, buf, sizeof(buf)), 12.0));
+	lp_r = plot_right(legend_w);
+	lp_legend = lp_r + 22.0;
+	if (xlabel == NULL || *xlabel == '\0')
+		xlabel = plot_unit_label(lab, sizeof(lab), "scale", opt->unit);
+	if (npts == 0)
+	{
+		xlo = 0.0;
+		xhi = 1.0;
+		yhi = 1.0;
+	}
+	if (xlo > 0.0 && xlo < 0.5 * xhi)
+		xlo = 0.0;
+	te_axis_linear(&ax, xlo, xhi, 6, 0);
+	te_axis_place(&ax, LP_L + 6.0, lp_r - 6.0);
+	te_axis_linear(&ay, ylo, yhi, 6, integral);
+	te_axis_place(&ay, LP_B - 6.0, LP_T + 6.0);
+
+	te_text_init(&t, env);
+	desc[0] = '\0';
+	plot_buf_cat(desc, sizeof(desc), "Betti curves:");
+	for (k = 0; k < nseries; k++)
+	{
+		plot_buf_cat(desc, sizeof(desc), k ? "; " : " ");
+		plot_buf_cat(desc, sizeof(desc), plot_series_label(series[k].label, k, buf, sizeof(buf)));
+		plot_buf_cat(desc, sizeof(desc), ", ");
+		plot_buf_cat_int(desc, sizeof(desc), series[k].n);
+		plot_buf_cat(desc, sizeof(desc), " points");
+	}
+	if (nseries == 0)
+		plot_buf_cat(desc, sizeof(desc), " no series");
+	te_svg_begin(&t, PLOT_W, LP_H, title, desc);
+	plot_put_title(&t, title, PLOT_W);
+	te_svg_xaxis(&t, &ax, LP_B, LP_T, xlabel);
+	te_svg_yaxis(&t, &ay, LP_L, lp_r, "Betti number", 22.0);
+	plot_put_frame(&t, lp_r, 0.0);
+	if (npts == 0)
+		plot_put_message(&t, (LP_L + lp_r) / 2.0, (LP_T + LP_B) / 2.0, opt->empty ? opt->empty : "no data");
+
+	for (k = 0; k < nseries && st == TE_OK; k++)
+	{
+		const TeCurveSeries *s = &series[k];
+		PlotThin		th;
+
+		if (s->n == 0)
+			continue;
+		plot_put_line_start(&t, k, 2.0);
+		plot_thin_init(&th, &t);
+		for (i = 0; i < s->n; i++)
+		{
+			double		px = te_axis_map(&ax, s->x[i]);
+
+			/* the step: along at the previous height, then up or down */
+			if (i > 0)
+				plot_thin_add(&th, px, te_axis_map(&ay, s->y[i - 1]));
+			plot_thin_add(&th, px, te_axis_map(&ay, s->y[i]));
+			if ((st = plot_poll(env, i)) != TE_OK)
+				break;
+		}
+		plot_thin_flush(&th);
+		te_text_puts(&t, "\"/>\n");
+		if (s->n == 1)
+		{
+			te_text_puts(&t, "<circle");
+			plot_put_attr(&t, "cx", te_axis_map(&ax, s->x[0]));
+			plot_put_attr(&t, "cy", te_axis_map(&ay, s->y[0]));
+			te_text_puts(&t, " r=\"3\" fill=\"");
+			te_text_puts(&t, te_svg_color(k));
+			te_text_puts(&t, "\"/>\n");
+		}
+	}
+
+	ly = LP_T + 10.0;
+	for (k = 0; k < nseries; k++)
+	{
+		plot_put_swatch(&t, k, lp_legend, ly - 4.0);
+		te_svg_text(&t, lp_legend + 30.0, ly, 12.0, "start", "fill=\"#222\"",
+					plot_series_label(series[k].label, k, buf, sizeof(buf)), PLOT_LEGEND_CHARS);
+		ly += 20.0;
+	}
+
+	te_svg_end(&t);
+	if (st != TE_OK)
+	{
+		te_text_free(&t);
+		return st;
+	}
+	return te_text_finish(&t, out);
+}
