@@ -16,6 +16,7 @@
 #define BC_T		58.0		/* top of the bars */
 #define BC_GAP		12.0		/* space between dimensions */
 #define BC_AXIS		58.0		/* room for the x axis below the bars */
+#define BC_FIT_H	480.0		/* the document height the bars are fitted into */
 
 typedef struct BarCtx
 {
@@ -88,6 +89,336 @@ bar_budget(const PlotPairs *s, int64_t *show)
 	}
 }
 
+/* what the phases of a barcode share: the bars shown and where they go */
+typedef struct BarLayout
+{
+	int64_t		show[TE_SVG_MAX_DIM + 1];	/* bars shown per dimension */
+	int64_t		start[TE_SVG_MAX_DIM + 2];	/* each dimension's first index in idx */
+	int64_t    *idx;			/* pair indices grouped by dimension, sorted */
+	int64_t		total;			/* bars shown in all */
+	int			last_dim;		/* highest dimension with a bar shown, or -1 */
+	int			capped;			/* some dimension shows fewer than it has */
+	TeAxis		ax;
+	double		pitch_d[TE_SVG_MAX_DIM + 1];	/* bar spacing per dimension */
+	double		bars_h;			/* the height of all bars and gaps */
+	double		bottom;			/* pixel row of the x axis */
+	int			height;			/* of the document */
+} BarLayout;
+
+/* the largest bar spacing, in pixels */
+#define BC_MAX_PITCH 16.0
+
+/* the least height of the bar area, so that an empty barcode has room for its message */
+#define BC_MIN_BARS_H 64.0
+
+/*
+ * choose the bars to show: indices grouped by dimension, each group cut to
+ * its share of the budget (the longest bars) and then sorted by birth
+ */
+static TeStatus
+bar_select(TeEnv *env, const TePersPair *pairs, int64_t n, const PlotPairs *s, BarLayout *L)
+{
+	BarCtx		ctx;
+	int64_t		fill[TE_SVG_MAX_DIM + 1];
+	int64_t		i;
+	int			d;
+	TeStatus	st = TE_OK;
+
+	ctx.pairs = pairs;
+	if (n <= TE_SVG_MAX_BARS)
+		memcpy(L->show, s->count, sizeof(L->show));
+	else
+		bar_budget(s, L->show);
+	if (n == 0)
+		return TE_OK;
+	L->idx = te_alloc_array(env, (size_t) n, sizeof(int64_t));
+	if (L->idx == NULL)
+		return te_fail(env, TE_NOMEM, "out of memory for %lld bars", (long long) n);
+	for (d = 0; d <= TE_SVG_MAX_DIM; d++)
+		L->start[d + 1] = L->start[d] + s->count[d];
+	memcpy(fill, L->start, sizeof(fill));
+	for (i = 0; i < n; i++)
+		L->idx[fill[pairs[i].dim]++] = i;
+	for (d = 0; d <= TE_SVG_MAX_DIM && st == TE_OK; d++)
+	{
+		if (L->show[d] < s->count[d])
+		{
+			L->capped = 1;
+			st = plot_merge_sort(env, L->idx + L->start[d], (size_t) s->count[d],
+								 sizeof(int64_t), cmp_longest, &ctx);
+		}
+		if (st == TE_OK)
+			st = plot_merge_sort(env, L->idx + L->start[d], (size_t) L->show[d],
+								 sizeof(int64_t), cmp_birth, &ctx);
+		L->total += L->show[d];
+		if (L->show[d])
+			L->last_dim = d;
+	}
+	if (st != TE_OK)
+	{
+		te_free(env, L->idx);
+		L->idx = NULL;
+	}
+	return st;
+}
+
+/* the scale axis over the range of the bars shown (or the shared scale) */
+static void
+bar_axis(const TePersPair *pairs, const TeSvgOptions *opt, BarLayout *L)
+{
+	PlotPairs	r;
+	double		lo,
+				hi;
+	int64_t		i;
+	int			d;
+
+	memset(&r, 0, sizeof(r));
+	r.lo = INFINITY;
+	r.hi = -INFINITY;
+	for (d = 0; d <= TE_SVG_MAX_DIM; d++)
+		for (i = L->start[d]; i < L->start[d] + L->show[d]; i++)
+		{
+			const TePersPair *p = &pairs[L->idx[i]];
+
+			r.lo = fmin(r.lo, p->birth);
+			r.hi = fmax(r.hi, p->birth);
+			if (!isinf(p->death))
+			{
+				r.lo = fmin(r.lo, p->death);
+				r.hi = fmax(r.hi, p->death);
+			}
+			r.have_finite = 1;
+		}
+	plot_pair_range(&r, &lo, &hi);
+	plot_shared_scale(opt, &lo, &hi);
+	te_axis_linear(&L->ax, lo, hi, 7, 0);
+	te_axis_place(&L->ax, BC_L + 6.0, BC_R);
+}
+
+/*
+ * share the height among the dimensions by the square root of their bar
+ * counts, so that a few H2 bars are not squeezed flat by many H0 bars;
+ * bars are at most BC_MAX_PITCH px apart
+ */
+static void
+bar_heights(int ngroups, BarLayout *L)
+{
+	double		avail,
+				wsum = 0.0;
+	int			d;
+
+	avail = BC_FIT_H - BC_T - BC_AXIS - 8.0 - BC_GAP * (ngroups > 1 ? ngroups - 1 : 0);
+	L->bars_h = BC_GAP * (ngroups > 1 ? ngroups - 1 : 0);
+	for (d = 0; d <= TE_SVG_MAX_DIM; d++)
+		wsum += sqrt((double) L->show[d]);
+	for (d = 0; d <= TE_SVG_MAX_DIM; d++)
+	{
+		L->pitch_d[d] = BC_MAX_PITCH;
+		if (L->show[d] == 0)
+			continue;
+		L->pitch_d[d] = avail * sqrt((double) L->show[d]) / wsum / (double) L->show[d];
+		if (L->pitch_d[d] > BC_MAX_PITCH)
+			L->pitch_d[d] = BC_MAX_PITCH;
+		L->bars_h += L->pitch_d[d] * (double) L->show[d];
+	}
+	if (L->bars_h < BC_MIN_BARS_H)
+		L->bars_h = BC_MIN_BARS_H;
+	L->bottom = BC_T + L->bars_h + 8.0;
+	L->height = (int) ceil(L->bottom + BC_AXIS);
+}
+
+/* "showing the longest bars: H0 250 of 1000, ..." for the dimensions cut short */
+static void
+bar_subtitle(TeText *t, const PlotPairs *s, const BarLayout *L)
+{
+	char		sub[256];
+	int			first = 1,
+				d;
+
+	sub[0] = '\0';
+	plot_buf_cat(sub, sizeof(sub), "showing the longest bars: ");
+	for (d = 0; d <= TE_SVG_MAX_DIM; d++)
+	{
+		if (L->show[d] == s->count[d])
+			continue;
+		if (!first)
+			plot_buf_cat(sub, sizeof(sub), ", ");
+		first = 0;
+		plot_buf_cat(sub, sizeof(sub), "H");
+		plot_buf_cat_int(sub, sizeof(sub), d);
+		plot_buf_cat(sub, sizeof(sub), " ");
+		plot_buf_cat_int(sub, sizeof(sub), L->show[d]);
+		plot_buf_cat(sub, sizeof(sub), " of ");
+		plot_buf_cat_int(sub, sizeof(sub), s->count[d]);
+	}
+	plot_put_subtitle(t, sub, PLOT_W);
+}
+
+/* the x axis, its line to the ∞ column, and the dashed ∞ column itself */
+static void
+bar_frame(TeText *t, const TeSvgOptions *opt, const BarLayout *L)
+{
+	te_svg_xaxis(t, &L->ax, L->bottom, BC_T - 6.0,
+				 opt->unit && *opt->unit ? opt->unit : "filtration value");
+	te_text_puts(t, "<path stroke=\"#444\" d=\"M");
+	plot_put_xy(t, BC_L, L->bottom);
+	te_text_puts(t, "H");
+	te_text_fixed(t, BC_INF + 4.0, 1);
+	te_text_puts(t, "M");
+	plot_put_xy(t, BC_INF, L->bottom);
+	te_text_puts(t, "v5\"/>\n<path stroke=\"#aaa\" stroke-dasharray=\"3 3\" d=\"M");
+	plot_put_xy(t, BC_INF, L->bottom);
+	te_text_puts(t, "V");
+	te_text_fixed(t, BC_T - 6.0, 1);
+	te_text_puts(t, "\"/>\n");
+	te_svg_text(t, BC_INF, L->bottom + 19.0, 15.0, "middle", "fill=\"#333\"", "\xE2\x88\x9E", 0);
+}
+
+/*
+ * the bars of dimension d as one path from row *y down (thin bars overlap
+ * a little: one path, so no seams and no darker overlaps), then arrow heads
+ * on its infinite bars; *y ends at the bottom of the group
+ */
+static TeStatus
+bar_group_bars(TeEnv *env, TeText *t, const TePersPair *pairs, const BarLayout *L, int d,
+			   double *y)
+{
+	double		pitch = L->pitch_d[d];
+	double		thick = pitch >= 4.0 ? pitch * 0.72 : pitch >= 2.5 ? pitch * 0.8 : pitch + 0.3;
+	double		y0 = *y;
+	int64_t		i;
+	int			ninf = 0;
+	TeStatus	st = TE_OK;
+
+	*y += pitch / 2.0;			/* centre of the first bar */
+	te_text_puts(t, "<path fill=\"none\" stroke=\"");
+	te_text_puts(t, te_svg_color(d));
+	te_text_puts(t, "\" stroke-width=\"");
+	te_text_fixed(t, thick, 2);
+	te_text_puts(t, "\" d=\"");
+	for (i = L->start[d]; i < L->start[d] + L->show[d]; i++)
+	{
+		const TePersPair *p = &pairs[L->idx[i]];
+		double		x0 = te_axis_map(&L->ax, p->birth);
+		double		x1 = isinf(p->death) ? BC_INF - 7.0 : te_axis_map(&L->ax, p->death);
+
+		if (x1 - x0 < 1.0)
+			x1 = x0 + 1.0;		/* a zero-length bar stays visible */
+		te_text_putc(t, 'M');
+		plot_put_xy(t, x0, *y);
+		te_text_putc(t, 'H');
+		te_text_fixed(t, x1, 1);
+		ninf += isinf(p->death) ? 1 : 0;
+		*y += pitch;
+		if ((st = plot_poll(env, i)) != TE_OK)
+			break;
+	}
+	te_text_puts(t, "\"/>\n");
+	*y -= pitch / 2.0;			/* bottom of the group */
+
+	if (ninf)
+	{
+		double		ah = thick > 7.0 ? thick : 7.0;
+		double		yy = y0 + pitch / 2.0;
+
+		te_text_puts(t, "<path fill=\"");
+		te_text_puts(t, te_svg_color(d));
+		te_text_puts(t, "\" d=\"");
+		for (i = L->start[d]; i < L->start[d] + L->show[d]; i++, yy += pitch)
+		{
+			if (!isinf(pairs[L->idx[i]].death))
+				continue;
+			te_text_putc(t, 'M');
+			plot_put_xy(t, BC_INF - 8.0, yy - ah / 2.0);
+			te_text_puts(t, "L");
+			plot_put_xy(t, BC_INF, yy);
+			te_text_puts(t, "L");
+			plot_put_xy(t, BC_INF - 8.0, yy + ah / 2.0);
+			te_text_putc(t, 'z');
+		}
+		te_text_puts(t, "\"/>\n");
+	}
+	return st;
+}
+
+/*
+ * the label "H1 (53)" of the group spanning rows y0..y1, kept clear of the
+ * previous one (*last_label): two lines where there is room
+ */
+static void
+bar_group_label(TeText *t, int d, int64_t count, double y0, double y1, double *last_label)
+{
+	char		lab[32];
+	char		cnt[32];
+	double		ly;
+	int			two;
+
+	lab[0] = '\0';
+	plot_buf_cat(lab, sizeof(lab), "H");
+	plot_buf_cat_int(lab, sizeof(lab), d);
+	cnt[0] = '\0';
+	plot_buf_cat(cnt, sizeof(cnt), " (");
+	plot_buf_cat_int(cnt, sizeof(cnt), count);
+	plot_buf_cat(cnt, sizeof(cnt), ")");
+	two = y1 - y0 >= 34.0;
+	ly = (y0 + y1) / 2.0 + (two ? -1.0 : 5.0);
+	if (ly < *last_label + 18.0)
+		ly = *last_label + 18.0;
+	*last_label = ly + (two ? 14.0 : 0.0);
+	te_text_puts(t, "<text");
+	plot_put_attr(t, "x", BC_L - 10.0);
+	plot_put_attr(t, "y", ly);
+	te_text_puts(t, " text-anchor=\"end\"><tspan font-size=\"14\" font-weight=\"bold\" fill=\"");
+	te_text_puts(t, te_svg_color(d));
+	te_text_puts(t, "\">");
+	te_text_escape(t, lab, 0);
+	te_text_puts(t, "</tspan>");
+	if (two)
+	{
+		te_text_puts(t, "<tspan");
+		plot_put_attr(t, "x", BC_L - 10.0);
+		te_text_puts(t, " dy=\"14\"");
+	}
+	else
+		te_text_puts(t, "<tspan");
+	te_text_puts(t, " font-size=\"10.5\" fill=\"#666\">");
+	te_text_escape(t, two ? cnt + 1 : cnt, 0);
+	te_text_puts(t, "</tspan></text>\n");
+}
+
+/* the bars, dimension by dimension from the top, each group labelled */
+static TeStatus
+bar_groups(TeEnv *env, TeText *t, const TePersPair *pairs, const PlotPairs *s,
+		   const BarLayout *L)
+{
+	double		y = BC_T,
+				last_label = -1e9;
+	int			d;
+	TeStatus	st = TE_OK;
+
+	for (d = 0; d <= TE_SVG_MAX_DIM && st == TE_OK; d++)
+	{
+		double		y0 = y;		/* top of the group */
+
+		if (!L->show[d])
+			continue;
+		st = bar_group_bars(env, t, pairs, L, d, &y);
+		bar_group_label(t, d, s->count[d], y0, y, &last_label);
+
+		/* a faint rule between dimensions */
+		y += BC_GAP;
+		if (d < L->last_dim)
+		{
+			te_text_puts(t, "<path stroke=\"#ddd\" d=\"M");
+			plot_put_xy(t, BC_L - 40.0, y - BC_GAP / 2.0);
+			te_text_puts(t, "H");
+			te_text_fixed(t, BC_INF, 1);
+			te_text_puts(t, "\"/>\n");
+		}
+	}
+	return st;
+}
+
 /* one horizontal bar per pair, grouped by dimension */
 TeStatus
 te_svg_barcode(TeEnv *env, const TePersPair *pairs, int64_t n, const char *title, char **out)
@@ -100,33 +431,11 @@ TeStatus
 te_svg_barcode_ex(TeEnv *env, const TePersPair *pairs, int64_t n, const char *title,
 				  const TeSvgOptions *opt, char **out)
 {
-	PlotPairs s;
+	PlotPairs	s;
+	BarLayout	L;
 	TeStatus	st;
 	TeText		t;
-	TeAxis		ax;
-	BarCtx		ctx;
-	int64_t		show[TE_SVG_MAX_DIM + 1] = {0};
-	int64_t		start[TE_SVG_MAX_DIM + 2] = {0};
-	int64_t    *idx = NULL;
-	int64_t		i,
-				total = 0;
-	int			d,
-				ngroups,
-				height,
-				last_dim = -1,
-				capped = 0;
-	double		lo,
-				hi,
-				pitch,
-				pitch_d[TE_SVG_MAX_DIM + 1],
-				thick,
-				y,
-				bars_h,
-				avail,
-				bottom,
-				last_label = -1e9;
 	char		desc[512];
-	char		sub[256];
 
 	if (out == NULL)
 		return te_fail(env, TE_INVALID, "no place for the SVG document was given");
@@ -139,259 +448,26 @@ te_svg_barcode_ex(TeEnv *env, const TePersPair *pairs, int64_t n, const char *ti
 		return st;
 	if (title == NULL)
 		title = "Persistence barcode";
-	ctx.pairs = pairs;
-	ngroups = s.ndims;
 
-	/* indices grouped by dimension, each group cut to its share of the budget */
-	if (n <= TE_SVG_MAX_BARS)
-		memcpy(show, s.count, sizeof(show));
-	else
-		bar_budget(&s, show);
-	if (n > 0)
-	{
-		int64_t		fill[TE_SVG_MAX_DIM + 1];
-
-		idx = te_alloc_array(env, (size_t) n, sizeof(int64_t));
-		if (idx == NULL)
-			return te_fail(env, TE_NOMEM, "out of memory for %lld bars", (long long) n);
-		for (d = 0; d <= TE_SVG_MAX_DIM; d++)
-			start[d + 1] = start[d] + s.count[d];
-		memcpy(fill, start, sizeof(fill));
-		for (i = 0; i < n; i++)
-			idx[fill[pairs[i].dim]++] = i;
-		for (d = 0; d <= TE_SVG_MAX_DIM && st == TE_OK; d++)
-		{
-			if (show[d] < s.count[d])
-			{
-				capped = 1;
-				st = plot_merge_sort(env, idx + start[d], (size_t) s.count[d], sizeof(int64_t),
-								cmp_longest, &ctx);
-			}
-			if (st == TE_OK)
-				st = plot_merge_sort(env, idx + start[d], (size_t) show[d], sizeof(int64_t),
-								cmp_birth, &ctx);
-			total += show[d];
-			if (show[d])
-				last_dim = d;
-		}
-		if (st != TE_OK)
-		{
-			te_free(env, idx);
-			return st;
-		}
-	}
-
-	/* the range of the bars shown */
-	{
-		PlotPairs r;
-
-		memset(&r, 0, sizeof(r));
-		r.lo = INFINITY;
-		r.hi = -INFINITY;
-		for (d = 0; d <= TE_SVG_MAX_DIM; d++)
-			for (i = start[d]; i < start[d] + show[d]; i++)
-			{
-				const TePersPair *p = &pairs[idx[i]];
-
-				r.lo = fmin(r.lo, p->birth);
-				r.hi = fmax(r.hi, p->birth);
-				if (!isinf(p->death))
-				{
-					r.lo = fmin(r.lo, p->death);
-					r.hi = fmax(r.hi, p->death);
-				}
-				r.have_finite = 1;
-			}
-		plot_pair_range(&r, &lo, &hi);
-		plot_shared_scale(opt, &lo, &hi);
-	}
-	te_axis_linear(&ax, lo, hi, 7, 0);
-	te_axis_place(&ax, BC_L + 6.0, BC_R);
-
-	/*
-	 * share the height among the dimensions by the square root of their bar
-	 * counts, so that a few H2 bars are not squeezed flat by many H0 bars;
-	 * bars are at most 16 px apart
-	 */
-	avail = 480.0 - BC_T - BC_AXIS - 8.0 - BC_GAP * (ngroups > 1 ? ngroups - 1 : 0);
-	bars_h = BC_GAP * (ngroups > 1 ? ngroups - 1 : 0);
-	{
-		double		wsum = 0.0;
-
-		for (d = 0; d <= TE_SVG_MAX_DIM; d++)
-			wsum += sqrt((double) show[d]);
-		for (d = 0; d <= TE_SVG_MAX_DIM; d++)
-		{
-			pitch_d[d] = 16.0;
-			if (show[d] == 0)
-				continue;
-			pitch_d[d] = avail * sqrt((double) show[d]) / wsum / (double) show[d];
-			if (pitch_d[d] > 16.0)
-				pitch_d[d] = 16.0;
-			bars_h += pitch_d[d] * (double) show[d];
-		}
-	}
-	if (bars_h < 64.0)
-		bars_h = 64.0;
-	bottom = BC_T + bars_h + 8.0;
-	height = (int) ceil(bottom + BC_AXIS);
+	memset(&L, 0, sizeof(L));
+	L.last_dim = -1;
+	if ((st = bar_select(env, pairs, n, &s, &L)) != TE_OK)
+		return st;
+	bar_axis(pairs, opt, &L);
+	bar_heights(s.ndims, &L);
 
 	te_text_init(&t, env);
 	plot_pair_desc(desc, sizeof(desc), "Persistence barcode", &s);
-	te_svg_begin(&t, PLOT_W, height, title, desc);
+	te_svg_begin(&t, PLOT_W, L.height, title, desc);
 	plot_put_title(&t, title, PLOT_W);
-	if (capped)
-	{
-		int			first = 1;
-
-		sub[0] = '\0';
-		plot_buf_cat(sub, sizeof(sub), "showing the longest bars: ");
-		for (d = 0; d <= TE_SVG_MAX_DIM; d++)
-		{
-			if (show[d] == s.count[d])
-				continue;
-			if (!first)
-				plot_buf_cat(sub, sizeof(sub), ", ");
-			first = 0;
-			plot_buf_cat(sub, sizeof(sub), "H");
-			plot_buf_cat_int(sub, sizeof(sub), d);
-			plot_buf_cat(sub, sizeof(sub), " ");
-			plot_buf_cat_int(sub, sizeof(sub), show[d]);
-			plot_buf_cat(sub, sizeof(sub), " of ");
-			plot_buf_cat_int(sub, sizeof(sub), s.count[d]);
-		}
-		plot_put_subtitle(&t, sub, PLOT_W);
-	}
-
-	te_svg_xaxis(&t, &ax, bottom, BC_T - 6.0,
-				 opt->unit && *opt->unit ? opt->unit : "filtration value");
-	te_text_puts(&t, "<path stroke=\"#444\" d=\"M");
-	plot_put_xy(&t, BC_L, bottom);
-	te_text_puts(&t, "H");
-	te_text_fixed(&t, BC_INF + 4.0, 1);
-	te_text_puts(&t, "M");
-	plot_put_xy(&t, BC_INF, bottom);
-	te_text_puts(&t, "v5\"/>\n<path stroke=\"#aaa\" stroke-dasharray=\"3 3\" d=\"M");
-	plot_put_xy(&t, BC_INF, bottom);
-	te_text_puts(&t, "V");
-	te_text_fixed(&t, BC_T - 6.0, 1);
-	te_text_puts(&t, "\"/>\n");
-	te_svg_text(&t, BC_INF, bottom + 19.0, 15.0, "middle", "fill=\"#333\"", "\xE2\x88\x9E", 0);
-
-	if (total == 0)
-		plot_put_message(&t, (BC_L + BC_R) / 2.0, BC_T + bars_h / 2.0, opt->empty ? opt->empty : "no pairs");
-
-	/* the bars, dimension by dimension from the top */
-	y = BC_T;
-	for (d = 0; d <= TE_SVG_MAX_DIM && st == TE_OK; d++)
-	{
-		double		y0 = y;			/* top of the group */
-		double		ly;
-		char		lab[32];
-		char		cnt[32];
-		int			ninf = 0,
-					two;
-
-		if (!show[d])
-			continue;
-		pitch = pitch_d[d];
-		/* thin bars overlap a little: one path, so no seams and no darker overlaps */
-		thick = pitch >= 4.0 ? pitch * 0.72 : pitch >= 2.5 ? pitch * 0.8 : pitch + 0.3;
-		y += pitch / 2.0;		/* centre of the first bar */
-		te_text_puts(&t, "<path fill=\"none\" stroke=\"");
-		te_text_puts(&t, te_svg_color(d));
-		te_text_puts(&t, "\" stroke-width=\"");
-		te_text_fixed(&t, thick, 2);
-		te_text_puts(&t, "\" d=\"");
-		for (i = start[d]; i < start[d] + show[d]; i++)
-		{
-			const TePersPair *p = &pairs[idx[i]];
-			double		x0 = te_axis_map(&ax, p->birth);
-			double		x1 = isinf(p->death) ? BC_INF - 7.0 : te_axis_map(&ax, p->death);
-
-			if (x1 - x0 < 1.0)
-				x1 = x0 + 1.0;	/* a zero-length bar stays visible */
-			te_text_putc(&t, 'M');
-			plot_put_xy(&t, x0, y);
-			te_text_putc(&t, 'H');
-			te_text_fixed(&t, x1, 1);
-			ninf += isinf(p->death) ? 1 : 0;
-			y += pitch;
-			if ((st = plot_poll(env, i)) != TE_OK)
-				break;
-		}
-		te_text_puts(&t, "\"/>\n");
-		y -= pitch / 2.0;		/* bottom of the group */
-
-		/* arrow heads on the infinite bars */
-		if (ninf)
-		{
-			double		ah = thick > 7.0 ? thick : 7.0;
-			double		yy = y0 + pitch / 2.0;
-
-			te_text_puts(&t, "<path fill=\"");
-			te_text_puts(&t, te_svg_color(d));
-			te_text_puts(&t, "\" d=\"");
-			for (i = start[d]; i < start[d] + show[d]; i++, yy += pitch)
-			{
-				if (!isinf(pairs[idx[i]].death))
-					continue;
-				te_text_putc(&t, 'M');
-				plot_put_xy(&t, BC_INF - 8.0, yy - ah / 2.0);
-				te_text_puts(&t, "L");
-				plot_put_xy(&t, BC_INF, yy);
-				te_text_puts(&t, "L");
-				plot_put_xy(&t, BC_INF - 8.0, yy + ah / 2.0);
-				te_text_putc(&t, 'z');
-			}
-			te_text_puts(&t, "\"/>\n");
-		}
-
-		/* the group's label, kept clear of the previous one: two lines where there is room */
-		lab[0] = '\0';
-		plot_buf_cat(lab, sizeof(lab), "H");
-		plot_buf_cat_int(lab, sizeof(lab), d);
-		cnt[0] = '\0';
-		plot_buf_cat(cnt, sizeof(cnt), " (");
-		plot_buf_cat_int(cnt, sizeof(cnt), s.count[d]);
-		plot_buf_cat(cnt, sizeof(cnt), ")");
-		two = y - y0 >= 34.0;
-		ly = (y0 + y) / 2.0 + (two ? -1.0 : 5.0);
-		if (ly < last_label + 18.0)
-			ly = last_label + 18.0;
-		last_label = ly + (two ? 14.0 : 0.0);
-		te_text_puts(&t, "<text");
-		plot_put_attr(&t, "x", BC_L - 10.0);
-		plot_put_attr(&t, "y", ly);
-		te_text_puts(&t, " text-anchor=\"end\"><tspan font-size=\"14\" font-weight=\"bold\" fill=\"");
-		te_text_puts(&t, te_svg_color(d));
-		te_text_puts(&t, "\">");
-		te_text_escape(&t, lab, 0);
-		te_text_puts(&t, "</tspan>");
-		if (two)
-		{
-			te_text_puts(&t, "<tspan");
-			plot_put_attr(&t, "x", BC_L - 10.0);
-			te_text_puts(&t, " dy=\"14\"");
-		}
-		else
-			te_text_puts(&t, "<tspan");
-		te_text_puts(&t, " font-size=\"10.5\" fill=\"#666\">");
-		te_text_escape(&t, two ? cnt + 1 : cnt, 0);
-		te_text_puts(&t, "</tspan></text>\n");
-
-		/* a faint rule between dimensions */
-		y += BC_GAP;
-		if (d < last_dim)
-		{
-			te_text_puts(&t, "<path stroke=\"#ddd\" d=\"M");
-			plot_put_xy(&t, BC_L - 40.0, y - BC_GAP / 2.0);
-			te_text_puts(&t, "H");
-			te_text_fixed(&t, BC_INF, 1);
-			te_text_puts(&t, "\"/>\n");
-		}
-	}
-	te_free(env, idx);
+	if (L.capped)
+		bar_subtitle(&t, &s, &L);
+	bar_frame(&t, opt, &L);
+	if (L.total == 0)
+		plot_put_message(&t, (BC_L + BC_R) / 2.0, BC_T + L.bars_h / 2.0,
+						 opt->empty ? opt->empty : "no pairs");
+	st = bar_groups(env, &t, pairs, &s, &L);
+	te_free(env, L.idx);
 	te_svg_end(&t);
 	if (st != TE_OK)
 	{
