@@ -231,56 +231,44 @@ clip_subtitle(char *buf, size_t cap, int64_t nclip, double gmax)
 	plot_buf_cat(buf, cap, nclip == 1 ? "it" : "them");
 }
 
-/* eigenvalues on a log y axis, one line per series, with rank markers */
-TeStatus
-te_svg_spectrum(TeEnv *env, const TeSpectrumSeries *series, int nseries,
-				const char *title, char **out)
+/* what the phases of a spectrum plot share: the axes, the floor and the marks placed */
+typedef struct SpecLayout
 {
-	return te_svg_spectrum_ex(env, series, nseries, title, NULL, out);
-}
+	const TeSpectrumSeries *series;
+	int			nseries;
+	double		gmax;			/* the largest eigenvalue (or the shared top) */
+	int			nmax;			/* the longest series */
+	int			any_er;			/* some series has an effective rank marker */
+	int			any_d99;		/* some series has a dims_99 tick */
+	int64_t		nclip;			/* eigenvalues on the floor line */
+	int			clip_band;		/* room below the axis break for the floor line */
+	double		floor_v;		/* eigenvalues below this are clipped */
+	double		floor_px;		/* pixel row of the floor line */
+	double		lp_r;			/* the right end of the plot */
+	double		lp_legend;		/* the left end of the legend */
+	TeAxis		ax;
+	TeAxis		ay;
+	SpectrumLines lines;		/* the lines as drawn, for the label placement */
+	LabelBox	placed[3 * TE_SVG_MAX_SERIES];	/* markers and labels placed */
+	int			nplaced;
+	double		tick_x[TE_SVG_MAX_SERIES];	/* dims_99 tick of each series; */
+	double		tick_y[TE_SVG_MAX_SERIES];	/* tick_x < 0: none */
+} SpecLayout;
 
-/* the same, with options: a shared eigenvalue range, the empty message */
-TeStatus
-te_svg_spectrum_ex(TeEnv *env, const TeSpectrumSeries *series, int nseries,
-				   const char *title, const TeSvgOptions *opt, char **out)
+/* the least width of the legend, in pixels */
+#define SP_MIN_LEGEND_W 100.0
+
+/* series whose points are drawn as dots as well, at most this long */
+#define SP_DOTS_MAX 40
+
+/* check the series; note the largest eigenvalue, the longest series and the markers */
+static TeStatus
+spec_check(TeEnv *env, const TeSpectrumSeries *series, int nseries, SpecLayout *L)
 {
-	TeStatus	st = TE_OK;
-	TeText		t;
-	TeAxis		ax,
-				ay;
-	SpectrumLines lines;
-	double		gmax = 0.0,
-				floor_v,
-				floor_px,
-				ymin = INFINITY;
-	int64_t		nclip = 0;
-	int			nmax = 0,
-				k,
-				i,
-				any_er = 0,
-				any_d99 = 0,
-				compact,
-				clip_band,
-				shared,
-				nplaced = 0;
-	LabelBox	placed[3 * TE_SVG_MAX_SERIES];
-	LabelSpot	spot[LABEL_SPOTS];
-	double		tick_x[TE_SVG_MAX_SERIES],
-				tick_y[TE_SVG_MAX_SERIES];
-	char		desc[512];
-	char		buf[160];
-	double		ly,
-				lp_r,
-				lp_legend,
-				legend_w = 100.0;
+	TeStatus	st;
+	int			k,
+				i;
 
-	if (out == NULL)
-		return te_fail(env, TE_INVALID, "no place for the SVG document was given");
-	*out = NULL;
-	if ((st = plot_check_options(env, opt)) != TE_OK)
-		return st;
-	if (opt == NULL)
-		opt = &plot_no_options;
 	if (nseries < 0 || nseries > TE_SVG_MAX_SERIES)
 		return te_fail(env, TE_INVALID, "a spectrum plot takes 0 to %d series, not %d",
 					   TE_SVG_MAX_SERIES, nseries);
@@ -308,16 +296,25 @@ te_svg_spectrum_ex(TeEnv *env, const TeSpectrumSeries *series, int nseries,
 			if (isinf(v))
 				return te_fail(env, TE_INVALID, "eigenvalue %d of series %d is infinite",
 							   i + 1, k + 1);
-			if (v > gmax)
-				gmax = v;
+			if (v > L->gmax)
+				L->gmax = v;
 		}
-		if (s->n > nmax)
-			nmax = s->n;
-		any_er |= s->effective_rank > 0.0 && s->n > 0;
-		any_d99 |= s->dims_99 > 0 && s->n > 0;
+		if (s->n > L->nmax)
+			L->nmax = s->n;
+		L->any_er |= s->effective_rank > 0.0 && s->n > 0;
+		L->any_d99 |= s->dims_99 > 0 && s->n > 0;
 	}
-	if (title == NULL)
-		title = "Eigenvalue spectrum";
+	return TE_OK;
+}
+
+/* the width of the legend: the longest label, or the longest line of numbers */
+static double
+spec_legend_width(const TeSpectrumSeries *series, int nseries)
+{
+	double		legend_w = SP_MIN_LEGEND_W;
+	char		buf[160];
+	int			k;
+
 	for (k = 0; k < nseries; k++)
 	{
 		const TeSpectrumSeries *s = &series[k];
@@ -336,324 +333,477 @@ te_svg_spectrum_ex(TeEnv *env, const TeSpectrumSeries *series, int nseries,
 		}
 		legend_w = fmax(legend_w, fmax(w, ws));
 	}
-	lp_r = plot_right(legend_w);
-	lp_legend = lp_r + 22.0;
+	return legend_w;
+}
+
+/*
+ * the axes: a log eigenvalue axis down to the floor (clipped values go on a
+ * floor line below a break in the axis) and an index axis
+ */
+static void
+spec_axes(const TeSvgOptions *opt, SpecLayout *L)
+{
+	double		ymin = INFINITY;
+	int			shared,
+				k,
+				i;
 
 	/*
 	 * A shared range widens the axis; the floor follows the shared top, so
 	 * that panels sharing the range clip alike.
 	 */
 	shared = opt->y_max > 0.0 || opt->y_min > 0.0;
-	if (gmax > 0.0 && opt->y_max > gmax)
-		gmax = opt->y_max;
+	if (L->gmax > 0.0 && opt->y_max > L->gmax)
+		L->gmax = opt->y_max;
 
 	/* clip to a floor far below the largest eigenvalue */
-	floor_v = gmax * TE_SVG_SPECTRUM_FLOOR;
-	for (k = 0; k < nseries; k++)
-		for (i = 0; i < series[k].n; i++)
+	L->floor_v = L->gmax * TE_SVG_SPECTRUM_FLOOR;
+	for (k = 0; k < L->nseries; k++)
+		for (i = 0; i < L->series[k].n; i++)
 		{
-			double		v = series[k].eigenvalues[i];
+			double		v = L->series[k].eigenvalues[i];
 
-			if (v < floor_v || v <= 0.0)
-				nclip++;
+			if (v < L->floor_v || v <= 0.0)
+				L->nclip++;
 			else if (v < ymin)
 				ymin = v;
 		}
-	if (gmax > 0.0 && opt->y_min >= floor_v && opt->y_min < ymin)
+	if (L->gmax > 0.0 && opt->y_min >= L->floor_v && opt->y_min < ymin)
 		ymin = opt->y_min;
 	if (!isfinite(ymin))
-		ymin = gmax;
-	/* clipped values go on a floor line below a break in the axis */
-	if (gmax > 0.0)
-		te_axis_log(&ay, ymin, gmax, 1, 0);
+		ymin = L->gmax;
+	if (L->gmax > 0.0)
+		te_axis_log(&L->ay, ymin, L->gmax, 1, 0);
 	else
-		te_axis_log(&ay, 1.0, 1.0, 1, 0);
+		te_axis_log(&L->ay, 1.0, 1.0, 1, 0);
 	/* panels that share a range keep the room for the floor line alike */
-	clip_band = (nclip > 0 || shared) && gmax > 0.0;
-	floor_px = LP_B - 10.0;
-	te_axis_place(&ay, clip_band ? LP_B - 32.0 : LP_B - 4.0, LP_T + 4.0);
-	if (nmax > 50)
-		te_axis_log(&ax, 1.0, (double) nmax, 0, 1);
+	L->clip_band = (L->nclip > 0 || shared) && L->gmax > 0.0;
+	L->floor_px = LP_B - 10.0;
+	te_axis_place(&L->ay, L->clip_band ? LP_B - 32.0 : LP_B - 4.0, LP_T + 4.0);
+	if (L->nmax > 50)
+		te_axis_log(&L->ax, 1.0, (double) L->nmax, 0, 1);
 	else
-		te_axis_linear(&ax, 1.0, nmax > 1 ? (double) nmax : 1.0, 6, 1);
-	te_axis_place(&ax, LP_L + 6.0, lp_r - 6.0);
-	lines.series = series;
-	lines.nseries = nseries;
-	lines.ax = &ax;
-	lines.ay = &ay;
-	lines.floor_v = floor_v;
-	lines.floor_px = floor_px;
+		te_axis_linear(&L->ax, 1.0, L->nmax > 1 ? (double) L->nmax : 1.0, 6, 1);
+	te_axis_place(&L->ax, LP_L + 6.0, L->lp_r - 6.0);
+	L->lines.series = L->series;
+	L->lines.nseries = L->nseries;
+	L->lines.ax = &L->ax;
+	L->lines.ay = &L->ay;
+	L->lines.floor_v = L->floor_v;
+	L->lines.floor_px = L->floor_px;
+}
 
-	te_text_init(&t, env);
+/* the document's description: each series, its length and its markers */
+static void
+spec_desc(char *desc, size_t cap, const SpecLayout *L, const TeSvgOptions *opt)
+{
+	char		buf[160];
+	int			k;
+
 	desc[0] = '\0';
-	plot_buf_cat(desc, sizeof(desc), "Eigenvalue spectrum:");
-	for (k = 0; k < nseries; k++)
+	plot_buf_cat(desc, cap, "Eigenvalue spectrum:");
+	for (k = 0; k < L->nseries; k++)
 	{
-		plot_buf_cat(desc, sizeof(desc), k ? "; " : " ");
-		plot_buf_cat(desc, sizeof(desc), plot_series_label(series[k].label, k, buf, sizeof(buf)));
-		plot_buf_cat(desc, sizeof(desc), ", ");
-		plot_buf_cat_int(desc, sizeof(desc), series[k].n);
-		plot_buf_cat(desc, sizeof(desc), " eigenvalues");
-		if (series[k].effective_rank > 0)
+		const TeSpectrumSeries *s = &L->series[k];
+
+		plot_buf_cat(desc, cap, k ? "; " : " ");
+		plot_buf_cat(desc, cap, plot_series_label(s->label, k, buf, sizeof(buf)));
+		plot_buf_cat(desc, cap, ", ");
+		plot_buf_cat_int(desc, cap, s->n);
+		plot_buf_cat(desc, cap, " eigenvalues");
+		if (s->effective_rank > 0)
 		{
-			plot_buf_cat(desc, sizeof(desc), ", effective rank ");
-			plot_buf_cat_num(desc, sizeof(desc), series[k].effective_rank, 4);
+			plot_buf_cat(desc, cap, ", effective rank ");
+			plot_buf_cat_num(desc, cap, s->effective_rank, 4);
 		}
-		if (series[k].dims_99 > 0)
+		if (s->dims_99 > 0)
 		{
-			plot_buf_cat(desc, sizeof(desc), ", 99% of variance in ");
-			plot_buf_cat_int(desc, sizeof(desc), series[k].dims_99);
-			plot_buf_cat(desc, sizeof(desc), " dimensions");
+			plot_buf_cat(desc, cap, ", 99% of variance in ");
+			plot_buf_cat_int(desc, cap, s->dims_99);
+			plot_buf_cat(desc, cap, " dimensions");
 		}
 	}
-	if (nseries == 0)
-		plot_buf_cat(desc, sizeof(desc), opt->empty ? " no data" : " no series");
-	te_svg_begin(&t, PLOT_W, LP_H, title, desc);
-	plot_put_title(&t, title, PLOT_W);
-	if (nclip > 0)
+	if (L->nseries == 0)
+		plot_buf_cat(desc, cap, opt->empty ? " no data" : " no series");
+}
+
+/* axes, frame, the floor line, and the message of a plot without positive values */
+static void
+spec_frame(TeText *t, const SpecLayout *L, const TeSvgOptions *opt)
+{
+	te_svg_xaxis(t, &L->ax, LP_B, LP_T,
+				 L->nmax > 50 ? "principal component (log scale)" : "principal component");
+	te_svg_yaxis(t, &L->ay, LP_L, L->lp_r, "eigenvalue (log scale)", 22.0);
+	plot_put_frame(t, L->lp_r, L->clip_band ? LP_B - 21.0 : 0.0);
+
+	if (L->clip_band && L->nclip > 0)
 	{
-		clip_subtitle(buf, sizeof(buf), nclip, gmax);
-		plot_put_subtitle(&t, buf, PLOT_W);
+		te_text_puts(t, "<path stroke=\"#888\" stroke-dasharray=\"5 4\" d=\"M");
+		plot_put_xy(t, LP_L, L->floor_px);
+		te_text_puts(t, "H");
+		te_text_fixed(t, L->lp_r, 1);
+		te_text_puts(t, "M");
+		plot_put_xy(t, LP_L, L->floor_px);
+		te_text_puts(t, "h-5\"/>\n");
+		te_svg_text(t, LP_L - 8.0, L->floor_px + 4.0, 11.0, "end", "fill=\"#333\"", "\xE2\x89\x88" "0", 0);
 	}
+	if (L->gmax <= 0.0)
+		plot_put_message(t, (LP_L + L->lp_r) / 2.0, (LP_T + LP_B) / 2.0,
+						 L->nseries == 0 ? (opt->empty ? opt->empty : "no series") :
+						 L->nmax > 0 ? "no positive eigenvalues" : "no eigenvalues");
+}
 
-	te_svg_xaxis(&t, &ax, LP_B, LP_T, nmax > 50 ? "principal component (log scale)" : "principal component");
-	te_svg_yaxis(&t, &ay, LP_L, lp_r, "eigenvalue (log scale)", 22.0);
-	plot_put_frame(&t, lp_r, clip_band ? LP_B - 21.0 : 0.0);
+/* the line of each series, thinned; short series get a dot per eigenvalue too */
+static TeStatus
+spec_lines(TeEnv *env, TeText *t, const SpecLayout *L)
+{
+	TeStatus	st = TE_OK;
+	int			k,
+				i;
 
-	if (clip_band && nclip > 0)
+	for (k = 0; k < L->nseries && st == TE_OK; k++)
 	{
-		te_text_puts(&t, "<path stroke=\"#888\" stroke-dasharray=\"5 4\" d=\"M");
-		plot_put_xy(&t, LP_L, floor_px);
-		te_text_puts(&t, "H");
-		te_text_fixed(&t, lp_r, 1);
-		te_text_puts(&t, "M");
-		plot_put_xy(&t, LP_L, floor_px);
-		te_text_puts(&t, "h-5\"/>\n");
-		te_svg_text(&t, LP_L - 8.0, floor_px + 4.0, 11.0, "end", "fill=\"#333\"", "\xE2\x89\x88" "0", 0);
-	}
-	if (gmax <= 0.0)
-		plot_put_message(&t, (LP_L + lp_r) / 2.0, (LP_T + LP_B) / 2.0,
-					nseries == 0 ? (opt->empty ? opt->empty : "no series") :
-					nmax > 0 ? "no positive eigenvalues" : "no eigenvalues");
-
-	/* the lines */
-	for (k = 0; k < nseries && gmax > 0.0 && st == TE_OK; k++)
-	{
-		const TeSpectrumSeries *s = &series[k];
-		PlotThin		th;
+		const TeSpectrumSeries *s = &L->series[k];
+		PlotThin	th;
 
 		if (s->n == 0)
 			continue;
-		te_text_puts(&t, "<g class=\"series\">");
-		plot_put_line_start(&t, k, 2.0);
-		plot_thin_init(&th, &t);
+		te_text_puts(t, "<g class=\"series\">");
+		plot_put_line_start(t, k, 2.0);
+		plot_thin_init(&th, t);
 		for (i = 0; i < s->n; i++)
 		{
-			plot_thin_add(&th, te_axis_map(&ax, i + 1.0), eig_y(s, i, floor_v, &ay, floor_px));
+			plot_thin_add(&th, te_axis_map(&L->ax, i + 1.0),
+						  eig_y(s, i, L->floor_v, &L->ay, L->floor_px));
 			if ((st = plot_poll(env, i)) != TE_OK)
 				break;
 		}
 		plot_thin_flush(&th);
-		te_text_puts(&t, "\"/></g>\n");
-		if (s->n <= 40)
+		te_text_puts(t, "\"/></g>\n");
+		if (s->n <= SP_DOTS_MAX)
 		{
-			te_text_puts(&t, "<g fill=\"");
-			te_text_puts(&t, te_svg_color(k));
-			te_text_puts(&t, "\">");
+			te_text_puts(t, "<g fill=\"");
+			te_text_puts(t, te_svg_color(k));
+			te_text_puts(t, "\">");
 			for (i = 0; i < s->n; i++)
 			{
-				te_text_puts(&t, "<circle");
-				plot_put_attr(&t, "cx", te_axis_map(&ax, i + 1.0));
-				plot_put_attr(&t, "cy", eig_y(s, i, floor_v, &ay, floor_px));
-				te_text_puts(&t, " r=\"2.6\"/>");
+				te_text_puts(t, "<circle");
+				plot_put_attr(t, "cx", te_axis_map(&L->ax, i + 1.0));
+				plot_put_attr(t, "cy", eig_y(s, i, L->floor_v, &L->ay, L->floor_px));
+				te_text_puts(t, " r=\"2.6\"/>");
 			}
-			te_text_puts(&t, "</g>\n");
+			te_text_puts(t, "</g>\n");
 		}
 	}
+	return st;
+}
 
-	/* markers: a dot at the effective rank, a tick at dims_99; both kept clear of the labels */
-	for (k = 0; k < nseries && gmax > 0.0; k++)
+/* remember the box (x0, y0)-(x1, y1) as taken */
+static void
+spec_place(SpecLayout *L, double x0, double y0, double x1, double y1)
+{
+	L->placed[L->nplaced].x0 = x0;
+	L->placed[L->nplaced].x1 = x1;
+	L->placed[L->nplaced].y0 = y0;
+	L->placed[L->nplaced].y1 = y1;
+	L->nplaced++;
+}
+
+/* the dot of series k at its effective rank, on the drawn segment there */
+static void
+spec_rank_dot(TeText *t, SpecLayout *L, int k)
+{
+	const TeSpectrumSeries *s = &L->series[k];
+	double		xr = s->effective_rank < 1.0 ? 1.0 :
+		s->effective_rank > s->n ? (double) s->n : s->effective_rank;
+	int			i0 = (int) floor(xr);
+	int			i1 = i0 < s->n ? i0 + 1 : s->n;
+	double		px = te_axis_map(&L->ax, xr);
+	double		x0 = te_axis_map(&L->ax, (double) i0);
+	double		x1 = te_axis_map(&L->ax, (double) i1);
+	double		y0 = eig_y(s, i0 - 1, L->floor_v, &L->ay, L->floor_px);
+	double		y1 = eig_y(s, i1 - 1, L->floor_v, &L->ay, L->floor_px);
+
+	/* on the drawn segment between indices i0 and i1 */
+	double		py = x1 > x0 ? y0 + (px - x0) / (x1 - x0) * (y1 - y0) : y0;
+
+	te_text_puts(t, "<circle");
+	plot_put_attr(t, "cx", px);
+	plot_put_attr(t, "cy", py);
+	te_text_puts(t, " r=\"5\" stroke=\"#fff\" stroke-width=\"1.5\" fill=\"");
+	te_text_puts(t, te_svg_color(k));
+	te_text_puts(t, "\"/>\n");
+	spec_place(L, px - 6.0, py - 6.0, px + 6.0, py + 6.0);
+}
+
+/* markers: a dot at the effective rank, a tick at dims_99; both kept clear of the labels */
+static void
+spec_markers(TeText *t, SpecLayout *L)
+{
+	int			k;
+
+	for (k = 0; k < L->nseries && L->gmax > 0.0; k++)
 	{
-		const TeSpectrumSeries *s = &series[k];
+		const TeSpectrumSeries *s = &L->series[k];
 
-		tick_x[k] = -1.0;
+		L->tick_x[k] = -1.0;
 		if (s->n > 0 && s->effective_rank > 0.0)
-		{
-			double		xr = s->effective_rank < 1.0 ? 1.0 :
-				s->effective_rank > s->n ? (double) s->n : s->effective_rank;
-			int			i0 = (int) floor(xr);
-			int			i1 = i0 < s->n ? i0 + 1 : s->n;
-			double		px = te_axis_map(&ax, xr);
-			double		x0 = te_axis_map(&ax, (double) i0);
-			double		x1 = te_axis_map(&ax, (double) i1);
-			double		y0 = eig_y(s, i0 - 1, floor_v, &ay, floor_px);
-			double		y1 = eig_y(s, i1 - 1, floor_v, &ay, floor_px);
-
-			/* on the drawn segment between indices i0 and i1 */
-			double		py = x1 > x0 ? y0 + (px - x0) / (x1 - x0) * (y1 - y0) : y0;
-
-			te_text_puts(&t, "<circle");
-			plot_put_attr(&t, "cx", px);
-			plot_put_attr(&t, "cy", py);
-			te_text_puts(&t, " r=\"5\" stroke=\"#fff\" stroke-width=\"1.5\" fill=\"");
-			te_text_puts(&t, te_svg_color(k));
-			te_text_puts(&t, "\"/>\n");
-			placed[nplaced].x0 = px - 6.0;
-			placed[nplaced].x1 = px + 6.0;
-			placed[nplaced].y0 = py - 6.0;
-			placed[nplaced].y1 = py + 6.0;
-			nplaced++;
-		}
+			spec_rank_dot(t, L, k);
 		if (s->n > 0 && s->dims_99 > 0)
 		{
 			int			xd = s->dims_99 > s->n ? s->n : s->dims_99;
+			double		tx = te_axis_map(&L->ax, (double) xd);
+			double		ty = eig_y(s, xd - 1, L->floor_v, &L->ay, L->floor_px);
 
-			tick_x[k] = te_axis_map(&ax, (double) xd);
-			tick_y[k] = eig_y(s, xd - 1, floor_v, &ay, floor_px);
-			te_text_puts(&t, "<path stroke-width=\"2.5\" stroke=\"");
-			te_text_puts(&t, te_svg_color(k));
-			te_text_puts(&t, "\" d=\"M");
-			plot_put_xy(&t, tick_x[k], tick_y[k] - 9.0);
-			te_text_puts(&t, "v18\"/>\n");
-			placed[nplaced].x0 = tick_x[k] - 2.0;
-			placed[nplaced].x1 = tick_x[k] + 2.0;
-			placed[nplaced].y0 = tick_y[k] - 9.0;
-			placed[nplaced].y1 = tick_y[k] + 9.0;
-			nplaced++;
+			L->tick_x[k] = tx;
+			L->tick_y[k] = ty;
+			te_text_puts(t, "<path stroke-width=\"2.5\" stroke=\"");
+			te_text_puts(t, te_svg_color(k));
+			te_text_puts(t, "\" d=\"M");
+			plot_put_xy(t, tx, ty - 9.0);
+			te_text_puts(t, "v18\"/>\n");
+			spec_place(L, tx - 2.0, ty - 9.0, tx + 2.0, ty + 9.0);
 		}
 	}
+}
 
-	/*
-	 * The dims_99 numbers: each at the nearest place that is clear of every
-	 * line, marker and other number, with a thin leader when it had to move
-	 * away from its tick; where nothing is free, the legend has the number.
-	 */
-	for (k = 0; k < nseries && gmax > 0.0 && st == TE_OK; k++)
+/*
+ * the nearest free place for the label of series k, w wide, clear of every
+ * line, marker and other label: its box in *b and its spot in *chosen;
+ * 0 when nothing is free
+ */
+static int
+spec_find_spot(const SpecLayout *L, int k, double w, LabelBox *b, LabelSpot *chosen)
+{
+	LabelSpot	spot[LABEL_SPOTS];
+	int			nspot = label_spots(spot, w),
+				o;
+
+	for (o = 0; o < nspot; o++)
+	{
+		LabelBox	m;
+		double		cx = L->tick_x[k] + spot[o].dx,
+					by = L->tick_y[k] + spot[o].dy;
+
+		b->x0 = cx - w / 2.0;
+		b->x1 = cx + w / 2.0;
+		b->y0 = by - 10.0;
+		b->y1 = by + 2.0;
+		/* a margin around the box, so that no line grazes the text */
+		m.x0 = b->x0 - 1.5;
+		m.x1 = b->x1 + 1.5;
+		m.y0 = b->y0 - 1.5;
+		m.y1 = b->y1 + 1.5;
+		if (b->x0 >= LP_L + 2.0 && b->x1 <= L->lp_r - 2.0 && b->y0 >= LP_T &&
+			b->y1 <= L->floor_px - 6.0 &&
+			!box_collides(L->placed, L->nplaced, &m) && !lines_hit_box(&L->lines, &m))
+		{
+			*chosen = spot[o];
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * The dims_99 numbers: each at the nearest place that is clear of every
+ * line, marker and other number, with a thin leader when it had to move
+ * away from its tick; where nothing is free, the legend has the number.
+ */
+static TeStatus
+spec_tick_labels(TeEnv *env, TeText *t, SpecLayout *L)
+{
+	TeStatus	st = TE_OK;
+	int			k;
+
+	for (k = 0; k < L->nseries && L->gmax > 0.0 && st == TE_OK; k++)
 	{
 		char		num[TE_NUMBUF];
 		double		w;
-		int			nspot,
-					o;
+		int			found;
 		LabelBox	b = {0};
+		LabelSpot	spot = {0};
 
-		if (tick_x[k] < 0.0)
+		if (L->tick_x[k] < 0.0)
 			continue;
-		te_format_int(num, series[k].dims_99);
+		te_format_int(num, L->series[k].dims_99);
 		w = te_text_width(num, 10.5) + 4.0;
-		nspot = label_spots(spot, w);
-		for (o = 0; o < nspot; o++)
-		{
-			LabelBox	m;
-			double		cx = tick_x[k] + spot[o].dx,
-						by = tick_y[k] + spot[o].dy;
-
-			b.x0 = cx - w / 2.0;
-			b.x1 = cx + w / 2.0;
-			b.y0 = by - 10.0;
-			b.y1 = by + 2.0;
-			/* a margin around the box, so that no line grazes the text */
-			m.x0 = b.x0 - 1.5;
-			m.x1 = b.x1 + 1.5;
-			m.y0 = b.y0 - 1.5;
-			m.y1 = b.y1 + 1.5;
-			if (b.x0 >= LP_L + 2.0 && b.x1 <= lp_r - 2.0 && b.y0 >= LP_T && b.y1 <= floor_px - 6.0 &&
-				!box_collides(placed, nplaced, &m) && !lines_hit_box(&lines, &m))
-				break;
-		}
+		found = spec_find_spot(L, k, w, &b, &spot);
 		if ((st = te_check(env)) != TE_OK)
 			break;
-		if (o == nspot)
+		if (!found)
 			continue;
-		placed[nplaced++] = b;
-		if (fabs(spot[o].dy) > 14.0 || spot[o].dx != 0.0)
+		L->placed[L->nplaced++] = b;
+		if (fabs(spot.dy) > 14.0 || spot.dx != 0.0)
 		{
 			/* the leader: from the end of the tick towards the label */
-			double		ty = spot[o].dy < 0.0 ? tick_y[k] - 9.0 : tick_y[k] + 9.0;
+			double		ty = spot.dy < 0.0 ? L->tick_y[k] - 9.0 : L->tick_y[k] + 9.0;
 			double		lx = (b.x0 + b.x1) / 2.0;
-			double		lyy = spot[o].dy < 0.0 ? b.y1 + 1.0 : b.y0 - 1.0;
+			double		lyy = spot.dy < 0.0 ? b.y1 + 1.0 : b.y0 - 1.0;
 
-			te_text_puts(&t, "<path stroke-width=\"0.8\" stroke-opacity=\"0.7\" stroke=\"");
-			te_text_puts(&t, te_svg_color(k));
-			te_text_puts(&t, "\" d=\"M");
-			plot_put_xy(&t, tick_x[k], ty);
-			te_text_puts(&t, "L");
-			plot_put_xy(&t, lx, lyy);
-			te_text_puts(&t, "\"/>\n");
+			te_text_puts(t, "<path stroke-width=\"0.8\" stroke-opacity=\"0.7\" stroke=\"");
+			te_text_puts(t, te_svg_color(k));
+			te_text_puts(t, "\" d=\"M");
+			plot_put_xy(t, L->tick_x[k], ty);
+			te_text_puts(t, "L");
+			plot_put_xy(t, lx, lyy);
+			te_text_puts(t, "\"/>\n");
 		}
-		te_text_puts(&t, "<g class=\"mark-label\">");
-		put_halo_text(&t, (b.x0 + b.x1) / 2.0, b.y1 - 2.0, 10.5, te_svg_color(k), num);
-		te_text_puts(&t, "</g>\n");
+		te_text_puts(t, "<g class=\"mark-label\">");
+		put_halo_text(t, (b.x0 + b.x1) / 2.0, b.y1 - 2.0, 10.5, te_svg_color(k), num);
+		te_text_puts(t, "</g>\n");
 	}
+	return st;
+}
 
-	/* the legend, right of the plot; without the numbers if they do not fit */
-	ly = 0.0;
-	for (k = 0; k < nseries; k++)
-		ly += 22.0 + ((series[k].effective_rank > 0.0 || series[k].dims_99 > 0) && series[k].n > 0 ? 14.0 : 0.0);
+/* the legend line of series k's numbers at row ly: effective rank and dims_99 */
+static void
+spec_legend_numbers(TeText *t, const SpecLayout *L, int k, double ly)
+{
+	const TeSpectrumSeries *s = &L->series[k];
+	double		lx = L->lp_legend + 30.0;
+	char		buf[160];
+
+	if (s->effective_rank > 0.0)
+	{
+		te_text_puts(t, "<circle");
+		plot_put_attr(t, "cx", lx + 3.0);
+		plot_put_attr(t, "cy", ly - 3.5);
+		te_text_puts(t, " r=\"3.5\" fill=\"");
+		te_text_puts(t, te_svg_color(k));
+		te_text_puts(t, "\"/>\n");
+		buf[0] = '\0';
+		plot_buf_cat_num(buf, sizeof(buf), s->effective_rank, 4);
+		te_svg_text(t, lx + 10.0, ly, 10.5, "start", "fill=\"#444\"", buf, 0);
+		lx += 20.0 + te_text_width(buf, 10.5);
+	}
+	if (s->dims_99 > 0)
+	{
+		te_text_puts(t, "<path stroke-width=\"2\" stroke=\"");
+		te_text_puts(t, te_svg_color(k));
+		te_text_puts(t, "\" d=\"M");
+		plot_put_xy(t, lx + 2.0, ly - 8.0);
+		te_text_puts(t, "v9\"/>\n");
+		buf[0] = '\0';
+		plot_buf_cat_int(buf, sizeof(buf), s->dims_99);
+		te_svg_text(t, lx + 8.0, ly, 10.5, "start", "fill=\"#444\"", buf, 0);
+	}
+}
+
+/* the key of the markers below the legend, from row ly */
+static void
+spec_legend_key(TeText *t, const SpecLayout *L, double ly)
+{
+	ly += 6.0;
+	te_text_puts(t, "<g fill=\"#555\">\n");
+	if (L->any_er)
+	{
+		te_text_puts(t, "<circle");
+		plot_put_attr(t, "cx", L->lp_legend + 6.0);
+		plot_put_attr(t, "cy", ly - 3.5);
+		te_text_puts(t, " r=\"3.5\"/>\n");
+		te_svg_text(t, L->lp_legend + 14.0, ly, 10.5, "start", NULL, "effective rank", 0);
+		ly += 15.0;
+	}
+	if (L->any_d99)
+	{
+		te_text_puts(t, "<path stroke-width=\"2\" stroke=\"#555\" d=\"M");
+		plot_put_xy(t, L->lp_legend + 6.0, ly - 8.0);
+		te_text_puts(t, "v9\"/>\n");
+		te_svg_text(t, L->lp_legend + 14.0, ly, 10.5, "start", NULL,
+					"99% of variance", 0);
+	}
+	te_text_puts(t, "</g>\n");
+}
+
+/* the legend, right of the plot; without the numbers if they do not fit */
+static void
+spec_legend(TeText *t, const SpecLayout *L)
+{
+	double		ly = 0.0;
+	char		buf[160];
+	int			compact,
+				k;
+
+	for (k = 0; k < L->nseries; k++)
+		ly += 22.0 + ((L->series[k].effective_rank > 0.0 || L->series[k].dims_99 > 0) &&
+					  L->series[k].n > 0 ? 14.0 : 0.0);
 	compact = ly + 40.0 > LP_H - LP_T - 10.0;
 	ly = LP_T + 10.0;
-	for (k = 0; k < nseries; k++)
+	for (k = 0; k < L->nseries; k++)
 	{
-		const TeSpectrumSeries *s = &series[k];
+		const TeSpectrumSeries *s = &L->series[k];
 
-		plot_put_swatch(&t, k, lp_legend, ly - 4.0);
-		te_svg_text(&t, lp_legend + 30.0, ly, 12.0, "start", "fill=\"#222\"",
+		plot_put_swatch(t, k, L->lp_legend, ly - 4.0);
+		te_svg_text(t, L->lp_legend + 30.0, ly, 12.0, "start", "fill=\"#222\"",
 					plot_series_label(s->label, k, buf, sizeof(buf)), PLOT_LEGEND_CHARS);
 		ly += compact ? 10.0 : 15.0;
 		if ((s->effective_rank > 0.0 || s->dims_99 > 0) && s->n > 0 && !compact)
 		{
-			double		lx = lp_legend + 30.0;
-
-			if (s->effective_rank > 0.0)
-			{
-				te_text_puts(&t, "<circle");
-				plot_put_attr(&t, "cx", lx + 3.0);
-				plot_put_attr(&t, "cy", ly - 3.5);
-				te_text_puts(&t, " r=\"3.5\" fill=\"");
-				te_text_puts(&t, te_svg_color(k));
-				te_text_puts(&t, "\"/>\n");
-				buf[0] = '\0';
-				plot_buf_cat_num(buf, sizeof(buf), s->effective_rank, 4);
-				te_svg_text(&t, lx + 10.0, ly, 10.5, "start", "fill=\"#444\"", buf, 0);
-				lx += 20.0 + te_text_width(buf, 10.5);
-			}
-			if (s->dims_99 > 0)
-			{
-				te_text_puts(&t, "<path stroke-width=\"2\" stroke=\"");
-				te_text_puts(&t, te_svg_color(k));
-				te_text_puts(&t, "\" d=\"M");
-				plot_put_xy(&t, lx + 2.0, ly - 8.0);
-				te_text_puts(&t, "v9\"/>\n");
-				buf[0] = '\0';
-				plot_buf_cat_int(buf, sizeof(buf), s->dims_99);
-				te_svg_text(&t, lx + 8.0, ly, 10.5, "start", "fill=\"#444\"", buf, 0);
-			}
+			spec_legend_numbers(t, L, k, ly);
 			ly += 14.0;
 		}
 		ly += 7.0;
 	}
-	if (any_er || any_d99)
+	if (L->any_er || L->any_d99)
+		spec_legend_key(t, L, ly);
+}
+
+/* eigenvalues on a log y axis, one line per series, with rank markers */
+TeStatus
+te_svg_spectrum(TeEnv *env, const TeSpectrumSeries *series, int nseries,
+				const char *title, char **out)
+{
+	return te_svg_spectrum_ex(env, series, nseries, title, NULL, out);
+}
+
+/* the same, with options: a shared eigenvalue range, the empty message */
+TeStatus
+te_svg_spectrum_ex(TeEnv *env, const TeSpectrumSeries *series, int nseries,
+				   const char *title, const TeSvgOptions *opt, char **out)
+{
+	TeStatus	st = TE_OK;
+	TeText		t;
+	SpecLayout	layout,
+			   *L;
+	char		desc[512];
+	char		buf[160];
+
+	if (out == NULL)
+		return te_fail(env, TE_INVALID, "no place for the SVG document was given");
+	*out = NULL;
+	if ((st = plot_check_options(env, opt)) != TE_OK)
+		return st;
+	if (opt == NULL)
+		opt = &plot_no_options;
+	memset(&layout, 0, sizeof(layout));
+	L = &layout;
+	L->series = series;
+	L->nseries = nseries;
+	if ((st = spec_check(env, series, nseries, L)) != TE_OK)
+		return st;
+	if (title == NULL)
+		title = "Eigenvalue spectrum";
+	L->lp_r = plot_right(spec_legend_width(series, nseries));
+	L->lp_legend = L->lp_r + 22.0;
+	spec_axes(opt, L);
+
+	te_text_init(&t, env);
+	spec_desc(desc, sizeof(desc), L, opt);
+	te_svg_begin(&t, PLOT_W, LP_H, title, desc);
+	plot_put_title(&t, title, PLOT_W);
+	if (L->nclip > 0)
 	{
-		ly += 6.0;
-		te_text_puts(&t, "<g fill=\"#555\">\n");
-		if (any_er)
-		{
-			te_text_puts(&t, "<circle");
-			plot_put_attr(&t, "cx", lp_legend + 6.0);
-			plot_put_attr(&t, "cy", ly - 3.5);
-			te_text_puts(&t, " r=\"3.5\"/>\n");
-			te_svg_text(&t, lp_legend + 14.0, ly, 10.5, "start", NULL, "effective rank", 0);
-			ly += 15.0;
-		}
-		if (any_d99)
-		{
-			te_text_puts(&t, "<path stroke-width=\"2\" stroke=\"#555\" d=\"M");
-			plot_put_xy(&t, lp_legend + 6.0, ly - 8.0);
-			te_text_puts(&t, "v9\"/>\n");
-			te_svg_text(&t, lp_legend + 14.0, ly, 10.5, "start", NULL,
-						"99% of variance", 0);
-		}
-		te_text_puts(&t, "</g>\n");
+		clip_subtitle(buf, sizeof(buf), L->nclip, L->gmax);
+		plot_put_subtitle(&t, buf, PLOT_W);
 	}
+	spec_frame(&t, L, opt);
+	if (L->gmax > 0.0)
+		st = spec_lines(env, &t, L);
+	spec_markers(&t, L);
+	if (st == TE_OK)
+		st = spec_tick_labels(env, &t, L);
+	spec_legend(&t, L);
 	te_svg_end(&t);
 	if (st != TE_OK)
 	{
