@@ -23,13 +23,13 @@ cmp_u64(const void *a, const void *b, const void *ctx)
 	return x < y ? -1 : x > y;
 }
 
-#define DG_H		480
+#define DG_H		480			/* document height */
 #define DG_L		76.0		/* frame left */
 #define DG_S		348.0		/* frame width = height of the finite part */
 #define DG_B		424.0		/* frame bottom */
 #define DG_BAND		28.0		/* the band above the finite part holding the ∞ line */
 #define DG_PAD		9.0			/* data inset from the frame */
-#define DG_BIN_BITS 21
+#define DG_BIN_BITS 21			/* bits per binned coordinate in a marker key */
 
 /* marker of homology dimension dim at (x, y); opacity < 0 inherits the group's */
 static void
@@ -168,6 +168,143 @@ diagram_legend(TeText *t, const PlotPairs *s, double x, double y)
 	}
 }
 
+/* the binning grid starts at this many pixels and doubles up to DG_BIN_MAX */
+#define DG_BIN_START 0.5
+#define DG_BIN_MAX	8.0
+
+/* the frame's top: the ∞ band above the finite part */
+#define DG_TOP		(DG_B - DG_S - DG_BAND)
+
+/* the row of the ∞ line, within the band */
+#define DG_INF_Y	(DG_TOP + 13.0)
+
+/* the frame's right */
+#define DG_RIGHT	(DG_L + DG_S)
+
+/*
+ * bin the markers into sorted keys (*keys, n of them), coarsening the grid
+ * until few enough remain; *bin is the grid's pixel size
+ */
+static TeStatus
+diagram_bin(TeEnv *env, const TePersPair *pairs, int64_t n, const TeAxis *ax,
+			const TeAxis *ay, uint64_t **keys, double *bin)
+{
+	TeStatus	st;
+
+	*bin = DG_BIN_START;
+	*keys = NULL;
+	if (n == 0)
+		return TE_OK;
+	*keys = te_alloc_array(env, (size_t) n, sizeof(uint64_t));
+	if (*keys == NULL)
+		return te_fail(env, TE_NOMEM, "out of memory for %lld diagram markers", (long long) n);
+	for (;;)
+	{
+		if ((st = diagram_keys(env, pairs, n, ax, ay, DG_INF_Y, *bin, *keys)) != TE_OK)
+		{
+			te_free(env, *keys);
+			*keys = NULL;
+			return st;
+		}
+		if (count_distinct(*keys, n) <= TE_SVG_MAX_MARKERS || *bin >= DG_BIN_MAX)
+			break;
+		*bin *= 2.0;
+	}
+	return TE_OK;
+}
+
+/* frame, the region below the diagonal, grid, axes and the ∞ line */
+static void
+diagram_frame(TeText *t, const TeAxis *ax, const TeAxis *ay, const TeSvgOptions *opt)
+{
+	char		lab[160];
+
+	te_text_puts(t, "<path fill=\"#f3f3f3\" d=\"M");
+	plot_put_xy(t, DG_L, DG_B);
+	te_text_puts(t, "L");
+	plot_put_xy(t, DG_RIGHT, DG_B - DG_S);
+	te_text_puts(t, "V");
+	te_text_fixed(t, DG_B, 1);
+	te_text_puts(t, "z\"/>\n");
+	te_svg_xaxis(t, ax, DG_B, DG_B - DG_S, plot_unit_label(lab, sizeof(lab), "birth", opt->unit));
+	te_svg_yaxis(t, ay, DG_L, DG_RIGHT, plot_unit_label(lab, sizeof(lab), "death", opt->unit), 24.0);
+	te_text_puts(t, "<path stroke=\"#999\" stroke-width=\"1.2\" d=\"M");
+	plot_put_xy(t, DG_L, DG_B);
+	te_text_puts(t, "L");
+	plot_put_xy(t, DG_RIGHT, DG_B - DG_S);
+	te_text_puts(t, "\"/>\n");
+
+	/* the ∞ line for essential classes */
+	te_text_puts(t, "<path stroke=\"#777\" stroke-dasharray=\"5 4\" d=\"M");
+	plot_put_xy(t, DG_L, DG_INF_Y);
+	te_text_puts(t, "H");
+	te_text_fixed(t, DG_RIGHT, 1);
+	te_text_puts(t, "\"/>\n<path stroke=\"#555\" d=\"M");
+	plot_put_xy(t, DG_L, DG_INF_Y);
+	te_text_puts(t, "h-5\"/>\n");
+	te_svg_text(t, DG_L - 8.0, DG_INF_Y + 5.0, 15.0, "end", "fill=\"#333\"", "\xE2\x88\x9E", 0);
+
+	/* axes lines, broken between the finite part and the ∞ band */
+	te_text_puts(t, "<path fill=\"none\" stroke=\"#444\" d=\"M");
+	plot_put_xy(t, DG_RIGHT, DG_B);
+	te_text_puts(t, "H");
+	te_text_fixed(t, DG_L, 1);
+	te_text_puts(t, "V");
+	te_text_fixed(t, DG_B - DG_S, 1);
+	te_text_puts(t, "M");
+	plot_put_xy(t, DG_L, DG_B - DG_S - 7.0);
+	te_text_puts(t, "V");
+	te_text_fixed(t, DG_TOP, 1);
+	te_text_puts(t, "M");
+	plot_put_xy(t, DG_L - 4.0, DG_B - DG_S + 1.0);
+	te_text_puts(t, "l8 -4M");
+	plot_put_xy(t, DG_L - 4.0, DG_B - DG_S - 6.0);
+	te_text_puts(t, "l8 -4\"/>\n");
+}
+
+/* the markers, lowest dimension first so that rarer classes stay on top */
+static TeStatus
+diagram_markers(TeEnv *env, TeText *t, const uint64_t *keys, int64_t n, double bin,
+				const PlotPairs *s)
+{
+	TeStatus	st = TE_OK;
+	int64_t		i,
+				j;
+
+	for (i = 0; i < n && st == TE_OK; i = j)
+	{
+		int			d = (int) (keys[i] >> (2 * DG_BIN_BITS));
+		double		a = marker_alpha(s->count[d]);
+
+		te_text_puts(t, "<g fill=\"");
+		te_text_puts(t, te_svg_color(d));
+		te_text_puts(t, "\" fill-opacity=\"");
+		te_text_fixed(t, a, 2);
+		te_text_puts(t, "\">\n");
+		for (j = i; j < n && (int) (keys[j] >> (2 * DG_BIN_BITS)) == d;)
+		{
+			int64_t		k = j;
+			uint64_t	mask = ((uint64_t) 1 << DG_BIN_BITS) - 1;
+			double		x = DG_L + (double) (keys[j] & mask) * bin;
+			double		y = DG_TOP + (double) ((keys[j] >> DG_BIN_BITS) & mask) * bin;
+
+			/* essential classes are few and matter: draw them nearly opaque */
+			double		ak = fabs(y - DG_INF_Y) <= bin ? fmax(a, 0.85) : a;
+
+			while (k < n && keys[k] == keys[j])
+				k++;
+			/* k - j coincident markers: the opacity of their stack */
+			put_marker(t, d, x, y, k - j > 1 || ak != a ?
+					   1.0 - pow(1.0 - ak, (double) (k - j)) : -1.0);
+			if ((st = plot_poll(env, j)) != TE_OK)
+				break;
+			j = k;
+		}
+		te_text_puts(t, "</g>\n");
+	}
+	return st;
+}
+
 /* birth against death, one colour and marker shape per dimension */
 TeStatus
 te_svg_diagram(TeEnv *env, const TePersPair *pairs, int64_t n, const char *title, char **out)
@@ -180,22 +317,16 @@ TeStatus
 te_svg_diagram_ex(TeEnv *env, const TePersPair *pairs, int64_t n, const char *title,
 				  const TeSvgOptions *opt, char **out)
 {
-	PlotPairs s;
+	PlotPairs	s;
 	TeStatus	st;
 	TeText		t;
 	TeAxis		ax,
 				ay;
 	double		lo,
 				hi,
-				bin = 0.5;
-	double		top = DG_B - DG_S - DG_BAND;	/* frame top */
-	double		inf_y = top + 13.0;
-	double		right = DG_L + DG_S;
-	uint64_t   *keys = NULL;
-	int64_t		i,
-				j;
+				bin;
+	uint64_t   *keys;
 	char		desc[512];
-	char		lab[160];
 
 	if (out == NULL)
 		return te_fail(env, TE_INVALID, "no place for the SVG document was given");
@@ -214,114 +345,23 @@ te_svg_diagram_ex(TeEnv *env, const TePersPair *pairs, int64_t n, const char *ti
 	plot_shared_scale(opt, &lo, &hi);
 	te_axis_linear(&ax, lo, hi, 6, 0);
 	ay = ax;
-	te_axis_place(&ax, DG_L + DG_PAD, right - DG_PAD);
+	te_axis_place(&ax, DG_L + DG_PAD, DG_RIGHT - DG_PAD);
 	te_axis_place(&ay, DG_B - DG_PAD, DG_B - DG_S + DG_PAD);
-
-	/* bin the markers, coarsening the grid until few enough remain */
-	if (n > 0)
-	{
-		keys = te_alloc_array(env, (size_t) n, sizeof(uint64_t));
-		if (keys == NULL)
-			return te_fail(env, TE_NOMEM, "out of memory for %lld diagram markers", (long long) n);
-		for (;;)
-		{
-			if ((st = diagram_keys(env, pairs, n, &ax, &ay, inf_y, bin, keys)) != TE_OK)
-			{
-				te_free(env, keys);
-				return st;
-			}
-			if (count_distinct(keys, n) <= TE_SVG_MAX_MARKERS || bin >= 8.0)
-				break;
-			bin *= 2.0;
-		}
-	}
+	if ((st = diagram_bin(env, pairs, n, &ax, &ay, &keys, &bin)) != TE_OK)
+		return st;
 
 	te_text_init(&t, env);
 	plot_pair_desc(desc, sizeof(desc), "Persistence diagram", &s);
 	te_svg_begin(&t, PLOT_W, DG_H, title, desc);
 	plot_put_title(&t, title, PLOT_W);
-
-	/* frame, the region below the diagonal, grid and axes */
-	te_text_puts(&t, "<path fill=\"#f3f3f3\" d=\"M");
-	plot_put_xy(&t, DG_L, DG_B);
-	te_text_puts(&t, "L");
-	plot_put_xy(&t, right, DG_B - DG_S);
-	te_text_puts(&t, "V");
-	te_text_fixed(&t, DG_B, 1);
-	te_text_puts(&t, "z\"/>\n");
-	te_svg_xaxis(&t, &ax, DG_B, DG_B - DG_S, plot_unit_label(lab, sizeof(lab), "birth", opt->unit));
-	te_svg_yaxis(&t, &ay, DG_L, right, plot_unit_label(lab, sizeof(lab), "death", opt->unit), 24.0);
-	te_text_puts(&t, "<path stroke=\"#999\" stroke-width=\"1.2\" d=\"M");
-	plot_put_xy(&t, DG_L, DG_B);
-	te_text_puts(&t, "L");
-	plot_put_xy(&t, right, DG_B - DG_S);
-	te_text_puts(&t, "\"/>\n");
-
-	/* the ∞ line for essential classes */
-	te_text_puts(&t, "<path stroke=\"#777\" stroke-dasharray=\"5 4\" d=\"M");
-	plot_put_xy(&t, DG_L, inf_y);
-	te_text_puts(&t, "H");
-	te_text_fixed(&t, right, 1);
-	te_text_puts(&t, "\"/>\n<path stroke=\"#555\" d=\"M");
-	plot_put_xy(&t, DG_L, inf_y);
-	te_text_puts(&t, "h-5\"/>\n");
-	te_svg_text(&t, DG_L - 8.0, inf_y + 5.0, 15.0, "end", "fill=\"#333\"", "\xE2\x88\x9E", 0);
-
-	/* axes lines, broken between the finite part and the ∞ band */
-	te_text_puts(&t, "<path fill=\"none\" stroke=\"#444\" d=\"M");
-	plot_put_xy(&t, right, DG_B);
-	te_text_puts(&t, "H");
-	te_text_fixed(&t, DG_L, 1);
-	te_text_puts(&t, "V");
-	te_text_fixed(&t, DG_B - DG_S, 1);
-	te_text_puts(&t, "M");
-	plot_put_xy(&t, DG_L, DG_B - DG_S - 7.0);
-	te_text_puts(&t, "V");
-	te_text_fixed(&t, top, 1);
-	te_text_puts(&t, "M");
-	plot_put_xy(&t, DG_L - 4.0, DG_B - DG_S + 1.0);
-	te_text_puts(&t, "l8 -4M");
-	plot_put_xy(&t, DG_L - 4.0, DG_B - DG_S - 6.0);
-	te_text_puts(&t, "l8 -4\"/>\n");
-
+	diagram_frame(&t, &ax, &ay, opt);
 	if (n == 0)
-		plot_put_message(&t, (DG_L + right) / 2.0, DG_B - DG_S / 2.0, opt->empty ? opt->empty : "no pairs");
-
-	/* the markers, lowest dimension first so that rarer classes stay on top */
-	for (i = 0; i < n && st == TE_OK; i = j)
-	{
-		int			d = (int) (keys[i] >> (2 * DG_BIN_BITS));
-		double		a = marker_alpha(s.count[d]);
-
-		te_text_puts(&t, "<g fill=\"");
-		te_text_puts(&t, te_svg_color(d));
-		te_text_puts(&t, "\" fill-opacity=\"");
-		te_text_fixed(&t, a, 2);
-		te_text_puts(&t, "\">\n");
-		for (j = i; j < n && (int) (keys[j] >> (2 * DG_BIN_BITS)) == d;)
-		{
-			int64_t		k = j;
-			uint64_t	mask = ((uint64_t) 1 << DG_BIN_BITS) - 1;
-			double		x = DG_L + (double) (keys[j] & mask) * bin;
-			double		y = top + (double) ((keys[j] >> DG_BIN_BITS) & mask) * bin;
-
-			/* essential classes are few and matter: draw them nearly opaque */
-			double		ak = fabs(y - inf_y) <= bin ? fmax(a, 0.85) : a;
-
-			while (k < n && keys[k] == keys[j])
-				k++;
-			/* k - j coincident markers: the opacity of their stack */
-			put_marker(&t, d, x, y, k - j > 1 || ak != a ?
-					   1.0 - pow(1.0 - ak, (double) (k - j)) : -1.0);
-			if ((st = plot_poll(env, j)) != TE_OK)
-				break;
-			j = k;
-		}
-		te_text_puts(&t, "</g>\n");
-	}
+		plot_put_message(&t, (DG_L + DG_RIGHT) / 2.0, DG_B - DG_S / 2.0,
+						 opt->empty ? opt->empty : "no pairs");
+	st = diagram_markers(env, &t, keys, n, bin, &s);
 	te_free(env, keys);
 
-	diagram_legend(&t, &s, right + 24.0, top + 18.0);
+	diagram_legend(&t, &s, DG_RIGHT + 24.0, DG_TOP + 18.0);
 	te_svg_end(&t);
 	if (st != TE_OK)
 	{
