@@ -7,47 +7,34 @@
 #include <math.h>
 #include <string.h>
 
-/* step lines of Betti numbers against scale, one per series */
-TeStatus
-te_svg_betti_curves(TeEnv *env, const TeCurveSeries *series, int nseries,
-					const char *title, const char *xlabel, char **out)
+/* the data ranges of the series, found while they are checked */
+typedef struct BettiRange
 {
-	return te_svg_betti_curves_ex(env, series, nseries, title, xlabel, NULL, out);
-}
+	double		xlo,
+				xhi,
+				ylo,
+				yhi;
+	int			integral;		/* every y is a whole number */
+	int			npts;			/* series with at least one point */
+} BettiRange;
 
-/* the same, with options: the unit of the scale, the empty message */
-TeStatus
-te_svg_betti_curves_ex(TeEnv *env, const TeCurveSeries *series, int nseries,
-					   const char *title, const char *xlabel, const TeSvgOptions *opt,
-					   char **out)
+/* the least width of the legend, in pixels */
+#define BT_MIN_LEGEND_W 80.0
+
+/* check the series and find their ranges */
+static TeStatus
+betti_check(TeEnv *env, const TeCurveSeries *series, int nseries, BettiRange *r)
 {
-	TeStatus	st = TE_OK;
-	TeText		t;
-	TeAxis		ax,
-				ay;
-	double		xlo = INFINITY,
-				xhi = -INFINITY,
-				ylo = 0.0,
-				yhi = -INFINITY;
+	TeStatus	st;
 	int			k,
-				i,
-				integral = 1,
-				npts = 0;
-	char		desc[512];
-	char		buf[160];
-	char		lab[160];
-	double		ly,
-				lp_r,
-				lp_legend,
-				legend_w = 80.0;
+				i;
 
-	if (out == NULL)
-		return te_fail(env, TE_INVALID, "no place for the SVG document was given");
-	*out = NULL;
-	if ((st = plot_check_options(env, opt)) != TE_OK)
-		return st;
-	if (opt == NULL)
-		opt = &plot_no_options;
+	r->xlo = INFINITY;
+	r->xhi = -INFINITY;
+	r->ylo = 0.0;
+	r->yhi = -INFINITY;
+	r->integral = 1;
+	r->npts = 0;
 	if (nseries < 0 || nseries > TE_SVG_MAX_SERIES)
 		return te_fail(env, TE_INVALID, "a Betti curve plot takes 0 to %d series, not %d",
 					   TE_SVG_MAX_SERIES, nseries);
@@ -71,14 +58,119 @@ te_svg_betti_curves_ex(TeEnv *env, const TeCurveSeries *series, int nseries,
 			if (isinf(s->x[i]) || isinf(s->y[i]))
 				return te_fail(env, TE_INVALID, "point %d of series %d is infinite",
 							   i + 1, k + 1);
-			xlo = fmin(xlo, s->x[i]);
-			xhi = fmax(xhi, s->x[i]);
-			ylo = fmin(ylo, s->y[i]);
-			yhi = fmax(yhi, s->y[i]);
-			integral &= s->y[i] == floor(s->y[i]);
+			r->xlo = fmin(r->xlo, s->x[i]);
+			r->xhi = fmax(r->xhi, s->x[i]);
+			r->ylo = fmin(r->ylo, s->y[i]);
+			r->yhi = fmax(r->yhi, s->y[i]);
+			r->integral &= s->y[i] == floor(s->y[i]);
 		}
-		npts += s->n > 0;
+		r->npts += s->n > 0;
 	}
+	return TE_OK;
+}
+
+/* the document's description: each series and its length */
+static void
+betti_desc(char *desc, size_t cap, const TeCurveSeries *series, int nseries)
+{
+	char		buf[160];
+	int			k;
+
+	desc[0] = '\0';
+	plot_buf_cat(desc, cap, "Betti curves:");
+	for (k = 0; k < nseries; k++)
+	{
+		plot_buf_cat(desc, cap, k ? "; " : " ");
+		plot_buf_cat(desc, cap, plot_series_label(series[k].label, k, buf, sizeof(buf)));
+		plot_buf_cat(desc, cap, ", ");
+		plot_buf_cat_int(desc, cap, series[k].n);
+		plot_buf_cat(desc, cap, " points");
+	}
+	if (nseries == 0)
+		plot_buf_cat(desc, cap, " no series");
+}
+
+/* the step line of each series, thinned; a one-point series gets a dot */
+static TeStatus
+betti_lines(TeEnv *env, TeText *t, const TeCurveSeries *series, int nseries,
+			const TeAxis *ax, const TeAxis *ay)
+{
+	TeStatus	st = TE_OK;
+	int			k,
+				i;
+
+	for (k = 0; k < nseries && st == TE_OK; k++)
+	{
+		const TeCurveSeries *s = &series[k];
+		PlotThin	th;
+
+		if (s->n == 0)
+			continue;
+		plot_put_line_start(t, k, 2.0);
+		plot_thin_init(&th, t);
+		for (i = 0; i < s->n; i++)
+		{
+			double		px = te_axis_map(ax, s->x[i]);
+
+			/* the step: along at the previous height, then up or down */
+			if (i > 0)
+				plot_thin_add(&th, px, te_axis_map(ay, s->y[i - 1]));
+			plot_thin_add(&th, px, te_axis_map(ay, s->y[i]));
+			if ((st = plot_poll(env, i)) != TE_OK)
+				break;
+		}
+		plot_thin_flush(&th);
+		te_text_puts(t, "\"/>\n");
+		if (s->n == 1)
+		{
+			te_text_puts(t, "<circle");
+			plot_put_attr(t, "cx", te_axis_map(ax, s->x[0]));
+			plot_put_attr(t, "cy", te_axis_map(ay, s->y[0]));
+			te_text_puts(t, " r=\"3\" fill=\"");
+			te_text_puts(t, te_svg_color(k));
+			te_text_puts(t, "\"/>\n");
+		}
+	}
+	return st;
+}
+
+/* step lines of Betti numbers against scale, one per series */
+TeStatus
+te_svg_betti_curves(TeEnv *env, const TeCurveSeries *series, int nseries,
+					const char *title, const char *xlabel, char **out)
+{
+	return te_svg_betti_curves_ex(env, series, nseries, title, xlabel, NULL, out);
+}
+
+/* the same, with options: the unit of the scale, the empty message */
+TeStatus
+te_svg_betti_curves_ex(TeEnv *env, const TeCurveSeries *series, int nseries,
+					   const char *title, const char *xlabel, const TeSvgOptions *opt,
+					   char **out)
+{
+	TeStatus	st = TE_OK;
+	TeText		t;
+	TeAxis		ax,
+				ay;
+	BettiRange	r;
+	int			k;
+	char		desc[512];
+	char		buf[160];
+	char		lab[160];
+	double		ly,
+				lp_r,
+				lp_legend,
+				legend_w = BT_MIN_LEGEND_W;
+
+	if (out == NULL)
+		return te_fail(env, TE_INVALID, "no place for the SVG document was given");
+	*out = NULL;
+	if ((st = plot_check_options(env, opt)) != TE_OK)
+		return st;
+	if (opt == NULL)
+		opt = &plot_no_options;
+	if ((st = betti_check(env, series, nseries, &r)) != TE_OK)
+		return st;
 	if (title == NULL)
 		title = "Betti curves";
 	for (k = 0; k < nseries; k++)
@@ -88,72 +180,29 @@ te_svg_betti_curves_ex(TeEnv *env, const TeCurveSeries *series, int nseries,
 	lp_legend = lp_r + 22.0;
 	if (xlabel == NULL || *xlabel == '\0')
 		xlabel = plot_unit_label(lab, sizeof(lab), "scale", opt->unit);
-	if (npts == 0)
+	if (r.npts == 0)
 	{
-		xlo = 0.0;
-		xhi = 1.0;
-		yhi = 1.0;
+		r.xlo = 0.0;
+		r.xhi = 1.0;
+		r.yhi = 1.0;
 	}
-	if (xlo > 0.0 && xlo < 0.5 * xhi)
-		xlo = 0.0;
-	te_axis_linear(&ax, xlo, xhi, 6, 0);
+	if (r.xlo > 0.0 && r.xlo < 0.5 * r.xhi)
+		r.xlo = 0.0;
+	te_axis_linear(&ax, r.xlo, r.xhi, 6, 0);
 	te_axis_place(&ax, LP_L + 6.0, lp_r - 6.0);
-	te_axis_linear(&ay, ylo, yhi, 6, integral);
+	te_axis_linear(&ay, r.ylo, r.yhi, 6, r.integral);
 	te_axis_place(&ay, LP_B - 6.0, LP_T + 6.0);
 
 	te_text_init(&t, env);
-	desc[0] = '\0';
-	plot_buf_cat(desc, sizeof(desc), "Betti curves:");
-	for (k = 0; k < nseries; k++)
-	{
-		plot_buf_cat(desc, sizeof(desc), k ? "; " : " ");
-		plot_buf_cat(desc, sizeof(desc), plot_series_label(series[k].label, k, buf, sizeof(buf)));
-		plot_buf_cat(desc, sizeof(desc), ", ");
-		plot_buf_cat_int(desc, sizeof(desc), series[k].n);
-		plot_buf_cat(desc, sizeof(desc), " points");
-	}
-	if (nseries == 0)
-		plot_buf_cat(desc, sizeof(desc), " no series");
+	betti_desc(desc, sizeof(desc), series, nseries);
 	te_svg_begin(&t, PLOT_W, LP_H, title, desc);
 	plot_put_title(&t, title, PLOT_W);
 	te_svg_xaxis(&t, &ax, LP_B, LP_T, xlabel);
 	te_svg_yaxis(&t, &ay, LP_L, lp_r, "Betti number", 22.0);
 	plot_put_frame(&t, lp_r, 0.0);
-	if (npts == 0)
+	if (r.npts == 0)
 		plot_put_message(&t, (LP_L + lp_r) / 2.0, (LP_T + LP_B) / 2.0, opt->empty ? opt->empty : "no data");
-
-	for (k = 0; k < nseries && st == TE_OK; k++)
-	{
-		const TeCurveSeries *s = &series[k];
-		PlotThin		th;
-
-		if (s->n == 0)
-			continue;
-		plot_put_line_start(&t, k, 2.0);
-		plot_thin_init(&th, &t);
-		for (i = 0; i < s->n; i++)
-		{
-			double		px = te_axis_map(&ax, s->x[i]);
-
-			/* the step: along at the previous height, then up or down */
-			if (i > 0)
-				plot_thin_add(&th, px, te_axis_map(&ay, s->y[i - 1]));
-			plot_thin_add(&th, px, te_axis_map(&ay, s->y[i]));
-			if ((st = plot_poll(env, i)) != TE_OK)
-				break;
-		}
-		plot_thin_flush(&th);
-		te_text_puts(&t, "\"/>\n");
-		if (s->n == 1)
-		{
-			te_text_puts(&t, "<circle");
-			plot_put_attr(&t, "cx", te_axis_map(&ax, s->x[0]));
-			plot_put_attr(&t, "cy", te_axis_map(&ay, s->y[0]));
-			te_text_puts(&t, " r=\"3\" fill=\"");
-			te_text_puts(&t, te_svg_color(k));
-			te_text_puts(&t, "\"/>\n");
-		}
-	}
+	st = betti_lines(env, &t, series, nseries, &ax, &ay);
 
 	ly = LP_T + 10.0;
 	for (k = 0; k < nseries; k++)
