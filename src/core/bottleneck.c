@@ -133,25 +133,25 @@ bn_side_init(Arena *ar, BnSide *s, const TeDgmPart *L, const double *lh, const T
 	s->lh = lh;
 	s->rx = R->birth;
 	s->ry = R->death;
-	s->mate_l = arena_alloc(ar, (size_t) s->nl, sizeof(int32_t));
-	s->mate_r = arena_alloc(ar, (size_t) s->nr, sizeof(int32_t));
+	s->mate_l = arena_array(ar, (size_t) s->nl, sizeof(int32_t));
+	s->mate_r = arena_array(ar, (size_t) s->nr, sizeof(int32_t));
 	s->all.n = s->nr;
-	s->all.idx = arena_alloc(ar, (size_t) s->nr, sizeof(int32_t));
-	s->all.dead = arena_alloc(ar, (size_t) s->nr, 1);
-	s->all.alive = arena_alloc(ar, (size_t) kd_nodes(s->nr), sizeof(int32_t));
-	s->all.box = arena_alloc(ar, (size_t) kd_nodes(s->nr), 4 * sizeof(double));
-	s->queue = arena_alloc(ar, (size_t) s->nl, sizeof(int32_t));
-	s->llayer = arena_alloc(ar, (size_t) s->nl, sizeof(int32_t));
-	s->rlayer = arena_alloc(ar, (size_t) s->nr, sizeof(int32_t));
-	s->seen = arena_alloc(ar, (size_t) s->nr, sizeof(int32_t));
-	s->cnt = arena_alloc(ar, (size_t) s->nr + 2, sizeof(int32_t));
-	s->nodeoff = arena_alloc(ar, (size_t) s->nr + 2, sizeof(int64_t));
-	s->lay_idx = arena_alloc(ar, (size_t) s->nr, sizeof(int32_t));
-	s->lay_dead = arena_alloc(ar, (size_t) s->nr, 1);
-	s->lay_alive = arena_alloc(ar, (size_t) pool, sizeof(int32_t));
-	s->lay_box = arena_alloc(ar, (size_t) pool, 4 * sizeof(double));
-	s->stk_l = arena_alloc(ar, (size_t) s->nl + 1, sizeof(int32_t));
-	s->stk_v = arena_alloc(ar, (size_t) s->nl + 1, sizeof(int32_t));
+	s->all.idx = arena_array(ar, (size_t) s->nr, sizeof(int32_t));
+	s->all.dead = arena_array(ar, (size_t) s->nr, 1);
+	s->all.alive = arena_array(ar, (size_t) kd_nodes(s->nr), sizeof(int32_t));
+	s->all.box = arena_array(ar, (size_t) kd_nodes(s->nr), 4 * sizeof(double));
+	s->queue = arena_array(ar, (size_t) s->nl, sizeof(int32_t));
+	s->llayer = arena_array(ar, (size_t) s->nl, sizeof(int32_t));
+	s->rlayer = arena_array(ar, (size_t) s->nr, sizeof(int32_t));
+	s->seen = arena_array(ar, (size_t) s->nr, sizeof(int32_t));
+	s->cnt = arena_array(ar, (size_t) s->nr + 2, sizeof(int32_t));
+	s->nodeoff = arena_array(ar, (size_t) s->nr + 2, sizeof(int64_t));
+	s->lay_idx = arena_array(ar, (size_t) s->nr, sizeof(int32_t));
+	s->lay_dead = arena_array(ar, (size_t) s->nr, 1);
+	s->lay_alive = arena_array(ar, (size_t) pool, sizeof(int32_t));
+	s->lay_box = arena_array(ar, (size_t) pool, 4 * sizeof(double));
+	s->stk_l = arena_array(ar, (size_t) s->nl + 1, sizeof(int32_t));
+	s->stk_v = arena_array(ar, (size_t) s->nl + 1, sizeof(int32_t));
 	if (!s->mate_l || !s->mate_r || !s->all.idx || !s->all.dead || !s->all.alive ||
 		!s->all.box || !s->queue || !s->llayer || !s->rlayer || !s->seen || !s->cnt ||
 		!s->nodeoff || !s->lay_idx || !s->lay_dead || !s->lay_alive || !s->lay_box ||
@@ -511,11 +511,11 @@ bottleneck_finite(TeEnv *env, Arena *ar, const TeDgmPart *A, const TeDgmPart *B,
 		return te_fail(env, TE_LIMIT, "diagrams of %lld and %lld points are too large to match",
 					   (long long) A->n, (long long) B->n);
 
-	ha = arena_alloc(ar, (size_t) A->n, sizeof(double));
-	hb = arena_alloc(ar, (size_t) B->n, sizeof(double));
-	halves = arena_alloc(ar, (size_t) (A->n + B->n), sizeof(double));
+	ha = arena_array(ar, (size_t) A->n, sizeof(double));
+	hb = arena_array(ar, (size_t) B->n, sizeof(double));
+	halves = arena_array(ar, (size_t) (A->n + B->n), sizeof(double));
 	for (axis = 0; axis < 4; axis++)
-		sorted[axis] = arena_alloc(ar, (size_t) ((axis < 2) ? A->n : B->n), sizeof(double));
+		sorted[axis] = arena_array(ar, (size_t) ((axis < 2) ? A->n : B->n), sizeof(double));
 	if (!ha || !hb || !halves || !sorted[0] || !sorted[1] || !sorted[2] || !sorted[3])
 		return te_fail(env, TE_NOMEM, "out of memory for the bottleneck distance");
 	if (te_tick(&tk, 4 * (uint64_t) (A->n + B->n)) != TE_OK)
@@ -653,10 +653,9 @@ te_bottleneck_distance(TeEnv *env, const TePersPair *a, int64_t na,
 		double		f = bn_part_prescale(&A, &B);
 
 		ess = bn_essential_max(&A, &B);
-		ar.env = env;
-		ar.n = 0;
+		arena_init(&ar, env, 0, "the bottleneck distance");
 		st = bottleneck_finite(env, &ar, &A, &B, &fin);
-		arena_free(&ar);
+		arena_free_all(&ar);
 		if (st == TE_OK)
 			*out = (fin > ess ? fin : ess) / f;
 	}

@@ -6,7 +6,7 @@
 
 #include "topembed/diagram.h"
 #include "diagram_internal.h"
-#include "match_arena_internal.h"
+#include "alloc_internal.h"
 
 #include <math.h>
 

@@ -203,8 +203,8 @@ ws_verify(void *arg, int32_t id)
 	if (w->nextra == w->extra_cap)
 	{
 		int64_t		ncap = w->extra_cap ? 2 * w->extra_cap : 1024;
-		int32_t    *nr = arena_alloc(w->ar, (size_t) ncap, sizeof(int32_t)),
-				   *nc = arena_alloc(w->ar, (size_t) ncap, sizeof(int32_t));
+		int32_t    *nr = arena_array(w->ar, (size_t) ncap, sizeof(int32_t)),
+				   *nc = arena_array(w->ar, (size_t) ncap, sizeof(int32_t));
 
 		if (!nr || !nc)
 		{
@@ -215,8 +215,8 @@ ws_verify(void *arg, int32_t id)
 		{
 			memcpy(nr, w->extra_row, sizeof(int32_t) * (size_t) w->nextra);
 			memcpy(nc, w->extra_col, sizeof(int32_t) * (size_t) w->nextra);
-			arena_release(w->ar, w->extra_row);
-			arena_release(w->ar, w->extra_col);
+			arena_free(w->ar, w->extra_row);
+			arena_free(w->ar, w->extra_col);
 		}
 		w->extra_row = nr;
 		w->extra_col = nc;
@@ -262,14 +262,14 @@ ws_prepare(TeEnv *env, WsProblem *w)
 	int32_t		i;
 
 	w->tree.n = w->ny;
-	w->tree.idx = arena_alloc(w->ar, (size_t) w->ny, sizeof(int32_t));
-	w->tree.dead = arena_alloc(w->ar, (size_t) w->ny, 1);
-	w->tree.alive = arena_alloc(w->ar, (size_t) kd_nodes(w->ny), sizeof(int32_t));
-	w->tree.box = arena_alloc(w->ar, (size_t) kd_nodes(w->ny), 4 * sizeof(double));
-	w->kbest = arena_alloc(w->ar, (size_t) w->nx * WS_K, sizeof(int32_t));
-	w->nkbest = arena_alloc(w->ar, (size_t) w->nx, sizeof(int32_t));
-	w->rowstart = arena_alloc(w->ar, (size_t) w->nx + 1, sizeof(int64_t));
-	w->stamp = arena_alloc(w->ar, (size_t) w->ny, sizeof(int64_t));
+	w->tree.idx = arena_array(w->ar, (size_t) w->ny, sizeof(int32_t));
+	w->tree.dead = arena_array(w->ar, (size_t) w->ny, 1);
+	w->tree.alive = arena_array(w->ar, (size_t) kd_nodes(w->ny), sizeof(int32_t));
+	w->tree.box = arena_array(w->ar, (size_t) kd_nodes(w->ny), 4 * sizeof(double));
+	w->kbest = arena_array(w->ar, (size_t) w->nx * WS_K, sizeof(int32_t));
+	w->nkbest = arena_array(w->ar, (size_t) w->nx, sizeof(int32_t));
+	w->rowstart = arena_array(w->ar, (size_t) w->nx + 1, sizeof(int64_t));
+	w->stamp = arena_array(w->ar, (size_t) w->ny, sizeof(int64_t));
 	if (!w->stamp || !w->tree.idx || !w->tree.dead || !w->tree.alive || !w->tree.box || !w->kbest ||
 		!w->nkbest || !w->rowstart)
 		return te_fail(env, TE_NOMEM, "out of memory for the Wasserstein distance");
@@ -306,9 +306,9 @@ ws_build_csr(TeEnv *env, WsProblem *w)
 	if (total > w->adj_cap)
 	{
 		if (w->adj)
-			arena_release(w->ar, w->adj);
+			arena_free(w->ar, w->adj);
 		w->adj_cap = total + total / 2 + 16;
-		w->adj = arena_alloc(w->ar, (size_t) w->adj_cap, sizeof(int32_t));
+		w->adj = arena_array(w->ar, (size_t) w->adj_cap, sizeof(int32_t));
 		if (!w->adj)
 			return te_fail(env, TE_NOMEM, "out of memory for the edges of the Wasserstein distance");
 	}
@@ -593,8 +593,8 @@ wasserstein_finite(TeEnv *env, Arena *ar, TeTicker *tk, const TeDgmPart *X, cons
 	w.yb = Y->birth;
 	w.yd = Y->death;
 	w.ar = ar;
-	w.hx = arena_alloc(ar, (size_t) w.nx, sizeof(double));
-	w.hy = arena_alloc(ar, (size_t) w.ny, sizeof(double));
+	w.hx = arena_array(ar, (size_t) w.nx, sizeof(double));
+	w.hy = arena_array(ar, (size_t) w.ny, sizeof(double));
 	if (!w.hx || !w.hy)
 		return te_fail(env, TE_NOMEM, "out of memory for the Wasserstein distance");
 	if (te_tick(tk, 32 * (uint64_t) (w.nx + w.ny)) != TE_OK)
@@ -611,18 +611,18 @@ wasserstein_finite(TeEnv *env, Arena *ar, TeTicker *tk, const TeDgmPart *X, cons
 		return st;
 
 	ncol = w.ny + w.nx;
-	S.u = arena_alloc(ar, (size_t) w.nx, sizeof(double));
-	S.v = arena_alloc(ar, (size_t) ncol, sizeof(double));
-	S.spc = arena_alloc(ar, (size_t) ncol, sizeof(double));
-	S.col4row = arena_alloc(ar, (size_t) w.nx, sizeof(int32_t));
-	S.row4col = arena_alloc(ar, (size_t) ncol, sizeof(int32_t));
-	S.path = arena_alloc(ar, (size_t) ncol, sizeof(int32_t));
-	S.sr = arena_alloc(ar, (size_t) w.nx, sizeof(int32_t));
-	S.sc = arena_alloc(ar, (size_t) ncol, sizeof(int32_t));
-	S.touched = arena_alloc(ar, (size_t) ncol, sizeof(int32_t));
-	S.done = arena_alloc(ar, (size_t) ncol, 1);
-	S.q.h = arena_alloc(ar, (size_t) ncol, sizeof(int32_t));
-	S.q.pos = arena_alloc(ar, (size_t) ncol, sizeof(int32_t));
+	S.u = arena_array(ar, (size_t) w.nx, sizeof(double));
+	S.v = arena_array(ar, (size_t) ncol, sizeof(double));
+	S.spc = arena_array(ar, (size_t) ncol, sizeof(double));
+	S.col4row = arena_array(ar, (size_t) w.nx, sizeof(int32_t));
+	S.row4col = arena_array(ar, (size_t) ncol, sizeof(int32_t));
+	S.path = arena_array(ar, (size_t) ncol, sizeof(int32_t));
+	S.sr = arena_array(ar, (size_t) w.nx, sizeof(int32_t));
+	S.sc = arena_array(ar, (size_t) ncol, sizeof(int32_t));
+	S.touched = arena_array(ar, (size_t) ncol, sizeof(int32_t));
+	S.done = arena_array(ar, (size_t) ncol, 1);
+	S.q.h = arena_array(ar, (size_t) ncol, sizeof(int32_t));
+	S.q.pos = arena_array(ar, (size_t) ncol, sizeof(int32_t));
 	if (!S.u || !S.v || !S.spc || !S.col4row || !S.row4col || !S.path || !S.sr || !S.sc ||
 		!S.touched || !S.done || !S.q.h || !S.q.pos)
 		return te_fail(env, TE_NOMEM, "out of memory for the Wasserstein distance");
@@ -717,11 +717,11 @@ wasserstein_line(TeEnv *env, Arena *ar, TeTicker *tk, const TeDgmPart *X, const 
 				i,
 				j;
 	double		b0 = nx ? X->birth[0] : Y->birth[0];
-	double	   *x = arena_alloc(ar, (size_t) nx, sizeof(double)),
-			   *y = arena_alloc(ar, (size_t) ny, sizeof(double)),
-			   *hy = arena_alloc(ar, (size_t) ny, sizeof(double)),
-			   *prev = arena_alloc(ar, (size_t) ny + 1, sizeof(double)),
-			   *cur = arena_alloc(ar, (size_t) ny + 1, sizeof(double));
+	double	   *x = arena_array(ar, (size_t) nx, sizeof(double)),
+			   *y = arena_array(ar, (size_t) ny, sizeof(double)),
+			   *hy = arena_array(ar, (size_t) ny, sizeof(double)),
+			   *prev = arena_array(ar, (size_t) ny + 1, sizeof(double)),
+			   *cur = arena_array(ar, (size_t) ny + 1, sizeof(double));
 
 	if (!x || !y || !hy || !prev || !cur)
 		return te_fail(env, TE_NOMEM, "out of memory for the Wasserstein distance");
@@ -776,8 +776,7 @@ wasserstein_part(TeEnv *env, TeTicker *tk, const TeDgmPart *A, const TeDgmPart *
 	*line = 1;
 	if (A->n + B->n == 0)
 		return TE_OK;
-	ar.env = env;
-	ar.n = 0;
+	arena_init(&ar, env, 0, "the Wasserstein distance");
 	*line = common_birth(A, B);
 	if (*line)
 		st = wasserstein_line(env, &ar, tk, A, B, p, s, cap, out);
@@ -785,7 +784,7 @@ wasserstein_part(TeEnv *env, TeTicker *tk, const TeDgmPart *A, const TeDgmPart *
 		st = wasserstein_finite(env, &ar, tk, A, B, p, s, cap, out);
 	else
 		st = wasserstein_finite(env, &ar, tk, B, A, p, s, cap, out);
-	arena_free(&ar);
+	arena_free_all(&ar);
 	return st;
 }
 
@@ -897,10 +896,9 @@ te_wasserstein_distance(TeEnv *env, const TePersPair *a, int64_t na,
 		{
 			Arena		ar;
 
-			ar.env = env;
-			ar.n = 0;
+			arena_init(&ar, env, 0, "the Wasserstein distance");
 			st = bottleneck_finite(env, &ar, &A, &B, &bfin);
-			arena_free(&ar);
+			arena_free_all(&ar);
 			unit = bfin > bess ? bfin : bess;
 			fin = ess = 0.0;
 			if (st == TE_OK && bfin > 0.0)
