@@ -187,6 +187,11 @@ bn_layer_tree(BnSide *s, int32_t k)
 /*
  * Is there a matching of L into R within t covering every left point with
  * h > t?  Hopcroft-Karp from the matching left by the previous call.
+ *
+ * Long (about 175 lines) because one Hopcroft-Karp round is one loop over
+ * three steps that share the side's scratch arrays, the layer counters and
+ * the cancellation checks: the BFS layering from the free heavy points, the
+ * per-layer k-d trees built from it, and the iterative augmenting DFS.
  */
 static TeStatus
 bn_side_feasible(TeEnv *env, TeTicker *tk, BnSide *s, double t, int *ok)

@@ -78,6 +78,13 @@ fix_sign(double *v, int n)
 			v[i] = -v[i];
 }
 
+/*
+ * eigenvalues of the symmetric d x d matrix A (descending) and the
+ * eigenvectors of the k largest.  Long (about 140 lines) because it is one
+ * sequence of LAPACK calls (tridiagonal reduction, MRRR for k vectors with
+ * its workspace query, back-transformation, or root-free QR for the values
+ * alone) whose workspaces share one clean-up at the end.
+ */
 TeStatus
 te_sym_eigen(TeEnv *env, int d, double *A, double *w, int k, double *V)
 {

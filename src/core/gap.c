@@ -6,12 +6,14 @@
 #include <math.h>
 #include <string.h>
 
+/* bytes of an accumulator for dim dimensions */
 size_t
 te_gap_acc_size(int dim)
 {
 	return offsetof(TeGapAcc, sum) + sizeof(double) * 2 * (size_t) dim;
 }
 
+/* start an empty accumulator in memory of te_gap_acc_size(dim) bytes */
 void
 te_gap_acc_init(TeGapAcc *acc, int dim, int flags)
 {
@@ -124,6 +126,7 @@ safe_square_sum(double ss)
 	return ss > 1e-290 && ss < 1e290;
 }
 
+/* L2-normalise x in place, rescaling first if its squares would over- or underflow; returns its norm */
 double
 te_normalize(double *x, int dim)
 {
@@ -158,6 +161,7 @@ te_normalize(double *x, int dim)
 	return norm;
 }
 
+/* add one (image, text) pair of double vectors, normalised in place */
 TeStatus
 te_gap_add_pair(TeEnv *env, TeGapAcc *acc, double *x, double *y)
 {
@@ -199,6 +203,7 @@ te_gap_add_pair(TeEnv *env, TeGapAcc *acc, double *x, double *y)
 	return TE_OK;
 }
 
+/* add one embedding of one modality, normalised in place */
 TeStatus
 te_gap_add_one(TeEnv *env, TeGapAcc *acc, double *x, int is_image)
 {
@@ -237,6 +242,7 @@ check_sums_f4(TeEnv *env, const char *side, double ss)
 	return TE_OK;
 }
 
+/* add one (image, text) pair of float4 vectors, read in place */
 TeStatus
 te_gap_add_pair_f4(TeEnv *env, TeGapAcc *acc, const float *x, const float *y)
 {
@@ -268,6 +274,7 @@ te_gap_add_pair_f4(TeEnv *env, TeGapAcc *acc, const float *x, const float *y)
 	return TE_OK;
 }
 
+/* add one float4 embedding of one modality, read in place */
 TeStatus
 te_gap_add_one_f4(TeEnv *env, TeGapAcc *acc, const float *x, int is_image)
 {
@@ -288,6 +295,7 @@ te_gap_add_one_f4(TeEnv *env, TeGapAcc *acc, const float *x, int is_image)
 	return TE_OK;
 }
 
+/* fold accumulator b into a (same dimension and form) */
 TeStatus
 te_gap_merge(TeEnv *env, TeGapAcc *a, const TeGapAcc *b)
 {
@@ -373,6 +381,7 @@ stats_from(int dim, int64_t n_image, const double *image, double image_scale,
 	}
 }
 
+/* the gap statistics of an accumulator, and the gap vector if asked for */
 void
 te_gap_result(const TeGapAcc *acc, TeGapStats *out, double *gap_vector)
 {
@@ -392,6 +401,7 @@ te_gap_result(const TeGapAcc *acc, TeGapStats *out, double *gap_vector)
 	}
 }
 
+/* the gap statistics from the counts and means of normalised vectors of each side */
 void
 te_gap_from_means(int dim, int64_t n_image, const double *mean_image,
 				  int64_t n_text, const double *mean_text,

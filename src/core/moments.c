@@ -16,6 +16,7 @@ packed_index(int d, int i, int j)
 	return (size_t) i * d - (size_t) i * (i - 1) / 2 + (size_t) (j - i);
 }
 
+/* doubles of the scatter: d x d expanded, the packed triangle compact */
 static size_t
 scatter_len(int dim, int flags)
 {
@@ -24,6 +25,7 @@ scatter_len(int dim, int flags)
 	return (size_t) dim * (dim + 1) / 2;
 }
 
+/* rows per batch for dimension dim: about 1 MB of pending rows */
 int
 te_moments_batch(int dim)
 {
@@ -36,6 +38,7 @@ te_moments_batch(int dim)
 	return b;
 }
 
+/* bytes of a sketch of this dimension, form and batch */
 size_t
 te_moments_size(int dim, int flags, int batch)
 {
@@ -46,6 +49,7 @@ te_moments_size(int dim, int flags, int batch)
 	return offsetof(TeMoments, data) + sizeof(double) * vals;
 }
 
+/* an empty sketch in memory of te_moments_size(dim, flags, batch) bytes */
 void
 te_moments_init(TeMoments *m, int dim, int flags, int batch)
 {
@@ -56,24 +60,28 @@ te_moments_init(TeMoments *m, int dim, int flags, int batch)
 	m->batch = (flags & TE_MOM_EXPANDED) ? batch : 0;
 }
 
+/* the mean (dim values) of a sketch */
 double *
 te_moments_mean(TeMoments *m)
 {
 	return m->data;
 }
 
+/* the scatter of a sketch, in its layout */
 double *
 te_moments_scatter(TeMoments *m)
 {
 	return m->data + m->dim;
 }
 
+/* the mean of a read-only sketch */
 const double *
 te_moments_mean_c(const TeMoments *m)
 {
 	return m->data;
 }
 
+/* the scatter of a read-only sketch */
 const double *
 te_moments_scatter_c(const TeMoments *m)
 {
@@ -87,12 +95,14 @@ pending(TeMoments *m)
 	return m->data + m->dim + scatter_len(m->dim, m->flags);
 }
 
+/* the buffer of pending rows of a read-only sketch */
 static const double *
 pending_c(const TeMoments *m)
 {
 	return m->data + m->dim + scatter_len(m->dim, m->flags);
 }
 
+/* scatter entry (i, j) of either layout */
 double
 te_moments_scatter_at(const TeMoments *m, int i, int j)
 {
@@ -110,6 +120,7 @@ te_moments_scatter_at(const TeMoments *m, int i, int j)
 	return s[packed_index(m->dim, i, j)];
 }
 
+/* all rows: folded plus pending */
 int64_t
 te_moments_count(const TeMoments *m)
 {
@@ -153,6 +164,7 @@ check_finite(TeEnv *env, const TeMoments *m)
 	return TE_OK;
 }
 
+/* add one row to the pending buffer (expanded only), folding it when full */
 TeStatus
 te_moments_add(TeEnv *env, TeMoments *m, const double *x)
 {
@@ -204,6 +216,7 @@ chan_fold(TeMoments *m, int64_t nb, const double *mb, double *work)
 	m->n += nb;
 }
 
+/* fold the pending rows into n, mean and scatter (expanded only) */
 TeStatus
 te_moments_flush(TeEnv *env, TeMoments *m)
 {
@@ -254,6 +267,7 @@ te_moments_flush(TeEnv *env, TeMoments *m)
 	return te_check(env);
 }
 
+/* fold sketch b (either layout) into the expanded sketch a */
 TeStatus
 te_moments_merge(TeEnv *env, TeMoments *a, const TeMoments *b)
 {
@@ -322,6 +336,7 @@ te_moments_merge(TeEnv *env, TeMoments *a, const TeMoments *b)
 	return te_check(env);
 }
 
+/* write the compact form of the flushed expanded sketch src into dst */
 void
 te_moments_compact(const TeMoments *src, TeMoments *dst)
 {
@@ -344,6 +359,7 @@ te_moments_compact(const TeMoments *src, TeMoments *dst)
 	dst->fingerprint = te_moments_hash(dst);
 }
 
+/* write the expanded form of the compact sketch src into dst */
 void
 te_moments_expand(const TeMoments *src, TeMoments *dst, int batch)
 {
@@ -365,6 +381,7 @@ te_moments_expand(const TeMoments *src, TeMoments *dst, int batch)
 			S[(size_t) i + (size_t) j * d] = P[p++];
 }
 
+/* the full symmetric scatter (d x d, both triangles) of a flushed sketch */
 void
 te_moments_scatter_full(const TeMoments *m, double *out)
 {
@@ -382,6 +399,7 @@ te_moments_scatter_full(const TeMoments *m, double *out)
 		}
 }
 
+/* content hash of a compact sketch (dim, n, mean, scatter) */
 uint64_t
 te_moments_hash(const TeMoments *m)
 {
@@ -398,7 +416,12 @@ te_moments_hash(const TeMoments *m)
 #define VALID_ABS 1e-300
 #define VALID_TINY 1e-140
 
-/* the invariants of a sketch from outside: see moments.h */
+/*
+ * the invariants of a sketch from outside: see moments.h.  Long (about 140
+ * lines) because it is one checklist read top to bottom (header, finite
+ * values, scatter, norms, pending rows), each check a few lines returning its
+ * own message.
+ */
 TeStatus
 te_moments_validate(TeEnv *env, const TeMoments *m, size_t size, int max_dim, int deep)
 {

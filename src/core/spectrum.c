@@ -12,6 +12,7 @@
 /* eigenvalues of a scatter matrix below -NEGATIVE_EIGEN_TOL * trace are not rounding */
 #define NEGATIVE_EIGEN_TOL 1e-8
 
+/* the measures of a spectrum from its descending covariance eigenvalues */
 void
 te_spectrum_measures(TeSpectrum *out)
 {
@@ -67,6 +68,7 @@ te_spectrum_measures(TeSpectrum *out)
 	out->participation_ratio = (total / top) * (total / top) / sq;
 }
 
+/* RankMe (exp of the entropy of the normalised values) of descending singular values */
 double
 te_rankme(const double *sigma, int count)
 {
@@ -87,6 +89,7 @@ te_rankme(const double *sigma, int count)
 	return exp(h);
 }
 
+/* the covariance spectrum and its measures of a sketch without pending rows */
 TeStatus
 te_spectrum_compute(TeEnv *env, const TeMoments *m, TeSpectrum *out)
 {
@@ -197,6 +200,7 @@ done:
 	return st;
 }
 
+/* the top-k unit eigenvectors and eigenvalues of the covariance of a sketch */
 TeStatus
 te_pca_basis(TeEnv *env, const TeMoments *m, int k, double *V, double *values)
 {

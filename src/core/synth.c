@@ -26,6 +26,7 @@ typedef struct Rng
 	double		spare;
 } Rng;
 
+/* seed the generator of one stream from a seed, through splitmix64 */
 static void
 rng_seed(Rng *r, uint64_t seed, uint64_t stream)
 {
@@ -37,12 +38,14 @@ rng_seed(Rng *r, uint64_t seed, uint64_t stream)
 	r->have_spare = 0;
 }
 
+/* rotate x left by k bits */
 static inline uint64_t
 rotl(uint64_t x, int k)
 {
 	return (x << k) | (x >> (64 - k));
 }
 
+/* the next 64 random bits (xoshiro256**) */
 static uint64_t
 rng_next(Rng *r)
 {
@@ -125,6 +128,7 @@ finish_pair(const TeSynth *s, double delta, const double *u, const double *v,
 	te_normalize(text, s->dim);
 }
 
+/* pair i (0-based): unit vectors written to image and text */
 void
 te_synth_pair(const TeSynth *s, int64_t i, double *image, double *text)
 {
@@ -184,6 +188,7 @@ random_direction(Rng *r, double *out, int d, const double *against)
 	} while (te_normalize(out, d) < 1e-8);
 }
 
+/* set up a generator; TE_INVALID for parameters out of range */
 TeStatus
 te_synth_init(TeEnv *env, TeSynth *s, int dim, double gap, uint64_t seed,
 			  double anisotropy, double noise)
@@ -285,6 +290,7 @@ done:
 	return st;
 }
 
+/* release what te_synth_init allocated */
 void
 te_synth_free(TeEnv *env, TeSynth *s)
 {

@@ -427,6 +427,10 @@ typedef struct WsSolver
  * Solve the subgraph's rectangular assignment from scratch: one shortest
  * augmenting path per row (Dijkstra on reduced costs, stopping at the first
  * free column), then the Jonker-Volgenant update of the potentials.
+ *
+ * Long (about 130 lines) because the Dijkstra scan, the augmentation along
+ * the path found and the potential update of one row share the solver's
+ * scratch state (heap, touched columns, path) and must stay in step.
  */
 static TeStatus
 ws_solve(TeEnv *env, WsProblem *w, WsSolver *S)
