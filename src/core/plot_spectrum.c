@@ -169,7 +169,7 @@ typedef struct LabelSpot
 				cost;
 } LabelSpot;
 
-#define LABEL_SPOTS 96
+#define LABEL_SPOTS 96			/* candidate label offsets tried, at most */
 
 /* candidate offsets (of the label's baseline centre) nearest first */
 static int
