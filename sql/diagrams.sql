@@ -56,6 +56,9 @@ SELECT te_test.err($$SELECT total_persistence(ARRAY[(0,0,1)]::persistence_pair[]
 SELECT te_test.err($$SELECT total_persistence(ARRAY[(0,0,1)]::persistence_pair[], -1)$$);
 SELECT te_test.err($$SELECT wasserstein_distance(d, d, 1, 0.5) FROM dg WHERE name = 'a'$$);
 SELECT te_test.err($$SELECT betti_numbers(d, 'NaN') FROM dg WHERE name = 'a'$$);
+-- a huge homology dimension is refused before anything is sized by it
+SELECT te_test.err($$SELECT betti_numbers(ARRAY[(2147483647,0,1)]::persistence_pair[], 0.5)$$);
+SELECT te_test.err($$SELECT betti_numbers(ARRAY[(0,0,1), (100000000,0,1)]::persistence_pair[], 0.5)$$);
 SELECT te_test.err($$SELECT betti_curve(d, 1, '{1,NULL}') FROM dg WHERE name = 'a'$$);
 SELECT te_test.err($$SELECT persistence_landscape(d, 1, 0, '{1}') FROM dg WHERE name = 'a'$$);
 SELECT te_test.err($$SELECT bottleneck_distance(ARRAY[(0,'Infinity','Infinity')]::persistence_pair[], '{}', 0)$$);

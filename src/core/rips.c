@@ -509,15 +509,16 @@ te_rips_distances(TeEnv *env, const double *lower, int64_t n,
 		{
 			double		v = lower[i * (i - 1) / 2 + j];
 
+			/* points are numbered from 1 in messages, as everywhere else */
 			if (isnan(v))
 				return te_fail(env, TE_INVALID, "distance d(%lld,%lld) is NaN",
-							   (long long) i, (long long) j);
+							   (long long) i + 1, (long long) j + 1);
 			if (!isfinite(v))
 				return te_fail(env, TE_INVALID, "distance d(%lld,%lld) is infinite",
-							   (long long) i, (long long) j);
+							   (long long) i + 1, (long long) j + 1);
 			if (v < 0.0)
 				return te_fail(env, TE_INVALID, "distance d(%lld,%lld) is negative (%g)",
-							   (long long) i, (long long) j, v);
+							   (long long) i + 1, (long long) j + 1, v);
 			if (v > rowmax)
 				rowmax = v;
 		}

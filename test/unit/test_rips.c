@@ -660,15 +660,17 @@ test_bad_input(void)
 
 	l[4] = NAN;
 	st = te_rips_distances(&env, l, 4, &o, &d);
-	unit_ok(st == TE_INVALID && strstr(env.msg, "NaN") && strstr(env.msg, "d(3,1)"),
-			"a NaN distance is refused: %s", env.msg);
+	/* l[4] is d(point 4, point 2): messages number points from 1 */
+	unit_ok(st == TE_INVALID && strstr(env.msg, "NaN") && strstr(env.msg, "d(4,2)"),
+			"a NaN distance is refused, named by 1-based points: %s", env.msg);
 	l[4] = -0.5;
 	st = te_rips_distances(&env, l, 4, &o, &d);
-	unit_ok(st == TE_INVALID && strstr(env.msg, "negative"), "a negative distance is refused: %s",
-			env.msg);
+	unit_ok(st == TE_INVALID && strstr(env.msg, "negative") && strstr(env.msg, "d(4,2)"),
+			"a negative distance is refused: %s", env.msg);
 	l[4] = INFINITY;
 	st = te_rips_distances(&env, l, 4, &o, &d);
-	unit_ok(st == TE_INVALID, "an infinite distance is refused: %s", env.msg);
+	unit_ok(st == TE_INVALID && strstr(env.msg, "infinite") && strstr(env.msg, "d(4,2)"),
+			"an infinite distance is refused: %s", env.msg);
 	l[4] = 1;
 
 	st = te_rips_points(&env, x, 4, 2, TE_METRIC_COSINE, &o, &d);
