@@ -91,14 +91,14 @@ $guard$;
 CREATE FUNCTION topembed.diagram_svg(diagram topembed.persistence_pair[], title text, metric text,
                                      max_scale double precision DEFAULT NULL)
 RETURNS text
-AS 'MODULE_PATHNAME', 'te_diagram_svg' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+AS 'MODULE_PATHNAME', 'topembed_diagram_svg' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION topembed.diagram_svg(topembed.persistence_pair[], text, text, double precision) IS
 'standalone SVG plot of a persistence diagram whose axes name the metric; max_scale shares one scale between panels';
 
 CREATE FUNCTION topembed.barcode_svg(diagram topembed.persistence_pair[], title text, metric text,
                                      max_scale double precision DEFAULT NULL)
 RETURNS text
-AS 'MODULE_PATHNAME', 'te_barcode_svg' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+AS 'MODULE_PATHNAME', 'topembed_barcode_svg' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION topembed.barcode_svg(topembed.persistence_pair[], text, text, double precision) IS
 'standalone SVG barcode of a persistence diagram whose axis names the metric; max_scale shares one scale between panels';
 
@@ -106,7 +106,7 @@ CREATE FUNCTION topembed.spectrum_svg(spectrum topembed.spectrum_stats, title te
                                       min_eigenvalue double precision,
                                       max_eigenvalue double precision DEFAULT NULL)
 RETURNS text
-AS 'MODULE_PATHNAME', 'te_spectrum_svg' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+AS 'MODULE_PATHNAME', 'topembed_spectrum_svg' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION topembed.spectrum_svg(topembed.spectrum_stats, text, double precision, double precision) IS
 'standalone SVG plot of a covariance spectrum whose eigenvalue axis covers at least the given range, to share one scale between panels';
 
@@ -114,14 +114,14 @@ CREATE FUNCTION topembed.spectrum_svg(spectra topembed.spectrum_stats[], labels 
                                       min_eigenvalue double precision,
                                       max_eigenvalue double precision DEFAULT NULL)
 RETURNS text
-AS 'MODULE_PATHNAME', 'te_spectra_svg' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+AS 'MODULE_PATHNAME', 'topembed_spectra_svg' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION topembed.spectrum_svg(topembed.spectrum_stats[], text[], text, double precision, double precision) IS
 'standalone SVG plot of several covariance spectra whose eigenvalue axis covers at least the given range, to share one scale between panels';
 
 CREATE FUNCTION topembed.betti_curve_svg(diagram topembed.persistence_pair[], grid double precision[], title text,
                                          metric text)
 RETURNS text
-AS 'MODULE_PATHNAME', 'te_betti_curve_svg' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+AS 'MODULE_PATHNAME', 'topembed_betti_curve_svg' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION topembed.betti_curve_svg(topembed.persistence_pair[], double precision[], text, text) IS
 'standalone SVG plot of the Betti curves of a diagram whose scale axis names the metric';
 
@@ -1064,3 +1064,155 @@ LEFT JOIN topembed.run_spectra s ON s.run_id = m.run_id AND s.modality = m.modal
 LEFT JOIN topembed.run_diagrams d ON d.run_id = m.run_id AND d.modality = m.modality;
 COMMENT ON VIEW topembed.run_detail IS
 'the spectrum (as topembed.spectrum_stats) and the persistence diagram of every run and modality, for pictures; NULL once pruned';
+
+--------------------------------------------------------------------------
+-- 0.2.0 names its SQL-callable C functions topembed_<name>: every C
+-- function of 0.1.0 is bound to its new symbol (the old ones stay exported
+-- by the library, src/pg/compat.c, for databases still on 0.1.0's SQL)
+--------------------------------------------------------------------------
+
+CREATE OR REPLACE FUNCTION topembed.check_embedding(embedding real[], dim int DEFAULT NULL)
+RETURNS text
+AS 'MODULE_PATHNAME', 'topembed_check_embedding'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE OR REPLACE FUNCTION topembed.check_embedding(embedding double precision[], dim int DEFAULT NULL)
+RETURNS text
+AS 'MODULE_PATHNAME', 'topembed_check_embedding'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE OR REPLACE FUNCTION topembed.gap_state_in(cstring) RETURNS topembed.gap_state
+AS 'MODULE_PATHNAME', 'topembed_gap_state_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE OR REPLACE FUNCTION topembed.gap_state_out(topembed.gap_state) RETURNS cstring
+AS 'MODULE_PATHNAME', 'topembed_gap_state_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE OR REPLACE FUNCTION topembed.gap_state_recv(internal) RETURNS topembed.gap_state
+AS 'MODULE_PATHNAME', 'topembed_gap_state_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE OR REPLACE FUNCTION topembed.gap_state_send(topembed.gap_state) RETURNS bytea
+AS 'MODULE_PATHNAME', 'topembed_gap_state_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE OR REPLACE FUNCTION topembed.gap_pair_transfn(topembed.gap_state, anyarray, anyarray)
+RETURNS topembed.gap_state
+AS 'MODULE_PATHNAME', 'topembed_gap_pair_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+CREATE OR REPLACE FUNCTION topembed.gap_one_transfn(topembed.gap_state, anyarray, boolean)
+RETURNS topembed.gap_state
+AS 'MODULE_PATHNAME', 'topembed_gap_one_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 50;
+CREATE OR REPLACE FUNCTION topembed.gap_combinefn(topembed.gap_state, topembed.gap_state)
+RETURNS topembed.gap_state
+AS 'MODULE_PATHNAME', 'topembed_gap_combinefn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE OR REPLACE FUNCTION topembed.gap_finalfn(topembed.gap_state)
+RETURNS topembed.gap_stats
+AS 'MODULE_PATHNAME', 'topembed_gap_finalfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE OR REPLACE FUNCTION topembed.synthetic_pairs(
+    n int,
+    dim int DEFAULT 512,
+    gap double precision DEFAULT 0.8,
+    seed bigint DEFAULT 0,
+    anisotropy double precision DEFAULT 1.0,
+    noise double precision DEFAULT 0.5)
+RETURNS TABLE (pair_id int, image real[], text real[])
+AS 'MODULE_PATHNAME', 'topembed_synthetic_pairs'
+LANGUAGE C IMMUTABLE PARALLEL SAFE ROWS 1000;
+CREATE OR REPLACE FUNCTION topembed.moments_in(cstring) RETURNS topembed.moments
+AS 'MODULE_PATHNAME', 'topembed_moments_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE OR REPLACE FUNCTION topembed.moments_out(topembed.moments) RETURNS cstring
+AS 'MODULE_PATHNAME', 'topembed_moments_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE OR REPLACE FUNCTION topembed.moments_recv(internal) RETURNS topembed.moments
+AS 'MODULE_PATHNAME', 'topembed_moments_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE OR REPLACE FUNCTION topembed.moments_send(topembed.moments) RETURNS bytea
+AS 'MODULE_PATHNAME', 'topembed_moments_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE OR REPLACE FUNCTION topembed.moments_transfn(topembed.moments, anyarray)
+RETURNS topembed.moments
+AS 'MODULE_PATHNAME', 'topembed_moments_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 200;
+CREATE OR REPLACE FUNCTION topembed.moments_combinefn(topembed.moments, topembed.moments)
+RETURNS topembed.moments
+AS 'MODULE_PATHNAME', 'topembed_moments_combinefn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE OR REPLACE FUNCTION topembed.moments_finalfn(topembed.moments)
+RETURNS topembed.moments
+AS 'MODULE_PATHNAME', 'topembed_moments_finalfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE OR REPLACE FUNCTION topembed.n(sketch topembed.moments) RETURNS bigint
+AS 'MODULE_PATHNAME', 'topembed_moments_count' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE OR REPLACE FUNCTION topembed.dim(sketch topembed.moments) RETURNS integer
+AS 'MODULE_PATHNAME', 'topembed_moments_dim' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE OR REPLACE FUNCTION topembed.mean(sketch topembed.moments) RETURNS double precision[]
+AS 'MODULE_PATHNAME', 'topembed_moments_mean' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE OR REPLACE FUNCTION topembed.covariance(sketch topembed.moments) RETURNS double precision[]
+AS 'MODULE_PATHNAME', 'topembed_moments_covariance' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE OR REPLACE FUNCTION topembed.spectrum(sketch topembed.moments) RETURNS topembed.spectrum_stats
+AS 'MODULE_PATHNAME', 'topembed_spectrum' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 10000;
+CREATE OR REPLACE FUNCTION topembed.spectral_collapse_finalfn(topembed.moments)
+RETURNS topembed.spectrum_stats
+AS 'MODULE_PATHNAME', 'topembed_spectral_collapse_finalfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE OR REPLACE FUNCTION topembed.pca_project(embedding real[], basis topembed.moments, k integer)
+RETURNS real[]
+AS 'MODULE_PATHNAME', 'topembed_pca_project' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE OR REPLACE FUNCTION topembed.pca_project(embedding double precision[], basis topembed.moments, k integer)
+RETURNS double precision[]
+AS 'MODULE_PATHNAME', 'topembed_pca_project' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE OR REPLACE FUNCTION topembed.pca_components(basis topembed.moments, k integer)
+RETURNS double precision[]
+AS 'MODULE_PATHNAME', 'topembed_pca_components' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE OR REPLACE FUNCTION topembed.modality_gap(image topembed.moments, text topembed.moments)
+RETURNS topembed.gap_stats
+AS 'MODULE_PATHNAME', 'topembed_gap_from_moments' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE OR REPLACE FUNCTION topembed.l2_normalize(embedding real[]) RETURNS real[]
+AS 'MODULE_PATHNAME', 'topembed_l2_normalize' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE OR REPLACE FUNCTION topembed.l2_normalize(embedding double precision[]) RETURNS double precision[]
+AS 'MODULE_PATHNAME', 'topembed_l2_normalize' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE OR REPLACE FUNCTION topembed.persistence_combinefn(internal, internal) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_persistence_combinefn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE OR REPLACE FUNCTION topembed.persistence_serialfn(internal) RETURNS bytea
+AS 'MODULE_PATHNAME', 'topembed_persistence_serialfn' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE OR REPLACE FUNCTION topembed.persistence_deserialfn(bytea, internal) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_persistence_deserialfn' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE OR REPLACE FUNCTION topembed.persistence_finalfn(internal) RETURNS topembed.persistence_pair[]
+AS 'MODULE_PATHNAME', 'topembed_persistence_finalfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE OR REPLACE FUNCTION topembed.persistence_transfn(internal, anyarray) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_persistence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+CREATE OR REPLACE FUNCTION topembed.persistence_transfn(internal, anyarray, integer) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_persistence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+CREATE OR REPLACE FUNCTION topembed.persistence_transfn(internal, anyarray, integer, text) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_persistence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+CREATE OR REPLACE FUNCTION topembed.persistence_transfn(internal, anyarray, integer, text, double precision) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_persistence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+CREATE OR REPLACE FUNCTION topembed.persistence_transfn(internal, anyarray, integer, text, double precision, integer) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_persistence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+CREATE OR REPLACE FUNCTION topembed.persistence_from_distances(
+    distances double precision[],
+    max_dim integer DEFAULT 1,
+    threshold double precision DEFAULT NULL,
+    modulus integer DEFAULT 2)
+RETURNS topembed.persistence_pair[]
+AS 'MODULE_PATHNAME', 'topembed_persistence_from_distances' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 10000;
+CREATE OR REPLACE FUNCTION topembed.diagram_svg(diagram topembed.persistence_pair[], title text DEFAULT NULL)
+RETURNS text
+AS 'MODULE_PATHNAME', 'topembed_diagram_svg' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE OR REPLACE FUNCTION topembed.barcode_svg(diagram topembed.persistence_pair[], title text DEFAULT NULL)
+RETURNS text
+AS 'MODULE_PATHNAME', 'topembed_barcode_svg' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE OR REPLACE FUNCTION topembed.spectrum_svg(spectrum topembed.spectrum_stats, title text DEFAULT NULL)
+RETURNS text
+AS 'MODULE_PATHNAME', 'topembed_spectrum_svg' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE OR REPLACE FUNCTION topembed.spectrum_svg(spectra topembed.spectrum_stats[], labels text[], title text DEFAULT NULL)
+RETURNS text
+AS 'MODULE_PATHNAME', 'topembed_spectra_svg' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE OR REPLACE FUNCTION topembed.betti_curve_svg(diagram topembed.persistence_pair[], grid double precision[] DEFAULT NULL, title text DEFAULT NULL)
+RETURNS text
+AS 'MODULE_PATHNAME', 'topembed_betti_curve_svg' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE OR REPLACE FUNCTION topembed.betti_numbers(diagram topembed.persistence_pair[], r double precision)
+RETURNS integer[]
+AS 'MODULE_PATHNAME', 'topembed_betti_numbers' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE OR REPLACE FUNCTION topembed.betti_curve(diagram topembed.persistence_pair[], dim integer, grid double precision[])
+RETURNS integer[]
+AS 'MODULE_PATHNAME', 'topembed_betti_curve' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE OR REPLACE FUNCTION topembed.persistence_entropy(diagram topembed.persistence_pair[], dim integer)
+RETURNS double precision
+AS 'MODULE_PATHNAME', 'topembed_persistence_entropy' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE OR REPLACE FUNCTION topembed.total_persistence(diagram topembed.persistence_pair[], dim integer, p double precision DEFAULT 1)
+RETURNS double precision
+AS 'MODULE_PATHNAME', 'topembed_total_persistence' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE OR REPLACE FUNCTION topembed.persistence_landscape(diagram topembed.persistence_pair[], dim integer, k integer, grid double precision[])
+RETURNS double precision[]
+AS 'MODULE_PATHNAME', 'topembed_persistence_landscape' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE OR REPLACE FUNCTION topembed.bottleneck_distance(a topembed.persistence_pair[], b topembed.persistence_pair[], dim integer)
+RETURNS double precision
+AS 'MODULE_PATHNAME', 'topembed_bottleneck_distance' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE OR REPLACE FUNCTION topembed.wasserstein_distance(a topembed.persistence_pair[], b topembed.persistence_pair[], dim integer, p double precision DEFAULT 1)
+RETURNS double precision
+AS 'MODULE_PATHNAME', 'topembed_wasserstein_distance' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;

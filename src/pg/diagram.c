@@ -349,11 +349,11 @@ top_dim(const TePersPair *pairs, int64 n)
 	return top;
 }
 
-PG_FUNCTION_INFO_V1(te_betti_numbers_fn);
+PG_FUNCTION_INFO_V1(topembed_betti_numbers);
 
 /* topembed.betti_numbers(diagram, r): int[] of beta_0 .. beta_topdim at r */
 Datum
-te_betti_numbers_fn(PG_FUNCTION_ARGS)
+topembed_betti_numbers(PG_FUNCTION_ARGS)
 {
 	int64		n;
 	TePersPair *pairs = te_diagram_datum(PG_GETARG_DATUM(0), &n);
@@ -379,11 +379,11 @@ te_betti_numbers_fn(PG_FUNCTION_ARGS)
 	PG_RETURN_ARRAYTYPE_P(construct_array(out, top + 1, INT4OID, 4, true, TYPALIGN_INT));
 }
 
-PG_FUNCTION_INFO_V1(te_betti_curve_fn);
+PG_FUNCTION_INFO_V1(topembed_betti_curve);
 
 /* topembed.betti_curve(diagram, dim, grid): int[] of beta_dim at each grid value */
 Datum
-te_betti_curve_fn(PG_FUNCTION_ARGS)
+topembed_betti_curve(PG_FUNCTION_ARGS)
 {
 	int64		n;
 	TePersPair *pairs = te_diagram_datum(PG_GETARG_DATUM(0), &n);
@@ -405,11 +405,11 @@ te_betti_curve_fn(PG_FUNCTION_ARGS)
 	PG_RETURN_ARRAYTYPE_P(construct_array(out, m, INT4OID, 4, true, TYPALIGN_INT));
 }
 
-PG_FUNCTION_INFO_V1(te_persistence_entropy_fn);
+PG_FUNCTION_INFO_V1(topembed_persistence_entropy);
 
 /* topembed.persistence_entropy(diagram, dim): NULL without finite bars */
 Datum
-te_persistence_entropy_fn(PG_FUNCTION_ARGS)
+topembed_persistence_entropy(PG_FUNCTION_ARGS)
 {
 	int64		n;
 	TePersPair *pairs = te_diagram_datum(PG_GETARG_DATUM(0), &n);
@@ -426,11 +426,11 @@ te_persistence_entropy_fn(PG_FUNCTION_ARGS)
 	PG_RETURN_FLOAT8(e);
 }
 
-PG_FUNCTION_INFO_V1(te_total_persistence_fn);
+PG_FUNCTION_INFO_V1(topembed_total_persistence);
 
 /* topembed.total_persistence(diagram, dim, p): sum of finite lengths^p */
 Datum
-te_total_persistence_fn(PG_FUNCTION_ARGS)
+topembed_total_persistence(PG_FUNCTION_ARGS)
 {
 	int64		n;
 	TePersPair *pairs = te_diagram_datum(PG_GETARG_DATUM(0), &n);
@@ -473,11 +473,11 @@ new_float8_matrix(int rows, int cols, double **data)
 	return a;
 }
 
-PG_FUNCTION_INFO_V1(te_persistence_landscape_fn);
+PG_FUNCTION_INFO_V1(topembed_persistence_landscape);
 
 /* topembed.persistence_landscape(diagram, dim, k, grid): float8[k][m] */
 Datum
-te_persistence_landscape_fn(PG_FUNCTION_ARGS)
+topembed_persistence_landscape(PG_FUNCTION_ARGS)
 {
 	int64		n;
 	TePersPair *pairs = te_diagram_datum(PG_GETARG_DATUM(0), &n);
@@ -541,20 +541,20 @@ diagram_distance(FunctionCallInfo fcinfo, DiagramDistance distance, double p, co
 	return out;
 }
 
-PG_FUNCTION_INFO_V1(te_bottleneck_distance_fn);
+PG_FUNCTION_INFO_V1(topembed_bottleneck_distance);
 
 /* topembed.bottleneck_distance(a, b, dim) */
 Datum
-te_bottleneck_distance_fn(PG_FUNCTION_ARGS)
+topembed_bottleneck_distance(PG_FUNCTION_ARGS)
 {
 	PG_RETURN_FLOAT8(diagram_distance(fcinfo, bottleneck_p, INFINITY, "bottleneck_distance"));
 }
 
-PG_FUNCTION_INFO_V1(te_wasserstein_distance_fn);
+PG_FUNCTION_INFO_V1(topembed_wasserstein_distance);
 
 /* topembed.wasserstein_distance(a, b, dim, p) */
 Datum
-te_wasserstein_distance_fn(PG_FUNCTION_ARGS)
+topembed_wasserstein_distance(PG_FUNCTION_ARGS)
 {
 	double		p = PG_GETARG_FLOAT8(3);
 

@@ -97,11 +97,11 @@ require_agg(FunctionCallInfo fcinfo, MemoryContext *aggcxt, const char *fname)
 				 errmsg("%s called in non-aggregate context", fname)));
 }
 
-PG_FUNCTION_INFO_V1(te_gap_pair_transfn);
+PG_FUNCTION_INFO_V1(topembed_gap_pair_transfn);
 
 /* transition of modality_gap(image, text): one pair per row */
 Datum
-te_gap_pair_transfn(PG_FUNCTION_ARGS)
+topembed_gap_pair_transfn(PG_FUNCTION_ARGS)
 {
 	MemoryContext aggcxt;
 	TeEmbedding xi,
@@ -141,11 +141,11 @@ te_gap_pair_transfn(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(acc);
 }
 
-PG_FUNCTION_INFO_V1(te_gap_one_transfn);
+PG_FUNCTION_INFO_V1(topembed_gap_one_transfn);
 
 /* transition of modality_gap(embedding, is_image): one embedding per row */
 Datum
-te_gap_one_transfn(PG_FUNCTION_ARGS)
+topembed_gap_one_transfn(PG_FUNCTION_ARGS)
 {
 	MemoryContext aggcxt;
 	TeEmbedding e;
@@ -182,14 +182,14 @@ te_gap_one_transfn(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(acc);
 }
 
-PG_FUNCTION_INFO_V1(te_gap_combinefn);
+PG_FUNCTION_INFO_V1(topembed_gap_combinefn);
 
 /*
  * Merge two states: the combine function of the gap aggregates and the
  * transition of modality_gap(gap_state).  NULL on either side is skipped.
  */
 Datum
-te_gap_combinefn(PG_FUNCTION_ARGS)
+topembed_gap_combinefn(PG_FUNCTION_ARGS)
 {
 	MemoryContext aggcxt;
 	TeGapAcc   *a;
@@ -276,11 +276,11 @@ te_gap_stats_datum(FunctionCallInfo fcinfo, const TeGapStats *st, const double *
 	return stats_datum(fcinfo, st, gap_vector);
 }
 
-PG_FUNCTION_INFO_V1(te_gap_finalfn);
+PG_FUNCTION_INFO_V1(topembed_gap_finalfn);
 
 /* final function: the statistics of the accumulated state */
 Datum
-te_gap_finalfn(PG_FUNCTION_ARGS)
+topembed_gap_finalfn(PG_FUNCTION_ARGS)
 {
 	TeGapAcc   *acc;
 	TeGapStats	st;
@@ -354,9 +354,9 @@ gap_deserialize(const void *buf, size_t len)
 	return acc;
 }
 
-PG_FUNCTION_INFO_V1(te_gap_state_in);
+PG_FUNCTION_INFO_V1(topembed_gap_state_in);
 Datum
-te_gap_state_in(PG_FUNCTION_ARGS)
+topembed_gap_state_in(PG_FUNCTION_ARGS)
 {
 	StringInfoData si;
 
@@ -364,9 +364,9 @@ te_gap_state_in(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(gap_deserialize(si.data, si.len));
 }
 
-PG_FUNCTION_INFO_V1(te_gap_state_out);
+PG_FUNCTION_INFO_V1(topembed_gap_state_out);
 Datum
-te_gap_state_out(PG_FUNCTION_ARGS)
+topembed_gap_state_out(PG_FUNCTION_ARGS)
 {
 	TeGapAcc   *acc = checked_gap(PG_GETARG_DATUM(0));
 	StringInfoData si;
@@ -376,9 +376,9 @@ te_gap_state_out(PG_FUNCTION_ARGS)
 	PG_RETURN_CSTRING(te_blob_to_text("gap_state", GAP_VERSION, &si));
 }
 
-PG_FUNCTION_INFO_V1(te_gap_state_recv);
+PG_FUNCTION_INFO_V1(topembed_gap_state_recv);
 Datum
-te_gap_state_recv(PG_FUNCTION_ARGS)
+topembed_gap_state_recv(PG_FUNCTION_ARGS)
 {
 	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
 	TeGapAcc   *acc = gap_deserialize(buf->data + buf->cursor, buf->len - buf->cursor);
@@ -387,9 +387,9 @@ te_gap_state_recv(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(acc);
 }
 
-PG_FUNCTION_INFO_V1(te_gap_state_send);
+PG_FUNCTION_INFO_V1(topembed_gap_state_send);
 Datum
-te_gap_state_send(PG_FUNCTION_ARGS)
+topembed_gap_state_send(PG_FUNCTION_ARGS)
 {
 	StringInfoData si;
 

@@ -321,11 +321,11 @@ te_in_agg(FunctionCallInfo fcinfo, MemoryContext *aggcxt)
 	return AggCheckCallContext(fcinfo, aggcxt) != 0;
 }
 
-PG_FUNCTION_INFO_V1(te_check_embedding);
+PG_FUNCTION_INFO_V1(topembed_check_embedding);
 
 /* topembed.check_embedding(anyarray [, dim]): NULL if fine, else the problem */
 Datum
-te_check_embedding(PG_FUNCTION_ARGS)
+topembed_check_embedding(PG_FUNCTION_ARGS)
 {
 	ArrayType  *arr;
 	int			expected = 0;

@@ -148,11 +148,11 @@ te_moments_arg(FunctionCallInfo fcinfo, int argno)
 	return compact_of(checked_moments(PG_GETARG_DATUM(argno), true));
 }
 
-PG_FUNCTION_INFO_V1(te_moments_transfn);
+PG_FUNCTION_INFO_V1(topembed_moments_transfn);
 
 /* transition: add one embedding to the expanded state */
 Datum
-te_moments_transfn(PG_FUNCTION_ARGS)
+topembed_moments_transfn(PG_FUNCTION_ARGS)
 {
 	MemoryContext aggcxt;
 	TeMoments  *m;
@@ -186,14 +186,14 @@ te_moments_transfn(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(m);
 }
 
-PG_FUNCTION_INFO_V1(te_moments_combinefn);
+PG_FUNCTION_INFO_V1(topembed_moments_combinefn);
 
 /*
  * Merge two sketches: the combine function of the moments aggregates and
  * the transition of moments(topembed.moments).  NULLs are skipped.
  */
 Datum
-te_moments_combinefn(PG_FUNCTION_ARGS)
+topembed_moments_combinefn(PG_FUNCTION_ARGS)
 {
 	MemoryContext aggcxt;
 	TeMoments  *a,
@@ -236,11 +236,11 @@ te_moments_combinefn(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(a);
 }
 
-PG_FUNCTION_INFO_V1(te_moments_finalfn);
+PG_FUNCTION_INFO_V1(topembed_moments_finalfn);
 
 /* final function: the compact sketch */
 Datum
-te_moments_finalfn(PG_FUNCTION_ARGS)
+topembed_moments_finalfn(PG_FUNCTION_ARGS)
 {
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
@@ -249,42 +249,42 @@ te_moments_finalfn(PG_FUNCTION_ARGS)
 
 /* ---- accessors ---- */
 
-PG_FUNCTION_INFO_V1(te_moments_n);
+PG_FUNCTION_INFO_V1(topembed_moments_count);
 
 /* topembed.moments_n(sketch): the rows it holds */
 Datum
-te_moments_n(PG_FUNCTION_ARGS)
+topembed_moments_count(PG_FUNCTION_ARGS)
 {
 	TeMoments  *m = checked_moments(PG_GETARG_DATUM(0), false);
 
 	PG_RETURN_INT64(te_moments_count(m));
 }
 
-PG_FUNCTION_INFO_V1(te_moments_dim);
+PG_FUNCTION_INFO_V1(topembed_moments_dim);
 
 /* topembed.moments_dim(sketch): its dimension */
 Datum
-te_moments_dim(PG_FUNCTION_ARGS)
+topembed_moments_dim(PG_FUNCTION_ARGS)
 {
 	TeMoments  *m = checked_moments(PG_GETARG_DATUM(0), false);
 
 	PG_RETURN_INT32(m->dim);
 }
 
-PG_FUNCTION_INFO_V1(te_moments_mean_fn);
+PG_FUNCTION_INFO_V1(topembed_moments_mean);
 Datum
-te_moments_mean_fn(PG_FUNCTION_ARGS)
+topembed_moments_mean(PG_FUNCTION_ARGS)
 {
 	TeMoments  *m = te_moments_arg(fcinfo, 0);
 
 	PG_RETURN_ARRAYTYPE_P(te_float8_array(te_moments_mean_c(m), m->dim));
 }
 
-PG_FUNCTION_INFO_V1(te_moments_covariance);
+PG_FUNCTION_INFO_V1(topembed_moments_covariance);
 
 /* the population covariance S / n as a dim x dim float8[][] */
 Datum
-te_moments_covariance(PG_FUNCTION_ARGS)
+topembed_moments_covariance(PG_FUNCTION_ARGS)
 {
 	TeMoments  *m = te_moments_arg(fcinfo, 0);
 	int			d = m->dim;
@@ -368,9 +368,9 @@ moments_deserialize(const void *buf, size_t len)
 	return m;
 }
 
-PG_FUNCTION_INFO_V1(te_moments_in);
+PG_FUNCTION_INFO_V1(topembed_moments_in);
 Datum
-te_moments_in(PG_FUNCTION_ARGS)
+topembed_moments_in(PG_FUNCTION_ARGS)
 {
 	StringInfoData si;
 
@@ -378,9 +378,9 @@ te_moments_in(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(moments_deserialize(si.data, si.len));
 }
 
-PG_FUNCTION_INFO_V1(te_moments_out);
+PG_FUNCTION_INFO_V1(topembed_moments_out);
 Datum
-te_moments_out(PG_FUNCTION_ARGS)
+topembed_moments_out(PG_FUNCTION_ARGS)
 {
 	StringInfoData si;
 
@@ -389,9 +389,9 @@ te_moments_out(PG_FUNCTION_ARGS)
 	PG_RETURN_CSTRING(te_blob_to_text("moments", MOM_VERSION, &si));
 }
 
-PG_FUNCTION_INFO_V1(te_moments_recv);
+PG_FUNCTION_INFO_V1(topembed_moments_recv);
 Datum
-te_moments_recv(PG_FUNCTION_ARGS)
+topembed_moments_recv(PG_FUNCTION_ARGS)
 {
 	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
 	TeMoments  *m = moments_deserialize(buf->data + buf->cursor, buf->len - buf->cursor);
@@ -400,9 +400,9 @@ te_moments_recv(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(m);
 }
 
-PG_FUNCTION_INFO_V1(te_moments_send);
+PG_FUNCTION_INFO_V1(topembed_moments_send);
 Datum
-te_moments_send(PG_FUNCTION_ARGS)
+topembed_moments_send(PG_FUNCTION_ARGS)
 {
 	StringInfoData si;
 

@@ -106,20 +106,20 @@ diagram_plot(FunctionCallInfo fcinfo, DiagramPlot plot, const char *what)
 	PG_RETURN_TEXT_P(svg_text(st, &env, doc, what));
 }
 
-PG_FUNCTION_INFO_V1(te_diagram_svg);
+PG_FUNCTION_INFO_V1(topembed_diagram_svg);
 
 /* topembed.diagram_svg(diagram, title [, metric [, max_scale]]) */
 Datum
-te_diagram_svg(PG_FUNCTION_ARGS)
+topembed_diagram_svg(PG_FUNCTION_ARGS)
 {
 	return diagram_plot(fcinfo, te_svg_diagram_ex, "diagram_svg");
 }
 
-PG_FUNCTION_INFO_V1(te_barcode_svg);
+PG_FUNCTION_INFO_V1(topembed_barcode_svg);
 
 /* topembed.barcode_svg(diagram, title [, metric [, max_scale]]) */
 Datum
-te_barcode_svg(PG_FUNCTION_ARGS)
+topembed_barcode_svg(PG_FUNCTION_ARGS)
 {
 	return diagram_plot(fcinfo, te_svg_barcode_ex, "barcode_svg");
 }
@@ -188,7 +188,7 @@ series_from_record(HeapTupleHeader rec, TeSpectrumSeries *s)
 	ReleaseTupleDesc(tupdesc);
 }
 
-PG_FUNCTION_INFO_V1(te_spectrum_svg);
+PG_FUNCTION_INFO_V1(topembed_spectrum_svg);
 
 /* the shared eigenvalue range of arguments argno and argno + 1 */
 static void
@@ -204,7 +204,7 @@ eigen_range_args(FunctionCallInfo fcinfo, int argno, TeSvgOptions *opt)
 
 /* topembed.spectrum_svg(spectrum_stats, title [, min_eigenvalue, max_eigenvalue]) */
 Datum
-te_spectrum_svg(PG_FUNCTION_ARGS)
+topembed_spectrum_svg(PG_FUNCTION_ARGS)
 {
 	TeSpectrumSeries s;
 	TeSvgOptions opt;
@@ -227,14 +227,14 @@ te_spectrum_svg(PG_FUNCTION_ARGS)
 	PG_RETURN_TEXT_P(svg_text(st, &env, doc, "spectrum_svg"));
 }
 
-PG_FUNCTION_INFO_V1(te_spectra_svg);
+PG_FUNCTION_INFO_V1(topembed_spectra_svg);
 
 /*
  * topembed.spectrum_svg(spectrum_stats[], labels text[], title [,
  * min_eigenvalue, max_eigenvalue]): several spectra in one plot
  */
 Datum
-te_spectra_svg(PG_FUNCTION_ARGS)
+topembed_spectra_svg(PG_FUNCTION_ARGS)
 {
 	ArrayType  *arr;
 	Datum	   *recs;
@@ -294,7 +294,7 @@ te_spectra_svg(PG_FUNCTION_ARGS)
 	PG_RETURN_TEXT_P(svg_text(st, &env, doc, "spectrum_svg"));
 }
 
-PG_FUNCTION_INFO_V1(te_betti_curve_svg);
+PG_FUNCTION_INFO_V1(topembed_betti_curve_svg);
 
 /*
  * topembed.betti_curve_svg(diagram, grid, title [, metric]): the Betti
@@ -303,7 +303,7 @@ PG_FUNCTION_INFO_V1(te_betti_curve_svg);
  * gives a picture that says so
  */
 Datum
-te_betti_curve_svg(PG_FUNCTION_ARGS)
+topembed_betti_curve_svg(PG_FUNCTION_ARGS)
 {
 	int64		n,
 				i;

@@ -392,11 +392,11 @@ new_state(MemoryContext aggcxt, int dim)
 	return s;
 }
 
-PG_FUNCTION_INFO_V1(te_persistence_transfn);
+PG_FUNCTION_INFO_V1(topembed_persistence_transfn);
 
 /* transition: (state, embedding [, max_dim [, metric [, threshold [, sample]]]]) */
 Datum
-te_persistence_transfn(PG_FUNCTION_ARGS)
+topembed_persistence_transfn(PG_FUNCTION_ARGS)
 {
 	MemoryContext aggcxt;
 	PersState  *s;
@@ -442,11 +442,11 @@ te_persistence_transfn(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(s);
 }
 
-PG_FUNCTION_INFO_V1(te_persistence_combinefn);
+PG_FUNCTION_INFO_V1(topembed_persistence_combinefn);
 
 /* combine two partial states: concatenate, or merge the two samples */
 Datum
-te_persistence_combinefn(PG_FUNCTION_ARGS)
+topembed_persistence_combinefn(PG_FUNCTION_ARGS)
 {
 	MemoryContext aggcxt;
 	PersState  *a,
@@ -484,11 +484,11 @@ te_persistence_combinefn(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(a);
 }
 
-PG_FUNCTION_INFO_V1(te_persistence_serialfn);
+PG_FUNCTION_INFO_V1(topembed_persistence_serialfn);
 
 /* serialise a partial state for a parallel worker's hand-over */
 Datum
-te_persistence_serialfn(PG_FUNCTION_ARGS)
+topembed_persistence_serialfn(PG_FUNCTION_ARGS)
 {
 	PersState  *s = (PersState *) PG_GETARG_POINTER(0);
 	StringInfoData si;
@@ -507,11 +507,11 @@ te_persistence_serialfn(PG_FUNCTION_ARGS)
 	PG_RETURN_BYTEA_P(te_blob_to_bytea(&si));
 }
 
-PG_FUNCTION_INFO_V1(te_persistence_deserialfn);
+PG_FUNCTION_INFO_V1(topembed_persistence_deserialfn);
 
 /* rebuild a partial state (its points are re-added, so samples re-heap) */
 Datum
-te_persistence_deserialfn(PG_FUNCTION_ARGS)
+topembed_persistence_deserialfn(PG_FUNCTION_ARGS)
 {
 	bytea	   *in = PG_GETARG_BYTEA_PP(0);
 	MemoryContext aggcxt;
@@ -658,11 +658,11 @@ notice_idle_threshold(const PersState *s)
 				 errhint("A NULL threshold stops the filtration at the enclosing radius, where nothing changes any more.")));
 }
 
-PG_FUNCTION_INFO_V1(te_persistence_finalfn);
+PG_FUNCTION_INFO_V1(topembed_persistence_finalfn);
 
 /* final function: the diagram of the accumulated (or sampled) points */
 Datum
-te_persistence_finalfn(PG_FUNCTION_ARGS)
+topembed_persistence_finalfn(PG_FUNCTION_ARGS)
 {
 	PersState  *s;
 
@@ -689,7 +689,7 @@ points_of_triangle(int64 len)
 	return n * (n - 1) / 2 == len ? n : -1;
 }
 
-PG_FUNCTION_INFO_V1(te_persistence_from_distances);
+PG_FUNCTION_INFO_V1(topembed_persistence_from_distances);
 
 /*
  * topembed.persistence_from_distances(distances float8[], max_dim int,
@@ -697,7 +697,7 @@ PG_FUNCTION_INFO_V1(te_persistence_from_distances);
  * n(n-1)/2 values) or a full symmetric n x n matrix with a zero diagonal
  */
 Datum
-te_persistence_from_distances(PG_FUNCTION_ARGS)
+topembed_persistence_from_distances(PG_FUNCTION_ARGS)
 {
 	ArrayType  *arr;
 	int32		max_dim;

@@ -66,11 +66,11 @@ spectrum_datum(FunctionCallInfo fcinfo, const TeMoments *m)
 	return HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls));
 }
 
-PG_FUNCTION_INFO_V1(te_spectrum);
+PG_FUNCTION_INFO_V1(topembed_spectrum);
 
 /* topembed.spectrum(moments) */
 Datum
-te_spectrum(PG_FUNCTION_ARGS)
+topembed_spectrum(PG_FUNCTION_ARGS)
 {
 	TeMoments  *m = te_moments_arg(fcinfo, 0);
 
@@ -79,11 +79,11 @@ te_spectrum(PG_FUNCTION_ARGS)
 	PG_RETURN_DATUM(spectrum_datum(fcinfo, m));
 }
 
-PG_FUNCTION_INFO_V1(te_spectral_collapse_finalfn);
+PG_FUNCTION_INFO_V1(topembed_spectral_collapse_finalfn);
 
 /* final function of topembed.spectral_collapse(embedding) */
 Datum
-te_spectral_collapse_finalfn(PG_FUNCTION_ARGS)
+topembed_spectral_collapse_finalfn(PG_FUNCTION_ARGS)
 {
 	TeMoments  *m;
 
@@ -158,14 +158,14 @@ pca_basis(FunctionCallInfo fcinfo, const TeMoments *m, int k)
 	return c;
 }
 
-PG_FUNCTION_INFO_V1(te_pca_project);
+PG_FUNCTION_INFO_V1(topembed_pca_project);
 
 /*
  * topembed.pca_project(embedding, basis, k): (x - mean)' V_k, the centred
  * projection onto the top-k eigenvectors of the basis sketch's covariance
  */
 Datum
-te_pca_project(PG_FUNCTION_ARGS)
+topembed_pca_project(PG_FUNCTION_ARGS)
 {
 	ArrayType  *arr = PG_GETARG_ARRAYTYPE_P(0);
 	TeMoments  *m = te_moments_arg(fcinfo, 1);
@@ -201,11 +201,11 @@ te_pca_project(PG_FUNCTION_ARGS)
 	PG_RETURN_ARRAYTYPE_P(te_float4_array(c->y, k));
 }
 
-PG_FUNCTION_INFO_V1(te_pca_components);
+PG_FUNCTION_INFO_V1(topembed_pca_components);
 
 /* topembed.pca_components(basis, k): the top-k eigenvectors as k x dim rows */
 Datum
-te_pca_components(PG_FUNCTION_ARGS)
+topembed_pca_components(PG_FUNCTION_ARGS)
 {
 	TeMoments  *m = te_moments_arg(fcinfo, 0);
 	int32		k = PG_GETARG_INT32(1);
@@ -240,11 +240,11 @@ require_unit(const TeMoments *m, const char *side)
 				 errhint("Build the sketches on topembed.l2_normalize(embedding).")));
 }
 
-PG_FUNCTION_INFO_V1(te_gap_from_moments);
+PG_FUNCTION_INFO_V1(topembed_gap_from_moments);
 
 /* topembed.modality_gap(image moments, text moments) */
 Datum
-te_gap_from_moments(PG_FUNCTION_ARGS)
+topembed_gap_from_moments(PG_FUNCTION_ARGS)
 {
 	TeMoments  *img = te_moments_arg(fcinfo, 0);
 	TeMoments  *txt = te_moments_arg(fcinfo, 1);
@@ -264,11 +264,11 @@ te_gap_from_moments(PG_FUNCTION_ARGS)
 	PG_RETURN_DATUM(te_gap_stats_datum(fcinfo, &st, gv));
 }
 
-PG_FUNCTION_INFO_V1(te_l2_normalize);
+PG_FUNCTION_INFO_V1(topembed_l2_normalize);
 
 /* topembed.l2_normalize(embedding): the embedding scaled to unit length */
 Datum
-te_l2_normalize(PG_FUNCTION_ARGS)
+topembed_l2_normalize(PG_FUNCTION_ARGS)
 {
 	int			dim;
 	double	   *x = te_embedding_read(PG_GETARG_ARRAYTYPE_P(0), NULL, 0, &dim);

@@ -15,14 +15,14 @@ typedef struct SynthCtx
 	double	   *y;
 } SynthCtx;
 
-PG_FUNCTION_INFO_V1(te_synthetic_pairs);
+PG_FUNCTION_INFO_V1(topembed_synthetic_pairs);
 
 /*
  * topembed.synthetic_pairs(n, dim, gap, seed, anisotropy, noise)
  *   RETURNS TABLE (pair_id int, image real[], text real[])
  */
 Datum
-te_synthetic_pairs(PG_FUNCTION_ARGS)
+topembed_synthetic_pairs(PG_FUNCTION_ARGS)
 {
 	FuncCallContext *funcctx;
 	SynthCtx   *ctx;
