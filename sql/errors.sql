@@ -94,4 +94,29 @@ FROM (SELECT moments(e) m FROM unitish WHERE modality = 'image') i,
 SELECT te_test.err($$SELECT modality_gap(i.m, t.m)
     FROM (SELECT moments(ARRAY[1.002, 0]::real[]) m) i, (SELECT moments(ARRAY[0, 1]::real[]) m) t$$);
 
+-- topembed.limits(): the limits the C code enforces, each one checked at its edge
+SELECT name, value FROM limits() ORDER BY name, value;
+CREATE TABLE lim AS SELECT name, value FROM limits();
+SELECT te_test.err(format($$SELECT persistence(e, %s) FROM (VALUES ('{1,0}'::real[]), ('{0,1}')) v(e)$$,
+                          (SELECT value::int + 1 FROM lim WHERE name = 'max_hdim')));
+SELECT array_length(persistence(e, (SELECT value::int FROM lim WHERE name = 'max_hdim')), 1) AS at_max_hdim
+FROM (VALUES ('{1,0}'::real[]), ('{0,1}')) v(e);
+SELECT check_embedding(array_fill(0.5::real, ARRAY[(SELECT value::int FROM lim WHERE name = 'max_embedding_dim')])) AS at_max_dim,
+       check_embedding(array_fill(0.5::real, ARRAY[(SELECT value::int + 1 FROM lim WHERE name = 'max_embedding_dim')])) AS above;
+SELECT betti_numbers(ARRAY[ROW((SELECT value::int FROM lim WHERE name = 'max_pair_hdim'), 0, 1)]::persistence_pair[], 2)
+       = array_fill(0, ARRAY[(SELECT value::int + 1 FROM lim WHERE name = 'max_pair_hdim')]) AS at_max_pair_hdim;
+SELECT te_test.err(format($$SELECT betti_numbers(ARRAY[(%s,0,1)]::persistence_pair[], 0.5)$$,
+                          (SELECT value::int + 1 FROM lim WHERE name = 'max_pair_hdim')));
+SELECT te_test.err(format($$SELECT persistence_from_distances('{1}', modulus => %s)$$,
+                          (SELECT value::int + 2 FROM lim WHERE name = 'max_modulus')));
+SELECT left(betti_curve_svg(ARRAY[ROW((SELECT value::int FROM lim WHERE name = 'max_plot_hdim'), 0, 1)]::persistence_pair[]), 4) AS at_max_plot_hdim;
+SELECT te_test.err(format($$SELECT betti_curve_svg(ARRAY[(%s,0,1)]::persistence_pair[])$$,
+                          (SELECT value::int + 1 FROM lim WHERE name = 'max_plot_hdim')));
+-- every metric of the list is accepted by persistence, and snapshot refuses what is not in it
+SELECT l.value AS metric, array_length(persistence(e, 0, l.value), 1) AS bars
+FROM lim l, (VALUES ('{1,0}'::real[]), ('{0,1}')) v(e) WHERE l.name = 'metric' GROUP BY l.value ORDER BY 1;
+SELECT te_test.err($$SELECT snapshot('lim', 'lim', max_dim => 4)$$);
+SELECT te_test.err($$SELECT snapshot('lim', 'lim', metric => 'l2')$$);
+DROP TABLE lim;
+
 DROP TABLE mixed, pts, many, few, unitish;

@@ -451,6 +451,9 @@ DECLARE
     run bigint;
     prev bigint;
     version text;
+    max_hdim integer;
+    metrics text[];
+    metric_list text;
 BEGIN
     IF label IS NULL OR label = '' THEN
         RAISE EXCEPTION 'snapshot label must not be empty' USING ERRCODE = '22023';
@@ -461,12 +464,17 @@ BEGIN
     IF sample IS NULL OR sample < 2 THEN
         RAISE EXCEPTION 'sample must be at least 2, not %', sample USING ERRCODE = '22023';
     END IF;
-    IF max_dim IS NULL OR max_dim < 0 OR max_dim > 3 THEN
-        RAISE EXCEPTION 'max_dim must be between 0 and 3, not %', max_dim USING ERRCODE = '22023';
+    -- the limits the C code enforces, from topembed.limits() (not copies)
+    SELECT l.value::integer INTO max_hdim FROM topembed.limits() l WHERE l.name = 'max_hdim';
+    SELECT array_agg(l.value ORDER BY l.ord), string_agg(quote_literal(l.value), ', ' ORDER BY l.ord)
+    INTO metrics, metric_list
+    FROM topembed.limits() WITH ORDINALITY l(name, value, description, ord) WHERE l.name = 'metric';
+    IF max_dim IS NULL OR max_dim < 0 OR max_dim > max_hdim THEN
+        RAISE EXCEPTION 'max_dim must be between 0 and %, not %', max_hdim, max_dim USING ERRCODE = '22023';
     END IF;
-    IF metric IS NULL OR metric NOT IN ('cosine', 'angular', 'euclidean') THEN
+    IF metric IS NULL OR NOT metric = ANY (metrics) THEN
         RAISE EXCEPTION 'unknown metric "%"', metric USING ERRCODE = '22023',
-            HINT = 'The metrics are ''euclidean'', ''cosine'' and ''angular''.';
+            HINT = 'The metrics are ' || regexp_replace(metric_list, ', ([^,]*)$', ' and \1') || '.';
     END IF;
 
     -- every privilege on the history that recording a run needs, up front
@@ -1216,3 +1224,13 @@ AS 'MODULE_PATHNAME', 'topembed_bottleneck_distance' LANGUAGE C IMMUTABLE STRICT
 CREATE OR REPLACE FUNCTION topembed.wasserstein_distance(a topembed.persistence_pair[], b topembed.persistence_pair[], dim integer, p double precision DEFAULT 1)
 RETURNS double precision
 AS 'MODULE_PATHNAME', 'topembed_wasserstein_distance' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+--------------------------------------------------------------------------
+-- The limits of the library, for SQL (snapshot reads its checks from it)
+--------------------------------------------------------------------------
+
+CREATE FUNCTION topembed.limits()
+RETURNS TABLE (name text, value text, description text)
+AS 'MODULE_PATHNAME', 'topembed_limits' LANGUAGE C STABLE STRICT PARALLEL SAFE ROWS 10;
+COMMENT ON FUNCTION topembed.limits() IS
+'the limits the library enforces (homology and embedding dimensions, points, pictures) and its metric names, one row each: name, value as text, what it bounds';
