@@ -413,8 +413,10 @@ def update(cur):
         except psycopg2.Error as e:
             err = e
             break
-    n_before = len(outcomes)
-    while len([o for o in outcomes[n_before:] if o[0] == "ok"]) < 1 and t.is_alive() and time.time() < deadline:
+    # a snapshot that began before the update may finish after it, still
+    # recording 0.1.0: wait for one that the updated extension recorded
+    while (not any(o[0] == "ok" and o[1] != "0.1.0" for o in outcomes)
+           and t.is_alive() and time.time() < deadline):
         time.sleep(0.1)
     stop.set()
     t.join()
