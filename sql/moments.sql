@@ -5,8 +5,17 @@ SET extra_float_digits = 0;
 -- hand-checked: rows (1,0), (3,0), (2,3): mean (2,1), scatter [[2,0],[0,6]]
 CREATE TABLE hand (id int, e real[]);
 INSERT INTO hand VALUES (1, '{1,0}'), (2, '{3,0}'), (3, '{2,3}');
-SELECT n(m), dim(m), mean(m), covariance(m)
+SELECT moments_count(m), moments_dim(m), moments_mean(m), moments_covariance(m)
 FROM (SELECT moments(e) m FROM hand) s;
+-- the 0.1.0 names are deprecated aliases that read the same values
+SELECT n(m) = moments_count(m) AS n, dim(m) = moments_dim(m) AS dim,
+       mean(m) = moments_mean(m) AS mean, covariance(m) = moments_covariance(m) AS covariance,
+       n(m) AS old_n, dim(m) AS old_dim, mean(m) AS old_mean, covariance(m) AS old_covariance
+FROM (SELECT moments(e) m FROM hand) s;
+SELECT o.old, obj_description(to_regprocedure('topembed.' || o.old || '(topembed.moments)'), 'pg_proc')
+       LIKE 'deprecated: use topembed.' || o.new || ' %' AS says_deprecated
+FROM (VALUES ('n', 'moments_count'), ('dim', 'moments_dim'), ('mean', 'moments_mean'),
+             ('covariance', 'moments_covariance')) o(old, new);
 -- double precision[] input gives the same sketch
 SELECT (SELECT moments(e::float8[])::text FROM hand) = (SELECT moments(e)::text FROM hand) AS same;
 

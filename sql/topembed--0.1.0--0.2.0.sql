@@ -866,9 +866,9 @@ BEGIN
                                scan_ms, spectrum_ms, persistence_ms, total_ms, extension_version, parameters,
                                previous_run_id)
     VALUES (label, t0, t3, src, shape, cols, n_rows,
-            CASE WHEN shape <> 'single' THEN topembed.n(m_img) END,
-            CASE WHEN shape <> 'single' THEN topembed.n(m_txt) END,
-            topembed.dim(m_img), sample, max_dim, metric,
+            CASE WHEN shape <> 'single' THEN topembed.moments_count(m_img) END,
+            CASE WHEN shape <> 'single' THEN topembed.moments_count(m_txt) END,
+            topembed.moments_dim(m_img), sample, max_dim, metric,
             1000 * extract(epoch FROM t1 - t0), 1000 * extract(epoch FROM t2 - t1),
             1000 * extract(epoch FROM t3 - t2), 1000 * extract(epoch FROM t3 - t0), version,
             jsonb_build_object('image_column', image_column, 'text_column', text_column,
@@ -1234,3 +1234,35 @@ RETURNS TABLE (name text, value text, description text)
 AS 'MODULE_PATHNAME', 'topembed_limits' LANGUAGE C STABLE STRICT PARALLEL SAFE ROWS 10;
 COMMENT ON FUNCTION topembed.limits() IS
 'the limits the library enforces (homology and embedding dimensions, points, pictures) and its metric names, one row each: name, value as text, what it bounds';
+
+--------------------------------------------------------------------------
+-- The sketch accessors get names that say what they read; the 0.1.0 names
+-- (topembed.n, dim, mean, covariance) stay as deprecated aliases for one
+-- version
+--------------------------------------------------------------------------
+
+CREATE FUNCTION topembed.moments_count(sketch topembed.moments) RETURNS bigint
+AS 'MODULE_PATHNAME', 'topembed_moments_count' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.moments_count(topembed.moments) IS 'number of vectors in a moments sketch';
+
+CREATE FUNCTION topembed.moments_dim(sketch topembed.moments) RETURNS integer
+AS 'MODULE_PATHNAME', 'topembed_moments_dim' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.moments_dim(topembed.moments) IS 'dimension of a moments sketch';
+
+CREATE FUNCTION topembed.moments_mean(sketch topembed.moments) RETURNS double precision[]
+AS 'MODULE_PATHNAME', 'topembed_moments_mean' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.moments_mean(topembed.moments) IS 'mean vector of a moments sketch';
+
+CREATE FUNCTION topembed.moments_covariance(sketch topembed.moments) RETURNS double precision[]
+AS 'MODULE_PATHNAME', 'topembed_moments_covariance' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.moments_covariance(topembed.moments) IS
+'population covariance matrix (scatter / n) of a moments sketch, as a dim x dim array';
+
+COMMENT ON FUNCTION topembed.n(topembed.moments) IS
+'deprecated: use topembed.moments_count (number of vectors in a moments sketch); removed after 0.2.0';
+COMMENT ON FUNCTION topembed.dim(topembed.moments) IS
+'deprecated: use topembed.moments_dim (dimension of a moments sketch); removed after 0.2.0';
+COMMENT ON FUNCTION topembed.mean(topembed.moments) IS
+'deprecated: use topembed.moments_mean (mean vector of a moments sketch); removed after 0.2.0';
+COMMENT ON FUNCTION topembed.covariance(topembed.moments) IS
+'deprecated: use topembed.moments_covariance (population covariance of a moments sketch); removed after 0.2.0';

@@ -347,22 +347,40 @@ CREATE AGGREGATE topembed.moments(sketch topembed.moments) (
 COMMENT ON AGGREGATE topembed.moments(topembed.moments) IS
 'merges moments sketches, e.g. daily rollups into a month';
 
+CREATE FUNCTION topembed.moments_count(sketch topembed.moments) RETURNS bigint
+AS 'MODULE_PATHNAME', 'topembed_moments_count' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.moments_count(topembed.moments) IS 'number of vectors in a moments sketch';
+
+CREATE FUNCTION topembed.moments_dim(sketch topembed.moments) RETURNS integer
+AS 'MODULE_PATHNAME', 'topembed_moments_dim' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.moments_dim(topembed.moments) IS 'dimension of a moments sketch';
+
+CREATE FUNCTION topembed.moments_mean(sketch topembed.moments) RETURNS double precision[]
+AS 'MODULE_PATHNAME', 'topembed_moments_mean' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.moments_mean(topembed.moments) IS 'mean vector of a moments sketch';
+
+CREATE FUNCTION topembed.moments_covariance(sketch topembed.moments) RETURNS double precision[]
+AS 'MODULE_PATHNAME', 'topembed_moments_covariance' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.moments_covariance(topembed.moments) IS
+'population covariance matrix (scatter / n) of a moments sketch, as a dim x dim array';
+
+-- the 0.1.0 names of the accessors: deprecated aliases for one version
 CREATE FUNCTION topembed.n(sketch topembed.moments) RETURNS bigint
 AS 'MODULE_PATHNAME', 'topembed_moments_count' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION topembed.n(topembed.moments) IS 'number of vectors in a moments sketch';
-
 CREATE FUNCTION topembed.dim(sketch topembed.moments) RETURNS integer
 AS 'MODULE_PATHNAME', 'topembed_moments_dim' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION topembed.dim(topembed.moments) IS 'dimension of a moments sketch';
-
 CREATE FUNCTION topembed.mean(sketch topembed.moments) RETURNS double precision[]
 AS 'MODULE_PATHNAME', 'topembed_moments_mean' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION topembed.mean(topembed.moments) IS 'mean vector of a moments sketch';
-
 CREATE FUNCTION topembed.covariance(sketch topembed.moments) RETURNS double precision[]
 AS 'MODULE_PATHNAME', 'topembed_moments_covariance' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.n(topembed.moments) IS
+'deprecated: use topembed.moments_count (number of vectors in a moments sketch); removed after 0.2.0';
+COMMENT ON FUNCTION topembed.dim(topembed.moments) IS
+'deprecated: use topembed.moments_dim (dimension of a moments sketch); removed after 0.2.0';
+COMMENT ON FUNCTION topembed.mean(topembed.moments) IS
+'deprecated: use topembed.moments_mean (mean vector of a moments sketch); removed after 0.2.0';
 COMMENT ON FUNCTION topembed.covariance(topembed.moments) IS
-'population covariance matrix (scatter / n) of a moments sketch, as a dim x dim array';
+'deprecated: use topembed.moments_covariance (population covariance of a moments sketch); removed after 0.2.0';
 
 --------------------------------------------------------------------------
 -- Spectrum and collapse
@@ -1646,9 +1664,9 @@ BEGIN
                                scan_ms, spectrum_ms, persistence_ms, total_ms, extension_version, parameters,
                                previous_run_id)
     VALUES (label, t0, t3, src, shape, cols, n_rows,
-            CASE WHEN shape <> 'single' THEN topembed.n(m_img) END,
-            CASE WHEN shape <> 'single' THEN topembed.n(m_txt) END,
-            topembed.dim(m_img), sample, max_dim, metric,
+            CASE WHEN shape <> 'single' THEN topembed.moments_count(m_img) END,
+            CASE WHEN shape <> 'single' THEN topembed.moments_count(m_txt) END,
+            topembed.moments_dim(m_img), sample, max_dim, metric,
             1000 * extract(epoch FROM t1 - t0), 1000 * extract(epoch FROM t2 - t1),
             1000 * extract(epoch FROM t3 - t2), 1000 * extract(epoch FROM t3 - t0), version,
             jsonb_build_object('image_column', image_column, 'text_column', text_column,
