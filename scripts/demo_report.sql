@@ -63,11 +63,11 @@ CREATE TEMP TABLE diagrams AS
 SELECT model, modality, topembed.persistence(embedding, 1, 'cosine', NULL, 1000) AS d
 FROM embeddings GROUP BY model, modality;
 SELECT model, modality,
-       (SELECT count(*) FROM unnest(d) p WHERE p.dim = 0) AS h0_bars,
-       (SELECT count(*) FROM unnest(d) p WHERE p.dim = 1) AS h1_bars,
-       round((SELECT max(p.death - p.birth) FROM unnest(d) p WHERE p.dim = 0 AND p.death < 'Infinity')::numeric, 3)
+       (SELECT count(*) FROM unnest(d) p WHERE p.hdim = 0) AS h0_bars,
+       (SELECT count(*) FROM unnest(d) p WHERE p.hdim = 1) AS h1_bars,
+       round((SELECT max(p.death - p.birth) FROM unnest(d) p WHERE p.hdim = 0 AND p.death < 'Infinity')::numeric, 3)
            AS longest_h0,
-       round((SELECT max(p.death - p.birth) FROM unnest(d) p WHERE p.dim = 1 AND p.death < 'Infinity')::numeric, 3)
+       round((SELECT max(p.death - p.birth) FROM unnest(d) p WHERE p.hdim = 1 AND p.death < 'Infinity')::numeric, 3)
            AS longest_h1,
        round(topembed.persistence_entropy(d, 1)::numeric, 3) AS h1_entropy
 FROM diagrams ORDER BY model, modality;

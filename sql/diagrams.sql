@@ -22,6 +22,9 @@ SELECT round(persistence_entropy(d, 1)::numeric, 12) AS entropy,
        round((-(0.8 * ln(0.8) + 0.2 * ln(0.2)))::numeric, 12) AS expected
 FROM dg WHERE name = 'a';
 SELECT total_persistence(d, 0) AS h0_total, total_persistence(d, 1, 2) AS h1_squares FROM dg WHERE name = 'a';
+-- the homology dimension is the argument hdim, and the attribute hdim of a pair
+SELECT total_persistence(d, hdim => 1, p => 2) AS h1_squares_by_name,
+       (SELECT count(*) FROM unnest(d) b WHERE b.hdim = 1) AS h1_bars FROM dg WHERE name = 'a';
 SELECT persistence_entropy(d, 0) IS NULL AS only_essential_is_null,
        total_persistence(d, 0) AS zero
 FROM dg WHERE name = 'two_essential';

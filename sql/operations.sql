@@ -85,8 +85,8 @@ SELECT length(topembed.diagram_svg(diagram, 'run 1')) > 1000 AS svg FROM run_det
 SELECT count(*) = 3 * 16 AS spectrum_rows, min(k), max(k) FROM spectrum_history WHERE run_id = 1;
 SELECT modality, value = (SELECT explained_variance_ratio[1] FROM run_spectra s WHERE s.run_id = 1 AND s.modality = h.modality) AS share
 FROM metric_history h WHERE run_id = 1 AND metric = 'top_eigenvalue_share' ORDER BY modality;
-SELECT modality, dim, count(*) > 0 AS bars, count(*) FILTER (WHERE essential) AS essential,
-       count(*) = (SELECT CASE dim WHEN 0 THEN n_points ELSE h1_classes END FROM run_diagrams d
+SELECT modality, hdim, count(*) > 0 AS bars, count(*) FILTER (WHERE essential) AS essential,
+       count(*) = (SELECT CASE hdim WHEN 0 THEN n_points ELSE h1_classes END FROM run_diagrams d
                    WHERE d.run_id = 1 AND d.modality = h.modality) AS counts_match
 FROM diagram_history h WHERE run_id = 1 GROUP BY 1, 2 ORDER BY 1, 2;
 

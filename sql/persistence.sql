@@ -12,8 +12,8 @@ CREATE TABLE circle AS
 SELECT i, ARRAY[cos(2 * pi() * i / 8), sin(2 * pi() * i / 8)]::float8[] AS e FROM generate_series(0, 7) i;
 SELECT * FROM unnest((SELECT persistence(e, 1, 'euclidean') FROM square));
 -- zero-length pairs are left out; an essential class has death Infinity
-SELECT dim, count(*), count(*) FILTER (WHERE death = 'Infinity') AS essential
-FROM unnest((SELECT persistence(e, 1, 'euclidean') FROM square)) GROUP BY dim ORDER BY dim;
+SELECT hdim, count(*), count(*) FILTER (WHERE death = 'Infinity') AS essential
+FROM unnest((SELECT persistence(e, 1, 'euclidean') FROM square)) GROUP BY hdim ORDER BY hdim;
 -- double precision[] input, and every overload
 SELECT (SELECT persistence(e::float8[], 1, 'euclidean') FROM square)::text
      = (SELECT persistence(e, 1, 'euclidean') FROM square)::text AS same_float8;
@@ -22,30 +22,30 @@ SELECT cardinality(persistence(e, 0)) AS h0_only FROM circle;
 SELECT (persistence(e, 1, 'euclidean', NULL))::text = (persistence(e, 1, 'euclidean'))::text AS null_threshold_is_default
 FROM square;
 -- a threshold below the loop's death leaves it essential
-SELECT * FROM unnest((SELECT persistence(e, 1, 'euclidean', 1.2) FROM square)) WHERE dim = 1;
+SELECT * FROM unnest((SELECT persistence(e, 1, 'euclidean', 1.2) FROM square)) WHERE hdim = 1;
 -- below 1, nothing connects: four essential H0 classes
 SELECT count(*) FROM unnest((SELECT persistence(e, 1, 'euclidean', 0.5) FROM square)) WHERE death = 'Infinity';
 
 -- the metrics: 'cosine' is 1 - cos, 'angular' the angle in radians
-SELECT dim, round(birth::numeric, 6) AS birth, round(death::numeric, 6) AS death
-FROM unnest((SELECT persistence(e, 1, 'angular') FROM circle)) WHERE dim = 1;
+SELECT hdim, round(birth::numeric, 6) AS birth, round(death::numeric, 6) AS death
+FROM unnest((SELECT persistence(e, 1, 'angular') FROM circle)) WHERE hdim = 1;
 SELECT round((pi() / 4)::numeric, 6) AS angle_step, round((pi() / 2)::numeric, 6) AS two_steps;
-SELECT dim, round(birth::numeric, 6) AS birth, round(death::numeric, 6) AS death
-FROM unnest((SELECT persistence(e, 1, 'cosine') FROM circle)) WHERE dim = 1;
+SELECT hdim, round(birth::numeric, 6) AS birth, round(death::numeric, 6) AS death
+FROM unnest((SELECT persistence(e, 1, 'cosine') FROM circle)) WHERE hdim = 1;
 SELECT round((1 - cos(pi() / 4))::numeric, 6) AS cos_step, round((1 - cos(pi() / 2))::numeric, 6) AS cos_two_steps;
 
 -- tidy rows: one per bar
-SELECT p.dim, p.birth, p.death
+SELECT p.hdim, p.birth, p.death
 FROM (SELECT persistence(e, 1, 'euclidean') d FROM square) q, unnest(q.d) p
-ORDER BY p.dim, p.death;
+ORDER BY p.hdim, p.death;
 
 -- invariants on a random cloud: n H0 bars, one essential H0 class at the
 -- default threshold, birth <= death, no zero-length bars
 CREATE TABLE cloud AS SELECT pair_id, image FROM synthetic_pairs(60, 6, 0.5, 9);
-SELECT count(*) FILTER (WHERE dim = 0) AS h0_bars,
-       count(*) FILTER (WHERE dim = 0 AND death = 'Infinity') AS essential_h0,
+SELECT count(*) FILTER (WHERE hdim = 0) AS h0_bars,
+       count(*) FILTER (WHERE hdim = 0 AND death = 'Infinity') AS essential_h0,
        bool_and(birth <= death) AS ordered, bool_and(birth < death) AS no_zero_length,
-       count(*) FILTER (WHERE dim > 0 AND death = 'Infinity') AS essential_higher
+       count(*) FILTER (WHERE hdim > 0 AND death = 'Infinity') AS essential_higher
 FROM unnest((SELECT persistence(image, 2, 'euclidean') FROM cloud));
 
 -- the sampled form: reproducible, independent of row order, the same as
@@ -53,7 +53,7 @@ FROM unnest((SELECT persistence(image, 2, 'euclidean') FROM cloud));
 SELECT (SELECT persistence(image, 1, 'euclidean', NULL, 25) FROM (SELECT * FROM cloud ORDER BY pair_id) a)::text
      = (SELECT persistence(image, 1, 'euclidean', NULL, 25) FROM (SELECT * FROM cloud ORDER BY pair_id DESC) b)::text
        AS order_independent;
-SELECT count(*) FILTER (WHERE dim = 0) AS h0_bars_of_sample
+SELECT count(*) FILTER (WHERE hdim = 0) AS h0_bars_of_sample
 FROM unnest((SELECT persistence(image, 1, 'euclidean', NULL, 25) FROM cloud));
 SELECT (SELECT persistence(image, 1, 'euclidean', NULL, 1000) FROM cloud)::text
      = (SELECT persistence(image, 1, 'euclidean') FROM cloud)::text AS full_sample_is_exact;

@@ -81,6 +81,94 @@ END
 $guard$;
 
 --------------------------------------------------------------------------
+-- The homology dimension is hdim: the attribute of persistence_pair, the
+-- column of diagram_history and the argument of the diagram functions
+-- (see docs/upgrading.md).  Stored diagrams, and views that read the
+-- attribute or the column, keep working: they refer to it by position.
+--------------------------------------------------------------------------
+
+ALTER TYPE topembed.persistence_pair RENAME ATTRIBUTE dim TO hdim;
+COMMENT ON TYPE topembed.persistence_pair IS
+'One bar of a persistence diagram: homology dimension (hdim), birth and death scale (death = Infinity for an essential class)';
+ALTER VIEW topembed.diagram_history RENAME COLUMN dim TO hdim;
+-- (and its unnest alias, which a view keeps from its creation, says hdim too)
+CREATE OR REPLACE VIEW topembed.diagram_history AS
+SELECT r.run_id, r.label, r.started_at AS run_at, d.modality, p.hdim, p.birth, p.death,
+       p.death = 'Infinity' AS essential
+FROM topembed.runs r
+JOIN topembed.run_diagrams d ON d.run_id = r.run_id
+CROSS JOIN LATERAL unnest(d.diagram) p;
+
+-- An argument cannot be renamed in place: the six diagram functions are
+-- dropped and created again.  Refuse, naming them, if objects of the
+-- database call them (DROP would otherwise suggest CASCADE).
+DO $hdim$
+DECLARE
+    callers text;
+BEGIN
+    SELECT string_agg(DISTINCT pg_catalog.pg_describe_object(d.classid, d.objid, d.objsubid), ', ')
+    INTO callers
+    FROM pg_catalog.pg_depend d
+    WHERE d.refclassid = 'pg_catalog.pg_proc'::pg_catalog.regclass
+      AND d.deptype = 'n'
+      AND d.refobjid IN ('topembed.betti_curve(topembed.persistence_pair[], integer, double precision[])'::pg_catalog.regprocedure,
+                        'topembed.persistence_entropy(topembed.persistence_pair[], integer)'::pg_catalog.regprocedure,
+                        'topembed.total_persistence(topembed.persistence_pair[], integer, double precision)'::pg_catalog.regprocedure,
+                        'topembed.persistence_landscape(topembed.persistence_pair[], integer, integer, double precision[])'::pg_catalog.regprocedure,
+                        'topembed.bottleneck_distance(topembed.persistence_pair[], topembed.persistence_pair[], integer)'::pg_catalog.regprocedure,
+                        'topembed.wasserstein_distance(topembed.persistence_pair[], topembed.persistence_pair[], integer, double precision)'::pg_catalog.regprocedure);
+    IF callers IS NOT NULL THEN
+        RAISE EXCEPTION 'cannot rename the argument dim of the diagram functions to hdim: % call them', callers
+            USING ERRCODE = '2BP01',
+                  HINT = 'Drop these objects, run ALTER EXTENSION topembed UPDATE, and create them again (calls that pass the dimension by position need no change).';
+    END IF;
+END
+$hdim$;
+
+DROP FUNCTION topembed.betti_curve(topembed.persistence_pair[], integer, double precision[]);
+DROP FUNCTION topembed.persistence_entropy(topembed.persistence_pair[], integer);
+DROP FUNCTION topembed.total_persistence(topembed.persistence_pair[], integer, double precision);
+DROP FUNCTION topembed.persistence_landscape(topembed.persistence_pair[], integer, integer, double precision[]);
+DROP FUNCTION topembed.bottleneck_distance(topembed.persistence_pair[], topembed.persistence_pair[], integer);
+DROP FUNCTION topembed.wasserstein_distance(topembed.persistence_pair[], topembed.persistence_pair[], integer, double precision);
+
+CREATE FUNCTION topembed.betti_curve(diagram topembed.persistence_pair[], hdim integer, grid double precision[])
+RETURNS integer[]
+AS 'MODULE_PATHNAME', 'topembed_betti_curve' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.betti_curve(topembed.persistence_pair[], integer, double precision[]) IS
+'Betti number of one homology dimension at every scale of a grid';
+
+CREATE FUNCTION topembed.persistence_entropy(diagram topembed.persistence_pair[], hdim integer)
+RETURNS double precision
+AS 'MODULE_PATHNAME', 'topembed_persistence_entropy' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.persistence_entropy(topembed.persistence_pair[], integer) IS
+'persistence entropy of the finite bars of one dimension (natural log; NULL without finite bars)';
+
+CREATE FUNCTION topembed.total_persistence(diagram topembed.persistence_pair[], hdim integer, p double precision DEFAULT 1)
+RETURNS double precision
+AS 'MODULE_PATHNAME', 'topembed_total_persistence' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.total_persistence(topembed.persistence_pair[], integer, double precision) IS
+'sum of (death - birth)^p over the finite bars of one dimension';
+
+CREATE FUNCTION topembed.persistence_landscape(diagram topembed.persistence_pair[], hdim integer, k integer, grid double precision[])
+RETURNS double precision[]
+AS 'MODULE_PATHNAME', 'topembed_persistence_landscape' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.persistence_landscape(topembed.persistence_pair[], integer, integer, double precision[]) IS
+'the first k persistence landscape functions (Bubenik 2015) of one dimension on a grid, as a k x m array';
+
+CREATE FUNCTION topembed.bottleneck_distance(a topembed.persistence_pair[], b topembed.persistence_pair[], hdim integer)
+RETURNS double precision
+AS 'MODULE_PATHNAME', 'topembed_bottleneck_distance' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.bottleneck_distance(topembed.persistence_pair[], topembed.persistence_pair[], integer) IS
+'exact bottleneck distance between the bars of one dimension of two diagrams (L-infinity ground metric)';
+
+CREATE FUNCTION topembed.wasserstein_distance(a topembed.persistence_pair[], b topembed.persistence_pair[], hdim integer, p double precision DEFAULT 1)
+RETURNS double precision
+AS 'MODULE_PATHNAME', 'topembed_wasserstein_distance' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.wasserstein_distance(topembed.persistence_pair[], topembed.persistence_pair[], integer, double precision) IS
+'exact p-Wasserstein distance between the bars of one dimension of two diagrams (L-infinity ground metric)';
+
+--------------------------------------------------------------------------
 -- Pictures: new overloads whose axes name the metric and whose panels can
 -- share one scale; the 0.1.0 forms stay (a NULL input now draws a picture
 -- that says so, in both)
@@ -897,12 +985,12 @@ BEGIN
 
     INSERT INTO topembed.run_diagrams
     SELECT run, v.modality,
-           (SELECT count(*) FROM unnest(v.d) p WHERE p.dim = 0),
+           (SELECT count(*) FROM unnest(v.d) p WHERE p.hdim = 0),
            v.d,
            topembed.total_persistence(v.d, 0),
-           (SELECT count(*) FROM unnest(v.d) p WHERE p.dim = 1),
+           (SELECT count(*) FROM unnest(v.d) p WHERE p.hdim = 1),
            topembed.total_persistence(v.d, 1),
-           (SELECT max(p.death - p.birth) FROM unnest(v.d) p WHERE p.dim = 1 AND p.death < 'Infinity'),
+           (SELECT max(p.death - p.birth) FROM unnest(v.d) p WHERE p.hdim = 1 AND p.death < 'Infinity'),
            topembed.persistence_entropy(v.d, 1)
     FROM (VALUES (CASE WHEN shape = 'single' THEN 'all' ELSE 'image' END, d_img),
                  ('text', d_txt), ('joint', d_joint)) v(modality, d)
@@ -1206,24 +1294,6 @@ AS 'MODULE_PATHNAME', 'topembed_betti_curve_svg' LANGUAGE C IMMUTABLE PARALLEL S
 CREATE OR REPLACE FUNCTION topembed.betti_numbers(diagram topembed.persistence_pair[], r double precision)
 RETURNS integer[]
 AS 'MODULE_PATHNAME', 'topembed_betti_numbers' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE OR REPLACE FUNCTION topembed.betti_curve(diagram topembed.persistence_pair[], dim integer, grid double precision[])
-RETURNS integer[]
-AS 'MODULE_PATHNAME', 'topembed_betti_curve' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE OR REPLACE FUNCTION topembed.persistence_entropy(diagram topembed.persistence_pair[], dim integer)
-RETURNS double precision
-AS 'MODULE_PATHNAME', 'topembed_persistence_entropy' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE OR REPLACE FUNCTION topembed.total_persistence(diagram topembed.persistence_pair[], dim integer, p double precision DEFAULT 1)
-RETURNS double precision
-AS 'MODULE_PATHNAME', 'topembed_total_persistence' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE OR REPLACE FUNCTION topembed.persistence_landscape(diagram topembed.persistence_pair[], dim integer, k integer, grid double precision[])
-RETURNS double precision[]
-AS 'MODULE_PATHNAME', 'topembed_persistence_landscape' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE OR REPLACE FUNCTION topembed.bottleneck_distance(a topembed.persistence_pair[], b topembed.persistence_pair[], dim integer)
-RETURNS double precision
-AS 'MODULE_PATHNAME', 'topembed_bottleneck_distance' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE OR REPLACE FUNCTION topembed.wasserstein_distance(a topembed.persistence_pair[], b topembed.persistence_pair[], dim integer, p double precision DEFAULT 1)
-RETURNS double precision
-AS 'MODULE_PATHNAME', 'topembed_wasserstein_distance' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
 --------------------------------------------------------------------------
 -- The limits of the library, for SQL (snapshot reads its checks from it)

@@ -469,12 +469,12 @@ COMMENT ON FUNCTION topembed.l2_normalize(double precision[]) IS 'the embedding 
 --------------------------------------------------------------------------
 
 CREATE TYPE topembed.persistence_pair AS (
-    dim   integer,
+    hdim  integer,
     birth double precision,
     death double precision
 );
 COMMENT ON TYPE topembed.persistence_pair IS
-'One bar of a persistence diagram: homology dimension, birth and death scale (death = Infinity for an essential class)';
+'One bar of a persistence diagram: homology dimension (hdim), birth and death scale (death = Infinity for an essential class)';
 
 CREATE FUNCTION topembed.persistence_combinefn(internal, internal) RETURNS internal
 AS 'MODULE_PATHNAME', 'topembed_persistence_combinefn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
@@ -736,37 +736,37 @@ AS 'MODULE_PATHNAME', 'topembed_betti_numbers' LANGUAGE C IMMUTABLE STRICT PARAL
 COMMENT ON FUNCTION topembed.betti_numbers(topembed.persistence_pair[], double precision) IS
 'Betti numbers beta_0, beta_1, ... at scale r: bars with birth <= r < death';
 
-CREATE FUNCTION topembed.betti_curve(diagram topembed.persistence_pair[], dim integer, grid double precision[])
+CREATE FUNCTION topembed.betti_curve(diagram topembed.persistence_pair[], hdim integer, grid double precision[])
 RETURNS integer[]
 AS 'MODULE_PATHNAME', 'topembed_betti_curve' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION topembed.betti_curve(topembed.persistence_pair[], integer, double precision[]) IS
 'Betti number of one homology dimension at every scale of a grid';
 
-CREATE FUNCTION topembed.persistence_entropy(diagram topembed.persistence_pair[], dim integer)
+CREATE FUNCTION topembed.persistence_entropy(diagram topembed.persistence_pair[], hdim integer)
 RETURNS double precision
 AS 'MODULE_PATHNAME', 'topembed_persistence_entropy' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION topembed.persistence_entropy(topembed.persistence_pair[], integer) IS
 'persistence entropy of the finite bars of one dimension (natural log; NULL without finite bars)';
 
-CREATE FUNCTION topembed.total_persistence(diagram topembed.persistence_pair[], dim integer, p double precision DEFAULT 1)
+CREATE FUNCTION topembed.total_persistence(diagram topembed.persistence_pair[], hdim integer, p double precision DEFAULT 1)
 RETURNS double precision
 AS 'MODULE_PATHNAME', 'topembed_total_persistence' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION topembed.total_persistence(topembed.persistence_pair[], integer, double precision) IS
 'sum of (death - birth)^p over the finite bars of one dimension';
 
-CREATE FUNCTION topembed.persistence_landscape(diagram topembed.persistence_pair[], dim integer, k integer, grid double precision[])
+CREATE FUNCTION topembed.persistence_landscape(diagram topembed.persistence_pair[], hdim integer, k integer, grid double precision[])
 RETURNS double precision[]
 AS 'MODULE_PATHNAME', 'topembed_persistence_landscape' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION topembed.persistence_landscape(topembed.persistence_pair[], integer, integer, double precision[]) IS
 'the first k persistence landscape functions (Bubenik 2015) of one dimension on a grid, as a k x m array';
 
-CREATE FUNCTION topembed.bottleneck_distance(a topembed.persistence_pair[], b topembed.persistence_pair[], dim integer)
+CREATE FUNCTION topembed.bottleneck_distance(a topembed.persistence_pair[], b topembed.persistence_pair[], hdim integer)
 RETURNS double precision
 AS 'MODULE_PATHNAME', 'topembed_bottleneck_distance' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION topembed.bottleneck_distance(topembed.persistence_pair[], topembed.persistence_pair[], integer) IS
 'exact bottleneck distance between the bars of one dimension of two diagrams (L-infinity ground metric)';
 
-CREATE FUNCTION topembed.wasserstein_distance(a topembed.persistence_pair[], b topembed.persistence_pair[], dim integer, p double precision DEFAULT 1)
+CREATE FUNCTION topembed.wasserstein_distance(a topembed.persistence_pair[], b topembed.persistence_pair[], hdim integer, p double precision DEFAULT 1)
 RETURNS double precision
 AS 'MODULE_PATHNAME', 'topembed_wasserstein_distance' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION topembed.wasserstein_distance(topembed.persistence_pair[], topembed.persistence_pair[], integer, double precision) IS
@@ -1695,12 +1695,12 @@ BEGIN
 
     INSERT INTO topembed.run_diagrams
     SELECT run, v.modality,
-           (SELECT count(*) FROM unnest(v.d) p WHERE p.dim = 0),
+           (SELECT count(*) FROM unnest(v.d) p WHERE p.hdim = 0),
            v.d,
            topembed.total_persistence(v.d, 0),
-           (SELECT count(*) FROM unnest(v.d) p WHERE p.dim = 1),
+           (SELECT count(*) FROM unnest(v.d) p WHERE p.hdim = 1),
            topembed.total_persistence(v.d, 1),
-           (SELECT max(p.death - p.birth) FROM unnest(v.d) p WHERE p.dim = 1 AND p.death < 'Infinity'),
+           (SELECT max(p.death - p.birth) FROM unnest(v.d) p WHERE p.hdim = 1 AND p.death < 'Infinity'),
            topembed.persistence_entropy(v.d, 1)
     FROM (VALUES (CASE WHEN shape = 'single' THEN 'all' ELSE 'image' END, d_img),
                  ('text', d_txt), ('joint', d_joint)) v(modality, d)
@@ -1866,7 +1866,7 @@ COMMENT ON VIEW topembed.spectrum_history IS
 'the covariance spectra of every run in long format: one row per run, modality and eigenvalue index k';
 
 CREATE OR REPLACE VIEW topembed.diagram_history AS
-SELECT r.run_id, r.label, r.started_at AS run_at, d.modality, p.dim, p.birth, p.death,
+SELECT r.run_id, r.label, r.started_at AS run_at, d.modality, p.hdim, p.birth, p.death,
        p.death = 'Infinity' AS essential
 FROM topembed.runs r
 JOIN topembed.run_diagrams d ON d.run_id = r.run_id

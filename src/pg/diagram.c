@@ -31,7 +31,7 @@ pair_tupdesc(Oid elemtype)
 		TupleDescAttr(tupdesc, 2)->atttypid != FLOAT8OID)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATATYPE_MISMATCH),
-				 errmsg("a persistence diagram must be an array of (dim integer, birth float8, death float8)")));
+				 errmsg("a persistence diagram must be an array of (hdim integer, birth float8, death float8)")));
 	return tupdesc;
 }
 
@@ -317,7 +317,7 @@ check_hdim(int32 dim)
 	if (dim < 0 || dim > TE_PAIR_MAX_DIM)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("dim must be a homology dimension (0, 1, 2, ...), not %d", dim)));
+				 errmsg("hdim must be a homology dimension (0, 1, 2, ...), not %d", dim)));
 }
 
 /* a float8[] argument as a C array without NULLs */

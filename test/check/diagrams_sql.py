@@ -28,7 +28,7 @@ def main():
     load_csv(conn, "cloob", os.path.join(DATA, "mscoco100_clip_vs_cloob.csv"))
     cur.execute("""CREATE TABLE dg AS SELECT model, modality, topembed.persistence(embedding, 1, 'cosine') d
                    FROM cloob WHERE model IN ('CLIP', 'CLOOB', 'CyCLIP') GROUP BY 1, 2""")
-    cur.execute("SELECT model, modality, (SELECT array_agg(ARRAY[p.dim, p.birth, p.death]) FROM unnest(d) p) FROM dg")
+    cur.execute("SELECT model, modality, (SELECT array_agg(ARRAY[p.hdim, p.birth, p.death]) FROM unnest(d) p) FROM dg")
     diagrams = {(m, mod): [(int(r[0]), r[1], r[2]) for r in arr] for m, mod, arr in cur.fetchall()}
 
     # distances between every pair of models, per modality and dimension

@@ -57,7 +57,7 @@ def normalised(dg, scale):
 
 
 def sql_diagram(cur, sql, args=None):
-    cur.execute("SELECT p.dim, p.birth, p.death FROM (%s) q(d), unnest(q.d) p" % sql, args)
+    cur.execute("SELECT p.hdim, p.birth, p.death FROM (%s) q(d), unnest(q.d) p" % sql, args)
     res = {}
     for k, b, d in cur.fetchall():
         res.setdefault(k, []).append((b, d))

@@ -17,7 +17,7 @@ from telib import DATA, done, fresh_db, load_csv, need_data, ok, read_pairs
 
 def sql_diagram(cur, sql, args=None):
     """{dim: [(birth, death), ...]} of a query returning one persistence_pair[]."""
-    cur.execute("SELECT p.dim, p.birth, p.death FROM (%s) q(d), unnest(q.d) p" % sql, args)
+    cur.execute("SELECT p.hdim, p.birth, p.death FROM (%s) q(d), unnest(q.d) p" % sql, args)
     res = {}
     for k, b, d in cur.fetchall():
         res.setdefault(k, []).append((b, d))

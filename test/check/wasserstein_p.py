@@ -200,7 +200,7 @@ def real_cases(cur, conn):
                    FROM cloob WHERE model IN ('CLIP', 'CLOOB') AND modality = 'image' GROUP BY 1""")
     for dim in (0, 1):
         cur.execute("""SELECT (SELECT array_agg(ARRAY[p.birth, p.death]) FROM unnest(d) p
-                               WHERE p.dim = %s AND p.death < 'Infinity') FROM dg ORDER BY model""", (dim,))
+                               WHERE p.hdim = %s AND p.death < 'Infinity') FROM dg ORDER BY model""", (dim,))
         clip, cloob = [np.array(r[0], dtype=float) for r in cur.fetchall()]
         x = "(SELECT d FROM dg WHERE model = 'CLIP')"
         y = "(SELECT d FROM dg WHERE model = 'CLOOB')"

@@ -52,7 +52,7 @@ v=$(te_q -c "SELECT round(gap::numeric, 4) FROM topembed.latest_metrics WHERE la
 [ -n "$v" ] && te_ok "topembed.latest_metrics shows the scheduled run (gap $v)" || te_notok "latest_metrics lacks the cron run"
 m=$(te_q -c "SELECT count(*) FROM topembed.metric_history WHERE label = 'cron'")
 [ "${m:-0}" -gt 20 ] && te_ok "topembed.metric_history has the run's $m figures" || te_notok "metric_history lacks the cron run"
-d=$(te_q -c "SELECT count(*) FROM topembed.diagram_history WHERE label = 'cron' AND dim = 1")
+d=$(te_q -c "SELECT count(*) FROM topembed.diagram_history WHERE label = 'cron' AND hdim = 1")
 [ "${d:-0}" -gt 0 ] && te_ok "topembed.diagram_history has its H1 bars ($d)" || te_notok "diagram_history lacks the cron run"
 
 # retention as docs/cron.md schedules it: prune_history in a cron job drops

@@ -71,6 +71,10 @@ STORED_READS = [
      "topembed.bottleneck_distance(a.d, b.d, 1) FROM app.rollup a JOIN app.rollup b ON b.part = (a.part + 1) % 4 "
      "ORDER BY 1"),
     ("composites stored in app.rollup", "SELECT part, s, gs FROM app.rollup ORDER BY part"),
+    ("a user's view of the bars of the history (p.dim)",
+     "SELECT * FROM app.bars WHERE run_id <= (SELECT last_run FROM app.filled) ORDER BY 1, 2, 3, 4, 5"),
+    ("a user's view of topembed.diagram_history (its column dim)",
+     "SELECT * FROM app.h1_history WHERE run_id <= (SELECT last_run FROM app.filled) ORDER BY 1, 2"),
     ("sketches in topembed.run_spectra",
      "SELECT run_id, modality, topembed.spectrum(sketch) FROM topembed.run_spectra "
      "WHERE run_id <= (SELECT last_run FROM app.filled) ORDER BY 1, 2"),
@@ -332,6 +336,12 @@ def fill(state_path):
                topembed.gap_state(image, text) AS g,
                topembed.persistence(image, 1, 'cosine', NULL, 100) AS d
         FROM app.pairs GROUP BY 1""")
+    # a user's views that read the homology dimension by its 0.1.0 name:
+    # the rename to hdim must leave them working
+    cur.execute("CREATE VIEW app.bars AS SELECT r.run_id, r.modality, p.dim, p.birth, p.death "
+                "FROM topembed.run_diagrams r, unnest(r.diagram) p")
+    cur.execute("CREATE VIEW app.h1_history AS SELECT run_id, modality, count(*) AS h1 "
+                "FROM topembed.diagram_history WHERE dim = 1 GROUP BY 1, 2")
     cur.execute("ALTER TABLE app.rollup ADD COLUMN s topembed.spectrum_stats, ADD COLUMN gs topembed.gap_stats")
     cur.execute("UPDATE app.rollup SET s = topembed.spectrum(mi), gs = topembed.gap_finalfn(g)")
 
