@@ -82,21 +82,26 @@ regress-outputdir:
 	@mkdir -p build/regress
 
 # ---- the numerical core on its own: unit tests and command-line tools ----
+#
+# They link the very objects the extension is built from (src/core/*.o,
+# compiled once by PGXS's rule with the server's CFLAGS and PG_CFLAGS), so
+# the tests exercise what ships.  "make unit" builds them; "make
+# unit-valgrind" runs the core unit suite under valgrind's memcheck.
 
 BUILD      ?= build
 
 UNIT_CFLAGS = -O2 -g -Wall -Wextra -std=gnu99 -Iinclude -Isrc/core $(BLAS_CFLAGS)
-CORE_UNIT_OBJS = $(patsubst src/core/%.c,$(BUILD)/core/%.o,$(CORE_SRCS))
+CORE_OBJS   = $(CORE_SRCS:.c=.o)
 UNIT_SRCS   = $(sort $(wildcard test/unit/test_*.c))
 UNIT_BINS   = $(patsubst test/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRCS))
 TOOL_SRCS   = $(sort $(wildcard test/tools/*.c))
 TOOL_BINS   = $(patsubst test/tools/%.c,$(BUILD)/tools/%,$(TOOL_SRCS))
 
-$(BUILD)/core/%.o: src/core/%.c $(wildcard include/topembed/*.h src/core/*.h)
-	@mkdir -p $(dir $@)
-	$(CC) $(UNIT_CFLAGS) -c -o $@ $<
+# the core's objects follow its headers
+$(CORE_OBJS): $(wildcard include/topembed/*.h src/core/*.h)
 
-$(BUILD)/libtecore.a: $(CORE_UNIT_OBJS)
+$(BUILD)/libtecore.a: $(CORE_OBJS)
+	@mkdir -p $(dir $@)
 	@rm -f $@
 	ar rcs $@ $^
 
@@ -109,3 +114,18 @@ $(BUILD)/tools/%: test/tools/%.c $(BUILD)/libtecore.a
 	$(CC) $(UNIT_CFLAGS) -o $@ $< $(BUILD)/libtecore.a $(BLAS_LIBS) -lm -lpthread
 
 unit: $(UNIT_BINS) $(TOOL_BINS)
+
+# memcheck: any invalid access or definitely/indirectly lost block fails;
+# TE_UNIT_VALGRIND names the unit tests to run (default: all of them)
+VALGRIND      ?= valgrind
+VALGRIND_OPTS  = --quiet --error-exitcode=99 --leak-check=full \
+                 --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect \
+                 --track-origins=yes
+TE_UNIT_VALGRIND ?= $(UNIT_BINS)
+
+.PHONY: unit-valgrind
+unit-valgrind: $(UNIT_BINS)
+	@for t in $(TE_UNIT_VALGRIND); do \
+		echo "# valgrind $$t"; \
+		$(VALGRIND) $(VALGRIND_OPTS) $$t || exit $$?; \
+	done

@@ -179,6 +179,7 @@ test_synth(TeEnv *env)
 	te_synth_pair(&s2, 17, x2, y2);
 	unit_ok(memcmp(x1, x2, sizeof(x1)) == 0 && memcmp(y1, y2, sizeof(y1)) == 0, "synth: deterministic");
 	unit_ok(fabs(s1.pilot_gap - 0.8) < 1e-9, "synth: calibrated pilot gap %.12f", s1.pilot_gap);
+	te_synth_free(env, &s2);
 	unit_ok(te_synth_init(env, &s2, 32, 2.5, 9, 1.0, 0.5) == TE_INVALID, "synth: gap >= 2 refused");
 	unit_ok(te_synth_init(env, &s2, 1, 0.5, 9, 1.0, 0.5) == TE_INVALID, "synth: dim 1 refused");
 	unit_ok(te_synth_init(env, &s2, 8, NAN, 9, 1.0, 0.5) == TE_INVALID, "synth: NaN gap refused");
