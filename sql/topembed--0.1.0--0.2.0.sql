@@ -1336,3 +1336,207 @@ COMMENT ON FUNCTION topembed.mean(topembed.moments) IS
 'deprecated: use topembed.moments_mean (mean vector of a moments sketch); removed after 0.2.0';
 COMMENT ON FUNCTION topembed.covariance(topembed.moments) IS
 'deprecated: use topembed.moments_covariance (population covariance of a moments sketch); removed after 0.2.0';
+
+-- Modality geometry: L2I and RMG in the gap statistics, uniformity, the
+-- drivers of the gap, intrinsic dimension
+--------------------------------------------------------------------------
+
+ALTER TYPE topembed.gap_stats ADD ATTRIBUTE l2i double precision;
+ALTER TYPE topembed.gap_stats ADD ATTRIBUTE rmg double precision;
+COMMENT ON COLUMN topembed.gap_stats.l2i IS
+'mean distance ||x - y|| of the normalised matched pairs (Schrodi et al. 2024); NULL when unpaired, or for a state stored by 0.1.0';
+COMMENT ON COLUMN topembed.gap_stats.rmg IS
+'relative modality gap of Schrodi et al. 2024: m / (m + (a_image + a_text) / 2), m = (1 - paired_cosine_mean) / 2, a = (1 - cone) / 2; NULL when unpaired or under 2 pairs';
+
+CREATE FUNCTION topembed.points_combinefn(internal, internal) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_points_combinefn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.points_combinefn(internal, internal) IS
+'combine function of uniformity, gap_drivers and intrinsic_dimension: concatenates points, or merges two samples';
+
+CREATE FUNCTION topembed.points_serialfn(internal) RETURNS bytea
+AS 'MODULE_PATHNAME', 'topembed_points_serialfn' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.points_serialfn(internal) IS
+'serialises the points of a uniformity, gap_drivers or intrinsic_dimension aggregate for a parallel worker';
+
+CREATE FUNCTION topembed.points_deserialfn(bytea, internal) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_points_deserialfn' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.points_deserialfn(bytea, internal) IS
+'deserialises the points of a uniformity, gap_drivers or intrinsic_dimension aggregate';
+
+CREATE FUNCTION topembed.uniformity_finalfn(internal) RETURNS double precision
+AS 'MODULE_PATHNAME', 'topembed_uniformity_finalfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.uniformity_finalfn(internal) IS
+'final function of the uniformity aggregates';
+
+CREATE FUNCTION topembed.uniformity_transfn(internal, anyarray) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_uniformity_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+COMMENT ON FUNCTION topembed.uniformity_transfn(internal, anyarray) IS
+'transition function of the uniformity aggregates';
+
+CREATE AGGREGATE topembed.uniformity(embedding real[]) (
+    SFUNC = topembed.uniformity_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.points_combinefn,
+    SERIALFUNC = topembed.points_serialfn,
+    DESERIALFUNC = topembed.points_deserialfn,
+    FINALFUNC = topembed.uniformity_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.uniformity(real[]) IS
+'uniformity of Wang and Isola 2020, log mean over pairs i < j of exp(-t ||x_i - x_j||^2), of the L2-normalised embeddings: exact over the embeddings (t = 2)';
+
+CREATE AGGREGATE topembed.uniformity(embedding double precision[]) (
+    SFUNC = topembed.uniformity_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.points_combinefn,
+    SERIALFUNC = topembed.points_serialfn,
+    DESERIALFUNC = topembed.points_deserialfn,
+    FINALFUNC = topembed.uniformity_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.uniformity(double precision[]) IS
+'uniformity of Wang and Isola 2020, log mean over pairs i < j of exp(-t ||x_i - x_j||^2), of the L2-normalised embeddings: exact over the embeddings (t = 2)';
+
+CREATE FUNCTION topembed.uniformity_transfn(internal, anyarray, double precision) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_uniformity_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+COMMENT ON FUNCTION topembed.uniformity_transfn(internal, anyarray, double precision) IS
+'transition function of the uniformity aggregates';
+
+CREATE AGGREGATE topembed.uniformity(embedding real[], t double precision) (
+    SFUNC = topembed.uniformity_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.points_combinefn,
+    SERIALFUNC = topembed.points_serialfn,
+    DESERIALFUNC = topembed.points_deserialfn,
+    FINALFUNC = topembed.uniformity_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.uniformity(real[], double precision) IS
+'uniformity of Wang and Isola 2020, log mean over pairs i < j of exp(-t ||x_i - x_j||^2), of the L2-normalised embeddings: exact over the embeddings at temperature t';
+
+CREATE AGGREGATE topembed.uniformity(embedding double precision[], t double precision) (
+    SFUNC = topembed.uniformity_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.points_combinefn,
+    SERIALFUNC = topembed.points_serialfn,
+    DESERIALFUNC = topembed.points_deserialfn,
+    FINALFUNC = topembed.uniformity_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.uniformity(double precision[], double precision) IS
+'uniformity of Wang and Isola 2020, log mean over pairs i < j of exp(-t ||x_i - x_j||^2), of the L2-normalised embeddings: exact over the embeddings at temperature t';
+
+CREATE FUNCTION topembed.uniformity_transfn(internal, anyarray, double precision, integer) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_uniformity_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+COMMENT ON FUNCTION topembed.uniformity_transfn(internal, anyarray, double precision, integer) IS
+'transition function of the uniformity aggregates';
+
+CREATE AGGREGATE topembed.uniformity(embedding real[], t double precision, sample integer) (
+    SFUNC = topembed.uniformity_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.points_combinefn,
+    SERIALFUNC = topembed.points_serialfn,
+    DESERIALFUNC = topembed.points_deserialfn,
+    FINALFUNC = topembed.uniformity_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.uniformity(real[], double precision, integer) IS
+'uniformity of Wang and Isola 2020, log mean over pairs i < j of exp(-t ||x_i - x_j||^2), of the L2-normalised embeddings: exact over a reproducible sample of sample embeddings (the ones with the smallest hashes), at temperature t';
+
+CREATE AGGREGATE topembed.uniformity(embedding double precision[], t double precision, sample integer) (
+    SFUNC = topembed.uniformity_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.points_combinefn,
+    SERIALFUNC = topembed.points_serialfn,
+    DESERIALFUNC = topembed.points_deserialfn,
+    FINALFUNC = topembed.uniformity_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.uniformity(double precision[], double precision, integer) IS
+'uniformity of Wang and Isola 2020, log mean over pairs i < j of exp(-t ||x_i - x_j||^2), of the L2-normalised embeddings: exact over a reproducible sample of sample embeddings (the ones with the smallest hashes), at temperature t';
+
+CREATE TYPE topembed.gap_drivers AS (
+    n_pairs           bigint,
+    dim               integer,
+    k                 integer,
+    gap               double precision,
+    top_coordinates   integer[],
+    coordinate_shares double precision[],
+    top_share         double precision,
+    pc_shares         double precision[],
+    pc_share          double precision,
+    pc_variance       double precision[],
+    midpoint_accuracy double precision,
+    lda_accuracy      double precision,
+    lda_separation    double precision
+);
+COMMENT ON TYPE topembed.gap_drivers IS
+'What drives the modality gap (Schrodi et al. 2024): the share of ||gap vector||^2 in its top-k coordinates (1-based) and along the top-k principal directions of the pooled embeddings, and the accuracy of the midpoint and Fisher LDA classifiers of the modalities';
+
+CREATE FUNCTION topembed.gap_drivers_transfn(internal, anyarray, anyarray, integer) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_drivers_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+COMMENT ON FUNCTION topembed.gap_drivers_transfn(internal, anyarray, anyarray, integer) IS
+'transition function of the gap_drivers aggregates';
+
+CREATE FUNCTION topembed.gap_drivers_finalfn(internal) RETURNS topembed.gap_drivers
+AS 'MODULE_PATHNAME', 'topembed_drivers_finalfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.gap_drivers_finalfn(internal) IS
+'final function of the gap_drivers aggregates';
+
+CREATE AGGREGATE topembed.gap_drivers(image real[], text real[], k integer) (
+    SFUNC = topembed.gap_drivers_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.points_combinefn,
+    SERIALFUNC = topembed.points_serialfn,
+    DESERIALFUNC = topembed.points_deserialfn,
+    FINALFUNC = topembed.gap_drivers_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.gap_drivers(real[], real[], integer) IS
+'what drives the modality gap of L2-normalised matched pairs, one pair per row: top-k coordinates, principal directions and linear separability';
+
+CREATE AGGREGATE topembed.gap_drivers(image double precision[], text double precision[], k integer) (
+    SFUNC = topembed.gap_drivers_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.points_combinefn,
+    SERIALFUNC = topembed.points_serialfn,
+    DESERIALFUNC = topembed.points_deserialfn,
+    FINALFUNC = topembed.gap_drivers_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.gap_drivers(double precision[], double precision[], integer) IS
+'what drives the modality gap of L2-normalised matched pairs, one pair per row: top-k coordinates, principal directions and linear separability';
+
+CREATE FUNCTION topembed.intrinsic_dimension_transfn(internal, anyarray, text, integer) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_intrinsic_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+COMMENT ON FUNCTION topembed.intrinsic_dimension_transfn(internal, anyarray, text, integer) IS
+'transition function of the intrinsic_dimension aggregates';
+
+CREATE FUNCTION topembed.intrinsic_dimension_finalfn(internal) RETURNS double precision
+AS 'MODULE_PATHNAME', 'topembed_intrinsic_finalfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.intrinsic_dimension_finalfn(internal) IS
+'final function of the intrinsic_dimension aggregates';
+
+CREATE AGGREGATE topembed.intrinsic_dimension(embedding real[], method text, k integer) (
+    SFUNC = topembed.intrinsic_dimension_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.points_combinefn,
+    SERIALFUNC = topembed.points_serialfn,
+    DESERIALFUNC = topembed.points_deserialfn,
+    FINALFUNC = topembed.intrinsic_dimension_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.intrinsic_dimension(real[], text, integer) IS
+'intrinsic dimension of the embeddings from exact Euclidean nearest neighbours: method ''twonn'' (Facco et al. 2017; k unused, may be NULL) or ''mle'' (Levina-Bickel with the MacKay-Ghahramani correction, k neighbours)';
+
+CREATE AGGREGATE topembed.intrinsic_dimension(embedding double precision[], method text, k integer) (
+    SFUNC = topembed.intrinsic_dimension_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.points_combinefn,
+    SERIALFUNC = topembed.points_serialfn,
+    DESERIALFUNC = topembed.points_deserialfn,
+    FINALFUNC = topembed.intrinsic_dimension_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.intrinsic_dimension(double precision[], text, integer) IS
+'intrinsic dimension of the embeddings from exact Euclidean nearest neighbours: method ''twonn'' (Facco et al. 2017; k unused, may be NULL) or ''mle'' (Levina-Bickel with the MacKay-Ghahramani correction, k neighbours)';

@@ -9,6 +9,11 @@
  *   cone        = mean over i != j of cos(x_i, x_j)
  *               = (||sum x^||^2 - n) / (n (n - 1))
  *   alignment   = E ||x^ - y^||^2 = 2 - 2 E cos(x^, y^)   (Wang & Isola)
+ *   l2i         = E ||x^ - y^||, the mean distance of matched pairs
+ *   rmg         = m / (m + (a_image + a_text) / 2), the relative modality
+ *                 gap of Schrodi et al. 2024, with m = (1 - E cos(x^, y^)) / 2
+ *                 and a_side = (1 - cone_side) / 2: cosine dissimilarities
+ *                 in [0, 1] of matched pairs and within each modality
  *
  * Two accumulators of the same dimension merge exactly (Chan et al. for the
  * cosine moments), so the work splits across parallel workers.
@@ -22,10 +27,12 @@
 
 /*
  * The on-disk layout of TeGapAcc, in its 'layout' field: 0.1.0 always wrote
- * 0 there (reserved, zeroed); this layout is the same and new values carry
- * 1.  A later change of the layout gets a new number.
+ * 0 there (reserved, zeroed); layout 1 is the same.  Layout 2 appends a
+ * TeGapDist after the 2 * dim sums (the mean distance of matched pairs).
+ * Values of layouts 0 and 1 are read by te_gap_upgrade, which gives them an
+ * empty TeGapDist: their l2i is unknown (NULL), the rest is unchanged.
  */
-#define TE_GAP_LAYOUT 1
+#define TE_GAP_LAYOUT 2
 #define TE_GAP_LAYOUT_OLDEST 0
 
 typedef struct TeGapAcc
@@ -41,6 +48,17 @@ typedef struct TeGapAcc
 	double		cos_m2;			/* sum of squared deviations */
 	double		sum[];			/* dim image sums, then dim text sums */
 } TeGapAcc;
+
+/* layout 2: what follows the sums */
+typedef struct TeGapDist
+{
+	int64_t		n;				/* pairs whose distance is in sum */
+	double		sum;			/* sum of ||x^ - y^|| over those pairs */
+} TeGapDist;
+
+/* the TeGapDist of a layout-2 accumulator */
+#define TE_GAP_DIST(acc) \
+	((TeGapDist *) ((char *) (acc) + offsetof(TeGapAcc, sum) + sizeof(double) * 2 * (size_t) (acc)->dim))
 
 typedef struct TeGapStats
 {
@@ -60,10 +78,31 @@ typedef struct TeGapStats
 	double		paired_cosine_mean;
 	double		paired_cosine_std;	/* population standard deviation */
 	double		alignment;
+	int			has_l2i;		/* every pair's distance was accumulated */
+	double		l2i;			/* mean ||x^ - y^|| of matched pairs */
+	int			has_rmg;		/* paired, n_pairs >= 2 and a denominator > 0 */
+	double		rmg;			/* relative modality gap (Schrodi et al.) */
 } TeGapStats;
 
-/* bytes of an accumulator for dim dimensions */
+/* bytes of an accumulator for dim dimensions (layout TE_GAP_LAYOUT) */
 size_t		te_gap_acc_size(int dim);
+
+/* bytes of an accumulator of layout 0 or 1 (0.1.0's) */
+size_t		te_gap_acc_size_v1(int dim);
+
+/*
+ * The layout of raw accumulator bytes (the field is at the same place in
+ * every layout); -1 when size is too small to hold it
+ */
+int			te_gap_layout_of(const void *raw, size_t size);
+
+/*
+ * Read an accumulator of layout 0 or 1 of size bytes into out (memory of
+ * te_gap_acc_size(dim) bytes, dim taken from raw): the same fields, layout
+ * TE_GAP_LAYOUT and an empty TeGapDist.  TE_INVALID if it is not such an
+ * accumulator of a plausible size; out is then untouched.
+ */
+TeStatus	te_gap_upgrade(TeEnv *env, const void *raw, size_t size, int max_dim, TeGapAcc *out);
 
 /* start an empty accumulator in memory of te_gap_acc_size(dim) bytes */
 void		te_gap_acc_init(TeGapAcc *acc, int dim, int flags);

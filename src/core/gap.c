@@ -10,7 +10,51 @@
 size_t
 te_gap_acc_size(int dim)
 {
+	return te_gap_acc_size_v1(dim) + sizeof(TeGapDist);
+}
+
+/* bytes of an accumulator of layout 1 (no pair distances) */
+size_t
+te_gap_acc_size_v1(int dim)
+{
 	return offsetof(TeGapAcc, sum) + sizeof(double) * 2 * (size_t) dim;
+}
+
+/* the layout field of a stored accumulator, or -1 when it is too short to hold one */
+int
+te_gap_layout_of(const void *raw, size_t size)
+{
+	TeGapAcc	head;
+
+	if (size < offsetof(TeGapAcc, sum))
+		return -1;
+	memcpy(&head, raw, offsetof(TeGapAcc, sum));
+	return head.layout;
+}
+
+/* read an accumulator of an older layout (0.1.0's or 1) into the current one, without pair distances */
+TeStatus
+te_gap_upgrade(TeEnv *env, const void *raw, size_t size, int max_dim, TeGapAcc *out)
+{
+	TeGapAcc	head;
+	TeGapDist  *dist;
+
+	if (size < offsetof(TeGapAcc, sum))
+		return te_fail(env, TE_INVALID, "truncated (%zu bytes)", size);
+	memcpy(&head, raw, offsetof(TeGapAcc, sum));
+	if (head.layout < TE_GAP_LAYOUT_OLDEST || head.layout > 1)
+		return te_fail(env, TE_INVALID, "layout %d is not an older layout", (int) head.layout);
+	if (head.dim < 1 || head.dim > max_dim)
+		return te_fail(env, TE_INVALID, "dimension %d out of range 1 to %d", (int) head.dim, max_dim);
+	if (size != te_gap_acc_size_v1(head.dim))
+		return te_fail(env, TE_INVALID, "%zu bytes where a %d-d state of layout %d has %zu", size,
+					   (int) head.dim, (int) head.layout, te_gap_acc_size_v1(head.dim));
+	memcpy(out, raw, size);
+	out->layout = TE_GAP_LAYOUT;
+	dist = TE_GAP_DIST(out);
+	dist->n = 0;
+	dist->sum = 0.0;
+	return TE_OK;
 }
 
 /* start an empty accumulator in memory of te_gap_acc_size(dim) bytes */
@@ -119,6 +163,48 @@ add_scaled_f4(double *acc, const float *x, double scale, int dim)
 		acc[i] += scale * (double) x[i];
 }
 
+/* ||x sx - y sy||, the distance of two vectors scaled to unit length */
+static double
+scaled_dist(const double *x, double sx, const double *y, double sy, int dim)
+{
+	double		ss = 0.0;
+	int			i;
+
+	for (i = 0; i < dim; i++)
+	{
+		double		v = x[i] * sx - y[i] * sy;
+
+		ss += v * v;
+	}
+	return sqrt(ss);
+}
+
+/* the same for float data */
+static double
+scaled_dist_f4(const float *x, double sx, const float *y, double sy, int dim)
+{
+	double		ss = 0.0;
+	int			i;
+
+	for (i = 0; i < dim; i++)
+	{
+		double		v = (double) x[i] * sx - (double) y[i] * sy;
+
+		ss += v * v;
+	}
+	return sqrt(ss);
+}
+
+/* count one pair's distance */
+static void
+add_dist(TeGapAcc *acc, double dist)
+{
+	TeGapDist  *d = TE_GAP_DIST(acc);
+
+	d->n++;
+	d->sum += dist;
+}
+
 /* squares that can be summed without overflow or underflow trouble */
 static inline int
 safe_square_sum(double ss)
@@ -181,6 +267,7 @@ te_gap_add_pair(TeEnv *env, TeGapAcc *acc, double *x, double *y)
 		add_scaled(acc->sum, x, ix, d);
 		add_scaled(acc->sum + d, y, iy, d);
 		c = xy * ix * iy;
+		add_dist(acc, scaled_dist(x, ix, y, iy, d));
 	}
 	else
 	{
@@ -192,6 +279,7 @@ te_gap_add_pair(TeEnv *env, TeGapAcc *acc, double *x, double *y)
 		add_scaled(acc->sum, x, 1.0, d);
 		add_scaled(acc->sum + d, y, 1.0, d);
 		c = dot(x, y, d);
+		add_dist(acc, scaled_dist(x, 1.0, y, 1.0, d));
 	}
 	acc->n_image++;
 	acc->n_text++;
@@ -264,6 +352,7 @@ te_gap_add_pair_f4(TeEnv *env, TeGapAcc *acc, const float *x, const float *y)
 	iy = 1.0 / sqrt(yy);
 	add_scaled_f4(acc->sum, x, ix, d);
 	add_scaled_f4(acc->sum + d, y, iy, d);
+	add_dist(acc, scaled_dist_f4(x, ix, y, iy, d));
 	acc->n_image++;
 	acc->n_text++;
 	acc->n_pairs++;
@@ -311,6 +400,8 @@ te_gap_merge(TeEnv *env, TeGapAcc *a, const TeGapAcc *b)
 					   (long long) INT64_MAX);
 
 	add_scaled(a->sum, b->sum, 1.0, 2 * a->dim);
+	TE_GAP_DIST(a)->n += TE_GAP_DIST(b)->n;
+	TE_GAP_DIST(a)->sum += TE_GAP_DIST(b)->sum;
 	a->n_image += b->n_image;
 	a->n_text += b->n_text;
 
@@ -398,6 +489,24 @@ te_gap_result(const TeGapAcc *acc, TeGapStats *out, double *gap_vector)
 		out->paired_cosine_mean = acc->cos_mean;
 		out->paired_cosine_std = sqrt(var > 0.0 ? var : 0.0);
 		out->alignment = 2.0 - 2.0 * acc->cos_mean;
+		if (TE_GAP_DIST(acc)->n == acc->n_pairs)
+		{
+			out->has_l2i = 1;
+			out->l2i = TE_GAP_DIST(acc)->sum / (double) acc->n_pairs;
+		}
+		if (out->has_image_cone && out->has_text_cone)
+		{
+			double		m = fmax(0.0, (1.0 - acc->cos_mean) / 2.0);
+			double		ai = fmax(0.0, (1.0 - out->image_cone) / 2.0);
+			double		at = fmax(0.0, (1.0 - out->text_cone) / 2.0);
+			double		den = m + (ai + at) / 2.0;
+
+			if (den > 0.0)
+			{
+				out->has_rmg = 1;
+				out->rmg = m / den;
+			}
+		}
 	}
 }
 
@@ -423,8 +532,10 @@ te_gap_validate(TeEnv *env, const TeGapAcc *acc, size_t size, int max_dim)
 
 	if (size < offsetof(TeGapAcc, sum))
 		return te_fail(env, TE_INVALID, "truncated (%zu bytes)", size);
-	if (acc->layout < TE_GAP_LAYOUT_OLDEST || acc->layout > TE_GAP_LAYOUT)
+	if (acc->layout != TE_GAP_LAYOUT)
 		return te_fail(env, TE_INVALID,
+					   acc->layout >= TE_GAP_LAYOUT_OLDEST && acc->layout < TE_GAP_LAYOUT ?
+					   "layout %d must be upgraded before use (this version reads layouts %d to %d)" :
 					   "unknown on-disk layout %d (this version reads layouts %d to %d)",
 					   (int) acc->layout, TE_GAP_LAYOUT_OLDEST, TE_GAP_LAYOUT);
 	if (d < 1 || d > max_dim)
@@ -460,5 +571,14 @@ te_gap_validate(TeEnv *env, const TeGapAcc *acc, size_t size, int max_dim)
 		(acc->n_pairs == 0 && acc->cos_mean != 0.0) ||
 		(acc->n_pairs <= 1 && acc->cos_m2 != 0.0))
 		return te_fail(env, TE_INVALID, "invalid cosine moments");
+	{
+		const TeGapDist *dist = TE_GAP_DIST(acc);
+
+		/* each distance of two unit vectors lies in [0, 2] */
+		if (dist->n < 0 || dist->n > acc->n_pairs || !isfinite(dist->sum) || dist->sum < 0.0 ||
+			dist->sum > 2.0 * (double) dist->n * (1.0 + GAP_SLACK) ||
+			(dist->n == 0 && dist->sum != 0.0))
+			return te_fail(env, TE_INVALID, "invalid pair distances");
+	}
 	return TE_OK;
 }

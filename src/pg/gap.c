@@ -14,7 +14,7 @@
 #include "topembed/gap.h"
 
 #define GAP_MAGIC "TEgs"
-#define GAP_VERSION 1
+#define GAP_VERSION 2			/* 2 appends the pair distances; 1 is read */
 #define GAP_TYPNAME "topembed.gap_state"
 
 #define DatumGetGapAcc(d) ((TeGapAcc *) PG_DETOAST_DATUM(d))
@@ -29,8 +29,26 @@ static TeGapAcc *
 validated_gap(TeGapAcc *acc)
 {
 	TeEnv		env;
+	int			layout = te_gap_layout_of(acc, VARSIZE(acc));
 
 	te_env_init(&env, CurrentMemoryContext);
+	if (layout >= TE_GAP_LAYOUT_OLDEST && layout < TE_GAP_LAYOUT)
+	{
+		/* stored by an older version: read into the current layout */
+		TeGapAcc   *up;
+
+		if (acc->dim < 1 || acc->dim > TE_MAX_DIM)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+					 errmsg("invalid %s value: dimension %d out of range", GAP_TYPNAME, acc->dim)));
+		up = palloc(te_gap_acc_size(acc->dim));
+		if (te_gap_upgrade(&env, acc, VARSIZE(acc), TE_MAX_DIM, up) != TE_OK)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+					 errmsg("invalid %s value: %s", GAP_TYPNAME, env.msg)));
+		SET_VARSIZE(up, te_gap_acc_size(up->dim));
+		acc = up;
+	}
 	if (te_gap_validate(&env, acc, VARSIZE(acc), TE_MAX_DIM) != TE_OK)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
@@ -210,7 +228,8 @@ topembed_gap_combinefn(PG_FUNCTION_ARGS)
 		a = DatumGetGapAcc(PG_GETARG_DATUM(0));
 
 	/* start from, or continue on, a private copy in the aggregate's context */
-	if (a == NULL || (Pointer) a != DatumGetPointer(PG_GETARG_DATUM(0)))
+	if (a == NULL || (Pointer) a != DatumGetPointer(PG_GETARG_DATUM(0)) ||
+		a->layout != TE_GAP_LAYOUT)
 	{
 		TeGapAcc   *src = a ? validated_gap(a) : b;
 		TeGapAcc   *c = MemoryContextAllocHuge(aggcxt, VARSIZE(src));
@@ -230,16 +249,17 @@ static Datum
 stats_datum(FunctionCallInfo fcinfo, const TeGapStats *st, const double *gap_vector)
 {
 	TupleDesc	tupdesc;
-	Datum		values[13];
-	bool		nulls[13];
+	Datum		values[15];
+	bool		nulls[15];
 
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("function returning topembed.gap_stats called in a context that cannot accept it")));
 	tupdesc = BlessTupleDesc(tupdesc);
-	if (tupdesc->natts != 13)
-		elog(ERROR, "topembed.gap_stats has %d attributes, expected 13", tupdesc->natts);
+	/* 0.1.0's type has 13 attributes, 0.2.0's adds l2i and rmg at the end */
+	if (tupdesc->natts != 13 && tupdesc->natts != 15)
+		elog(ERROR, "topembed.gap_stats has %d attributes, expected 13 or 15", tupdesc->natts);
 
 	memset(nulls, 0, sizeof(nulls));
 	values[0] = Int64GetDatum(st->n_image);
@@ -267,6 +287,10 @@ stats_datum(FunctionCallInfo fcinfo, const TeGapStats *st, const double *gap_vec
 	nulls[11] = !st->has_paired;
 	values[12] = Float8GetDatum(st->alignment);
 	nulls[12] = !st->has_paired;
+	values[13] = Float8GetDatum(st->l2i);
+	nulls[13] = !st->has_l2i;
+	values[14] = Float8GetDatum(st->rmg);
+	nulls[14] = !st->has_rmg;
 	return HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls));
 }
 
@@ -289,6 +313,8 @@ topembed_gap_finalfn(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
 	acc = DatumGetGapAcc(PG_GETARG_DATUM(0));
+	if (acc->layout != TE_GAP_LAYOUT)
+		acc = validated_gap(acc);
 	gv = palloc(sizeof(double) * acc->dim);
 	te_gap_result(acc, &st, gv);
 	PG_RETURN_DATUM(stats_datum(fcinfo, &st, gv));
@@ -296,11 +322,24 @@ topembed_gap_finalfn(PG_FUNCTION_ARGS)
 
 /* ---- I/O of topembed.gap_state ---- */
 
+/*
+ * The format version a state is written in: 1 (0.1.0's, which 0.1.0 can
+ * load) when it holds no pair distances, since version 1 reads back as
+ * exactly that; 2 otherwise
+ */
+static int
+gap_version(const TeGapAcc *acc)
+{
+	return TE_GAP_DIST(acc)->n == 0 && TE_GAP_DIST(acc)->sum == 0.0 ? 1 : GAP_VERSION;
+}
+
 /* serialise a state into si */
 static void
 gap_serialize(const TeGapAcc *acc, StringInfo si)
 {
-	te_blob_begin(si, GAP_MAGIC, GAP_VERSION);
+	int			version = gap_version(acc);
+
+	te_blob_begin(si, GAP_MAGIC, version);
 	te_blob_put_int32(si, acc->dim);
 	te_blob_put_int32(si, acc->flags);
 	te_blob_put_int64(si, acc->n_image);
@@ -309,6 +348,11 @@ gap_serialize(const TeGapAcc *acc, StringInfo si)
 	te_blob_put_float8(si, acc->cos_mean);
 	te_blob_put_float8(si, acc->cos_m2);
 	te_blob_put_float8s(si, acc->sum, 2 * (size_t) acc->dim);
+	if (version >= 2)
+	{
+		te_blob_put_int64(si, TE_GAP_DIST(acc)->n);
+		te_blob_put_float8(si, TE_GAP_DIST(acc)->sum);
+	}
 	te_blob_end(si);
 }
 
@@ -324,8 +368,9 @@ gap_deserialize(const void *buf, size_t len)
 				n_pairs;
 	TeGapAcc   *acc;
 	TeEnv		env;
+	int			version;
 
-	te_blob_open(&r, GAP_TYPNAME, GAP_MAGIC, buf, len, GAP_VERSION);
+	version = te_blob_open(&r, GAP_TYPNAME, GAP_MAGIC, buf, len, GAP_VERSION);
 	dim = te_blob_get_int32(&r);
 	flags = te_blob_get_int32(&r);
 	if (dim < 1 || dim > TE_MAX_DIM)
@@ -345,6 +390,12 @@ gap_deserialize(const void *buf, size_t len)
 	acc->cos_mean = te_blob_get_float8(&r);
 	acc->cos_m2 = te_blob_get_float8(&r);
 	te_blob_get_float8s(&r, acc->sum, 2 * (size_t) dim);
+	if (version >= 2)
+	{
+		/* version 1 (0.1.0's) has no pair distances: they stay empty */
+		TE_GAP_DIST(acc)->n = te_blob_get_int64(&r);
+		TE_GAP_DIST(acc)->sum = te_blob_get_float8(&r);
+	}
 	te_blob_close(&r);
 
 	/* the invariants, not only the checksum: a forged value is refused */
@@ -373,7 +424,7 @@ topembed_gap_state_out(PG_FUNCTION_ARGS)
 
 	initStringInfo(&si);
 	gap_serialize(acc, &si);
-	PG_RETURN_CSTRING(te_blob_to_text("gap_state", GAP_VERSION, &si));
+	PG_RETURN_CSTRING(te_blob_to_text("gap_state", gap_version(acc), &si));
 }
 
 PG_FUNCTION_INFO_V1(topembed_gap_state_recv);

@@ -16,7 +16,9 @@ the values written by 0.1.0's own library.)
   version 0.1.0, then after ALTER EXTENSION ... UPDATE), reads every legit
   value as 0.1.0 did: the same text forms, spectra and gap statistics, and a
   new snapshot continues the history; the forged ones are refused (22P03)
-  by accessors, merges and output alike; new values carry layout 1;
+  by accessors, merges and output alike; new values carry layout 1 (moments)
+  and 2 (gap_state, which appends the pair distances behind l2i); an old
+  gap state reads with l2i NULL and its rmg from the stored moments;
 - 0.1.0's COPY text and COPY BINARY dumps load into a new 0.2.0 database
   with the same values, and the forged rows are refused.
 
@@ -111,7 +113,11 @@ LEGIT = [
     ("spectrum", "SELECT part, topembed.spectrum(m)::text FROM sk ORDER BY part"),
     ("mean and n", "SELECT part, topembed.mean(m), topembed.n(m), topembed.dim(m) FROM sk ORDER BY part"),
     ("merged sketch", "SELECT topembed.moments(m)::text FROM sk"),
-    ("gap statistics", "SELECT topembed.modality_gap(g)::text, topembed.modality_gap(gu)::text FROM sk"),
+    # 0.1.0's 13 fields of gap_stats (0.2.0 appends l2i and rmg)
+    ("gap statistics", "SELECT " + ", ".join("(%s).%s" % (s, f) for s in ("a", "b") for f in (
+        "n_image", "n_text", "n_pairs", "dim", "gap", "gap_vector", "image_centroid_norm", "text_centroid_norm",
+        "image_cone", "text_cone", "paired_cosine_mean", "paired_cosine_std", "alignment")) +
+     " FROM (SELECT topembed.modality_gap(g) a, topembed.modality_gap(gu) b FROM sk) q"),
     ("history sketches", "SELECT run_id, modality, sketch::text FROM topembed.run_spectra ORDER BY 1, 2"),
     ("history gap states", "SELECT run_id, state::text FROM topembed.run_gap ORDER BY 1"),
 ]
@@ -240,8 +246,18 @@ def main():
             cur.execute("CREATE TABLE raw_new AS SELECT topembed.moments(m) AS m FROM sk")
             cur.execute("CREATE TABLE raw_new_g AS SELECT topembed.gap_state(image, text) AS g FROM pairs")
             got = (layouts(cur, "raw_new", 20), layouts(cur, "raw_new_g", 12), layouts(cur, "raw_m", 20))
-            ok(got == ([1], [1], [0, 0, 0]), "values written by the new library carry layout 1; 0.1.0's stay 0 on disk",
-               got)
+            ok(got == ([1], [2], [0, 0, 0]), "values written by the new library carry layout 1 (moments) and 2 "
+               "(gap_state, with the pair distances); 0.1.0's stay 0 on disk", got)
+        # a paired state 0.1.0 stored: no pair distances (l2i NULL), rmg from its cosines and cones
+        cur.execute("SELECT (s).l2i, (s).rmg, (s).paired_cosine_mean, (s).image_cone, (s).text_cone "
+                    "FROM (SELECT topembed.modality_gap(g) s FROM sk) q")
+        l2i, rmg, c, ci, ct = cur.fetchone()
+        m = (1 - c) / 2
+        ok(l2i is None and rmg is not None and abs(rmg - m / (m + ((1 - ci) / 2 + (1 - ct) / 2) / 2)) < 1e-12,
+           "a gap state 0.1.0 stored reads with l2i NULL and Schrodi et al.'s rmg from its moments", (l2i, rmg))
+        cur.execute("SELECT (topembed.modality_gap(s)).l2i IS NULL FROM (SELECT g AS s FROM sk UNION ALL "
+                    "SELECT topembed.gap_state(image, text) FROM topembed.synthetic_pairs(50, 8, 0.7, 9)) q")
+        ok(cur.fetchone()[0], "merged with a new state, an old state leaves l2i unknown (NULL), not wrong")
         conn.close()
         cluster.stop()
         cluster = None

@@ -287,8 +287,51 @@ test_validate(TeEnv *env)
 	y[2] = 3;
 	te_gap_add_pair(env, a, x, y);
 	unit_ok(te_gap_validate(env, a, size, 16000) == TE_OK, "gap validate: a built accumulator is valid");
-	a->layout = 0;
-	unit_ok(te_gap_validate(env, a, size, 16000) == TE_OK, "gap validate: layout 0 (written by 0.1.0) is read");
+	/* 0.1.0's layout 0 is the same without the pair distances */
+	memcpy(b, a, te_gap_acc_size_v1(3));
+	b->layout = 0;
+	unit_ok(te_gap_layout_of(b, te_gap_acc_size_v1(3)) == 0, "gap layout: read from raw bytes");
+	unit_ok(te_gap_validate(env, b, te_gap_acc_size_v1(3), 16000) == TE_INVALID,
+			"gap validate: layout 0 must be upgraded first (%s)", env->msg);
+	{
+		TeGapAcc   *up = malloc(size);
+		TeGapStats	s0,
+					s1;
+
+		unit_ok(te_gap_upgrade(env, b, te_gap_acc_size_v1(3), 16000, up) == TE_OK &&
+				up->layout == TE_GAP_LAYOUT && TE_GAP_DIST(up)->n == 0 &&
+				te_gap_validate(env, up, size, 16000) == TE_OK,
+				"gap upgrade: layout 0 reads as the current layout with no pair distances");
+		te_gap_result(a, &s0, NULL);
+		te_gap_result(up, &s1, NULL);
+		unit_ok(s0.has_l2i && !s1.has_l2i && s0.gap == s1.gap && s0.alignment == s1.alignment &&
+				s0.rmg == s1.rmg, "gap upgrade: l2i unknown, every other statistic unchanged");
+		unit_ok(te_gap_upgrade(env, b, te_gap_acc_size_v1(3) - 8, 16000, up) == TE_INVALID,
+				"gap upgrade: a wrong size is refused (%s)", env->msg);
+		unit_ok(te_gap_upgrade(env, a, size, 16000, up) == TE_INVALID,
+				"gap upgrade: the current layout is not an older one (%s)", env->msg);
+		free(up);
+	}
+	{
+		/* l2i and rmg of two hand-made pairs */
+		TeGapStats	st;
+		double		d1,
+					d2,
+					m,
+					ai,
+					at;
+
+		te_gap_result(a, &st, NULL);
+		/* pairs (1,2,2)/3 vs (0,1,0) and (-1,2,2)/3 vs (0,1,3)/sqrt(10) */
+		d1 = sqrt(pow(1.0 / 3, 2) + pow(2.0 / 3 - 1, 2) + pow(2.0 / 3, 2));
+		d2 = sqrt(pow(-1.0 / 3, 2) + pow(2.0 / 3 - 1 / sqrt(10), 2) + pow(2.0 / 3 - 3 / sqrt(10), 2));
+		unit_ok(fabs(st.l2i - (d1 + d2) / 2) < 1e-15, "gap l2i: mean distance of the pairs (%.17g)", st.l2i);
+		m = (1 - (2.0 / 3 + (2.0 + 6.0) / 3 / sqrt(10)) / 2) / 2;
+		ai = (1 - 7.0 / 9) / 2;
+		at = (1 - 1 / sqrt(10)) / 2;
+		unit_ok(st.has_rmg && fabs(st.rmg - m / (m + (ai + at) / 2)) < 1e-15,
+				"gap rmg: Schrodi et al.'s ratio (%.17g)", st.rmg);
+	}
 	a->layout = TE_GAP_LAYOUT + 1;
 	unit_ok(te_gap_validate(env, a, size, 16000) == TE_INVALID && strstr(env->msg, "layout"),
 			"gap validate: an unknown layout is refused (%s)", env->msg);
