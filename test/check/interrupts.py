@@ -39,6 +39,15 @@ CASES = [
      None,
      "SELECT topembed.snapshot('cancelled', 'snap_src', image_column => 'image', text_column => 'text', "
      "sample => 6000)"),
+    ("uniformity of 40000 embeddings",
+     None,
+     "SELECT topembed.uniformity(e) FROM snap_src, LATERAL (VALUES (image), (text)) v(e)"),
+    ("intrinsic_dimension (mle) of 40000 embeddings",
+     None,
+     "SELECT topembed.intrinsic_dimension(e, 'mle', 20) FROM snap_src, LATERAL (VALUES (image), (text)) v(e)"),
+    ("gap_drivers of 2500 pairs in 2500 dimensions",
+     "CREATE TABLE IF NOT EXISTS wide_src AS SELECT * FROM topembed.synthetic_pairs(2500, 2500, 0.7, 4)",
+     "SELECT topembed.gap_drivers(image, text, 5) FROM wide_src"),
 ]
 BOUND = 2.0   # seconds from the cancel to the error, generous on a loaded machine
 
