@@ -105,6 +105,14 @@ SELECT te_test.err($$SELECT gap_drivers(image, text[1:2], 1) FROM geo_pairs$$);
 SELECT te_test.err($$SELECT gap_drivers(image, image, 1) FROM geo_pairs$$);
 SELECT te_test.err($$SELECT gap_drivers(image, text, 1) FROM (VALUES ('{1,0}'::float8[], '{0,1}'::float8[]), ('{0,0}', '{0,1}')) v(image, text)$$);
 
+-- more rows than topembed.max_points: refused while the rows are read
+SET topembed.max_points = 10;
+SELECT te_test.err($$SELECT uniformity(e) FROM geo_line$$);
+SELECT te_test.err($$SELECT intrinsic_dimension(e, 'twonn', NULL) FROM geo_line$$);
+-- the sampled form keeps 5 rows, so the limit does not apply to it
+SELECT uniformity(e, 2, 5) IS NOT NULL AS sampled_form_is_not_limited FROM geo_line;
+RESET topembed.max_points;
+
 -- a long computation answers a cancel (statement_timeout)
 SET statement_timeout = '200ms';
 SELECT intrinsic_dimension(e, 'mle', 10) FROM (SELECT ARRAY[random(), random(), random()] AS e FROM generate_series(1, 40000)) s;
