@@ -97,8 +97,10 @@ UNIT_BINS   = $(patsubst test/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRCS))
 TOOL_SRCS   = $(sort $(wildcard test/tools/*.c))
 TOOL_BINS   = $(patsubst test/tools/%.c,$(BUILD)/tools/%,$(TOOL_SRCS))
 
-# the core's objects follow its headers
+# the core's objects follow its headers, the face's follow both layers' (a
+# struct that grows in a core header must never meet a stale face object)
 $(CORE_OBJS): $(wildcard include/topembed/*.h src/core/*.h)
+$(PG_SRCS:.c=.o): $(wildcard include/topembed/*.h src/core/*.h src/pg/*.h)
 
 $(BUILD)/libtecore.a: $(CORE_OBJS)
 	@mkdir -p $(dir $@)
