@@ -1540,3 +1540,293 @@ CREATE AGGREGATE topembed.intrinsic_dimension(embedding double precision[], meth
 );
 COMMENT ON AGGREGATE topembed.intrinsic_dimension(double precision[], text, integer) IS
 'intrinsic dimension of the embeddings from exact Euclidean nearest neighbours: method ''twonn'' (Facco et al. 2017; k unused, may be NULL) or ''mle'' (Levina-Bickel with the MacKay-Ghahramani correction, k neighbours)';
+
+-- ---------------------------------------------------------------------------
+-- Downstream tasks (issue 10): cross-modal retrieval, zero-shot
+-- classification and the gap-shift experiment
+-- ---------------------------------------------------------------------------
+
+CREATE TYPE topembed.retrieval_stats AS (
+    n_image bigint,
+    n_text bigint,
+    dim integer,
+    ks integer[],
+    image_to_text_recall double precision[],
+    text_to_image_recall double precision[],
+    image_to_text_median_rank double precision,
+    text_to_image_median_rank double precision,
+    image_to_text_mrr double precision,
+    text_to_image_mrr double precision
+);
+COMMENT ON TYPE topembed.retrieval_stats IS
+'Cross-modal retrieval by cosine: queries scored per direction, recall@k for each k of ks, median rank and mean reciprocal rank; ties count against the correct answer';
+
+CREATE FUNCTION topembed.retrieval_combinefn(internal, internal) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_retrieval_combinefn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.retrieval_combinefn(internal, internal) IS
+'combine function of the retrieval and gap_shift aggregates: concatenates the points';
+
+CREATE FUNCTION topembed.retrieval_serialfn(internal) RETURNS bytea
+AS 'MODULE_PATHNAME', 'topembed_retrieval_serialfn' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.retrieval_serialfn(internal) IS
+'serialises the state of a retrieval or gap_shift aggregate for a parallel worker';
+
+CREATE FUNCTION topembed.retrieval_deserialfn(bytea, internal) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_retrieval_deserialfn' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.retrieval_deserialfn(bytea, internal) IS
+'deserialises the state of a retrieval or gap_shift aggregate';
+
+CREATE FUNCTION topembed.retrieval_finalfn(internal) RETURNS topembed.retrieval_stats
+AS 'MODULE_PATHNAME', 'topembed_retrieval_finalfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.retrieval_finalfn(internal) IS
+'final function of the retrieval aggregates: ranks every query by blocked cosine products';
+
+CREATE FUNCTION topembed.retrieval_pair_transfn(internal, anyarray, anyarray) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_retrieval_pair_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.retrieval_pair_transfn(internal, anyarray, anyarray) IS
+'transition function of retrieval(image, text)';
+
+CREATE FUNCTION topembed.retrieval_pair_transfn(internal, anyarray, anyarray, integer[]) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_retrieval_pair_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.retrieval_pair_transfn(internal, anyarray, anyarray, integer[]) IS
+'transition function of retrieval(image, text, ks)';
+
+CREATE FUNCTION topembed.retrieval_item_transfn(internal, bigint, anyarray, boolean) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_retrieval_item_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.retrieval_item_transfn(internal, bigint, anyarray, boolean) IS
+'transition function of retrieval(item_id, embedding, is_image)';
+
+CREATE FUNCTION topembed.retrieval_item_transfn(internal, bigint, anyarray, boolean, integer[]) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_retrieval_item_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.retrieval_item_transfn(internal, bigint, anyarray, boolean, integer[]) IS
+'transition function of retrieval(item_id, embedding, is_image, ks)';
+
+CREATE AGGREGATE topembed.retrieval(image real[], text real[]) (
+    SFUNC = topembed.retrieval_pair_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.retrieval_combinefn,
+    SERIALFUNC = topembed.retrieval_serialfn,
+    DESERIALFUNC = topembed.retrieval_deserialfn,
+    FINALFUNC = topembed.retrieval_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.retrieval(real[], real[]) IS
+'cross-modal retrieval of (image, text) pairs by cosine: recall@1, 5 and 10 both ways, median rank, MRR';
+
+CREATE AGGREGATE topembed.retrieval(image real[], text real[], ks integer[]) (
+    SFUNC = topembed.retrieval_pair_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.retrieval_combinefn,
+    SERIALFUNC = topembed.retrieval_serialfn,
+    DESERIALFUNC = topembed.retrieval_deserialfn,
+    FINALFUNC = topembed.retrieval_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.retrieval(real[], real[], integer[]) IS
+'cross-modal retrieval of (image, text) pairs by cosine: recall@k for each k of ks both ways, median rank, MRR';
+
+CREATE AGGREGATE topembed.retrieval(item_id bigint, embedding real[], is_image boolean) (
+    SFUNC = topembed.retrieval_item_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.retrieval_combinefn,
+    SERIALFUNC = topembed.retrieval_serialfn,
+    DESERIALFUNC = topembed.retrieval_deserialfn,
+    FINALFUNC = topembed.retrieval_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.retrieval(bigint, real[], boolean) IS
+'cross-modal retrieval by cosine where every text of an item is a correct answer for its images and the reverse: recall@1, 5 and 10, median rank, MRR';
+
+CREATE AGGREGATE topembed.retrieval(item_id bigint, embedding real[], is_image boolean, ks integer[]) (
+    SFUNC = topembed.retrieval_item_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.retrieval_combinefn,
+    SERIALFUNC = topembed.retrieval_serialfn,
+    DESERIALFUNC = topembed.retrieval_deserialfn,
+    FINALFUNC = topembed.retrieval_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.retrieval(bigint, real[], boolean, integer[]) IS
+'cross-modal retrieval by cosine where every text of an item is a correct answer for its images and the reverse: recall@k for each k of ks, median rank, MRR';
+
+CREATE AGGREGATE topembed.retrieval(image double precision[], text double precision[]) (
+    SFUNC = topembed.retrieval_pair_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.retrieval_combinefn,
+    SERIALFUNC = topembed.retrieval_serialfn,
+    DESERIALFUNC = topembed.retrieval_deserialfn,
+    FINALFUNC = topembed.retrieval_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.retrieval(double precision[], double precision[]) IS
+'cross-modal retrieval of (image, text) pairs by cosine: recall@1, 5 and 10 both ways, median rank, MRR';
+
+CREATE AGGREGATE topembed.retrieval(image double precision[], text double precision[], ks integer[]) (
+    SFUNC = topembed.retrieval_pair_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.retrieval_combinefn,
+    SERIALFUNC = topembed.retrieval_serialfn,
+    DESERIALFUNC = topembed.retrieval_deserialfn,
+    FINALFUNC = topembed.retrieval_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.retrieval(double precision[], double precision[], integer[]) IS
+'cross-modal retrieval of (image, text) pairs by cosine: recall@k for each k of ks both ways, median rank, MRR';
+
+CREATE AGGREGATE topembed.retrieval(item_id bigint, embedding double precision[], is_image boolean) (
+    SFUNC = topembed.retrieval_item_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.retrieval_combinefn,
+    SERIALFUNC = topembed.retrieval_serialfn,
+    DESERIALFUNC = topembed.retrieval_deserialfn,
+    FINALFUNC = topembed.retrieval_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.retrieval(bigint, double precision[], boolean) IS
+'cross-modal retrieval by cosine where every text of an item is a correct answer for its images and the reverse: recall@1, 5 and 10, median rank, MRR';
+
+CREATE AGGREGATE topembed.retrieval(item_id bigint, embedding double precision[], is_image boolean, ks integer[]) (
+    SFUNC = topembed.retrieval_item_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.retrieval_combinefn,
+    SERIALFUNC = topembed.retrieval_serialfn,
+    DESERIALFUNC = topembed.retrieval_deserialfn,
+    FINALFUNC = topembed.retrieval_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.retrieval(bigint, double precision[], boolean, integer[]) IS
+'cross-modal retrieval by cosine where every text of an item is a correct answer for its images and the reverse: recall@k for each k of ks, median rank, MRR';
+
+CREATE TYPE topembed.gap_shift_point AS (
+    lambda double precision,
+    gap double precision,
+    gap_before_renormalization double precision,
+    paired_cosine_mean double precision,
+    image_to_text_recall_at_1 double precision,
+    text_to_image_recall_at_1 double precision
+);
+COMMENT ON TYPE topembed.gap_shift_point IS
+'One step of the gap-shift experiment: the shift lambda, the gap after renormalisation (and before it), the mean paired cosine and recall@1 both ways';
+
+CREATE FUNCTION topembed.gap_shift_transfn(internal, anyarray, anyarray) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_gap_shift_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.gap_shift_transfn(internal, anyarray, anyarray) IS
+'transition function of gap_shift(image, text)';
+
+CREATE FUNCTION topembed.gap_shift_transfn(internal, anyarray, anyarray, double precision[]) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_gap_shift_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.gap_shift_transfn(internal, anyarray, anyarray, double precision[]) IS
+'transition function of gap_shift(image, text, lambdas)';
+
+CREATE FUNCTION topembed.gap_shift_finalfn(internal) RETURNS topembed.gap_shift_point[]
+AS 'MODULE_PATHNAME', 'topembed_gap_shift_finalfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.gap_shift_finalfn(internal) IS
+'final function of gap_shift: shifts, renormalises and measures again for each lambda';
+
+CREATE AGGREGATE topembed.gap_shift(image real[], text real[]) (
+    SFUNC = topembed.gap_shift_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.retrieval_combinefn,
+    SERIALFUNC = topembed.retrieval_serialfn,
+    DESERIALFUNC = topembed.retrieval_deserialfn,
+    FINALFUNC = topembed.gap_shift_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.gap_shift(real[], real[]) IS
+'the gap-shift experiment (Liang et al. 2022) on the lambda grid -1, -0.75, ..., 1: one gap_shift_point per lambda';
+
+CREATE AGGREGATE topembed.gap_shift(image real[], text real[], lambdas double precision[]) (
+    SFUNC = topembed.gap_shift_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.retrieval_combinefn,
+    SERIALFUNC = topembed.retrieval_serialfn,
+    DESERIALFUNC = topembed.retrieval_deserialfn,
+    FINALFUNC = topembed.gap_shift_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.gap_shift(real[], real[], double precision[]) IS
+'the gap-shift experiment (Liang et al. 2022): images moved by -lambda/2, texts by +lambda/2 times the gap vector, renormalised and measured, one gap_shift_point per lambda';
+
+CREATE AGGREGATE topembed.gap_shift(image double precision[], text double precision[]) (
+    SFUNC = topembed.gap_shift_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.retrieval_combinefn,
+    SERIALFUNC = topembed.retrieval_serialfn,
+    DESERIALFUNC = topembed.retrieval_deserialfn,
+    FINALFUNC = topembed.gap_shift_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.gap_shift(double precision[], double precision[]) IS
+'the gap-shift experiment (Liang et al. 2022) on the lambda grid -1, -0.75, ..., 1: one gap_shift_point per lambda';
+
+CREATE AGGREGATE topembed.gap_shift(image double precision[], text double precision[], lambdas double precision[]) (
+    SFUNC = topembed.gap_shift_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.retrieval_combinefn,
+    SERIALFUNC = topembed.retrieval_serialfn,
+    DESERIALFUNC = topembed.retrieval_deserialfn,
+    FINALFUNC = topembed.gap_shift_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.gap_shift(double precision[], double precision[], double precision[]) IS
+'the gap-shift experiment (Liang et al. 2022): images moved by -lambda/2, texts by +lambda/2 times the gap vector, renormalised and measured, one gap_shift_point per lambda';
+
+CREATE TYPE topembed.zero_shot_stats AS (
+    n bigint,
+    n_classes integer,
+    top1_accuracy double precision,
+    top5_accuracy double precision,
+    per_class_accuracy double precision[],
+    per_class_n bigint[]
+);
+COMMENT ON TYPE topembed.zero_shot_stats IS
+'Zero-shot classification by cosine to class prompts: rows, classes, top-1 and top-5 accuracy, top-1 accuracy and rows of each class; ties count against the true class';
+
+CREATE FUNCTION topembed.zero_shot_transfn(internal, anyarray, integer, double precision[]) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_zero_shot_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.zero_shot_transfn(internal, anyarray, integer, double precision[]) IS
+'transition function of zero_shot: classifies one embedding';
+
+CREATE FUNCTION topembed.zero_shot_combinefn(internal, internal) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_zero_shot_combinefn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.zero_shot_combinefn(internal, internal) IS
+'combine function of zero_shot: adds the per-class counts';
+
+CREATE FUNCTION topembed.zero_shot_serialfn(internal) RETURNS bytea
+AS 'MODULE_PATHNAME', 'topembed_zero_shot_serialfn' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.zero_shot_serialfn(internal) IS
+'serialises the state of zero_shot for a parallel worker';
+
+CREATE FUNCTION topembed.zero_shot_deserialfn(bytea, internal) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_zero_shot_deserialfn' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.zero_shot_deserialfn(bytea, internal) IS
+'deserialises the state of zero_shot';
+
+CREATE FUNCTION topembed.zero_shot_finalfn(internal) RETURNS topembed.zero_shot_stats
+AS 'MODULE_PATHNAME', 'topembed_zero_shot_finalfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.zero_shot_finalfn(internal) IS
+'final function of zero_shot: the accuracies';
+
+CREATE AGGREGATE topembed.zero_shot(embedding real[], label integer, prompts double precision[]) (
+    SFUNC = topembed.zero_shot_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.zero_shot_combinefn,
+    SERIALFUNC = topembed.zero_shot_serialfn,
+    DESERIALFUNC = topembed.zero_shot_deserialfn,
+    FINALFUNC = topembed.zero_shot_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.zero_shot(real[], integer, double precision[]) IS
+'zero-shot classification: each embedding goes to the class (row of prompts, from 1) of highest cosine; top-1, top-5 and per-class accuracy';
+
+CREATE AGGREGATE topembed.zero_shot(embedding double precision[], label integer, prompts double precision[]) (
+    SFUNC = topembed.zero_shot_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.zero_shot_combinefn,
+    SERIALFUNC = topembed.zero_shot_serialfn,
+    DESERIALFUNC = topembed.zero_shot_deserialfn,
+    FINALFUNC = topembed.zero_shot_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.zero_shot(double precision[], integer, double precision[]) IS
+'zero-shot classification: each embedding goes to the class (row of prompts, from 1) of highest cosine; top-1, top-5 and per-class accuracy';
