@@ -23,6 +23,8 @@ OBJS        = $(CORE_SRCS:.c=.o) $(PG_SRCS:.c=.o)
 
 # the install script of this version and every upgrade script to it
 EXT_SQL     = sql/topembed--$(EXTVERSION).sql $(sort $(wildcard sql/topembed--*--*.sql))
+# and the companion extension topembed_pgvector (pgvector/), served by the same library
+EXT_SQL    += pgvector/topembed_pgvector.control pgvector/topembed_pgvector--$(EXTVERSION).sql
 
 # "make demo DATA=pairs.csv" names the demo's input; PGXS's own DATA (the
 # files to install) must not be replaced by it

@@ -136,8 +136,8 @@ topembed_gap_pair_transfn(PG_FUNCTION_ARGS)
 		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
 	}
 	acc = state_or_null(fcinfo);
-	xi = te_embedding_get(PG_GETARG_ARRAYTYPE_P(1), "image", acc ? acc->dim : 0);
-	yt = te_embedding_get(PG_GETARG_ARRAYTYPE_P(2), "text", xi.dim);
+	xi = te_embedding_arg(fcinfo, 1, "image", acc ? acc->dim : 0);
+	yt = te_embedding_arg(fcinfo, 2, "text", xi.dim);
 	if (acc == NULL)
 		acc = new_state(aggcxt, xi.dim, TE_GAP_PAIRED);
 	te_env_init(&env, aggcxt);
@@ -146,8 +146,8 @@ topembed_gap_pair_transfn(PG_FUNCTION_ARGS)
 		/* read in place; a refusal is explained by the full input check */
 		if (te_gap_add_pair_f4(&env, acc, xi.data, yt.data) != TE_OK)
 		{
-			te_raise_if_invalid(PG_GETARG_ARRAYTYPE_P(1), "image", acc->dim);
-			te_raise_if_invalid(PG_GETARG_ARRAYTYPE_P(2), "text", acc->dim);
+			te_raise_if_invalid_arg(fcinfo, 1, "image", acc->dim);
+			te_raise_if_invalid_arg(fcinfo, 2, "text", acc->dim);
 			te_raise(TE_INVALID, &env, "modality_gap");
 		}
 		PG_RETURN_POINTER(acc);
@@ -181,7 +181,7 @@ topembed_gap_one_transfn(PG_FUNCTION_ARGS)
 	}
 	is_image = PG_GETARG_BOOL(2);
 	acc = state_or_null(fcinfo);
-	e = te_embedding_get(PG_GETARG_ARRAYTYPE_P(1), is_image ? "image" : "text", acc ? acc->dim : 0);
+	e = te_embedding_arg(fcinfo, 1, is_image ? "image" : "text", acc ? acc->dim : 0);
 	if (acc == NULL)
 		acc = new_state(aggcxt, e.dim, 0);
 	te_env_init(&env, aggcxt);
@@ -189,7 +189,7 @@ topembed_gap_one_transfn(PG_FUNCTION_ARGS)
 	{
 		if (te_gap_add_one_f4(&env, acc, e.data, is_image) != TE_OK)
 		{
-			te_raise_if_invalid(PG_GETARG_ARRAYTYPE_P(1), is_image ? "image" : "text", acc->dim);
+			te_raise_if_invalid_arg(fcinfo, 1, is_image ? "image" : "text", acc->dim);
 			te_raise(TE_INVALID, &env, "modality_gap");
 		}
 		PG_RETURN_POINTER(acc);

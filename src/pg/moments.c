@@ -171,7 +171,7 @@ topembed_moments_transfn(PG_FUNCTION_ARGS)
 		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
 	}
 	m = PG_ARGISNULL(0) ? NULL : DatumGetMoments(PG_GETARG_DATUM(0));
-	e = te_embedding_get(PG_GETARG_ARRAYTYPE_P(1), NULL, m ? m->dim : 0);
+	e = te_embedding_arg(fcinfo, 1, NULL, m ? m->dim : 0);
 	if (m == NULL)
 		m = new_expanded(aggcxt, e.dim);
 	else if (!(m->flags & TE_MOM_EXPANDED))

@@ -421,7 +421,7 @@ topembed_persistence_transfn(PG_FUNCTION_ARGS)
 		check_same_params(s, max_dim, metric, threshold, sample);
 		PG_RETURN_POINTER(s);
 	}
-	e = te_embedding_get(PG_GETARG_ARRAYTYPE_P(1), NULL, s ? s->dim : 0);
+	e = te_embedding_arg(fcinfo, 1, NULL, s ? s->dim : 0);
 	if (s == NULL)
 		s = new_state(aggcxt, e.dim);
 	if (!s->params_set)

@@ -167,7 +167,6 @@ PG_FUNCTION_INFO_V1(topembed_pca_project);
 Datum
 topembed_pca_project(PG_FUNCTION_ARGS)
 {
-	ArrayType  *arr = PG_GETARG_ARRAYTYPE_P(0);
 	TeMoments  *m = te_moments_arg(fcinfo, 1);
 	int32		k = PG_GETARG_INT32(2);
 	TeEmbedding e;
@@ -176,7 +175,7 @@ topembed_pca_project(PG_FUNCTION_ARGS)
 				j;
 
 	check_basis(m, k);
-	e = te_embedding_get(arr, NULL, m->dim);
+	e = te_embedding_arg(fcinfo, 0, NULL, m->dim);
 	c = pca_basis(fcinfo, m, k);
 	te_embedding_to_double(&e, NULL, c->x);
 	for (i = 0; i < m->dim; i++)

@@ -50,6 +50,12 @@ extern ArrayType *te_float4_array(const double *v, int n);
 extern ArrayType *te_float8_matrix(const double *v, int rows, int cols);
 extern bool te_in_agg(FunctionCallInfo fcinfo, MemoryContext *aggcxt);
 
+/* pgvector.c: an embedding argument, real[]/float8[] or pgvector's types */
+extern TeEmbedding te_embedding_arg(FunctionCallInfo fcinfo, int argno, const char *what,
+									int expected_dim);
+extern void te_raise_if_invalid_arg(FunctionCallInfo fcinfo, int argno, const char *what,
+									int expected_dim);
+
 /* rips.c: metric names (case-insensitive, pgvector's names as aliases) */
 extern TeMetric te_metric_from_name(const char *name);
 extern double te_metric_max_distance(TeMetric metric);
