@@ -408,11 +408,78 @@ RaisePgvectorProblem(const char *buf, int sqlstate, const char *what, int expect
 			 errhint("topembed.check_embedding(column) finds the offending rows.")));
 }
 
+/* declared argument types of functions, by OID; reset when pg_proc changes */
+#define DECL_CACHE_SIZE 16
+typedef struct DeclEntry
+{
+	Oid			fn_oid;
+	int			argno;
+	Oid			typid;
+} DeclEntry;
+
+static DeclEntry decl_cache[DECL_CACHE_SIZE];
+static int	decl_cache_used = 0;
+static bool decl_callback_registered = false;
+
+/* forget the cached declared argument types */
+static void
+ForgetDecls(Datum arg, int cacheid, uint32 hashvalue)
+{
+	(void) arg;
+	(void) cacheid;
+	(void) hashvalue;
+	decl_cache_used = 0;
+}
+
+/*
+ * The declared type of argument argno of function fn_oid, InvalidOid when
+ * it is polymorphic or unknown.  A caller that gives no expression (Citus's
+ * worker_partial_agg calls the transition function by OID) still calls the
+ * overload it named, whose declared type tells a vector from an array.
+ */
+static Oid
+DeclaredArgType(Oid fn_oid, int argno)
+{
+	HeapTuple	tp;
+	Oid			typid = InvalidOid;
+	int			i;
+
+	if (!OidIsValid(fn_oid))
+		return InvalidOid;
+	for (i = 0; i < decl_cache_used; i++)
+		if (decl_cache[i].fn_oid == fn_oid && decl_cache[i].argno == argno)
+			return decl_cache[i].typid;
+	if (!decl_callback_registered)
+	{
+		CacheRegisterSyscacheCallback(PROCOID, ForgetDecls, (Datum) 0);
+		decl_callback_registered = true;
+	}
+	tp = SearchSysCache1(PROCOID, ObjectIdGetDatum(fn_oid));
+	if (HeapTupleIsValid(tp))
+	{
+		Form_pg_proc proc = (Form_pg_proc) GETSTRUCT(tp);
+
+		if (argno < proc->pronargs && !IsPolymorphicType(proc->proargtypes.values[argno]))
+			typid = proc->proargtypes.values[argno];
+		ReleaseSysCache(tp);
+	}
+	if (decl_cache_used == DECL_CACHE_SIZE)
+		decl_cache_used = 0;
+	decl_cache[decl_cache_used].fn_oid = fn_oid;
+	decl_cache[decl_cache_used].argno = argno;
+	decl_cache[decl_cache_used].typid = typid;
+	decl_cache_used++;
+	return typid;
+}
+
 /* the pgvector kind of argument argno of the current call */
 static PgvKind
 ArgKind(FunctionCallInfo fcinfo, int argno)
 {
 	Oid			typid = get_fn_expr_argtype(fcinfo->flinfo, argno);
+
+	if (!OidIsValid(typid))
+		typid = DeclaredArgType(fcinfo->flinfo->fn_oid, argno);
 
 	if (!OidIsValid(typid) || typid == FLOAT4ARRAYOID || typid == FLOAT8ARRAYOID)
 		return PGV_NONE;
