@@ -220,8 +220,8 @@ def run(nodes):
             expr += " FROM {t}"
         dist = as_json(one(cur, "SELECT " + expr.format(t=table)))
         local = as_json(one(cur, "SELECT " + expr.format(t=table + "_local")))
-        ok("worker_partial_agg" in plan and close_values(dist, local, 1e-10),
-           "%s runs worker-partial on Citus and equals the local result" % name,
+        ok("worker_partial_agg" in plan and "coord_combine_agg" in plan and close_values(dist, local, 1e-10),
+           "%s runs worker-partial on Citus, combined on the coordinator, and equals the local result" % name,
            "plan:\n%s\ndistributed %s\nlocal %s" % (plan, str(dist)[:400], str(local)[:400]))
 
     # persistence: an internal state, so the points are row-gathered; same diagram
@@ -237,7 +237,7 @@ def run(nodes):
 
     # GROUP BY the distribution column: each group whole on one worker
     q = ("SELECT pair_id, to_jsonb(topembed.modality_gap(embedding, modality = 'image')), "
-         "to_jsonb(topembed.spectrum(topembed.moments(embedding))) FROM %s GROUP BY pair_id ORDER BY pair_id")
+         "to_jsonb(topembed.mean(topembed.moments(embedding))) FROM %s GROUP BY pair_id ORDER BY pair_id")
     plan = plan_of(cur, "SELECT pair_id, topembed.moments(embedding) FROM items GROUP BY pair_id")
     cur.execute(q % "items")
     dist = cur.fetchall()
@@ -278,6 +278,30 @@ def run(nodes):
         as_json(one(cur, "SELECT to_jsonb(topembed.modality_gap(g)) FROM rollup")),
         as_json(one(cur, "SELECT to_jsonb(topembed.modality_gap(embedding, modality = 'image')) FROM items_local"))),
         "modality_gap(gap_state) of the stored rollup runs worker-partial and equals the local gap", plan)
+
+    # pgvector columns, read natively by topembed_pgvector on the workers
+    if one(cur, "SELECT count(*) FROM pg_available_extensions WHERE name = 'vector'") == 0:
+        ok(True, "topembed_pgvector on Citus # SKIP pgvector is not installed in this server "
+           "(test/check/pgvector_native.py builds it from ../shared/vendor/pgvector)")
+    else:
+        cur.execute("CREATE EXTENSION vector")
+        cur.execute("CREATE EXTENSION topembed_pgvector")
+        cur.execute("CREATE TABLE vpairs (pair_id int, grp int, iv vector(512), tv vector(512))")
+        cur.execute("SELECT create_distributed_table('vpairs', 'pair_id')")
+        cur.execute("INSERT INTO vpairs SELECT pair_id, grp, image::vector, text::vector FROM pairs_local")
+        plan = plan_of(cur, "SELECT topembed.modality_gap(iv, tv) FROM vpairs")
+        ok("worker_partial_agg" in plan and close_values(
+            as_json(one(cur, "SELECT to_jsonb(topembed.modality_gap(iv, tv)) FROM vpairs")),
+            as_json(one(cur, "SELECT to_jsonb(topembed.modality_gap(image, text)) FROM pairs_local"))),
+            "modality_gap(vector, vector) runs worker-partial on Citus and equals the local real[] result", plan)
+        q = "SELECT grp, to_jsonb(topembed.spectral_collapse(%s)) FROM %s GROUP BY 1 ORDER BY 1"
+        cur.execute(q % ("iv", "vpairs"))
+        dist = cur.fetchall()
+        cur.execute(q % ("image", "pairs_local"))
+        local = cur.fetchall()
+        ok(len(dist) == 4 and all(a[0] == b[0] and close_values(as_json(a[1]), as_json(b[1]), 1e-10)
+                                  for a, b in zip(dist, local)),
+           "spectral_collapse(vector) GROUP BY grp on Citus equals the local real[] result")
 
     # the sizes of the states that travel (their text form, as Citus ships them)
     sizes = {}
