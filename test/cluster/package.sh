@@ -128,7 +128,7 @@ stray=$(grep -v -E "^(/usr/lib/postgresql/$TE_PGVER/lib/|/usr/share/postgresql/$
 [ -z "$stray" ] && te_ok "the package installs nothing outside PostgreSQL's directories and its doc directory" ||
 	te_notok "the package installs elsewhere: $stray"
 sqlfiles=$(grep -c '\.sql$' "$WORK/files")
-[ "$sqlfiles" -eq "$(ls "$TE_ROOT"/sql/topembed--*"$VERSION".sql | wc -l)" ] &&
+[ "$sqlfiles" -eq "$(ls "$TE_ROOT"/sql/topembed--*"$VERSION".sql "$TE_ROOT"/pgvector/*--"$VERSION".sql | wc -l)" ] &&
 	te_ok "it ships exactly the version's scripts ($sqlfiles)" || te_notok "it ships $sqlfiles SQL scripts"
 
 # ---- install it where nothing else can answer for it
