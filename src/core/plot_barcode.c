@@ -437,13 +437,8 @@ te_svg_barcode_ex(TeEnv *env, const TePersPair *pairs, int64_t n, const char *ti
 	TeText		t;
 	char		desc[512];
 
-	if (out == NULL)
-		return te_fail(env, TE_INVALID, "no place for the SVG document was given");
-	*out = NULL;
-	if ((st = plot_check_options(env, opt)) != TE_OK)
+	if ((st = plot_start(env, &opt, out)) != TE_OK)
 		return st;
-	if (opt == NULL)
-		opt = &plot_no_options;
 	if ((st = plot_summarise_pairs(env, pairs, n, &s)) != TE_OK)
 		return st;
 	if (title == NULL)
@@ -468,11 +463,5 @@ te_svg_barcode_ex(TeEnv *env, const TePersPair *pairs, int64_t n, const char *ti
 						 opt->empty ? opt->empty : "no pairs");
 	st = bar_groups(env, &t, pairs, &s, &L);
 	te_free(env, L.idx);
-	te_svg_end(&t);
-	if (st != TE_OK)
-	{
-		te_text_free(&t);
-		return st;
-	}
-	return te_text_finish(&t, out);
+	return plot_finish(&t, st, out);
 }

@@ -162,13 +162,8 @@ te_svg_betti_curves_ex(TeEnv *env, const TeCurveSeries *series, int nseries,
 				lp_legend,
 				legend_w = BT_MIN_LEGEND_W;
 
-	if (out == NULL)
-		return te_fail(env, TE_INVALID, "no place for the SVG document was given");
-	*out = NULL;
-	if ((st = plot_check_options(env, opt)) != TE_OK)
+	if ((st = plot_start(env, &opt, out)) != TE_OK)
 		return st;
-	if (opt == NULL)
-		opt = &plot_no_options;
 	if ((st = betti_check(env, series, nseries, &r)) != TE_OK)
 		return st;
 	if (title == NULL)
@@ -213,11 +208,5 @@ te_svg_betti_curves_ex(TeEnv *env, const TeCurveSeries *series, int nseries,
 		ly += 20.0;
 	}
 
-	te_svg_end(&t);
-	if (st != TE_OK)
-	{
-		te_text_free(&t);
-		return st;
-	}
-	return te_text_finish(&t, out);
+	return plot_finish(&t, st, out);
 }

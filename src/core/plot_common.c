@@ -138,6 +138,35 @@ plot_check_options(TeEnv *env, const TeSvgOptions *opt)
 	return TE_OK;
 }
 
+/* the start of every plot: check out and the options, default the options */
+TeStatus
+plot_start(TeEnv *env, const TeSvgOptions **opt, char **out)
+{
+	TeStatus	st;
+
+	if (out == NULL)
+		return te_fail(env, TE_INVALID, "no place for the SVG document was given");
+	*out = NULL;
+	if ((st = plot_check_options(env, *opt)) != TE_OK)
+		return st;
+	if (*opt == NULL)
+		*opt = &plot_no_options;
+	return TE_OK;
+}
+
+/* the end of every plot: close the document, then hand it out or release it */
+TeStatus
+plot_finish(TeText *t, TeStatus st, char **out)
+{
+	te_svg_end(t);
+	if (st != TE_OK)
+	{
+		te_text_free(t);
+		return st;
+	}
+	return te_text_finish(t, out);
+}
+
 /* "what (unit)", or what alone without a unit */
 const char *
 plot_unit_label(char *buf, size_t cap, const char *what, const char *unit)

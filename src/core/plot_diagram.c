@@ -328,13 +328,8 @@ te_svg_diagram_ex(TeEnv *env, const TePersPair *pairs, int64_t n, const char *ti
 	uint64_t   *keys;
 	char		desc[512];
 
-	if (out == NULL)
-		return te_fail(env, TE_INVALID, "no place for the SVG document was given");
-	*out = NULL;
-	if ((st = plot_check_options(env, opt)) != TE_OK)
+	if ((st = plot_start(env, &opt, out)) != TE_OK)
 		return st;
-	if (opt == NULL)
-		opt = &plot_no_options;
 	if ((st = plot_summarise_pairs(env, pairs, n, &s)) != TE_OK)
 		return st;
 	if (title == NULL)
@@ -362,11 +357,5 @@ te_svg_diagram_ex(TeEnv *env, const TePersPair *pairs, int64_t n, const char *ti
 	te_free(env, keys);
 
 	diagram_legend(&t, &s, DG_RIGHT + 24.0, DG_TOP + 18.0);
-	te_svg_end(&t);
-	if (st != TE_OK)
-	{
-		te_text_free(&t);
-		return st;
-	}
-	return te_text_finish(&t, out);
+	return plot_finish(&t, st, out);
 }

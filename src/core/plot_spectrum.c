@@ -769,13 +769,8 @@ te_svg_spectrum_ex(TeEnv *env, const TeSpectrumSeries *series, int nseries,
 	char		desc[512];
 	char		buf[160];
 
-	if (out == NULL)
-		return te_fail(env, TE_INVALID, "no place for the SVG document was given");
-	*out = NULL;
-	if ((st = plot_check_options(env, opt)) != TE_OK)
+	if ((st = plot_start(env, &opt, out)) != TE_OK)
 		return st;
-	if (opt == NULL)
-		opt = &plot_no_options;
 	memset(&layout, 0, sizeof(layout));
 	L = &layout;
 	L->series = series;
@@ -804,11 +799,5 @@ te_svg_spectrum_ex(TeEnv *env, const TeSpectrumSeries *series, int nseries,
 	if (st == TE_OK)
 		st = spec_tick_labels(env, &t, L);
 	spec_legend(&t, L);
-	te_svg_end(&t);
-	if (st != TE_OK)
-	{
-		te_text_free(&t);
-		return st;
-	}
-	return te_text_finish(&t, out);
+	return plot_finish(&t, st, out);
 }

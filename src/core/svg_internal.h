@@ -75,6 +75,15 @@ const char *plot_series_label(const char *label, int k, char *buf, size_t cap);
 /* the defaults: what a NULL options pointer stands for */
 extern const TeSvgOptions plot_no_options;
 
+/*
+ * the start of every plot: check out and the options, *out = NULL, and a
+ * NULL *opt replaced by the defaults
+ */
+TeStatus	plot_start(TeEnv *env, const TeSvgOptions **opt, char **out);
+
+/* the end of every plot: close the document, then hand it out in *out if st is TE_OK */
+TeStatus	plot_finish(TeText *t, TeStatus st, char **out);
+
 /* check the options; a NULL pointer stands for the defaults */
 TeStatus	plot_check_options(TeEnv *env, const TeSvgOptions *opt);
 
