@@ -1,5 +1,5 @@
 /*
- * diagram_internal.h - helpers shared by diagram.c and matching.c (not public)
+ * diagram_internal.h - helpers shared by diagram.c, bottleneck.c and wasserstein.c (not public)
  */
 #ifndef TOPEMBED_DIAGRAM_INTERNAL_H
 #define TOPEMBED_DIAGRAM_INTERNAL_H

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Cross-check of the diagram analytics (src/core/diagram.c, matching.c) against GUDHI.
+"""Cross-check of the diagram analytics (src/core/diagram.c, bottleneck.c, wasserstein.c) against GUDHI.
 
 Run with /usr/bin/python3 (python3-gudhi, python3-numpy, python3-scipy; POT if
 installed).  Prints TAP lines "ok - ..." / "not ok - ..." and exits nonzero
