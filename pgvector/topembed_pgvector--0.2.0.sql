@@ -18,13 +18,13 @@ COMMENT ON FUNCTION topembed.check_embedding(vector, int) IS
 
 CREATE FUNCTION topembed.gap_pair_transfn(topembed.gap_state, vector, vector)
 RETURNS topembed.gap_state
-AS 'MODULE_PATHNAME', 'te_gap_pair_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+AS 'MODULE_PATHNAME', 'topembed_gap_pair_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
 COMMENT ON FUNCTION topembed.gap_pair_transfn(topembed.gap_state, vector, vector) IS
 'transition function of the paired modality_gap aggregates on pgvector vector (read in place)';
 
 CREATE FUNCTION topembed.gap_one_transfn(topembed.gap_state, vector, boolean)
 RETURNS topembed.gap_state
-AS 'MODULE_PATHNAME', 'te_gap_one_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 50;
+AS 'MODULE_PATHNAME', 'topembed_gap_one_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 50;
 COMMENT ON FUNCTION topembed.gap_one_transfn(topembed.gap_state, vector, boolean) IS
 'transition function of the unpaired modality_gap aggregates on pgvector vector (read in place)';
 
@@ -68,7 +68,7 @@ COMMENT ON AGGREGATE topembed.gap_state(vector, boolean) IS
 
 CREATE FUNCTION topembed.moments_transfn(topembed.moments, vector)
 RETURNS topembed.moments
-AS 'MODULE_PATHNAME', 'te_moments_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 200;
+AS 'MODULE_PATHNAME', 'topembed_moments_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 200;
 COMMENT ON FUNCTION topembed.moments_transfn(topembed.moments, vector) IS
 'transition function of the moments and spectral_collapse aggregates on pgvector vector (read in place)';
 
@@ -94,12 +94,12 @@ COMMENT ON AGGREGATE topembed.spectral_collapse(vector) IS
 
 CREATE FUNCTION topembed.pca_project(embedding vector, basis topembed.moments, k integer)
 RETURNS real[]
-AS 'MODULE_PATHNAME', 'te_pca_project' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+AS 'MODULE_PATHNAME', 'topembed_pca_project' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION topembed.pca_project(vector, topembed.moments, integer) IS
 'centred projection of a pgvector vector onto the top-k eigenvectors of the basis sketch''s covariance, as real[]';
 
 CREATE FUNCTION topembed.persistence_transfn(internal, vector) RETURNS internal
-AS 'MODULE_PATHNAME', 'te_persistence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+AS 'MODULE_PATHNAME', 'topembed_persistence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
 COMMENT ON FUNCTION topembed.persistence_transfn(internal, vector) IS
 'transition function of the persistence aggregates on pgvector vector (read in place)';
 
@@ -116,7 +116,7 @@ COMMENT ON AGGREGATE topembed.persistence(vector) IS
 'Vietoris-Rips persistence diagram of pgvector vector embeddings: embedding, hdim 1, metric ''cosine'', the enclosing radius as threshold';
 
 CREATE FUNCTION topembed.persistence_transfn(internal, vector, integer) RETURNS internal
-AS 'MODULE_PATHNAME', 'te_persistence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+AS 'MODULE_PATHNAME', 'topembed_persistence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
 COMMENT ON FUNCTION topembed.persistence_transfn(internal, vector, integer) IS
 'transition function of the persistence aggregates on pgvector vector (read in place)';
 
@@ -133,7 +133,7 @@ COMMENT ON AGGREGATE topembed.persistence(vector, integer) IS
 'Vietoris-Rips persistence diagram of pgvector vector embeddings: embedding and hdim; metric ''cosine'', the enclosing radius as threshold';
 
 CREATE FUNCTION topembed.persistence_transfn(internal, vector, integer, text) RETURNS internal
-AS 'MODULE_PATHNAME', 'te_persistence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+AS 'MODULE_PATHNAME', 'topembed_persistence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
 COMMENT ON FUNCTION topembed.persistence_transfn(internal, vector, integer, text) IS
 'transition function of the persistence aggregates on pgvector vector (read in place)';
 
@@ -150,7 +150,7 @@ COMMENT ON AGGREGATE topembed.persistence(vector, integer, text) IS
 'Vietoris-Rips persistence diagram of pgvector vector embeddings: embedding, hdim and metric; the enclosing radius as threshold';
 
 CREATE FUNCTION topembed.persistence_transfn(internal, vector, integer, text, double precision) RETURNS internal
-AS 'MODULE_PATHNAME', 'te_persistence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+AS 'MODULE_PATHNAME', 'topembed_persistence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
 COMMENT ON FUNCTION topembed.persistence_transfn(internal, vector, integer, text, double precision) IS
 'transition function of the persistence aggregates on pgvector vector (read in place)';
 
@@ -167,7 +167,7 @@ COMMENT ON AGGREGATE topembed.persistence(vector, integer, text, double precisio
 'Vietoris-Rips persistence diagram of pgvector vector embeddings: embedding, hdim, metric and threshold (NULL: the enclosing radius)';
 
 CREATE FUNCTION topembed.persistence_transfn(internal, vector, integer, text, double precision, integer) RETURNS internal
-AS 'MODULE_PATHNAME', 'te_persistence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+AS 'MODULE_PATHNAME', 'topembed_persistence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
 COMMENT ON FUNCTION topembed.persistence_transfn(internal, vector, integer, text, double precision, integer) IS
 'transition function of the persistence aggregates on pgvector vector (read in place)';
 
@@ -196,13 +196,13 @@ COMMENT ON FUNCTION topembed.check_embedding(halfvec, int) IS
 
 CREATE FUNCTION topembed.gap_pair_transfn(topembed.gap_state, halfvec, halfvec)
 RETURNS topembed.gap_state
-AS 'MODULE_PATHNAME', 'te_gap_pair_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+AS 'MODULE_PATHNAME', 'topembed_gap_pair_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
 COMMENT ON FUNCTION topembed.gap_pair_transfn(topembed.gap_state, halfvec, halfvec) IS
 'transition function of the paired modality_gap aggregates on pgvector halfvec (widened to real exactly)';
 
 CREATE FUNCTION topembed.gap_one_transfn(topembed.gap_state, halfvec, boolean)
 RETURNS topembed.gap_state
-AS 'MODULE_PATHNAME', 'te_gap_one_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 50;
+AS 'MODULE_PATHNAME', 'topembed_gap_one_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 50;
 COMMENT ON FUNCTION topembed.gap_one_transfn(topembed.gap_state, halfvec, boolean) IS
 'transition function of the unpaired modality_gap aggregates on pgvector halfvec (widened to real exactly)';
 
@@ -246,7 +246,7 @@ COMMENT ON AGGREGATE topembed.gap_state(halfvec, boolean) IS
 
 CREATE FUNCTION topembed.moments_transfn(topembed.moments, halfvec)
 RETURNS topembed.moments
-AS 'MODULE_PATHNAME', 'te_moments_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 200;
+AS 'MODULE_PATHNAME', 'topembed_moments_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 200;
 COMMENT ON FUNCTION topembed.moments_transfn(topembed.moments, halfvec) IS
 'transition function of the moments and spectral_collapse aggregates on pgvector halfvec (widened to real exactly)';
 
@@ -272,12 +272,12 @@ COMMENT ON AGGREGATE topembed.spectral_collapse(halfvec) IS
 
 CREATE FUNCTION topembed.pca_project(embedding halfvec, basis topembed.moments, k integer)
 RETURNS real[]
-AS 'MODULE_PATHNAME', 'te_pca_project' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+AS 'MODULE_PATHNAME', 'topembed_pca_project' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION topembed.pca_project(halfvec, topembed.moments, integer) IS
 'centred projection of a pgvector halfvec onto the top-k eigenvectors of the basis sketch''s covariance, as real[]';
 
 CREATE FUNCTION topembed.persistence_transfn(internal, halfvec) RETURNS internal
-AS 'MODULE_PATHNAME', 'te_persistence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+AS 'MODULE_PATHNAME', 'topembed_persistence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
 COMMENT ON FUNCTION topembed.persistence_transfn(internal, halfvec) IS
 'transition function of the persistence aggregates on pgvector halfvec (widened to real exactly)';
 
@@ -294,7 +294,7 @@ COMMENT ON AGGREGATE topembed.persistence(halfvec) IS
 'Vietoris-Rips persistence diagram of pgvector halfvec embeddings: embedding, hdim 1, metric ''cosine'', the enclosing radius as threshold';
 
 CREATE FUNCTION topembed.persistence_transfn(internal, halfvec, integer) RETURNS internal
-AS 'MODULE_PATHNAME', 'te_persistence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+AS 'MODULE_PATHNAME', 'topembed_persistence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
 COMMENT ON FUNCTION topembed.persistence_transfn(internal, halfvec, integer) IS
 'transition function of the persistence aggregates on pgvector halfvec (widened to real exactly)';
 
@@ -311,7 +311,7 @@ COMMENT ON AGGREGATE topembed.persistence(halfvec, integer) IS
 'Vietoris-Rips persistence diagram of pgvector halfvec embeddings: embedding and hdim; metric ''cosine'', the enclosing radius as threshold';
 
 CREATE FUNCTION topembed.persistence_transfn(internal, halfvec, integer, text) RETURNS internal
-AS 'MODULE_PATHNAME', 'te_persistence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+AS 'MODULE_PATHNAME', 'topembed_persistence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
 COMMENT ON FUNCTION topembed.persistence_transfn(internal, halfvec, integer, text) IS
 'transition function of the persistence aggregates on pgvector halfvec (widened to real exactly)';
 
@@ -328,7 +328,7 @@ COMMENT ON AGGREGATE topembed.persistence(halfvec, integer, text) IS
 'Vietoris-Rips persistence diagram of pgvector halfvec embeddings: embedding, hdim and metric; the enclosing radius as threshold';
 
 CREATE FUNCTION topembed.persistence_transfn(internal, halfvec, integer, text, double precision) RETURNS internal
-AS 'MODULE_PATHNAME', 'te_persistence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+AS 'MODULE_PATHNAME', 'topembed_persistence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
 COMMENT ON FUNCTION topembed.persistence_transfn(internal, halfvec, integer, text, double precision) IS
 'transition function of the persistence aggregates on pgvector halfvec (widened to real exactly)';
 
@@ -345,7 +345,7 @@ COMMENT ON AGGREGATE topembed.persistence(halfvec, integer, text, double precisi
 'Vietoris-Rips persistence diagram of pgvector halfvec embeddings: embedding, hdim, metric and threshold (NULL: the enclosing radius)';
 
 CREATE FUNCTION topembed.persistence_transfn(internal, halfvec, integer, text, double precision, integer) RETURNS internal
-AS 'MODULE_PATHNAME', 'te_persistence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+AS 'MODULE_PATHNAME', 'topembed_persistence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
 COMMENT ON FUNCTION topembed.persistence_transfn(internal, halfvec, integer, text, double precision, integer) IS
 'transition function of the persistence aggregates on pgvector halfvec (widened to real exactly)';
 
@@ -374,13 +374,13 @@ COMMENT ON FUNCTION topembed.check_embedding(sparsevec, int) IS
 
 CREATE FUNCTION topembed.gap_pair_transfn(topembed.gap_state, sparsevec, sparsevec)
 RETURNS topembed.gap_state
-AS 'MODULE_PATHNAME', 'te_gap_pair_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+AS 'MODULE_PATHNAME', 'topembed_gap_pair_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
 COMMENT ON FUNCTION topembed.gap_pair_transfn(topembed.gap_state, sparsevec, sparsevec) IS
 'transition function of the paired modality_gap aggregates on pgvector sparsevec (expanded to a dense vector)';
 
 CREATE FUNCTION topembed.gap_one_transfn(topembed.gap_state, sparsevec, boolean)
 RETURNS topembed.gap_state
-AS 'MODULE_PATHNAME', 'te_gap_one_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 50;
+AS 'MODULE_PATHNAME', 'topembed_gap_one_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 50;
 COMMENT ON FUNCTION topembed.gap_one_transfn(topembed.gap_state, sparsevec, boolean) IS
 'transition function of the unpaired modality_gap aggregates on pgvector sparsevec (expanded to a dense vector)';
 
@@ -424,7 +424,7 @@ COMMENT ON AGGREGATE topembed.gap_state(sparsevec, boolean) IS
 
 CREATE FUNCTION topembed.moments_transfn(topembed.moments, sparsevec)
 RETURNS topembed.moments
-AS 'MODULE_PATHNAME', 'te_moments_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 200;
+AS 'MODULE_PATHNAME', 'topembed_moments_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 200;
 COMMENT ON FUNCTION topembed.moments_transfn(topembed.moments, sparsevec) IS
 'transition function of the moments and spectral_collapse aggregates on pgvector sparsevec (expanded to a dense vector)';
 
@@ -450,12 +450,12 @@ COMMENT ON AGGREGATE topembed.spectral_collapse(sparsevec) IS
 
 CREATE FUNCTION topembed.pca_project(embedding sparsevec, basis topembed.moments, k integer)
 RETURNS real[]
-AS 'MODULE_PATHNAME', 'te_pca_project' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+AS 'MODULE_PATHNAME', 'topembed_pca_project' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION topembed.pca_project(sparsevec, topembed.moments, integer) IS
 'centred projection of a pgvector sparsevec onto the top-k eigenvectors of the basis sketch''s covariance, as real[]';
 
 CREATE FUNCTION topembed.persistence_transfn(internal, sparsevec) RETURNS internal
-AS 'MODULE_PATHNAME', 'te_persistence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+AS 'MODULE_PATHNAME', 'topembed_persistence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
 COMMENT ON FUNCTION topembed.persistence_transfn(internal, sparsevec) IS
 'transition function of the persistence aggregates on pgvector sparsevec (expanded to a dense vector)';
 
@@ -472,7 +472,7 @@ COMMENT ON AGGREGATE topembed.persistence(sparsevec) IS
 'Vietoris-Rips persistence diagram of pgvector sparsevec embeddings: embedding, hdim 1, metric ''cosine'', the enclosing radius as threshold';
 
 CREATE FUNCTION topembed.persistence_transfn(internal, sparsevec, integer) RETURNS internal
-AS 'MODULE_PATHNAME', 'te_persistence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+AS 'MODULE_PATHNAME', 'topembed_persistence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
 COMMENT ON FUNCTION topembed.persistence_transfn(internal, sparsevec, integer) IS
 'transition function of the persistence aggregates on pgvector sparsevec (expanded to a dense vector)';
 
@@ -489,7 +489,7 @@ COMMENT ON AGGREGATE topembed.persistence(sparsevec, integer) IS
 'Vietoris-Rips persistence diagram of pgvector sparsevec embeddings: embedding and hdim; metric ''cosine'', the enclosing radius as threshold';
 
 CREATE FUNCTION topembed.persistence_transfn(internal, sparsevec, integer, text) RETURNS internal
-AS 'MODULE_PATHNAME', 'te_persistence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+AS 'MODULE_PATHNAME', 'topembed_persistence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
 COMMENT ON FUNCTION topembed.persistence_transfn(internal, sparsevec, integer, text) IS
 'transition function of the persistence aggregates on pgvector sparsevec (expanded to a dense vector)';
 
@@ -506,7 +506,7 @@ COMMENT ON AGGREGATE topembed.persistence(sparsevec, integer, text) IS
 'Vietoris-Rips persistence diagram of pgvector sparsevec embeddings: embedding, hdim and metric; the enclosing radius as threshold';
 
 CREATE FUNCTION topembed.persistence_transfn(internal, sparsevec, integer, text, double precision) RETURNS internal
-AS 'MODULE_PATHNAME', 'te_persistence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+AS 'MODULE_PATHNAME', 'topembed_persistence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
 COMMENT ON FUNCTION topembed.persistence_transfn(internal, sparsevec, integer, text, double precision) IS
 'transition function of the persistence aggregates on pgvector sparsevec (expanded to a dense vector)';
 
@@ -523,7 +523,7 @@ COMMENT ON AGGREGATE topembed.persistence(sparsevec, integer, text, double preci
 'Vietoris-Rips persistence diagram of pgvector sparsevec embeddings: embedding, hdim, metric and threshold (NULL: the enclosing radius)';
 
 CREATE FUNCTION topembed.persistence_transfn(internal, sparsevec, integer, text, double precision, integer) RETURNS internal
-AS 'MODULE_PATHNAME', 'te_persistence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+AS 'MODULE_PATHNAME', 'topembed_persistence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
 COMMENT ON FUNCTION topembed.persistence_transfn(internal, sparsevec, integer, text, double precision, integer) IS
 'transition function of the persistence aggregates on pgvector sparsevec (expanded to a dense vector)';
 
