@@ -62,9 +62,10 @@ done
 # and again under valgrind's memcheck (make unit-valgrind): an invalid
 # access or a lost block fails the suite; interrupt-latency bounds are
 # scaled for valgrind's slowdown.  Only the suites that finish in about a
-# minute under valgrind run here (test_spectrum takes 7 minutes, test_rips
-# and test_diagram longer); "make unit-valgrind" runs them all.
-for t in build/unit/test_gap build/unit/test_svg; do
+# minute under valgrind run here (the allocator, the diagram analytics and
+# distances, the gap and the pictures); test_spectrum takes 7 minutes and
+# test_rips longer, so "make unit-valgrind" runs them with the rest.
+for t in build/unit/test_alloc build/unit/test_diagram build/unit/test_gap build/unit/test_svg; do
 	[ -x "$t" ] && run_suite "valgrind:$(basename "$t")" \
 		env TE_UNIT_SLOW=50 make -s --no-print-directory PG_CONFIG="$TE_PGBIN/pg_config" unit-valgrind TE_UNIT_VALGRIND="$t"
 done
