@@ -113,14 +113,14 @@ CREATE AGGREGATE topembed.persistence(embedding vector) (
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE topembed.persistence(vector) IS
-'Vietoris-Rips persistence diagram of pgvector vector embeddings: embedding, hdim 1, metric ''cosine'', the enclosing radius as threshold';
+'Vietoris-Rips persistence diagram of pgvector vector embeddings: embedding, max_dim 1, metric ''cosine'', the enclosing radius as threshold';
 
 CREATE FUNCTION topembed.persistence_transfn(internal, vector, integer) RETURNS internal
 AS 'MODULE_PATHNAME', 'topembed_persistence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
 COMMENT ON FUNCTION topembed.persistence_transfn(internal, vector, integer) IS
 'transition function of the persistence aggregates on pgvector vector (read in place)';
 
-CREATE AGGREGATE topembed.persistence(embedding vector, hdim integer) (
+CREATE AGGREGATE topembed.persistence(embedding vector, max_dim integer) (
     SFUNC = topembed.persistence_transfn,
     STYPE = internal,
     COMBINEFUNC = topembed.persistence_combinefn,
@@ -130,14 +130,14 @@ CREATE AGGREGATE topembed.persistence(embedding vector, hdim integer) (
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE topembed.persistence(vector, integer) IS
-'Vietoris-Rips persistence diagram of pgvector vector embeddings: embedding and hdim; metric ''cosine'', the enclosing radius as threshold';
+'Vietoris-Rips persistence diagram of pgvector vector embeddings: embedding and max_dim; metric ''cosine'', the enclosing radius as threshold';
 
 CREATE FUNCTION topembed.persistence_transfn(internal, vector, integer, text) RETURNS internal
 AS 'MODULE_PATHNAME', 'topembed_persistence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
 COMMENT ON FUNCTION topembed.persistence_transfn(internal, vector, integer, text) IS
 'transition function of the persistence aggregates on pgvector vector (read in place)';
 
-CREATE AGGREGATE topembed.persistence(embedding vector, hdim integer, metric text) (
+CREATE AGGREGATE topembed.persistence(embedding vector, max_dim integer, metric text) (
     SFUNC = topembed.persistence_transfn,
     STYPE = internal,
     COMBINEFUNC = topembed.persistence_combinefn,
@@ -147,14 +147,14 @@ CREATE AGGREGATE topembed.persistence(embedding vector, hdim integer, metric tex
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE topembed.persistence(vector, integer, text) IS
-'Vietoris-Rips persistence diagram of pgvector vector embeddings: embedding, hdim and metric; the enclosing radius as threshold';
+'Vietoris-Rips persistence diagram of pgvector vector embeddings: embedding, max_dim and metric; the enclosing radius as threshold';
 
 CREATE FUNCTION topembed.persistence_transfn(internal, vector, integer, text, double precision) RETURNS internal
 AS 'MODULE_PATHNAME', 'topembed_persistence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
 COMMENT ON FUNCTION topembed.persistence_transfn(internal, vector, integer, text, double precision) IS
 'transition function of the persistence aggregates on pgvector vector (read in place)';
 
-CREATE AGGREGATE topembed.persistence(embedding vector, hdim integer, metric text, threshold double precision) (
+CREATE AGGREGATE topembed.persistence(embedding vector, max_dim integer, metric text, threshold double precision) (
     SFUNC = topembed.persistence_transfn,
     STYPE = internal,
     COMBINEFUNC = topembed.persistence_combinefn,
@@ -164,14 +164,14 @@ CREATE AGGREGATE topembed.persistence(embedding vector, hdim integer, metric tex
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE topembed.persistence(vector, integer, text, double precision) IS
-'Vietoris-Rips persistence diagram of pgvector vector embeddings: embedding, hdim, metric and threshold (NULL: the enclosing radius)';
+'Vietoris-Rips persistence diagram of pgvector vector embeddings: embedding, max_dim, metric and threshold (NULL: the enclosing radius)';
 
 CREATE FUNCTION topembed.persistence_transfn(internal, vector, integer, text, double precision, integer) RETURNS internal
 AS 'MODULE_PATHNAME', 'topembed_persistence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
 COMMENT ON FUNCTION topembed.persistence_transfn(internal, vector, integer, text, double precision, integer) IS
 'transition function of the persistence aggregates on pgvector vector (read in place)';
 
-CREATE AGGREGATE topembed.persistence(embedding vector, hdim integer, metric text, threshold double precision, sample integer) (
+CREATE AGGREGATE topembed.persistence(embedding vector, max_dim integer, metric text, threshold double precision, sample integer) (
     SFUNC = topembed.persistence_transfn,
     STYPE = internal,
     COMBINEFUNC = topembed.persistence_combinefn,
@@ -291,14 +291,14 @@ CREATE AGGREGATE topembed.persistence(embedding halfvec) (
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE topembed.persistence(halfvec) IS
-'Vietoris-Rips persistence diagram of pgvector halfvec embeddings: embedding, hdim 1, metric ''cosine'', the enclosing radius as threshold';
+'Vietoris-Rips persistence diagram of pgvector halfvec embeddings: embedding, max_dim 1, metric ''cosine'', the enclosing radius as threshold';
 
 CREATE FUNCTION topembed.persistence_transfn(internal, halfvec, integer) RETURNS internal
 AS 'MODULE_PATHNAME', 'topembed_persistence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
 COMMENT ON FUNCTION topembed.persistence_transfn(internal, halfvec, integer) IS
 'transition function of the persistence aggregates on pgvector halfvec (widened to real exactly)';
 
-CREATE AGGREGATE topembed.persistence(embedding halfvec, hdim integer) (
+CREATE AGGREGATE topembed.persistence(embedding halfvec, max_dim integer) (
     SFUNC = topembed.persistence_transfn,
     STYPE = internal,
     COMBINEFUNC = topembed.persistence_combinefn,
@@ -308,14 +308,14 @@ CREATE AGGREGATE topembed.persistence(embedding halfvec, hdim integer) (
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE topembed.persistence(halfvec, integer) IS
-'Vietoris-Rips persistence diagram of pgvector halfvec embeddings: embedding and hdim; metric ''cosine'', the enclosing radius as threshold';
+'Vietoris-Rips persistence diagram of pgvector halfvec embeddings: embedding and max_dim; metric ''cosine'', the enclosing radius as threshold';
 
 CREATE FUNCTION topembed.persistence_transfn(internal, halfvec, integer, text) RETURNS internal
 AS 'MODULE_PATHNAME', 'topembed_persistence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
 COMMENT ON FUNCTION topembed.persistence_transfn(internal, halfvec, integer, text) IS
 'transition function of the persistence aggregates on pgvector halfvec (widened to real exactly)';
 
-CREATE AGGREGATE topembed.persistence(embedding halfvec, hdim integer, metric text) (
+CREATE AGGREGATE topembed.persistence(embedding halfvec, max_dim integer, metric text) (
     SFUNC = topembed.persistence_transfn,
     STYPE = internal,
     COMBINEFUNC = topembed.persistence_combinefn,
@@ -325,14 +325,14 @@ CREATE AGGREGATE topembed.persistence(embedding halfvec, hdim integer, metric te
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE topembed.persistence(halfvec, integer, text) IS
-'Vietoris-Rips persistence diagram of pgvector halfvec embeddings: embedding, hdim and metric; the enclosing radius as threshold';
+'Vietoris-Rips persistence diagram of pgvector halfvec embeddings: embedding, max_dim and metric; the enclosing radius as threshold';
 
 CREATE FUNCTION topembed.persistence_transfn(internal, halfvec, integer, text, double precision) RETURNS internal
 AS 'MODULE_PATHNAME', 'topembed_persistence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
 COMMENT ON FUNCTION topembed.persistence_transfn(internal, halfvec, integer, text, double precision) IS
 'transition function of the persistence aggregates on pgvector halfvec (widened to real exactly)';
 
-CREATE AGGREGATE topembed.persistence(embedding halfvec, hdim integer, metric text, threshold double precision) (
+CREATE AGGREGATE topembed.persistence(embedding halfvec, max_dim integer, metric text, threshold double precision) (
     SFUNC = topembed.persistence_transfn,
     STYPE = internal,
     COMBINEFUNC = topembed.persistence_combinefn,
@@ -342,14 +342,14 @@ CREATE AGGREGATE topembed.persistence(embedding halfvec, hdim integer, metric te
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE topembed.persistence(halfvec, integer, text, double precision) IS
-'Vietoris-Rips persistence diagram of pgvector halfvec embeddings: embedding, hdim, metric and threshold (NULL: the enclosing radius)';
+'Vietoris-Rips persistence diagram of pgvector halfvec embeddings: embedding, max_dim, metric and threshold (NULL: the enclosing radius)';
 
 CREATE FUNCTION topembed.persistence_transfn(internal, halfvec, integer, text, double precision, integer) RETURNS internal
 AS 'MODULE_PATHNAME', 'topembed_persistence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
 COMMENT ON FUNCTION topembed.persistence_transfn(internal, halfvec, integer, text, double precision, integer) IS
 'transition function of the persistence aggregates on pgvector halfvec (widened to real exactly)';
 
-CREATE AGGREGATE topembed.persistence(embedding halfvec, hdim integer, metric text, threshold double precision, sample integer) (
+CREATE AGGREGATE topembed.persistence(embedding halfvec, max_dim integer, metric text, threshold double precision, sample integer) (
     SFUNC = topembed.persistence_transfn,
     STYPE = internal,
     COMBINEFUNC = topembed.persistence_combinefn,
@@ -469,14 +469,14 @@ CREATE AGGREGATE topembed.persistence(embedding sparsevec) (
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE topembed.persistence(sparsevec) IS
-'Vietoris-Rips persistence diagram of pgvector sparsevec embeddings: embedding, hdim 1, metric ''cosine'', the enclosing radius as threshold';
+'Vietoris-Rips persistence diagram of pgvector sparsevec embeddings: embedding, max_dim 1, metric ''cosine'', the enclosing radius as threshold';
 
 CREATE FUNCTION topembed.persistence_transfn(internal, sparsevec, integer) RETURNS internal
 AS 'MODULE_PATHNAME', 'topembed_persistence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
 COMMENT ON FUNCTION topembed.persistence_transfn(internal, sparsevec, integer) IS
 'transition function of the persistence aggregates on pgvector sparsevec (expanded to a dense vector)';
 
-CREATE AGGREGATE topembed.persistence(embedding sparsevec, hdim integer) (
+CREATE AGGREGATE topembed.persistence(embedding sparsevec, max_dim integer) (
     SFUNC = topembed.persistence_transfn,
     STYPE = internal,
     COMBINEFUNC = topembed.persistence_combinefn,
@@ -486,14 +486,14 @@ CREATE AGGREGATE topembed.persistence(embedding sparsevec, hdim integer) (
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE topembed.persistence(sparsevec, integer) IS
-'Vietoris-Rips persistence diagram of pgvector sparsevec embeddings: embedding and hdim; metric ''cosine'', the enclosing radius as threshold';
+'Vietoris-Rips persistence diagram of pgvector sparsevec embeddings: embedding and max_dim; metric ''cosine'', the enclosing radius as threshold';
 
 CREATE FUNCTION topembed.persistence_transfn(internal, sparsevec, integer, text) RETURNS internal
 AS 'MODULE_PATHNAME', 'topembed_persistence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
 COMMENT ON FUNCTION topembed.persistence_transfn(internal, sparsevec, integer, text) IS
 'transition function of the persistence aggregates on pgvector sparsevec (expanded to a dense vector)';
 
-CREATE AGGREGATE topembed.persistence(embedding sparsevec, hdim integer, metric text) (
+CREATE AGGREGATE topembed.persistence(embedding sparsevec, max_dim integer, metric text) (
     SFUNC = topembed.persistence_transfn,
     STYPE = internal,
     COMBINEFUNC = topembed.persistence_combinefn,
@@ -503,14 +503,14 @@ CREATE AGGREGATE topembed.persistence(embedding sparsevec, hdim integer, metric 
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE topembed.persistence(sparsevec, integer, text) IS
-'Vietoris-Rips persistence diagram of pgvector sparsevec embeddings: embedding, hdim and metric; the enclosing radius as threshold';
+'Vietoris-Rips persistence diagram of pgvector sparsevec embeddings: embedding, max_dim and metric; the enclosing radius as threshold';
 
 CREATE FUNCTION topembed.persistence_transfn(internal, sparsevec, integer, text, double precision) RETURNS internal
 AS 'MODULE_PATHNAME', 'topembed_persistence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
 COMMENT ON FUNCTION topembed.persistence_transfn(internal, sparsevec, integer, text, double precision) IS
 'transition function of the persistence aggregates on pgvector sparsevec (expanded to a dense vector)';
 
-CREATE AGGREGATE topembed.persistence(embedding sparsevec, hdim integer, metric text, threshold double precision) (
+CREATE AGGREGATE topembed.persistence(embedding sparsevec, max_dim integer, metric text, threshold double precision) (
     SFUNC = topembed.persistence_transfn,
     STYPE = internal,
     COMBINEFUNC = topembed.persistence_combinefn,
@@ -520,14 +520,14 @@ CREATE AGGREGATE topembed.persistence(embedding sparsevec, hdim integer, metric 
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE topembed.persistence(sparsevec, integer, text, double precision) IS
-'Vietoris-Rips persistence diagram of pgvector sparsevec embeddings: embedding, hdim, metric and threshold (NULL: the enclosing radius)';
+'Vietoris-Rips persistence diagram of pgvector sparsevec embeddings: embedding, max_dim, metric and threshold (NULL: the enclosing radius)';
 
 CREATE FUNCTION topembed.persistence_transfn(internal, sparsevec, integer, text, double precision, integer) RETURNS internal
 AS 'MODULE_PATHNAME', 'topembed_persistence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
 COMMENT ON FUNCTION topembed.persistence_transfn(internal, sparsevec, integer, text, double precision, integer) IS
 'transition function of the persistence aggregates on pgvector sparsevec (expanded to a dense vector)';
 
-CREATE AGGREGATE topembed.persistence(embedding sparsevec, hdim integer, metric text, threshold double precision, sample integer) (
+CREATE AGGREGATE topembed.persistence(embedding sparsevec, max_dim integer, metric text, threshold double precision, sample integer) (
     SFUNC = topembed.persistence_transfn,
     STYPE = internal,
     COMBINEFUNC = topembed.persistence_combinefn,

@@ -94,6 +94,9 @@ SELECT te_test.err($$SELECT intrinsic_dimension(e, NULL, 3) FROM geo_line$$);
 SELECT te_test.err($$SELECT intrinsic_dimension(e, 'mle', NULL) FROM geo_line$$);
 SELECT te_test.err($$SELECT intrinsic_dimension(e, 'mle', 1) FROM geo_line$$);
 SELECT te_test.err($$SELECT intrinsic_dimension(e, 'mle', 40) FROM geo_line$$);
+-- k above the limit that topembed.limits() reports is refused before any row is kept
+SELECT te_test.err(format($$SELECT intrinsic_dimension(e, 'mle', %s) FROM geo_line$$,
+                          (SELECT value::int + 1 FROM topembed.limits() WHERE name = 'max_intrinsic_k')));
 SELECT te_test.err($$SELECT intrinsic_dimension(e, 'twonn', NULL) FROM geo_even WHERE e[1] < 3$$);
 SELECT te_test.err($$SELECT intrinsic_dimension(e, 'twonn', NULL) FROM (SELECT e FROM geo_even UNION ALL SELECT e FROM geo_even WHERE e[1] = 7) s$$);
 SELECT te_test.err($$SELECT intrinsic_dimension(e, 'twonn', NULL) FROM (VALUES ('{1,0}'::float8[]), ('{1,Infinity}'), ('{2,2}')) v(e)$$);
@@ -104,6 +107,10 @@ SELECT te_test.err($$SELECT gap_drivers(image, text, NULL) FROM geo_pairs$$);
 SELECT te_test.err($$SELECT gap_drivers(image, text[1:2], 1) FROM geo_pairs$$);
 SELECT te_test.err($$SELECT gap_drivers(image, image, 1) FROM geo_pairs$$);
 SELECT te_test.err($$SELECT gap_drivers(image, text, 1) FROM (VALUES ('{1,0}'::float8[], '{0,1}'::float8[]), ('{0,0}', '{0,1}')) v(image, text)$$);
+-- gap_drivers keeps two moments sketches: topembed.moments_max_dim bounds it
+SET topembed.moments_max_dim = 2;
+SELECT te_test.err($$SELECT gap_drivers(image, text, 1) FROM geo_pairs$$);
+RESET topembed.moments_max_dim;
 
 -- more rows than topembed.max_points: refused while the rows are read
 SET topembed.max_points = 10;
@@ -111,6 +118,8 @@ SELECT te_test.err($$SELECT uniformity(e) FROM geo_line$$);
 SELECT te_test.err($$SELECT intrinsic_dimension(e, 'twonn', NULL) FROM geo_line$$);
 -- the sampled form keeps 5 rows, so the limit does not apply to it
 SELECT uniformity(e, 2, 5) IS NOT NULL AS sampled_form_is_not_limited FROM geo_line;
+-- but a sample larger than the limit would keep every row: refused
+SELECT te_test.err($$SELECT uniformity(e, 2, 11) FROM geo_line$$);
 RESET topembed.max_points;
 
 -- a long computation answers a cancel (statement_timeout)

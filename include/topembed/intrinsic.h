@@ -29,6 +29,12 @@ typedef enum TeIdMethod
 	TE_ID_MLE
 } TeIdMethod;
 
+/*
+ * The most neighbours the MLE takes: the estimators use a few tens, and the
+ * candidate lists cost n * k doubles and O(k) per candidate.
+ */
+#define TE_INTRINSIC_MAX_K 1000
+
 /* parse a method name ("twonn", "mle"); 0 on success, -1 if unknown */
 int			te_id_method_parse(const char *name, TeIdMethod *method);
 

@@ -10,6 +10,7 @@
 #include "topembed.h"
 
 #include "port/pg_bswap.h"
+#include "utils/memutils.h"
 
 #define BLOB_HEADER 8
 #define BLOB_TRAILER 8
@@ -57,6 +58,13 @@ te_blob_put_float8s(StringInfo si, const double *v, size_t n)
 	size_t		i;
 	uint64	   *dst;
 
+	/* a StringInfo holds at most MaxAllocSize bytes: refuse, never wrap */
+	if (n > (size_t) (MaxAllocSize - si->len - 1) / 8)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("a state of %zu values is too large to pass between parallel workers (at most %zu bytes)",
+						n, (size_t) MaxAllocSize),
+				 errhint("SET max_parallel_workers_per_gather = 0 to run it in one process, or use fewer rows.")));
 	enlargeStringInfo(si, (int) (n * 8));
 	dst = (uint64 *) (si->data + si->len);
 	for (i = 0; i < n; i++)

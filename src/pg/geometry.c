@@ -285,6 +285,11 @@ topembed_uniformity_transfn(PG_FUNCTION_ARGS)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("sample must be at least 2, not %d", sample)));
+		if (sample > te_max_points)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("a sample of %d rows exceeds topembed.max_points (%d)", sample, te_max_points),
+					 errhint("Use a smaller sample, or raise topembed.max_points if the memory is there.")));
 	}
 	if (PG_ARGISNULL(1))
 	{
@@ -346,6 +351,11 @@ topembed_intrinsic_transfn(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("k must be at least 2, not %d", k)));
+	if (k > TE_INTRINSIC_MAX_K)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("k must be at most %d, not %d", TE_INTRINSIC_MAX_K, k),
+				 errhint("The estimators use a few tens of neighbours; Levina and Bickel suggest k between 10 and 20.")));
 	if (PG_ARGISNULL(1))
 	{
 		if (s == NULL)
@@ -395,6 +405,14 @@ topembed_drivers_transfn(PG_FUNCTION_ARGS)
 		PG_RETURN_POINTER(s);
 	}
 	dim = te_embedding_get(PG_GETARG_ARRAYTYPE_P(1), "image", s ? s->dim : 0).dim;
+	/* the drivers keep two moments sketches and their d x d eigenproblems */
+	if (dim > te_moments_max_dim)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("gap_drivers of %d dimensions exceeds topembed.moments_max_dim (%d)",
+						dim, te_moments_max_dim),
+				 errdetail("It holds two %d x %d scatter matrices and solves their eigenproblems.", dim, dim),
+				 errhint("SET topembed.moments_max_dim = %d if the memory is there.", dim)));
 	if (k > dim)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

@@ -14,6 +14,7 @@
 #include "utils/builtins.h"
 #include "utils/tuplestore.h"
 
+#include "topembed/intrinsic.h"
 #include "topembed/pair.h"
 #include "topembed/rips.h"
 #include "topembed/svg.h"
@@ -42,6 +43,8 @@ static const TeLimit numeric_limits[] =
 	"the highest homology dimension the diagram pictures draw"},
 	{"max_plot_series", TE_SVG_MAX_SERIES,
 	"the most spectra or Betti curves one picture draws"},
+	{"max_intrinsic_k", TE_INTRINSIC_MAX_K,
+	"the most neighbours intrinsic_dimension's mle method takes (its k argument)"},
 };
 
 /* the metrics, in the core's enum order (first to last) */

@@ -438,7 +438,7 @@ topembed_retrieval_deserialfn(PG_FUNCTION_ARGS)
 	f4 = te_blob_get_int32(&r);
 	np = te_blob_get_int32(&r);
 	if (kind < RET_PAIRED || kind > RET_SHIFT || dim < 1 || dim > TE_MAX_DIM ||
-		np < 1 || np > MAX_LAMBDAS)
+		np < 1 || np > (kind == RET_SHIFT ? MAX_LAMBDAS : MAX_KS))
 		te_blob_corrupt(&r, "bad header");
 	s = new_ret_state(aggcxt, kind, dim, NULL, 0);
 	s->all_float4 = f4;
@@ -446,7 +446,8 @@ topembed_retrieval_deserialfn(PG_FUNCTION_ARGS)
 	te_blob_get_float8s(&r, s->params, np);
 	ni = te_blob_get_int64(&r);
 	nt = te_blob_get_int64(&r);
-	if (ni < 0 || nt < 0 || ni > te_max_points || nt > te_max_points)
+	if (ni < 0 || nt < 0 || ni > te_max_points || nt > te_max_points ||
+		(kind == RET_PAIRED && ni != nt))
 		te_blob_corrupt(&r, "bad counts");
 	read_side(&r, s, &s->image, ni);
 	read_side(&r, s, &s->text, nt);
