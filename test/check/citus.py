@@ -1,6 +1,8 @@
 """topembed on a real Citus cluster: a coordinator and two workers on this
-machine, from the Citus of ../shared/vendor/citus (extracted into the
-private PostgreSQL copy the tests run, never into the system's).
+machine, from the Citus of ../shared/vendor/citus, extracted into the
+private PostgreSQL copy the tests run or, when they run on the system's
+PostgreSQL (as CI does), into a relocated copy of it that this test makes
+and removes: never into the system's files.
 
 Paired and unpaired tables of the CLIP data are distributed by pair_id.
 For every streaming aggregate the plan is worker-partial
@@ -12,8 +14,7 @@ internal, are row-gathered and still equal the local diagram.  The sizes of
 the partial states are printed (as # lines).
 
 Skips, saying why, without Citus (no ../shared/vendor/citus), with a
-server older than 15.20, with Citus not installable without writing into
-the system's PostgreSQL, or without the shared data."""
+server older than 15.20, or without the shared data."""
 import glob
 import json
 import os
@@ -38,26 +39,41 @@ def as_owner(cmd):
     return (["runuser", "-u", "postgres", "--"] + cmd) if os.getuid() == 0 else cmd
 
 
-def citus_available(admin):
-    """Make Citus loadable by the test server's installation: None, or why not."""
+def private_copy(root):
+    """A relocated copy of the system's PostgreSQL 15 (with topembed as installed) under
+    root: its binaries find their lib and share directories relative to themselves, so
+    Citus goes into the copy and never into the system's files."""
+    prefix = os.path.join(root, "pg")
+    for part in ("usr/lib/postgresql/15", "usr/share/postgresql/15"):
+        shutil.copytree("/" + part, os.path.join(prefix, part), symlinks=True)
+    return prefix
+
+
+def citus_available(admin, root):
+    """Make Citus loadable: (None, bindir of the servers to start), or (why not, None)."""
     cur = admin.cursor()
     cur.execute("SHOW server_version_num")
     if int(cur.fetchone()[0]) < 150020:
-        return "Citus 13.2.2 needs PostgreSQL 15.20 or later"
+        return "Citus 13.2.2 needs PostgreSQL 15.20 or later", None
     pkglib = server_config(admin, "PKGLIBDIR")
+    bindir = server_config(admin, "BINDIR")
     if os.path.exists(os.path.join(pkglib, "citus.so")):
-        return None
+        return None, bindir
     tars = sorted(glob.glob(os.path.join(VENDOR, "citus-*-pg15-*.tar.gz")))
     if not tars:
-        return "Citus is not installed and %s is absent" % VENDOR
-    if not pkglib.endswith(LIBDIR_TAIL) or pkglib == LIBDIR_TAIL:
-        return ("Citus is not installed and the server is the system's PostgreSQL: extract %s "
-                "as root (see its README) or run the tests on a private copy (tools/mkpg)" % tars[-1])
-    prefix = pkglib[:-len(LIBDIR_TAIL)]
+        return "Citus is not installed and %s is absent" % VENDOR, None
+    if not pkglib.endswith(LIBDIR_TAIL):
+        return "Citus is not installed and %s is not a Debian layout to copy" % pkglib, None
+    if pkglib == LIBDIR_TAIL:
+        # the system's PostgreSQL: the three servers run from a private copy of it
+        prefix = private_copy(root)
+        bindir = prefix + os.path.dirname(LIBDIR_TAIL) + "/bin"
+    else:
+        prefix = pkglib[:-len(LIBDIR_TAIL)]
     r = subprocess.run(["tar", "-C", prefix, "-xzf", tars[-1]], capture_output=True, text=True)
     if r.returncode != 0:
-        return "extracting %s into %s failed: %s" % (tars[-1], prefix, r.stderr[-300:])
-    return None
+        return "extracting %s into %s failed: %s" % (tars[-1], prefix, r.stderr[-300:]), None
+    return None, bindir
 
 
 class Node:
@@ -127,23 +143,23 @@ def as_json(v):
 
 def diagram(cur, sql):
     """A diagram query's pairs as sorted (dim, birth, death) triples."""
-    cur.execute("SELECT (p).dim, (p).birth, (p).death FROM (SELECT unnest((%s)) AS p) s" % sql)
+    cur.execute("SELECT (p).hdim, (p).birth, (p).death FROM (SELECT unnest((%s)) AS p) s" % sql)
     return sorted(cur.fetchall())
 
 
 def main():
     admin = connect()
-    why = citus_available(admin)
-    if why:
-        ok(True, "topembed on Citus # SKIP %s" % why)
-        done()
-        return
     if not need_data("topembed on Citus", DATAFILE):
         done()
         return
-    bindir = server_config(admin, "BINDIR")
     root = tempfile.mkdtemp(prefix="te_citus_")
     os.chmod(root, 0o755)
+    why, bindir = citus_available(admin, root)
+    if why:
+        shutil.rmtree(root, ignore_errors=True)
+        ok(True, "topembed on Citus # SKIP %s" % why)
+        done()
+        return
     base = 41000 + random.randrange(0, 8000)
     nodes = []
     try:
