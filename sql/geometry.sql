@@ -118,7 +118,7 @@ SELECT te_test.err($$SELECT uniformity(e) FROM geo_line$$);
 SELECT te_test.err($$SELECT intrinsic_dimension(e, 'twonn', NULL) FROM geo_line$$);
 -- the sampled form keeps 5 rows, so the limit does not apply to it
 SELECT uniformity(e, 2, 5) IS NOT NULL AS sampled_form_is_not_limited FROM geo_line;
--- but a sample larger than the limit would keep every row: refused
+-- but a sample larger than the limit keeps every row of a table this big: refused
 SELECT te_test.err($$SELECT uniformity(e, 2, 11) FROM geo_line$$);
 RESET topembed.max_points;
 

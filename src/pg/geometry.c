@@ -216,6 +216,13 @@ add_row(PointSet *s, const double *x)
 
 		if (s->n < s->sample)
 		{
+			/* a sample above the limit keeps every row of a big table */
+			if (s->n >= te_max_points)
+				ereport(ERROR,
+						(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+						 errmsg("a sample of %d rows keeps more than topembed.max_points (%d) rows",
+								s->sample, te_max_points),
+						 errhint("Use a smaller sample, or raise topembed.max_points if the memory is there.")));
 			grow(s);
 			memcpy(s->rows + s->n * s->width, x, sizeof(double) * s->width);
 			s->hash[s->n++] = h;
@@ -285,11 +292,6 @@ topembed_uniformity_transfn(PG_FUNCTION_ARGS)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("sample must be at least 2, not %d", sample)));
-		if (sample > te_max_points)
-			ereport(ERROR,
-					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-					 errmsg("a sample of %d rows exceeds topembed.max_points (%d)", sample, te_max_points),
-					 errhint("Use a smaller sample, or raise topembed.max_points if the memory is there.")));
 	}
 	if (PG_ARGISNULL(1))
 	{
