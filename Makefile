@@ -10,7 +10,7 @@
 .DEFAULT_GOAL := all
 
 EXTENSION   = topembed
-EXTVERSION  = 0.2.0
+EXTVERSION  = 0.3.0
 
 PG_CONFIG  ?= pg_config
 PKG_CONFIG ?= pkg-config
@@ -24,7 +24,7 @@ OBJS        = $(CORE_SRCS:.c=.o) $(PG_SRCS:.c=.o)
 # the install script of this version and every upgrade script to it
 EXT_SQL     = sql/topembed--$(EXTVERSION).sql $(sort $(wildcard sql/topembed--*--*.sql))
 # and the companion extension topembed_pgvector (pgvector/), served by the same library
-EXT_SQL    += pgvector/topembed_pgvector.control pgvector/topembed_pgvector--$(EXTVERSION).sql
+EXT_SQL    += pgvector/topembed_pgvector.control pgvector/topembed_pgvector--$(EXTVERSION).sql $(sort $(wildcard pgvector/topembed_pgvector--*--*.sql))
 
 # "make demo DATA=pairs.csv" names the demo's input; PGXS's own DATA (the
 # files to install) must not be replaced by it

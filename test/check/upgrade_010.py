@@ -39,6 +39,7 @@ from telib import OLD_RELEASE, ROOT, connect, done, ok
 
 OLD = OLD_RELEASE
 PGBIN = os.environ.get("TE_PGBIN", "/usr/lib/postgresql/%s/bin" % os.environ.get("TE_PGVER", "15"))
+DEFAULT_VERSION = open(os.path.join(ROOT, "topembed.control")).read().split("default_version = '")[1].split("'")[0]
 AS_ROOT = os.geteuid() == 0
 
 
@@ -221,7 +222,7 @@ def main():
             if stage.startswith("after"):
                 cur.execute("ALTER EXTENSION topembed UPDATE")
                 cur.execute("SELECT extversion FROM pg_extension WHERE extname = 'topembed'")
-                ok(cur.fetchone()[0] == "0.2.0", "ALTER EXTENSION topembed UPDATE goes to 0.2.0")
+                ok(cur.fetchone()[0] == DEFAULT_VERSION, "ALTER EXTENSION topembed UPDATE goes to the default version %s" % DEFAULT_VERSION)
             for name, sql in LEGIT:
                 cur.execute(sql)
                 got = cur.fetchall()

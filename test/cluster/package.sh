@@ -119,7 +119,7 @@ dpkg-deb -c "$DEB" | awk '{print substr($6, 2)}' >"$WORK/contents"
 grep -v '/$' "$WORK/contents" >"$WORK/files"
 missing=
 for f in "$SYSLIB/topembed.so" "$SYSEXT/topembed.control" "$SYSEXT/topembed--$VERSION.sql" \
-	$(cd "$TE_ROOT/sql" && ls topembed--*--"$VERSION".sql | sed "s|^|$SYSEXT/|") "/usr/share/doc/$PKG/copyright"; do
+	$(cd "$TE_ROOT/sql" && ls topembed--*--*.sql | sed "s|^|$SYSEXT/|") "/usr/share/doc/$PKG/copyright"; do
 	grep -qx "$f" "$WORK/files" || missing="$missing $f"
 done
 [ -z "$missing" ] && te_ok "the package holds the library, the control file, the install and upgrade scripts, the copyright" ||
@@ -128,8 +128,11 @@ stray=$(grep -v -E "^(/usr/lib/postgresql/$TE_PGVER/lib/|/usr/share/postgresql/$
 [ -z "$stray" ] && te_ok "the package installs nothing outside PostgreSQL's directories and its doc directory" ||
 	te_notok "the package installs elsewhere: $stray"
 sqlfiles=$(grep -c '\.sql$' "$WORK/files")
-[ "$sqlfiles" -eq "$(ls "$TE_ROOT"/sql/topembed--*"$VERSION".sql "$TE_ROOT"/pgvector/*--"$VERSION".sql | wc -l)" ] &&
-	te_ok "it ships exactly the version's scripts ($sqlfiles)" || te_notok "it ships $sqlfiles SQL scripts"
+# the version's install scripts and every upgrade script (0.1.0's users
+# update through 0.2.0 to this one)
+[ "$sqlfiles" -eq "$(ls "$TE_ROOT"/sql/topembed--"$VERSION".sql "$TE_ROOT"/sql/topembed--*--*.sql \
+	"$TE_ROOT"/pgvector/topembed_pgvector--"$VERSION".sql "$TE_ROOT"/pgvector/topembed_pgvector--*--*.sql 2>/dev/null | wc -l)" ] &&
+	te_ok "it ships exactly the version's install scripts and every upgrade script ($sqlfiles)" || te_notok "it ships $sqlfiles SQL scripts"
 
 # ---- install it where nothing else can answer for it
 mkdir -p "$ASIDE"

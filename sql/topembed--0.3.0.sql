@@ -1,4 +1,4 @@
--- topembed 0.2.0: health analyses of embedding spaces
+-- topembed 0.3.0: health analyses of embedding spaces
 \echo Use "CREATE EXTENSION topembed" to load this file. \quit
 
 --------------------------------------------------------------------------

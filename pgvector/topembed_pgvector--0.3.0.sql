@@ -1,4 +1,4 @@
--- topembed_pgvector 0.2.0: topembed's embedding aggregates and functions
+-- topembed_pgvector 0.3.0: topembed's embedding aggregates and functions
 -- overloaded for pgvector's vector, halfvec and sparsevec.  The C functions
 -- are topembed's own (the same library): they look at the argument's type
 -- and read pgvector's on-disk layout, checking it on every value.
