@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The upgrade from release 0.1.0, as a user lives it: a server running 0.1.0
+# The upgrade from each earlier release (0.1.0, through 0.2.0's script, and
+# 0.2.0), as a user lives it: a server running the release
 # (its library and SQL built from the git history) records history; the new
 # library and scripts replace it while the server runs; 0.1.0's SQL keeps
 # working on the new library; ALTER EXTENSION UPDATE runs halfway through a
@@ -14,9 +15,22 @@
 set -u
 source "$(dirname "$0")/../../scripts/lib.sh"
 
-# release 0.1.0; TE_UPGRADE_FROM may name another commit holding it
-FROM=${TE_UPGRADE_FROM:-5c280a88f3acbe659415722d2d2ea7d065f9e033}
-FROM_VERSION=0.1.0
+# the releases and their commits; without TE_UP_FROM the test runs once per
+# release, each run in its own copy; TE_UPGRADE_FROM may name another commit
+# holding the release of TE_UP_FROM
+declare -A RELEASE_COMMIT=([0.1.0]=5c280a88f3acbe659415722d2d2ea7d065f9e033 [0.2.0]=18bee4e64464355b7f946e12a024376f66d0e839)
+if [ -z "${TE_UP_FROM:-}" ]; then
+	rc=0
+	for v in 0.1.0 0.2.0; do
+		echo "# upgrade from release $v"
+		TE_UP_FROM=$v bash "$0" || rc=1
+	done
+	exit $rc
+fi
+FROM_VERSION=$TE_UP_FROM
+export TE_UP_FROM
+FROM=${TE_UPGRADE_FROM:-${RELEASE_COMMIT[$FROM_VERSION]:-}}
+[ -n "$FROM" ] || { te_notok "no release $FROM_VERSION is known to the upgrade test"; exit 1; }
 
 if ! git -C "$TE_ROOT" rev-parse --git-dir >/dev/null 2>&1; then
 	echo "ok - # SKIP not a git checkout: the upgrade test installs release $FROM_VERSION from the history (commit $FROM)"
@@ -95,7 +109,7 @@ te_cluster_start
 
 # the new version arrives as a package upgrade would bring it: the library
 # replaced by a rename while the server runs, the new scripts beside the
-# old one (topembed--0.1.0.sql stays)
+# old one (topembed--$FROM_VERSION.sql stays)
 rm -f "$EXT/topembed.control"
 cp -a "$WORK/new"/topembed*.sql "$WORK/new/topembed.control" "$EXT/"
 cp -a "$WORK/new/topembed.so" "$LIB/topembed.so.new" && mv -f "$LIB/topembed.so.new" "$LIB/topembed.so"
@@ -104,9 +118,18 @@ if [ -d "$WORK/new/bitcode/topembed" ]; then
 	cp -a "$WORK/new/bitcode"/* "$LIB/bitcode/"
 fi
 chmod -R a+rX "$WORK/usr"
-[ -f "$EXT/topembed--$FROM_VERSION.sql" ] && [ -f "$EXT/topembed--$FROM_VERSION--$(sed -n "s/^default_version = '\(.*\)'/\1/p" "$EXT/topembed.control").sql" ] &&
-	te_ok "the new version is installed beside release $FROM_VERSION's script" ||
-	te_notok "the upgrade script from $FROM_VERSION to the default version is not installed"
+# an update path from the release to the default version, one script per
+# release after it (0.1.0 -> 0.2.0 -> 0.3.0)
+path_ok=1 v=$FROM_VERSION
+for next in 0.2.0 0.3.0; do
+	[ "$(printf '%s\n' "$v" "$next" | sort -V | head -n1)" = "$v" ] && [ "$v" != "$next" ] || continue
+	[ -f "$EXT/topembed--$v--$next.sql" ] || path_ok=0
+	v=$next
+done
+[ -f "$EXT/topembed--$FROM_VERSION.sql" ] && [ $path_ok = 1 ] &&
+	[ "$v" = "$(sed -n "s/^default_version = '\(.*\)'/\1/p" "$EXT/topembed.control")" ] &&
+	te_ok "the new version is installed beside release $FROM_VERSION's script, with the update scripts from it" ||
+	te_notok "the update scripts from $FROM_VERSION to the default version are not all installed"
 
 TE_UP_LIBFILE=$LIB/topembed.so "$TE_PY" "$TE_ROOT/test/upgrade/upgrade.py" check "$WORK/state.json" || TE_FAILED=1
 

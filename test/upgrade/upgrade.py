@@ -1,5 +1,6 @@
-"""The driver of test/cluster/upgrade.sh: a 0.1.0 database with real history,
-updated to the current version.  Two phases, run by the harness around the
+"""The driver of test/cluster/upgrade.sh: a database of an earlier release
+(TE_UP_FROM: 0.1.0 or 0.2.0; "0.1.0" below) with real history, updated to the
+current version.  Two phases, run by the harness around the
 replacement of the shared library:
 
   upgrade.py fill STATE    with release 0.1.0's library and SQL: history of
@@ -71,9 +72,9 @@ STORED_READS = [
      "topembed.bottleneck_distance(a.d, b.d, 1) FROM app.rollup a JOIN app.rollup b ON b.part = (a.part + 1) % 4 "
      "ORDER BY 1"),
     ("composites stored in app.rollup", "SELECT part, s, gs FROM app.rollup ORDER BY part"),
-    ("a user's view of the bars of the history (p.dim)",
+    ("a user's view of the bars of the history (p.dim in 0.1.0, p.hdim after)",
      "SELECT * FROM app.bars WHERE run_id <= (SELECT last_run FROM app.filled) ORDER BY 1, 2, 3, 4, 5"),
-    ("a user's view of topembed.diagram_history (its column dim)",
+    ("a user's view of topembed.diagram_history (its column dim in 0.1.0, hdim after)",
      "SELECT * FROM app.h1_history WHERE run_id <= (SELECT last_run FROM app.filled) ORDER BY 1, 2"),
     ("sketches in topembed.run_spectra",
      "SELECT run_id, modality, topembed.spectrum(sketch) FROM topembed.run_spectra "
@@ -174,23 +175,36 @@ def read_list(name):
         return [line.rstrip("\n") for line in f if line.strip() and not line.lstrip().startswith("#")]
 
 
-RENAMES = [tuple(line.split()) for line in read_list("renames.txt")]
+# the release the test updates from (test/cluster/upgrade.sh sets it), and the
+# releases after it: a release's renames are in renames-<version>.txt (0.2.0's
+# in renames.txt), the sample calls of the functions it added in
+# calls-<version>.txt (0.1.0's in calls.txt)
+FROM = os.environ.get("TE_UP_FROM", "0.1.0")
+RELEASES = ["0.1.0", "0.2.0", "0.3.0"]
+if FROM not in RELEASES[:-1]:
+    raise SystemExit("TE_UP_FROM=%s is not a release this test knows (%s)" % (FROM, ", ".join(RELEASES[:-1])))
+CALL_FILES = ["calls.txt" if v == "0.1.0" else "calls-%s.txt" % v for v in RELEASES[:RELEASES.index(FROM) + 1]]
+RENAME_FILES = [n for n in ("renames.txt" if v == "0.2.0" else "renames-%s.txt" % v
+                            for v in RELEASES[RELEASES.index(FROM) + 1:])
+                if os.path.exists(os.path.join(HERE, n))]
+RENAMES = [tuple(line.split()) for name in RENAME_FILES for line in read_list(name)]
 
 
 def calls():
-    """signature -> SQL of calls.txt."""
+    """signature -> SQL of the calls files of FROM and the releases before it."""
     out = {}
-    for line in read_list("calls.txt"):
-        sig, _, sql = line.partition(" | ")
-        if sig.strip() in out:
-            raise SystemExit("calls.txt names %s twice" % sig.strip())
-        out[sig.strip()] = sql.strip()
+    for name in CALL_FILES:
+        for line in read_list(name):
+            sig, _, sql = line.partition(" | ")
+            if sig.strip() in out:
+                raise SystemExit("%s names %s twice" % (" and ".join(CALL_FILES), sig.strip()))
+            out[sig.strip()] = sql.strip()
     return out
 
 
 def member_functions(cur):
-    """signature -> (is a support function of an aggregate or a type) of every
-    function of the extension."""
+    """signature -> (is a support function of an aggregate or a type, or a
+    trigger function) of every function of the extension."""
     cur.execute("SET search_path = pg_catalog")
     cur.execute("""
         SELECT p.oid::regprocedure::text,
@@ -198,6 +212,7 @@ def member_functions(cur):
                        WHERE p.oid IN (a.aggtransfn, a.aggfinalfn, a.aggcombinefn, a.aggserialfn, a.aggdeserialfn))
                OR EXISTS (SELECT 1 FROM pg_type t
                           WHERE p.oid IN (t.typinput, t.typoutput, t.typreceive, t.typsend))
+               OR p.prorettype = 'trigger'::regtype
         FROM pg_depend d JOIN pg_proc p ON d.classid = 'pg_proc'::regclass AND p.oid = d.objid
         WHERE d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e'
           AND d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'topembed')
@@ -292,9 +307,9 @@ def fill(state_path):
     admin.cursor().execute("CREATE DATABASE %s" % DB)
     conn = connect(DB)
     cur = conn.cursor()
-    cur.execute("CREATE EXTENSION topembed VERSION '0.1.0'")
+    cur.execute("CREATE EXTENSION topembed VERSION '%s'" % FROM)
     cur.execute("SELECT extversion FROM pg_extension WHERE extname = 'topembed'")
-    ok(cur.fetchone()[0] == "0.1.0", "CREATE EXTENSION topembed VERSION '0.1.0' from release 0.1.0's script")
+    ok(cur.fetchone()[0] == FROM, "CREATE EXTENSION topembed VERSION '%s' from release %s's script" % (FROM, FROM))
     cur.execute(SESSION)
 
     cur.execute("CREATE SCHEMA app")
@@ -323,8 +338,8 @@ def fill(state_path):
        "%d snapshots of the shared CLIP data in four labels (paired, modality-column and single shapes)" % len(runs))
     cur.execute("SELECT count(*), count(*) FILTER (WHERE flagged) FROM topembed.drift")
     nd, nf = cur.fetchone()
-    ok(nd > 0 and nf > 0, "the 0.1.0 history has drift rows (%d, %d flagged)" % (nd, nf))
-    historylib.check(cur, "filling the 0.1.0 history")
+    ok(nd > 0 and nf > 0, "the %s history has drift rows (%d, %d flagged)" % (FROM, nd, nf))
+    historylib.check(cur, "filling the %s history" % FROM)
     cur.execute("CREATE TABLE app.filled AS SELECT max(run_id) AS last_run FROM topembed.runs")
 
     cur.execute("""
@@ -336,12 +351,13 @@ def fill(state_path):
                topembed.gap_state(image, text) AS g,
                topembed.persistence(image, 1, 'cosine', NULL, 100) AS d
         FROM app.pairs GROUP BY 1""")
-    # a user's views that read the homology dimension by its 0.1.0 name:
-    # the rename to hdim must leave them working
-    cur.execute("CREATE VIEW app.bars AS SELECT r.run_id, r.modality, p.dim, p.birth, p.death "
-                "FROM topembed.run_diagrams r, unnest(r.diagram) p")
+    # a user's views that read the homology dimension by its name of the
+    # release (0.1.0's dim): 0.2.0's rename to hdim must leave them working
+    hdim = "dim" if FROM == "0.1.0" else "hdim"
+    cur.execute("CREATE VIEW app.bars AS SELECT r.run_id, r.modality, p.%s, p.birth, p.death "
+                "FROM topembed.run_diagrams r, unnest(r.diagram) p" % hdim)
     cur.execute("CREATE VIEW app.h1_history AS SELECT run_id, modality, count(*) AS h1 "
-                "FROM topembed.diagram_history WHERE dim = 1 GROUP BY 1, 2")
+                "FROM topembed.diagram_history WHERE %s = 1 GROUP BY 1, 2" % hdim)
     cur.execute("ALTER TABLE app.rollup ADD COLUMN s topembed.spectrum_stats, ADD COLUMN gs topembed.gap_stats")
     cur.execute("UPDATE app.rollup SET s = topembed.spectrum(mi), gs = topembed.gap_finalfn(g)")
 
@@ -425,7 +441,7 @@ def update(cur):
             break
     # a snapshot that began before the update may finish after it, still
     # recording 0.1.0: wait for one that the updated extension recorded
-    while (not any(o[0] == "ok" and o[1] != "0.1.0" for o in outcomes)
+    while (not any(o[0] == "ok" and o[1] != FROM for o in outcomes)
            and t.is_alive() and time.time() < deadline):
         time.sleep(0.1)
     stop.set()
@@ -586,18 +602,19 @@ def check(state_path):
     path, inode = library_loaded(cur)
     want = os.environ.get("TE_UP_LIBFILE")
     ok(path is not None and want is not None and inode == os.stat(want).st_ino,
-       "the backend runs the new shared library (%s) under 0.1.0's SQL" % path,
+       "the backend runs the new shared library (%s) under %s's SQL" % (path, FROM),
        "mapped %s inode %s; installed %s" % (path, inode, want and os.stat(want).st_ino))
     cur.execute("SELECT extversion FROM pg_extension WHERE extname = 'topembed'")
-    ok(cur.fetchone()[0] == "0.1.0", "the database is still at 0.1.0")
+    ok(cur.fetchone()[0] == FROM, "the database is still at %s" % FROM)
 
     functions = state["functions"]
     table = calls()
     missing = sorted(set(functions) - set(table))
     stale = sorted(set(table) - set(functions))
-    ok(not missing, "test/upgrade/calls.txt has a sample call of each of the %d functions of 0.1.0 "
-       "(from the catalogue)" % len(functions), "no line for:\n" + "\n".join(missing))
-    ok(not stale, "every line of calls.txt names a function of 0.1.0", "not in 0.1.0:\n" + "\n".join(stale))
+    ok(not missing, "test/upgrade/%s hold a sample call of each of the %d functions of %s "
+       "(from the catalogue)" % (" and ".join(CALL_FILES), len(functions), FROM), "no line for:\n" + "\n".join(missing))
+    ok(not stale, "every line of %s names a function of %s" % (" and ".join(CALL_FILES), FROM),
+       "not in %s:\n" % FROM + "\n".join(stale))
     misuse = sorted(s for s, sql in table.items() if s in functions and "@F@" not in sql and not functions[s])
     ok(not misuse, "only support functions of aggregates and types are called indirectly (via:)",
        "call these directly with @F@:\n" + "\n".join(misuse))
@@ -609,14 +626,14 @@ def check(state_path):
         except psycopg2.Error as e:
             failed.append("%s: %s %s" % (sig, e.pgcode, (e.pgerror or str(e)).strip().splitlines()[0]))
             reset(cur)
-    ok(not failed, "all %d functions of 0.1.0 answer through the new library before the update" % len(pre),
+    ok(not failed, "all %d functions of %s answer through the new library before the update" % (len(pre), FROM),
        detail(failed))
 
     # ---- what 0.1.0 stored, read by the new library
     pre_reads = {name: as_rows(cur, sql) for name, sql in STORED_READS}
     for name, _ in STORED_READS:
         d = differences(state["reads"][name], pre_reads[name], tol=1e-9)
-        ok(not d, "the new library reads the %s as 0.1.0 did" % name, detail(d))
+        ok(not d, "the new library reads the %s as %s did" % (name, FROM), detail(d))
     bad = []
     for part, mtext, gtext in state["text_forms"]:
         cur.execute("SELECT row_to_json(x)::text FROM (SELECT topembed.spectrum(%s::topembed.moments) s, "
@@ -625,22 +642,22 @@ def check(state_path):
         want_s = state["reads"]["sketches of app.rollup: n, dim, mean, spectrum"][part][4]
         want_g = state["reads"]["gap states of app.rollup"][part][1]
         bad += differences([want_s, want_g], [got["s"], got["g"]], tol=1e-9, path="part %d" % part)
-    ok(not bad, "0.1.0's text forms of sketches and gap states are accepted and read the same", detail(bad))
+    ok(not bad, "%s's text forms of sketches and gap states are accepted and read the same" % FROM, detail(bad))
     cur.execute("CREATE TEMP TABLE old_binary (part int, mi topembed.moments, g topembed.gap_state)")
     try:
         cur.copy_expert("COPY old_binary FROM STDIN (FORMAT binary)", io.BytesIO(bytes.fromhex(state["binary_forms"])))
         got = as_rows(cur, "SELECT part, topembed.spectrum(mi) FROM old_binary ORDER BY part")
         want_b = [[r[0], r[4]] for r in state["reads"]["sketches of app.rollup: n, dim, mean, spectrum"]]
         d = differences(want_b, got, tol=1e-9)
-        ok(not d, "0.1.0's binary forms (COPY BINARY) are accepted and read the same", detail(d))
+        ok(not d, "%s's binary forms (COPY BINARY) are accepted and read the same" % FROM, detail(d))
     except psycopg2.Error as e:
-        ok(False, "0.1.0's binary forms (COPY BINARY) are accepted", str(e))
+        ok(False, "%s's binary forms (COPY BINARY) are accepted" % FROM, str(e))
 
     tables = [tuple(t) for t in state["tables"]]
     skip = {t: cols for t, _, cols in tables}
     before = history_rows(cur, tables)
     d = compare_history(state["history"], before, skip)
-    ok(not d, "the history rows 0.1.0 wrote read the same through the new library", detail(d))
+    ok(not d, "the history rows %s wrote read the same through the new library" % FROM, detail(d))
     conn.close()
 
     # ---- the update, halfway through a schedule
@@ -664,8 +681,8 @@ def check(state_path):
         if o[0] != "ok":
             print("#   %s %s" % o)
     ok(not counts.get("lost"), "no scheduled snapshot lost its connection during the update")
-    ok(versions.get("0.1.0", 0) >= 1 and versions.get(default, 0) >= 1,
-       "scheduled snapshots were recorded before (0.1.0) and after (%s) the update" % default)
+    ok(versions.get(FROM, 0) >= 1 and versions.get(default, 0) >= 1,
+       "scheduled snapshots were recorded before (%s) and after (%s) the update" % (FROM, default))
     conn.close()
 
     # ---- after the update
@@ -680,7 +697,7 @@ def check(state_path):
 
     renamed = {old: new for kind, old, new in RENAMES if kind == "function"}
     unknown = sorted(set(renamed) - set(functions))
-    ok(not unknown, "every function rename of renames.txt names a 0.1.0 function", detail(unknown))
+    ok(not unknown, "every function rename since %s (%s) names a %s function" % (FROM, " and ".join(RENAME_FILES) or "none", FROM), detail(unknown))
     failed, differ = [], []
     for sig, want in sorted(pre.items()):
         sql = table[sig]
@@ -696,8 +713,8 @@ def check(state_path):
             d = differences(want, got)
             if d:
                 differ.append("%s as %s: %s" % (sig, name, "; ".join(d[:3])))
-    ok(not failed, "every 0.1.0 function answers after the update, through its old and its new name (%d renames)"
-       % len(renamed), detail(failed))
+    ok(not failed, "every %s function answers after the update, through its old and its new name (%d renames)"
+       % (FROM, len(renamed)), detail(failed))
     ok(not differ, "and gives the same results as before the update", detail(differ))
     now = {name: as_rows(cur, sql) for name, sql in STORED_READS}
     d = ["%s: %s" % (name, x) for name, _ in STORED_READS for x in differences(pre_reads[name], now[name])]
@@ -750,7 +767,7 @@ def check(state_path):
                                                                                      len(fb[key])), "\n".join(d))
     sa, da = detached_dump(DB)
     sb, db = detached_dump(FRESH)
-    diff = dump_diff(db, da, "fresh CREATE EXTENSION topembed", "0.1.0 + ALTER EXTENSION UPDATE")
+    diff = dump_diff(db, da, "fresh CREATE EXTENSION topembed", "%s + ALTER EXTENSION UPDATE" % FROM)
     ok(not diff and len(db) > 50,
        "pg_dump --schema-only of the updated extension's objects equals that of a fresh install "
        "(%d entries: functions, aggregates, types, tables, indexes, views, grants, comments)" % len(db),
