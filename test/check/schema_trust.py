@@ -143,6 +143,23 @@ def main():
             c2.execute("DROP FUNCTION topembed.snapshot(text, text, name, name, name, name)")
             code, msg = sqlstate_of(su, "ALTER EXTENSION topembed UPDATE TO '0.2.0'")
             ok(code is None, "once the object is gone and the grant revoked, the update runs: %s" % msg)
+            # and the next update script (0.2.0 -> 0.3.0) has the same guard
+            c2.execute("GRANT USAGE, CREATE ON SCHEMA topembed TO %s" % MALLORY)
+            code, msg = sqlstate_of(su, "ALTER EXTENSION topembed UPDATE TO '0.3.0'")
+            ok(code == "42501" and "may create objects" in (msg or ""),
+               "the update from 0.2.0 to 0.3.0 refuses while another role may create objects in the schema: %s" % msg)
+            m = as_mallory()
+            m.cursor().execute(PLANT)
+            m.close()
+            c2.execute("REVOKE CREATE ON SCHEMA topembed FROM %s" % MALLORY)
+            code, msg = sqlstate_of(su, "ALTER EXTENSION topembed UPDATE TO '0.3.0'")
+            ok(code == "42501" and "holds objects that are not part of the extension" in (msg or ""),
+               "... and while the schema holds an object planted there: %s" % msg)
+            c2.execute("SELECT extversion FROM pg_extension WHERE extname = 'topembed'")
+            ok(c2.fetchone()[0] == "0.2.0", "the refused update left the extension at 0.2.0")
+            c2.execute("DROP FUNCTION topembed.snapshot(text, text, name, name, name, name)")
+            code, msg = sqlstate_of(su, "ALTER EXTENSION topembed UPDATE TO '0.3.0'")
+            ok(code is None, "once it is clean, the update to 0.3.0 runs: %s" % msg)
             ok(not is_superuser(admin), "mallory is still not superuser")
             su.close()
 
