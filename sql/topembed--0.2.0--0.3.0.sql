@@ -7,10 +7,11 @@
 \echo Use "ALTER EXTENSION topembed UPDATE TO '0.3.0'" to load this file. \quit
 
 --------------------------------------------------------------------------
--- Trust: update only a schema that nobody else controls (as 0.1.0 -> 0.2.0)
+-- Trust: update only a schema that nobody else controls (as 0.1.0 -> 0.2.0;
+-- since 0.2.0 the companion extension topembed_pgvector shares the schema)
 --------------------------------------------------------------------------
 
--- Someone may have been given CREATE on schema topembed since 0.1.0 was
+-- Someone may have been given CREATE on schema topembed since it was
 -- installed, and planted objects there that the new functions (or their
 -- callers) would pick up.  Refuse to update until the schema is clean.
 DO $guard$
@@ -21,8 +22,15 @@ DECLARE
     foreign_objects text;
     creators text;
     ext oid;
+    companion oid;
 BEGIN
     SELECT e.oid INTO ext FROM pg_catalog.pg_extension e WHERE e.extname = 'topembed';
+    -- the objects of the companion extension topembed_pgvector (0.2.0) live in
+    -- this schema too; it is not trusted, so only a superuser (or the role
+    -- updating, if it is its owner) can have created it
+    SELECT e.oid INTO companion
+    FROM pg_catalog.pg_extension e JOIN pg_catalog.pg_roles r ON r.oid = e.extowner
+    WHERE e.extname = 'topembed_pgvector' AND (r.rolsuper OR r.rolname = CURRENT_USER);
     SELECT n.oid, r.rolname, r.rolsuper INTO ns, owner_name, owner_super
     FROM pg_catalog.pg_namespace n JOIN pg_catalog.pg_roles r ON r.oid = n.nspowner
     WHERE n.nspname = 'topembed';
@@ -34,7 +42,7 @@ BEGIN
     END IF;
     WITH RECURSIVE owned(classid, objid) AS (
         SELECT d.classid, d.objid FROM pg_catalog.pg_depend d
-        WHERE d.refclassid = 'pg_catalog.pg_extension'::pg_catalog.regclass AND d.refobjid = ext AND d.deptype = 'e'
+        WHERE d.refclassid = 'pg_catalog.pg_extension'::pg_catalog.regclass AND d.refobjid IN (ext, companion) AND d.deptype = 'e'
         UNION
         SELECT d.classid, d.objid FROM pg_catalog.pg_depend d
         JOIN owned o ON d.refclassid = o.classid AND d.refobjid = o.objid
@@ -56,7 +64,7 @@ BEGIN
           UNION ALL SELECT 'pg_catalog.pg_ts_template'::pg_catalog.regclass::pg_catalog.oid, t.oid FROM pg_catalog.pg_ts_template t WHERE t.tmplnamespace = ns
           UNION ALL SELECT 'pg_catalog.pg_statistic_ext'::pg_catalog.regclass::pg_catalog.oid, s.oid FROM pg_catalog.pg_statistic_ext s WHERE s.stxnamespace = ns
           UNION ALL SELECT 'pg_catalog.pg_extension'::pg_catalog.regclass::pg_catalog.oid, e.oid FROM pg_catalog.pg_extension e
-                    WHERE e.extnamespace = ns AND e.extname <> 'topembed') x(classid, objid),
+                    WHERE e.extnamespace = ns AND e.oid <> ext AND e.oid IS DISTINCT FROM companion) x(classid, objid),
          LATERAL (SELECT i.type || ' ' || i.identity FROM pg_catalog.pg_identify_object(x.classid, x.objid, 0) i) o(what)
     WHERE NOT EXISTS (SELECT FROM owned w WHERE w.classid = x.classid AND w.objid = x.objid);
     IF foreign_objects IS NOT NULL THEN

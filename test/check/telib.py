@@ -217,30 +217,71 @@ def sqlstate_of(conn, sql, args=None):
 
 
 OLD_RELEASE = "5c280a8"   # the commit of release 0.1.0
+RELEASES = {"0.1.0": "5c280a8", "0.2.0": "18bee4e"}   # release -> its commit (tags v0.1.0, v0.2.0)
 
 
-class OldRelease:
+class ReleaseScripts:
+    """with ReleaseScripts(conn, "0.2.0", ["sql/topembed--0.2.0.sql", ...]) as ok:
+    those files of a release, from the git history, sit in the server's
+    extension folder (ok is False without the history); the copies it put
+    there are removed afterwards (a file already there is left alone)."""
+
+    def __init__(self, conn, release, paths):
+        self.conn, self.release, self.paths, self.made = conn, release, paths, []
+
+    def __enter__(self):
+        import subprocess
+        ext = os.path.join(server_config(self.conn, "SHAREDIR"), "extension")
+        texts = []
+        for path in self.paths:
+            r = subprocess.run(["git", "-C", ROOT, "show", "%s:%s" % (RELEASES[self.release], path)],
+                               capture_output=True, text=True)
+            if r.returncode != 0:
+                return False
+            texts.append((os.path.join(ext, os.path.basename(path)), r.stdout))
+        for target, text in texts:
+            if not os.path.exists(target):
+                with open(target, "w") as f:
+                    f.write(text)
+                self.made.append(target)
+        return True
+
+    def __exit__(self, *exc):
+        for target in self.made:
+            os.remove(target)
+        return False
+
+
+def pgvector_available(conn):
+    """Make pgvector available to the server (built from
+    ../shared/vendor/pgvector into the server's installation when missing):
+    None, or why it is not."""
+    import glob
+    import subprocess
+    import tempfile
+    cur = conn.cursor()
+    cur.execute("SELECT count(*) FROM pg_available_extensions WHERE name = 'vector'")
+    if cur.fetchone()[0]:
+        return None
+    tarballs = sorted(glob.glob(os.path.join(os.path.dirname(DATA), "vendor", "pgvector", "pgvector-*.tar.gz")))
+    if not tarballs:
+        return "pgvector is not installed and ../shared/vendor/pgvector is absent"
+    pg_config = os.path.join(server_config(conn, "BINDIR"), "pg_config")
+    with tempfile.TemporaryDirectory() as tmp:
+        subprocess.run(["tar", "-C", tmp, "-xzf", tarballs[-1]], check=True)
+        src = glob.glob(os.path.join(tmp, "pgvector-*"))[0]
+        for target in ("all", "install"):
+            r = subprocess.run(["make", "-C", src, "PG_CONFIG=" + pg_config, target],
+                               capture_output=True, text=True)
+            if r.returncode != 0:
+                return "building pgvector failed: " + r.stderr[-500:]
+    return None
+
+
+class OldRelease(ReleaseScripts):
     """with OldRelease(conn) as ok: topembed--0.1.0.sql from the git history
     sits in the server's extension folder (ok is False without the history);
     a copy it put there is removed afterwards."""
 
     def __init__(self, conn):
-        self.conn, self.path, self.made = conn, None, False
-
-    def __enter__(self):
-        import subprocess
-        r = subprocess.run(["git", "-C", ROOT, "show", "%s:sql/topembed--0.1.0.sql" % OLD_RELEASE],
-                           capture_output=True, text=True)
-        if r.returncode != 0:
-            return False
-        self.path = os.path.join(server_config(self.conn, "SHAREDIR"), "extension", "topembed--0.1.0.sql")
-        if not os.path.exists(self.path):
-            with open(self.path, "w") as f:
-                f.write(r.stdout)
-            self.made = True
-        return True
-
-    def __exit__(self, *exc):
-        if self.made:
-            os.remove(self.path)
-        return False
+        super().__init__(conn, "0.1.0", ["sql/topembed--0.1.0.sql"])
