@@ -32,7 +32,7 @@ import shutil
 import subprocess
 import tempfile
 
-from telib import DATA, ROOT, connect, done, fresh_db, ok
+from telib import DATA, ROOT, connect, done, fresh_db, ok, pgvector_available
 
 PGBIN = os.environ.get("TE_PGBIN", "/usr/lib/postgresql/%s/bin" % os.environ.get("TE_PGVER", "15"))
 PSQL = os.path.join(PGBIN, "psql")
@@ -211,31 +211,6 @@ def stop_cluster(d):
                    capture_output=True)
 
 
-def ensure_pgvector(conn):
-    """None when pgvector can be created, else the reason it cannot."""
-    cur = conn.cursor()
-    cur.execute("SELECT count(*) FROM pg_available_extensions WHERE name = 'vector'")
-    if cur.fetchone()[0]:
-        return None
-    tars = sorted(glob.glob(os.path.join(VENDOR, "pgvector", "pgvector-*.tar.gz")))
-    if not tars:
-        return "pgvector is not installed and %s/pgvector has no source to build it from" % VENDOR
-    work = tempfile.mkdtemp(prefix="te_pgvector_")
-    try:
-        subprocess.run(["tar", "-C", work, "-xzf", tars[-1]], check=True, capture_output=True)
-        src = glob.glob(os.path.join(work, "pgvector-*"))[0]
-        pgc = "PG_CONFIG=" + os.path.join(PGBIN, "pg_config")
-        env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
-        for target in ("all", "install"):
-            r = subprocess.run(["make", "-C", src, pgc, target], capture_output=True, text=True, env=env)
-            if r.returncode != 0:
-                return "building pgvector from %s failed at make %s: %s" % (tars[-1], target, r.stderr.strip()[-200:])
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-    cur.execute("SELECT count(*) FROM pg_available_extensions WHERE name = 'vector'")
-    return None if cur.fetchone()[0] else "pgvector was built but the server does not see it"
-
-
 def build_fixture(fixture, db, env, work, admin):
     """Create database db and run the fixture block in it; None or the problem."""
     cur = admin.cursor()
@@ -259,7 +234,7 @@ def run_page(path, runnable, fixture, work, main_env, admin):
     roles_before = None
 
     if needs_vector:
-        why = ensure_pgvector(admin)
+        why = pgvector_available(admin)
         if why:
             ok(True, "%s: # SKIP %d blocks need pgvector: %s" % (name, len(runnable), why))
             return

@@ -6,36 +6,11 @@ A look-alike type named vector that is not pgvector's gets no such pass: its
 cast is someone else's code and is refused.  pgvector comes from an
 installed copy, else it is built from ../shared/vendor/pgvector; without
 either the suite skips."""
-import glob
-import os
-import subprocess
-import tempfile
 
-from telib import DATA, connect, done, fresh_db, ok, server_config, sqlstate_of
+from telib import connect, done, fresh_db, ok, pgvector_available, sqlstate_of
 
 DB = "te_pgvector"
 VEC = '"vec tors"'
-
-
-def have_pgvector(conn):
-    """Make pgvector available to the server; None, or why not."""
-    cur = conn.cursor()
-    cur.execute("SELECT count(*) FROM pg_available_extensions WHERE name = 'vector'")
-    if cur.fetchone()[0]:
-        return None
-    tarballs = sorted(glob.glob(os.path.join(os.path.dirname(DATA), "vendor", "pgvector", "pgvector-*.tar.gz")))
-    if not tarballs:
-        return "pgvector is not installed and ../shared/vendor/pgvector is absent"
-    pg_config = os.path.join(server_config(conn, "BINDIR"), "pg_config")
-    with tempfile.TemporaryDirectory() as tmp:
-        subprocess.run(["tar", "-C", tmp, "-xzf", tarballs[-1]], check=True)
-        src = glob.glob(os.path.join(tmp, "pgvector-*"))[0]
-        for target in ("all", "install"):
-            r = subprocess.run(["make", "-C", src, "PG_CONFIG=" + pg_config, target],
-                               capture_output=True, text=True)
-            if r.returncode != 0:
-                return "building pgvector failed: " + r.stderr[-500:]
-    return None
 
 
 def figures(cur, run):
@@ -48,7 +23,7 @@ def figures(cur, run):
 
 def main():
     admin = connect()
-    why = have_pgvector(admin)
+    why = pgvector_available(admin)
     if why:
         print("ok - snapshot of pgvector columns # SKIP %s" % why)
         done()

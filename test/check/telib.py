@@ -253,29 +253,35 @@ class ReleaseScripts:
 
 
 def pgvector_available(conn):
-    """Make pgvector available to the server (built from
-    ../shared/vendor/pgvector into the server's installation when missing):
-    None, or why it is not."""
+    """Make pgvector available to the server, building it from
+    ../shared/vendor/pgvector (TE_VENDOR names another vendor folder) into the
+    server's installation when it lacks it: None, or why it is not."""
     import glob
+    import shutil
     import subprocess
     import tempfile
     cur = conn.cursor()
     cur.execute("SELECT count(*) FROM pg_available_extensions WHERE name = 'vector'")
     if cur.fetchone()[0]:
         return None
-    tarballs = sorted(glob.glob(os.path.join(os.path.dirname(DATA), "vendor", "pgvector", "pgvector-*.tar.gz")))
-    if not tarballs:
-        return "pgvector is not installed and ../shared/vendor/pgvector is absent"
-    pg_config = os.path.join(server_config(conn, "BINDIR"), "pg_config")
-    with tempfile.TemporaryDirectory() as tmp:
-        subprocess.run(["tar", "-C", tmp, "-xzf", tarballs[-1]], check=True)
-        src = glob.glob(os.path.join(tmp, "pgvector-*"))[0]
+    vendor = os.environ.get("TE_VENDOR", os.path.join(os.path.dirname(DATA), "vendor"))
+    tars = sorted(glob.glob(os.path.join(vendor, "pgvector", "pgvector-*.tar.gz")))
+    if not tars:
+        return "pgvector is not installed and %s/pgvector has no source to build it from" % vendor
+    pgc = "PG_CONFIG=" + os.path.join(server_config(conn, "BINDIR"), "pg_config")
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
+    work = tempfile.mkdtemp(prefix="te_pgvector_")
+    try:
+        subprocess.run(["tar", "-C", work, "-xzf", tars[-1]], check=True, capture_output=True)
+        src = glob.glob(os.path.join(work, "pgvector-*"))[0]
         for target in ("all", "install"):
-            r = subprocess.run(["make", "-C", src, "PG_CONFIG=" + pg_config, target],
-                               capture_output=True, text=True)
+            r = subprocess.run(["make", "-C", src, pgc, target], capture_output=True, text=True, env=env)
             if r.returncode != 0:
-                return "building pgvector failed: " + r.stderr[-500:]
-    return None
+                return "building pgvector from %s failed at make %s: %s" % (tars[-1], target, r.stderr.strip()[-200:])
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    cur.execute("SELECT count(*) FROM pg_available_extensions WHERE name = 'vector'")
+    return None if cur.fetchone()[0] else "pgvector was built but the server does not see it"
 
 
 class OldRelease(ReleaseScripts):
