@@ -17,6 +17,12 @@
  *    a buffer of up to 'batch' pending rows follows;
  *  - compact: what is stored; the scatter's upper triangle packed row by row
  *    (d (d + 1) / 2 values), no pending rows.
+ *  - rows (TE_MOM_ROWS): what is stored for a small set, while its rows take
+ *    fewer doubles than the packed scatter (2 rows <= dim): no scatter, no
+ *    folded rows (n = 0, a zero mean), the rows themselves as pending rows
+ *    in a buffer exactly full (batch = n_pending >= 1).  It folds into the
+ *    very compact sketch the expanded state would have given: the same rows
+ *    in one batch, in the same order.
  * n, mean and scatter always describe the folded rows only; pending rows
  * count in n_pending.
  */
@@ -26,15 +32,18 @@
 #include "topembed/common.h"
 
 #define TE_MOM_EXPANDED 1
+#define TE_MOM_ROWS 2
 
 /*
  * The on-disk layout of the struct below, in its 'layout' field.  0.1.0
  * always wrote 0 there (the field was reserved and zeroed); this layout is
  * the same, and new values carry 1.  A later change of the layout gets a
  * new number, so that values stored by older versions can be read or
- * refused.
+ * refused.  The rows form came with 0.3.0 and carries layout 2; the other
+ * forms still carry 1, which 0.2.0 reads.
  */
 #define TE_MOM_LAYOUT 1
+#define TE_MOM_LAYOUT_ROWS 2
 #define TE_MOM_LAYOUT_OLDEST 0
 
 /* the largest buffer of pending rows an expanded sketch may have */
@@ -44,10 +53,11 @@ typedef struct TeMoments
 {
 	int32_t		vl_len_;		/* reserved for the caller's header */
 	int32_t		dim;
-	int32_t		flags;			/* TE_MOM_EXPANDED or 0 */
-	int32_t		n_pending;		/* buffered rows (expanded only) */
-	int32_t		batch;			/* buffer capacity in rows (expanded only) */
-	int32_t		layout;			/* TE_MOM_LAYOUT (0 from 0.1.0: the same layout) */
+	int32_t		flags;			/* TE_MOM_EXPANDED, TE_MOM_ROWS or 0 */
+	int32_t		n_pending;		/* buffered rows (expanded and rows forms) */
+	int32_t		batch;			/* buffer capacity in rows (the same) */
+	int32_t		layout;			/* TE_MOM_LAYOUT, TE_MOM_LAYOUT_ROWS for the rows form
+								 * (0 from 0.1.0: the same layout as 1) */
 	int64_t		n;				/* folded rows */
 	double		min_norm;		/* smallest and largest L2 norm of all rows */
 	double		max_norm;		/* (folded and pending); 0 when there are none */
@@ -88,7 +98,20 @@ TeStatus	te_moments_merge(TeEnv *env, TeMoments *a, const TeMoments *b);
 /* write the compact form of the flushed expanded sketch src into dst */
 void		te_moments_compact(const TeMoments *src, TeMoments *dst);
 
-/* write the expanded form of the compact sketch src into dst */
+/*
+ * The rows a sketch keeps in the rows form: its pending rows when it has
+ * folded none and they are fewer than half its dimension (then they take
+ * fewer doubles than the packed scatter); 0 when it must be compact.
+ */
+int			te_moments_rows_kept(const TeMoments *m);
+
+/* write the rows form of src (te_moments_rows_kept(src) > 0) into dst */
+void		te_moments_to_rows(const TeMoments *src, TeMoments *dst);
+
+/*
+ * write the expanded form of the compact or rows sketch src into dst, with
+ * a buffer of batch rows (at least src's rows for the rows form)
+ */
 void		te_moments_expand(const TeMoments *src, TeMoments *dst, int batch);
 
 /* the full symmetric scatter (d x d, both triangles) of a flushed sketch */

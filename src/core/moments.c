@@ -16,13 +16,22 @@ packed_index(int d, int i, int j)
 	return (size_t) i * d - (size_t) i * (i - 1) / 2 + (size_t) (j - i);
 }
 
-/* doubles of the scatter: d x d expanded, the packed triangle compact */
+/* doubles of the scatter: d x d expanded, the packed triangle compact, none for rows */
 static size_t
 scatter_len(int dim, int flags)
 {
 	if (flags & TE_MOM_EXPANDED)
 		return (size_t) dim * dim;
+	if (flags & TE_MOM_ROWS)
+		return 0;
 	return (size_t) dim * (dim + 1) / 2;
+}
+
+/* whether a sketch of these flags has a buffer of rows */
+static int
+has_rows(int flags)
+{
+	return (flags & (TE_MOM_EXPANDED | TE_MOM_ROWS)) != 0;
 }
 
 /* rows per batch for dimension dim: about 1 MB of pending rows */
@@ -44,7 +53,7 @@ te_moments_size(int dim, int flags, int batch)
 {
 	size_t		vals = (size_t) dim + scatter_len(dim, flags);
 
-	if (flags & TE_MOM_EXPANDED)
+	if (has_rows(flags))
 		vals += (size_t) batch * dim;
 	return offsetof(TeMoments, data) + sizeof(double) * vals;
 }
@@ -54,10 +63,10 @@ void
 te_moments_init(TeMoments *m, int dim, int flags, int batch)
 {
 	memset(m, 0, te_moments_size(dim, flags, batch));
-	m->layout = TE_MOM_LAYOUT;
+	m->layout = (flags & TE_MOM_ROWS) ? TE_MOM_LAYOUT_ROWS : TE_MOM_LAYOUT;
 	m->dim = dim;
 	m->flags = flags;
-	m->batch = (flags & TE_MOM_EXPANDED) ? batch : 0;
+	m->batch = has_rows(flags) ? batch : 0;
 }
 
 /* the mean (dim values) of a sketch */
@@ -88,7 +97,7 @@ te_moments_scatter_c(const TeMoments *m)
 	return m->data + m->dim;
 }
 
-/* the pending-row buffer of an expanded sketch */
+/* the pending-row buffer of an expanded or rows sketch */
 static double *
 pending(TeMoments *m)
 {
@@ -359,7 +368,34 @@ te_moments_compact(const TeMoments *src, TeMoments *dst)
 	dst->fingerprint = te_moments_hash(dst);
 }
 
-/* write the expanded form of the compact sketch src into dst */
+/* the rows kept by the rows form of m, 0 when it must be compact (see moments.h) */
+int
+te_moments_rows_kept(const TeMoments *m)
+{
+	if (!has_rows(m->flags) || m->n != 0 || m->n_pending < 1 ||
+		2 * (int64_t) m->n_pending > m->dim)
+		return 0;
+	return m->n_pending;
+}
+
+/* write the rows form of src (te_moments_rows_kept(src) > 0) into dst */
+void
+te_moments_to_rows(const TeMoments *src, TeMoments *dst)
+{
+	int			r = src->n_pending;
+
+	te_moments_init(dst, src->dim, TE_MOM_ROWS, r);
+	dst->n_pending = r;
+	dst->min_norm = src->min_norm;
+	dst->max_norm = src->max_norm;
+	memcpy(pending(dst), pending_c(src), sizeof(double) * (size_t) r * src->dim);
+	dst->fingerprint = te_moments_hash(dst);
+}
+
+/*
+ * write the expanded form of the compact or rows sketch src into dst, with a
+ * buffer of batch rows (at least src's rows for the rows form)
+ */
 void
 te_moments_expand(const TeMoments *src, TeMoments *dst, int batch)
 {
@@ -375,6 +411,13 @@ te_moments_expand(const TeMoments *src, TeMoments *dst, int batch)
 	dst->min_norm = src->min_norm;
 	dst->max_norm = src->max_norm;
 	memcpy(te_moments_mean(dst), te_moments_mean_c(src), sizeof(double) * d);
+	if (src->flags & TE_MOM_ROWS)
+	{
+		/* the rows go back into the buffer, in their order */
+		dst->n_pending = src->n_pending;
+		memcpy(pending(dst), pending_c(src), sizeof(double) * (size_t) src->n_pending * d);
+		return;
+	}
 	S = te_moments_scatter(dst);
 	for (i = 0; i < d; i++)
 		for (j = i; j < d; j++)
@@ -399,13 +442,20 @@ te_moments_scatter_full(const TeMoments *m, double *out)
 		}
 }
 
-/* content hash of a compact sketch (dim, n, mean, scatter) */
+/* content hash of a compact sketch (dim, n, mean, scatter) or a rows one (its rows too) */
 uint64_t
 te_moments_hash(const TeMoments *m)
 {
 	size_t		len = sizeof(double) * ((size_t) m->dim + scatter_len(m->dim, m->flags));
 	int64_t		head[2] = {m->dim, m->n};
-	uint64_t	h = te_hash_bytes(TE_HASH_INIT, head, sizeof(head));
+	uint64_t	h;
+
+	if (m->flags & TE_MOM_ROWS)
+	{
+		len += sizeof(double) * (size_t) m->n_pending * m->dim;
+		head[1] = -(int64_t) m->n_pending;
+	}
+	h = te_hash_bytes(TE_HASH_INIT, head, sizeof(head));
 
 	h = te_hash_bytes(h, m->data, len);
 	return h ? h : 1;
@@ -437,10 +487,12 @@ te_moments_validate(TeEnv *env, const TeMoments *m, size_t size, int max_dim, in
 
 	if (size < offsetof(TeMoments, data))
 		return te_fail(env, TE_INVALID, "truncated (%zu bytes)", size);
-	if (m->layout < TE_MOM_LAYOUT_OLDEST || m->layout > TE_MOM_LAYOUT)
+	if (m->layout < TE_MOM_LAYOUT_OLDEST || m->layout > TE_MOM_LAYOUT_ROWS)
 		return te_fail(env, TE_INVALID,
 					   "unknown on-disk layout %d (this version reads layouts %d to %d)",
-					   (int) m->layout, TE_MOM_LAYOUT_OLDEST, TE_MOM_LAYOUT);
+					   (int) m->layout, TE_MOM_LAYOUT_OLDEST, TE_MOM_LAYOUT_ROWS);
+	if ((m->layout == TE_MOM_LAYOUT_ROWS) != (m->flags == TE_MOM_ROWS))
+		return te_fail(env, TE_INVALID, "layout %d with flags %d", (int) m->layout, (int) m->flags);
 	if (d < 1 || d > max_dim)
 		return te_fail(env, TE_INVALID, "dimension %d out of range 1 to %d", d, max_dim);
 	if (m->flags == 0)
@@ -454,6 +506,15 @@ te_moments_validate(TeEnv *env, const TeMoments *m, size_t size, int max_dim, in
 			m->n_pending > m->batch)
 			return te_fail(env, TE_INVALID, "%d pending rows in a buffer of %d",
 						   (int) m->n_pending, (int) m->batch);
+	}
+	else if (m->flags == TE_MOM_ROWS)
+	{
+		/* the rows form: 1 to dim / 2 rows, a full buffer, none folded */
+		if (m->batch < 1 || 2 * (int64_t) m->batch > d || m->n_pending != m->batch)
+			return te_fail(env, TE_INVALID, "%d rows in a rows sketch of %d dimensions (%d to %d allowed)",
+						   (int) m->n_pending, d, 1, d / 2);
+		if (m->n != 0)
+			return te_fail(env, TE_INVALID, "a rows sketch with %lld folded rows", (long long) m->n);
 	}
 	else
 		return te_fail(env, TE_INVALID, "unknown flags %d", (int) m->flags);
@@ -549,7 +610,7 @@ te_moments_validate(TeEnv *env, const TeMoments *m, size_t size, int max_dim, in
 		return te_fail(env, TE_INVALID, "a scatter with rows of norm 0");
 
 pending_rows:
-	/* pending rows of an expanded sketch: finite, norms in the range */
+	/* pending rows of an expanded or rows sketch: finite, norms in the range */
 	for (i = 0; i < m->n_pending; i++)
 	{
 		const double *x = pending_c(m) + (size_t) i * d;

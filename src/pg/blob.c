@@ -79,6 +79,46 @@ te_blob_put_float8s(StringInfo si, const double *v, size_t n)
 	si->data[si->len] = '\0';
 }
 
+/*
+ * n doubles that are all floats (te_blob_all_float4), as 4-byte floats: the
+ * rows of a real[] column, exactly, in half the bytes
+ */
+void
+te_blob_put_float4s(StringInfo si, const double *v, size_t n)
+{
+	size_t		i;
+
+	if (n > (size_t) (MaxAllocSize - si->len - 1) / 4)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("a state of %zu values is too large to pass between parallel workers (at most %zu bytes)",
+						n, (size_t) MaxAllocSize)));
+	enlargeStringInfo(si, (int) (n * 4));
+	for (i = 0; i < n; i++)
+	{
+		float		f = (float) v[i];
+		uint32		u;
+
+		memcpy(&u, &f, 4);
+		u = pg_hton32(u);
+		memcpy(si->data + si->len + 4 * i, &u, 4);
+	}
+	si->len += (int) (n * 4);
+	si->data[si->len] = '\0';
+}
+
+/* whether every one of n doubles is a float exactly (so 4 bytes keep it) */
+bool
+te_blob_all_float4(const double *v, size_t n)
+{
+	size_t		i;
+
+	for (i = 0; i < n; i++)
+		if ((double) (float) v[i] != v[i])
+			return false;
+	return true;
+}
+
 /* finish a blob: append the checksum */
 void
 te_blob_end(StringInfo si)
@@ -193,6 +233,27 @@ te_blob_get_float8s(TeBlobReader *r, double *v, size_t n)
 		memcpy(&v[i], &u, 8);
 	}
 	r->pos += 8 * n;
+}
+
+/* n 4-byte floats, widened to doubles */
+void
+te_blob_get_float4s(TeBlobReader *r, double *v, size_t n)
+{
+	size_t		i;
+
+	if (n > (r->len - r->pos) / 4)
+		te_blob_corrupt(r, "truncated: %zu values expected at byte %zu", n, r->pos);
+	for (i = 0; i < n; i++)
+	{
+		uint32		u;
+		float		f;
+
+		memcpy(&u, r->buf + r->pos + 4 * i, 4);
+		u = pg_ntoh32(u);
+		memcpy(&f, &u, 4);
+		v[i] = (double) f;
+	}
+	r->pos += 4 * n;
 }
 
 /* ERROR if bytes are left over */

@@ -13,7 +13,8 @@
 #include "topembed/moments.h"
 
 #define MOM_MAGIC "TEmo"
-#define MOM_VERSION 1
+#define MOM_VERSION 1			/* the compact form's text and binary format */
+#define MOM_VERSION_ROWS 2		/* the rows form's (0.3.0 on) */
 #define MOM_TYPNAME "topembed.moments"
 
 #define DatumGetMoments(d) ((TeMoments *) PG_DETOAST_DATUM(d))
@@ -98,7 +99,11 @@ new_expanded(MemoryContext cxt, int dim)
 	return m;
 }
 
-/* a flushed expanded copy of any sketch, in the current context */
+/*
+ * a flushed expanded copy of any sketch, in the current context; the rows
+ * of a rows sketch fold in one batch, as the expanded state that wrote it
+ * would have folded them
+ */
 TeMoments *
 te_moments_flushed_copy(const TeMoments *src)
 {
@@ -110,20 +115,21 @@ te_moments_flushed_copy(const TeMoments *src)
 	{
 		c = alloc_sketch(CurrentMemoryContext, VARSIZE(src), src->dim);
 		memcpy(c, src, VARSIZE(src));
-		te_check_status(te_moments_flush(&env, c), &env, "moments");
 	}
 	else
 	{
-		size_t		size = te_moments_size(src->dim, TE_MOM_EXPANDED, 1);
+		int			batch = (src->flags & TE_MOM_ROWS) ? src->n_pending : 1;
+		size_t		size = te_moments_size(src->dim, TE_MOM_EXPANDED, batch);
 
 		c = alloc_sketch(CurrentMemoryContext, size, src->dim);
-		te_moments_expand(src, c, 1);
+		te_moments_expand(src, c, batch);
 		SET_VARSIZE(c, size);
 	}
+	te_check_status(te_moments_flush(&env, c), &env, "moments");
 	return c;
 }
 
-/* the compact form of any sketch, in the current context */
+/* the compact form of any sketch (mean and scatter), in the current context */
 static TeMoments *
 compact_of(const TeMoments *src)
 {
@@ -131,13 +137,35 @@ compact_of(const TeMoments *src)
 			   *out;
 	size_t		size = te_moments_size(src->dim, 0, 0);
 
-	if (!(src->flags & TE_MOM_EXPANDED))
+	if (src->flags == 0)
 		return (TeMoments *) src;
 	flushed = te_moments_flushed_copy(src);
 	out = alloc_sketch(CurrentMemoryContext, size, src->dim);
 	te_moments_compact(flushed, out);
 	SET_VARSIZE(out, size);
 	pfree(flushed);
+	return out;
+}
+
+/*
+ * the form a sketch is stored and sent in: the rows form while its rows are
+ * fewer than half its dimension and none is folded, else the compact form
+ */
+static TeMoments *
+stored_of(const TeMoments *src)
+{
+	TeMoments  *out;
+	int			rows = te_moments_rows_kept(src);
+	size_t		size;
+
+	if (rows == 0)
+		return compact_of(src);
+	if (src->flags & TE_MOM_ROWS)
+		return (TeMoments *) src;
+	size = te_moments_size(src->dim, TE_MOM_ROWS, rows);
+	out = alloc_sketch(CurrentMemoryContext, size, src->dim);
+	te_moments_to_rows(src, out);
+	SET_VARSIZE(out, size);
 	return out;
 }
 
@@ -238,13 +266,13 @@ topembed_moments_combinefn(PG_FUNCTION_ARGS)
 
 PG_FUNCTION_INFO_V1(topembed_moments_finalfn);
 
-/* final function: the compact sketch */
+/* final function: the stored sketch (its rows form or the compact one) */
 Datum
 topembed_moments_finalfn(PG_FUNCTION_ARGS)
 {
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
-	PG_RETURN_POINTER(compact_of(DatumGetMoments(PG_GETARG_DATUM(0))));
+	PG_RETURN_POINTER(stored_of(DatumGetMoments(PG_GETARG_DATUM(0))));
 }
 
 /* ---- accessors ---- */
@@ -306,23 +334,48 @@ topembed_moments_covariance(PG_FUNCTION_ARGS)
 
 /* ---- I/O ---- */
 
-/* serialise a sketch (any layout), checked first: what is written reads back */
-static void
+/*
+ * serialise a sketch (any layout), checked first, in its stored form: what
+ * is written reads back.  Format 1 (the compact form): dim, n, the norm
+ * range, the mean and the packed scatter; format 2 (the rows form): dim, the
+ * number of rows, the norm range, the bytes of each value (4 when every one
+ * is a float exactly, as a real[] column's are, else 8) and the rows.
+ * Returns the format.
+ */
+static int
 moments_serialize(Datum d, StringInfo si)
 {
-	const TeMoments *m = compact_of(checked_moments(d, true));
+	const TeMoments *m = stored_of(checked_moments(d, true));
+	int			rows = (m->flags & TE_MOM_ROWS) ? m->n_pending : 0;
+	int			version = rows ? MOM_VERSION_ROWS : MOM_VERSION;
 
-	te_blob_begin(si, MOM_MAGIC, MOM_VERSION);
+	te_blob_begin(si, MOM_MAGIC, version);
 	te_blob_put_int32(si, m->dim);
-	te_blob_put_int64(si, m->n);
+	te_blob_put_int64(si, rows ? rows : m->n);
 	te_blob_put_float8(si, m->min_norm);
 	te_blob_put_float8(si, m->max_norm);
-	te_blob_put_float8s(si, te_moments_mean_c(m), m->dim);
-	te_blob_put_float8s(si, te_moments_scatter_c(m), (size_t) m->dim * (m->dim + 1) / 2);
+	if (rows)
+	{
+		const double *x = m->data + m->dim;
+		size_t		count = (size_t) rows * m->dim;
+		bool		narrow = te_blob_all_float4(x, count);
+
+		te_blob_put_int32(si, narrow ? 4 : 8);
+		if (narrow)
+			te_blob_put_float4s(si, x, count);
+		else
+			te_blob_put_float8s(si, x, count);
+	}
+	else
+	{
+		te_blob_put_float8s(si, te_moments_mean_c(m), m->dim);
+		te_blob_put_float8s(si, te_moments_scatter_c(m), (size_t) m->dim * (m->dim + 1) / 2);
+	}
 	te_blob_end(si);
+	return version;
 }
 
-/* parse and validate a serialised sketch */
+/* parse and validate a serialised sketch (either format) */
 static TeMoments *
 moments_deserialize(const void *buf, size_t len)
 {
@@ -334,27 +387,55 @@ moments_deserialize(const void *buf, size_t len)
 	TeMoments  *m;
 	size_t		size,
 				count;
+	int			version;
 	TeEnv		env;
 	TeStatus	st;
 
-	te_blob_open(&r, MOM_TYPNAME, MOM_MAGIC, buf, len, MOM_VERSION);
+	version = te_blob_open(&r, MOM_TYPNAME, MOM_MAGIC, buf, len, MOM_VERSION_ROWS);
 	dim = te_blob_get_int32(&r);
 	if (dim < 1 || dim > TE_MAX_DIM)
 		te_blob_corrupt(&r, "dimension %d out of range", dim);
 	n = te_blob_get_int64(&r);
 	lo = te_blob_get_float8(&r);
 	hi = te_blob_get_float8(&r);
-	count = (size_t) dim * (dim + 3) / 2;
-	if ((r.len - r.pos) / 8 != count)
-		te_blob_corrupt(&r, "%zu values where a %d-d sketch has %zu", (r.len - r.pos) / 8, dim, count);
-	size = te_moments_size(dim, 0, 0);
-	m = alloc_sketch(CurrentMemoryContext, size, dim);
-	te_moments_init(m, dim, 0, 0);
+	if (version == MOM_VERSION_ROWS)
+	{
+		int32		width;
+
+		/* the rows form: 1 to dim / 2 rows of dim values, 4 or 8 bytes each */
+		if (n < 1 || 2 * n > dim)
+			te_blob_corrupt(&r, "%lld rows where a %d-d rows sketch has 1 to %d",
+							(long long) n, dim, dim / 2);
+		width = te_blob_get_int32(&r);
+		if (width != 4 && width != 8)
+			te_blob_corrupt(&r, "values of %d bytes (4 or 8 expected)", width);
+		count = (size_t) n * dim;
+		if ((r.len - r.pos) / width != count || (r.len - r.pos) % width != 0)
+			te_blob_corrupt(&r, "%zu values where %lld rows of %d dimensions have %zu",
+							(r.len - r.pos) / width, (long long) n, dim, count);
+		size = te_moments_size(dim, TE_MOM_ROWS, (int) n);
+		m = alloc_sketch(CurrentMemoryContext, size, dim);
+		te_moments_init(m, dim, TE_MOM_ROWS, (int) n);
+		m->n_pending = (int32) n;
+		if (width == 4)
+			te_blob_get_float4s(&r, m->data + dim, count);
+		else
+			te_blob_get_float8s(&r, m->data + dim, count);
+	}
+	else
+	{
+		count = (size_t) dim * (dim + 3) / 2;
+		if ((r.len - r.pos) / 8 != count || (r.len - r.pos) % 8 != 0)
+			te_blob_corrupt(&r, "%zu values where a %d-d sketch has %zu", (r.len - r.pos) / 8, dim, count);
+		size = te_moments_size(dim, 0, 0);
+		m = alloc_sketch(CurrentMemoryContext, size, dim);
+		te_moments_init(m, dim, 0, 0);
+		m->n = n;
+		te_blob_get_float8s(&r, m->data, count);
+	}
 	SET_VARSIZE(m, size);
-	m->n = n;
 	m->min_norm = lo;
 	m->max_norm = hi;
-	te_blob_get_float8s(&r, m->data, count);
 	te_blob_close(&r);
 
 	/* the invariants, not only the checksum: a forged value is refused */
@@ -384,9 +465,11 @@ topembed_moments_out(PG_FUNCTION_ARGS)
 {
 	StringInfoData si;
 
+	int			version;
+
 	initStringInfo(&si);
-	moments_serialize(PG_GETARG_DATUM(0), &si);
-	PG_RETURN_CSTRING(te_blob_to_text("moments", MOM_VERSION, &si));
+	version = moments_serialize(PG_GETARG_DATUM(0), &si);
+	PG_RETURN_CSTRING(te_blob_to_text("moments", version, &si));
 }
 
 PG_FUNCTION_INFO_V1(topembed_moments_recv);

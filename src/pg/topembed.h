@@ -90,6 +90,8 @@ extern void te_blob_put_int32(StringInfo si, int32 v);
 extern void te_blob_put_int64(StringInfo si, int64 v);
 extern void te_blob_put_float8(StringInfo si, double v);
 extern void te_blob_put_float8s(StringInfo si, const double *v, size_t n);
+extern void te_blob_put_float4s(StringInfo si, const double *v, size_t n);
+extern bool te_blob_all_float4(const double *v, size_t n);
 extern void te_blob_end(StringInfo si);
 extern int	te_blob_open(TeBlobReader *r, const char *typname, const char magic[4],
 						 const void *buf, size_t len, int max_version);
@@ -97,6 +99,7 @@ extern int32 te_blob_get_int32(TeBlobReader *r);
 extern int64 te_blob_get_int64(TeBlobReader *r);
 extern double te_blob_get_float8(TeBlobReader *r);
 extern void te_blob_get_float8s(TeBlobReader *r, double *v, size_t n);
+extern void te_blob_get_float4s(TeBlobReader *r, double *v, size_t n);
 extern void te_blob_close(TeBlobReader *r);
 extern char *te_blob_to_text(const char *prefix, int version, StringInfo si);
 extern bytea *te_blob_to_bytea(StringInfo si);

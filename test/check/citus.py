@@ -266,7 +266,8 @@ def run(nodes):
 
     # GROUP BY another column: worker-partial per group
     for table, key, expr in (("pairs", "grp", "to_jsonb(topembed.modality_gap(image, text))"),
-                             ("items", "modality", "to_jsonb(topembed.spectral_collapse(embedding))")):
+                             ("items", "modality", "to_jsonb(topembed.spectral_collapse(embedding))"),
+                             ("items", "grp", "to_jsonb(topembed.spectrum(topembed.moments(embedding)))")):
         q = "SELECT %s, %s FROM %%s GROUP BY 1 ORDER BY 1" % (key, expr)
         plan = plan_of(cur, q % table)
         cur.execute(q % table)
@@ -321,15 +322,35 @@ def run(nodes):
 
     # the sizes of the states that travel (their text form, as Citus ships them)
     sizes = {}
-    for name, sql in (("moments of 125 rows x 512", "SELECT topembed.moments(embedding) FROM items_local WHERE grp = 0 AND modality = 'image'"),
-                      ("moments of 2 rows x 512", "SELECT topembed.moments(embedding) FROM items_local WHERE pair_id = 1"),
-                      ("gap_state of 500 pairs x 512", "SELECT topembed.gap_state(image, text) FROM pairs_local")):
+    for name, typ, sql in (
+            ("moments of 125 rows x 512", "moments",
+             "SELECT topembed.moments(embedding) FROM items_local WHERE grp = 0 AND modality = 'image'"),
+            ("moments of 2 rows x 512", "moments", "SELECT topembed.moments(embedding) FROM items_local WHERE pair_id = 1"),
+            ("moments of 1000 rows x 512", "moments", "SELECT topembed.moments(embedding) FROM items_local"),
+            ("gap_state of 500 pairs x 512", "gap_state", "SELECT topembed.gap_state(image, text) FROM pairs_local")):
         sizes[name] = (one(cur, "SELECT octet_length((%s)::text)" % sql),
+                       one(cur, "SELECT octet_length(topembed.%s_send((%s)))" % (typ, sql)),
                        one(cur, "SELECT pg_column_size((%s))" % sql))
-        print("# state size: %s: text %d bytes, stored %d bytes" % (name, sizes[name][0], sizes[name][1]))
+        print("# state size: %s: text %d bytes, binary %d bytes, in memory or a table %d bytes" % ((name,) + sizes[name]))
     vec_bytes = one(cur, "SELECT sum(pg_column_size(embedding)) FROM items_local WHERE grp = 0 AND modality = 'image'")
     print("# the 125 vectors of that group: %d bytes" % vec_bytes)
     ok(all(s[0] > 0 for s in sizes.values()), "state sizes measured (printed above)")
+    compact = sizes["moments of 1000 rows x 512"][0]
+    ok(sizes["moments of 2 rows x 512"][0] * 100 < compact and sizes["moments of 125 rows x 512"][0] * 3 < compact,
+       "a small group's moments state keeps its rows: %d text bytes for 2 rows and %d for 125, against %d for "
+       "the compact form of 512 dimensions" % (sizes["moments of 2 rows x 512"][0],
+                                              sizes["moments of 125 rows x 512"][0], compact))
+    # what moments GROUP BY grp ships: one partial state per shard and group, as text
+    cur.execute("""
+        SELECT sum(octet_length(m::text)), count(*), sum(b) FROM (
+          SELECT topembed.moments(embedding) m, sum(pg_column_size(embedding)) b FROM items_local
+          GROUP BY get_shard_id_for_distribution_column('items', pair_id), grp) s""")
+    shipped, states, vecs = cur.fetchone()
+    print("# moments GROUP BY grp: %d partial states, %d text bytes shipped for %d bytes of vectors "
+          "(%d bytes if every state were compact)" % (states, shipped, vecs, states * compact))
+    ok(states == 32 and shipped * 5 < states * compact,
+       "moments GROUP BY grp ships %d bytes in %d partial states, against %d in the compact form"
+       % (shipped, states, states * compact), (states, shipped))
 
     # snapshot of a distributed table equals the snapshot of the local one
     runs = {}

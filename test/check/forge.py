@@ -32,6 +32,15 @@ def moments_blob(dim, n, lo, hi, mean, packed, version=1):
     return sign(body)
 
 
+def moments_rows_blob(dim, rows, lo, hi, width=8, count=None):
+    """the binary form of a moments sketch in its rows form (format 2): the
+    rows themselves as 4- or 8-byte floats; count overrides the row count"""
+    vals = [v for r in rows for v in r]
+    body = b"TEmo" + struct.pack(">iiqddi", 2, dim, len(rows) if count is None else count, lo, hi, width)
+    body += struct.pack(">%d%s" % (len(vals), "f" if width == 4 else "d"), *vals)
+    return sign(body)
+
+
 def gap_blob(dim, flags, n_image, n_text, n_pairs, cos_mean, cos_m2, sums, version=1):
     """the binary form of a gap_state (sums: dim image sums, then dim text sums)"""
     assert len(sums) == 2 * dim
@@ -50,8 +59,13 @@ def blob_of(text):
 
 
 def parse_moments(blob):
-    """dict of the fields of a moments blob"""
+    """dict of the fields of a moments blob (the rows form: 'rows' and 'width')"""
     version, dim, n, lo, hi = struct.unpack(">iiqdd", blob[4:36])
+    if version == 2:
+        width = struct.unpack(">i", blob[36:40])[0]
+        vals = struct.unpack(">%d%s" % (n * dim, "f" if width == 4 else "d"), blob[40:40 + width * n * dim])
+        return {"version": version, "dim": dim, "n": n, "lo": lo, "hi": hi, "width": width,
+                "rows": [list(vals[i * dim:(i + 1) * dim]) for i in range(n)]}
     k = dim + dim * (dim + 1) // 2
     vals = struct.unpack(">%dd" % k, blob[36:36 + 8 * k])
     return {"version": version, "dim": dim, "n": n, "lo": lo, "hi": hi,

@@ -14,6 +14,12 @@
   eigen-solve of spectrum() (22000).
 - Merging never overflows a count: two valid sketches or gap states of 2^62
   rows each merge into an error (22003), never a negative count.
+- The rows form (format 2) of a small sketch, on the shared CLIP images at
+  512 dimensions: a sketch keeps its rows while they are at most half its
+  dimension and none is folded, as 4-byte floats when they are all floats;
+  it reads back bit for bit, gives numpy's mean and covariance, the same
+  spectrum bit for bit as the aggregate that never stored it, merges into
+  the sketch of the union, and a forged rows value is refused (22P03).
 The expected spectra come from numpy in float64 on the rows divided by a
 power of two."""
 import io
@@ -23,8 +29,9 @@ import struct
 import numpy as np
 import psycopg2
 
-from forge import blob_of, gap_text, moments_text, packed_index, parse_gap, parse_moments, sqlstate
-from telib import done, fresh_db, ok
+from forge import (blob_of, gap_text, moments_rows_blob, moments_text, packed_index, parse_gap, parse_moments,
+                   sqlstate, text_of)
+from telib import close, done, fresh_db, load_csv, need_data, ok, read_pairs, DATA
 
 
 def copy_binary(cur, table, blobs):
@@ -245,12 +252,126 @@ def forged(cur):
     ok(cur.fetchone()[0] == 0, "no forged gap state reached the table")
 
 
+def rows_form(conn, cur):
+    """the rows form of small sketches, on the shared CLIP images"""
+    if not need_data("the rows form of moments on real embeddings", "mscoco_clip_vitb16.csv"):
+        return
+    path = DATA + "/mscoco_clip_vitb16.csv"
+    load_csv(conn, "clip", path)
+    imgs = [r for r in read_pairs(path) if r["modality"] == "image"]
+    imgs.sort(key=lambda r: r["pair_id"])
+    X = np.array([r["vec"] for r in imgs], dtype=np.float64)
+    d = X.shape[1]
+    cur.execute("SET max_parallel_workers_per_gather = 0")
+    cur.execute("CREATE TEMP VIEW img AS SELECT pair_id, embedding FROM clip WHERE modality = 'image'")
+    ids = [r["pair_id"] for r in imgs]
+    sizes = {}
+
+    def close_arr(got, want, tol, name):
+        """close() on the largest difference of two arrays"""
+        close(float(np.max(np.abs(np.array(got) - want))), 0.0, tol, name)
+
+    def sketch(k, extra=""):
+        """the sketch of the first k images (in pair_id order), as text"""
+        cur.execute("SELECT topembed.moments(embedding ORDER BY pair_id)::text FROM img WHERE pair_id <= %%s %s" % extra,
+                    (ids[k - 1],))
+        return cur.fetchone()[0]
+
+    for k in (1, 2, d // 4, d // 2 - 1, d // 2, d // 2 + 1, min(len(ids), d)):
+        if k > len(ids):
+            continue
+        text = sketch(k)
+        sizes[k] = len(text)
+        f = parse_moments(blob_of(text))
+        want_rows = 2 * k <= d and k < d // 2  # the 256th row of 512-d rows fills the batch and folds it
+        if want_rows:
+            ok(f["version"] == 2 and f["n"] == k and f["width"] == 4 and
+               np.array_equal(np.array(f["rows"]), X[:k]),
+               "%d row(s) of %d-d real[]: the sketch keeps its rows as 4-byte floats (moments/v2, %d text bytes), "
+               "equal to the rows" % (k, d, len(text)), (f["version"], f["n"], f.get("width")))
+        else:
+            ok(f["version"] == 1 and f["n"] == k,
+               "%d rows of %d-d: the compact form (moments/v1, %d text bytes)" % (k, d, len(text)),
+               (f["version"], f["n"]))
+        cur.execute("SELECT %s::topembed.moments::text = %s, "
+                    "topembed.moments_send(%s::topembed.moments) = "
+                    "topembed.moments_send(%s::text::topembed.moments::text::topembed.moments)",
+                    (text, text, text, text))
+        ok(all(cur.fetchone()), "%d rows: the text and binary forms read back bit for bit" % k)
+        if 2 <= k <= d // 4:
+            cur.execute("SELECT topembed.moments_count(%s::topembed.moments), "
+                        "topembed.moments_mean(%s::topembed.moments), topembed.moments_covariance(%s::topembed.moments)",
+                        (text, text, text))
+            n, mean, cov = cur.fetchone()
+            ok(n == k, "%d rows: moments_count of the rows form" % k, n)
+            close_arr(mean, X[:k].mean(axis=0), 1e-12, "%d rows: the mean of the rows form equals numpy's" % k)
+            close_arr(cov, np.cov(X[:k].T, bias=True), 1e-12,
+                  "%d rows: the covariance of the rows form equals numpy's" % k)
+            cur.execute("SELECT (topembed.spectrum(%s::topembed.moments)).eigenvalues = "
+                        "(SELECT (topembed.spectral_collapse(embedding ORDER BY pair_id)).eigenvalues "
+                        " FROM img WHERE pair_id <= %s)", (text, ids[k - 1]))
+            ok(cur.fetchone()[0], "%d rows: the spectrum of the stored rows equals, bit for bit, that of the "
+               "aggregate that folded them without storing them" % k)
+    big = max(sizes)
+    ok(sizes[2] * 100 < sizes[big], "a 2-row sketch at %d-d is %d text bytes, against %d for the compact form"
+       % (d, sizes[2], sizes[big]))
+
+    # merges: two rows sketches into the union's (rows while small, compact beyond)
+    for a, b in ((50, 50), (150, 150)):
+        if a + b > len(ids):
+            continue
+        cur.execute("SELECT topembed.moments(m)::text FROM ("
+                    " SELECT topembed.moments(embedding ORDER BY pair_id) m FROM img WHERE pair_id <= %s"
+                    " UNION ALL SELECT topembed.moments(embedding ORDER BY pair_id) FROM img"
+                    " WHERE pair_id > %s AND pair_id <= %s) s", (ids[a - 1], ids[a - 1], ids[a + b - 1]))
+        merged = cur.fetchone()[0]
+        union = sketch(a + b)
+        cur.execute("SELECT topembed.moments_covariance(%s::topembed.moments), topembed.moments_count(%s::topembed.moments)",
+                    (merged, merged))
+        cov, n = cur.fetchone()
+        ok(n == a + b and merged[:11] == union[:11],
+           "rows sketches of %d and %d rows merge into a %s sketch of %d rows, as the union's" %
+           (a, b, "rows" if union.startswith("moments/v2") else "compact", a + b), (n, merged[:11], union[:11]))
+        close_arr(cov, np.cov(X[:a + b].T, bias=True), 1e-12,
+              "the merged covariance of %d + %d rows equals numpy's" % (a, b))
+
+    # double rows that are not floats keep 8 bytes, bit for bit
+    cur.execute("SELECT topembed.moments(e)::text FROM (VALUES (ARRAY[0.1, 0.2, 0.3, 0.4]::float8[]),"
+                " (ARRAY[1.0/3, 1e-310, -2.5, 7]::float8[])) v(e)")
+    f = parse_moments(blob_of(cur.fetchone()[0]))
+    ok(f["version"] == 2 and f["width"] == 8 and f["rows"] == [[0.1, 0.2, 0.3, 0.4], [1.0 / 3, 1e-310, -2.5, 7.0]],
+       "float8 rows that are not floats: the rows form keeps them in 8 bytes, bit for bit", f.get("width"))
+
+    # forged rows values with a valid checksum
+    rows = [[3.0, 4.0, 0.0, 0.0], [0.0, 0.0, 6.0, 8.0]]
+    good = text_of("moments", moments_rows_blob(4, rows, 5.0, 10.0))
+    cur.execute("SELECT topembed.moments_count(%s::topembed.moments), topembed.moments_mean(%s::topembed.moments)",
+                (good, good))
+    n, mean = cur.fetchone()
+    ok(n == 2 and mean == [1.5, 2.0, 3.0, 4.0], "a well-formed rows value written by hand is read (the control)",
+       (n, mean))
+    nan = [[3.0, 4.0, 0.0, 0.0], [0.0, 0.0, 6.0, float("nan")]]
+    bad = [
+        ("no rows", moments_rows_blob(4, [], 0.0, 0.0)),
+        ("more rows than half the dimension", moments_rows_blob(4, rows + [[5.0, 0, 0, 0]], 5.0, 10.0)),
+        ("values of 2 bytes", moments_rows_blob(4, rows, 5.0, 10.0, width=2)),
+        ("a row count the values disagree with", moments_rows_blob(4, rows, 5.0, 10.0, count=1)),
+        ("a NaN in a row", moments_rows_blob(4, nan, 5.0, 10.0)),
+        ("a row norm outside the norm range", moments_rows_blob(4, rows, 5.0, 9.0)),
+        ("a norm range upside down", moments_rows_blob(4, rows, 10.0, 5.0)),
+    ]
+    for label, blob in bad:
+        st = sqlstate(cur, "SELECT topembed.moments_count(%s::topembed.moments)", (text_of("moments", blob),))
+        ok(st == "22P03", "a rows value with %s (valid checksum): refused (22P03)" % label, st)
+
+
 def main():
     conn = fresh_db("te_stored_states")
     cur = conn.cursor()
     roundtrips(cur)
     huge_counts(cur)
     forged(cur)
+    rows_form(conn, cur)
     done()
 
 
