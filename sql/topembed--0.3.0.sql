@@ -641,6 +641,111 @@ CREATE AGGREGATE topembed.persistence(embedding double precision[], max_dim inte
 COMMENT ON AGGREGATE topembed.persistence(double precision[], integer, text, double precision, integer) IS
 'Vietoris-Rips persistence diagram of the embeddings: a reproducible sample of at most sample points: those with the smallest hash of their values';
 
+--------------------------------------------------------------------------
+-- Point sample: the sampled persistence's bottom-k sample as a stored,
+-- mergeable value (0.3.0)
+--------------------------------------------------------------------------
+
+CREATE TYPE topembed.point_sample;
+
+CREATE FUNCTION topembed.point_sample_in(cstring) RETURNS topembed.point_sample
+AS 'MODULE_PATHNAME', 'topembed_point_sample_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.point_sample_in(cstring) IS 'text input of topembed.point_sample';
+
+CREATE FUNCTION topembed.point_sample_out(topembed.point_sample) RETURNS cstring
+AS 'MODULE_PATHNAME', 'topembed_point_sample_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.point_sample_out(topembed.point_sample) IS 'text output of topembed.point_sample';
+
+CREATE FUNCTION topembed.point_sample_recv(internal) RETURNS topembed.point_sample
+AS 'MODULE_PATHNAME', 'topembed_point_sample_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.point_sample_recv(internal) IS 'binary input of topembed.point_sample';
+
+CREATE FUNCTION topembed.point_sample_send(topembed.point_sample) RETURNS bytea
+AS 'MODULE_PATHNAME', 'topembed_point_sample_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.point_sample_send(topembed.point_sample) IS 'binary output of topembed.point_sample';
+
+CREATE TYPE topembed.point_sample (
+    INPUT = topembed.point_sample_in,
+    OUTPUT = topembed.point_sample_out,
+    RECEIVE = topembed.point_sample_recv,
+    SEND = topembed.point_sample_send,
+    INTERNALLENGTH = VARIABLE,
+    ALIGNMENT = double,
+    STORAGE = external
+);
+COMMENT ON TYPE topembed.point_sample IS
+'Mergeable bottom-k sample of a set of points: the k with the smallest hash of their values, as the sampled persistence keeps them';
+
+CREATE FUNCTION topembed.point_sample_transfn(topembed.point_sample, anyarray, integer)
+RETURNS topembed.point_sample
+AS 'MODULE_PATHNAME', 'topembed_point_sample_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+COMMENT ON FUNCTION topembed.point_sample_transfn(topembed.point_sample, anyarray, integer) IS
+'transition function of the point_sample aggregates';
+
+CREATE FUNCTION topembed.point_sample_combinefn(topembed.point_sample, topembed.point_sample)
+RETURNS topembed.point_sample
+AS 'MODULE_PATHNAME', 'topembed_point_sample_combinefn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.point_sample_combinefn(topembed.point_sample, topembed.point_sample) IS
+'merges two point samples into the sample of their union (combine function, and transition of point_sample(point_sample))';
+
+CREATE FUNCTION topembed.point_sample_finalfn(topembed.point_sample)
+RETURNS topembed.point_sample
+AS 'MODULE_PATHNAME', 'topembed_point_sample_finalfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.point_sample_finalfn(topembed.point_sample) IS
+'final function of the point_sample aggregates: the kept points, in hash order';
+
+CREATE AGGREGATE topembed.point_sample(embedding real[], k integer) (
+    SFUNC = topembed.point_sample_transfn,
+    STYPE = topembed.point_sample,
+    COMBINEFUNC = topembed.point_sample_combinefn,
+    FINALFUNC = topembed.point_sample_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.point_sample(real[], integer) IS
+'the k embeddings with the smallest hash of their values: the sample persistence(e, max_dim, metric, threshold, k) keeps, as a value';
+
+CREATE AGGREGATE topembed.point_sample(embedding double precision[], k integer) (
+    SFUNC = topembed.point_sample_transfn,
+    STYPE = topembed.point_sample,
+    COMBINEFUNC = topembed.point_sample_combinefn,
+    FINALFUNC = topembed.point_sample_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.point_sample(double precision[], integer) IS
+'the k embeddings with the smallest hash of their values: the sample persistence(e, max_dim, metric, threshold, k) keeps, as a value';
+
+CREATE AGGREGATE topembed.point_sample(sample topembed.point_sample) (
+    SFUNC = topembed.point_sample_combinefn,
+    STYPE = topembed.point_sample,
+    COMBINEFUNC = topembed.point_sample_combinefn,
+    FINALFUNC = topembed.point_sample_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.point_sample(topembed.point_sample) IS
+'merges point samples into the sample of all their rows (of the smallest k among them)';
+
+CREATE FUNCTION topembed.point_sample_count(sample topembed.point_sample) RETURNS bigint
+AS 'MODULE_PATHNAME', 'topembed_point_sample_count' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.point_sample_count(topembed.point_sample) IS
+'the points a sample keeps: at most its size k';
+
+CREATE FUNCTION topembed.point_sample_seen(sample topembed.point_sample) RETURNS bigint
+AS 'MODULE_PATHNAME', 'topembed_point_sample_seen' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.point_sample_seen(topembed.point_sample) IS
+'the rows a sample was drawn from';
+
+CREATE FUNCTION topembed.point_sample_size(sample topembed.point_sample) RETURNS integer
+AS 'MODULE_PATHNAME', 'topembed_point_sample_size' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.point_sample_size(topembed.point_sample) IS
+'the sample size k a sample was drawn with';
+
+CREATE FUNCTION topembed.persistence(sample topembed.point_sample, max_dim integer DEFAULT 1,
+                                     metric text DEFAULT 'cosine', threshold double precision DEFAULT NULL)
+RETURNS topembed.persistence_pair[]
+AS 'MODULE_PATHNAME', 'topembed_persistence_of_sample' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 10000;
+COMMENT ON FUNCTION topembed.persistence(topembed.point_sample, integer, text, double precision) IS
+'Vietoris-Rips persistence diagram of a point sample''s points: the diagram of persistence(e, max_dim, metric, threshold, k) over the rows it was drawn from';
+
 CREATE FUNCTION topembed.persistence_from_distances(
     distances double precision[],
     max_dim integer DEFAULT 1,

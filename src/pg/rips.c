@@ -38,19 +38,6 @@ typedef struct PersState
 	bool		params_set;
 } PersState;
 
-/* 64-bit hash of a point's values (FNV-1a with a splitmix finaliser) */
-static uint64
-point_hash(const double *x, int dim)
-{
-	uint64		h = te_hash_bytes(TE_HASH_INIT, x, sizeof(double) * (size_t) dim);
-
-	h ^= h >> 30;
-	h *= UINT64CONST(0xbf58476d1ce4e5b9);
-	h ^= h >> 27;
-	h *= UINT64CONST(0x94d049bb133111eb);
-	return h ^ (h >> 31);
-}
-
 /* the hint of every "too big" refusal */
 #define PERS_HINT "Set a threshold, lower max_dim, or sample the input: topembed.persistence(e, max_dim, metric, threshold, sample)."
 
@@ -174,9 +161,10 @@ te_metric_max_distance(TeMetric metric)
 	return INFINITY;
 }
 
-/* parse and check max_dim, metric and threshold */
+/* parse and check max_dim, metric, threshold and sample, from argument first on */
 static void
-read_params(FunctionCallInfo fcinfo, int32 *max_dim, TeMetric *metric, double *threshold, int32 *sample)
+read_params(FunctionCallInfo fcinfo, int first, int32 *max_dim, TeMetric *metric, double *threshold,
+			int32 *sample)
 {
 	int			nargs = PG_NARGS();
 
@@ -184,44 +172,44 @@ read_params(FunctionCallInfo fcinfo, int32 *max_dim, TeMetric *metric, double *t
 	*metric = TE_METRIC_COSINE;
 	*threshold = NAN;
 	*sample = 0;
-	if (nargs > 2)
+	if (nargs > first)
 	{
-		if (PG_ARGISNULL(2))
+		if (PG_ARGISNULL(first))
 			ereport(ERROR,
 					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 					 errmsg("max_dim must not be NULL")));
-		*max_dim = PG_GETARG_INT32(2);
+		*max_dim = PG_GETARG_INT32(first);
 		if (*max_dim < 0 || *max_dim > TE_RIPS_MAX_DIM)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("max_dim must be between 0 and %d, not %d", TE_RIPS_MAX_DIM, *max_dim)));
 	}
-	if (nargs > 3)
+	if (nargs > first + 1)
 	{
 		char	   *name;
 
-		if (PG_ARGISNULL(3))
+		if (PG_ARGISNULL(first + 1))
 			ereport(ERROR,
 					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 					 errmsg("metric must not be NULL")));
-		name = text_to_cstring(PG_GETARG_TEXT_PP(3));
+		name = text_to_cstring(PG_GETARG_TEXT_PP(first + 1));
 		*metric = te_metric_from_name(name);
 	}
-	if (nargs > 4 && !PG_ARGISNULL(4))
+	if (nargs > first + 2 && !PG_ARGISNULL(first + 2))
 	{
-		*threshold = PG_GETARG_FLOAT8(4);
+		*threshold = PG_GETARG_FLOAT8(first + 2);
 		if (isnan(*threshold) || *threshold < 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("threshold must be a non-negative number or NULL, not %g", *threshold)));
 	}
-	if (nargs > 5)
+	if (nargs > first + 3)
 	{
-		if (PG_ARGISNULL(5))
+		if (PG_ARGISNULL(first + 3))
 			ereport(ERROR,
 					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 					 errmsg("sample must not be NULL")));
-		*sample = PG_GETARG_INT32(5);
+		*sample = PG_GETARG_INT32(first + 3);
 		if (*sample < 1)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -288,56 +276,6 @@ grow(PersState *s)
 	s->cap = cap;
 }
 
-/* swap points i and j (and their hashes) */
-static void
-swap_points(PersState *s, int64 i, int64 j, double *tmp)
-{
-	size_t		bytes = sizeof(double) * s->dim;
-	uint64		h = s->hash[i];
-
-	memcpy(tmp, s->points + i * s->dim, bytes);
-	memcpy(s->points + i * s->dim, s->points + j * s->dim, bytes);
-	memcpy(s->points + j * s->dim, tmp, bytes);
-	s->hash[i] = s->hash[j];
-	s->hash[j] = h;
-}
-
-/* restore the max-heap property upwards from i */
-static void
-sift_up(PersState *s, int64 i, double *tmp)
-{
-	while (i > 0)
-	{
-		int64		parent = (i - 1) / 2;
-
-		if (s->hash[parent] >= s->hash[i])
-			break;
-		swap_points(s, i, parent, tmp);
-		i = parent;
-	}
-}
-
-/* restore the max-heap property downwards from i */
-static void
-sift_down(PersState *s, int64 i, double *tmp)
-{
-	for (;;)
-	{
-		int64		l = 2 * i + 1,
-					r = l + 1,
-					m = i;
-
-		if (l < s->n && s->hash[l] > s->hash[m])
-			m = l;
-		if (r < s->n && s->hash[r] > s->hash[m])
-			m = r;
-		if (m == i)
-			break;
-		swap_points(s, i, m, tmp);
-		i = m;
-	}
-}
-
 /* add a point: keep it all, or keep it if its hash is among the smallest */
 static void
 add_point(PersState *s, const double *x)
@@ -359,23 +297,19 @@ add_point(PersState *s, const double *x)
 	}
 	else
 	{
-		uint64		h = point_hash(x, s->dim);
+		/* the bottom-k hash sample of sample.c, as point_sample keeps it */
 		double	   *tmp = palloc(sizeof(double) * s->dim);
+		TeSampleHeap h;
 
 		if (s->n < s->sample)
-		{
 			grow(s);
-			memcpy(s->points + s->n * s->dim, x, sizeof(double) * s->dim);
-			s->hash[s->n] = h;
-			s->n++;
-			sift_up(s, s->n - 1, tmp);
-		}
-		else if (h < s->hash[0])
-		{
-			memcpy(s->points, x, sizeof(double) * s->dim);
-			s->hash[0] = h;
-			sift_down(s, 0, tmp);
-		}
+		h.points = s->points;
+		h.hash = s->hash;
+		h.n = s->n;
+		h.k = s->sample;
+		h.dim = s->dim;
+		te_sample_offer(&h, x, te_point_hash(x, s->dim), tmp);
+		s->n = h.n;
 		pfree(tmp);
 	}
 }
@@ -412,7 +346,7 @@ topembed_persistence_transfn(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("persistence_transfn called in non-aggregate context")));
 	s = PG_ARGISNULL(0) ? NULL : (PersState *) PG_GETARG_POINTER(0);
-	read_params(fcinfo, &max_dim, &metric, &threshold, &sample);
+	read_params(fcinfo, 2, &max_dim, &metric, &threshold, &sample);
 	if (PG_ARGISNULL(1))
 	{
 		/* a NULL row is skipped; no state yet stays a SQL NULL */
@@ -674,6 +608,33 @@ topembed_persistence_finalfn(PG_FUNCTION_ARGS)
 	notice_idle_threshold(s);
 	PG_RETURN_ARRAYTYPE_P(run_engine(fcinfo, s->points, NULL, s->n, s->dim, s->metric,
 									 s->max_dim, s->threshold, 2));
+}
+
+PG_FUNCTION_INFO_V1(topembed_persistence_of_sample);
+
+/*
+ * topembed.persistence(sample point_sample, max_dim, metric, threshold): the
+ * diagram of a stored or merged sample's points, the same as the sampled
+ * aggregate's of the rows the sample was drawn from
+ */
+Datum
+topembed_persistence_of_sample(PG_FUNCTION_ARGS)
+{
+	PersState	s;
+	const double *points;
+	int32		sample;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	memset(&s, 0, sizeof(s));
+	read_params(fcinfo, 1, &s.max_dim, &s.metric, &s.threshold, &sample);
+	points = te_point_sample_points(fcinfo, 0, &s.n, &s.dim);
+	if (s.n == 0)
+		PG_RETURN_NULL();
+	s.sample = 1;
+	notice_idle_threshold(&s);
+	PG_RETURN_ARRAYTYPE_P(run_engine(fcinfo, points, NULL, s.n, s.dim, s.metric,
+									 s.max_dim, s.threshold, 2));
 }
 
 /* the number of points n of a lower triangle of len values, or -1 */

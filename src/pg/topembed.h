@@ -70,6 +70,20 @@ struct TeMoments;
 extern struct TeMoments *te_moments_arg(FunctionCallInfo fcinfo, int argno);
 extern struct TeMoments *te_moments_flushed_copy(const struct TeMoments *src);
 
+/* sample.c: the bottom-k hash sample of points and the point_sample type */
+typedef struct TeSampleHeap
+{
+	double	   *points;			/* room for k x dim; n kept, a max-heap on hash */
+	uint64	   *hash;
+	int64		n;
+	int64		k;
+	int			dim;
+} TeSampleHeap;
+
+extern uint64 te_point_hash(const double *x, int dim);
+extern void te_sample_offer(TeSampleHeap *h, const double *x, uint64 hx, double *tmp);
+extern const double *te_point_sample_points(FunctionCallInfo fcinfo, int argno, int64 *n, int *dim);
+
 /* diagram.c: persistence_pair[] arguments */
 struct TePersPair;
 extern struct TePersPair *te_diagram_arg(ArrayType *arr, int64 *n);

@@ -251,6 +251,28 @@ def run(nodes):
            "%s\nlocal %d bars, distributed %d; first differences: %s" % (
                plan, len(l), len(d), [(a, b) for a, b in zip(d, l) if a != b][:5]))
 
+    # the sample that travels: point_sample runs worker-partial, each shard ships at most k points
+    k = 25  # fewer than each shard's 62 or so images, so that each ships a sample, not its rows
+    sql = "SELECT topembed.point_sample(embedding, %d) AS s FROM %%s WHERE modality = 'image'" % k
+    plan = plan_of(cur, sql % "items")
+    dist = one(cur, "SELECT topembed.persistence(s, 1, 'cosine')::text FROM (%s) x" % (sql % "items"))
+    local = one(cur, "SELECT topembed.persistence(embedding, 1, 'cosine', NULL, %d)::text FROM items_local "
+                     "WHERE modality = 'image'" % k)
+    ok("worker_partial_agg" in plan and "coord_combine_agg" in plan and dist == local,
+       "point_sample(embedding, %d) runs worker-partial on Citus and its diagram is the local sampled one" % k, plan)
+    ok(one(cur, "SELECT (%s)::text = (SELECT topembed.point_sample(embedding, %d)::text FROM items_local "
+                "WHERE modality = 'image')" % (sql % "items", k)),
+       "the distributed sample equals the local one, bit for bit")
+    cur.execute("""SELECT sum(octet_length(s::text)), count(*), sum(b) FROM (
+                     SELECT topembed.point_sample(embedding, %d) s, sum(pg_column_size(embedding)) b
+                     FROM items_local WHERE modality = 'image'
+                     GROUP BY get_shard_id_for_distribution_column('items', pair_id)) x""" % k)
+    shipped, states, vecs = cur.fetchone()
+    print("# point_sample(embedding, %d): %d shard samples ship %d text bytes for %d bytes of image vectors"
+          % (k, states, shipped, vecs))
+    ok(states == 8 and shipped < vecs and shipped <= states * (k * 512 * 4 * 4 // 3 + 100),
+       "the 8 shard samples ship %d bytes, at most %d points each" % (shipped, k))
+
     # GROUP BY the distribution column: each group whole on one worker
     q = ("SELECT pair_id, to_jsonb(topembed.modality_gap(embedding, modality = 'image')), "
          "to_jsonb(topembed.mean(topembed.moments(embedding))) FROM %s GROUP BY pair_id ORDER BY pair_id")
