@@ -183,6 +183,22 @@ CREATE AGGREGATE topembed.persistence(embedding vector, max_dim integer, metric 
 COMMENT ON AGGREGATE topembed.persistence(vector, integer, text, double precision, integer) IS
 'Vietoris-Rips persistence diagram of pgvector vector embeddings: a reproducible sample of at most sample points: those with the smallest hash of their values';
 
+CREATE FUNCTION topembed.point_sample_transfn(topembed.point_sample, vector, integer)
+RETURNS topembed.point_sample
+AS 'MODULE_PATHNAME', 'topembed_point_sample_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+COMMENT ON FUNCTION topembed.point_sample_transfn(topembed.point_sample, vector, integer) IS
+'transition function of the point_sample aggregates on pgvector vector (read in place)';
+
+CREATE AGGREGATE topembed.point_sample(embedding vector, k integer) (
+    SFUNC = topembed.point_sample_transfn,
+    STYPE = topembed.point_sample,
+    COMBINEFUNC = topembed.point_sample_combinefn,
+    FINALFUNC = topembed.point_sample_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.point_sample(vector, integer) IS
+'the k pgvector vector embeddings with the smallest hash of their values: the sample persistence(e, max_dim, metric, threshold, k) keeps, as a value';
+
 --------------------------------------------------------------------------
 -- halfvec
 --------------------------------------------------------------------------
@@ -361,6 +377,22 @@ CREATE AGGREGATE topembed.persistence(embedding halfvec, max_dim integer, metric
 COMMENT ON AGGREGATE topembed.persistence(halfvec, integer, text, double precision, integer) IS
 'Vietoris-Rips persistence diagram of pgvector halfvec embeddings: a reproducible sample of at most sample points: those with the smallest hash of their values';
 
+CREATE FUNCTION topembed.point_sample_transfn(topembed.point_sample, halfvec, integer)
+RETURNS topembed.point_sample
+AS 'MODULE_PATHNAME', 'topembed_point_sample_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+COMMENT ON FUNCTION topembed.point_sample_transfn(topembed.point_sample, halfvec, integer) IS
+'transition function of the point_sample aggregates on pgvector halfvec (widened to real exactly)';
+
+CREATE AGGREGATE topembed.point_sample(embedding halfvec, k integer) (
+    SFUNC = topembed.point_sample_transfn,
+    STYPE = topembed.point_sample,
+    COMBINEFUNC = topembed.point_sample_combinefn,
+    FINALFUNC = topembed.point_sample_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.point_sample(halfvec, integer) IS
+'the k pgvector halfvec embeddings with the smallest hash of their values: the sample persistence(e, max_dim, metric, threshold, k) keeps, as a value';
+
 --------------------------------------------------------------------------
 -- sparsevec
 --------------------------------------------------------------------------
@@ -538,3 +570,19 @@ CREATE AGGREGATE topembed.persistence(embedding sparsevec, max_dim integer, metr
 );
 COMMENT ON AGGREGATE topembed.persistence(sparsevec, integer, text, double precision, integer) IS
 'Vietoris-Rips persistence diagram of pgvector sparsevec embeddings: a reproducible sample of at most sample points: those with the smallest hash of their values';
+
+CREATE FUNCTION topembed.point_sample_transfn(topembed.point_sample, sparsevec, integer)
+RETURNS topembed.point_sample
+AS 'MODULE_PATHNAME', 'topembed_point_sample_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+COMMENT ON FUNCTION topembed.point_sample_transfn(topembed.point_sample, sparsevec, integer) IS
+'transition function of the point_sample aggregates on pgvector sparsevec (expanded to a dense vector)';
+
+CREATE AGGREGATE topembed.point_sample(embedding sparsevec, k integer) (
+    SFUNC = topembed.point_sample_transfn,
+    STYPE = topembed.point_sample,
+    COMBINEFUNC = topembed.point_sample_combinefn,
+    FINALFUNC = topembed.point_sample_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.point_sample(sparsevec, integer) IS
+'the k pgvector sparsevec embeddings with the smallest hash of their values: the sample persistence(e, max_dim, metric, threshold, k) keeps, as a value';

@@ -122,6 +122,8 @@ def main():
                         "SELECT topembed.persistence({i}%s)::text %s" % (args, small))
     same_everywhere(cur, "persistence(embedding, 1, 'cosine', NULL, 100) of all 500",
                     "SELECT topembed.persistence({i}, 1, 'cosine', NULL, 100)::text FROM pv")
+    same_everywhere(cur, "point_sample(embedding, 100) of all 500",
+                    "SELECT topembed.point_sample({i}, 100)::text FROM pv")
 
     # vector and sparsevec are the real[] figures bit for bit; halfvec is near them
     g = one(cur, "SELECT (topembed.modality_gap(image, text)).gap FROM pv")
