@@ -8,6 +8,11 @@
  * median-of-three pivot (McIlroy's adversary), where the depth budget must
  * keep the comparisons at n log n; and with an interrupt callback that
  * stops them.
+ *
+ * Under TE_UNIT_REDUCED (make test's valgrind run) the largest inputs are
+ * 10^4 and 5 x 10^4 instead of 10^5 and 10^6, and the adversary's 5000
+ * instead of 20000: the same checks, the partitions still deep enough to
+ * need the depth budget.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -274,8 +279,8 @@ same_as_reference(const Item *got, const Item *ref, int64_t n, Item *scratch)
 static void
 test_against_references(void)
 {
-	static const int64_t sizes[] = {0, 1, 2, 3, 15, 16, 17, 24, 25, 26, 100, 1000, 100000, 1000000};
-	int64_t		max = 1000000;
+	int64_t		max = unit_size(1000000, 50000);
+	const int64_t sizes[] = {0, 1, 2, 3, 15, 16, 17, 24, 25, 26, 100, 1000, unit_size(100000, 10000), max};
 	Item	   *in = malloc(sizeof(Item) * (size_t) max),
 			   *a = malloc(sizeof(Item) * (size_t) max),
 			   *b = malloc(sizeof(Item) * (size_t) max),
@@ -325,7 +330,8 @@ test_against_references(void)
 				if (k[i] != ref[i].key)
 					ok_keys = 0;
 		}
-		unit_ok(ok_intro, "sort: introsort agrees with qsort on %s inputs of 0..10^6", pattern_name[pattern]);
+		unit_ok(ok_intro, "sort: introsort agrees with qsort on %s inputs of 0..%lld", pattern_name[pattern],
+				(long long) max);
 		unit_ok(ok_old, "sort: introsort orders ties exactly as 0.1.0's quicksort (%s)", pattern_name[pattern]);
 		unit_ok(ok_heap, "sort: heapsort agrees with qsort on %s inputs", pattern_name[pattern]);
 		unit_ok(ok_oldheap, "sort: heapsort orders ties exactly as 0.1.0's heapsort (%s)", pattern_name[pattern]);
@@ -408,7 +414,7 @@ plain_cmp(int x, int y)
 static void
 test_adversary(void)
 {
-	int			n = 20000,
+	int			n = (int) unit_size(20000, 5000),
 				i,
 				ok = 1;
 	int		   *idx = malloc(sizeof(int) * (size_t) n),
