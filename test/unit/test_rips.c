@@ -4,6 +4,15 @@
  * Hand-checked complexes, invariants on random clouds, interruption at
  * every interrupt check with a leak check, the memory limit, bad input,
  * collapse on/off, prime fields, and the distance kernels' precision.
+ *
+ * Under TE_UNIT_REDUCED (make test's valgrind run) the cancellation
+ * workloads and the precision test take smaller inputs, and the
+ * cancellations trip at fewer points (the first 10 checks and about 10
+ * more, not 40 and 40).  The sizes stay above the kernels' blocks: points
+ * through the full distance matrix and te_distances_lower go in rows of
+ * DIST_BLOCK (256), so 300 and 600 points make two and three of them; the
+ * spanning tree of points goes in columns of COL_BLOCK (1024), so 2100
+ * points make three.
  */
 #include "topembed/rips.h"
 #include "topembed/distance.h"
@@ -462,6 +471,10 @@ typedef TeStatus (*Workload) (TeEnv *env, TeDiagram *d);
 
 static double *wl_points;
 static double *wl_lower;
+static int64_t wl_n_h2;			/* points of wl_h2 */
+static int64_t wl_n_h2_cos;		/* points of wl_h2_nocollapse_cosine */
+static int64_t wl_n_h0;			/* points of wl_h0_points */
+static int64_t wl_n_lower;		/* points of wl_lower */
 
 static TeStatus
 wl_h2(TeEnv *env, TeDiagram *d)
@@ -470,7 +483,7 @@ wl_h2(TeEnv *env, TeDiagram *d)
 
 	te_rips_options_init(&o);
 	o.max_dim = 2;
-	return te_rips_points(env, wl_points, 400, 16, TE_METRIC_EUCLIDEAN, &o, d);
+	return te_rips_points(env, wl_points, wl_n_h2, 16, TE_METRIC_EUCLIDEAN, &o, d);
 }
 
 static TeStatus
@@ -482,7 +495,7 @@ wl_h2_nocollapse_cosine(TeEnv *env, TeDiagram *d)
 	o.max_dim = 2;
 	o.collapse = 0;
 	o.modulus = 3;
-	return te_rips_points(env, wl_points, 160, 16, TE_METRIC_COSINE, &o, d);
+	return te_rips_points(env, wl_points, wl_n_h2_cos, 16, TE_METRIC_COSINE, &o, d);
 }
 
 static TeStatus
@@ -492,7 +505,7 @@ wl_h0_points(TeEnv *env, TeDiagram *d)
 
 	te_rips_options_init(&o);
 	o.max_dim = 0;
-	return te_rips_points(env, wl_points, 3000, 16, TE_METRIC_ANGULAR, &o, d);
+	return te_rips_points(env, wl_points, wl_n_h0, 16, TE_METRIC_ANGULAR, &o, d);
 }
 
 static TeStatus
@@ -503,7 +516,7 @@ wl_h1_lower(TeEnv *env, TeDiagram *d)
 	te_rips_options_init(&o);
 	o.max_dim = 1;
 	o.threshold = 5.0;
-	return te_rips_distances(env, wl_lower, 1200, &o, d);
+	return te_rips_distances(env, wl_lower, wl_n_lower, &o, d);
 }
 
 static TeStatus
@@ -513,7 +526,7 @@ wl_h0_lower(TeEnv *env, TeDiagram *d)
 
 	te_rips_options_init(&o);
 	o.max_dim = 0;
-	return te_rips_distances(env, wl_lower, 1200, &o, d);
+	return te_rips_distances(env, wl_lower, wl_n_lower, &o, d);
 }
 
 static void
@@ -528,7 +541,9 @@ test_cancel_one(const char *name, Workload w)
 				tried = 0,
 				bad_status = 0,
 				bad_leak = 0,
-				bad_stop = 0;
+				bad_stop = 0,
+				first = unit_size(40, 10),
+				spread = unit_size(40, 10);
 	double		t0,
 				max_gap;
 
@@ -543,11 +558,11 @@ test_cancel_one(const char *name, Workload w)
 	te_diagram_free(&env, &d);
 	unit_ok(c.live_blocks == 0, "%s: frees everything it allocates", name);
 	/* generous for a loaded machine; TE_UNIT_SLOW=factor under valgrind */
-	unit_ok(max_gap < 0.25 * (getenv("TE_UNIT_SLOW") ? atof(getenv("TE_UNIT_SLOW")) : 1.0),
+	unit_ok(max_gap < 0.25 * unit_slow(),
 			"%s: longest gap between interrupt checks %.1f ms", name, 1000.0 * max_gap);
 
-	/* trip at every check (the first 40, then about 40 more spread over the run) */
-	for (k = 0; k < total; k += (k < 40 ? 1 : 1 + total / 40))
+	/* trip at every check (the first 40, then about 40 more spread over the run; 10 and 10 reduced) */
+	for (k = 0; k < total; k += (k < first ? 1 : 1 + total / spread))
 	{
 		env_counting(&env, &c, k);
 		st = w(&env, &d);
@@ -570,17 +585,25 @@ static void
 test_cancellation(void)
 {
 	TeEnv		env;
-	int64_t		n = 1200;
+	int64_t		n;
+	char		name[80];
 
-	wl_points = random_points(3000, 16, 0);
+	wl_n_h2 = unit_size(400, 300);
+	wl_n_h2_cos = unit_size(160, 120);
+	wl_n_h0 = unit_size(3000, 2100);
+	wl_n_lower = n = unit_size(1200, 600);
+	wl_points = random_points(wl_n_h0, 16, 0);
 	wl_lower = malloc(sizeof(double) * (size_t) (n * (n - 1) / 2));
 	te_env_init_malloc(&env);
 	te_distances_lower(&env, wl_points, n, 16, TE_METRIC_EUCLIDEAN, wl_lower);
 	test_cancel_one("points up to H2 with collapse", wl_h2);
 	test_cancel_one("cosine points up to H2, Z/3, no collapse", wl_h2_nocollapse_cosine);
-	test_cancel_one("H0 of 3000 points by spanning tree", wl_h0_points);
-	test_cancel_one("1200 distances up to H1 with a threshold", wl_h1_lower);
-	test_cancel_one("H0 of 1200 distances by Prim", wl_h0_lower);
+	snprintf(name, sizeof(name), "H0 of %lld points by spanning tree", (long long) wl_n_h0);
+	test_cancel_one(name, wl_h0_points);
+	snprintf(name, sizeof(name), "%lld distances up to H1 with a threshold", (long long) n);
+	test_cancel_one(name, wl_h1_lower);
+	snprintf(name, sizeof(name), "H0 of %lld distances by Prim", (long long) n);
+	test_cancel_one(name, wl_h0_lower);
 	free(wl_points);
 	free(wl_lower);
 }
@@ -716,7 +739,7 @@ test_distance_precision(void)
 				i,
 				j,
 				mism[3] = {0, 0, 0};
-	int			dim = 512,
+	int			dim = (int) unit_size(512, 64),
 				k,
 				m;
 	double	   *x = random_points(n, dim, 0),
@@ -783,8 +806,8 @@ test_distance_precision(void)
 	}
 	unit_ok(mism[0] + mism[1] + mism[2] <= 2,
 			"BLAS distances round to the same float32 as long-double evaluation "
-			"(%lld/%lld/%lld mismatches of %lld)", (long long) mism[0], (long long) mism[1],
-			(long long) mism[2], (long long) (n * (n - 1) / 2));
+			"(%lld/%lld/%lld mismatches of %lld, dimension %d)", (long long) mism[0], (long long) mism[1],
+			(long long) mism[2], (long long) (n * (n - 1) / 2), dim);
 	free(x);
 	free(out);
 }
