@@ -596,6 +596,11 @@ test_cancellation(void)
 	wl_lower = malloc(sizeof(double) * (size_t) (n * (n - 1) / 2));
 	te_env_init_malloc(&env);
 	te_distances_lower(&env, wl_points, n, 16, TE_METRIC_EUCLIDEAN, wl_lower);
+	/* the reduced sizes must keep the blocked kernels blocked */
+	unit_ok(wl_n_h2 > DIST_BLOCK && n > 2 * DIST_BLOCK && wl_n_h0 > 2 * 1024,
+			"cancellation workloads of %lld, %lld and %lld points span several DIST_BLOCK (%d) "
+			"and COL_BLOCK (1024) blocks", (long long) wl_n_h2, (long long) n,
+			(long long) wl_n_h0, DIST_BLOCK);
 	test_cancel_one("points up to H2 with collapse", wl_h2);
 	test_cancel_one("cosine points up to H2, Z/3, no collapse", wl_h2_nocollapse_cosine);
 	snprintf(name, sizeof(name), "H0 of %lld points by spanning tree", (long long) wl_n_h0);
