@@ -124,8 +124,8 @@ unit: $(UNIT_BINS) $(TOOL_BINS)
 # make test runs each of them here with TE_UNIT_SLOW=50 (time bounds scaled
 # for valgrind) and TE_UNIT_REDUCED=1 (smaller inputs, still above the
 # core's block sizes; see test/unit/unit.h), about two minutes a suite;
-# without TE_UNIT_REDUCED the full sizes take much longer (test_rips and
-# test_spectrum a quarter of an hour or more).
+# without TE_UNIT_REDUCED the full sizes take much longer (test_spectrum
+# three to seven minutes, test_rips well over ten).
 VALGRIND      ?= valgrind
 VALGRIND_OPTS  = --quiet --error-exitcode=99 --leak-check=full \
                  --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect \
