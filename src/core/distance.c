@@ -89,8 +89,12 @@ magnitude_is_safe(double maxabs, int per_row)
  * distances are those of the input divided by 2^p->unit_exp; under cosine and
  * angular each offending row by its own factor, which leaves its direction
  * and so every distance unchanged.  Ordinary data is read in place.
+ * (Messages number points and coordinates from 1, as SQL does.)
+ *
+ * Long (about 125 lines) because the checks, the norms and the rescaling of
+ * each row are one pass over the points that must agree on which rows were
+ * copied and by what factor.
  */
-/* (messages number points and coordinates from 1, as SQL does) */
 TeStatus
 dist_points_prepare(Arena *m, DistPoints *p, const double *points,
 					int64_t n, int dim, TeMetric metric)

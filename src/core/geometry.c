@@ -39,6 +39,7 @@ lse_add(double *m, double *s, double v)
 		*s += exp(v - *m);
 }
 
+/* the uniformity of n points at temperature t (see geometry.h) */
 TeStatus
 te_uniformity(TeEnv *env, const double *points, int64_t n, int dim, double t, double *out)
 {
@@ -160,6 +161,13 @@ accuracy_along(TeEnv *env, const double *image, const double *text, int64_t n, i
 	return TE_OK;
 }
 
+/*
+ * the coordinates and principal directions that carry the gap (see
+ * geometry.h).  Long (about 135 lines) because it is one pass over four
+ * measures of the same two sketches and one eigen-solve (top-k coordinates,
+ * the pooled principal directions, the midpoint classifier, Fisher's
+ * direction), which share the sketches, the solve and one clean-up.
+ */
 TeStatus
 te_gap_drivers(TeEnv *env, const double *image, const double *text, int64_t n,
 			   int dim, int k, TeGapDrivers *out)

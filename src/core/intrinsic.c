@@ -16,6 +16,7 @@
 /* candidates kept beyond k, so that rounding of the Gram form cannot drop a neighbour */
 #define KNN_SLACK 4
 
+/* a method name ("twonn", "mle") to its enum; -1 if unknown */
 int
 te_id_method_parse(const char *name, TeIdMethod *method)
 {
@@ -83,6 +84,7 @@ row_dist(const double *x, const double *y, int dim)
 	return sqrt(s);
 }
 
+/* the k nearest neighbours of every point, exactly (see intrinsic.h) */
 TeStatus
 te_knn(TeEnv *env, const double *points, int64_t n, int dim, int k,
 	   double *dist, int64_t *idx)
@@ -194,6 +196,7 @@ refuse_duplicates(TeEnv *env, const double *dist, int64_t n, int k)
 	return TE_OK;
 }
 
+/* the TwoNN or MLE intrinsic dimension of n points (see intrinsic.h) */
 TeStatus
 te_intrinsic_dimension(TeEnv *env, const double *points, int64_t n, int dim,
 					   TeIdMethod method, int k, double *out)

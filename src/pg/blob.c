@@ -26,6 +26,7 @@ te_blob_begin(StringInfo si, const char magic[4], int version)
 	te_blob_put_int32(si, version);
 }
 
+/* an int32, big-endian */
 void
 te_blob_put_int32(StringInfo si, int32 v)
 {
@@ -34,6 +35,7 @@ te_blob_put_int32(StringInfo si, int32 v)
 	appendBinaryStringInfo(si, (char *) &n, 4);
 }
 
+/* an int64, big-endian */
 void
 te_blob_put_int64(StringInfo si, int64 v)
 {
@@ -42,6 +44,7 @@ te_blob_put_int64(StringInfo si, int64 v)
 	appendBinaryStringInfo(si, (char *) &n, 8);
 }
 
+/* a double, bit for bit, big-endian */
 void
 te_blob_put_float8(StringInfo si, double v)
 {
@@ -185,6 +188,7 @@ need(TeBlobReader *r, size_t n)
 		te_blob_corrupt(r, "truncated at byte %zu", r->pos);
 }
 
+/* the next int32 (ERROR when truncated) */
 int32
 te_blob_get_int32(TeBlobReader *r)
 {
@@ -196,6 +200,7 @@ te_blob_get_int32(TeBlobReader *r)
 	return (int32) pg_ntoh32(n);
 }
 
+/* the next int64 (ERROR when truncated) */
 int64
 te_blob_get_int64(TeBlobReader *r)
 {
@@ -207,6 +212,7 @@ te_blob_get_int64(TeBlobReader *r)
 	return (int64) pg_ntoh64(n);
 }
 
+/* the next double, bit for bit */
 double
 te_blob_get_float8(TeBlobReader *r)
 {
@@ -217,6 +223,7 @@ te_blob_get_float8(TeBlobReader *r)
 	return v;
 }
 
+/* the next n doubles (ERROR when fewer are left) */
 void
 te_blob_get_float8s(TeBlobReader *r, double *v, size_t n)
 {

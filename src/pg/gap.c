@@ -71,6 +71,7 @@ typedef struct GapScratch
 	double	   *y;
 } GapScratch;
 
+/* the scratch rows of this call site, (re)made for dim in its fn_extra */
 static GapScratch *
 get_scratch(FunctionCallInfo fcinfo, int dim)
 {
@@ -106,6 +107,7 @@ state_or_null(FunctionCallInfo fcinfo)
 	return PG_ARGISNULL(0) ? NULL : DatumGetGapAcc(PG_GETARG_DATUM(0));
 }
 
+/* ERROR unless called as an aggregate; the aggregate's context in *aggcxt */
 static void
 require_agg(FunctionCallInfo fcinfo, MemoryContext *aggcxt, const char *fname)
 {
@@ -294,6 +296,7 @@ stats_datum(FunctionCallInfo fcinfo, const TeGapStats *st, const double *gap_vec
 	return HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls));
 }
 
+/* the topembed.gap_stats composite of st and its gap vector */
 Datum
 te_gap_stats_datum(FunctionCallInfo fcinfo, const TeGapStats *st, const double *gap_vector)
 {
@@ -406,6 +409,8 @@ gap_deserialize(const void *buf, size_t len)
 }
 
 PG_FUNCTION_INFO_V1(topembed_gap_state_in);
+
+/* text input: "gap_state/v<format>:" and base64 */
 Datum
 topembed_gap_state_in(PG_FUNCTION_ARGS)
 {
@@ -416,6 +421,8 @@ topembed_gap_state_in(PG_FUNCTION_ARGS)
 }
 
 PG_FUNCTION_INFO_V1(topembed_gap_state_out);
+
+/* text output */
 Datum
 topembed_gap_state_out(PG_FUNCTION_ARGS)
 {
@@ -428,6 +435,8 @@ topembed_gap_state_out(PG_FUNCTION_ARGS)
 }
 
 PG_FUNCTION_INFO_V1(topembed_gap_state_recv);
+
+/* binary input (the blob of the text form) */
 Datum
 topembed_gap_state_recv(PG_FUNCTION_ARGS)
 {
@@ -439,6 +448,8 @@ topembed_gap_state_recv(PG_FUNCTION_ARGS)
 }
 
 PG_FUNCTION_INFO_V1(topembed_gap_state_send);
+
+/* binary output */
 Datum
 topembed_gap_state_send(PG_FUNCTION_ARGS)
 {

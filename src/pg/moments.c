@@ -300,6 +300,8 @@ topembed_moments_dim(PG_FUNCTION_ARGS)
 }
 
 PG_FUNCTION_INFO_V1(topembed_moments_mean);
+
+/* topembed.moments_mean(sketch): the mean row */
 Datum
 topembed_moments_mean(PG_FUNCTION_ARGS)
 {
@@ -450,6 +452,8 @@ moments_deserialize(const void *buf, size_t len)
 }
 
 PG_FUNCTION_INFO_V1(topembed_moments_in);
+
+/* text input: "moments/v<format>:" and base64 */
 Datum
 topembed_moments_in(PG_FUNCTION_ARGS)
 {
@@ -460,6 +464,8 @@ topembed_moments_in(PG_FUNCTION_ARGS)
 }
 
 PG_FUNCTION_INFO_V1(topembed_moments_out);
+
+/* text output */
 Datum
 topembed_moments_out(PG_FUNCTION_ARGS)
 {
@@ -473,6 +479,8 @@ topembed_moments_out(PG_FUNCTION_ARGS)
 }
 
 PG_FUNCTION_INFO_V1(topembed_moments_recv);
+
+/* binary input (the blob of the text form) */
 Datum
 topembed_moments_recv(PG_FUNCTION_ARGS)
 {
@@ -484,6 +492,8 @@ topembed_moments_recv(PG_FUNCTION_ARGS)
 }
 
 PG_FUNCTION_INFO_V1(topembed_moments_send);
+
+/* binary output */
 Datum
 topembed_moments_send(PG_FUNCTION_ARGS)
 {

@@ -549,6 +549,8 @@ sample_deserialize(const void *buf, size_t len)
 }
 
 PG_FUNCTION_INFO_V1(topembed_point_sample_in);
+
+/* text input: "point_sample/v<format>:" and base64 */
 Datum
 topembed_point_sample_in(PG_FUNCTION_ARGS)
 {
@@ -559,6 +561,8 @@ topembed_point_sample_in(PG_FUNCTION_ARGS)
 }
 
 PG_FUNCTION_INFO_V1(topembed_point_sample_out);
+
+/* text output */
 Datum
 topembed_point_sample_out(PG_FUNCTION_ARGS)
 {
@@ -570,6 +574,8 @@ topembed_point_sample_out(PG_FUNCTION_ARGS)
 }
 
 PG_FUNCTION_INFO_V1(topembed_point_sample_recv);
+
+/* binary input (the blob of the text form) */
 Datum
 topembed_point_sample_recv(PG_FUNCTION_ARGS)
 {
@@ -581,6 +587,8 @@ topembed_point_sample_recv(PG_FUNCTION_ARGS)
 }
 
 PG_FUNCTION_INFO_V1(topembed_point_sample_send);
+
+/* binary output */
 Datum
 topembed_point_sample_send(PG_FUNCTION_ARGS)
 {
