@@ -243,7 +243,7 @@ static void
 read_unit(FunctionCallInfo fcinfo, int argno, const char *what, int expected_dim,
 		  int *dim, double *out_or_null, double **out)
 {
-	TeEmbedding e = te_embedding_get(PG_GETARG_ARRAYTYPE_P(argno), what, expected_dim);
+	TeEmbedding e = te_embedding_arg(fcinfo, argno, what, expected_dim);
 	double	   *x = out_or_null ? out_or_null : palloc(sizeof(double) * e.dim);
 
 	te_embedding_to_double(&e, what, x);
@@ -364,7 +364,7 @@ topembed_intrinsic_transfn(PG_FUNCTION_ARGS)
 			PG_RETURN_NULL();
 		PG_RETURN_POINTER(s);
 	}
-	e = te_embedding_get(PG_GETARG_ARRAYTYPE_P(1), NULL, s ? s->dim : 0);
+	e = te_embedding_arg(fcinfo, 1, NULL, s ? s->dim : 0);
 	if (s == NULL)
 		s = new_set(aggcxt, SET_INTRINSIC, e.dim, 0, k, method, 0.0);
 	else
@@ -406,7 +406,7 @@ topembed_drivers_transfn(PG_FUNCTION_ARGS)
 			PG_RETURN_NULL();
 		PG_RETURN_POINTER(s);
 	}
-	dim = te_embedding_get(PG_GETARG_ARRAYTYPE_P(1), "image", s ? s->dim : 0).dim;
+	dim = te_embedding_arg(fcinfo, 1, "image", s ? s->dim : 0).dim;
 	/* the drivers keep two moments sketches and their d x d eigenproblems */
 	if (dim > te_moments_max_dim)
 		ereport(ERROR,

@@ -235,7 +235,7 @@ side_add(RetState *s, RetSide *side, const double *x, int64 id, const char *what
 static TeEmbedding
 read_point(FunctionCallInfo fcinfo, int argno, const char *what, int dim, double **x)
 {
-	TeEmbedding e = te_embedding_get(PG_GETARG_ARRAYTYPE_P(argno), what, dim);
+	TeEmbedding e = te_embedding_arg(fcinfo, argno, what, dim);
 	int			i;
 
 	*x = palloc(sizeof(double) * e.dim);
@@ -883,7 +883,7 @@ topembed_zero_shot_transfn(PG_FUNCTION_ARGS)
 				 errmsg("label %d is out of range: prompts has %d classes", label, s->n_classes),
 				 errhint("Classes are numbered from 1, as the rows of the prompts array.")));
 	{
-		TeEmbedding e = te_embedding_get(PG_GETARG_ARRAYTYPE_P(1), NULL, s->dim);
+		TeEmbedding e = te_embedding_arg(fcinfo, 1, NULL, s->dim);
 
 		x = palloc(sizeof(double) * e.dim);
 		te_embedding_to_double(&e, NULL, x);
