@@ -19,6 +19,211 @@ CREATE AGGREGATE topembed.point_sample(embedding vector, k integer) (
 COMMENT ON AGGREGATE topembed.point_sample(vector, integer) IS
 'the k pgvector vector embeddings with the smallest hash of their values: the sample persistence(e, max_dim, metric, threshold, k) keeps, as a value';
 
+CREATE FUNCTION topembed.uniformity_transfn(internal, vector) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_uniformity_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+COMMENT ON FUNCTION topembed.uniformity_transfn(internal, vector) IS
+'transition function of the uniformity aggregates on pgvector vector (read in place)';
+
+CREATE AGGREGATE topembed.uniformity(embedding vector) (
+    SFUNC = topembed.uniformity_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.points_combinefn,
+    SERIALFUNC = topembed.points_serialfn,
+    DESERIALFUNC = topembed.points_deserialfn,
+    FINALFUNC = topembed.uniformity_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.uniformity(vector) IS
+'uniformity of Wang and Isola 2020, log mean over pairs i < j of exp(-t ||x_i - x_j||^2), of the L2-normalised pgvector vector embeddings: exact over the embeddings (t = 2)';
+
+CREATE FUNCTION topembed.uniformity_transfn(internal, vector, double precision) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_uniformity_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+COMMENT ON FUNCTION topembed.uniformity_transfn(internal, vector, double precision) IS
+'transition function of the uniformity aggregates on pgvector vector (read in place)';
+
+CREATE AGGREGATE topembed.uniformity(embedding vector, t double precision) (
+    SFUNC = topembed.uniformity_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.points_combinefn,
+    SERIALFUNC = topembed.points_serialfn,
+    DESERIALFUNC = topembed.points_deserialfn,
+    FINALFUNC = topembed.uniformity_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.uniformity(vector, double precision) IS
+'uniformity of Wang and Isola 2020, log mean over pairs i < j of exp(-t ||x_i - x_j||^2), of the L2-normalised pgvector vector embeddings: exact over the embeddings at temperature t';
+
+CREATE FUNCTION topembed.uniformity_transfn(internal, vector, double precision, integer) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_uniformity_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+COMMENT ON FUNCTION topembed.uniformity_transfn(internal, vector, double precision, integer) IS
+'transition function of the uniformity aggregates on pgvector vector (read in place)';
+
+CREATE AGGREGATE topembed.uniformity(embedding vector, t double precision, sample integer) (
+    SFUNC = topembed.uniformity_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.points_combinefn,
+    SERIALFUNC = topembed.points_serialfn,
+    DESERIALFUNC = topembed.points_deserialfn,
+    FINALFUNC = topembed.uniformity_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.uniformity(vector, double precision, integer) IS
+'uniformity of Wang and Isola 2020, log mean over pairs i < j of exp(-t ||x_i - x_j||^2), of the L2-normalised pgvector vector embeddings: exact over a reproducible sample of sample embeddings (the ones with the smallest hashes), at temperature t';
+
+CREATE FUNCTION topembed.gap_drivers_transfn(internal, vector, vector, integer) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_drivers_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+COMMENT ON FUNCTION topembed.gap_drivers_transfn(internal, vector, vector, integer) IS
+'transition function of the gap_drivers aggregates on pgvector vector (read in place)';
+
+CREATE AGGREGATE topembed.gap_drivers(image vector, text vector, k integer) (
+    SFUNC = topembed.gap_drivers_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.points_combinefn,
+    SERIALFUNC = topembed.points_serialfn,
+    DESERIALFUNC = topembed.points_deserialfn,
+    FINALFUNC = topembed.gap_drivers_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.gap_drivers(vector, vector, integer) IS
+'what drives the modality gap of L2-normalised matched pairs of pgvector vector embeddings, one pair per row: top-k coordinates, principal directions and linear separability';
+
+CREATE FUNCTION topembed.intrinsic_dimension_transfn(internal, vector, text, integer) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_intrinsic_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+COMMENT ON FUNCTION topembed.intrinsic_dimension_transfn(internal, vector, text, integer) IS
+'transition function of the intrinsic_dimension aggregates on pgvector vector (read in place)';
+
+CREATE AGGREGATE topembed.intrinsic_dimension(embedding vector, method text, k integer) (
+    SFUNC = topembed.intrinsic_dimension_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.points_combinefn,
+    SERIALFUNC = topembed.points_serialfn,
+    DESERIALFUNC = topembed.points_deserialfn,
+    FINALFUNC = topembed.intrinsic_dimension_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.intrinsic_dimension(vector, text, integer) IS
+'intrinsic dimension of pgvector vector embeddings from exact Euclidean nearest neighbours: method ''twonn'' (Facco et al. 2017; k unused, may be NULL) or ''mle'' (Levina-Bickel with the MacKay-Ghahramani correction, k neighbours)';
+
+CREATE FUNCTION topembed.retrieval_pair_transfn(internal, vector, vector) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_retrieval_pair_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.retrieval_pair_transfn(internal, vector, vector) IS
+'transition function of retrieval(image, text) on pgvector vector (read in place)';
+
+CREATE FUNCTION topembed.retrieval_pair_transfn(internal, vector, vector, integer[]) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_retrieval_pair_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.retrieval_pair_transfn(internal, vector, vector, integer[]) IS
+'transition function of retrieval(image, text, ks) on pgvector vector (read in place)';
+
+CREATE FUNCTION topembed.retrieval_item_transfn(internal, bigint, vector, boolean) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_retrieval_item_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.retrieval_item_transfn(internal, bigint, vector, boolean) IS
+'transition function of retrieval(item_id, embedding, is_image) on pgvector vector (read in place)';
+
+CREATE FUNCTION topembed.retrieval_item_transfn(internal, bigint, vector, boolean, integer[]) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_retrieval_item_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.retrieval_item_transfn(internal, bigint, vector, boolean, integer[]) IS
+'transition function of retrieval(item_id, embedding, is_image, ks) on pgvector vector (read in place)';
+
+CREATE AGGREGATE topembed.retrieval(image vector, text vector) (
+    SFUNC = topembed.retrieval_pair_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.retrieval_combinefn,
+    SERIALFUNC = topembed.retrieval_serialfn,
+    DESERIALFUNC = topembed.retrieval_deserialfn,
+    FINALFUNC = topembed.retrieval_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.retrieval(vector, vector) IS
+'cross-modal retrieval of (image, text) pairs of pgvector vector embeddings by cosine: recall@1, 5 and 10 both ways, median rank, MRR';
+
+CREATE AGGREGATE topembed.retrieval(image vector, text vector, ks integer[]) (
+    SFUNC = topembed.retrieval_pair_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.retrieval_combinefn,
+    SERIALFUNC = topembed.retrieval_serialfn,
+    DESERIALFUNC = topembed.retrieval_deserialfn,
+    FINALFUNC = topembed.retrieval_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.retrieval(vector, vector, integer[]) IS
+'cross-modal retrieval of (image, text) pairs of pgvector vector embeddings by cosine: recall@k for each k of ks both ways, median rank, MRR';
+
+CREATE AGGREGATE topembed.retrieval(item_id bigint, embedding vector, is_image boolean) (
+    SFUNC = topembed.retrieval_item_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.retrieval_combinefn,
+    SERIALFUNC = topembed.retrieval_serialfn,
+    DESERIALFUNC = topembed.retrieval_deserialfn,
+    FINALFUNC = topembed.retrieval_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.retrieval(bigint, vector, boolean) IS
+'cross-modal retrieval of pgvector vector embeddings by cosine where every text of an item is a correct answer for its images and the reverse: recall@1, 5 and 10, median rank, MRR';
+
+CREATE AGGREGATE topembed.retrieval(item_id bigint, embedding vector, is_image boolean, ks integer[]) (
+    SFUNC = topembed.retrieval_item_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.retrieval_combinefn,
+    SERIALFUNC = topembed.retrieval_serialfn,
+    DESERIALFUNC = topembed.retrieval_deserialfn,
+    FINALFUNC = topembed.retrieval_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.retrieval(bigint, vector, boolean, integer[]) IS
+'cross-modal retrieval of pgvector vector embeddings by cosine where every text of an item is a correct answer for its images and the reverse: recall@k for each k of ks, median rank, MRR';
+
+CREATE FUNCTION topembed.gap_shift_transfn(internal, vector, vector) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_gap_shift_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.gap_shift_transfn(internal, vector, vector) IS
+'transition function of gap_shift(image, text) on pgvector vector (read in place)';
+
+CREATE FUNCTION topembed.gap_shift_transfn(internal, vector, vector, double precision[]) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_gap_shift_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.gap_shift_transfn(internal, vector, vector, double precision[]) IS
+'transition function of gap_shift(image, text, lambdas) on pgvector vector (read in place)';
+
+CREATE AGGREGATE topembed.gap_shift(image vector, text vector) (
+    SFUNC = topembed.gap_shift_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.retrieval_combinefn,
+    SERIALFUNC = topembed.retrieval_serialfn,
+    DESERIALFUNC = topembed.retrieval_deserialfn,
+    FINALFUNC = topembed.gap_shift_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.gap_shift(vector, vector) IS
+'the gap-shift experiment (Liang et al. 2022) on pgvector vector embeddings on the lambda grid -1, -0.75, ..., 1: one gap_shift_point per lambda';
+
+CREATE AGGREGATE topembed.gap_shift(image vector, text vector, lambdas double precision[]) (
+    SFUNC = topembed.gap_shift_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.retrieval_combinefn,
+    SERIALFUNC = topembed.retrieval_serialfn,
+    DESERIALFUNC = topembed.retrieval_deserialfn,
+    FINALFUNC = topembed.gap_shift_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.gap_shift(vector, vector, double precision[]) IS
+'the gap-shift experiment (Liang et al. 2022) on pgvector vector embeddings: images moved by -lambda/2, texts by +lambda/2 times the gap vector, renormalised and measured, one gap_shift_point per lambda';
+
+CREATE FUNCTION topembed.zero_shot_transfn(internal, vector, integer, double precision[]) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_zero_shot_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.zero_shot_transfn(internal, vector, integer, double precision[]) IS
+'transition function of zero_shot on pgvector vector (read in place)';
+
+CREATE AGGREGATE topembed.zero_shot(embedding vector, label integer, prompts double precision[]) (
+    SFUNC = topembed.zero_shot_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.zero_shot_combinefn,
+    SERIALFUNC = topembed.zero_shot_serialfn,
+    DESERIALFUNC = topembed.zero_shot_deserialfn,
+    FINALFUNC = topembed.zero_shot_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.zero_shot(vector, integer, double precision[]) IS
+'zero-shot classification of pgvector vector embeddings: each embedding goes to the class (row of prompts, from 1) of highest cosine; top-1, top-5 and per-class accuracy';
+
+
 CREATE FUNCTION topembed.point_sample_transfn(topembed.point_sample, halfvec, integer)
 RETURNS topembed.point_sample
 AS 'MODULE_PATHNAME', 'topembed_point_sample_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
@@ -35,6 +240,211 @@ CREATE AGGREGATE topembed.point_sample(embedding halfvec, k integer) (
 COMMENT ON AGGREGATE topembed.point_sample(halfvec, integer) IS
 'the k pgvector halfvec embeddings with the smallest hash of their values: the sample persistence(e, max_dim, metric, threshold, k) keeps, as a value';
 
+CREATE FUNCTION topembed.uniformity_transfn(internal, halfvec) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_uniformity_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+COMMENT ON FUNCTION topembed.uniformity_transfn(internal, halfvec) IS
+'transition function of the uniformity aggregates on pgvector halfvec (widened to real exactly)';
+
+CREATE AGGREGATE topembed.uniformity(embedding halfvec) (
+    SFUNC = topembed.uniformity_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.points_combinefn,
+    SERIALFUNC = topembed.points_serialfn,
+    DESERIALFUNC = topembed.points_deserialfn,
+    FINALFUNC = topembed.uniformity_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.uniformity(halfvec) IS
+'uniformity of Wang and Isola 2020, log mean over pairs i < j of exp(-t ||x_i - x_j||^2), of the L2-normalised pgvector halfvec embeddings: exact over the embeddings (t = 2)';
+
+CREATE FUNCTION topembed.uniformity_transfn(internal, halfvec, double precision) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_uniformity_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+COMMENT ON FUNCTION topembed.uniformity_transfn(internal, halfvec, double precision) IS
+'transition function of the uniformity aggregates on pgvector halfvec (widened to real exactly)';
+
+CREATE AGGREGATE topembed.uniformity(embedding halfvec, t double precision) (
+    SFUNC = topembed.uniformity_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.points_combinefn,
+    SERIALFUNC = topembed.points_serialfn,
+    DESERIALFUNC = topembed.points_deserialfn,
+    FINALFUNC = topembed.uniformity_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.uniformity(halfvec, double precision) IS
+'uniformity of Wang and Isola 2020, log mean over pairs i < j of exp(-t ||x_i - x_j||^2), of the L2-normalised pgvector halfvec embeddings: exact over the embeddings at temperature t';
+
+CREATE FUNCTION topembed.uniformity_transfn(internal, halfvec, double precision, integer) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_uniformity_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+COMMENT ON FUNCTION topembed.uniformity_transfn(internal, halfvec, double precision, integer) IS
+'transition function of the uniformity aggregates on pgvector halfvec (widened to real exactly)';
+
+CREATE AGGREGATE topembed.uniformity(embedding halfvec, t double precision, sample integer) (
+    SFUNC = topembed.uniformity_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.points_combinefn,
+    SERIALFUNC = topembed.points_serialfn,
+    DESERIALFUNC = topembed.points_deserialfn,
+    FINALFUNC = topembed.uniformity_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.uniformity(halfvec, double precision, integer) IS
+'uniformity of Wang and Isola 2020, log mean over pairs i < j of exp(-t ||x_i - x_j||^2), of the L2-normalised pgvector halfvec embeddings: exact over a reproducible sample of sample embeddings (the ones with the smallest hashes), at temperature t';
+
+CREATE FUNCTION topembed.gap_drivers_transfn(internal, halfvec, halfvec, integer) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_drivers_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+COMMENT ON FUNCTION topembed.gap_drivers_transfn(internal, halfvec, halfvec, integer) IS
+'transition function of the gap_drivers aggregates on pgvector halfvec (widened to real exactly)';
+
+CREATE AGGREGATE topembed.gap_drivers(image halfvec, text halfvec, k integer) (
+    SFUNC = topembed.gap_drivers_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.points_combinefn,
+    SERIALFUNC = topembed.points_serialfn,
+    DESERIALFUNC = topembed.points_deserialfn,
+    FINALFUNC = topembed.gap_drivers_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.gap_drivers(halfvec, halfvec, integer) IS
+'what drives the modality gap of L2-normalised matched pairs of pgvector halfvec embeddings, one pair per row: top-k coordinates, principal directions and linear separability';
+
+CREATE FUNCTION topembed.intrinsic_dimension_transfn(internal, halfvec, text, integer) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_intrinsic_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+COMMENT ON FUNCTION topembed.intrinsic_dimension_transfn(internal, halfvec, text, integer) IS
+'transition function of the intrinsic_dimension aggregates on pgvector halfvec (widened to real exactly)';
+
+CREATE AGGREGATE topembed.intrinsic_dimension(embedding halfvec, method text, k integer) (
+    SFUNC = topembed.intrinsic_dimension_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.points_combinefn,
+    SERIALFUNC = topembed.points_serialfn,
+    DESERIALFUNC = topembed.points_deserialfn,
+    FINALFUNC = topembed.intrinsic_dimension_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.intrinsic_dimension(halfvec, text, integer) IS
+'intrinsic dimension of pgvector halfvec embeddings from exact Euclidean nearest neighbours: method ''twonn'' (Facco et al. 2017; k unused, may be NULL) or ''mle'' (Levina-Bickel with the MacKay-Ghahramani correction, k neighbours)';
+
+CREATE FUNCTION topembed.retrieval_pair_transfn(internal, halfvec, halfvec) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_retrieval_pair_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.retrieval_pair_transfn(internal, halfvec, halfvec) IS
+'transition function of retrieval(image, text) on pgvector halfvec (widened to real exactly)';
+
+CREATE FUNCTION topembed.retrieval_pair_transfn(internal, halfvec, halfvec, integer[]) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_retrieval_pair_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.retrieval_pair_transfn(internal, halfvec, halfvec, integer[]) IS
+'transition function of retrieval(image, text, ks) on pgvector halfvec (widened to real exactly)';
+
+CREATE FUNCTION topembed.retrieval_item_transfn(internal, bigint, halfvec, boolean) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_retrieval_item_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.retrieval_item_transfn(internal, bigint, halfvec, boolean) IS
+'transition function of retrieval(item_id, embedding, is_image) on pgvector halfvec (widened to real exactly)';
+
+CREATE FUNCTION topembed.retrieval_item_transfn(internal, bigint, halfvec, boolean, integer[]) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_retrieval_item_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.retrieval_item_transfn(internal, bigint, halfvec, boolean, integer[]) IS
+'transition function of retrieval(item_id, embedding, is_image, ks) on pgvector halfvec (widened to real exactly)';
+
+CREATE AGGREGATE topembed.retrieval(image halfvec, text halfvec) (
+    SFUNC = topembed.retrieval_pair_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.retrieval_combinefn,
+    SERIALFUNC = topembed.retrieval_serialfn,
+    DESERIALFUNC = topembed.retrieval_deserialfn,
+    FINALFUNC = topembed.retrieval_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.retrieval(halfvec, halfvec) IS
+'cross-modal retrieval of (image, text) pairs of pgvector halfvec embeddings by cosine: recall@1, 5 and 10 both ways, median rank, MRR';
+
+CREATE AGGREGATE topembed.retrieval(image halfvec, text halfvec, ks integer[]) (
+    SFUNC = topembed.retrieval_pair_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.retrieval_combinefn,
+    SERIALFUNC = topembed.retrieval_serialfn,
+    DESERIALFUNC = topembed.retrieval_deserialfn,
+    FINALFUNC = topembed.retrieval_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.retrieval(halfvec, halfvec, integer[]) IS
+'cross-modal retrieval of (image, text) pairs of pgvector halfvec embeddings by cosine: recall@k for each k of ks both ways, median rank, MRR';
+
+CREATE AGGREGATE topembed.retrieval(item_id bigint, embedding halfvec, is_image boolean) (
+    SFUNC = topembed.retrieval_item_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.retrieval_combinefn,
+    SERIALFUNC = topembed.retrieval_serialfn,
+    DESERIALFUNC = topembed.retrieval_deserialfn,
+    FINALFUNC = topembed.retrieval_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.retrieval(bigint, halfvec, boolean) IS
+'cross-modal retrieval of pgvector halfvec embeddings by cosine where every text of an item is a correct answer for its images and the reverse: recall@1, 5 and 10, median rank, MRR';
+
+CREATE AGGREGATE topembed.retrieval(item_id bigint, embedding halfvec, is_image boolean, ks integer[]) (
+    SFUNC = topembed.retrieval_item_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.retrieval_combinefn,
+    SERIALFUNC = topembed.retrieval_serialfn,
+    DESERIALFUNC = topembed.retrieval_deserialfn,
+    FINALFUNC = topembed.retrieval_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.retrieval(bigint, halfvec, boolean, integer[]) IS
+'cross-modal retrieval of pgvector halfvec embeddings by cosine where every text of an item is a correct answer for its images and the reverse: recall@k for each k of ks, median rank, MRR';
+
+CREATE FUNCTION topembed.gap_shift_transfn(internal, halfvec, halfvec) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_gap_shift_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.gap_shift_transfn(internal, halfvec, halfvec) IS
+'transition function of gap_shift(image, text) on pgvector halfvec (widened to real exactly)';
+
+CREATE FUNCTION topembed.gap_shift_transfn(internal, halfvec, halfvec, double precision[]) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_gap_shift_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.gap_shift_transfn(internal, halfvec, halfvec, double precision[]) IS
+'transition function of gap_shift(image, text, lambdas) on pgvector halfvec (widened to real exactly)';
+
+CREATE AGGREGATE topembed.gap_shift(image halfvec, text halfvec) (
+    SFUNC = topembed.gap_shift_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.retrieval_combinefn,
+    SERIALFUNC = topembed.retrieval_serialfn,
+    DESERIALFUNC = topembed.retrieval_deserialfn,
+    FINALFUNC = topembed.gap_shift_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.gap_shift(halfvec, halfvec) IS
+'the gap-shift experiment (Liang et al. 2022) on pgvector halfvec embeddings on the lambda grid -1, -0.75, ..., 1: one gap_shift_point per lambda';
+
+CREATE AGGREGATE topembed.gap_shift(image halfvec, text halfvec, lambdas double precision[]) (
+    SFUNC = topembed.gap_shift_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.retrieval_combinefn,
+    SERIALFUNC = topembed.retrieval_serialfn,
+    DESERIALFUNC = topembed.retrieval_deserialfn,
+    FINALFUNC = topembed.gap_shift_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.gap_shift(halfvec, halfvec, double precision[]) IS
+'the gap-shift experiment (Liang et al. 2022) on pgvector halfvec embeddings: images moved by -lambda/2, texts by +lambda/2 times the gap vector, renormalised and measured, one gap_shift_point per lambda';
+
+CREATE FUNCTION topembed.zero_shot_transfn(internal, halfvec, integer, double precision[]) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_zero_shot_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.zero_shot_transfn(internal, halfvec, integer, double precision[]) IS
+'transition function of zero_shot on pgvector halfvec (widened to real exactly)';
+
+CREATE AGGREGATE topembed.zero_shot(embedding halfvec, label integer, prompts double precision[]) (
+    SFUNC = topembed.zero_shot_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.zero_shot_combinefn,
+    SERIALFUNC = topembed.zero_shot_serialfn,
+    DESERIALFUNC = topembed.zero_shot_deserialfn,
+    FINALFUNC = topembed.zero_shot_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.zero_shot(halfvec, integer, double precision[]) IS
+'zero-shot classification of pgvector halfvec embeddings: each embedding goes to the class (row of prompts, from 1) of highest cosine; top-1, top-5 and per-class accuracy';
+
+
 CREATE FUNCTION topembed.point_sample_transfn(topembed.point_sample, sparsevec, integer)
 RETURNS topembed.point_sample
 AS 'MODULE_PATHNAME', 'topembed_point_sample_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
@@ -50,3 +460,207 @@ CREATE AGGREGATE topembed.point_sample(embedding sparsevec, k integer) (
 );
 COMMENT ON AGGREGATE topembed.point_sample(sparsevec, integer) IS
 'the k pgvector sparsevec embeddings with the smallest hash of their values: the sample persistence(e, max_dim, metric, threshold, k) keeps, as a value';
+
+CREATE FUNCTION topembed.uniformity_transfn(internal, sparsevec) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_uniformity_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+COMMENT ON FUNCTION topembed.uniformity_transfn(internal, sparsevec) IS
+'transition function of the uniformity aggregates on pgvector sparsevec (expanded to a dense vector)';
+
+CREATE AGGREGATE topembed.uniformity(embedding sparsevec) (
+    SFUNC = topembed.uniformity_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.points_combinefn,
+    SERIALFUNC = topembed.points_serialfn,
+    DESERIALFUNC = topembed.points_deserialfn,
+    FINALFUNC = topembed.uniformity_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.uniformity(sparsevec) IS
+'uniformity of Wang and Isola 2020, log mean over pairs i < j of exp(-t ||x_i - x_j||^2), of the L2-normalised pgvector sparsevec embeddings: exact over the embeddings (t = 2)';
+
+CREATE FUNCTION topembed.uniformity_transfn(internal, sparsevec, double precision) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_uniformity_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+COMMENT ON FUNCTION topembed.uniformity_transfn(internal, sparsevec, double precision) IS
+'transition function of the uniformity aggregates on pgvector sparsevec (expanded to a dense vector)';
+
+CREATE AGGREGATE topembed.uniformity(embedding sparsevec, t double precision) (
+    SFUNC = topembed.uniformity_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.points_combinefn,
+    SERIALFUNC = topembed.points_serialfn,
+    DESERIALFUNC = topembed.points_deserialfn,
+    FINALFUNC = topembed.uniformity_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.uniformity(sparsevec, double precision) IS
+'uniformity of Wang and Isola 2020, log mean over pairs i < j of exp(-t ||x_i - x_j||^2), of the L2-normalised pgvector sparsevec embeddings: exact over the embeddings at temperature t';
+
+CREATE FUNCTION topembed.uniformity_transfn(internal, sparsevec, double precision, integer) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_uniformity_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+COMMENT ON FUNCTION topembed.uniformity_transfn(internal, sparsevec, double precision, integer) IS
+'transition function of the uniformity aggregates on pgvector sparsevec (expanded to a dense vector)';
+
+CREATE AGGREGATE topembed.uniformity(embedding sparsevec, t double precision, sample integer) (
+    SFUNC = topembed.uniformity_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.points_combinefn,
+    SERIALFUNC = topembed.points_serialfn,
+    DESERIALFUNC = topembed.points_deserialfn,
+    FINALFUNC = topembed.uniformity_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.uniformity(sparsevec, double precision, integer) IS
+'uniformity of Wang and Isola 2020, log mean over pairs i < j of exp(-t ||x_i - x_j||^2), of the L2-normalised pgvector sparsevec embeddings: exact over a reproducible sample of sample embeddings (the ones with the smallest hashes), at temperature t';
+
+CREATE FUNCTION topembed.gap_drivers_transfn(internal, sparsevec, sparsevec, integer) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_drivers_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+COMMENT ON FUNCTION topembed.gap_drivers_transfn(internal, sparsevec, sparsevec, integer) IS
+'transition function of the gap_drivers aggregates on pgvector sparsevec (expanded to a dense vector)';
+
+CREATE AGGREGATE topembed.gap_drivers(image sparsevec, text sparsevec, k integer) (
+    SFUNC = topembed.gap_drivers_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.points_combinefn,
+    SERIALFUNC = topembed.points_serialfn,
+    DESERIALFUNC = topembed.points_deserialfn,
+    FINALFUNC = topembed.gap_drivers_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.gap_drivers(sparsevec, sparsevec, integer) IS
+'what drives the modality gap of L2-normalised matched pairs of pgvector sparsevec embeddings, one pair per row: top-k coordinates, principal directions and linear separability';
+
+CREATE FUNCTION topembed.intrinsic_dimension_transfn(internal, sparsevec, text, integer) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_intrinsic_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+COMMENT ON FUNCTION topembed.intrinsic_dimension_transfn(internal, sparsevec, text, integer) IS
+'transition function of the intrinsic_dimension aggregates on pgvector sparsevec (expanded to a dense vector)';
+
+CREATE AGGREGATE topembed.intrinsic_dimension(embedding sparsevec, method text, k integer) (
+    SFUNC = topembed.intrinsic_dimension_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.points_combinefn,
+    SERIALFUNC = topembed.points_serialfn,
+    DESERIALFUNC = topembed.points_deserialfn,
+    FINALFUNC = topembed.intrinsic_dimension_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.intrinsic_dimension(sparsevec, text, integer) IS
+'intrinsic dimension of pgvector sparsevec embeddings from exact Euclidean nearest neighbours: method ''twonn'' (Facco et al. 2017; k unused, may be NULL) or ''mle'' (Levina-Bickel with the MacKay-Ghahramani correction, k neighbours)';
+
+CREATE FUNCTION topembed.retrieval_pair_transfn(internal, sparsevec, sparsevec) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_retrieval_pair_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.retrieval_pair_transfn(internal, sparsevec, sparsevec) IS
+'transition function of retrieval(image, text) on pgvector sparsevec (expanded to a dense vector)';
+
+CREATE FUNCTION topembed.retrieval_pair_transfn(internal, sparsevec, sparsevec, integer[]) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_retrieval_pair_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.retrieval_pair_transfn(internal, sparsevec, sparsevec, integer[]) IS
+'transition function of retrieval(image, text, ks) on pgvector sparsevec (expanded to a dense vector)';
+
+CREATE FUNCTION topembed.retrieval_item_transfn(internal, bigint, sparsevec, boolean) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_retrieval_item_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.retrieval_item_transfn(internal, bigint, sparsevec, boolean) IS
+'transition function of retrieval(item_id, embedding, is_image) on pgvector sparsevec (expanded to a dense vector)';
+
+CREATE FUNCTION topembed.retrieval_item_transfn(internal, bigint, sparsevec, boolean, integer[]) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_retrieval_item_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.retrieval_item_transfn(internal, bigint, sparsevec, boolean, integer[]) IS
+'transition function of retrieval(item_id, embedding, is_image, ks) on pgvector sparsevec (expanded to a dense vector)';
+
+CREATE AGGREGATE topembed.retrieval(image sparsevec, text sparsevec) (
+    SFUNC = topembed.retrieval_pair_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.retrieval_combinefn,
+    SERIALFUNC = topembed.retrieval_serialfn,
+    DESERIALFUNC = topembed.retrieval_deserialfn,
+    FINALFUNC = topembed.retrieval_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.retrieval(sparsevec, sparsevec) IS
+'cross-modal retrieval of (image, text) pairs of pgvector sparsevec embeddings by cosine: recall@1, 5 and 10 both ways, median rank, MRR';
+
+CREATE AGGREGATE topembed.retrieval(image sparsevec, text sparsevec, ks integer[]) (
+    SFUNC = topembed.retrieval_pair_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.retrieval_combinefn,
+    SERIALFUNC = topembed.retrieval_serialfn,
+    DESERIALFUNC = topembed.retrieval_deserialfn,
+    FINALFUNC = topembed.retrieval_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.retrieval(sparsevec, sparsevec, integer[]) IS
+'cross-modal retrieval of (image, text) pairs of pgvector sparsevec embeddings by cosine: recall@k for each k of ks both ways, median rank, MRR';
+
+CREATE AGGREGATE topembed.retrieval(item_id bigint, embedding sparsevec, is_image boolean) (
+    SFUNC = topembed.retrieval_item_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.retrieval_combinefn,
+    SERIALFUNC = topembed.retrieval_serialfn,
+    DESERIALFUNC = topembed.retrieval_deserialfn,
+    FINALFUNC = topembed.retrieval_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.retrieval(bigint, sparsevec, boolean) IS
+'cross-modal retrieval of pgvector sparsevec embeddings by cosine where every text of an item is a correct answer for its images and the reverse: recall@1, 5 and 10, median rank, MRR';
+
+CREATE AGGREGATE topembed.retrieval(item_id bigint, embedding sparsevec, is_image boolean, ks integer[]) (
+    SFUNC = topembed.retrieval_item_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.retrieval_combinefn,
+    SERIALFUNC = topembed.retrieval_serialfn,
+    DESERIALFUNC = topembed.retrieval_deserialfn,
+    FINALFUNC = topembed.retrieval_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.retrieval(bigint, sparsevec, boolean, integer[]) IS
+'cross-modal retrieval of pgvector sparsevec embeddings by cosine where every text of an item is a correct answer for its images and the reverse: recall@k for each k of ks, median rank, MRR';
+
+CREATE FUNCTION topembed.gap_shift_transfn(internal, sparsevec, sparsevec) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_gap_shift_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.gap_shift_transfn(internal, sparsevec, sparsevec) IS
+'transition function of gap_shift(image, text) on pgvector sparsevec (expanded to a dense vector)';
+
+CREATE FUNCTION topembed.gap_shift_transfn(internal, sparsevec, sparsevec, double precision[]) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_gap_shift_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.gap_shift_transfn(internal, sparsevec, sparsevec, double precision[]) IS
+'transition function of gap_shift(image, text, lambdas) on pgvector sparsevec (expanded to a dense vector)';
+
+CREATE AGGREGATE topembed.gap_shift(image sparsevec, text sparsevec) (
+    SFUNC = topembed.gap_shift_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.retrieval_combinefn,
+    SERIALFUNC = topembed.retrieval_serialfn,
+    DESERIALFUNC = topembed.retrieval_deserialfn,
+    FINALFUNC = topembed.gap_shift_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.gap_shift(sparsevec, sparsevec) IS
+'the gap-shift experiment (Liang et al. 2022) on pgvector sparsevec embeddings on the lambda grid -1, -0.75, ..., 1: one gap_shift_point per lambda';
+
+CREATE AGGREGATE topembed.gap_shift(image sparsevec, text sparsevec, lambdas double precision[]) (
+    SFUNC = topembed.gap_shift_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.retrieval_combinefn,
+    SERIALFUNC = topembed.retrieval_serialfn,
+    DESERIALFUNC = topembed.retrieval_deserialfn,
+    FINALFUNC = topembed.gap_shift_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.gap_shift(sparsevec, sparsevec, double precision[]) IS
+'the gap-shift experiment (Liang et al. 2022) on pgvector sparsevec embeddings: images moved by -lambda/2, texts by +lambda/2 times the gap vector, renormalised and measured, one gap_shift_point per lambda';
+
+CREATE FUNCTION topembed.zero_shot_transfn(internal, sparsevec, integer, double precision[]) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_zero_shot_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.zero_shot_transfn(internal, sparsevec, integer, double precision[]) IS
+'transition function of zero_shot on pgvector sparsevec (expanded to a dense vector)';
+
+CREATE AGGREGATE topembed.zero_shot(embedding sparsevec, label integer, prompts double precision[]) (
+    SFUNC = topembed.zero_shot_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.zero_shot_combinefn,
+    SERIALFUNC = topembed.zero_shot_serialfn,
+    DESERIALFUNC = topembed.zero_shot_deserialfn,
+    FINALFUNC = topembed.zero_shot_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.zero_shot(sparsevec, integer, double precision[]) IS
+'zero-shot classification of pgvector sparsevec embeddings: each embedding goes to the class (row of prompts, from 1) of highest cosine; top-1, top-5 and per-class accuracy';
