@@ -124,6 +124,29 @@ def main():
                     "SELECT topembed.persistence({i}, 1, 'cosine', NULL, 100)::text FROM pv")
     same_everywhere(cur, "point_sample(embedding, 100) of all 500",
                     "SELECT topembed.point_sample({i}, 100)::text FROM pv")
+    same_everywhere(cur, "uniformity(embedding)", "SELECT topembed.uniformity({i})::text FROM pv")
+    same_everywhere(cur, "uniformity(embedding, 3)", "SELECT topembed.uniformity({t}, 3)::text FROM pv")
+    same_everywhere(cur, "uniformity(embedding, 2, 100)", "SELECT topembed.uniformity({i}, 2, 100)::text FROM pv")
+    same_everywhere(cur, "intrinsic_dimension(embedding, 'twonn', NULL)",
+                    "SELECT topembed.intrinsic_dimension({i}, 'twonn', NULL)::text FROM pv")
+    same_everywhere(cur, "intrinsic_dimension(embedding, 'mle', 10)",
+                    "SELECT topembed.intrinsic_dimension({t}, 'mle', 10)::text FROM pv")
+    same_everywhere(cur, "gap_drivers(image, text, 5)", "SELECT topembed.gap_drivers({i}, {t}, 5)::text FROM pv")
+    same_everywhere(cur, "retrieval(image, text)", "SELECT topembed.retrieval({i}, {t})::text FROM pv")
+    same_everywhere(cur, "retrieval(image, text, ks)",
+                    "SELECT topembed.retrieval({i}, {t}, '{{1,2,50}}')::text FROM pv")
+    grouped = ("SELECT topembed.retrieval(id, e, is_image{ks})::text FROM "
+               "(SELECT pair_id::bigint / 2 AS id, {i} AS e, true AS is_image FROM pv "
+               "UNION ALL SELECT pair_id::bigint / 2, {t}, false FROM pv) u")
+    same_everywhere(cur, "retrieval(item_id, embedding, is_image)", grouped, ks="")
+    same_everywhere(cur, "retrieval(item_id, embedding, is_image, ks)", grouped, ks=", '{1,3,20}'")
+    same_everywhere(cur, "gap_shift(image, text)", "SELECT topembed.gap_shift({i}, {t})::text FROM pv")
+    same_everywhere(cur, "gap_shift(image, text, lambdas)",
+                    "SELECT topembed.gap_shift({i}, {t}, '{{-0.5,0,0.25}}')::text FROM pv")
+    same_everywhere(cur, "zero_shot(embedding, label, prompts)",
+                    "SELECT topembed.zero_shot({i}, (pair_id % 10)::int + 1, p)::text FROM pv, "
+                    "(SELECT array_agg(text::float8[] ORDER BY pair_id) AS p "
+                    "FROM (SELECT * FROM pv ORDER BY pair_id LIMIT 10) f) c")
 
     # vector and sparsevec are the real[] figures bit for bit; halfvec is near them
     g = one(cur, "SELECT (topembed.modality_gap(image, text)).gap FROM pv")
@@ -162,6 +185,33 @@ def main():
         code, msg = sqlstate_of(conn, "SELECT topembed.moments(e) FROM (VALUES (%s), (%s)) v(e)" % (good, short))
         ok(code == "22000" and msg == "expected 3 dimensions, not 2",
            "mismatched %s dimensions across rows: %s %s" % (kind, code, msg))
+    # the aggregates overloaded in 0.3.0 refuse bad input as their real[] forms do
+    bad = [("a zero image in retrieval(image, text)",
+            "SELECT topembed.retrieval(a, b) FROM (VALUES ({zero}, {good})) v(a, b)"),
+           ("a zero embedding in uniformity(embedding)",
+            "SELECT topembed.uniformity(e) FROM (VALUES ({good}), ({zero})) v(e)"),
+           ("a zero embedding in zero_shot",
+            "SELECT topembed.zero_shot(e, 1, '{{{{1,0,0}},{{0,1,0}}}}') FROM (VALUES ({zero})) v(e)"),
+           ("mismatched dimensions in gap_shift(image, text)",
+            "SELECT topembed.gap_shift(a, b) FROM (VALUES ({good}, {short})) v(a, b)"),
+           ("mismatched dimensions across rows of intrinsic_dimension",
+            "SELECT topembed.intrinsic_dimension(e, 'twonn', NULL) FROM (VALUES ({good}), ({short})) v(e)"),
+           ("mismatched dimensions in gap_drivers",
+            "SELECT topembed.gap_drivers(a, b, 1) FROM (VALUES ({good}, {short})) v(a, b)"),
+           ("mismatched dimensions across rows of retrieval(item_id, embedding, is_image)",
+            "SELECT topembed.retrieval(1::bigint, e, i) FROM (VALUES ({good}, true), ({short}, false)) v(e, i)")]
+    literals = {"real[]": ("'{0,0,0}'::real[]", "'{1,2,3}'::real[]", "'{1,2}'::real[]"),
+                "vector": ("'[0,0,0]'::vector", "'[1,2,3]'::vector", "'[1,2]'::vector"),
+                "halfvec": ("'[0,0,0]'::halfvec", "'[1,2,3]'::halfvec", "'[1,2]'::halfvec"),
+                "sparsevec": ("'{}/3'::sparsevec", "'{1:1,2:2,3:3}/3'::sparsevec", "'{1:1}/2'::sparsevec")}
+    for what, template in bad:
+        zero, good, short = literals["real[]"]
+        want = sqlstate_of(conn, template.format(zero=zero, good=good, short=short))
+        for kind in KINDS:
+            zero, good, short = literals[kind]
+            got = sqlstate_of(conn, template.format(zero=zero, good=good, short=short))
+            ok(want[0] == "22000" and got == want, "%s: %s gives the real[] error: %s %s" % (what, kind, got[0], got[1]),
+               "real[]: %s %s" % want)
     code, msg = sqlstate_of(conn, "SELECT topembed.moments('{1:1}/20000'::sparsevec)")
     ok(code == "54000" and "more than the limit of 16000" in (msg or ""),
        "a sparsevec of 20000 dimensions is refused: %s %s" % (code, msg))
