@@ -53,19 +53,6 @@ typedef struct PointSet
 
 #define SET_MAGIC "TEpt"
 
-/* a 64-bit hash of a row (FNV-1a, then a splitmix finaliser) */
-static uint64
-row_hash(const double *x, int width)
-{
-	uint64		h = te_hash_bytes(TE_HASH_INIT, x, sizeof(double) * (size_t) width);
-
-	h ^= h >> 30;
-	h *= UINT64CONST(0xbf58476d1ce4e5b9);
-	h ^= h >> 27;
-	h *= UINT64CONST(0x94d049bb133111eb);
-	return h ^ (h >> 31);
-}
-
 /* the name of a set's function, for messages */
 static const char *
 kind_name(int32 kind)
@@ -143,57 +130,11 @@ grow(PointSet *s)
 	s->cap = cap;
 }
 
-/* swap rows i and j with their hashes */
-static void
-swap_rows(PointSet *s, int64 i, int64 j, double *tmp)
-{
-	size_t		bytes = sizeof(double) * s->width;
-	uint64		h = s->hash[i];
-
-	memcpy(tmp, s->rows + i * s->width, bytes);
-	memcpy(s->rows + i * s->width, s->rows + j * s->width, bytes);
-	memcpy(s->rows + j * s->width, tmp, bytes);
-	s->hash[i] = s->hash[j];
-	s->hash[j] = h;
-}
-
-/* restore the max-heap of hashes below i */
-static void
-heap_down(PointSet *s, int64 i, double *tmp)
-{
-	for (;;)
-	{
-		int64		l = 2 * i + 1,
-					r = l + 1,
-					m = i;
-
-		if (l < s->n && s->hash[l] > s->hash[m])
-			m = l;
-		if (r < s->n && s->hash[r] > s->hash[m])
-			m = r;
-		if (m == i)
-			return;
-		swap_rows(s, i, m, tmp);
-		i = m;
-	}
-}
-
-/* restore the max-heap of hashes above i */
-static void
-heap_up(PointSet *s, int64 i, double *tmp)
-{
-	while (i > 0 && s->hash[(i - 1) / 2] < s->hash[i])
-	{
-		swap_rows(s, i, (i - 1) / 2, tmp);
-		i = (i - 1) / 2;
-	}
-}
-
 /* add a row: keep it, or in the sampled form keep it if its hash is small */
 static void
 add_row(PointSet *s, const double *x)
 {
-	uint64		h = row_hash(x, s->width);
+	uint64		h = te_point_hash(x, s->width);
 
 	if (s->sample == 0)
 	{
@@ -212,7 +153,9 @@ add_row(PointSet *s, const double *x)
 	}
 	else
 	{
+		/* the bottom-k hash sample of sample.c */
 		double	   *tmp = palloc(sizeof(double) * s->width);
+		TeSampleHeap heap;
 
 		if (s->n < s->sample)
 		{
@@ -224,16 +167,14 @@ add_row(PointSet *s, const double *x)
 								s->sample, te_max_points),
 						 errhint("Use a smaller sample, or raise topembed.max_points if the memory is there.")));
 			grow(s);
-			memcpy(s->rows + s->n * s->width, x, sizeof(double) * s->width);
-			s->hash[s->n++] = h;
-			heap_up(s, s->n - 1, tmp);
 		}
-		else if (h < s->hash[0])
-		{
-			memcpy(s->rows, x, sizeof(double) * s->width);
-			s->hash[0] = h;
-			heap_down(s, 0, tmp);
-		}
+		heap.points = s->rows;
+		heap.hash = s->hash;
+		heap.n = s->n;
+		heap.k = s->sample;
+		heap.dim = s->width;
+		te_sample_offer(&heap, x, h, tmp);
+		s->n = heap.n;
 		pfree(tmp);
 	}
 }
