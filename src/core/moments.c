@@ -510,9 +510,12 @@ te_moments_validate(TeEnv *env, const TeMoments *m, size_t size, int max_dim, in
 	else if (m->flags == TE_MOM_ROWS)
 	{
 		/* the rows form: 1 to dim / 2 rows, a full buffer, none folded */
-		if (m->batch < 1 || 2 * (int64_t) m->batch > d || m->n_pending != m->batch)
+		if (m->batch < 1 || 2 * (int64_t) m->batch > d)
 			return te_fail(env, TE_INVALID, "%d rows in a rows sketch of %d dimensions (%d to %d allowed)",
-						   (int) m->n_pending, d, 1, d / 2);
+						   (int) m->batch, d, 1, d / 2);
+		if (m->n_pending != m->batch)
+			return te_fail(env, TE_INVALID, "%d rows in a rows sketch sized for %d",
+						   (int) m->n_pending, (int) m->batch);
 		if (m->n != 0)
 			return te_fail(env, TE_INVALID, "a rows sketch with %lld folded rows", (long long) m->n);
 	}

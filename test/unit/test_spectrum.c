@@ -437,10 +437,101 @@ test_validate(void)
 	free(f);
 }
 
+/*
+ * The rows form: a sketch of at most d/2 rows, none folded, keeps them;
+ * expanded and flushed it is the compact sketch of the same rows bit for
+ * bit, it merges, and its invariants are checked
+ */
+static void
+test_rows_form(void)
+{
+	enum
+	{
+		D = 16, R = 3
+	};
+	TeEnv		env;
+	double		rows[R][D];
+	size_t		esize = te_moments_size(D, TE_MOM_EXPANDED, 64),
+				rsize = te_moments_size(D, TE_MOM_ROWS, R),
+				csize = te_moments_size(D, 0, 0);
+	TeMoments  *direct = malloc(esize),
+			   *viarows = malloc(esize),
+			   *merged = malloc(esize),
+			   *rf = malloc(rsize),
+			   *bad = malloc(rsize),
+			   *c1 = malloc(csize),
+			   *c2 = malloc(csize);
+	int			r,
+				i;
+
+	te_env_init_malloc(&env);
+	for (r = 0; r < R; r++)
+		for (i = 0; i < D; i++)
+			rows[r][i] = urand() * (i + 1) + 0.25;
+	te_moments_init(direct, D, TE_MOM_EXPANDED, 64);
+	for (r = 0; r < R; r++)
+		te_moments_add(&env, direct, rows[r]);
+	unit_ok(te_moments_rows_kept(direct) == R, "rows form: %d pending rows of %d-d are kept as rows", R, D);
+	te_moments_to_rows(direct, rf);
+	unit_ok(rf->flags == TE_MOM_ROWS && rf->layout == TE_MOM_LAYOUT_ROWS && rf->n == 0 && rf->n_pending == R &&
+			te_moments_count(rf) == R && memcmp(rf->data + D, rows, sizeof(rows)) == 0,
+			"rows form: layout %d, no folded rows, the rows in their order", TE_MOM_LAYOUT_ROWS);
+	unit_ok(te_moments_validate(&env, rf, rsize, 16000, 1) == TE_OK, "rows form: valid (%s)", env.msg);
+
+	/* expanded and flushed: the compact sketch of the direct path, bit for bit */
+	te_moments_expand(rf, viarows, 64);
+	te_moments_flush(&env, viarows);
+	te_moments_compact(viarows, c1);
+	te_moments_flush(&env, direct);
+	te_moments_compact(direct, c2);
+	unit_ok(memcmp(c1, c2, csize) == 0, "rows form: folds into the compact sketch of the same rows, bit for bit");
+	unit_ok(te_moments_rows_kept(direct) == 0, "rows form: a sketch with folded rows is not kept as rows");
+
+	/* merged into an expanded sketch: the rows join its buffer */
+	te_moments_init(merged, D, TE_MOM_EXPANDED, 64);
+	unit_ok(te_moments_merge(&env, merged, rf) == TE_OK && te_moments_merge(&env, merged, rf) == TE_OK &&
+			te_moments_count(merged) == 2 * R && te_moments_rows_kept(merged) == 2 * R,
+			"rows form: two merge into a sketch of %d pending rows, still a rows sketch", 2 * R);
+	for (r = 0; r < R; r++)
+		te_moments_add(&env, merged, rows[r]);
+	unit_ok(te_moments_rows_kept(merged) == 0, "rows form: more than d/2 rows (%d of %d-d) must be compact",
+			(int) te_moments_count(merged), D);
+
+	/* the invariants */
+	memcpy(bad, rf, rsize);
+	bad->n = 1;
+	unit_ok(te_moments_validate(&env, bad, rsize, 16000, 0) == TE_INVALID,
+			"rows form: folded rows are refused (%s)", env.msg);
+	memcpy(bad, rf, rsize);
+	bad->layout = TE_MOM_LAYOUT;
+	unit_ok(te_moments_validate(&env, bad, rsize, 16000, 0) == TE_INVALID,
+			"rows form: layout 1 with the rows flag is refused (%s)", env.msg);
+	memcpy(bad, rf, rsize);
+	bad->n_pending = R - 1;
+	unit_ok(te_moments_validate(&env, bad, rsize, 16000, 0) == TE_INVALID,
+			"rows form: a buffer not full is refused (%s)", env.msg);
+	memcpy(bad, rf, rsize);
+	bad->data[D + 3] = 1e9;
+	unit_ok(te_moments_validate(&env, bad, rsize, 16000, 1) == TE_INVALID,
+			"rows form: a row outside the norm range is refused (%s)", env.msg);
+	memcpy(bad, rf, rsize);
+	bad->data[0] = 1.0;
+	unit_ok(te_moments_validate(&env, bad, rsize, 16000, 1) == TE_INVALID,
+			"rows form: a mean is refused (%s)", env.msg);
+	free(direct);
+	free(viarows);
+	free(merged);
+	free(rf);
+	free(bad);
+	free(c1);
+	free(c2);
+}
+
 int
 main(void)
 {
 	test_validate();
+	test_rows_form();
 	test_eigen();
 	test_eigen_cancel();
 	test_moments();
