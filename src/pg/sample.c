@@ -274,42 +274,50 @@ finished(const PointSample *s)
 
 /*
  * check a value from outside (input, a stored value, another process's
- * state): the header, every point finite, every hash its point's, and the
- * counts a bottom-k sample can have; ERROR 22P03 naming the broken rule
+ * state): the header, every point finite, and the counts a bottom-k sample
+ * can have; with hashes set also every hash its point's (the input computes
+ * them itself).  ERROR 22P03 naming the broken rule (te_blob_corrupt).
  */
 static const PointSample *
-validated(const PointSample *s)
+checked(const PointSample *s, bool hashes)
 {
+	TeBlobReader r = {.typname = PS_TYPNAME};
 	int64		i;
 	int			j;
 
-#define BAD(...) ereport(ERROR, (errcode(ERRCODE_INVALID_BINARY_REPRESENTATION), \
-								 errmsg("invalid %s value: ", PS_TYPNAME), errdetail(__VA_ARGS__)))
 	if (VARSIZE(s) < offsetof(PointSample, data))
-		BAD("It is truncated.");
+		te_blob_corrupt(&r, "truncated");
 	if (s->dim < 1 || s->dim > TE_MAX_DIM)
-		BAD("Dimension %d is out of range.", s->dim);
+		te_blob_corrupt(&r, "dimension %d out of range", s->dim);
 	if (s->k < 1 || s->cap < 0 || s->cap > s->k || s->n < 0 || s->n > s->cap)
-		BAD("%lld points kept in room for %d, with sample size %d.", (long long) s->n, s->cap, s->k);
+		te_blob_corrupt(&r, "%lld points kept in room for %d, with sample size %d",
+						(long long) s->n, s->cap, s->k);
 	if (VARSIZE(s) != sample_size(s->dim, s->cap))
-		BAD("%u bytes where a sample with room for %d points of %d dimensions has %zu.",
-			VARSIZE(s), s->cap, s->dim, sample_size(s->dim, s->cap));
+		te_blob_corrupt(&r, "%u bytes where a sample with room for %d points of %d dimensions has %zu",
+						VARSIZE(s), s->cap, s->dim, sample_size(s->dim, s->cap));
 	if (s->seen < s->n || (s->n < s->k && s->seen != s->n))
-		BAD("%lld points kept of %lld seen, with sample size %d.", (long long) s->n, (long long) s->seen, s->k);
+		te_blob_corrupt(&r, "%lld points kept of %lld seen, with sample size %d",
+						(long long) s->n, (long long) s->seen, s->k);
 	for (i = 0; i < s->n; i++)
 	{
 		const double *x = PS_POINTS(s) + i * s->dim;
 
 		for (j = 0; j < s->dim; j++)
 			if (!isfinite(x[j]))
-				BAD("Point %lld has a non-finite value.", (long long) i + 1);
-		if (te_point_hash(x, s->dim) != PS_HASH(s)[i])
-			BAD("The hash of point %lld is not that of its values.", (long long) i + 1);
+				te_blob_corrupt(&r, "point %lld has a non-finite value", (long long) i + 1);
+		if (hashes && te_point_hash(x, s->dim) != PS_HASH(s)[i])
+			te_blob_corrupt(&r, "the hash of point %lld is not that of its values", (long long) i + 1);
 		if ((i & 1023) == 1023)
 			CHECK_FOR_INTERRUPTS();
 	}
-#undef BAD
 	return s;
+}
+
+/* a value from outside, checked with its hashes */
+static const PointSample *
+validated(const PointSample *s)
+{
+	return checked(s, true);
 }
 
 /* a point_sample argument, detoasted and checked */
@@ -527,25 +535,18 @@ sample_deserialize(const void *buf, size_t len)
 	else
 		te_blob_get_float8s(&r, PS_POINTS(s), (size_t) n * dim);
 	te_blob_close(&r);
+	/* the counts and finite points, then the hashes, computed here once */
+	checked(s, false);
 	for (i = 0; i < n; i++)
 	{
 		PS_HASH(s)[i] = te_point_hash(PS_POINTS(s) + i * dim, dim);
+		/* a finished value lists its points by hash */
+		if (i > 0 && PS_HASH(s)[i] < PS_HASH(s)[i - 1])
+			te_blob_corrupt(&r, "point %lld is out of hash order", (long long) i + 1);
 		if ((i & 1023) == 1023)
 			CHECK_FOR_INTERRUPTS();
 	}
-	/* a finished value lists its points by hash, each once in the order */
-	for (i = 1; i < n; i++)
-		if (PS_HASH(s)[i] < PS_HASH(s)[i - 1])
-			te_blob_corrupt(&r, "point %lld is out of hash order", (long long) i + 1);
-	for (i = 0; i < n; i++)
-	{
-		int			j;
-
-		for (j = 0; j < dim; j++)
-			if (!isfinite(PS_POINTS(s)[i * dim + j]))
-				te_blob_corrupt(&r, "point %lld has a non-finite value", (long long) i + 1);
-	}
-	return (PointSample *) validated(s);
+	return s;
 }
 
 PG_FUNCTION_INFO_V1(topembed_point_sample_in);
