@@ -9,7 +9,7 @@
  * computed in double, rounded to float, and reported widened back to double.
  * The floats are stored at a power-of-two scale that puts the largest
  * distance near 2^100, and points with extreme coordinates are first copied
- * scaled by powers of two (src/core/rips_internal.h), so no magnitude overflows or
+ * scaled by powers of two (src/core/rips_graph_internal.h), so no magnitude overflows or
  * underflows; the diagram is scaled back exactly.
  *
  * Beyond Ripser:

@@ -5,25 +5,18 @@
  * filtered graph (or, for H0 alone, go straight to a spanning tree), choose
  * the threshold, collapse the graph when that pays, and run the phases:
  * H0 by Kruskal, then persistent cohomology dimension by dimension.  Also
- * here: the output diagram's growth and the key sort.
+ * here: the final sort of the diagram and the memory model.  It is the top
+ * floor of the engine: the phases and rips_graph.c never call back into it.
  */
-#include "rips_internal.h"
+#include "rips_collapse_internal.h"
+#include "rips_graph_internal.h"
+#include "rips_h0_internal.h"
+#include "rips_reduce_internal.h"
 
 #include <float.h>
 #include <stdlib.h>
 
 /* ---- diagrams ---- */
-
-/* a stored value in the input's units, finite if it was */
-static double
-from_stored(const RipsCtx *c, double v)
-{
-	double		r = ldexp(v, c->out_exp);
-
-	if (isinf(r) && !isinf(v))
-		r = DBL_MAX;
-	return r;
-}
 
 /*
  * Choose the float scale for kernel distances up to bound, which stand for
@@ -55,41 +48,6 @@ te_rips_options_init(TeRipsOptions *o)
 	o->stats = NULL;
 }
 
-/*
- * Append a bar to the output, growing it through the env.  birth and death
- * are stored values: they go out in the input's units (a finite value that
- * the float rounding lifted past the double range becomes DBL_MAX).
- */
-TeStatus
-rips_emit(RipsCtx *c, int dim, double birth, double death)
-{
-	TeDiagram  *d = c->out;
-
-	if (!(death > birth))
-		return TE_OK;
-	birth = from_stored(c, birth);
-	death = from_stored(c, death);
-	if (d->n_pairs == d->capacity)
-	{
-		int64_t		cap = d->capacity ? 2 * d->capacity : 64;
-		TePersPair *np = te_alloc_array(c->env, (size_t) cap, sizeof(TePersPair));
-
-		if (!np)
-			return te_fail(c->env, TE_NOMEM, "out of memory growing the diagram to %lld pairs",
-						   (long long) cap);
-		if (d->n_pairs)
-			memcpy(np, d->pairs, sizeof(TePersPair) * (size_t) d->n_pairs);
-		te_free(c->env, d->pairs);
-		d->pairs = np;
-		d->capacity = cap;
-	}
-	d->pairs[d->n_pairs].dim = dim;
-	d->pairs[d->n_pairs].birth = birth;
-	d->pairs[d->n_pairs].death = death;
-	d->n_pairs++;
-	return TE_OK;
-}
-
 /* (dim, birth, death) order of bars */
 static inline int
 pair_less(const TePersPair *x, const TePersPair *y)
@@ -110,102 +68,6 @@ pair_less(const TePersPair *x, const TePersPair *y)
 #define ST_ELEMENT_TYPE TePersPair
 #define ST_LESS(x, y) pair_less((x), (y))
 #include "sort_template.h"
-
-/* ---- sorting 64-bit keys ---- */
-
-/*
- * In place, so that sorting the edges needs no second copy of them: the
- * introsort of sort_template.h, insertion sort below 25 keys, paced by the
- * run's interrupt check
- */
-#define ST_PREFIX keys
-#define ST_ELEMENT_TYPE uint64_t
-#define ST_LESS(x, y) (*(x) < *(y))
-#define ST_INSERTION_MAX 24
-#define ST_CHECK(c, units) rips_tick((c), (units))
-#define ST_CHECK_TYPE RipsCtx
-#include "sort_template.h"
-
-/* sort keys in place; the depth bound makes the worst case n log n */
-TeStatus
-rips_sort_keys(RipsCtx *c, uint64_t *keys, int64_t n)
-{
-	return keys_sort(c, keys, n);
-}
-
-/* ---- the filtered graph ---- */
-
-/*
- * Cut the value matrix at the threshold (INF beyond it), build the
- * adjacency bitsets and the edges in filtration order.
- */
-TeStatus
-rips_graph_finish(RipsCtx *c, RipsGraph *g)
-{
-	int64_t		n = g->n,
-				W = (n + 63) / 64,
-				i,
-				j,
-				m = 0;
-	float		thr = g->threshold;
-	TeStatus	st;
-
-	g->W = W;
-	g->adj = arena_alloc0(c->mem, sizeof(uint64_t) * (size_t) (n * W > 0 ? n * W : 1));
-	if (!g->adj)
-		return c->mem->status;
-	for (i = 0; i < n; i++)
-	{
-		float	   *row = g->D + i * n;
-
-		for (j = 0; j < n; j++)
-		{
-			if (j == i)
-			{
-				row[j] = 0.0f;
-				continue;
-			}
-			if (!(row[j] <= thr))
-				row[j] = INFINITY;
-			else
-			{
-				rips_bit_set(g->adj + i * W, j);
-				if (j < i)
-					m++;
-			}
-		}
-		if ((st = rips_tick(c, (uint64_t) n)) != TE_OK)
-			return st;
-	}
-	g->m = m;
-	g->keys = arena_array(c->mem, (size_t) (m > 0 ? m : 1), sizeof(uint64_t));
-	if (!g->keys)
-		return c->mem->status;
-	m = 0;
-	for (i = 0; i < n; i++)
-	{
-		const float *row = g->D + i * n;
-
-		for (j = 0; j < i; j++)
-			if (row[j] <= thr)
-				g->keys[m++] = rips_edge_key(row[j], (uint32_t) i, (uint32_t) j);
-		if ((st = rips_tick(c, (uint64_t) i)) != TE_OK)
-			return st;
-	}
-	return rips_sort_keys(c, g->keys, g->m);
-}
-
-/* free the graph's arrays */
-void
-rips_graph_release(Arena *m, RipsGraph *g)
-{
-	arena_free(m, g->D);
-	arena_free(m, g->adj);
-	arena_free(m, g->keys);
-	g->D = NULL;
-	g->adj = NULL;
-	g->keys = NULL;
-}
 
 /* ---- options ---- */
 
@@ -289,11 +151,11 @@ run_graph(RipsCtx *c, RipsGraph *g, const TeRipsOptions *o)
 				return st;
 		}
 	}
-	c->stats->enclosing_radius = from_stored(c, r);
+	c->stats->enclosing_radius = rips_from_stored(c, r);
 	if (isnan(thr) || thr > r)
 		thr = r;
 	g->threshold = thr;
-	c->stats->threshold = from_stored(c, thr);
+	c->stats->threshold = rips_from_stored(c, thr);
 
 	if ((st = rips_graph_finish(c, g)) != TE_OK)
 		return st;
@@ -439,7 +301,7 @@ te_rips_points(TeEnv *env, const double *points, int64_t n, int dim,
 									  INT32_MAX, (long long) n), opt);
 		}
 		/* the tree's edges never exceed the enclosing radius */
-		stats.threshold = isnan(thr) ? NAN : from_stored(&c, thr);
+		stats.threshold = isnan(thr) ? NAN : rips_from_stored(&c, thr);
 		st = rips_h0_points(&c, &p, isnan(thr) ? INFINITY : thr);
 		dist_points_release(&mem, &p);
 		return finish(&c, st, opt);
@@ -536,7 +398,7 @@ te_rips_distances(TeEnv *env, const double *lower, int64_t n,
 	{
 		float		thr = user_threshold(&c, opt);
 
-		stats.threshold = isnan(thr) ? NAN : from_stored(&c, thr);
+		stats.threshold = isnan(thr) ? NAN : rips_from_stored(&c, thr);
 		st = rips_h0_lower(&c, lower, n, isnan(thr) ? INFINITY : thr);
 		return finish(&c, st, opt);
 	}

@@ -31,7 +31,7 @@
  * (fewer apparent pairs) more than the moves save, so edges here are only
  * kept or dropped.  Giving up on an edge is always safe: it simply stays.
  */
-#include "rips_internal.h"
+#include "rips_collapse_internal.h"
 
 /* dominator candidates tested at an edge's own time */
 #define DOMINATE_TRIES 64

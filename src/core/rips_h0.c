@@ -26,7 +26,7 @@
  * (the enclosing radius) every tree edge is below the threshold: the graph
  * at the enclosing radius contains a spanning star.
  */
-#include "rips_internal.h"
+#include "rips_h0_internal.h"
 
 #include <stdlib.h>
 

@@ -35,7 +35,7 @@
  *
  * Coefficients are in Z/p for a prime p <= 46337.
  */
-#include "rips_internal.h"
+#include "rips_reduce_internal.h"
 
 #include <stdlib.h>
 

@@ -16,7 +16,7 @@
  */
 #include "topembed/rips.h"
 #include "topembed/distance.h"
-#include "rips_internal.h"
+#include "rips_graph_internal.h"
 #include "unit.h"
 
 #include <stdint.h>

@@ -1,15 +1,16 @@
 /*
- * rips_internal.h - internals shared by the files of the Rips engine
+ * rips_graph_internal.h - the ground floor of the Rips engine
  *
  * Not a public API: the PostgreSQL face uses rips.h and distance.h only.
- *
- * Pieces:
+ * What every phase builds on, defined in rips_graph.c and here:
  *  - RipsCtx: what every phase needs (env, the Arena of alloc_internal.h,
  *    interrupt pacing, the output diagram, the coefficient field);
  *  - RipsGraph: the filtered graph of the flag filtration (dense n x n float
- *    values, adjacency bitsets and the edges in filtration order);
- *  - the phases: H0, edge collapse, cohomology reduction (the point sets
- *    and distance kernels they build on are in distance_internal.h).
+ *    values, adjacency bitsets and the edges in filtration order).
+ * The phases (rips_h0.c, rips_collapse.c, rips_reduce.c) build on this
+ * file, each with its own header, and rips.c drives them; nothing here
+ * calls up into a phase or the driver.  The point sets and distance
+ * kernels are in distance_internal.h.
  *
  * Filtration order.  Edges, and simplices in general, are ordered by
  * diameter, then by decreasing combinatorial index (Ripser's order).  An
@@ -18,9 +19,10 @@
  * 0xFFFF - a, then 0xFFFF - b.  Vertex numbers therefore fit in 16 bits
  * whenever an n x n graph is built.
  */
-#ifndef TOPEMBED_RIPS_INTERNAL_H
-#define TOPEMBED_RIPS_INTERNAL_H
+#ifndef TOPEMBED_RIPS_GRAPH_INTERNAL_H
+#define TOPEMBED_RIPS_GRAPH_INTERNAL_H
 
+#include <float.h>
 #include <math.h>
 #include <string.h>
 
@@ -97,6 +99,17 @@ static inline float
 rips_to_float(const RipsCtx *c, double v)
 {
 	return (float) ((v * c->fs1) * c->fs2);
+}
+
+/* a stored value in the input's units, finite if it was */
+static inline double
+rips_from_stored(const RipsCtx *c, double v)
+{
+	double		r = ldexp(v, c->out_exp);
+
+	if (isinf(r) && !isinf(v))
+		r = DBL_MAX;
+	return r;
 }
 
 /* count work; call the interrupt check when enough has been done */
@@ -218,21 +231,4 @@ rips_bit_test(const uint64_t *row, int64_t i)
 TeStatus	rips_graph_finish(RipsCtx *c, RipsGraph *g);
 void		rips_graph_release(Arena *m, RipsGraph *g);
 
-/* ---- phases ---- */
-
-/* H0 of the graph by Kruskal; marks the tree edges (bit per key position) */
-TeStatus	rips_h0_graph(RipsCtx *c, const RipsGraph *g, uint64_t *tree_bits);
-
-/* H0 of points from a minimum spanning tree in O(n * dim) memory */
-TeStatus	rips_h0_points(RipsCtx *c, const DistPoints *p, float threshold);
-
-/* H0 of a lower-triangle dissimilarity by Prim in O(n) extra memory */
-TeStatus	rips_h0_lower(RipsCtx *c, const double *lower, int64_t n, float threshold);
-
-/* edge collapse of the graph in place; returns the number of passes made */
-TeStatus	rips_collapse(RipsCtx *c, RipsGraph *g, int max_passes, int *passes);
-
-/* persistent cohomology in dimensions 1..max_dim */
-TeStatus	rips_reduce(RipsCtx *c, const RipsGraph *g, const uint64_t *tree_bits);
-
-#endif							/* TOPEMBED_RIPS_INTERNAL_H */
+#endif							/* TOPEMBED_RIPS_GRAPH_INTERNAL_H */
