@@ -40,47 +40,27 @@ float_bound(int dim)
 	return 2.0 * ((double) dim + 4.0) * u / (1.0 - ((double) dim + 4.0) * u) + 1e-12;
 }
 
-/* sift idx[root] down the max-heap idx[0..n) ordered by key[idx[]] */
-static void
-sift(int64_t *idx, const int64_t *key, int64_t root, int64_t n)
+/* a candidate's id and row, sorted by id to find each query's answers */
+typedef struct IdRow
 {
-	int64_t		child,
-				t;
+	int64_t		id;
+	int64_t		row;
+} IdRow;
 
-	while ((child = 2 * root + 1) < n)
-	{
-		if (child + 1 < n && key[idx[child + 1]] > key[idx[child]])
-			child++;
-		if (key[idx[root]] >= key[idx[child]])
-			break;
-		t = idx[root];
-		idx[root] = idx[child];
-		idx[child] = t;
-		root = child;
-	}
-}
+/*
+ * idrows_sort(): by id, then row (a total order, so the result does not
+ * depend on the sort), paced by the run's ticker
+ */
+#define ST_PREFIX idrows
+#define ST_ELEMENT_TYPE IdRow
+#define ST_LESS(x, y) ((x)->id < (y)->id || ((x)->id == (y)->id && (x)->row < (y)->row))
+#define ST_CHECK(tk, units) te_tick((tk), (units))
+#define ST_CHECK_TYPE TeTicker
+#include "sort_template.h"
 
-/* sort idx[0..n) by key[idx[]] ascending, heapsort (no hidden allocation) */
-static void
-sort_by_key(int64_t *idx, const int64_t *key, int64_t n)
-{
-	int64_t		i,
-				t;
-
-	for (i = n / 2 - 1; i >= 0; i--)
-		sift(idx, key, i, n);
-	for (i = n - 1; i > 0; i--)
-	{
-		t = idx[0];
-		idx[0] = idx[i];
-		idx[i] = t;
-		sift(idx, key, 0, i);
-	}
-}
-
-/* first position in sorted idx whose key is >= v */
+/* first position in the sorted idx whose id is >= v */
 static int64_t
-lower_bound(const int64_t *idx, const int64_t *key, int64_t n, int64_t v)
+lower_bound(const IdRow *idx, int64_t n, int64_t v)
 {
 	int64_t		lo = 0,
 				hi = n;
@@ -89,7 +69,7 @@ lower_bound(const int64_t *idx, const int64_t *key, int64_t n, int64_t v)
 	{
 		int64_t		mid = lo + (hi - lo) / 2;
 
-		if (key[idx[mid]] < v)
+		if (idx[mid].id < v)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -106,7 +86,7 @@ thresholds(TeEnv *env, const double *q, const int64_t *q_id, int64_t nq,
 		   const double *c, const int64_t *c_id, int64_t nc, int dim,
 		   double *thr, unsigned char *has)
 {
-	int64_t    *idx;
+	IdRow	   *idx;
 	int64_t		i,
 				p;
 	TeTicker	tk;
@@ -123,19 +103,26 @@ thresholds(TeEnv *env, const double *q, const int64_t *q_id, int64_t nq,
 		}
 		return TE_OK;
 	}
-	idx = te_alloc_array(env, (size_t) (nc > 0 ? nc : 1), sizeof(int64_t));
+	idx = te_alloc_array(env, (size_t) (nc > 0 ? nc : 1), sizeof(IdRow));
 	if (idx == NULL)
 		return te_fail(env, TE_NOMEM, "no memory for %lld ids", (long long) nc);
 	for (i = 0; i < nc; i++)
-		idx[i] = i;
-	sort_by_key(idx, c_id, nc);
+	{
+		idx[i].id = c_id[i];
+		idx[i].row = i;
+	}
+	if (idrows_sort(&tk, idx, nc) != TE_OK)
+	{
+		te_free(env, idx);
+		return TE_CANCELLED;
+	}
 	for (i = 0; i < nq; i++)
 	{
 		has[i] = 0;
 		thr[i] = -INFINITY;
-		for (p = lower_bound(idx, c_id, nc, q_id[i]); p < nc && c_id[idx[p]] == q_id[i]; p++)
+		for (p = lower_bound(idx, nc, q_id[i]); p < nc && idx[p].id == q_id[i]; p++)
 		{
-			double		s = dot_exact(q + i * dim, c + idx[p] * dim, dim);
+			double		s = dot_exact(q + i * dim, c + idx[p].row * dim, dim);
 
 			if (!has[i] || s > thr[i])
 				thr[i] = s;
