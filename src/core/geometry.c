@@ -100,17 +100,14 @@ typedef struct CoordShare
 	int			i;
 } CoordShare;
 
-/* larger v first, then the lower index */
-static int
-cmp_share(const void *a, const void *b)
-{
-	const CoordShare *x = a,
-			   *y = b;
-
-	if (x->v != y->v)
-		return x->v > y->v ? -1 : 1;
-	return x->i - y->i;
-}
+/*
+ * shares_sort(): the largest share first, ties by coordinate (a total
+ * order, as qsort with the old comparator gave)
+ */
+#define ST_PREFIX shares
+#define ST_ELEMENT_TYPE CoordShare
+#define ST_LESS(x, y) ((x)->v > (y)->v || ((x)->v == (y)->v && (x)->i < (y)->i))
+#include "sort_template.h"
 
 /* a moments sketch of n rows, flushed; NULL with env->msg on failure */
 static TeMoments *
@@ -240,7 +237,7 @@ te_gap_drivers(TeEnv *env, const double *image, const double *text, int64_t n,
 		cs[j].v = delta[j] * delta[j];
 		cs[j].i = j;
 	}
-	qsort(cs, dim, sizeof(CoordShare), cmp_share);
+	shares_sort(cs, dim);
 	for (c = 0; c < k; c++)
 	{
 		out->top_coordinates[c] = cs[c].i;

@@ -36,17 +36,14 @@ typedef struct Cand
 	int64_t		i;
 } Cand;
 
-/* nearer first, then the lower index */
-static int
-cmp_cand(const void *a, const void *b)
-{
-	const Cand *x = a,
-			   *y = b;
-
-	if (x->d != y->d)
-		return x->d < y->d ? -1 : 1;
-	return x->i < y->i ? -1 : (x->i > y->i);
-}
+/*
+ * cands_sort(): nearer first, then the lower index (a total order, so the
+ * result does not depend on the sort)
+ */
+#define ST_PREFIX cands
+#define ST_ELEMENT_TYPE Cand
+#define ST_LESS(x, y) ((x)->d < (y)->d || ((x)->d == (y)->d && (x)->i < (y)->i))
+#include "sort_template.h"
 
 /* insert (d, i) into the sorted list c of *len <= cap entries, if it belongs */
 static inline void
@@ -153,7 +150,7 @@ te_knn(TeEnv *env, const double *points, int64_t n, int dim, int k,
 
 			for (j = 0; j < len[a]; j++)
 				c[j].d = row_dist(points + (q0 + a) * dim, points + c[j].i * dim, dim);
-			qsort(c, len[a], sizeof(Cand), cmp_cand);
+			cands_sort(c, len[a]);
 			for (j = 0; j < k; j++)
 			{
 				dist[(q0 + a) * k + j] = c[j].d;
@@ -169,15 +166,11 @@ te_knn(TeEnv *env, const double *points, int64_t n, int dim, int k,
 	return TE_OK;
 }
 
-/* ascending doubles */
-static int
-cmp_double(const void *a, const void *b)
-{
-	double		x = *(const double *) a,
-				y = *(const double *) b;
-
-	return (x > y) - (x < y);
-}
+/* lmus_sort(): ascending doubles (none is NaN: every distance is > 0) */
+#define ST_PREFIX lmus
+#define ST_ELEMENT_TYPE double
+#define ST_LESS(x, y) (*(x) < *(y))
+#include "sort_template.h"
 
 /* TE_INVALID if a point has a zero nearest-neighbour distance */
 static TeStatus
@@ -230,7 +223,7 @@ te_intrinsic_dimension(TeEnv *env, const double *points, int64_t n, int dim,
 			return TE_NOMEM;
 		for (i = 0; i < n; i++)
 			lmu[i] = log(dist[i * 2 + 1] / dist[i * 2]);
-		qsort(lmu, n, sizeof(double), cmp_double);
+		lmus_sort(lmu, n);
 		for (i = 0; i < m; i++)
 		{
 			double		y = -log1p(-(double) (i + 1) / (double) n);
