@@ -8,6 +8,8 @@ Checks, on the source tree and the objects that make builds:
   _internal.h (sort_template.h, a template, is the one other header);
   include/topembed holds no private header and includes only its own
   headers and libc; no face file includes a private header of the core;
+- the core sorts through sort_template.h alone: no qsort, no heap of its
+  own;
 - every function of src/core and src/pg has a comment right above it
   (or above its PG_FUNCTION_INFO_V1 line), and one longer than
   LONG_LINES lines says why in that comment ("Long ... because").
@@ -207,8 +209,23 @@ def check_functions():
     ok(not long_, "no function runs over %d lines without a reason above it" % LONG_LINES, ", ".join(long_))
 
 
+SORT_COPY = re.compile(r"\bqsort(_r)?\s*\(|\bheapsort\s*\(|^(static\s+\w+\s*\n)?sift\w*\(", re.M)
+
+
+def check_sorts():
+    """the core sorts with sort_template.h only (glibc's qsort may allocate
+    behind the TeEnv allocator and cannot be interrupted)"""
+    bad = []
+    for f in sorted(glob.glob(os.path.join(ROOT, "src/core/*.c"))):
+        text = open(f).read()
+        for m in SORT_COPY.finditer(text):
+            bad.append("%s:%d" % (rel(f), text.count("\n", 0, m.start()) + 1))
+    ok(not bad, "the core sorts only through sort_template.h (no qsort, no hand-written heap)", ", ".join(bad))
+
+
 def main():
     check_headers()
+    check_sorts()
     check_functions()
     check_objects()
     done()
