@@ -112,6 +112,16 @@ SELECT te_test.err(format($$SELECT persistence_from_distances('{1}', modulus => 
 SELECT left(betti_curve_svg(ARRAY[ROW((SELECT value::int FROM lim WHERE name = 'max_plot_hdim'), 0, 1)]::persistence_pair[]), 4) AS at_max_plot_hdim;
 SELECT te_test.err(format($$SELECT betti_curve_svg(ARRAY[(%s,0,1)]::persistence_pair[])$$,
                           (SELECT value::int + 1 FROM lim WHERE name = 'max_plot_hdim')));
+SELECT array_length(persistence_landscape(ARRAY[(1,0,1)]::persistence_pair[], 1,
+                                          (SELECT value::int FROM lim WHERE name = 'max_landscape_k'), '{0.5}'), 1) AS at_max_landscape_k;
+SELECT te_test.err(format($$SELECT persistence_landscape(ARRAY[(1,0,1)]::persistence_pair[], 1, %s, '{0.5}')$$,
+                          (SELECT value::int + 1 FROM lim WHERE name = 'max_landscape_k')));
+-- one grid value more than max_landscape_values allows at max_landscape_k functions
+SELECT te_test.err(format($$SELECT persistence_landscape(ARRAY[(1,0,1)]::persistence_pair[], 1, %s,
+                                                         (SELECT array_agg(g::float8) FROM generate_series(1, %s) g))$$,
+                          (SELECT value::int FROM lim WHERE name = 'max_landscape_k'),
+                          (SELECT value::bigint / (SELECT value::bigint FROM lim WHERE name = 'max_landscape_k') + 1
+                           FROM lim WHERE name = 'max_landscape_values')));
 -- every metric of the list is accepted by persistence, and snapshot refuses what is not in it
 SELECT l.value AS metric, array_length(persistence(e, 0, l.value), 1) AS bars
 FROM lim l, (VALUES ('{1,0}'::real[]), ('{0,1}')) v(e) WHERE l.name = 'metric' GROUP BY l.value ORDER BY 1;

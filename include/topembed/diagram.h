@@ -120,6 +120,15 @@ TeStatus	te_total_persistence(TeEnv *env, const TePersPair *pairs, int64_t n, in
 								 double p, double *out, int64_t *n_essential);
 
 /*
+ * The SQL face's bounds on a landscape's size (topembed.limits() reports
+ * them): the most functions lambda_1..lambda_k, and the most values k * m
+ * of the k x m result (10^8 doubles, 800 MB, below PostgreSQL's 1 GB array
+ * limit)
+ */
+#define TE_LANDSCAPE_MAX_K 10000
+#define TE_LANDSCAPE_MAX_VALUES 100000000
+
+/*
  * Persistence landscape: out[j * m + i] = lambda_{j+1}(grid[i]) for j < k,
  * i < m (k x m, row-major).  k >= 1, m >= 0; grid values not NaN.
  * O(m (n + k log k)) time, n doubles of scratch.

@@ -490,11 +490,11 @@ topembed_persistence_landscape(PG_FUNCTION_ARGS)
 	TeEnv		env;
 
 	check_hdim(dim);
-	if (k < 1 || k > 10000)
+	if (k < 1 || k > TE_LANDSCAPE_MAX_K)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("k must be between 1 and 10000, not %d", k)));
-	if ((double) k * m > 1e8)
+				 errmsg("k must be between 1 and %d, not %d", TE_LANDSCAPE_MAX_K, k)));
+	if ((double) k * m > (double) TE_LANDSCAPE_MAX_VALUES)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("a landscape of %d functions on %d grid values is too large", k, m)));

@@ -14,6 +14,7 @@
 #include "utils/builtins.h"
 #include "utils/tuplestore.h"
 
+#include "topembed/diagram.h"
 #include "topembed/intrinsic.h"
 #include "topembed/pair.h"
 #include "topembed/rips.h"
@@ -45,6 +46,10 @@ static const TeLimit numeric_limits[] =
 	"the most spectra or Betti curves one picture draws"},
 	{"max_intrinsic_k", TE_INTRINSIC_MAX_K,
 	"the most neighbours intrinsic_dimension's mle method takes (its k argument)"},
+	{"max_landscape_k", TE_LANDSCAPE_MAX_K,
+	"the most functions persistence_landscape computes (its k argument)"},
+	{"max_landscape_values", TE_LANDSCAPE_MAX_VALUES,
+	"the most values (k times the grid's length) of one persistence_landscape"},
 };
 
 /* the metrics, in the core's enum order (first to last) */
