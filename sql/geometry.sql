@@ -100,12 +100,14 @@ SELECT te_test.err(format($$SELECT intrinsic_dimension(e, 'mle', %s) FROM geo_li
 SELECT te_test.err($$SELECT intrinsic_dimension(e, 'twonn', NULL) FROM geo_even WHERE e[1] < 3$$);
 SELECT te_test.err($$SELECT intrinsic_dimension(e, 'twonn', NULL) FROM (SELECT e FROM geo_even UNION ALL SELECT e FROM geo_even WHERE e[1] = 7) s$$);
 SELECT te_test.err($$SELECT intrinsic_dimension(e, 'twonn', NULL) FROM (VALUES ('{1,0}'::float8[]), ('{1,Infinity}'), ('{2,2}')) v(e)$$);
+SELECT te_test.err($$SELECT intrinsic_dimension(e, 'mle', 2) FROM (VALUES ('{1,0}'::float8[]), ('{NaN,1}'), ('{2,2}'), ('{3,1}')) v(e)$$);
 SELECT te_test.err($$SELECT gap_drivers(image, text, 1) FROM geo_pairs WHERE image[3] = 0.1$$);
 SELECT te_test.err($$SELECT gap_drivers(image, text, 4) FROM geo_pairs$$);
 SELECT te_test.err($$SELECT gap_drivers(image, text, 0) FROM geo_pairs$$);
 SELECT te_test.err($$SELECT gap_drivers(image, text, NULL) FROM geo_pairs$$);
 SELECT te_test.err($$SELECT gap_drivers(image, text[1:2], 1) FROM geo_pairs$$);
 SELECT te_test.err($$SELECT gap_drivers(image, image, 1) FROM geo_pairs$$);
+SELECT te_test.err($$SELECT gap_drivers(image, text, 1) FROM (VALUES ('{1,0}'::float8[], '{0,1}'::float8[]), ('{NaN,0}', '{0,1}')) v(image, text)$$);
 SELECT te_test.err($$SELECT gap_drivers(image, text, 1) FROM (VALUES ('{1,0}'::float8[], '{0,1}'::float8[]), ('{0,0}', '{0,1}')) v(image, text)$$);
 -- gap_drivers keeps two moments sketches: topembed.moments_max_dim bounds it
 SET topembed.moments_max_dim = 2;
