@@ -45,6 +45,17 @@ CASES = [
     ("intrinsic_dimension (mle) of 40000 embeddings",
      None,
      "SELECT topembed.intrinsic_dimension(e, 'mle', 20) FROM snap_src, LATERAL (VALUES (image), (text)) v(e)"),
+    ("retrieval of 30000 pairs in 512 dimensions",
+     "CREATE TABLE IF NOT EXISTS retr_src AS SELECT * FROM topembed.synthetic_pairs(30000, 512, 0.8, 3)",
+     "SELECT topembed.retrieval(image, text) FROM retr_src"),
+    ("gap_shift of 30000 pairs at nine lambdas",
+     None,
+     "SELECT topembed.gap_shift(image, text) FROM retr_src"),
+    ("zero_shot of 20000 embeddings against 1000 prompts",
+     "CREATE TABLE IF NOT EXISTS zs_src AS SELECT pair_id, image FROM topembed.synthetic_pairs(20000, 256, 0.8, 5); "
+     "CREATE TABLE IF NOT EXISTS zs_prompts AS SELECT array_agg(text::float8[] ORDER BY pair_id) AS p "
+     "FROM topembed.synthetic_pairs(1000, 256, 0.8, 6)",
+     "SELECT topembed.zero_shot(image, pair_id % 1000 + 1, (SELECT p FROM zs_prompts)) FROM zs_src"),
     ("gap_drivers of 2500 pairs in 2500 dimensions",
      "CREATE TABLE IF NOT EXISTS wide_src AS SELECT * FROM topembed.synthetic_pairs(2500, 2500, 0.7, 4)",
      "SELECT topembed.gap_drivers(image, text, 5) FROM wide_src"),
