@@ -42,6 +42,9 @@ SELECT (SELECT retrieval(image, text) FROM syn)::text =
 -- real[] and double precision[] give the same counts
 SELECT (SELECT retrieval(image, text) FROM syn)::text =
        (SELECT retrieval(image::float8[], text::float8[]) FROM syn)::text AS float8_same;
+-- a cut-off at or above the number of candidates (5 here) gives recall 1
+SELECT (r).image_to_text_recall, (r).text_to_image_recall
+FROM (SELECT retrieval(image, text, '{1,5,300}') r FROM syn WHERE pair_id <= 5) q;
 -- no rows: NULL, as aggregates do; NULL rows are skipped
 SELECT retrieval(image, text) IS NULL AS empty_is_null FROM syn WHERE false;
 SELECT (SELECT retrieval(image, text) FROM syn)::text =
