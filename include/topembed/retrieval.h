@@ -47,11 +47,15 @@ TeStatus	te_retrieval(TeEnv *env, const double *image, const int64_t *image_id, 
 						 const int32_t *ks, int nks, TeRetrievalResult *out);
 
 /*
- * The rank of the correct class label (0-based) of one normalised embedding
- * x among n_classes normalised prompts (rows of dim): 1 + the number of
- * other classes whose cosine is at least the correct one's.
+ * The ranks of the correct classes labels[0..n) (0-based) of n normalised
+ * embeddings x (rows of dim) among n_classes normalised prompts (rows of
+ * dim): rank[i] = 1 + the number of other classes whose cosine with x_i is
+ * at least the correct one's.  Cosines are index-order double dot products;
+ * the blocked dgemm decides every comparison it is sure of and the rest are
+ * recomputed in index order, so the ranks equal those of the plain loop.
+ * Statuses: TE_NOMEM, TE_CANCELLED.
  */
-int64_t		te_zero_shot_rank(const double *x, const double *prompts, int n_classes, int dim,
-							  int label);
+TeStatus	te_zero_shot_ranks(TeEnv *env, const double *x, int64_t n, const double *prompts,
+							   int n_classes, int dim, const int32_t *labels, int64_t *rank);
 
 #endif							/* TOPEMBED_RETRIEVAL_H */

@@ -335,16 +335,76 @@ done:
 	return st;
 }
 
-/* the rank of the true class among the prompts, ties against it */
-int64_t
-te_zero_shot_rank(const double *x, const double *prompts, int n_classes, int dim, int label)
-{
-	double		t = dot_exact(x, prompts + (size_t) label * dim, dim);
-	int64_t		rank = 1;
-	int			c;
+/* prompts per block of the zero-shot product */
+#define ZS_CLASS_BLOCK 512
 
-	for (c = 0; c < n_classes; c++)
-		if (c != label && dot_exact(x, prompts + (size_t) c * dim, dim) >= t)
-			rank++;
-	return rank;
+/*
+ * A bound on |dgemm value - index-order dot| for unit vectors: each is
+ * within gamma_dim of the exact product, whatever the order or FMA use, so
+ * twice that, with a factor 2 to spare
+ */
+static double
+double_bound(int dim)
+{
+	double		u = DBL_EPSILON / 2.0;
+
+	return 4.0 * ((double) dim + 4.0) * u / (1.0 - ((double) dim + 4.0) * u);
+}
+
+/* the ranks of the true classes among the prompts, ties against them */
+TeStatus
+te_zero_shot_ranks(TeEnv *env, const double *x, int64_t n, const double *prompts,
+				   int n_classes, int dim, const int32_t *labels, int64_t *rank)
+{
+	int			cb = n_classes < ZS_CLASS_BLOCK ? n_classes : ZS_CLASS_BLOCK;
+	double	   *t = te_alloc_array(env, (size_t) (n > 0 ? n : 1), sizeof(double));
+	double	   *s = te_alloc_array(env, (size_t) (n > 0 ? n : 1) * (size_t) (cb > 0 ? cb : 1), sizeof(double));
+	double		bound = double_bound(dim);
+	TeTicker	tk;
+	int64_t		i;
+	int			c0;
+
+	if (t == NULL || s == NULL)
+	{
+		te_free(env, t);
+		te_free(env, s);
+		return te_fail(env, TE_NOMEM, "no memory for the zero-shot scores of %lld rows", (long long) n);
+	}
+	te_ticker_init(&tk, env);
+	for (i = 0; i < n; i++)
+	{
+		t[i] = dot_exact(x + i * dim, prompts + (size_t) labels[i] * dim, dim);
+		rank[i] = 1;
+	}
+	for (c0 = 0; c0 < n_classes; c0 += cb)
+	{
+		int			c1 = c0 + cb < n_classes ? c0 + cb : n_classes;
+
+		cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int) n, c1 - c0, dim, 1.0,
+					x, dim, prompts + (size_t) c0 * dim, dim, 0.0, s, c1 - c0);
+		for (i = 0; i < n; i++)
+		{
+			const double *row = s + i * (c1 - c0);
+			int			c;
+
+			for (c = c0; c < c1; c++)
+			{
+				double		v = row[c - c0];
+
+				if (c == labels[i] || v < t[i] - bound)
+					continue;
+				if (v > t[i] + bound || dot_exact(x + i * dim, prompts + (size_t) c * dim, dim) >= t[i])
+					rank[i]++;
+			}
+		}
+		if (te_tick(&tk, (uint64_t) n * (uint64_t) (c1 - c0) * (uint64_t) (dim / 4 + 4)) != TE_OK)
+		{
+			te_free(env, t);
+			te_free(env, s);
+			return TE_CANCELLED;
+		}
+	}
+	te_free(env, t);
+	te_free(env, s);
+	return TE_OK;
 }

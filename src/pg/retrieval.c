@@ -7,7 +7,9 @@
  * keeps the embeddings, and the combine function concatenates two states.
  * The results do not depend on the order of the rows (see retrieval.h), so
  * a parallel plan gives the serial counts.  zero_shot streams: its state is
- * the normalised prompts and per-class counts, merged by addition.
+ * the normalised prompts and per-class counts, merged by addition, and a
+ * batch of rows not yet ranked (ranked together, flushed before a merge, a
+ * serialisation or the result).
  */
 #include "topembed.h"
 
@@ -757,7 +759,11 @@ topembed_gap_shift_finalfn(PG_FUNCTION_ARGS)
 
 /* ---- zero-shot classification ---- */
 
-/* the state of zero_shot: normalised prompts and per-class counts */
+/*
+ * the state of zero_shot: normalised prompts, per-class counts, and the
+ * rows not yet ranked (ranked a batch at a time, so that one product of the
+ * batch with the prompts reads the prompts once for many rows)
+ */
 typedef struct ZsState
 {
 	int32		dim;
@@ -766,7 +772,15 @@ typedef struct ZsState
 	int64	   *n;				/* per class: rows */
 	int64	   *top1;			/* per class: rank 1 */
 	int64	   *top5;			/* per class: rank <= 5 */
+	int32		batch;			/* rows ranked together */
+	int32		n_pending;		/* rows waiting in pending */
+	double	   *pending;		/* batch x dim, normalised */
+	int32	   *pending_label;	/* their classes, 0-based */
 } ZsState;
+
+/* the most doubles of the pending rows, and the most rows of a batch */
+#define ZS_PENDING_DOUBLES (1024 * 1024)
+#define ZS_MAX_BATCH 256
 
 /* a state of n_classes x dim in cxt, counts zero */
 static ZsState *
@@ -780,7 +794,38 @@ new_zs_state(MemoryContext cxt, int n_classes, int dim)
 	s->n = MemoryContextAllocZero(cxt, sizeof(int64) * n_classes);
 	s->top1 = MemoryContextAllocZero(cxt, sizeof(int64) * n_classes);
 	s->top5 = MemoryContextAllocZero(cxt, sizeof(int64) * n_classes);
+	s->batch = Max(1, Min(ZS_MAX_BATCH, ZS_PENDING_DOUBLES / dim));
+	s->pending = MemoryContextAllocHuge(cxt, sizeof(double) * s->batch * dim);
+	s->pending_label = MemoryContextAlloc(cxt, sizeof(int32) * s->batch);
 	return s;
+}
+
+/* rank the pending rows and add them to the counts */
+static void
+zs_flush(ZsState *s)
+{
+	TeEnv		env;
+	int64	   *rank;
+	int			i;
+
+	if (s->n_pending == 0)
+		return;
+	rank = palloc(sizeof(int64) * s->n_pending);
+	te_env_init(&env, CurrentMemoryContext);
+	te_check_status(te_zero_shot_ranks(&env, s->pending, s->n_pending, s->prompts, s->n_classes,
+									   s->dim, s->pending_label, rank), &env, "zero_shot");
+	for (i = 0; i < s->n_pending; i++)
+	{
+		int32		c = s->pending_label[i];
+
+		s->n[c]++;
+		if (rank[i] <= 1)
+			s->top1[c]++;
+		if (rank[i] <= 5)
+			s->top5[c]++;
+	}
+	s->n_pending = 0;
+	pfree(rank);
 }
 
 /* the prompts argument as a state: 2-D, no NULLs, finite, no zero rows */
@@ -831,6 +876,45 @@ read_prompts(MemoryContext cxt, ArrayType *arr)
 	return s;
 }
 
+/*
+ * Keep the prompts argument as it arrived (its stored form: a TOAST pointer
+ * or compressed bytes, not detoasted), so that later rows that pass the
+ * same stored value are recognised without detoasting it again: a prompts
+ * array read from a table arrives as a TOAST pointer in every row, and
+ * detoasting megabytes per row would cost more than the ranking
+ */
+static void
+zs_remember_prompts(FunctionCallInfo fcinfo)
+{
+	struct varlena *raw = (struct varlena *) DatumGetPointer(PG_GETARG_DATUM(3));
+	Size		size;
+
+	if (fcinfo->flinfo->fn_extra)
+		pfree(fcinfo->flinfo->fn_extra);
+	fcinfo->flinfo->fn_extra = NULL;
+	if (VARATT_IS_EXTERNAL_EXPANDED(raw))
+		raw = pg_detoast_datum_packed(raw);
+	size = VARSIZE_ANY(raw);
+	fcinfo->flinfo->fn_extra = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, size);
+	memcpy(fcinfo->flinfo->fn_extra, raw, size);
+}
+
+/*
+ * Does this row pass the same stored prompts as the first?  Equal stored
+ * bytes mean an equal value (a TOAST pointer names one immutable value);
+ * otherwise the caller compares the values themselves.
+ */
+static bool
+zs_same_prompts(FunctionCallInfo fcinfo)
+{
+	struct varlena *raw = (struct varlena *) DatumGetPointer(PG_GETARG_DATUM(3));
+	struct varlena *first = (struct varlena *) fcinfo->flinfo->fn_extra;
+
+	if (first == NULL || VARATT_IS_EXTERNAL_EXPANDED(raw))
+		return false;
+	return VARSIZE_ANY(raw) == VARSIZE_ANY(first) && memcmp(raw, first, VARSIZE_ANY(raw)) == 0;
+}
+
 PG_FUNCTION_INFO_V1(topembed_zero_shot_transfn);
 
 /* transition of zero_shot(embedding, label, prompts) */
@@ -840,7 +924,6 @@ topembed_zero_shot_transfn(PG_FUNCTION_ARGS)
 	MemoryContext aggcxt = agg_context(fcinfo, "zero_shot_transfn");
 	ZsState    *s = PG_ARGISNULL(0) ? NULL : (ZsState *) PG_GETARG_POINTER(0);
 	int32		label;
-	int64		rank;
 	double	   *x;
 
 	if (PG_ARGISNULL(3))
@@ -850,29 +933,18 @@ topembed_zero_shot_transfn(PG_FUNCTION_ARGS)
 	if (s == NULL)
 	{
 		/* the prompts of the first row serve every row; keep them across calls */
-		ArrayType  *p = PG_GETARG_ARRAYTYPE_P(3);
-
-		s = read_prompts(aggcxt, p);
-		if (fcinfo->flinfo->fn_extra)
-			pfree(fcinfo->flinfo->fn_extra);
-		fcinfo->flinfo->fn_extra = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, VARSIZE(p));
-		memcpy(fcinfo->flinfo->fn_extra, p, VARSIZE(p));
+		s = read_prompts(aggcxt, PG_GETARG_ARRAYTYPE_P(3));
+		zs_remember_prompts(fcinfo);
 	}
-	else
+	else if (!zs_same_prompts(fcinfo))
 	{
-		ArrayType  *p = PG_GETARG_ARRAYTYPE_P(3);
-		ArrayType  *first = (ArrayType *) fcinfo->flinfo->fn_extra;
+		ZsState    *t = read_prompts(CurrentMemoryContext, PG_GETARG_ARRAYTYPE_P(3));
 
-		if (first == NULL || VARSIZE(first) != VARSIZE(p) || memcmp(first, p, VARSIZE(p)) != 0)
-		{
-			ZsState    *t = read_prompts(CurrentMemoryContext, p);
-
-			if (t->n_classes != s->n_classes || t->dim != s->dim ||
-				memcmp(t->prompts, s->prompts, sizeof(double) * s->n_classes * s->dim) != 0)
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("prompts must be the same in every row")));
-		}
+		if (t->n_classes != s->n_classes || t->dim != s->dim ||
+			memcmp(t->prompts, s->prompts, sizeof(double) * s->n_classes * s->dim) != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("prompts must be the same in every row")));
 	}
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
 		PG_RETURN_POINTER(s);
@@ -885,7 +957,7 @@ topembed_zero_shot_transfn(PG_FUNCTION_ARGS)
 	{
 		TeEmbedding e = te_embedding_arg(fcinfo, 1, NULL, s->dim);
 
-		x = palloc(sizeof(double) * e.dim);
+		x = s->pending + (size_t) s->n_pending * s->dim;
 		te_embedding_to_double(&e, NULL, x);
 	}
 	if (te_normalize(x, s->dim) == 0.0)
@@ -893,13 +965,9 @@ topembed_zero_shot_transfn(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_DATA_EXCEPTION),
 				 errmsg("embedding is a zero vector, which has no direction"),
 				 errhint("%s", TE_ZERO_VECTOR_HINT)));
-	rank = te_zero_shot_rank(x, s->prompts, s->n_classes, s->dim, label - 1);
-	pfree(x);
-	s->n[label - 1]++;
-	if (rank <= 1)
-		s->top1[label - 1]++;
-	if (rank <= 5)
-		s->top5[label - 1]++;
+	s->pending_label[s->n_pending++] = label - 1;
+	if (s->n_pending == s->batch)
+		zs_flush(s);
 	PG_RETURN_POINTER(s);
 }
 
@@ -914,12 +982,15 @@ topembed_zero_shot_combinefn(PG_FUNCTION_ARGS)
 	ZsState    *b = PG_ARGISNULL(1) ? NULL : (ZsState *) PG_GETARG_POINTER(1);
 	int			c;
 
+	if (a != NULL)
+		zs_flush(a);
 	if (b == NULL)
 	{
 		if (a == NULL)
 			PG_RETURN_NULL();
 		PG_RETURN_POINTER(a);
 	}
+	zs_flush(b);
 	if (a == NULL)
 	{
 		a = new_zs_state(aggcxt, b->n_classes, b->dim);
@@ -949,6 +1020,7 @@ topembed_zero_shot_serialfn(PG_FUNCTION_ARGS)
 	StringInfoData si;
 	int			c;
 
+	zs_flush(s);
 	initStringInfo(&si);
 	te_blob_begin(&si, ZS_MAGIC, 1);
 	te_blob_put_int32(&si, s->n_classes);
@@ -1017,6 +1089,7 @@ topembed_zero_shot_finalfn(PG_FUNCTION_ARGS)
 
 	if (s == NULL)
 		PG_RETURN_NULL();
+	zs_flush(s);
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
