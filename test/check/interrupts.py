@@ -51,11 +51,11 @@ CASES = [
     ("gap_shift of 30000 pairs at nine lambdas",
      None,
      "SELECT topembed.gap_shift(image, text) FROM retr_src"),
-    ("zero_shot of 20000 embeddings against 1000 prompts",
+    ("zero_shot of 20000 embeddings against 10000 prompts",
      "CREATE TABLE IF NOT EXISTS zs_src AS SELECT pair_id, image FROM topembed.synthetic_pairs(20000, 256, 0.8, 5); "
      "CREATE TABLE IF NOT EXISTS zs_prompts AS SELECT array_agg(text::float8[] ORDER BY pair_id) AS p "
-     "FROM topembed.synthetic_pairs(1000, 256, 0.8, 6)",
-     "SELECT topembed.zero_shot(image, pair_id % 1000 + 1, (SELECT p FROM zs_prompts)) FROM zs_src"),
+     "FROM topembed.synthetic_pairs(10000, 256, 0.8, 6)",
+     "SELECT topembed.zero_shot(image, pair_id % 10000 + 1, (SELECT p FROM zs_prompts)) FROM zs_src"),
     ("gap_drivers of 2500 pairs in 2500 dimensions",
      "CREATE TABLE IF NOT EXISTS wide_src AS SELECT * FROM topembed.synthetic_pairs(2500, 2500, 0.7, 4)",
      "SELECT topembed.gap_drivers(image, text, 5) FROM wide_src"),
