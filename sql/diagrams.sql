@@ -34,6 +34,33 @@ SELECT persistence_entropy(d, 1) IS NULL AS empty_is_null, total_persistence(d, 
 SELECT persistence_landscape(d, 1, 2, '{1, 1.5, 2, 2.25, 2.5, 3}') FROM dg WHERE name = 'a';
 SELECT persistence_landscape(d, 0, 1, '{0.5}') AS essential_tent FROM dg WHERE name = 'two_essential';
 
+-- persistence images (Adams et al. 2017) in (birth, persistence), sampled as gudhi's
+-- PersistenceImage: rows are persistences, columns births; essential bars left out.
+-- H1 of a: (1, 3) at (birth 1, persistence 2) and (2, 2.5) at (2, 0.5)
+SELECT round(v::numeric, 12) AS v, round(e::numeric, 12) AS expected
+FROM dg, unnest(persistence_image(d, 1, '{2,1}', 1, 'linear', '{1,2,2,2}')) WITH ORDINALITY u(v, i),
+     LATERAL (SELECT (2 * exp(-((1 - (1 + i - 1)) ^ 2) / 2)
+                      + 0.5 * exp(-((2 - (1 + i - 1)) ^ 2 + 1.5 ^ 2) / 2)) / (2 * pi()) AS e) x
+WHERE name = 'a' ORDER BY i;
+SELECT array_dims(persistence_image(d, 1, '{3,2}')) AS dims,
+       array_dims(persistence_image(d, 1)) AS default_dims FROM dg WHERE name = 'a';
+-- fitted bounds {1,2,0.5,2}: the corners hold the bars (constant weight, sigma 0.1)
+SELECT round(v::numeric, 6) FROM dg, unnest(persistence_image(d, 1, '{2,2}', 0.1, 'constant')) v WHERE name = 'a';
+SELECT persistence_image(d, 0, '{2,2}', 1) AS only_essential FROM dg WHERE name = 'two_essential';
+SELECT persistence_image(d, 1, '{1,2}') AS empty FROM dg WHERE name = 'empty';
+SELECT persistence_image(NULL, 1) IS NULL AS null_diagram, persistence_image('{}', NULL) IS NULL AS null_hdim,
+       persistence_image('{}', 1, weight => NULL) IS NULL AS null_weight;
+
+-- silhouettes (Chazal et al. 2014): tents weighted by (d - b)^p, over finite bars
+-- H1 of a: weights 2^p and 0.5^p; p = 0 is the mean tent
+SELECT persistence_silhouette(d, 1, '{1, 1.5, 2, 2.25, 2.5, 3}', 0) AS p0,
+       persistence_silhouette(d, 1, '{1, 1.5, 2, 2.25, 2.5, 3}') AS p1,
+       round((persistence_silhouette(d, 1, '{2.25}', 2))[1]::numeric, 12) AS p2_at_225,
+       round((4 * 0.75 + 0.25 * 0.25) / 4.25, 12) AS expected
+FROM dg WHERE name = 'a';
+SELECT persistence_silhouette(d, 0, '{0.5, 1}') AS only_essential FROM dg WHERE name = 'two_essential';
+SELECT persistence_silhouette(d, 1, '{}') AS empty_grid, persistence_silhouette(d, 1, '{1}') AS empty FROM dg WHERE name = 'empty';
+
 -- distances with the L-infinity ground metric
 SELECT bottleneck_distance(a.d, b.d, 0) AS h0, bottleneck_distance(a.d, b.d, 1) AS h1,
        wasserstein_distance(a.d, b.d, 1, 1) AS w1, wasserstein_distance(a.d, b.d, 1, 2) AS w2
@@ -64,6 +91,26 @@ SELECT te_test.err($$SELECT betti_numbers(ARRAY[(2147483647,0,1)]::persistence_p
 SELECT te_test.err($$SELECT betti_numbers(ARRAY[(0,0,1), (100000000,0,1)]::persistence_pair[], 0.5)$$);
 SELECT te_test.err($$SELECT betti_curve(d, 1, '{1,NULL}') FROM dg WHERE name = 'a'$$);
 SELECT te_test.err($$SELECT persistence_landscape(d, 1, 0, '{1}') FROM dg WHERE name = 'a'$$);
+SELECT te_test.err($$SELECT persistence_image(d, 1, '{20}') FROM dg WHERE name = 'a'$$);
+SELECT te_test.err($$SELECT persistence_image(d, 1, '{20,NULL}') FROM dg WHERE name = 'a'$$);
+SELECT te_test.err($$SELECT persistence_image(d, 1, '{0,20}') FROM dg WHERE name = 'a'$$);
+SELECT te_test.err($$SELECT persistence_image(d, 1, '{20,20}', 0) FROM dg WHERE name = 'a'$$);
+SELECT te_test.err($$SELECT persistence_image(d, 1, '{20,20}', 'NaN') FROM dg WHERE name = 'a'$$);
+SELECT te_test.err($$SELECT persistence_image(d, 1, '{20,20}', 'Infinity') FROM dg WHERE name = 'a'$$);
+SELECT te_test.err($$SELECT persistence_image(d, 1, weight => 'quadratic') FROM dg WHERE name = 'a'$$);
+SELECT te_test.err($$SELECT persistence_image(d, -1) FROM dg WHERE name = 'a'$$);
+SELECT te_test.err($$SELECT persistence_image(d, 1, bounds => '{0,1,0}') FROM dg WHERE name = 'a'$$);
+SELECT te_test.err($$SELECT persistence_image(d, 1, bounds => '{0,1,0,NaN}') FROM dg WHERE name = 'a'$$);
+SELECT te_test.err($$SELECT persistence_image(d, 1, bounds => '{0,1,0,NULL}') FROM dg WHERE name = 'a'$$);
+SELECT te_test.err($$SELECT persistence_image(d, 1, bounds => '{1,0,0,1}') FROM dg WHERE name = 'a'$$);
+SELECT te_test.err($$SELECT persistence_image(d, 1, '{100000,100000}') FROM dg WHERE name = 'a'$$);
+SELECT te_test.err($$SELECT persistence_image(ARRAY[(1,-1e308,1e308)]::persistence_pair[], 1)$$);
+SELECT te_test.err($$SELECT persistence_silhouette(d, 1, '{1,NaN}') FROM dg WHERE name = 'a'$$);
+SELECT te_test.err($$SELECT persistence_silhouette(d, 1, '{1,NULL}') FROM dg WHERE name = 'a'$$);
+SELECT te_test.err($$SELECT persistence_silhouette(d, 1, '{1}', -1) FROM dg WHERE name = 'a'$$);
+SELECT te_test.err($$SELECT persistence_silhouette(d, 1, '{1}', 'NaN') FROM dg WHERE name = 'a'$$);
+SELECT te_test.err($$SELECT persistence_silhouette(d, 1, '{1}', 'Infinity') FROM dg WHERE name = 'a'$$);
+SELECT te_test.err($$SELECT persistence_silhouette(d, 1001, '{1}') FROM dg WHERE name = 'a'$$);
 SELECT te_test.err($$SELECT bottleneck_distance(ARRAY[(0,'Infinity','Infinity')]::persistence_pair[], '{}', 0)$$);
 
 -- pictures: standalone SVG documents, text escaped

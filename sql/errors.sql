@@ -122,6 +122,12 @@ SELECT te_test.err(format($$SELECT persistence_landscape(ARRAY[(1,0,1)]::persist
                           (SELECT value::int FROM lim WHERE name = 'max_landscape_k'),
                           (SELECT value::bigint / (SELECT value::bigint FROM lim WHERE name = 'max_landscape_k') + 1
                            FROM lim WHERE name = 'max_landscape_values')));
+-- persistence_image: max_image_values pixels and one row more
+SELECT te_test.err(format($$SELECT persistence_image(ARRAY[(1,0,1)]::persistence_pair[], 1, '{%s,%s}')$$,
+                          (SELECT value::int / 1000 FROM lim WHERE name = 'max_image_values'), 1001));
+SELECT array_dims(persistence_image(ARRAY[(1,0,1)]::persistence_pair[], 1,
+                                    ARRAY[(SELECT value::int FROM lim WHERE name = 'max_image_values') / 1000, 1],
+                                    1, 'constant')) AS below_max_image_values;
 -- every metric of the list is accepted by persistence, and snapshot refuses what is not in it
 SELECT l.value AS metric, array_length(persistence(e, 0, l.value), 1) AS bars
 FROM lim l, (VALUES ('{1,0}'::real[]), ('{0,1}')) v(e) WHERE l.name = 'metric' GROUP BY l.value ORDER BY 1;

@@ -192,3 +192,20 @@ RETURNS topembed.persistence_pair[]
 AS 'MODULE_PATHNAME', 'topembed_persistence_of_sample' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 10000;
 COMMENT ON FUNCTION topembed.persistence(topembed.point_sample, integer, text, double precision) IS
 'Vietoris-Rips persistence diagram of a point sample''s points: the diagram of persistence(e, max_dim, metric, threshold, k) over the rows it was drawn from';
+
+CREATE FUNCTION topembed.persistence_image(diagram topembed.persistence_pair[], hdim integer,
+                                           resolution integer[] DEFAULT '{20,20}',
+                                           sigma double precision DEFAULT NULL,
+                                           weight text DEFAULT 'linear',
+                                           bounds double precision[] DEFAULT NULL)
+RETURNS double precision[]
+AS 'MODULE_PATHNAME', 'topembed_persistence_image' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.persistence_image(topembed.persistence_pair[], integer, integer[], double precision, text, double precision[]) IS
+'persistence image (Adams et al. 2017) of the finite bars of one dimension in (birth, persistence) coordinates, Gaussians sampled on a resolution {births, persistences} grid over bounds {birth min, max, persistence min, max}, as a persistences x births array (gudhi''s PersistenceImage)';
+
+CREATE FUNCTION topembed.persistence_silhouette(diagram topembed.persistence_pair[], hdim integer, grid double precision[],
+                                                p double precision DEFAULT 1)
+RETURNS double precision[]
+AS 'MODULE_PATHNAME', 'topembed_persistence_silhouette' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.persistence_silhouette(topembed.persistence_pair[], integer, double precision[], double precision) IS
+'power-weighted silhouette (Chazal et al. 2014) of the finite bars of one dimension on a grid: the mean of their tents weighted by (death - birth)^p';

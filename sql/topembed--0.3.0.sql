@@ -865,6 +865,23 @@ AS 'MODULE_PATHNAME', 'topembed_persistence_landscape' LANGUAGE C IMMUTABLE STRI
 COMMENT ON FUNCTION topembed.persistence_landscape(topembed.persistence_pair[], integer, integer, double precision[]) IS
 'the first k persistence landscape functions (Bubenik 2015) of one dimension on a grid, as a k x m array';
 
+CREATE FUNCTION topembed.persistence_image(diagram topembed.persistence_pair[], hdim integer,
+                                           resolution integer[] DEFAULT '{20,20}',
+                                           sigma double precision DEFAULT NULL,
+                                           weight text DEFAULT 'linear',
+                                           bounds double precision[] DEFAULT NULL)
+RETURNS double precision[]
+AS 'MODULE_PATHNAME', 'topembed_persistence_image' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.persistence_image(topembed.persistence_pair[], integer, integer[], double precision, text, double precision[]) IS
+'persistence image (Adams et al. 2017) of the finite bars of one dimension in (birth, persistence) coordinates, Gaussians sampled on a resolution {births, persistences} grid over bounds {birth min, max, persistence min, max}, as a persistences x births array (gudhi''s PersistenceImage)';
+
+CREATE FUNCTION topembed.persistence_silhouette(diagram topembed.persistence_pair[], hdim integer, grid double precision[],
+                                                p double precision DEFAULT 1)
+RETURNS double precision[]
+AS 'MODULE_PATHNAME', 'topembed_persistence_silhouette' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.persistence_silhouette(topembed.persistence_pair[], integer, double precision[], double precision) IS
+'power-weighted silhouette (Chazal et al. 2014) of the finite bars of one dimension on a grid: the mean of their tents weighted by (death - birth)^p';
+
 CREATE FUNCTION topembed.bottleneck_distance(a topembed.persistence_pair[], b topembed.persistence_pair[], hdim integer)
 RETURNS double precision
 AS 'MODULE_PATHNAME', 'topembed_bottleneck_distance' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;

@@ -137,6 +137,69 @@ TeStatus	te_persistence_landscape(TeEnv *env, const TePersPair *pairs, int64_t n
 									 int k, const double *grid, int m, double *out);
 
 /*
+ * Persistence image (Adams et al. 2017, JMLR 18) of the finite bars of dim,
+ * in (birth, persistence = death - birth) coordinates, sampled the way
+ * gudhi.representations.PersistenceImage does (3.7): for row r < rows and
+ * column c < cols
+ *
+ *   out[r * cols + c] = sum_j w_j exp(-((b_j - x_c)^2 + (p_j - y_r)^2)
+ *                                     / (2 sigma^2)) / (2 pi sigma^2)
+ *
+ * with x_c = linspace(bounds[0], bounds[1], cols)[c] (births) and
+ * y_r = linspace(bounds[2], bounds[3], rows)[r] (persistences), as numpy's
+ * linspace computes them (lo + i * (hi - lo) / (n - 1), the last one hi;
+ * one point is lo).  The Gaussian is evaluated at the grid points, not
+ * integrated over pixels.  w_j = p_j (TE_IMAGE_LINEAR) or 1
+ * (TE_IMAGE_CONSTANT).  Essential bars are left out (GUDHI's
+ * DiagramSelector(point_type="finite")).
+ *   bounds: {birth min, birth max, persistence min, persistence max}, finite,
+ *           min <= max; NULL takes them from the finite bars of dim (the
+ *           extremes of their births and persistences, as PersistenceImage's
+ *           fit does).
+ *   sigma:  NULL derives it: the larger pixel spacing (hi - lo) / (n - 1) of
+ *           the two axes (an axis of one point counts 0), or 1 (GUDHI's
+ *           default bandwidth) when both are 0.  Given, it must lie in
+ *           [TE_IMAGE_MIN_SIGMA, TE_IMAGE_MAX_SIGMA] (so 2 pi sigma^2 is a
+ *           normal double).
+ * No finite bar gives an image of zeros.  *sigma_used (may be NULL)
+ * receives the sigma used.  rows, cols >= 1 and rows * cols <=
+ * TE_IMAGE_MAX_VALUES.  O(n (rows + cols)) exponentials and at most
+ * O(n rows cols) multiply-adds (pixels where a factor underflows to 0 are
+ * skipped, exactly).
+ */
+typedef enum TeImageWeight
+{
+	TE_IMAGE_LINEAR,			/* w = death - birth */
+	TE_IMAGE_CONSTANT			/* w = 1 */
+} TeImageWeight;
+
+/* the most pixels of one persistence image (800 MB of doubles) */
+#define TE_IMAGE_MAX_VALUES 100000000
+#define TE_IMAGE_MIN_SIGMA 1e-150
+#define TE_IMAGE_MAX_SIGMA 1e150
+
+TeStatus	te_persistence_image(TeEnv *env, const TePersPair *pairs, int64_t n, int dim,
+								 int rows, int cols, const double *sigma, TeImageWeight weight,
+								 const double *bounds, double *out, double *sigma_used);
+
+/*
+ * Power-weighted silhouette (Chazal, Fasy, Lecci, Rinaldo, Wasserman 2014)
+ * of the finite bars of dim on a grid:
+ *
+ *   out[i] = sum_j w_j L_j(grid[i]) / sum_j w_j,  w_j = (d_j - b_j)^p,
+ *   L_j(t) = max(0, min(t - b_j, d_j - t))       (the landscape's tents)
+ *
+ * p >= 0 finite (p = 0: the mean tent; 0^0 = 1).  Essential bars are left
+ * out (their weight would be infinite).  No finite bar of positive length
+ * gives zeros.  gudhi.representations.Silhouette(weight=lambda x:
+ * (x[1] - x[0])**p) samples the same function in rotated coordinates: its
+ * values are sqrt(2) times these.  Grid values not NaN (+-inf give 0).
+ * O(n m).
+ */
+TeStatus	te_persistence_silhouette(TeEnv *env, const TePersPair *pairs, int64_t n, int dim,
+									  double p, const double *grid, int m, double *out);
+
+/*
  * Exact bottleneck distance between the dim parts of a and b (see above).
  * Binary search over the candidate values (pairwise coordinate differences
  * and half-persistences, sampled at random without being listed) with a

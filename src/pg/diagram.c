@@ -13,6 +13,7 @@
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "utils/array.h"
+#include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/typcache.h"
 
@@ -505,6 +506,172 @@ topembed_persistence_landscape(PG_FUNCTION_ARGS)
 	te_env_init(&env, CurrentMemoryContext);
 	te_check_status(te_persistence_landscape(&env, pairs, n, dim, k, grid, m, out), &env,
 					"persistence_landscape");
+	PG_RETURN_ARRAYTYPE_P(result);
+}
+
+/* ERROR unless no value of a float8 array is NaN (what names it, 1-based) */
+static void
+check_no_nan(const double *x, int m, const char *what)
+{
+	int			i;
+
+	for (i = 0; i < m; i++)
+		if (isnan(x[i]))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("%s must not contain NaN (element %d)", what, i + 1)));
+}
+
+/* the weight of a persistence image by its SQL name (any case) */
+static TeImageWeight
+image_weight_arg(text *t)
+{
+	char	   *name = text_to_cstring(t);
+
+	if (pg_strcasecmp(name, "linear") == 0)
+		return TE_IMAGE_LINEAR;
+	if (pg_strcasecmp(name, "constant") == 0)
+		return TE_IMAGE_CONSTANT;
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("unknown image weight \"%s\"", name),
+			 errhint("The weights are 'linear' (the persistence death - birth) and 'constant' (1).")));
+	return TE_IMAGE_LINEAR;		/* not reached */
+}
+
+/* the resolution {cols, rows} of an image: two positive int4 values, not too many */
+static void
+image_resolution_arg(ArrayType *arr, int *cols, int *rows)
+{
+	int32	   *v;
+
+	if (ARR_ELEMTYPE(arr) != INT4OID)
+		elog(ERROR, "resolution must be an integer[]");
+	if (ARR_NDIM(arr) != 1 || ArrayGetNItems(ARR_NDIM(arr), ARR_DIMS(arr)) != 2 ||
+		array_contains_nulls(arr))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("resolution must be two integers {births, persistences} without NULL")));
+	v = (int32 *) ARR_DATA_PTR(arr);
+	if (v[0] < 1 || v[1] < 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("resolution must be positive, not {%d,%d}", v[0], v[1])));
+	if ((int64) v[0] * v[1] > TE_IMAGE_MAX_VALUES)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("an image of %d x %d pixels is too large", v[1], v[0]),
+				 errhint("The most pixels of one image is %d (topembed.limits(): max_image_values).",
+						 TE_IMAGE_MAX_VALUES)));
+	*cols = v[0];
+	*rows = v[1];
+}
+
+PG_FUNCTION_INFO_V1(topembed_persistence_image);
+
+/*
+ * topembed.persistence_image(diagram, hdim, resolution, sigma, weight,
+ * bounds): float8[rows][cols]; NULL when diagram, hdim, resolution or
+ * weight is NULL; a NULL sigma or bounds is derived
+ */
+Datum
+topembed_persistence_image(PG_FUNCTION_ARGS)
+{
+	int64		n;
+	TePersPair *pairs;
+	int32		dim;
+	int			rows,
+				cols,
+				nb;
+	double		sigma = 0,
+			   *bounds = NULL,
+			   *out;
+	TeImageWeight weight;
+	ArrayType  *result;
+	TeEnv		env;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(4))
+		PG_RETURN_NULL();
+	dim = PG_GETARG_INT32(1);
+	check_hdim(dim);
+	image_resolution_arg(PG_GETARG_ARRAYTYPE_P(2), &cols, &rows);
+	if (!PG_ARGISNULL(3))
+	{
+		sigma = PG_GETARG_FLOAT8(3);
+		if (!(sigma >= TE_IMAGE_MIN_SIGMA && sigma <= TE_IMAGE_MAX_SIGMA))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("sigma must be positive (between %g and %g), not %g",
+							TE_IMAGE_MIN_SIGMA, TE_IMAGE_MAX_SIGMA, sigma),
+					 errhint("NULL derives sigma from the image's pixel spacing.")));
+	}
+	weight = image_weight_arg(PG_GETARG_TEXT_PP(4));
+	if (!PG_ARGISNULL(5))
+	{
+		bounds = te_grid_arg(PG_GETARG_ARRAYTYPE_P(5), &nb, "bounds");
+		if (nb != 4)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("bounds must have 4 values {birth min, birth max, persistence min, persistence max}, not %d",
+							nb)));
+		if (!isfinite(bounds[0]) || !isfinite(bounds[1]) || !isfinite(bounds[2]) || !isfinite(bounds[3]))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("bounds must be finite")));
+		if (bounds[0] > bounds[1] || bounds[2] > bounds[3])
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("bounds must be {birth min, birth max, persistence min, persistence max} with min <= max, not {%g,%g,%g,%g}",
+							bounds[0], bounds[1], bounds[2], bounds[3])));
+	}
+	pairs = te_diagram_datum(PG_GETARG_DATUM(0), &n);
+	/* the core writes straight into the result: the output is the only big block */
+	result = new_float8_matrix(rows, cols, &out);
+	te_env_init(&env, CurrentMemoryContext);
+	te_check_status(te_persistence_image(&env, pairs, n, dim, rows, cols,
+										 PG_ARGISNULL(3) ? NULL : &sigma, weight, bounds, out, NULL),
+					&env, "persistence_image");
+	PG_RETURN_ARRAYTYPE_P(result);
+}
+
+PG_FUNCTION_INFO_V1(topembed_persistence_silhouette);
+
+/* topembed.persistence_silhouette(diagram, hdim, grid, p): float8[m] */
+Datum
+topembed_persistence_silhouette(PG_FUNCTION_ARGS)
+{
+	int64		n;
+	TePersPair *pairs = te_diagram_datum(PG_GETARG_DATUM(0), &n);
+	int32		dim = PG_GETARG_INT32(1);
+	int			m;
+	double	   *grid = te_grid_arg(PG_GETARG_ARRAYTYPE_P(2), &m, "grid");
+	double		p = PG_GETARG_FLOAT8(3);
+	double	   *vals;
+	ArrayType  *result;
+	Size		nbytes;
+	TeEnv		env;
+
+	check_hdim(dim);
+	check_no_nan(grid, m, "grid");
+	if (!(p >= 0) || isinf(p))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("p must be a non-negative finite number, not %g", p)));
+	if (m == 0)
+		PG_RETURN_ARRAYTYPE_P(construct_empty_array(FLOAT8OID));
+	/* a float8[m] the core writes into (m values fit: the grid has as many) */
+	nbytes = ARR_OVERHEAD_NONULLS(1) + sizeof(double) * (Size) m;
+	result = palloc_extended(nbytes, MCXT_ALLOC_HUGE);
+	SET_VARSIZE(result, nbytes);
+	result->ndim = 1;
+	result->dataoffset = 0;
+	result->elemtype = FLOAT8OID;
+	ARR_DIMS(result)[0] = m;
+	ARR_LBOUND(result)[0] = 1;
+	vals = (double *) ARR_DATA_PTR(result);
+	te_env_init(&env, CurrentMemoryContext);
+	te_check_status(te_persistence_silhouette(&env, pairs, n, dim, p, grid, m, vals), &env,
+					"persistence_silhouette");
 	PG_RETURN_ARRAYTYPE_P(result);
 }
 

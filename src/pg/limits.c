@@ -50,6 +50,8 @@ static const TeLimit numeric_limits[] =
 	"the most functions persistence_landscape computes (its k argument)"},
 	{"max_landscape_values", TE_LANDSCAPE_MAX_VALUES,
 	"the most values (k times the grid's length) of one persistence_landscape"},
+	{"max_image_values", TE_IMAGE_MAX_VALUES,
+	"the most pixels (the product of its resolution) of one persistence_image"},
 };
 
 /* the metrics, in the core's enum order (first to last) */
