@@ -109,13 +109,17 @@ def signatures(text):
             depth += {"(": 1, ")": -1}.get(body[i], 0)
             i += 1
         inner = body[m.end():i - 1]
-        args, depth, cur = [], 0, ""
+        args, depth, cur, quoted = [], 0, "", False
         for ch in inner:
-            if ch == "," and depth == 0:
+            # a comma inside a quoted default ('{20,20}') separates nothing
+            if ch == "'":
+                quoted = not quoted
+            if ch == "," and depth == 0 and not quoted:
                 args.append(cur)
                 cur = ""
                 continue
-            depth += {"(": 1, ")": -1}.get(ch, 0)
+            if not quoted:
+                depth += {"(": 1, ")": -1}.get(ch, 0)
             cur += ch
         if cur.strip():
             args.append(cur)
