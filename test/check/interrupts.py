@@ -81,6 +81,9 @@ HUGE_CASES = [
     ("total_persistence", "SELECT topembed.total_persistence(d, r % 3, 2) FROM huge, generate_series(1, 40) r"),
     ("persistence_landscape", "SELECT topembed.persistence_landscape(d, 0, 50, array(SELECT generate_series(0, 2, 0.001)"
                               "::float8)) FROM huge"),
+    ("persistence_image", "SELECT topembed.persistence_image(d, 1, '{40,40}', 0.01) FROM huge, generate_series(1, 4)"),
+    ("persistence_silhouette", "SELECT topembed.persistence_silhouette(d, 1, array(SELECT generate_series(0, 2, 0.001)"
+                               "::float8), 2) FROM huge"),
     ("bottleneck_distance", "SELECT topembed.bottleneck_distance(d, d[1:cardinality(d) - 7], 1) FROM huge"),
     ("wasserstein_distance", "SELECT topembed.wasserstein_distance(d, d[1:cardinality(d) - 7], 1, 2) FROM huge"),
     ("diagram_svg", "SELECT length(topembed.diagram_svg(d)) FROM huge, generate_series(1, 10)"),

@@ -330,6 +330,49 @@ test_landscape(void)
 }
 
 static void
+test_vectorise(void)
+{
+	TeEnv		env;
+	TePersPair	d[] = {P(1, 0.2, 0.6), P(1, 0.3, INFINITY), P(0, 0, 1)};
+	double		grid[] = {0.1, 0.3, 0.4, 0.5, 0.7, INFINITY, -INFINITY},
+				want[] = {0, 0.1, 0.2, 0.1, 0, 0, 0},
+				out[7],
+				img[2],
+				bd[4] = {0, 1, 0, 0},
+				sigma = 0.5,
+				s2 = 0.25,
+				used = 0;
+	int			i,
+				good = 1;
+
+	te_env_init_malloc(&env);
+	unit_ok(te_persistence_silhouette(&env, d, N(d), 1, 3.0, grid, 7, out) == TE_OK,
+			"silhouette of one finite bar and an essential one: TE_OK");
+	for (i = 0; i < 7; i++)
+		good &= unit_close(out[i], want[i], 1e-15);
+	unit_ok(good, "silhouette: the finite bar's tent, the essential bar left out, 0 at +-inf");
+	unit_ok(te_persistence_silhouette(&env, d, N(d), 1, -1.0, grid, 7, out) == TE_INVALID &&
+			te_persistence_silhouette(&env, d, N(d), 1, NAN, grid, 7, out) == TE_INVALID,
+			"silhouette: p < 0 or NaN -> TE_INVALID");
+	unit_ok(te_persistence_image(&env, d, N(d), 1, 1, 2, &sigma, TE_IMAGE_LINEAR, bd, img, &used) == TE_OK &&
+			used == 0.5 &&
+			unit_close(img[0], 0.4 * exp(-(0.04 + 0.16) / (2 * s2)) / (2 * M_PI * s2), 1e-15) &&
+			unit_close(img[1], 0.4 * exp(-(0.64 + 0.16) / (2 * s2)) / (2 * M_PI * s2), 1e-15),
+			"image of one bar: a Gaussian at (0.2, 0.4) sampled at (0, 0) and (1, 0), by hand");
+	unit_ok(te_persistence_image(&env, d, N(d), 1, 1, 2, NULL, TE_IMAGE_CONSTANT, NULL, img, &used) == TE_OK &&
+			used == 1.0 && unit_close(img[0], 1 / (2 * M_PI), 1e-15),
+			"image with one bar and fitted bounds: one point, sigma 1");
+	sigma = 0.0;
+	unit_ok(te_persistence_image(&env, d, N(d), 1, 1, 2, &sigma, TE_IMAGE_LINEAR, NULL, img, NULL) == TE_INVALID &&
+			te_persistence_image(&env, d, N(d), 1, 0, 2, NULL, TE_IMAGE_LINEAR, NULL, img, NULL) == TE_INVALID &&
+			te_persistence_image(&env, d, N(d), 1, 20000, 20000, NULL, TE_IMAGE_LINEAR, NULL, img, NULL) == TE_LIMIT,
+			"image: sigma 0 or no rows -> TE_INVALID, too many pixels -> TE_LIMIT");
+	bd[3] = -1;
+	unit_ok(te_persistence_image(&env, d, N(d), 1, 1, 2, NULL, TE_IMAGE_LINEAR, bd, img, NULL) == TE_INVALID,
+			"image: reversed bounds -> TE_INVALID");
+}
+
+static void
 test_bottleneck_hand(void)
 {
 	TeEnv		env;
@@ -517,6 +560,24 @@ run_distance(TeEnv *env, int which, const TePersPair *a, int64_t na, const TePer
 				free(b0);
 				return st;
 			}
+		case 5:
+			{
+				double	   *img = malloc(sizeof(double) * 40 * 45),
+							sigma = 0.05;
+
+				st = te_persistence_image(env, a, na, 0, 40, 45, &sigma, TE_IMAGE_LINEAR, NULL, img, NULL);
+				*d = img[17 * 45 + 3];
+				free(img);
+				return st;
+			}
+		case 6:
+			for (i = 0; i < 200; i++)
+				grid[i] = i / 200.0;
+			land = malloc(sizeof(double) * 200);
+			st = te_persistence_silhouette(env, a, na, 0, 2.0, grid, 200, land);
+			*d = land[100];
+			free(land);
+			return st;
 		default:
 			for (i = 0; i < 200; i++)
 				grid[i] = i / 200.0;
@@ -531,7 +592,8 @@ run_distance(TeEnv *env, int which, const TePersPair *a, int64_t na, const TePer
 static void
 test_cancel_and_nomem(void)
 {
-	static const char *names[] = {"bottleneck", "W1", "W2", "W1.5 of H0-like diagrams", "landscape"};
+	static const char *names[] = {"bottleneck", "W1", "W2", "W1.5 of H0-like diagrams", "landscape",
+	"persistence image", "silhouette"};
 	TePersPair *a = malloc(sizeof(TePersPair) * 400),
 			   *b = malloc(sizeof(TePersPair) * 400);
 	int			which;
@@ -539,7 +601,7 @@ test_cancel_and_nomem(void)
 	srand(777);
 	random_diagram(a, 400, 0, 0);
 	random_diagram(b, 350, 0, 0);
-	for (which = 0; which < 5; which++)
+	for (which = 0; which < 7; which++)
 	{
 		TeEnv		env;
 		Counting	c;
@@ -601,6 +663,7 @@ main(void)
 	test_betti();
 	test_entropy_total();
 	test_landscape();
+	test_vectorise();
 	test_bottleneck_hand();
 	test_wasserstein_hand();
 	test_extremes();
