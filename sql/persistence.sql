@@ -96,7 +96,24 @@ SELECT cardinality(persistence(image, 0)) FROM synthetic_pairs(1000, 8);
 SELECT cardinality(persistence(image, 2, 'cosine', 0.1)) > 1000 AS thresholded_runs FROM synthetic_pairs(1000, 8);
 SELECT te_test.err($$SELECT persistence(image, 2, 'cosine', 1.9) FROM synthetic_pairs(1000, 8)$$) LIKE
        '54000: persistence exceeded topembed.persistence_memory_limit (10 MB) while running%' AS limit_while_running;
+-- known before: persistence_estimate gives the refusal's figure (24 MB) and says it does not fit
+SELECT fits, refused_by, memory_basis, round(memory_bytes / 1048576.0) AS mb, memory_limit_bytes, edges, time_class
+FROM persistence_estimate(1000, 8, 2);
+SELECT fits, refused_by, memory_basis FROM persistence_estimate(1000, 8, 0);
+SELECT fits, memory_basis FROM persistence_estimate(1000, 8, 2, 'cosine', 0.1);
 RESET topembed.persistence_memory_limit;
+SELECT memory_bytes, memory_limit_bytes, fits, edges, round(seconds::numeric, 2) AS seconds, time_class
+FROM persistence_estimate(1000, 512);
+SELECT n, max_dim, memory_bytes, fits, refused_by, time_class
+FROM (VALUES (0, 1), (20000, 0), (8000, 2), (70000, 1)) v(n, max_dim), persistence_estimate(n, 512, max_dim);
+SELECT te_test.err($$SELECT persistence_estimate(-1, 512)$$);
+SELECT te_test.err($$SELECT persistence_estimate(10, 0)$$);
+SELECT te_test.err($$SELECT persistence_estimate(10, 16001)$$);
+SELECT te_test.err($$SELECT persistence_estimate(10, 512, 4)$$);
+SELECT te_test.err($$SELECT persistence_estimate(10, 512, 1, 'manhattan')$$);
+SELECT te_test.err($$SELECT persistence_estimate(10, 512, 1, 'cosine', 'NaN')$$);
+SELECT te_test.err($$SELECT persistence_estimate(10, 512, 1, 'cosine', -1)$$);
+SELECT te_test.err($$SELECT persistence_estimate(10, NULL)$$);
 
 -- persistence_from_distances: a lower triangle in Ripser's order ...
 SELECT * FROM unnest(persistence_from_distances('{1, 1.4142, 1, 1, 1.4142, 1}'::float8[]));

@@ -756,6 +756,30 @@ AS 'MODULE_PATHNAME', 'topembed_persistence_from_distances' LANGUAGE C IMMUTABLE
 COMMENT ON FUNCTION topembed.persistence_from_distances(double precision[], integer, double precision, integer) IS
 'Vietoris-Rips persistence diagram of a dissimilarity: a lower triangle in Ripser''s order or a full symmetric matrix';
 
+CREATE TYPE topembed.persistence_estimate_result AS (
+    memory_bytes bigint,
+    memory_limit_bytes bigint,
+    fits boolean,
+    refused_by text,
+    memory_basis text,
+    edges bigint,
+    seconds double precision,
+    time_class text
+);
+COMMENT ON TYPE topembed.persistence_estimate_result IS
+'what persistence_estimate predicts: memory_bytes (the figure of persistence''s up-front refusal, points included; NULL if it cannot be represented), memory_limit_bytes (topembed.persistence_memory_limit), fits (false when persistence would refuse up front), refused_by (the limit that refuses, or NULL), memory_basis (''bound'', or ''estimating'' when a finite threshold leaves the per-edge part out), edges (pairs the model assumes within the threshold), seconds and time_class (the rough time of the calibrated work model)';
+
+CREATE FUNCTION topembed.persistence_estimate(
+    n bigint,
+    dim integer,
+    max_dim integer DEFAULT 1,
+    metric text DEFAULT 'cosine',
+    threshold double precision DEFAULT NULL)
+RETURNS topembed.persistence_estimate_result
+AS 'MODULE_PATHNAME', 'topembed_persistence_estimate' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.persistence_estimate(bigint, integer, integer, text, double precision) IS
+'before running topembed.persistence on n embeddings of dim: its predicted peak memory under the model of its up-front refusal, the limit, whether it fits, and a rough time class';
+
 --------------------------------------------------------------------------
 -- Pictures
 --------------------------------------------------------------------------

@@ -41,9 +41,13 @@ typedef struct PersState
 /* the hint of every "too big" refusal */
 #define PERS_HINT "Set a threshold, lower max_dim, or sample the input: topembed.persistence(e, max_dim, metric, threshold, sample)."
 
-/* estimated bytes to compute persistence of n points of dim, plus the points */
-static double
-estimate_bytes(int64 n, int dim, int max_dim, double threshold)
+/*
+ * Estimated bytes to compute persistence of n points of dim (0: a distance
+ * matrix), plus the points: the figure check_memory holds against the limit
+ * and topembed.persistence_estimate reports (Infinity: cannot be represented)
+ */
+double
+te_persistence_need_bytes(int64 n, int dim, int max_dim, double threshold)
 {
 	size_t		e = te_rips_memory_estimate(n, dim, max_dim, threshold);
 
@@ -59,7 +63,7 @@ estimate_bytes(int64 n, int dim, int max_dim, double threshold)
 static void
 check_memory(int64 n, int dim, int max_dim, double threshold, bool at_least)
 {
-	double		need = estimate_bytes(n, dim, max_dim, threshold);
+	double		need = te_persistence_need_bytes(n, dim, max_dim, threshold);
 	double		limit = (double) te_persistence_memory_limit_kb * 1024.0;
 
 	if (need > limit)
@@ -538,6 +542,7 @@ run_engine(FunctionCallInfo fcinfo, const double *points, const double *lower, i
 	TeDiagram	d;
 	TeEnv		env;
 	TeStatus	st;
+	TeRipsStats stats;
 	ArrayType  *result;
 
 	check_memory(n, points ? dim : 0, max_dim, threshold, false);
@@ -546,6 +551,7 @@ run_engine(FunctionCallInfo fcinfo, const double *points, const double *lower, i
 	opt.threshold = threshold;
 	opt.modulus = modulus;
 	opt.memory_limit = (size_t) te_persistence_memory_limit_kb * 1024;
+	opt.stats = &stats;
 	memset(&d, 0, sizeof(d));
 	te_env_init(&env, work);
 	old = MemoryContextSwitchTo(work);
@@ -562,6 +568,11 @@ run_engine(FunctionCallInfo fcinfo, const double *points, const double *lower, i
 				 errdetail_internal("%s", env.msg),
 				 errhint(PERS_HINT)));
 	te_check_status(st, &env, "persistence");
+	/* what the run took beside what the model said (persistence_estimate) */
+	ereport(DEBUG1,
+			(errmsg_internal("persistence of %lld points up to H%d: peak tracked memory %zu bytes, %lld edges within the threshold; estimated %.0f bytes with the points",
+							 (long long) n, max_dim, stats.peak_bytes, (long long) stats.n_edges,
+							 te_persistence_need_bytes(n, points ? dim : 0, max_dim, threshold))));
 	result = diagram_array(&d, result_elemtype(fcinfo));
 	MemoryContextDelete(work);
 	return result;

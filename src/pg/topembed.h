@@ -59,6 +59,8 @@ extern void te_raise_if_invalid_arg(FunctionCallInfo fcinfo, int argno, const ch
 /* rips.c: metric names (case-insensitive, pgvector's names as aliases) */
 extern TeMetric te_metric_from_name(const char *name);
 extern double te_metric_max_distance(TeMetric metric);
+/* rips.c: the memory model of the up-front refusal, in bytes (Infinity: too big) */
+extern double te_persistence_need_bytes(int64 n, int dim, int max_dim, double threshold);
 
 /* gap.c: a gap_stats composite from core statistics */
 struct TeGapStats;

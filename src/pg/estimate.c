@@ -1,0 +1,181 @@
+/*
+ * estimate.c - topembed.persistence_estimate(): what topembed.persistence
+ * would need before it is run
+ *
+ * The memory figure is the one the aggregate's up-front refusal holds
+ * against topembed.persistence_memory_limit (te_persistence_need_bytes in
+ * rips.c, on the core's te_rips_memory_estimate), so "fits" is false exactly
+ * when persistence would refuse the input before computing.  The time is a
+ * work model calibrated on this project's development machine (see
+ * docs/performance.md and bench/persistence_estimate.py): a cost per
+ * n^2 * dim of the distance kernel, per edge from H1 on, per triangle from
+ * H2 on and per tetrahedron for H3.  It gives an order of magnitude, not a
+ * promise.
+ */
+#include "topembed.h"
+
+#include <math.h>
+
+#include "access/htup_details.h"
+#include "funcapi.h"
+#include "utils/builtins.h"
+
+#include "topembed/rips.h"
+
+/*
+ * Seconds per unit of work, fitted by bench/persistence_estimate.py on
+ * topembed.synthetic_pairs(n, 512, 0.8, 7) images on the 2-core
+ * development machine, 2026-12-02: the geometric mean of two runs' fits,
+ * which differed by up to 2x on the shared machine (docs/performance.md):
+ * the distance kernel and the spanning tree per n^2 * dim (reading the rows
+ * included), then what each dimension adds per simplex it enumerates.
+ */
+#define EST_SEC_PER_KERNEL 3.6e-11
+#define EST_SEC_PER_EDGE 9.0e-7
+#define EST_SEC_PER_TRIANGLE 4.6e-8
+#define EST_SEC_PER_TETRAHEDRON 6.5e-9
+
+/* the rough class of a time in seconds */
+static const char *
+time_class(double seconds)
+{
+	if (seconds < 1.0)
+		return "under a second";
+	if (seconds < 60.0)
+		return "seconds";
+	if (seconds < 3600.0)
+		return "minutes";
+	if (seconds < 86400.0)
+		return "hours";
+	return "days";
+}
+
+/* the work model's seconds for n points of dim up to H max_dim */
+static double
+model_seconds(int64 n, int dim, int max_dim)
+{
+	double		nn = (double) n;
+	double		t = EST_SEC_PER_KERNEL * nn * nn * (double) dim;
+
+	if (max_dim >= 1)
+		t += EST_SEC_PER_EDGE * nn * (nn - 1.0) / 2.0;
+	if (max_dim >= 2)
+		t += EST_SEC_PER_TRIANGLE * nn * (nn - 1.0) * (nn - 2.0) / 6.0;
+	if (max_dim >= 3)
+		t += EST_SEC_PER_TETRAHEDRON * nn * (nn - 1.0) * (nn - 2.0) * (nn - 3.0) / 24.0;
+	return t;
+}
+
+/* ERROR 22004 naming a NULL argument */
+static void
+refuse_null(const char *name)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+			 errmsg("%s must not be NULL", name)));
+}
+
+PG_FUNCTION_INFO_V1(topembed_persistence_estimate);
+
+/*
+ * topembed.persistence_estimate(n bigint, dim int, max_dim int, metric text,
+ * threshold float8) RETURNS topembed.persistence_estimate_result
+ */
+Datum
+topembed_persistence_estimate(PG_FUNCTION_ARGS)
+{
+	int64		n;
+	int32		dim,
+				max_dim;
+	double		threshold = NAN;
+	double		need,
+				limit = (double) te_persistence_memory_limit_kb * 1024.0,
+				seconds;
+	bool		estimating;
+	const char *refused_by = NULL;
+	TupleDesc	tupdesc;
+	Datum		values[8];
+	bool		nulls[8] = {false, false, false, false, false, false, false, false};
+
+	if (PG_ARGISNULL(0))
+		refuse_null("n");
+	if (PG_ARGISNULL(1))
+		refuse_null("dim");
+	if (PG_ARGISNULL(2))
+		refuse_null("max_dim");
+	if (PG_ARGISNULL(3))
+		refuse_null("metric");
+	n = PG_GETARG_INT64(0);
+	dim = PG_GETARG_INT32(1);
+	max_dim = PG_GETARG_INT32(2);
+	if (n < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("n must be at least 0, not %lld", (long long) n)));
+	if (dim < 1 || dim > TE_MAX_DIM)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("dim must be between 1 and %d, not %d", TE_MAX_DIM, dim)));
+	if (max_dim < 0 || max_dim > TE_RIPS_MAX_DIM)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("max_dim must be between 0 and %d, not %d", TE_RIPS_MAX_DIM, max_dim)));
+	/* the metric does not change the model, but a name persistence refuses is refused */
+	(void) te_metric_from_name(text_to_cstring(PG_GETARG_TEXT_PP(3)));
+	if (!PG_ARGISNULL(4))
+	{
+		threshold = PG_GETARG_FLOAT8(4);
+		if (isnan(threshold) || threshold < 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("threshold must be a non-negative number or NULL, not %g", threshold)));
+	}
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "topembed.persistence_estimate: return type must be a row type");
+	tupdesc = BlessTupleDesc(tupdesc);
+	if (tupdesc->natts != 8)
+		elog(ERROR, "topembed.persistence_estimate_result has %d attributes, expected 8", tupdesc->natts);
+
+	/* a finite threshold leaves the per-edge part out of the memory model */
+	estimating = max_dim >= 1 && isfinite(threshold);
+	if (n == 0)
+	{
+		/* no rows: persistence returns NULL without running */
+		need = 0.0;
+		seconds = 0.0;
+	}
+	else
+	{
+		need = te_persistence_need_bytes(n, dim, max_dim, threshold);
+		seconds = model_seconds(n, dim, max_dim);
+		if (isinf(need))
+			refused_by = "max_points_above_h0";
+		else if (need > limit)
+			refused_by = "topembed.persistence_memory_limit";
+		else if (n > te_max_points)
+			refused_by = "topembed.max_points";
+	}
+
+	/* Infinity, or beyond bigint: no figure (the refusal says "cannot be represented") */
+	if (isinf(need) || need >= 9.2e18)
+		nulls[0] = true;
+	else
+		values[0] = Int64GetDatum((int64) need);
+	values[1] = Int64GetDatum((int64) limit);
+	values[2] = BoolGetDatum(refused_by == NULL);
+	if (refused_by)
+		values[3] = CStringGetTextDatum(refused_by);
+	else
+		nulls[3] = true;
+	values[4] = CStringGetTextDatum(estimating ? "estimating" : "bound");
+	/* every pair is an edge within the default threshold (n(n-1)/2 fits bigint below 3037000500) */
+	if (max_dim == 0)
+		values[5] = Int64GetDatum(0);
+	else if (n <= INT64CONST(3037000499))
+		values[5] = Int64GetDatum(n * (n - 1) / 2);
+	else
+		nulls[5] = true;
+	values[6] = Float8GetDatum(seconds);
+	values[7] = CStringGetTextDatum(time_class(seconds));
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
+}

@@ -1,0 +1,203 @@
+"""topembed.persistence_estimate against what topembed.persistence does.
+
+With topembed.persistence_memory_limit set low (8MB), so that small inputs
+cross it, for several (n, dim, max_dim) on topembed.synthetic_pairs images:
+- fits is false exactly when persistence refuses up front with 54000, and
+  true when it runs; the boundary n (the largest n that fits) is found from
+  the estimate and persistence is run at it and one point above it;
+- the memory figure equals the one in the refusal's message ("needs about
+  N MB", to the MB it prints);
+- when persistence runs, its DEBUG1 line (peak tracked memory of the engine,
+  edges within the threshold, estimated bytes) agrees: the estimate is the
+  same figure, it covers the measured peak plus the points (n * dim * 8
+  bytes) whenever it claims to be a bound, and the edges within the
+  threshold are at most the edges the model assumes;
+- a finite threshold says 'estimating' (and still decides the up-front
+  refusal); topembed.max_points refuses and says so;
+- memory and time are monotone in n and in max_dim;
+- bad input is refused with its SQLSTATE."""
+import re
+
+from telib import done, fresh_db, ok, sqlstate_of
+
+LIMIT = "8MB"
+DEBUG_RE = re.compile(r"persistence of (\d+) points up to H(\d): peak tracked memory (\d+) bytes, "
+                      r"(\d+) edges within the threshold; estimated (\d+) bytes with the points")
+REFUSAL_RE = re.compile(r"persistence of (?:at least )?(\d+) points up to H(\d) needs (?:about|at least) (\d+) MB")
+
+
+def estimate(cur, n, dim, max_dim, threshold=None):
+    cur.execute("SELECT (e).* FROM (SELECT topembed.persistence_estimate(%s, %s, %s, 'cosine', %s) e) q",
+                (n, dim, max_dim, threshold))
+    cols = [d[0] for d in cur.description]
+    return dict(zip(cols, cur.fetchone()))
+
+
+def boundary(cur, dim, max_dim, hi):
+    """The largest n <= hi whose estimate fits (0 if none does)."""
+    lo = 0
+    if estimate(cur, hi, dim, max_dim)["fits"]:
+        return hi
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if estimate(cur, mid, dim, max_dim)["fits"]:
+            lo = mid
+        else:
+            hi = mid
+    return lo
+
+
+def run(conn, table, n, max_dim, threshold=None):
+    """(SQLSTATE or None, message, DEBUG1 line's match or None) of persistence on n rows."""
+    del conn.notices[:]
+    state, msg = sqlstate_of(conn, "SELECT topembed.persistence(image, %s, 'cosine', %s) FROM " + table
+                             + " WHERE pair_id < %s", (max_dim, threshold, n))
+    dbg = None
+    for line in conn.notices:
+        m = DEBUG_RE.search(line)
+        if m:
+            dbg = m
+    return state, msg, dbg
+
+
+def agree(conn, cur, table, n, dim, max_dim, threshold=None):
+    """Run persistence on n points and hold the estimate against what happened."""
+    e = estimate(cur, n, dim, max_dim, threshold)
+    state, msg, dbg = run(conn, table, n, max_dim, threshold)
+    what = "n %d, dim %d, H%d%s" % (n, dim, max_dim, "" if threshold is None else ", threshold %g" % threshold)
+    if e["fits"]:
+        ok(state is None, "%s: fits (%s bytes), and persistence runs" % (what, e["memory_bytes"]), (state, msg))
+        if state is None and n > 0:
+            if not ok(dbg is not None, "%s: persistence reports its peak at DEBUG1" % what, conn.notices):
+                return e
+            peak, edges, said = int(dbg.group(3)), int(dbg.group(4)), int(dbg.group(5))
+            ok(said == e["memory_bytes"], "%s: the engine's estimate is the function's (%d)" % (what, said),
+               (said, e["memory_bytes"]))
+            if e["memory_basis"] == "bound":
+                ok(peak + n * dim * 8 <= e["memory_bytes"],
+                   "%s: the bound %d covers the peak %d plus the points %d"
+                   % (what, e["memory_bytes"], peak, n * dim * 8))
+            ok(edges <= e["edges"], "%s: %d edges within the threshold, at most the model's %d"
+               % (what, edges, e["edges"]))
+    else:
+        m = REFUSAL_RE.search(msg or "")
+        ok(state == "54000" and m is not None,
+           "%s: does not fit (%s, %s bytes), and persistence refuses up front with 54000"
+           % (what, e["refused_by"], e["memory_bytes"]), (state, msg))
+        if m and e["memory_bytes"] is not None:
+            mb = "%.0f" % (e["memory_bytes"] / 1048576.0)
+            ok(m.group(3) == mb, "%s: the refusal needs %s MB, the estimate says %s MB" % (what, m.group(3), mb),
+               msg)
+    return e
+
+
+def main():
+    conn = fresh_db("te_estimate")
+    cur = conn.cursor()
+    rows = {512: 1500, 64: 3000}
+    for dim in (512, 64):
+        cur.execute("CREATE TABLE img_%d AS SELECT pair_id, image FROM topembed.synthetic_pairs(%d, %d, 0.8, 7)"
+                    % (dim, rows[dim], dim))
+    cur.execute("SET topembed.persistence_memory_limit = %s", (LIMIT,))
+    cur.execute("SET client_min_messages = debug1")
+    cur.execute("SET max_parallel_workers_per_gather = 0")
+
+    e = estimate(cur, 10, 512, 1)
+    ok(e["memory_limit_bytes"] == 8 * 1048576, "memory_limit_bytes is topembed.persistence_memory_limit (%s)"
+       % e["memory_limit_bytes"])
+
+    for dim in (512, 64):
+        table = "img_%d" % dim
+        for max_dim in (0, 1, 2):
+            b = boundary(cur, dim, max_dim, rows[dim])
+            ok(0 < b < rows[dim], "dim %d, H%d: the %s limit falls at n = %d" % (dim, max_dim, LIMIT, b))
+            for n in sorted({1, b // 3, b, b + 1}):
+                if 0 < n <= rows[dim]:
+                    agree(conn, cur, table, n, dim, max_dim)
+
+    # far beyond the limit, the figures differ from the limit's: still the same MB
+    for n, dim, max_dim in ((1000, 512, 2), (1000, 64, 1), (700, 512, 3)):
+        e = agree(conn, cur, "img_%d" % dim, n, dim, max_dim)
+        ok(not e["fits"] and e["memory_bytes"] > 2 * 8 * 1048576, "n %d, dim %d, H%d is well beyond %s (%d MB)"
+           % (n, dim, max_dim, LIMIT, e["memory_bytes"] // 1048576))
+
+    # a finite threshold: the per-edge part is left out, and the estimate says so
+    e = agree(conn, cur, "img_512", 300, 512, 1, 0.1)
+    ok(e["memory_basis"] == "estimating", "a finite threshold makes the figure 'estimating'", e)
+    ok(estimate(cur, 300, 512, 0, 0.1)["memory_basis"] == "bound", "H0 with a threshold is still a bound")
+    ok(estimate(cur, 300, 512, 1, float("inf"))["memory_basis"] == "bound", "an infinite threshold is a bound")
+    b = boundary(cur, 512, 1, 1500)
+    big = estimate(cur, b + 1, 512, 1, 0.1)
+    if big["fits"]:
+        agree(conn, cur, "img_512", b + 1, 512, 1, 0.1)
+    ok(estimate(cur, 300, 512, 1, 0.1)["memory_bytes"] < estimate(cur, 300, 512, 1)["memory_bytes"],
+       "the estimating figure is below the bound of the default threshold")
+
+    # topembed.max_points refuses up front too
+    cur.execute("SET topembed.max_points = 100")
+    e = estimate(cur, 101, 512, 1)
+    state, msg, _ = run(conn, "img_512", 101, 1)
+    ok(not e["fits"] and e["refused_by"] == "topembed.max_points" and state == "54000",
+       "above topembed.max_points: does not fit, refused_by says so, persistence refuses with 54000",
+       (e, state, msg))
+    ok(estimate(cur, 100, 512, 1)["fits"] and run(conn, "img_512", 100, 1)[0] is None,
+       "at topembed.max_points: fits and runs")
+    cur.execute("RESET topembed.max_points")
+
+    # more points than the engine represents above H0
+    e = estimate(cur, 70000, 8, 1)
+    ok(not e["fits"] and e["memory_bytes"] is None and e["refused_by"] == "max_points_above_h0",
+       "70000 points above H0: no figure, refused by max_points_above_h0", e)
+
+    # monotone in n and in max_dim
+    for dim in (8, 512):
+        for max_dim in (0, 1, 2, 3):
+            prev = None
+            mono = True
+            for n in list(range(0, 200, 7)) + [500, 1000, 5000, 20000, 65535]:
+                e = estimate(cur, n, dim, max_dim)
+                if prev and (e["memory_bytes"] < prev["memory_bytes"] or e["seconds"] < prev["seconds"]
+                             or e["edges"] < prev["edges"]):
+                    mono = False
+                prev = e
+            ok(mono, "dim %d, H%d: memory, edges and seconds grow with n" % (dim, max_dim))
+    # (H0 has a path of its own, whose kernel blocks outweigh H1's fixed part for a handful of points)
+    mono = all(estimate(cur, n, 512, k)["seconds"] <= estimate(cur, n, 512, k + 1)["seconds"]
+               and (k == 0 and n < 1000
+                    or estimate(cur, n, 512, k)["memory_bytes"] <= estimate(cur, n, 512, k + 1)["memory_bytes"])
+               for n in (10, 1000, 20000) for k in (0, 1, 2))
+    ok(mono, "seconds grow with max_dim, and so does memory from H1 on (from H0 on for 1000 points and more)")
+    classes = [estimate(cur, n, 512, 2)["time_class"] for n in (10, 600, 2000, 8000, 60000)]
+    ok(classes == ["under a second", "seconds", "minutes", "hours", "days"],
+       "the time classes run from 'under a second' to 'days' as n grows (H2: %s)" % classes)
+
+    # bad input
+    cur.execute("SELECT value::int FROM topembed.limits() WHERE name = 'max_embedding_dim'")
+    max_emb = cur.fetchone()[0]
+    cur.execute("SELECT value::int FROM topembed.limits() WHERE name = 'max_hdim'")
+    max_hdim = cur.fetchone()[0]
+    bad = [("n < 0", "(-1, 512)", "22023", "n must be at least 0"),
+           ("dim 0", "(10, 0)", "22023", "dim must be between 1 and %d, not 0" % max_emb),
+           ("dim above the limit", "(10, %d)" % (max_emb + 1), "22023", "dim must be between 1 and %d" % max_emb),
+           ("max_dim -1", "(10, 512, -1)", "22023", "max_dim must be between 0 and %d" % max_hdim),
+           ("max_dim above the limit", "(10, 512, %d)" % (max_hdim + 1), "22023",
+            "max_dim must be between 0 and %d" % max_hdim),
+           ("an unknown metric", "(10, 512, 1, 'manhatten')", "22023", 'unknown metric "manhatten"'),
+           ("a refused metric", "(10, 512, 1, 'inner_product')", "22023", 'metric "inner_product" is not supported'),
+           ("a NaN threshold", "(10, 512, 1, 'cosine', 'NaN')", "22023", "threshold must be a non-negative"),
+           ("a negative threshold", "(10, 512, 1, 'cosine', -0.5)", "22023", "threshold must be a non-negative"),
+           ("a NULL n", "(NULL, 512)", "22004", "n must not be NULL"),
+           ("a NULL dim", "(10, NULL)", "22004", "dim must not be NULL"),
+           ("a NULL max_dim", "(10, 512, NULL)", "22004", "max_dim must not be NULL"),
+           ("a NULL metric", "(10, 512, 1, NULL)", "22004", "metric must not be NULL")]
+    for what, args, want, text in bad:
+        state, msg = sqlstate_of(conn, "SELECT topembed.persistence_estimate%s" % args)
+        ok(state == want and text in (msg or ""), "%s is refused with %s" % (what, want), (state, msg))
+    e = estimate(cur, 10, 512, 1, None)
+    ok(e["fits"], "a NULL threshold is the default (the enclosing radius)")
+    conn.close()
+    done()
+
+
+if __name__ == "__main__":
+    main()
