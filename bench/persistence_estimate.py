@@ -5,19 +5,27 @@ topembed.synthetic_pairs(N, 512, 0.8, 7) (stored in a table first, so the
 generation is not timed) for a grid of (n, max_dim), medians of BENCH_RUNS
 runs (3 by default), and fits the coefficients of the work model
 
-    seconds = a * n^2 * dim                  the distance kernel, every max_dim
+    seconds = p * n * dim                    reading the rows, per value
+            + a * n^2 * dim                  the distance kernel, every max_dim
             + b * n(n-1)/2                   per edge, max_dim >= 1
             + c * n(n-1)(n-2)/6              per triangle, max_dim >= 2
             + d * n(n-1)(n-2)(n-3)/24        per tetrahedron, max_dim = 3
 
-one term at a time (a from the H0 runs, b from what the H1 runs add, and so
-on; each a least-squares fit through the origin).  It prints every run with
-the model's prediction under the fitted and under the built-in coefficients
-(those of src/pg/estimate.c, read back through persistence_estimate's
-seconds), so a drift shows.  Not a test: nothing here asserts a time."""
+a dimension at a time (p and a together from the H0 runs, b from what the
+H1 runs add, and so on), by least squares on the relative error of the runs
+that take at least 0.1 s.  Given files of earlier runs' output (its
+"measured" lines) as arguments, it fits them pooled instead of measuring.
+It prints every run with the model's prediction under the fitted and under
+the built-in coefficients (those of src/pg/estimate.c, read back through
+persistence_estimate's seconds), so a drift shows.  Not a test: nothing
+here asserts a time."""
 import os
+import re
 import statistics
+import sys
 import time
+
+import numpy as np
 
 from benchlib import connect
 
@@ -31,12 +39,31 @@ GRID = {
 }
 
 
+FLOOR = 0.1   # seconds: shorter runs are mostly overhead and noise
+
+
 def terms(n, k):
     """The work terms of the model for n points up to H k."""
-    return [n * n * DIM,
-            n * (n - 1) / 2 if k >= 1 else 0.0,
-            n * (n - 1) * (n - 2) / 6 if k >= 2 else 0.0,
-            n * (n - 1) * (n - 2) * (n - 3) / 24 if k >= 3 else 0.0]
+    return np.array([n * DIM, n * n * DIM,
+                     n * (n - 1) / 2 if k >= 1 else 0.0,
+                     n * (n - 1) * (n - 2) / 6 if k >= 2 else 0.0,
+                     n * (n - 1) * (n - 2) * (n - 3) / 24 if k >= 3 else 0.0])
+
+
+def fit(rows):
+    """[p, a, b, c, d] from (n, k, seconds) rows, a dimension at a time."""
+    coef = np.zeros(5)
+    for cols, k in (([0, 1], 0), ([2], 1), ([3], 2), ([4], 3)):
+        x, y = [], []
+        for n, kk, t in rows:
+            if kk == k and t >= FLOOR:
+                row = terms(n, k)
+                x.append(row[cols] / t)
+                y.append((t - row @ coef) / t)
+        if x:
+            sol = np.linalg.lstsq(np.array(x), np.array(y), rcond=None)[0]
+            coef[cols] = np.maximum(sol, 0.0)
+    return coef
 
 
 def built_in_model(cur, n, k):
@@ -48,9 +75,8 @@ def built_in_model(cur, n, k):
     return cur.fetchone()
 
 
-def main():
-    conn = connect()
-    cur = conn.cursor()
+def measure(cur):
+    """(n, k, median seconds) over the grid."""
     top = max(max(v) for v in GRID.values())
     cur.execute("DROP TABLE IF EXISTS estimate_images")
     cur.execute("CREATE TABLE estimate_images AS SELECT pair_id, image "
@@ -67,30 +93,31 @@ def main():
                             "FROM estimate_images WHERE pair_id < %s", (k, n))
                 cur.fetchall()
                 times.append(time.perf_counter() - t0)
-            built_in, klass = built_in_model(cur, n, k)
-            rows.append((n, k, statistics.median(times), built_in, klass))
+            rows.append((n, k, statistics.median(times)))
             print("measured n=%d H%d: %.3f s" % (n, k, rows[-1][2]), flush=True)
+    cur.execute("DROP TABLE estimate_images")
+    return rows
 
-    coef = [0.0, 0.0, 0.0, 0.0]
-    for j in range(4):
-        num = den = 0.0
-        for n, k, t, _, _ in rows:
-            if k != j:
-                continue
-            x = terms(n, k)
-            rest = t - sum(coef[i] * x[i] for i in range(j))
-            num += x[j] * rest
-            den += x[j] * x[j]
-        coef[j] = max(num / den, 0.0) if den else 0.0
+
+def main():
+    conn = connect()
+    cur = conn.cursor()
+    if len(sys.argv) > 1:
+        rows = []
+        for path in sys.argv[1:]:
+            for m in re.finditer(r"measured n=(\d+) H(\d): ([\d.]+) s", open(path).read()):
+                rows.append((int(m.group(1)), int(m.group(2)), float(m.group(3))))
+    else:
+        rows = measure(cur)
+    coef = fit(rows)
     print()
-    print("fitted: a = %.3e s per n^2*dim, b = %.3e s per edge, c = %.3e s per triangle, "
-          "d = %.3e s per tetrahedron" % tuple(coef))
+    print("fitted: p = %.3g s per n*dim, a = %.3g s per n^2*dim, b = %.3g s per edge, "
+          "c = %.3g s per triangle, d = %.3g s per tetrahedron" % tuple(coef))
     print()
     print("%6s %3s %10s %10s %10s  %s" % ("n", "H", "measured", "fitted", "built-in", "time_class"))
-    for n, k, t, built_in, klass in rows:
-        fit = sum(c * x for c, x in zip(coef, terms(n, k)))
-        print("%6d %3d %9.3fs %9.3fs %9.3fs  %s" % (n, k, t, fit, built_in, klass))
-    cur.execute("DROP TABLE estimate_images")
+    for n, k, t in rows:
+        built_in, klass = built_in_model(cur, n, k)
+        print("%6d %3d %9.3fs %9.3fs %9.3fs  %s" % (n, k, t, terms(n, k) @ coef, built_in, klass))
 
 
 if __name__ == "__main__":

@@ -8,8 +8,8 @@
  * when persistence would refuse the input before computing.  The time is a
  * work model calibrated on this project's development machine (see
  * docs/performance.md and bench/persistence_estimate.py): a cost per
- * n^2 * dim of the distance kernel, per edge from H1 on, per triangle from
- * H2 on and per tetrahedron for H3.  It gives an order of magnitude, not a
+ * value read (n * dim), per n^2 * dim of the distance kernel, per edge from
+ * H1 on, per triangle from H2 on and per tetrahedron for H3.  It gives an order of magnitude, not a
  * promise.
  */
 #include "topembed.h"
@@ -25,15 +25,17 @@
 /*
  * Seconds per unit of work, fitted by bench/persistence_estimate.py on
  * topembed.synthetic_pairs(n, 512, 0.8, 7) images on the 2-core
- * development machine, 2026-12-02: the geometric mean of two runs' fits,
- * which differed by up to 2x on the shared machine (docs/performance.md):
- * the distance kernel and the spanning tree per n^2 * dim (reading the rows
- * included), then what each dimension adds per simplex it enumerates.
+ * development machine, 2026-12-02, pooling three runs that differed by up
+ * to 2x on the shared machine (docs/performance.md): reading the rows per
+ * value (the copy, the aggregate's state, the spanning tree's per-point
+ * work), the distance kernel per n^2 * dim, then what each dimension adds
+ * per simplex it enumerates.
  */
-#define EST_SEC_PER_KERNEL 3.6e-11
-#define EST_SEC_PER_EDGE 9.0e-7
-#define EST_SEC_PER_TRIANGLE 4.6e-8
-#define EST_SEC_PER_TETRAHEDRON 6.5e-9
+#define EST_SEC_PER_VALUE 1.5e-7
+#define EST_SEC_PER_KERNEL 1.4e-11
+#define EST_SEC_PER_EDGE 7.6e-7
+#define EST_SEC_PER_TRIANGLE 2.9e-8
+#define EST_SEC_PER_TETRAHEDRON 5.4e-9
 
 /* the rough class of a time in seconds */
 static const char *
@@ -55,7 +57,8 @@ static double
 model_seconds(int64 n, int dim, int max_dim)
 {
 	double		nn = (double) n;
-	double		t = EST_SEC_PER_KERNEL * nn * nn * (double) dim;
+	double		t = EST_SEC_PER_VALUE * nn * (double) dim +
+		EST_SEC_PER_KERNEL * nn * nn * (double) dim;
 
 	if (max_dim >= 1)
 		t += EST_SEC_PER_EDGE * nn * (nn - 1.0) / 2.0;
