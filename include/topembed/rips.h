@@ -63,6 +63,18 @@ typedef struct TeRipsStats
 	size_t		peak_bytes;		/* peak tracked working memory */
 } TeRipsStats;
 
+/*
+ * One edge of the minimum spanning tree of a point cloud: its two points
+ * (row numbers from 0, a < b) and its length as the engine keeps it, the
+ * float32-rounded distance in the input's units (the death of its H0 bar)
+ */
+typedef struct TeRipsTreeEdge
+{
+	int64_t		a;
+	int64_t		b;
+	double		length;
+} TeRipsTreeEdge;
+
 typedef struct TeRipsOptions
 {
 	int			max_dim;		/* 0..3 */
@@ -73,9 +85,17 @@ typedef struct TeRipsOptions
 								 * pays; 0 = never */
 	size_t		memory_limit;	/* bytes; 0 = unlimited; TE_LIMIT if exceeded */
 	TeRipsStats *stats;			/* NULL (default) or counters to fill */
+
+	/*
+	 * NULL (default), or room for n - 1 edges that te_rips_points fills with
+	 * the minimum spanning tree it finds for H0, every edge whatever the
+	 * threshold (the points path with max_dim 0 only; elsewhere TE_INVALID).
+	 * On success exactly n - 1 edges are written (none for n <= 1).
+	 */
+	TeRipsTreeEdge *tree;
 } TeRipsOptions;
 
-/* the defaults: max_dim 1, threshold NAN, modulus 2, collapse on, no limit */
+/* the defaults: max_dim 1, threshold NAN, modulus 2, collapse on, no limit, no tree */
 void		te_rips_options_init(TeRipsOptions *o);
 
 /*

@@ -46,6 +46,7 @@ te_rips_options_init(TeRipsOptions *o)
 	o->collapse = 1;
 	o->memory_limit = 0;
 	o->stats = NULL;
+	o->tree = NULL;
 }
 
 /* (dim, birth, death) order of bars */
@@ -83,6 +84,9 @@ check_options(TeEnv *env, const TeRipsOptions *o)
 					   TE_RIPS_MAX_MODULUS, o->modulus);
 	if (!isnan(o->threshold) && o->threshold < 0.0)
 		return te_fail(env, TE_INVALID, "threshold must be >= 0, not %g", o->threshold);
+	if (o->tree && o->max_dim != 0)
+		return te_fail(env, TE_INVALID, "the spanning tree comes with max_dim 0 only, not %d",
+					   o->max_dim);
 	return TE_OK;
 }
 
@@ -302,7 +306,7 @@ te_rips_points(TeEnv *env, const double *points, int64_t n, int dim,
 		}
 		/* the tree's edges never exceed the enclosing radius */
 		stats.threshold = isnan(thr) ? NAN : rips_from_stored(&c, thr);
-		st = rips_h0_points(&c, &p, isnan(thr) ? INFINITY : thr);
+		st = rips_h0_points(&c, &p, isnan(thr) ? INFINITY : thr, opt->tree);
 		dist_points_release(&mem, &p);
 		return finish(&c, st, opt);
 	}
@@ -363,6 +367,8 @@ te_rips_distances(TeEnv *env, const double *lower, int64_t n,
 		return st;
 	if (n < 0 || (n > 1 && !lower))
 		return te_fail(env, TE_INVALID, "need n >= 0 points and their distances");
+	if (opt->tree)
+		return te_fail(env, TE_INVALID, "the spanning tree comes from te_rips_points only");
 	for (i = 1; i < n; i++)
 	{
 		double		rowmax = 0.0;

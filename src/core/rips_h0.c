@@ -847,9 +847,12 @@ h0_boruvka(H0Work *w)
 	return TE_OK;
 }
 
-/* the bars: the tree's lengths, directly, as float32, then the essential ones */
+/*
+ * The bars: the tree's lengths, directly, as float32, then the essential
+ * ones; the edges themselves into out when it is set
+ */
 static TeStatus
-h0_emit_tree(H0Work *w, float threshold)
+h0_emit_tree(H0Work *w, float threshold, TeRipsTreeEdge *out)
 {
 	int64_t		i,
 				essential = 1;
@@ -859,6 +862,12 @@ h0_emit_tree(H0Work *w, float threshold)
 	{
 		float		d = rips_to_float(w->c, dist_pair_dist(w->p, w->tree[2 * i], w->tree[2 * i + 1]));
 
+		if (out)
+		{
+			out[i].a = w->tree[2 * i];
+			out[i].b = w->tree[2 * i + 1];
+			out[i].length = rips_from_stored(w->c, (double) d);
+		}
 		if (d <= threshold)
 			st = rips_emit(w->c, 0, 0.0, (double) d);
 		else
@@ -874,9 +883,9 @@ h0_emit_tree(H0Work *w, float threshold)
 	return TE_OK;
 }
 
-/* H0 of points: candidate lists in one pass, then certified Boruvka rounds */
+/* H0 of points: candidate lists in one pass, then certified Boruvka rounds; tree: see rips.h */
 TeStatus
-rips_h0_points(RipsCtx *c, const DistPoints *p, float threshold)
+rips_h0_points(RipsCtx *c, const DistPoints *p, float threshold, TeRipsTreeEdge *tree)
 {
 	H0Work		w;
 	TeStatus	st;
@@ -894,7 +903,7 @@ rips_h0_points(RipsCtx *c, const DistPoints *p, float threshold)
 		(st = h0_float_copy(&w)) == TE_OK &&
 		(st = h0_candidates(&w)) == TE_OK &&
 		(st = h0_boruvka(&w)) == TE_OK)
-		st = h0_emit_tree(&w, threshold);
+		st = h0_emit_tree(&w, threshold, tree);
 	h0_work_release(&w);
 	return st;
 }

@@ -11,8 +11,12 @@
 /* H0 of the graph by Kruskal; marks the tree edges (bit per key position) */
 TeStatus	rips_h0_graph(RipsCtx *c, const RipsGraph *g, uint64_t *tree_bits);
 
-/* H0 of points from a minimum spanning tree in O(n * dim) memory */
-TeStatus	rips_h0_points(RipsCtx *c, const DistPoints *p, float threshold);
+/*
+ * H0 of points from a minimum spanning tree in O(n * dim) memory; tree
+ * (NULL or room for n - 1 edges) receives the tree's edges
+ */
+TeStatus	rips_h0_points(RipsCtx *c, const DistPoints *p, float threshold,
+						   TeRipsTreeEdge *tree);
 
 /* H0 of a lower-triangle dissimilarity by Prim in O(n) extra memory */
 TeStatus	rips_h0_lower(RipsCtx *c, const double *lower, int64_t n, float threshold);
