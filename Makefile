@@ -37,7 +37,7 @@ endif
 DOCS        =
 
 # pg_regress suites: sql/<name>.sql against expected/<name>.out
-REGRESS     = setup inputs gap geometry synthetic parallel moments spectrum persistence diagrams operations trust errors retrieval
+REGRESS     = setup inputs gap geometry synthetic parallel moments spectrum persistence clusters diagrams operations trust errors retrieval
 REGRESS_OPTS = --inputdir=. --outputdir=build/regress
 
 BLAS_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(BLAS_PKGS) 2>/dev/null)

@@ -781,6 +781,97 @@ COMMENT ON FUNCTION topembed.persistence_estimate(bigint, integer, integer, text
 'before running topembed.persistence on n embeddings of dim: its predicted peak memory under the model of its up-front refusal, the limit, whether it fits, and a rough time class';
 
 --------------------------------------------------------------------------
+-- Clusters: cuts of the single-linkage dendrogram, the minimum spanning
+-- tree of H0 persistence (0.3.0)
+--------------------------------------------------------------------------
+
+CREATE TYPE topembed.cluster_member AS (
+    id bigint,
+    cluster integer,
+    cluster_size bigint
+);
+COMMENT ON TYPE topembed.cluster_member IS
+'One row''s flat cluster: its id, the cluster number (1 = the largest; ties by the smallest id in the cluster) and the cluster''s size';
+
+CREATE FUNCTION topembed.clusters_transfn(internal, bigint, anyarray, text, double precision) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_clusters_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+COMMENT ON FUNCTION topembed.clusters_transfn(internal, bigint, anyarray, text, double precision) IS
+'transition function of the clusters aggregates';
+
+CREATE FUNCTION topembed.clusters_k_transfn(internal, bigint, anyarray, text, integer) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_clusters_k_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+COMMENT ON FUNCTION topembed.clusters_k_transfn(internal, bigint, anyarray, text, integer) IS
+'transition function of the clusters_k aggregates';
+
+CREATE FUNCTION topembed.clusters_combinefn(internal, internal) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_clusters_combinefn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.clusters_combinefn(internal, internal) IS
+'combine function of the clusters and clusters_k aggregates: concatenates the rows';
+
+CREATE FUNCTION topembed.clusters_serialfn(internal) RETURNS bytea
+AS 'MODULE_PATHNAME', 'topembed_clusters_serialfn' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.clusters_serialfn(internal) IS
+'serialises the state of a clusters or clusters_k aggregate for a parallel worker';
+
+CREATE FUNCTION topembed.clusters_deserialfn(bytea, internal) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_clusters_deserialfn' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.clusters_deserialfn(bytea, internal) IS
+'deserialises the state of a clusters or clusters_k aggregate';
+
+CREATE FUNCTION topembed.clusters_finalfn(internal) RETURNS topembed.cluster_member[]
+AS 'MODULE_PATHNAME', 'topembed_clusters_finalfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.clusters_finalfn(internal) IS
+'final function of the clusters aggregates: cuts the minimum spanning tree of the rows';
+
+CREATE AGGREGATE topembed.clusters(id bigint, embedding real[], metric text, scale double precision) (
+    SFUNC = topembed.clusters_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.clusters_combinefn,
+    SERIALFUNC = topembed.clusters_serialfn,
+    DESERIALFUNC = topembed.clusters_deserialfn,
+    FINALFUNC = topembed.clusters_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.clusters(bigint, real[], text, double precision) IS
+'single-linkage clusters at a scale: rows joined by minimum spanning tree edges of length <= scale share a cluster (scipy fcluster criterion ''distance''); one cluster_member per row, ordered by id';
+
+CREATE AGGREGATE topembed.clusters(id bigint, embedding double precision[], metric text, scale double precision) (
+    SFUNC = topembed.clusters_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.clusters_combinefn,
+    SERIALFUNC = topembed.clusters_serialfn,
+    DESERIALFUNC = topembed.clusters_deserialfn,
+    FINALFUNC = topembed.clusters_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.clusters(bigint, double precision[], text, double precision) IS
+'single-linkage clusters at a scale: rows joined by minimum spanning tree edges of length <= scale share a cluster (scipy fcluster criterion ''distance''); one cluster_member per row, ordered by id';
+
+CREATE AGGREGATE topembed.clusters_k(id bigint, embedding real[], metric text, k integer) (
+    SFUNC = topembed.clusters_k_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.clusters_combinefn,
+    SERIALFUNC = topembed.clusters_serialfn,
+    DESERIALFUNC = topembed.clusters_deserialfn,
+    FINALFUNC = topembed.clusters_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.clusters_k(bigint, real[], text, integer) IS
+'single-linkage clusters, at most k of them: the cut at the smallest scale that leaves at most k (scipy fcluster criterion ''maxclust''; tied edge lengths can leave fewer); one cluster_member per row, ordered by id';
+
+CREATE AGGREGATE topembed.clusters_k(id bigint, embedding double precision[], metric text, k integer) (
+    SFUNC = topembed.clusters_k_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.clusters_combinefn,
+    SERIALFUNC = topembed.clusters_serialfn,
+    DESERIALFUNC = topembed.clusters_deserialfn,
+    FINALFUNC = topembed.clusters_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.clusters_k(bigint, double precision[], text, integer) IS
+'single-linkage clusters, at most k of them: the cut at the smallest scale that leaves at most k (scipy fcluster criterion ''maxclust''; tied edge lengths can leave fewer); one cluster_member per row, ordered by id';
+
+--------------------------------------------------------------------------
 -- Pictures
 --------------------------------------------------------------------------
 

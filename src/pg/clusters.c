@@ -1,0 +1,499 @@
+/*
+ * clusters.c - SQL face of the single-linkage clusters: the aggregates
+ * topembed.clusters(id, embedding, metric, scale) and
+ * topembed.clusters_k(id, embedding, metric, k), returning
+ * topembed.cluster_member[] (core: src/core/clusters.c)
+ */
+#include "topembed.h"
+
+#include <math.h>
+
+#include "access/htup_details.h"
+#include "catalog/pg_type.h"
+#include "funcapi.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/syscache.h"
+#include "utils/typcache.h"
+
+#include "topembed/clusters.h"
+
+/*
+ * The aggregate state: the ids and points (as doubles) of every row and
+ * the parameters of the first row; by_k tells the two aggregates apart
+ */
+typedef struct ClusState
+{
+	MemoryContext cxt;
+	int			dim;
+	int64		n;
+	int64		cap;
+	int64	   *ids;
+	double	   *points;			/* n x dim */
+	bool		by_k;			/* clusters_k: k, else the scale */
+	TeMetric	metric;
+	double		scale;
+	int64		k;
+	bool		params_set;
+} ClusState;
+
+/* the hint of every "too big" refusal */
+#define CLUS_HINT "Cluster a sample or a subset of the rows, or raise topembed.persistence_memory_limit."
+
+/* the name of the aggregate a state belongs to */
+static const char *
+agg_name(bool by_k)
+{
+	return by_k ? "topembed.clusters_k" : "topembed.clusters";
+}
+
+/* estimated bytes to cluster n points of dim, plus the points and ids */
+static double
+estimate_bytes(int64 n, int dim)
+{
+	size_t		e = te_clusters_memory_estimate(n, dim);
+
+	if (e == SIZE_MAX)
+		return INFINITY;
+	return (double) e + (double) n * (dim * sizeof(double) + sizeof(int64) +
+									  sizeof(TeClusterMember));
+}
+
+/*
+ * ERROR if clustering n points would exceed topembed.persistence_memory_limit
+ * (the clusters come from H0 persistence's tree, under the same bound);
+ * at_least: the rows are still being read, so n is a lower bound
+ */
+static void
+check_memory(bool by_k, int64 n, int dim, bool at_least)
+{
+	double		need = estimate_bytes(n, dim);
+	double		limit = (double) te_persistence_memory_limit_kb * 1024.0;
+
+	if (need > limit)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 isinf(need) ?
+				 errmsg("%s of %s%lld points cannot be represented", agg_name(by_k),
+						at_least ? "at least " : "", (long long) n) :
+				 errmsg("%s of %s%lld points needs %s%.0f MB, more than topembed.persistence_memory_limit (%.0f MB)",
+						agg_name(by_k), at_least ? "at least " : "", (long long) n,
+						at_least ? "at least " : "about ", need / 1048576.0, limit / 1048576.0),
+				 at_least ?
+				 errdetail("The input was refused after its first %lld rows, before the rest was read. The memory grows with n * dim.",
+						   (long long) n) :
+				 errdetail("The memory grows with n * dim."),
+				 errhint(CLUS_HINT)));
+}
+
+/* parse and check metric and the scale (or k) from arguments 3 and 4 */
+static void
+read_params(FunctionCallInfo fcinfo, bool by_k, TeMetric *metric, double *scale, int64 *k)
+{
+	*scale = NAN;
+	*k = 0;
+	if (PG_ARGISNULL(3))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("metric of %s must not be NULL", agg_name(by_k))));
+	*metric = te_metric_from_name(text_to_cstring(PG_GETARG_TEXT_PP(3)));
+	if (PG_ARGISNULL(4))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s of %s must not be NULL", by_k ? "k" : "scale", agg_name(by_k))));
+	if (by_k)
+	{
+		*k = PG_GETARG_INT32(4);
+		if (*k < 1)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("k must be at least 1, not %lld", (long long) *k),
+					 errhint("k is the number of clusters wanted, between 1 and the number of rows.")));
+	}
+	else
+	{
+		*scale = PG_GETARG_FLOAT8(4);
+		if (isnan(*scale) || !(*scale > 0.0))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("scale must be a number > 0, not %g", *scale),
+					 errhint("Points whose single-linkage (minimum spanning tree) distance is at most scale share a cluster; topembed.clusters_k takes a number of clusters instead.")));
+	}
+}
+
+/* ERROR unless this row's parameters equal those of the state */
+static void
+check_same_params(const ClusState *s, TeMetric metric, double scale, int64 k)
+{
+	if (s->metric != metric || s->k != k || !(s->by_k || s->scale == scale))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("the arguments metric and %s of %s must be the same in every row",
+						s->by_k ? "k" : "scale", agg_name(s->by_k)),
+				 s->by_k ?
+				 errdetail("The first row gave metric %s, k %lld; this row metric %s, k %lld.",
+						   te_metric_name(s->metric), (long long) s->k,
+						   te_metric_name(metric), (long long) k) :
+				 errdetail("The first row gave metric %s, scale %g; this row metric %s, scale %g.",
+						   te_metric_name(s->metric), s->scale, te_metric_name(metric), scale)));
+}
+
+/* a new state in the aggregate context */
+static ClusState *
+new_state(MemoryContext aggcxt, int dim, bool by_k)
+{
+	ClusState  *s = MemoryContextAllocZero(aggcxt, sizeof(ClusState));
+
+	s->cxt = aggcxt;
+	s->dim = dim;
+	s->by_k = by_k;
+	s->scale = NAN;
+	return s;
+}
+
+/* append one row (its id and point), growing the arrays by doubling */
+static void
+add_row(ClusState *s, int64 id, const double *x)
+{
+	if (s->n >= te_max_points)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("%s got more than topembed.max_points (%d) rows", agg_name(s->by_k), te_max_points),
+				 errhint("Cluster a sample or a subset of the rows, or raise topembed.max_points.")));
+	if (s->n == s->cap)
+	{
+		int64		cap = s->cap ? s->cap * 2 : 256;
+
+		if ((double) cap * s->dim * sizeof(double) > (double) MaxAllocHugeSize)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("too many points for one %s computation", agg_name(s->by_k)),
+					 errhint(CLUS_HINT)));
+		if (s->points == NULL)
+		{
+			s->points = MemoryContextAllocHuge(s->cxt, sizeof(double) * cap * s->dim);
+			s->ids = MemoryContextAllocHuge(s->cxt, sizeof(int64) * cap);
+		}
+		else
+		{
+			s->points = repalloc_huge(s->points, sizeof(double) * cap * s->dim);
+			s->ids = repalloc_huge(s->ids, sizeof(int64) * cap);
+		}
+		s->cap = cap;
+	}
+	memcpy(s->points + s->n * s->dim, x, sizeof(double) * s->dim);
+	s->ids[s->n] = id;
+	s->n++;
+	/* refuse early rather than after reading every row */
+	if ((s->n & 1023) == 0)
+		check_memory(s->by_k, s->n, s->dim, true);
+}
+
+/* ERROR for a zero vector under cosine or angular, naming its id */
+static void
+check_direction(const ClusState *s, int64 id, const double *x)
+{
+	int			j;
+
+	for (j = 0; j < s->dim; j++)
+		if (x[j] != 0.0)
+			return;
+	ereport(ERROR,
+			(errcode(ERRCODE_DATA_EXCEPTION),
+			 errmsg("id %lld's embedding is a zero vector, which has no direction under the %s metric",
+					(long long) id, te_metric_name(s->metric)),
+			 errhint("%s", TE_ZERO_VECTOR_HINT)));
+}
+
+/*
+ * Transition of both aggregates: (state, id, embedding, metric, scale or k).
+ * Not strict: a NULL id or embedding is an ERROR, since every row must get
+ * its cluster.
+ */
+static Datum
+clusters_trans(FunctionCallInfo fcinfo, bool by_k)
+{
+	MemoryContext aggcxt;
+	ClusState  *s;
+	TeEmbedding e;
+	TeMetric	metric;
+	double		scale;
+	int64		k,
+				id;
+	char		what[64];
+	double	   *x;
+
+	if (!te_in_agg(fcinfo, &aggcxt))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("%s transition called in non-aggregate context", agg_name(by_k))));
+	s = PG_ARGISNULL(0) ? NULL : (ClusState *) PG_GETARG_POINTER(0);
+	read_params(fcinfo, by_k, &metric, &scale, &k);
+	if (PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("id of %s must not be NULL", agg_name(by_k)),
+				 errhint("Every row needs an id to carry its cluster; leave rows without one out with WHERE id IS NOT NULL.")));
+	id = PG_GETARG_INT64(1);
+	if (PG_ARGISNULL(2))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("the embedding of id %lld is NULL", (long long) id),
+				 errhint("Every row of %s needs an embedding; leave rows without one out with WHERE embedding IS NOT NULL.",
+						 agg_name(by_k))));
+	snprintf(what, sizeof(what), "id %lld's", (long long) id);
+	e = te_embedding_arg(fcinfo, 2, what, s ? s->dim : 0);
+	if (s == NULL)
+		s = new_state(aggcxt, e.dim, by_k);
+	if (!s->params_set)
+	{
+		s->metric = metric;
+		s->scale = scale;
+		s->k = k;
+		s->params_set = true;
+	}
+	else
+		check_same_params(s, metric, scale, k);
+	x = palloc(sizeof(double) * e.dim);
+	te_embedding_to_double(&e, what, x);
+	if (s->metric != TE_METRIC_EUCLIDEAN)
+		check_direction(s, id, x);
+	add_row(s, id, x);
+	pfree(x);
+	PG_RETURN_POINTER(s);
+}
+
+PG_FUNCTION_INFO_V1(topembed_clusters_transfn);
+
+/* transition of topembed.clusters: (state, id, embedding, metric, scale) */
+Datum
+topembed_clusters_transfn(PG_FUNCTION_ARGS)
+{
+	return clusters_trans(fcinfo, false);
+}
+
+PG_FUNCTION_INFO_V1(topembed_clusters_k_transfn);
+
+/* transition of topembed.clusters_k: (state, id, embedding, metric, k) */
+Datum
+topembed_clusters_k_transfn(PG_FUNCTION_ARGS)
+{
+	return clusters_trans(fcinfo, true);
+}
+
+PG_FUNCTION_INFO_V1(topembed_clusters_combinefn);
+
+/* combine two partial states: concatenate their rows */
+Datum
+topembed_clusters_combinefn(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcxt;
+	ClusState  *a,
+			   *b;
+	int64		i;
+
+	if (!te_in_agg(fcinfo, &aggcxt))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("clusters_combinefn called in non-aggregate context")));
+	a = PG_ARGISNULL(0) ? NULL : (ClusState *) PG_GETARG_POINTER(0);
+	b = PG_ARGISNULL(1) ? NULL : (ClusState *) PG_GETARG_POINTER(1);
+	if (b == NULL || !b->params_set)
+	{
+		if (a == NULL)
+			PG_RETURN_NULL();
+		PG_RETURN_POINTER(a);
+	}
+	if (a == NULL || !a->params_set)
+	{
+		a = new_state(aggcxt, b->dim, b->by_k);
+		a->metric = b->metric;
+		a->scale = b->scale;
+		a->k = b->k;
+		a->params_set = true;
+	}
+	else
+	{
+		check_same_params(a, b->metric, b->scale, b->k);
+		te_check_dim(NULL, a->dim, b->dim);
+	}
+	for (i = 0; i < b->n; i++)
+		add_row(a, b->ids[i], b->points + i * b->dim);
+	PG_RETURN_POINTER(a);
+}
+
+PG_FUNCTION_INFO_V1(topembed_clusters_serialfn);
+
+/* serialise a partial state for a parallel worker's hand-over */
+Datum
+topembed_clusters_serialfn(PG_FUNCTION_ARGS)
+{
+	ClusState  *s = (ClusState *) PG_GETARG_POINTER(0);
+	StringInfoData si;
+	int64		i;
+
+	initStringInfo(&si);
+	te_blob_begin(&si, "TEcl", 1);
+	te_blob_put_int32(&si, s->dim);
+	te_blob_put_int32(&si, s->params_set);
+	te_blob_put_int32(&si, s->by_k);
+	te_blob_put_int32(&si, (int32) s->metric);
+	te_blob_put_float8(&si, s->scale);
+	te_blob_put_int64(&si, s->k);
+	te_blob_put_int64(&si, s->n);
+	for (i = 0; i < s->n; i++)
+		te_blob_put_int64(&si, s->ids[i]);
+	te_blob_put_float8s(&si, s->points, (size_t) s->n * s->dim);
+	te_blob_end(&si);
+	PG_RETURN_BYTEA_P(te_blob_to_bytea(&si));
+}
+
+PG_FUNCTION_INFO_V1(topembed_clusters_deserialfn);
+
+/* rebuild a partial state from its serialised form */
+Datum
+topembed_clusters_deserialfn(PG_FUNCTION_ARGS)
+{
+	bytea	   *in = PG_GETARG_BYTEA_PP(0);
+	MemoryContext aggcxt;
+	TeBlobReader r;
+	ClusState  *s;
+	int64		n,
+				i,
+			   *ids;
+	int			dim,
+				params_set,
+				by_k;
+	double	   *x;
+
+	if (!te_in_agg(fcinfo, &aggcxt))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("clusters_deserialfn called in non-aggregate context")));
+	te_blob_open(&r, "clusters state", "TEcl", VARDATA_ANY(in), VARSIZE_ANY_EXHDR(in), 1);
+	dim = te_blob_get_int32(&r);
+	params_set = te_blob_get_int32(&r);
+	by_k = te_blob_get_int32(&r);
+	s = new_state(aggcxt, dim, by_k != 0);
+	s->params_set = params_set != 0;
+	s->metric = (TeMetric) te_blob_get_int32(&r);
+	s->scale = te_blob_get_float8(&r);
+	s->k = te_blob_get_int64(&r);
+	n = te_blob_get_int64(&r);
+	if (s->dim < 1 || s->dim > TE_MAX_DIM || n < 0 || n > te_max_points)
+		te_blob_corrupt(&r, "bad header");
+	ids = palloc(sizeof(int64) * Max(n, 1));
+	for (i = 0; i < n; i++)
+		ids[i] = te_blob_get_int64(&r);
+	x = palloc(sizeof(double) * s->dim);
+	for (i = 0; i < n; i++)
+	{
+		te_blob_get_float8s(&r, x, s->dim);
+		add_row(s, ids[i], x);
+	}
+	te_blob_close(&r);
+	PG_RETURN_POINTER(s);
+}
+
+/* the element type of the function's array result: topembed.cluster_member */
+static Oid
+result_elemtype(FunctionCallInfo fcinfo)
+{
+	Oid			rettype = get_fn_expr_rettype(fcinfo->flinfo);
+	Oid			elemtype = OidIsValid(rettype) ? get_element_type(rettype) : InvalidOid;
+
+	/* called without an expression: the type beside the function */
+	if (!OidIsValid(elemtype))
+		elemtype = GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid,
+								   CStringGetDatum("cluster_member"),
+								   ObjectIdGetDatum(get_func_namespace(fcinfo->flinfo->fn_oid)));
+	if (!OidIsValid(elemtype) || !type_is_rowtype(elemtype))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("cannot determine the topembed.cluster_member type")));
+	return elemtype;
+}
+
+/* a cluster_member[] of n members */
+static ArrayType *
+members_array(const TeClusterMember *m, int64 n, Oid elemtype)
+{
+	TupleDesc	tupdesc = lookup_rowtype_tupdesc_copy(elemtype, -1);
+	Datum	   *elems = palloc(sizeof(Datum) * Max(n, 1));
+	int16		typlen;
+	bool		typbyval;
+	char		typalign;
+	int64		i;
+
+	if (tupdesc->natts != 3)
+		elog(ERROR, "topembed.cluster_member has %d attributes, expected 3", tupdesc->natts);
+	tupdesc = BlessTupleDesc(tupdesc);
+	for (i = 0; i < n; i++)
+	{
+		Datum		values[3];
+		bool		nulls[3] = {false, false, false};
+
+		values[0] = Int64GetDatum(m[i].id);
+		values[1] = Int32GetDatum(m[i].cluster);
+		values[2] = Int64GetDatum(m[i].cluster_size);
+		elems[i] = HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls));
+	}
+	get_typlenbyvalalign(elemtype, &typlen, &typbyval, &typalign);
+	return construct_array(elems, (int) n, elemtype, typlen, typbyval, typalign);
+}
+
+PG_FUNCTION_INFO_V1(topembed_clusters_finalfn);
+
+/* final function of both aggregates: the clusters of the accumulated rows */
+Datum
+topembed_clusters_finalfn(PG_FUNCTION_ARGS)
+{
+	ClusState  *s;
+	MemoryContext work,
+				old;
+	TeClusterMember *out;
+	TeClusterInfo info;
+	TeClusterCut cut;
+	TeEnv		env;
+	TeStatus	st;
+	ArrayType  *result;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	s = (ClusState *) PG_GETARG_POINTER(0);
+	if (s == NULL || s->n == 0)
+		PG_RETURN_NULL();
+	if (s->by_k && s->k > s->n)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("k must be between 1 and the number of rows (%lld), not %lld",
+						(long long) s->n, (long long) s->k)));
+	check_memory(s->by_k, s->n, s->dim, false);
+	cut.scale = s->scale;
+	cut.k = s->by_k ? s->k : 0;
+	work = AllocSetContextCreate(CurrentMemoryContext, "topembed clusters", ALLOCSET_DEFAULT_SIZES);
+	out = MemoryContextAllocHuge(work, sizeof(TeClusterMember) * s->n);
+	te_env_init(&env, work);
+	old = MemoryContextSwitchTo(work);
+	st = te_clusters_points(&env, s->points, s->ids, s->n, s->dim, s->metric, &cut,
+							(size_t) te_persistence_memory_limit_kb * 1024, out, &info);
+	MemoryContextSwitchTo(old);
+	if (st == TE_INVALID && info.duplicate)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNIQUE_VIOLATION),
+				 errmsg("id %lld occurs more than once in %s", (long long) info.duplicate_id,
+						agg_name(s->by_k)),
+				 errhint("Every row needs an id of its own, so that its cluster can be joined back to it.")));
+	if (st == TE_LIMIT)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("%s exceeded topembed.persistence_memory_limit (%d MB) while running",
+						agg_name(s->by_k), te_persistence_memory_limit_kb / 1024),
+				 errdetail_internal("%s", env.msg),
+				 errhint(CLUS_HINT)));
+	te_check_status(st, &env, agg_name(s->by_k));
+	result = members_array(out, s->n, result_elemtype(fcinfo));
+	MemoryContextDelete(work);
+	PG_RETURN_ARRAYTYPE_P(result);
+}
