@@ -112,7 +112,8 @@ ids_in_order(TeEnv *env, TeTicker *tk, const int64_t *ids, int64_t n, IdRow **or
 			info->duplicate = 1;
 			info->duplicate_id = o[i].id;
 			te_free(env, o);
-			return te_fail(env, TE_INVALID, "id %lld occurs more than once", (long long) o[i].id);
+			return te_fail(env, TE_INVALID, "id %lld occurs more than once",
+						   (long long) info->duplicate_id);
 		}
 	*order = o;
 	return TE_OK;
