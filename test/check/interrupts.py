@@ -35,6 +35,10 @@ CASES = [
     ("persistence H0 of 20000 points",
      None,
      "SELECT topembed.persistence(image, 0, 'euclidean') FROM snap_src"),
+    ("clusters_k of 40000 points (the H0 tree, then the cut)",
+     None,
+     "SELECT topembed.clusters_k(pair_id * 2 + v.t, e, 'euclidean', 10) "
+     "FROM snap_src, LATERAL (VALUES (image, 0), (text, 1)) v(e, t)"),
     ("snapshot of 20000 pairs with a 6000-point persistence sample",
      None,
      "SELECT topembed.snapshot('cancelled', 'snap_src', image_column => 'image', text_column => 'text', "
