@@ -275,7 +275,7 @@ def rows(r, width):
 
 def query(r):
     """One random statement."""
-    k = r.randrange(18)
+    k = r.randrange(19)
     t = r.choice(["real[]", "float8[]"])
     if k == 0:
         vs = rows(r, 2) or ["(NULL, NULL)"]
@@ -335,6 +335,19 @@ def query(r):
             return "SELECT length(topembed.spectrum_svg(%s, %s))" % (rec, textarg(r))
         return ("SELECT length(topembed.spectrum_svg(ARRAY[%s, %s], %s, %s))"
                 % (rec, rec, r.choice(["NULL", "'{a,b}'", "'{a}'", "'{NULL,b}'"]), textarg(r)))
+    if k == 17:
+        vs = rows(r, 1) or ["(NULL)"]
+        ids = [str(i) for i in range(len(vs))]
+        if r.random() < 0.15 and len(ids) > 1:
+            ids[-1] = ids[0]
+        if r.random() < 0.1:
+            ids[0] = "NULL"
+        vals = ",".join("(%s::bigint, %s)" % (i, v[1:-1]) for i, v in zip(ids, vs))
+        if r.random() < 0.5:
+            return ("SELECT topembed.clusters(id, a::%s, %s, %s) FROM (VALUES %s) v(id, a)"
+                    % (t, textarg(r), floatarg(r), vals))
+        return ("SELECT topembed.clusters_k(id, a::%s, %s, %s) FROM (VALUES %s) v(id, a)"
+                % (t, textarg(r), intarg(r), vals))
     # corrupt stored values
     typ = r.choice(["moments", "gap_state"])
     return ("WITH v AS (SELECT topembed.%s(a::real[], a::real[]) s FROM (VALUES ('{1,2}'), ('{3,1}')) x(a)) "
