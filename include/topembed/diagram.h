@@ -57,6 +57,17 @@
  *                  gudhi.bottleneck_distance(a, b, e=0) and with
  *                  gudhi.wasserstein.wasserstein_distance(a, b, order=p,
  *                  internal_p=inf) (POT, exact once it converges) to 1e-9.
+ *  Matchings       the matching behind a distance (te_*_matching): one row
+ *                  per bar of dim of a (in the order of a), then one per bar
+ *                  of dim of b left unmatched (in the order of b), each with
+ *                  its cost c(x, y), or (death - birth) / 2 for a bar sent to
+ *                  the diagonal.  Essential bars are paired as above, the
+ *                  k-th smallest birth of a with the k-th of b; when the
+ *                  counts differ the surplus ones (the latest births of the
+ *                  larger set) go to the diagonal at cost +INFINITY, and the
+ *                  finite bars keep their optimal matching.  So the largest
+ *                  cost is the bottleneck distance and (sum cost^p)^(1/p)
+ *                  the Wasserstein distance.
  */
 #ifndef TOPEMBED_DIAGRAM_H
 #define TOPEMBED_DIAGRAM_H
@@ -200,6 +211,34 @@ TeStatus	te_persistence_silhouette(TeEnv *env, const TePersPair *pairs, int64_t 
 									  double p, const double *grid, int m, double *out);
 
 /*
+ * One row of a matching: the positions (0-based) of a bar of a and of b in
+ * their arrays, -1 for the diagonal (never both), and the cost of the row
+ */
+typedef struct TeMatchRow
+{
+	int64_t		ia;
+	int64_t		ib;
+	double		cost;
+} TeMatchRow;
+
+/* a matching of two diagrams' dim parts (see Matchings above), allocated through the env */
+typedef struct TeMatching
+{
+	TeMatchRow *rows;
+	int64_t		n_rows;
+} TeMatching;
+
+/* free the rows of a matching and leave it empty */
+void		te_matching_free(TeEnv *env, TeMatching *m);
+
+/*
+ * The most cells (bars of a times bars of b) of the table that the
+ * matching of diagrams whose finite bars share one birth keeps (2 bits a
+ * cell, so 1 GiB); the distance alone needs no table
+ */
+#define TE_MATCHING_MAX_LINE_CELLS ((int64_t) 1 << 32)
+
+/*
  * Exact bottleneck distance between the dim parts of a and b (see above).
  * Binary search over the candidate values (pairwise coordinate differences
  * and half-persistences, sampled at random without being listed) with a
@@ -207,6 +246,18 @@ TeStatus	te_persistence_silhouette(TeEnv *env, const TePersPair *pairs, int64_t 
  */
 TeStatus	te_bottleneck_distance(TeEnv *env, const TePersPair *a, int64_t na,
 								   const TePersPair *b, int64_t nb, int dim, double *out);
+
+/*
+ * te_bottleneck_distance with the matching it found: *out is the same
+ * value, and m (may be NULL: then this is te_bottleneck_distance) receives
+ * a matching whose largest cost is exactly *out.  Bottleneck matchings are
+ * rarely unique; this one pairs every bar whose (death - birth) / 2 exceeds
+ * the finite part's distance with a bar within it, and sends the rest to
+ * the diagonal unless the search paired them.  On an error m is left empty.
+ */
+TeStatus	te_bottleneck_matching(TeEnv *env, const TePersPair *a, int64_t na,
+								   const TePersPair *b, int64_t nb, int dim, double *out,
+								   TeMatching *m);
 
 /*
  * Exact p-Wasserstein distance (p >= 1; p = INFINITY gives the bottleneck
@@ -233,5 +284,18 @@ TeStatus	te_bottleneck_distance(TeEnv *env, const TePersPair *a, int64_t na,
 TeStatus	te_wasserstein_distance(TeEnv *env, const TePersPair *a, int64_t na,
 									const TePersPair *b, int64_t nb, int dim, double p,
 									double *out);
+
+/*
+ * te_wasserstein_distance with the optimal matching it found: *out is the
+ * same value, and m (may be NULL: then this is te_wasserstein_distance)
+ * receives the matching, whose (sum cost^p)^(1/p) is *out to rounding.
+ * p = INFINITY gives te_bottleneck_matching.  When every finite bar has the
+ * same birth, the dynamic programme keeps 2 bits per pair of finite bars to
+ * recover its matching (TE_LIMIT beyond TE_MATCHING_MAX_LINE_CELLS pairs).
+ * On an error m is left empty.
+ */
+TeStatus	te_wasserstein_matching(TeEnv *env, const TePersPair *a, int64_t na,
+									const TePersPair *b, int64_t nb, int dim, double p,
+									double *out, TeMatching *m);
 
 #endif							/* TOPEMBED_DIAGRAM_H */

@@ -490,9 +490,62 @@ bn_rand(BnCand *c)
 	return c->rng * UINT64_C(2685821657736338717);
 }
 
-/* exact bottleneck distance between the finite parts A and B */
+/*
+ * A matching at threshold t into mate (A's partners in B, -1 for the
+ * diagonal) that covers the heavy points of both sides.  Each side's own
+ * matching at t (sa: every A point with h > t matched into B; sb: the same
+ * for B) is completed first; then, as in the proof of the Mendelsohn-
+ * Dulmage theorem, their union splits into alternating paths and cycles.
+ * Keeping sa's edges covers every heavy point except on the paths that
+ * start at a point of B matched only by sb (such a point may be heavy);
+ * those paths switch to sb's edges, which cover all their points but the
+ * far end, which is a point of B matched only by sa or of A matched only
+ * by sb: light in both cases, so it may go to the diagonal.
+ */
+static TeStatus
+bn_join(TeEnv *env, TeTicker *tk, BnSide *sa, BnSide *sb, double t, int32_t *mate)
+{
+	TeStatus	st;
+	int			ok;
+	int32_t		v;
+
+	if ((st = bn_side_feasible(env, tk, sa, t, &ok)) != TE_OK)
+		return st;
+	if (ok && (st = bn_side_feasible(env, tk, sb, t, &ok)) != TE_OK)
+		return st;
+	if (!ok)
+		return te_fail(env, TE_NUMERIC, "no bottleneck matching at its own distance %g", t);
+	if (te_tick(tk, 4 * (uint64_t) (sa->nl + sa->nr)) != TE_OK)
+		return te_fail(env, TE_CANCELLED, "bottleneck distance cancelled");
+	memcpy(mate, sa->mate_l, sizeof(int32_t) * (size_t) sa->nl);
+	for (v = 0; v < sb->nl; v++)
+	{
+		int32_t		w = v,
+					u;
+
+		if (sb->mate_l[v] < 0 || sa->mate_r[v] >= 0)
+			continue;
+		/* w --sb-- u --sa-- next ...: u takes its sb partner */
+		while (w >= 0 && (u = sb->mate_l[w]) >= 0)
+		{
+			mate[u] = w;
+			w = sa->mate_l[u];
+		}
+	}
+	return TE_OK;
+}
+
+/*
+ * exact bottleneck distance between the finite parts A and B; with mate, a
+ * matching that attains it
+ *
+ * Long (about 125 lines) because the sorted coordinates, the candidate
+ * sampler and both decision sides are set up here and then driven by the
+ * one threshold search that shares them all, down to the final matching.
+ */
 TeStatus
-bottleneck_finite(TeEnv *env, Arena *ar, const TeDgmPart *A, const TeDgmPart *B, double *out)
+bottleneck_finite(TeEnv *env, Arena *ar, const TeDgmPart *A, const TeDgmPart *B, double *out,
+				  int32_t *mate)
 {
 	TeStatus	st;
 	BnSide		sa,
@@ -510,6 +563,8 @@ bottleneck_finite(TeEnv *env, Arena *ar, const TeDgmPart *A, const TeDgmPart *B,
 
 	*out = 0.0;
 	te_ticker_init(&tk, env);
+	for (i = 0; mate && i < A->n; i++)
+		mate[i] = -1;
 	if (A->n == 0 && B->n == 0)
 		return TE_OK;
 	if (A->n >= INT32_MAX / 8 || B->n >= INT32_MAX / 8)
@@ -609,7 +664,7 @@ bottleneck_finite(TeEnv *env, Arena *ar, const TeDgmPart *A, const TeDgmPart *B,
 			lo = t;
 	}
 	*out = hi;
-	return TE_OK;
+	return mate ? bn_join(env, &tk, &sa, &sb, hi, mate) : TE_OK;
 }
 
 /* the largest difference of the sorted essential births (the counts are equal) */
@@ -629,10 +684,192 @@ bn_essential_max(const TeDgmPart *A, const TeDgmPart *B)
 	return m;
 }
 
+/* an essential bar: its birth and its position in the caller's array */
+typedef struct BnEss
+{
+	double		birth;
+	int64_t		pos;
+} BnEss;
+
+/* bn_ess_heapsort(): by birth, then position */
+#define ST_PREFIX bn_ess
+#define ST_ELEMENT_TYPE BnEss
+#define ST_LESS(x, y) ((x)->birth < (y)->birth || \
+					   ((x)->birth == (y)->birth && (x)->pos < (y)->pos))
+#define ST_CHECK(tk, units) te_tick((tk), (units))
+#define ST_CHECK_TYPE TeTicker
+#include "sort_template.h"
+
+/*
+ * The positions of the dim bars of pairs[0..n): the finite ones in order
+ * into fin (as te_dgm_part_load numbers them), the essential ones sorted by
+ * birth into ess
+ */
+static TeStatus
+bn_positions(TeTicker *tk, const TePersPair *pairs, int64_t n, int dim, int64_t *fin,
+			 BnEss *ess, int64_t n_ess)
+{
+	int64_t		i,
+				nf = 0,
+				ne = 0;
+
+	if (te_tick(tk, 2 * (uint64_t) n) != TE_OK)
+		return TE_CANCELLED;
+	for (i = 0; i < n; i++)
+	{
+		if (pairs[i].dim != dim)
+			continue;
+		if (isinf(pairs[i].death))
+		{
+			ess[ne].birth = pairs[i].birth;
+			ess[ne++].pos = i;
+		}
+		else
+			fin[nf++] = i;
+	}
+	return n_ess > 1 ? bn_ess_heapsort(tk, ess, n_ess) : TE_OK;
+}
+
+/*
+ * The rows of a matching of the dim parts A and B of a and b (scaled by f)
+ * from mate, A's partners in B; the costs are computed from the scaled
+ * coordinates as the distances are, so the largest is the bottleneck
+ * distance exactly
+ */
+TeStatus
+bn_matching_build(TeEnv *env, const TePersPair *a, int64_t na, const TePersPair *b, int64_t nb,
+				  int dim, const TeDgmPart *A, const TeDgmPart *B, const int32_t *mate,
+				  double f, TeMatching *m)
+{
+	TeTicker	tk;
+	TeStatus	st = TE_OK;
+	int64_t    *fa = te_alloc_array(env, (size_t) A->n + 1, sizeof(int64_t)),
+			   *fb = te_alloc_array(env, (size_t) B->n + 1, sizeof(int64_t)),
+			   *partner = te_alloc_array(env, (size_t) na + 1, sizeof(int64_t));
+	double	   *cost_a = te_alloc_array(env, (size_t) na + 1, sizeof(double)),
+			   *cost_b = te_alloc_array(env, (size_t) nb + 1, sizeof(double));
+	uint8_t    *taken = te_alloc_array(env, (size_t) nb + 1, 1);
+	BnEss	   *ea = te_alloc_array(env, (size_t) A->n_ess + 1, sizeof(BnEss)),
+			   *eb = te_alloc_array(env, (size_t) B->n_ess + 1, sizeof(BnEss));
+	int64_t		i,
+				k,
+				n_rows = 0,
+				n_ess = A->n_ess < B->n_ess ? A->n_ess : B->n_ess;
+
+	m->rows = NULL;
+	m->n_rows = 0;
+	te_ticker_init(&tk, env);
+	if (!fa || !fb || !partner || !cost_a || !cost_b || !taken || !ea || !eb)
+		st = te_fail(env, TE_NOMEM, "out of memory for a matching of %lld and %lld bars",
+					 (long long) (A->n + A->n_ess), (long long) (B->n + B->n_ess));
+	else if (bn_positions(&tk, a, na, dim, fa, ea, A->n_ess) != TE_OK ||
+			 bn_positions(&tk, b, nb, dim, fb, eb, B->n_ess) != TE_OK ||
+			 te_tick(&tk, 4 * (uint64_t) (na + nb)) != TE_OK)
+		st = te_fail(env, TE_CANCELLED, "matching cancelled");
+	if (st == TE_OK)
+	{
+		memset(taken, 0, (size_t) nb + 1);
+		for (i = 0; i < na; i++)
+			partner[i] = -1;
+		for (k = 0; k < A->n; k++)
+		{
+			int32_t		j = mate[k];
+
+			if (j >= 0)
+			{
+				partner[fa[k]] = fb[j];
+				taken[fb[j]] = 1;
+				cost_a[fa[k]] = linf(A->birth[k], A->death[k], B->birth[j], B->death[j]) / f;
+			}
+			else
+				cost_a[fa[k]] = (A->death[k] - A->birth[k]) / 2 / f;
+		}
+		for (k = 0; k < B->n; k++)
+			cost_b[fb[k]] = (B->death[k] - B->birth[k]) / 2 / f;
+		for (k = 0; k < A->n_ess; k++)
+		{
+			if (k < n_ess)
+			{
+				partner[ea[k].pos] = eb[k].pos;
+				taken[eb[k].pos] = 1;
+				cost_a[ea[k].pos] = fabs(A->ess[k] - B->ess[k]) / f;
+			}
+			else
+				cost_a[ea[k].pos] = INFINITY;
+		}
+		for (k = n_ess; k < B->n_ess; k++)
+			cost_b[eb[k].pos] = INFINITY;
+		/* rows: every bar of a, then the bars of b nobody took */
+		n_rows = A->n + A->n_ess;
+		for (i = 0; i < nb; i++)
+			if (b[i].dim == dim && !taken[i])
+				n_rows++;
+		m->rows = te_alloc_array(env, (size_t) n_rows + 1, sizeof(TeMatchRow));
+		if (!m->rows)
+			st = te_fail(env, TE_NOMEM, "out of memory for a matching of %lld rows",
+						 (long long) n_rows);
+	}
+	if (st == TE_OK)
+	{
+		for (i = 0; i < na; i++)
+			if (a[i].dim == dim)
+			{
+				TeMatchRow *r = &m->rows[m->n_rows++];
+
+				r->ia = i;
+				r->ib = partner[i];
+				r->cost = cost_a[i];
+			}
+		for (i = 0; i < nb; i++)
+			if (b[i].dim == dim && !taken[i])
+			{
+				TeMatchRow *r = &m->rows[m->n_rows++];
+
+				r->ia = -1;
+				r->ib = i;
+				r->cost = cost_b[i];
+			}
+	}
+	te_free(env, fa);
+	te_free(env, fb);
+	te_free(env, partner);
+	te_free(env, cost_a);
+	te_free(env, cost_b);
+	te_free(env, taken);
+	te_free(env, ea);
+	te_free(env, eb);
+	if (st != TE_OK)
+		te_matching_free(env, m);
+	return st;
+}
+
+/* free the rows of a matching and leave it empty */
+void
+te_matching_free(TeEnv *env, TeMatching *m)
+{
+	if (m == NULL)
+		return;
+	te_free(env, m->rows);
+	m->rows = NULL;
+	m->n_rows = 0;
+}
+
 /* exact bottleneck distance between the dim parts of a and b */
 TeStatus
 te_bottleneck_distance(TeEnv *env, const TePersPair *a, int64_t na,
 					   const TePersPair *b, int64_t nb, int dim, double *out)
+{
+	return te_bottleneck_matching(env, a, na, b, nb, dim, out, NULL);
+}
+
+/*
+ * exact bottleneck distance between the dim parts of a and b, and with m a
+ * matching that attains it (then the finite part is matched even when the
+ * essential counts differ)
+ */
+TeStatus
+te_bottleneck_matching(TeEnv *env, const TePersPair *a, int64_t na,
+					   const TePersPair *b, int64_t nb, int dim, double *out, TeMatching *m)
 {
 	TeStatus	st;
 	TeDgmPart	A,
@@ -641,6 +878,11 @@ te_bottleneck_distance(TeEnv *env, const TePersPair *a, int64_t na,
 	double		fin = 0.0,
 				ess;
 
+	if (m)
+	{
+		m->rows = NULL;
+		m->n_rows = 0;
+	}
 	if (out == NULL)
 		return te_fail(env, TE_INVALID, "no output for the bottleneck distance");
 	*out = 0.0;
@@ -651,18 +893,24 @@ te_bottleneck_distance(TeEnv *env, const TePersPair *a, int64_t na,
 		te_dgm_part_free(env, &A);
 		return st;
 	}
-	if (A.n_ess != B.n_ess)
+	if (A.n_ess != B.n_ess && m == NULL)
 		*out = INFINITY;
 	else
 	{
 		double		f = bn_part_prescale(&A, &B);
+		int32_t    *mate = NULL;
 
-		ess = bn_essential_max(&A, &B);
+		ess = (A.n_ess == B.n_ess) ? bn_essential_max(&A, &B) : INFINITY;
 		arena_init(&ar, env, 0, "the bottleneck distance");
-		st = bottleneck_finite(env, &ar, &A, &B, &fin);
-		arena_free_all(&ar);
+		if (m && !(mate = arena_array(&ar, (size_t) A.n + 1, sizeof(int32_t))))
+			st = ar.status;
+		if (st == TE_OK)
+			st = bottleneck_finite(env, &ar, &A, &B, &fin, mate);
 		if (st == TE_OK)
 			*out = (fin > ess ? fin : ess) / f;
+		if (st == TE_OK && m)
+			st = bn_matching_build(env, a, na, b, nb, dim, &A, &B, mate, f, m);
+		arena_free_all(&ar);
 	}
 	te_dgm_part_free(env, &A);
 	te_dgm_part_free(env, &B);

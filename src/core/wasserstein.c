@@ -566,11 +566,17 @@ ws_solve(TeEnv *env, WsProblem *w, WsSolver *S)
 
 /*
  * Exact W_p^p of the finite parts in units of 1/s (see ws_pow): X rows (the
- * smaller part), Y columns
+ * smaller part), Y columns; mate (may be NULL) receives each row's partner
+ * in Y, or -1 for the diagonal
+ *
+ * Long (about 125 lines) because the problem, the solver's arrays, the
+ * rounds of solving and checking and the final sum of the matching's cost
+ * all share the same WsProblem and WsSolver and are set up and torn down
+ * together.
  */
 static TeStatus
 wasserstein_finite(TeEnv *env, Arena *ar, TeTicker *tk, const TeDgmPart *X, const TeDgmPart *Y,
-				   double p, double s, double cap, double *out)
+				   double p, double s, double cap, double *out, int32_t *mate)
 {
 	TeStatus	st;
 	WsProblem	w;
@@ -686,6 +692,8 @@ wasserstein_finite(TeEnv *env, Arena *ar, TeTicker *tk, const TeDgmPart *X, cons
 		total = t;
 	}
 	*out = total + comp;
+	for (i = 0; mate && i < w.nx; i++)
+		mate[i] = (S.col4row[i] < w.ny) ? S.col4row[i] : -1;
 	return TE_OK;
 }
 
@@ -705,16 +713,78 @@ common_birth(const TeDgmPart *X, const TeDgmPart *Y)
 	return 1;
 }
 
+/* a death and the index of its point, for the matching of wasserstein_line */
+typedef struct WsKey
+{
+	double		key;
+	int32_t		idx;
+} WsKey;
+
+/* ws_keys_heapsort(): by death, then index */
+#define ST_PREFIX ws_keys
+#define ST_ELEMENT_TYPE WsKey
+#define ST_LESS(x, y) ((x)->key < (y)->key || ((x)->key == (y)->key && (x)->idx < (y)->idx))
+#define ST_CHECK(tk, units) te_tick((tk), (units))
+#define ST_CHECK_TYPE TeTicker
+#include "sort_template.h"
+
+/*
+ * The sorted deaths of part P into x; with keys (P->n entries), also which
+ * point each one is
+ */
+static TeStatus
+ws_sorted_deaths(TeTicker *tk, const TeDgmPart *P, double *x, WsKey *keys)
+{
+	int64_t		i;
+
+	if (keys == NULL)
+	{
+		memcpy(x, P->death, sizeof(double) * (size_t) P->n);
+		return te_sort_doubles(tk, x, P->n);
+	}
+	for (i = 0; i < P->n; i++)
+	{
+		keys[i].key = P->death[i];
+		keys[i].idx = (int32_t) i;
+	}
+	if (P->n > 1 && ws_keys_heapsort(tk, keys, P->n) != TE_OK)
+		return TE_CANCELLED;
+	for (i = 0; i < P->n; i++)
+		x[i] = keys[i].key;
+	return TE_OK;
+}
+
+/* the choice of the dynamic programme at cell k (2 bits each) */
+static inline int
+ws_choice_get(const uint8_t *t, int64_t k)
+{
+	return (t[k >> 2] >> (2 * (k & 3))) & 3;
+}
+
+/* record choice c at cell k (the table starts zeroed) */
+static inline void
+ws_choice_set(uint8_t *t, int64_t k, int c)
+{
+	t[k >> 2] |= (uint8_t) (c << (2 * (k & 3)));
+}
+
 /*
  * W_p^p when every finite point has the same birth b0: the points lie on one
  * line, c(x, y) = |dx - dy| and h(x) = (dx - b0) / 2.  For a fixed choice of
  * which points are matched, the best matching between them pairs them in
  * sorted order (|.|^p is convex), so a dynamic programme over the two sorted
- * death lists is exact: O(nx ny) time, O(ny) memory, no edge list.
+ * death lists is exact: O(nx ny) time, O(ny) memory, no edge list.  With
+ * mate (X->n entries: each point's partner in Y or -1), the choice of every
+ * cell is kept (2 bits, nx ny / 4 bytes) and the matching read back from
+ * the last cell.
+ *
+ * Long (about 125 lines) because the matching's read-back walks the same
+ * table, sorted orders and choice codes that the programme's loop fills,
+ * and both must agree cell by cell.
  */
 static TeStatus
 wasserstein_line(TeEnv *env, Arena *ar, TeTicker *tk, const TeDgmPart *X, const TeDgmPart *Y,
-				 double p, double s, double cap, double *out)
+				 double p, double s, double cap, double *out, int32_t *mate)
 {
 	int64_t		nx = X->n,
 				ny = Y->n,
@@ -726,12 +796,27 @@ wasserstein_line(TeEnv *env, Arena *ar, TeTicker *tk, const TeDgmPart *X, const 
 			   *hy = arena_array(ar, (size_t) ny, sizeof(double)),
 			   *prev = arena_array(ar, (size_t) ny + 1, sizeof(double)),
 			   *cur = arena_array(ar, (size_t) ny + 1, sizeof(double));
+	WsKey	   *kx = NULL,
+			   *ky = NULL;
+	uint8_t    *choice = NULL;
 
 	if (!x || !y || !hy || !prev || !cur)
 		return te_fail(env, TE_NOMEM, "out of memory for the Wasserstein distance");
-	memcpy(x, X->death, sizeof(double) * (size_t) nx);
-	memcpy(y, Y->death, sizeof(double) * (size_t) ny);
-	if (te_sort_doubles(tk, x, nx) != TE_OK || te_sort_doubles(tk, y, ny) != TE_OK)
+	if (mate)
+	{
+		if (nx * ny > TE_MATCHING_MAX_LINE_CELLS)
+			return te_fail(env, TE_LIMIT,
+						   "the matching of %lld and %lld bars of one birth needs a table of %lld cells, "
+						   "more than the %lld allowed",
+						   (long long) nx, (long long) ny, (long long) (nx * ny),
+						   (long long) TE_MATCHING_MAX_LINE_CELLS);
+		kx = arena_array(ar, (size_t) nx, sizeof(WsKey));
+		ky = arena_array(ar, (size_t) ny, sizeof(WsKey));
+		choice = arena_array0(ar, (size_t) ((nx * ny + 3) / 4), 1);
+		if (!kx || !ky || !choice)
+			return te_fail(env, TE_NOMEM, "out of memory for the Wasserstein matching");
+	}
+	if (ws_sorted_deaths(tk, X, x, kx) != TE_OK || ws_sorted_deaths(tk, Y, y, ky) != TE_OK)
 		return te_fail(env, TE_CANCELLED, "Wasserstein distance cancelled");
 	prev[0] = 0.0;
 	for (j = 0; j < ny; j++)
@@ -751,43 +836,86 @@ wasserstein_line(TeEnv *env, Arena *ar, TeTicker *tk, const TeDgmPart *X, const 
 		{
 			double		best = prev[j] + hx,
 						alt = cur[j - 1] + hy[j - 1];
+			int			c = 0;	/* x_i to the diagonal; 1: y_j-1; 2: x_i with y_j-1 */
 
 			if (alt < best)
+			{
 				best = alt;
+				c = 1;
+			}
 			alt = prev[j - 1] + ws_pow(fabs(x[i] - y[j - 1]), p, s, cap);
+			if (alt < best)
+				c = 2;
 			cur[j] = alt < best ? alt : best;
+			if (choice && c)
+				ws_choice_set(choice, i * ny + j - 1, c);
 		}
 		t = prev;
 		prev = cur;
 		cur = t;
 	}
 	*out = prev[ny];
+	if (mate)
+	{
+		/* back from the last cell: (i, j) = the first i of x and j of y */
+		if (te_tick(tk, 4 * (uint64_t) (nx + ny)) != TE_OK)
+			return te_fail(env, TE_CANCELLED, "Wasserstein distance cancelled");
+		for (i = 0; i < nx; i++)
+			mate[i] = -1;
+		i = nx;
+		j = ny;
+		while (i > 0 && j > 0)
+		{
+			int			c = ws_choice_get(choice, (i - 1) * ny + j - 1);
+
+			if (c == 2)
+				mate[kx[i - 1].idx] = ky[j - 1].idx;
+			if (c != 1)
+				i--;
+			if (c != 0)
+				j--;
+		}
+	}
 	return TE_OK;
 }
 
 /*
  * The finite part W_p^p in units of 1/s (see ws_pow), by the fitting
- * solver; *line tells whether it was the dynamic programme
+ * solver; *line tells whether it was the dynamic programme.  mate (may be
+ * NULL, else A->n entries) receives the partner in B of each point of A,
+ * or -1 for the diagonal.
  */
 static TeStatus
 wasserstein_part(TeEnv *env, TeTicker *tk, const TeDgmPart *A, const TeDgmPart *B, double p,
-				 double s, double cap, double *out, int *line)
+				 double s, double cap, double *out, int *line, int32_t *mate)
 {
 	Arena		ar;
 	TeStatus	st;
+	int32_t    *mate_b = NULL;
+	int64_t		i;
 
 	*out = 0.0;
 	*line = 1;
+	for (i = 0; mate && i < A->n; i++)
+		mate[i] = -1;
 	if (A->n + B->n == 0)
 		return TE_OK;
 	arena_init(&ar, env, 0, "the Wasserstein distance");
 	*line = common_birth(A, B);
 	if (*line)
-		st = wasserstein_line(env, &ar, tk, A, B, p, s, cap, out);
+		st = wasserstein_line(env, &ar, tk, A, B, p, s, cap, out, mate);
 	else if (A->n <= B->n)
-		st = wasserstein_finite(env, &ar, tk, A, B, p, s, cap, out);
+		st = wasserstein_finite(env, &ar, tk, A, B, p, s, cap, out, mate);
+	else if (mate && !(mate_b = arena_array(&ar, (size_t) B->n, sizeof(int32_t))))
+		st = ar.status;
 	else
-		st = wasserstein_finite(env, &ar, tk, B, A, p, s, cap, out);
+	{
+		st = wasserstein_finite(env, &ar, tk, B, A, p, s, cap, out, mate_b);
+		/* B's partners in A, turned round */
+		for (i = 0; st == TE_OK && mate_b && i < B->n; i++)
+			if (mate_b[i] >= 0)
+				mate[mate_b[i]] = (int32_t) i;
+	}
 	arena_free_all(&ar);
 	return st;
 }
@@ -839,18 +967,45 @@ TeStatus
 te_wasserstein_distance(TeEnv *env, const TePersPair *a, int64_t na,
 						const TePersPair *b, int64_t nb, int dim, double p, double *out)
 {
+	return te_wasserstein_matching(env, a, na, b, nb, dim, p, out, NULL);
+}
+
+/*
+ * te_wasserstein_distance, and with m the optimal matching it found: each
+ * solve of the finite part writes its matching, so the one kept is the one
+ * of the solve whose value is returned (the bottleneck matching when the
+ * finite part is at distance 0).  With m the finite part is solved even
+ * when the essential counts differ (as if there were no essential bars),
+ * and *out is then +INFINITY.
+ *
+ * Long (about 130 lines) because the two tries of the scale, their
+ * acceptance test and the combination of the finite and essential parts
+ * share the parts, the scale and the matching, and the matching must come
+ * from the try whose value is returned.
+ */
+TeStatus
+te_wasserstein_matching(TeEnv *env, const TePersPair *a, int64_t na,
+						const TePersPair *b, int64_t nb, int dim, double p, double *out,
+						TeMatching *m)
+{
 	TeStatus	st = TE_OK;
 	TeDgmPart	A,
 				B;
 	TeTicker	tk;
+	int32_t    *mate = NULL;
 
+	if (m)
+	{
+		m->rows = NULL;
+		m->n_rows = 0;
+	}
 	if (out == NULL)
 		return te_fail(env, TE_INVALID, "no output for the Wasserstein distance");
 	*out = 0.0;
 	if (isnan(p) || p < 1.0)
 		return te_fail(env, TE_INVALID, "the Wasserstein order p must be at least 1, not %g", p);
 	if (isinf(p))
-		return te_bottleneck_distance(env, a, na, b, nb, dim, out);
+		return te_bottleneck_matching(env, a, na, b, nb, dim, out, m);
 	if ((st = te_dgm_part_load(env, &A, a, na, dim)) != TE_OK)
 		return st;
 	if ((st = te_dgm_part_load(env, &B, b, nb, dim)) != TE_OK)
@@ -859,22 +1014,30 @@ te_wasserstein_distance(TeEnv *env, const TePersPair *a, int64_t na,
 		return st;
 	}
 	te_ticker_init(&tk, env);
-	if (A.n_ess != B.n_ess)
+	if (m && !(mate = te_alloc_array(env, (size_t) A.n + 1, sizeof(int32_t))))
+		st = te_fail(env, TE_NOMEM, "out of memory for the Wasserstein matching");
+	else if (A.n_ess != B.n_ess && m == NULL)
 		*out = INFINITY;
 	else
 	{
 		double		f = bn_part_prescale(&A, &B),
 					bfin = 0.0,
-					bess = bn_essential_max(&A, &B),
+					bess,
 					unit,
 					fin = 0.0,
 					ess = 0.0,
 					mag,
 					spread;
-		int64_t		i;
+		int64_t		i,
+					na_ess = A.n_ess,
+					nb_ess = B.n_ess;
 		int			done = 0,
 					line = 0;
 
+		/* unequal essential counts (only with m): the finite part alone */
+		if (na_ess != nb_ess)
+			A.n_ess = B.n_ess = 0;
+		bess = bn_essential_max(&A, &B);
 		if (p <= WS_FAST_P)
 		{
 			double		s = 1.0;
@@ -886,7 +1049,7 @@ te_wasserstein_distance(TeEnv *env, const TePersPair *a, int64_t na,
 				(void) frexp(spread, &e);
 				s = ldexp(1.0, -e);
 			}
-			st = wasserstein_part(env, &tk, &A, &B, p, s, INFINITY, &fin, &line);
+			st = wasserstein_part(env, &tk, &A, &B, p, s, INFINITY, &fin, &line, mate);
 			for (i = 0; i < A.n_ess; i++)
 				ess += ws_pow(fabs(A.ess[i] - B.ess[i]), p, s, INFINITY);
 			if (st == TE_OK && fin + ess >= WS_FAST_FLOOR &&
@@ -901,14 +1064,14 @@ te_wasserstein_distance(TeEnv *env, const TePersPair *a, int64_t na,
 			Arena		ar;
 
 			arena_init(&ar, env, 0, "the Wasserstein distance");
-			st = bottleneck_finite(env, &ar, &A, &B, &bfin);
+			st = bottleneck_finite(env, &ar, &A, &B, &bfin, mate);
 			arena_free_all(&ar);
 			unit = bfin > bess ? bfin : bess;
 			fin = ess = 0.0;
 			if (st == TE_OK && bfin > 0.0)
 			{
 				st = wasserstein_part(env, &tk, &A, &B, p, 1.0 / bfin,
-									  2.0 * (double) (A.n + B.n) + 2.0, &fin, &line);
+									  2.0 * (double) (A.n + B.n) + 2.0, &fin, &line, mate);
 				/* from units of bfin to units of the larger bottleneck */
 				if (bfin < unit)
 					fin *= pow(bfin / unit, p);
@@ -920,7 +1083,14 @@ te_wasserstein_distance(TeEnv *env, const TePersPair *a, int64_t na,
 				*out = pth_root(fin + ess, p) * unit / f;
 			}
 		}
+		A.n_ess = na_ess;
+		B.n_ess = nb_ess;
+		if (st == TE_OK && na_ess != nb_ess)
+			*out = INFINITY;
+		if (st == TE_OK && m)
+			st = bn_matching_build(env, a, na, b, nb, dim, &A, &B, mate, f, m);
 	}
+	te_free(env, mate);
 	te_dgm_part_free(env, &A);
 	te_dgm_part_free(env, &B);
 	return st;

@@ -527,6 +527,76 @@ test_brute_force(void)
 	unit_ok(bad_w == 0, "W1, W2, W1.5 equal brute-force enumeration on %d small diagrams (%d off)", cases, bad_w);
 }
 
+/*
+ * TE_OK if m is a matching of the dim-0 bars of a and b (each once, costs
+ * right) whose total in order p (INFINITY: the largest cost) is d
+ */
+static TeStatus
+matching_consistent(const TeMatching *m, const TePersPair *a, int64_t na, const TePersPair *b,
+					int64_t nb, double p, double d)
+{
+	int		   *seen_a = calloc((size_t) na + 1, sizeof(int)),
+			   *seen_b = calloc((size_t) nb + 1, sizeof(int));
+	double		top = 0.0,
+				sum = 0.0;
+	int64_t		i;
+	int			good = 1;
+
+	for (i = 0; i < m->n_rows; i++)
+	{
+		const TeMatchRow *r = &m->rows[i];
+		double		want;
+
+		if (r->ia < 0 && r->ib < 0)
+			good = 0;
+		else if (r->ia >= 0 && r->ib >= 0)
+			want = fmax(fabs(a[r->ia].birth - b[r->ib].birth), fabs(a[r->ia].death - b[r->ib].death));
+		else if (r->ia >= 0)
+			want = (a[r->ia].death - a[r->ia].birth) / 2;
+		else
+			want = (b[r->ib].death - b[r->ib].birth) / 2;
+		if (!good || r->cost != want)
+		{
+			good = 0;
+			break;
+		}
+		if (r->ia >= 0)
+			seen_a[r->ia]++;
+		if (r->ib >= 0)
+			seen_b[r->ib]++;
+		top = fmax(top, r->cost);
+		sum += isinf(p) ? 0.0 : pow(r->cost, p);
+	}
+	for (i = 0; i < na; i++)
+		good &= seen_a[i] == 1;
+	for (i = 0; i < nb; i++)
+		good &= seen_b[i] == 1;
+	free(seen_a);
+	free(seen_b);
+	if (isinf(p))
+		good &= top == d;
+	else
+		good &= fabs(pow(sum, 1.0 / p) - d) <= 1e-12 * d;
+	return good ? TE_OK : TE_NUMERIC;
+}
+
+/* one matching under the counting environment: its distance, checked against its rows */
+static TeStatus
+run_matching(TeEnv *env, const TePersPair *a, int64_t na, const TePersPair *b, int64_t nb,
+			 double p, double *d)
+{
+	TeMatching	m;
+	TeStatus	st = isinf(p) ? te_bottleneck_matching(env, a, na, b, nb, 0, d, &m)
+		: te_wasserstein_matching(env, a, na, b, nb, 0, p, d, &m);
+
+	if (st == TE_OK)
+		st = matching_consistent(&m, a, na, b, nb, p, *d);
+	else if (m.rows != NULL || m.n_rows != 0)
+		st = TE_NUMERIC;		/* an error leaves m empty */
+	te_matching_free(env, &m);
+	return st;
+}
+
 /* run one distance under the counting environment */
 static TeStatus
 run_distance(TeEnv *env, int which, const TePersPair *a, int64_t na, const TePersPair *b,
@@ -539,6 +609,25 @@ run_distance(TeEnv *env, int which, const TePersPair *a, int64_t na, const TePer
 
 	switch (which)
 	{
+		case 7:
+			return run_matching(env, a, na, b, nb, INFINITY, d);
+		case 8:
+			return run_matching(env, a, na, b, nb, 2.0, d);
+		case 9:
+			/* the line programme's matching (every birth at 0) */
+			{
+				TePersPair *a0 = malloc(sizeof(TePersPair) * (size_t) na),
+						   *b0 = malloc(sizeof(TePersPair) * (size_t) nb);
+
+				for (i = 0; i < na; i++)
+					a0[i] = (TePersPair) {0, 0.0, a[i].death - a[i].birth};
+				for (i = 0; i < nb; i++)
+					b0[i] = (TePersPair) {0, 0.0, b[i].death - b[i].birth};
+				st = run_matching(env, a0, na, b0, nb, 1.5, d);
+				free(a0);
+				free(b0);
+				return st;
+			}
 		case 0:
 			return te_bottleneck_distance(env, a, na, b, nb, 0, d);
 		case 1:
@@ -593,7 +682,7 @@ static void
 test_cancel_and_nomem(void)
 {
 	static const char *names[] = {"bottleneck", "W1", "W2", "W1.5 of H0-like diagrams", "landscape",
-	"persistence image", "silhouette"};
+	"persistence image", "silhouette", "bottleneck matching", "W2 matching", "W1.5 matching of H0-like diagrams"};
 	TePersPair *a = malloc(sizeof(TePersPair) * 400),
 			   *b = malloc(sizeof(TePersPair) * 400);
 	int			which;
@@ -601,7 +690,7 @@ test_cancel_and_nomem(void)
 	srand(777);
 	random_diagram(a, 400, 0, 0);
 	random_diagram(b, 350, 0, 0);
-	for (which = 0; which < 7; which++)
+	for (which = 0; which < 10; which++)
 	{
 		TeEnv		env;
 		Counting	c;
@@ -655,6 +744,50 @@ test_cancel_and_nomem(void)
 	free(b);
 }
 
+/* matchings by hand: essential bars, unequal counts, either side the larger */
+static void
+test_matching_hand(void)
+{
+	TeEnv		env;
+	TeMatching	m;
+	TePersPair	a[] = {P(0, 0, INFINITY), P(1, 0, 9), P(0, 1, INFINITY), P(0, 0, 3)};
+	TePersPair	b[] = {P(0, 0.5, INFINITY), P(0, 0, 2.5)};
+	TePersPair	big[] = {P(0, 0, 1), P(0, 0.2, 1.1), P(0, 3, 4), P(0, 0.5, 0.6)};
+	TePersPair	small[] = {P(0, 0.1, 1), P(0, 3.2, 4)};
+	double		d;
+	TeStatus	st;
+
+	te_env_init_malloc(&env);
+	st = te_wasserstein_matching(&env, a, N(a), b, N(b), 0, 1.0, &d, &m);
+	unit_ok(st == TE_OK && isinf(d) && m.n_rows == 3 &&
+			m.rows[0].ia == 0 && m.rows[0].ib == 0 && m.rows[0].cost == 0.5 &&
+			m.rows[1].ia == 2 && m.rows[1].ib == -1 && isinf(m.rows[1].cost) &&
+			m.rows[2].ia == 3 && m.rows[2].ib == 1 && m.rows[2].cost == 0.5,
+			"unequal essential counts: sorted births pair, the surplus goes to the diagonal at inf");
+	te_matching_free(&env, &m);
+	st = te_bottleneck_matching(&env, a, N(a), b, N(b), 1, &d, &m);
+	unit_ok(st == TE_OK && d == 4.5 && m.n_rows == 1 && m.rows[0].ia == 1 && m.rows[0].ib == -1 &&
+			m.rows[0].cost == 4.5, "only the bars of dim: the H1 bar goes to the diagonal");
+	te_matching_free(&env, &m);
+	/* the larger side first and second: the same pairs, turned round */
+	st = te_wasserstein_matching(&env, big, N(big), small, N(small), 0, 2.0, &d, &m);
+	unit_ok(st == TE_OK && matching_consistent(&m, big, N(big), small, N(small), 2.0, d) == TE_OK &&
+			m.n_rows == 4 && m.rows[0].ib == 0 && m.rows[1].ib == -1 && m.rows[2].ib == 1 &&
+			m.rows[3].ib == -1, "W2 matching with the larger diagram first");
+	te_matching_free(&env, &m);
+	st = te_wasserstein_matching(&env, small, N(small), big, N(big), 0, 2.0, &d, &m);
+	unit_ok(st == TE_OK && matching_consistent(&m, small, N(small), big, N(big), 2.0, d) == TE_OK &&
+			m.n_rows == 4 && m.rows[0].ib == 0 && m.rows[1].ib == 2 && m.rows[2].ia == -1 &&
+			m.rows[2].ib == 1 && m.rows[3].ib == 3, "W2 matching with the larger diagram second");
+	te_matching_free(&env, &m);
+	st = te_wasserstein_matching(&env, big, N(big), big, N(big), 0, 1000.0, &d, &m);
+	unit_ok(st == TE_OK && d == 0.0 && m.n_rows == 4 && m.rows[3].ib == 3 && m.rows[3].cost == 0.0,
+			"a diagram against itself: every bar with itself at cost 0");
+	te_matching_free(&env, &m);
+	unit_ok(te_wasserstein_matching(&env, big, N(big), small, N(small), 0, 0.5, &d, &m) == TE_INVALID &&
+			m.rows == NULL && m.n_rows == 0, "p < 1: TE_INVALID and no rows");
+}
+
 int
 main(void)
 {
@@ -668,6 +801,7 @@ main(void)
 	test_wasserstein_hand();
 	test_extremes();
 	test_brute_force();
+	test_matching_hand();
 	test_cancel_and_nomem();
 	return unit_done();
 }
