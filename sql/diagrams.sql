@@ -77,6 +77,21 @@ SELECT bottleneck_distance(e.d, e.d, 0) AS empty_empty FROM dg e WHERE name = 'e
 SELECT wasserstein_distance(a.d, b.d, 1, 'Infinity') = bottleneck_distance(a.d, b.d, 1) AS w_inf
 FROM dg a, dg b WHERE a.name = 'a' AND b.name = 'b';
 
+-- the matchings behind the distances: a row per bar of hdim, 1-based positions,
+-- NULL for the diagonal, ordered by index_a then index_b
+SELECT m.* FROM dg a, dg b, bottleneck_matching(a.d, b.d, 0) m WHERE a.name = 'a' AND b.name = 'b';
+SELECT m.* FROM dg a, dg b, bottleneck_matching(a.d, b.d, 1) m WHERE a.name = 'a' AND b.name = 'b';
+SELECT m.* FROM dg a, dg b, wasserstein_matching(a.d, b.d, 1, 2) m WHERE a.name = 'a' AND b.name = 'b';
+SELECT m.* FROM dg a, dg b, wasserstein_matching(b.d, a.d, 0) m WHERE a.name = 'a' AND b.name = 'b';
+-- the totals are the distances
+SELECT (SELECT max(cost) FROM bottleneck_matching(a.d, b.d, 1)) = bottleneck_distance(a.d, b.d, 1) AS b_total,
+       (SELECT sqrt(sum(cost ^ 2)) FROM wasserstein_matching(a.d, b.d, 1, 2)) = wasserstein_distance(a.d, b.d, 1, 2) AS w_total
+FROM dg a, dg b WHERE a.name = 'a' AND b.name = 'b';
+-- unequal essential counts: the surplus goes to the diagonal at Infinity
+SELECT m.* FROM dg a, dg t, wasserstein_matching(t.d, a.d, 0, 1) m WHERE a.name = 'a' AND t.name = 'two_essential';
+SELECT m.* FROM dg e, dg a, wasserstein_matching(e.d, a.d, 1, 'Infinity') m WHERE e.name = 'empty' AND a.name = 'a';
+SELECT count(*) AS empty_rows FROM dg e, bottleneck_matching(e.d, e.d, 0) m WHERE e.name = 'empty';
+
 -- bad input
 SELECT te_test.err($$SELECT total_persistence(ARRAY[(1,'NaN',2)]::persistence_pair[], 1)$$);
 SELECT te_test.err($$SELECT total_persistence(ARRAY[(1,3,2)]::persistence_pair[], 1)$$);
@@ -112,6 +127,11 @@ SELECT te_test.err($$SELECT persistence_silhouette(d, 1, '{1}', 'NaN') FROM dg W
 SELECT te_test.err($$SELECT persistence_silhouette(d, 1, '{1}', 'Infinity') FROM dg WHERE name = 'a'$$);
 SELECT te_test.err($$SELECT persistence_silhouette(d, 1001, '{1}') FROM dg WHERE name = 'a'$$);
 SELECT te_test.err($$SELECT bottleneck_distance(ARRAY[(0,'Infinity','Infinity')]::persistence_pair[], '{}', 0)$$);
+SELECT te_test.err($$SELECT * FROM bottleneck_matching(ARRAY[(0,'NaN',1)]::persistence_pair[], '{}', 0)$$);
+SELECT te_test.err($$SELECT m.* FROM dg d, bottleneck_matching(d.d, d.d, -1) m WHERE d.name = 'a'$$);
+SELECT te_test.err($$SELECT m.* FROM dg d, wasserstein_matching(d.d, d.d, 1, 0.5) m WHERE d.name = 'a'$$);
+SELECT te_test.err($$SELECT m.* FROM dg d, wasserstein_matching(d.d, d.d, 1, 'NaN') m WHERE d.name = 'a'$$);
+SELECT te_test.err($$SELECT * FROM wasserstein_matching(ARRAY[NULL]::persistence_pair[], '{}', 1)$$);
 
 -- pictures: standalone SVG documents, text escaped
 SELECT left(diagram_svg(d), 4) AS svg, diagram_svg(d) LIKE '%</svg>%' AS closed,

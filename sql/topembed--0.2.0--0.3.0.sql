@@ -328,3 +328,19 @@ CREATE AGGREGATE topembed.clusters_k(id bigint, embedding double precision[], me
 );
 COMMENT ON AGGREGATE topembed.clusters_k(bigint, double precision[], text, integer) IS
 'single-linkage clusters, at most k of them: the cut at the smallest scale that leaves at most k (scipy fcluster criterion ''maxclust''; tied edge lengths can leave fewer); one cluster_member per row, ordered by id';
+
+--------------------------------------------------------------------------
+-- Diagram summaries and distances: the matchings behind the distances (0.3.0)
+--------------------------------------------------------------------------
+
+CREATE FUNCTION topembed.bottleneck_matching(a topembed.persistence_pair[], b topembed.persistence_pair[], hdim integer)
+RETURNS TABLE (index_a integer, index_b integer, cost double precision)
+AS 'MODULE_PATHNAME', 'topembed_bottleneck_matching' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 100;
+COMMENT ON FUNCTION topembed.bottleneck_matching(topembed.persistence_pair[], topembed.persistence_pair[], integer) IS
+'a matching that attains bottleneck_distance: one row per bar of one dimension, (index_a, index_b, cost) with 1-based positions in a and b, NULL for the diagonal, ordered by index_a then index_b; the largest cost is the distance';
+
+CREATE FUNCTION topembed.wasserstein_matching(a topembed.persistence_pair[], b topembed.persistence_pair[], hdim integer, p double precision DEFAULT 1)
+RETURNS TABLE (index_a integer, index_b integer, cost double precision)
+AS 'MODULE_PATHNAME', 'topembed_wasserstein_matching' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 100;
+COMMENT ON FUNCTION topembed.wasserstein_matching(topembed.persistence_pair[], topembed.persistence_pair[], integer, double precision) IS
+'the optimal matching behind wasserstein_distance: one row per bar of one dimension, (index_a, index_b, cost) with 1-based positions in a and b, NULL for the diagonal, ordered by index_a then index_b; (sum of cost^p)^(1/p) is the distance';

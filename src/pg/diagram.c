@@ -1,6 +1,7 @@
 /*
  * diagram.c - SQL face of persistence diagrams: reading
- * topembed.persistence_pair[] arguments
+ * topembed.persistence_pair[] arguments, their summaries, distances and
+ * matchings
  */
 #include "topembed.h"
 
@@ -15,6 +16,7 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
+#include "utils/tuplestore.h"
 #include "utils/typcache.h"
 
 #include "topembed/diagram.h"
@@ -730,4 +732,107 @@ topembed_wasserstein_distance(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("p must be at least 1 (or Infinity for the bottleneck distance), not %g", p)));
 	PG_RETURN_FLOAT8(diagram_distance(fcinfo, te_wasserstein_distance, p, "wasserstein_distance"));
+}
+
+/* ---- matchings ---- */
+
+typedef TeStatus (*DiagramMatching) (TeEnv *env, const TePersPair *a, int64_t na,
+									 const TePersPair *b, int64_t nb, int dim, double p,
+									 double *out, TeMatching *m);
+
+/* te_bottleneck_matching in the shape of te_wasserstein_matching */
+static TeStatus
+bottleneck_matching_p(TeEnv *env, const TePersPair *a, int64_t na, const TePersPair *b,
+					  int64_t nb, int dim, double p, double *out, TeMatching *m)
+{
+	(void) p;
+	return te_bottleneck_matching(env, a, na, b, nb, dim, out, m);
+}
+
+/*
+ * The matching of the diagrams of arguments 0 and 1 in dimension argument
+ * 2 as a materialized set of (index_a, index_b, cost): 1-based positions in
+ * the arrays, NULL for the diagonal, ordered by index_a then index_b (the
+ * core's order: every bar of a, then the unmatched bars of b)
+ */
+static Datum
+diagram_matching(FunctionCallInfo fcinfo, DiagramMatching match, double p, const char *what)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	TupleDesc	tupdesc;
+	Tuplestorestate *store;
+	MemoryContext oldcxt;
+	int64		na,
+				nb,
+				i;
+	TePersPair *a,
+			   *b;
+	int32		dim = PG_GETARG_INT32(2);
+	double		out = 0;
+	TeMatching	m;
+	TeEnv		env;
+
+	if (rsinfo == NULL || !IsA(rsinfo, ReturnSetInfo) ||
+		(rsinfo->allowedModes & SFRM_Materialize) == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("topembed.%s must be called in a context that accepts a set", what)));
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "topembed.%s: return type must be a row type", what);
+	a = te_diagram_datum(PG_GETARG_DATUM(0), &na);
+	b = te_diagram_datum(PG_GETARG_DATUM(1), &nb);
+	check_hdim(dim);
+	te_env_init(&env, CurrentMemoryContext);
+	te_check_status(match(&env, a, na, b, nb, dim, p, &out, &m), &env, what);
+
+	oldcxt = MemoryContextSwitchTo(rsinfo->econtext->ecxt_per_query_memory);
+	tupdesc = CreateTupleDescCopy(tupdesc);
+	store = tuplestore_begin_heap(true, false, work_mem);
+	MemoryContextSwitchTo(oldcxt);
+	for (i = 0; i < m.n_rows; i++)
+	{
+		const TeMatchRow *r = &m.rows[i];
+		Datum		values[3];
+		bool		nulls[3];
+
+		if ((i & 0xFFFF) == 0xFFFF)
+			CHECK_FOR_INTERRUPTS();
+		values[0] = Int32GetDatum((int32) (r->ia + 1));
+		nulls[0] = r->ia < 0;
+		values[1] = Int32GetDatum((int32) (r->ib + 1));
+		nulls[1] = r->ib < 0;
+		values[2] = Float8GetDatum(r->cost);
+		nulls[2] = false;
+		tuplestore_putvalues(store, tupdesc, values, nulls);
+	}
+	te_matching_free(&env, &m);
+
+	rsinfo->returnMode = SFRM_Materialize;
+	rsinfo->setResult = store;
+	rsinfo->setDesc = tupdesc;
+	return (Datum) 0;
+}
+
+PG_FUNCTION_INFO_V1(topembed_bottleneck_matching);
+
+/* topembed.bottleneck_matching(a, b, hdim): the rows of a bottleneck matching */
+Datum
+topembed_bottleneck_matching(PG_FUNCTION_ARGS)
+{
+	return diagram_matching(fcinfo, bottleneck_matching_p, INFINITY, "bottleneck_matching");
+}
+
+PG_FUNCTION_INFO_V1(topembed_wasserstein_matching);
+
+/* topembed.wasserstein_matching(a, b, hdim, p): the rows of an optimal matching */
+Datum
+topembed_wasserstein_matching(PG_FUNCTION_ARGS)
+{
+	double		p = PG_GETARG_FLOAT8(3);
+
+	if (!(p >= 1.0))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("p must be at least 1 (or Infinity for the bottleneck matching), not %g", p)));
+	return diagram_matching(fcinfo, te_wasserstein_matching, p, "wasserstein_matching");
 }
