@@ -396,25 +396,6 @@ topembed_clusters_deserialfn(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(s);
 }
 
-/* the element type of the function's array result: topembed.cluster_member */
-static Oid
-result_elemtype(FunctionCallInfo fcinfo)
-{
-	Oid			rettype = get_fn_expr_rettype(fcinfo->flinfo);
-	Oid			elemtype = OidIsValid(rettype) ? get_element_type(rettype) : InvalidOid;
-
-	/* called without an expression: the type beside the function */
-	if (!OidIsValid(elemtype))
-		elemtype = GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid,
-								   CStringGetDatum("cluster_member"),
-								   ObjectIdGetDatum(get_func_namespace(fcinfo->flinfo->fn_oid)));
-	if (!OidIsValid(elemtype) || !type_is_rowtype(elemtype))
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("cannot determine the topembed.cluster_member type")));
-	return elemtype;
-}
-
 /* a cluster_member[] of n members */
 static ArrayType *
 members_array(const TeClusterMember *m, int64 n, Oid elemtype)
@@ -493,7 +474,7 @@ topembed_clusters_finalfn(PG_FUNCTION_ARGS)
 				 errdetail_internal("%s", env.msg),
 				 errhint(CLUS_HINT)));
 	te_check_status(st, &env, agg_name(s->by_k));
-	result = members_array(out, s->n, result_elemtype(fcinfo));
+	result = members_array(out, s->n, te_result_elemtype(fcinfo, "cluster_member"));
 	MemoryContextDelete(work);
 	PG_RETURN_ARRAYTYPE_P(result);
 }

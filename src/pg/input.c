@@ -13,6 +13,8 @@
 #include "catalog/pg_type.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
+#include "utils/syscache.h"
+#include "utils/typcache.h"
 
 /* first NULL element of an array that has a null bitmap, or -1 */
 static int
@@ -340,4 +342,25 @@ topembed_check_embedding(PG_FUNCTION_ARGS)
 	if (te_embedding_problem(arr, expected, buf, sizeof(buf), &sqlstate))
 		PG_RETURN_TEXT_P(cstring_to_text(buf));
 	PG_RETURN_NULL();
+}
+
+/*
+ * The element type of the function's array result, a composite named
+ * typname: from the call's expression, or, called without one, the type of
+ * that name beside the function
+ */
+Oid
+te_result_elemtype(FunctionCallInfo fcinfo, const char *typname)
+{
+	Oid			rettype = get_fn_expr_rettype(fcinfo->flinfo);
+	Oid			elemtype = OidIsValid(rettype) ? get_element_type(rettype) : InvalidOid;
+
+	if (!OidIsValid(elemtype))
+		elemtype = GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid, CStringGetDatum(typname),
+								   ObjectIdGetDatum(get_func_namespace(fcinfo->flinfo->fn_oid)));
+	if (!OidIsValid(elemtype) || !type_is_rowtype(elemtype))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("cannot determine the topembed.%s type", typname)));
+	return elemtype;
 }

@@ -575,23 +575,6 @@ topembed_retrieval_finalfn(PG_FUNCTION_ARGS)
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
 }
 
-/* the element type of the function's array result, a composite named typname */
-static Oid
-result_elemtype(FunctionCallInfo fcinfo, const char *typname)
-{
-	Oid			rettype = get_fn_expr_rettype(fcinfo->flinfo);
-	Oid			elemtype = OidIsValid(rettype) ? get_element_type(rettype) : InvalidOid;
-
-	if (!OidIsValid(elemtype))
-		elemtype = GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid, CStringGetDatum(typname),
-								   ObjectIdGetDatum(get_func_namespace(fcinfo->flinfo->fn_oid)));
-	if (!OidIsValid(elemtype) || !type_is_rowtype(elemtype))
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("cannot determine the topembed.%s type", typname)));
-	return elemtype;
-}
-
 /*
  * the gap statistics of paired rows as the gap aggregate measures them;
  * gap_vector (dim doubles) may be NULL
@@ -678,7 +661,7 @@ topembed_gap_shift_finalfn(PG_FUNCTION_ARGS)
 	if (s == NULL)
 		PG_RETURN_NULL();
 	require_two(s, "topembed.gap_shift");
-	elemtype = result_elemtype(fcinfo, "gap_shift_point");
+	elemtype = te_result_elemtype(fcinfo, "gap_shift_point");
 	tupdesc = BlessTupleDesc(lookup_rowtype_tupdesc_copy(elemtype, -1));
 	if (tupdesc->natts != 6)
 		elog(ERROR, "topembed.gap_shift_point has %d attributes, expected 6", tupdesc->natts);

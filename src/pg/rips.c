@@ -511,25 +511,6 @@ diagram_array(const TeDiagram *d, Oid elemtype)
 	return construct_array(elems, (int) d->n_pairs, elemtype, typlen, typbyval, typalign);
 }
 
-/* the element type of the function's array result */
-static Oid
-result_elemtype(FunctionCallInfo fcinfo)
-{
-	Oid			rettype = get_fn_expr_rettype(fcinfo->flinfo);
-	Oid			elemtype = OidIsValid(rettype) ? get_element_type(rettype) : InvalidOid;
-
-	/* called without an expression: the type beside the function */
-	if (!OidIsValid(elemtype))
-		elemtype = GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid,
-								   CStringGetDatum("persistence_pair"),
-								   ObjectIdGetDatum(get_func_namespace(fcinfo->flinfo->fn_oid)));
-	if (!OidIsValid(elemtype) || !type_is_rowtype(elemtype))
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("cannot determine the topembed.persistence_pair type")));
-	return elemtype;
-}
-
 /* run the engine with the limits of the GUCs, in a private context */
 static ArrayType *
 run_engine(FunctionCallInfo fcinfo, const double *points, const double *lower, int64 n, int dim,
@@ -573,7 +554,7 @@ run_engine(FunctionCallInfo fcinfo, const double *points, const double *lower, i
 			(errmsg_internal("persistence of %lld points up to H%d: peak tracked memory %zu bytes, %lld edges within the threshold; estimated %.0f bytes with the points",
 							 (long long) n, max_dim, stats.peak_bytes, (long long) stats.n_edges,
 							 te_persistence_need_bytes(n, points ? dim : 0, max_dim, threshold))));
-	result = diagram_array(&d, result_elemtype(fcinfo));
+	result = diagram_array(&d, te_result_elemtype(fcinfo, "persistence_pair"));
 	MemoryContextDelete(work);
 	return result;
 }
