@@ -116,6 +116,14 @@ SELECT te_test.err($$SELECT zero_shot(image, 0, (SELECT p FROM prompts)) FROM sy
 SELECT te_test.err($$SELECT zero_shot(image, 1, NULL) FROM syn$$);
 SELECT te_test.err($$SELECT zero_shot(image, 1, '{}') FROM syn$$);
 SELECT te_test.err($$SELECT zero_shot(e, 1, '{{1,0},{0,1}}') FROM (VALUES ('{NaN,0}'::real[])) v(e)$$);
+-- each group keeps its own prompts: a row of group 1 that passes group 2's prompts is refused,
+-- whichever group began last (a hashed aggregate sees the groups interleaved)
+SET enable_sort = off;
+SELECT te_test.err($$SELECT g, zero_shot(e, 1, p) FROM (VALUES (1, '{1,0}'::real[], '{{1,0},{0,1}}'::float8[]),
+    (2, '{1,0}', '{{0,1},{1,0}}'), (1, '{1,0}', '{{0,1},{1,0}}')) v(g, e, p) GROUP BY g$$);
+SELECT g, (zero_shot(e, 1, p)).n FROM (VALUES (1, '{1,0}'::real[], '{{1,0},{0,1}}'::float8[]),
+    (2, '{1,0}', '{{0,1},{1,0}}'), (1, '{0,1}', '{{1,0},{0,1}}')) v(g, e, p) GROUP BY g ORDER BY g;
+RESET enable_sort;
 SELECT te_test.err($$SELECT zero_shot(e, 1, '{{1,0},{0,0}}') FROM (VALUES ('{1,0}'::real[])) v(e)$$);
 SELECT te_test.err($$SELECT zero_shot(e, 1, '{{1,0},{NaN,1}}') FROM (VALUES ('{1,0}'::real[])) v(e)$$);
 SELECT te_test.err($$SELECT zero_shot(e, 1, '{{1,0,0},{0,1,0}}') FROM (VALUES ('{1,0}'::real[])) v(e)$$);

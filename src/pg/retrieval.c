@@ -759,15 +759,20 @@ typedef struct ZsState
 	int32		n_pending;		/* rows waiting in pending */
 	double	   *pending;		/* batch x dim, normalised */
 	int32	   *pending_label;	/* their classes, 0-based */
+	struct varlena *raw_prompts;	/* the first row's prompts as stored, or
+									 * NULL */
 } ZsState;
 
 /* the most doubles of the pending rows, and the most rows of a batch */
 #define ZS_PENDING_DOUBLES (1024 * 1024)
 #define ZS_MAX_BATCH 256
 
-/* a state of n_classes x dim in cxt, counts zero */
+/*
+ * a state of n_classes x dim in cxt, counts zero; with_batch: room for the
+ * pending rows (a state that only holds prompts to compare needs none)
+ */
 static ZsState *
-new_zs_state(MemoryContext cxt, int n_classes, int dim)
+new_zs_state(MemoryContext cxt, int n_classes, int dim, bool with_batch)
 {
 	ZsState    *s = MemoryContextAllocZero(cxt, sizeof(ZsState));
 
@@ -777,9 +782,12 @@ new_zs_state(MemoryContext cxt, int n_classes, int dim)
 	s->n = MemoryContextAllocZero(cxt, sizeof(int64) * n_classes);
 	s->top1 = MemoryContextAllocZero(cxt, sizeof(int64) * n_classes);
 	s->top5 = MemoryContextAllocZero(cxt, sizeof(int64) * n_classes);
-	s->batch = Max(1, Min(ZS_MAX_BATCH, ZS_PENDING_DOUBLES / dim));
-	s->pending = MemoryContextAllocHuge(cxt, sizeof(double) * s->batch * dim);
-	s->pending_label = MemoryContextAlloc(cxt, sizeof(int32) * s->batch);
+	if (with_batch)
+	{
+		s->batch = Max(1, Min(ZS_MAX_BATCH, ZS_PENDING_DOUBLES / dim));
+		s->pending = MemoryContextAllocHuge(cxt, sizeof(double) * s->batch * dim);
+		s->pending_label = MemoryContextAlloc(cxt, sizeof(int32) * s->batch);
+	}
 	return s;
 }
 
@@ -811,9 +819,12 @@ zs_flush(ZsState *s)
 	pfree(rank);
 }
 
-/* the prompts argument as a state: 2-D, no NULLs, finite, no zero rows */
+/*
+ * the prompts argument as a state: 2-D, no NULLs, finite, no zero rows;
+ * with_batch as for new_zs_state
+ */
 static ZsState *
-read_prompts(MemoryContext cxt, ArrayType *arr)
+read_prompts(MemoryContext cxt, ArrayType *arr, bool with_batch)
 {
 	ZsState    *s;
 	Datum	   *elems;
@@ -833,7 +844,7 @@ read_prompts(MemoryContext cxt, ArrayType *arr)
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("prompts have %d dimensions, more than %d", ARR_DIMS(arr)[1], TE_MAX_DIM)));
 	deconstruct_array(arr, FLOAT8OID, 8, FLOAT8PASSBYVAL, 'd', &elems, &nulls, &n);
-	s = new_zs_state(cxt, ARR_DIMS(arr)[0], ARR_DIMS(arr)[1]);
+	s = new_zs_state(cxt, ARR_DIMS(arr)[0], ARR_DIMS(arr)[1], with_batch);
 	for (c = 0; c < s->n_classes; c++)
 	{
 		for (k = 0; k < s->dim; k++)
@@ -860,38 +871,37 @@ read_prompts(MemoryContext cxt, ArrayType *arr)
 }
 
 /*
- * Keep the prompts argument as it arrived (its stored form: a TOAST pointer
- * or compressed bytes, not detoasted), so that later rows that pass the
- * same stored value are recognised without detoasting it again: a prompts
- * array read from a table arrives as a TOAST pointer in every row, and
- * detoasting megabytes per row would cost more than the ranking
+ * Keep the prompts argument as it arrived in the state (its stored form: a
+ * TOAST pointer or compressed bytes, not detoasted), so that the group's
+ * later rows that pass the same stored value are recognised without
+ * detoasting it again: a prompts array read from a table arrives as a TOAST
+ * pointer in every row, and detoasting megabytes per row would cost more
+ * than the ranking.  It lives in the state, not in fn_extra, because each
+ * group of a GROUP BY has prompts of its own.
  */
 static void
-zs_remember_prompts(FunctionCallInfo fcinfo)
+zs_remember_prompts(ZsState *s, MemoryContext cxt, FunctionCallInfo fcinfo)
 {
 	struct varlena *raw = (struct varlena *) DatumGetPointer(PG_GETARG_DATUM(3));
 	Size		size;
 
-	if (fcinfo->flinfo->fn_extra)
-		pfree(fcinfo->flinfo->fn_extra);
-	fcinfo->flinfo->fn_extra = NULL;
 	if (VARATT_IS_EXTERNAL_EXPANDED(raw))
-		raw = pg_detoast_datum_packed(raw);
+		return;					/* compared by value, row by row */
 	size = VARSIZE_ANY(raw);
-	fcinfo->flinfo->fn_extra = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, size);
-	memcpy(fcinfo->flinfo->fn_extra, raw, size);
+	s->raw_prompts = MemoryContextAllocHuge(cxt, size);
+	memcpy(s->raw_prompts, raw, size);
 }
 
 /*
- * Does this row pass the same stored prompts as the first?  Equal stored
- * bytes mean an equal value (a TOAST pointer names one immutable value);
- * otherwise the caller compares the values themselves.
+ * Does this row pass the same stored prompts as the group's first?  Equal
+ * stored bytes mean an equal value (a TOAST pointer names one immutable
+ * value); otherwise the caller compares the values themselves.
  */
 static bool
-zs_same_prompts(FunctionCallInfo fcinfo)
+zs_same_prompts(const ZsState *s, FunctionCallInfo fcinfo)
 {
 	struct varlena *raw = (struct varlena *) DatumGetPointer(PG_GETARG_DATUM(3));
-	struct varlena *first = (struct varlena *) fcinfo->flinfo->fn_extra;
+	struct varlena *first = s->raw_prompts;
 
 	if (first == NULL || VARATT_IS_EXTERNAL_EXPANDED(raw))
 		return false;
@@ -916,12 +926,12 @@ topembed_zero_shot_transfn(PG_FUNCTION_ARGS)
 	if (s == NULL)
 	{
 		/* the prompts of the first row serve every row; keep them across calls */
-		s = read_prompts(aggcxt, PG_GETARG_ARRAYTYPE_P(3));
-		zs_remember_prompts(fcinfo);
+		s = read_prompts(aggcxt, PG_GETARG_ARRAYTYPE_P(3), true);
+		zs_remember_prompts(s, aggcxt, fcinfo);
 	}
-	else if (!zs_same_prompts(fcinfo))
+	else if (!zs_same_prompts(s, fcinfo))
 	{
-		ZsState    *t = read_prompts(CurrentMemoryContext, PG_GETARG_ARRAYTYPE_P(3));
+		ZsState    *t = read_prompts(CurrentMemoryContext, PG_GETARG_ARRAYTYPE_P(3), false);
 
 		if (t->n_classes != s->n_classes || t->dim != s->dim ||
 			memcmp(t->prompts, s->prompts, sizeof(double) * s->n_classes * s->dim) != 0)
@@ -976,7 +986,7 @@ topembed_zero_shot_combinefn(PG_FUNCTION_ARGS)
 	zs_flush(b);
 	if (a == NULL)
 	{
-		a = new_zs_state(aggcxt, b->n_classes, b->dim);
+		a = new_zs_state(aggcxt, b->n_classes, b->dim, true);
 		memcpy(a->prompts, b->prompts, sizeof(double) * b->n_classes * b->dim);
 	}
 	else if (a->n_classes != b->n_classes || a->dim != b->dim ||
@@ -1038,7 +1048,7 @@ topembed_zero_shot_deserialfn(PG_FUNCTION_ARGS)
 	dim = te_blob_get_int32(&r);
 	if (nc < 1 || dim < 1 || dim > TE_MAX_DIM || (double) nc * dim > (double) MaxAllocHugeSize / 8)
 		te_blob_corrupt(&r, "bad header");
-	s = new_zs_state(aggcxt, nc, dim);
+	s = new_zs_state(aggcxt, nc, dim, true);
 	te_blob_get_float8s(&r, s->prompts, (size_t) nc * dim);
 	for (c = 0; c < nc; c++)
 	{
