@@ -11,6 +11,7 @@
 #include "access/htup_details.h"
 #include "catalog/pg_type.h"
 #include "funcapi.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
@@ -319,7 +320,11 @@ topembed_clusters_combinefn(PG_FUNCTION_ARGS)
 		te_check_dim(NULL, a->dim, b->dim);
 	}
 	for (i = 0; i < b->n; i++)
+	{
 		add_row(a, b->ids[i], b->points + i * b->dim);
+		if ((i & 0xFFFF) == 0xFFFF)
+			CHECK_FOR_INTERRUPTS();
+	}
 	PG_RETURN_POINTER(a);
 }
 
@@ -391,6 +396,8 @@ topembed_clusters_deserialfn(PG_FUNCTION_ARGS)
 	{
 		te_blob_get_float8s(&r, x, s->dim);
 		add_row(s, ids[i], x);
+		if ((i & 0xFFFF) == 0xFFFF)
+			CHECK_FOR_INTERRUPTS();
 	}
 	te_blob_close(&r);
 	PG_RETURN_POINTER(s);
@@ -415,6 +422,8 @@ members_array(const TeClusterMember *m, int64 n, Oid elemtype)
 		Datum		values[3];
 		bool		nulls[3] = {false, false, false};
 
+		if ((i & 0xFFFF) == 0xFFFF)
+			CHECK_FOR_INTERRUPTS();
 		values[0] = Int64GetDatum(m[i].id);
 		values[1] = Int32GetDatum(m[i].cluster);
 		values[2] = Int64GetDatum(m[i].cluster_size);
