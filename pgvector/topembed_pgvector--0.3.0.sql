@@ -1200,3 +1200,107 @@ CREATE AGGREGATE topembed.zero_shot(embedding sparsevec, label integer, prompts 
 );
 COMMENT ON AGGREGATE topembed.zero_shot(sparsevec, integer, double precision[]) IS
 'zero-shot classification of pgvector sparsevec embeddings: each embedding goes to the class (row of prompts, from 1) of highest cosine; top-1, top-5 and per-class accuracy';
+
+-- single-linkage clusters (topembed 0.3.0) on pgvector's types
+
+CREATE FUNCTION topembed.clusters_transfn(internal, bigint, vector, text, double precision) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_clusters_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+COMMENT ON FUNCTION topembed.clusters_transfn(internal, bigint, vector, text, double precision) IS
+'transition function of the clusters aggregates on pgvector vector (read in place)';
+
+CREATE AGGREGATE topembed.clusters(id bigint, embedding vector, metric text, scale double precision) (
+    SFUNC = topembed.clusters_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.clusters_combinefn,
+    SERIALFUNC = topembed.clusters_serialfn,
+    DESERIALFUNC = topembed.clusters_deserialfn,
+    FINALFUNC = topembed.clusters_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.clusters(bigint, vector, text, double precision) IS
+'single-linkage clusters at a scale of pgvector vector embeddings: rows joined by minimum spanning tree edges of length <= scale share a cluster (scipy fcluster criterion ''distance''); one cluster_member per row, ordered by id';
+
+CREATE FUNCTION topembed.clusters_k_transfn(internal, bigint, vector, text, integer) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_clusters_k_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+COMMENT ON FUNCTION topembed.clusters_k_transfn(internal, bigint, vector, text, integer) IS
+'transition function of the clusters_k aggregates on pgvector vector (read in place)';
+
+CREATE AGGREGATE topembed.clusters_k(id bigint, embedding vector, metric text, k integer) (
+    SFUNC = topembed.clusters_k_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.clusters_combinefn,
+    SERIALFUNC = topembed.clusters_serialfn,
+    DESERIALFUNC = topembed.clusters_deserialfn,
+    FINALFUNC = topembed.clusters_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.clusters_k(bigint, vector, text, integer) IS
+'single-linkage clusters of pgvector vector embeddings, at most k of them: the cut at the smallest scale that leaves at most k (scipy fcluster criterion ''maxclust''; tied edge lengths can leave fewer); one cluster_member per row, ordered by id';
+
+CREATE FUNCTION topembed.clusters_transfn(internal, bigint, halfvec, text, double precision) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_clusters_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+COMMENT ON FUNCTION topembed.clusters_transfn(internal, bigint, halfvec, text, double precision) IS
+'transition function of the clusters aggregates on pgvector halfvec (widened to real exactly)';
+
+CREATE AGGREGATE topembed.clusters(id bigint, embedding halfvec, metric text, scale double precision) (
+    SFUNC = topembed.clusters_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.clusters_combinefn,
+    SERIALFUNC = topembed.clusters_serialfn,
+    DESERIALFUNC = topembed.clusters_deserialfn,
+    FINALFUNC = topembed.clusters_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.clusters(bigint, halfvec, text, double precision) IS
+'single-linkage clusters at a scale of pgvector halfvec embeddings: rows joined by minimum spanning tree edges of length <= scale share a cluster (scipy fcluster criterion ''distance''); one cluster_member per row, ordered by id';
+
+CREATE FUNCTION topembed.clusters_k_transfn(internal, bigint, halfvec, text, integer) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_clusters_k_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+COMMENT ON FUNCTION topembed.clusters_k_transfn(internal, bigint, halfvec, text, integer) IS
+'transition function of the clusters_k aggregates on pgvector halfvec (widened to real exactly)';
+
+CREATE AGGREGATE topembed.clusters_k(id bigint, embedding halfvec, metric text, k integer) (
+    SFUNC = topembed.clusters_k_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.clusters_combinefn,
+    SERIALFUNC = topembed.clusters_serialfn,
+    DESERIALFUNC = topembed.clusters_deserialfn,
+    FINALFUNC = topembed.clusters_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.clusters_k(bigint, halfvec, text, integer) IS
+'single-linkage clusters of pgvector halfvec embeddings, at most k of them: the cut at the smallest scale that leaves at most k (scipy fcluster criterion ''maxclust''; tied edge lengths can leave fewer); one cluster_member per row, ordered by id';
+
+CREATE FUNCTION topembed.clusters_transfn(internal, bigint, sparsevec, text, double precision) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_clusters_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+COMMENT ON FUNCTION topembed.clusters_transfn(internal, bigint, sparsevec, text, double precision) IS
+'transition function of the clusters aggregates on pgvector sparsevec (expanded to a dense vector)';
+
+CREATE AGGREGATE topembed.clusters(id bigint, embedding sparsevec, metric text, scale double precision) (
+    SFUNC = topembed.clusters_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.clusters_combinefn,
+    SERIALFUNC = topembed.clusters_serialfn,
+    DESERIALFUNC = topembed.clusters_deserialfn,
+    FINALFUNC = topembed.clusters_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.clusters(bigint, sparsevec, text, double precision) IS
+'single-linkage clusters at a scale of pgvector sparsevec embeddings: rows joined by minimum spanning tree edges of length <= scale share a cluster (scipy fcluster criterion ''distance''); one cluster_member per row, ordered by id';
+
+CREATE FUNCTION topembed.clusters_k_transfn(internal, bigint, sparsevec, text, integer) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_clusters_k_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+COMMENT ON FUNCTION topembed.clusters_k_transfn(internal, bigint, sparsevec, text, integer) IS
+'transition function of the clusters_k aggregates on pgvector sparsevec (expanded to a dense vector)';
+
+CREATE AGGREGATE topembed.clusters_k(id bigint, embedding sparsevec, metric text, k integer) (
+    SFUNC = topembed.clusters_k_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.clusters_combinefn,
+    SERIALFUNC = topembed.clusters_serialfn,
+    DESERIALFUNC = topembed.clusters_deserialfn,
+    FINALFUNC = topembed.clusters_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.clusters_k(bigint, sparsevec, text, integer) IS
+'single-linkage clusters of pgvector sparsevec embeddings, at most k of them: the cut at the smallest scale that leaves at most k (scipy fcluster criterion ''maxclust''; tied edge lengths can leave fewer); one cluster_member per row, ordered by id';

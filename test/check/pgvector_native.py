@@ -147,6 +147,13 @@ def main():
                     "SELECT topembed.zero_shot({i}, (pair_id % 10)::int + 1, p)::text FROM pv, "
                     "(SELECT array_agg(text::float8[] ORDER BY pair_id) AS p "
                     "FROM (SELECT * FROM pv ORDER BY pair_id LIMIT 10) f) c")
+    same_everywhere(cur, "clusters(id, embedding, 'cosine', 0.25)",
+                    "SELECT topembed.clusters(pair_id::bigint, {i}, 'cosine', 0.25)::text FROM pv")
+    same_everywhere(cur, "clusters_k(id, embedding, 'euclidean', 7)",
+                    "SELECT topembed.clusters_k(pair_id::bigint, {t}, 'euclidean', 7)::text FROM pv")
+    nk = one(cur, "SELECT count(DISTINCT c.cluster) FROM unnest((SELECT topembed.clusters_k(pair_id::bigint, vt, "
+                  "'euclidean', 7) FROM pv)) c")
+    ok(nk == 7, "clusters_k on vector splits the 500 captions into 7 clusters (%s)" % nk)
 
     # vector and sparsevec are the real[] figures bit for bit; halfvec is near them
     g = one(cur, "SELECT (topembed.modality_gap(image, text)).gap FROM pv")
@@ -199,7 +206,11 @@ def main():
            ("mismatched dimensions in gap_drivers",
             "SELECT topembed.gap_drivers(a, b, 1) FROM (VALUES ({good}, {short})) v(a, b)"),
            ("mismatched dimensions across rows of retrieval(item_id, embedding, is_image)",
-            "SELECT topembed.retrieval(1::bigint, e, i) FROM (VALUES ({good}, true), ({short}, false)) v(e, i)")]
+            "SELECT topembed.retrieval(1::bigint, e, i) FROM (VALUES ({good}, true), ({short}, false)) v(e, i)"),
+           ("mismatched dimensions across rows of clusters",
+            "SELECT topembed.clusters(i, e, 'cosine', 0.1) FROM (VALUES (1::bigint, {good}), (2, {short})) v(i, e)"),
+           ("a zero embedding in clusters_k under cosine",
+            "SELECT topembed.clusters_k(i, e, 'cosine', 1) FROM (VALUES (1::bigint, {good}), (2, {zero})) v(i, e)")]
     literals = {"real[]": ("'{0,0,0}'::real[]", "'{1,2,3}'::real[]", "'{1,2}'::real[]"),
                 "vector": ("'[0,0,0]'::vector", "'[1,2,3]'::vector", "'[1,2]'::vector"),
                 "halfvec": ("'[0,0,0]'::halfvec", "'[1,2,3]'::halfvec", "'[1,2]'::halfvec"),
