@@ -1304,3 +1304,41 @@ CREATE AGGREGATE topembed.clusters_k(id bigint, embedding sparsevec, metric text
 );
 COMMENT ON AGGREGATE topembed.clusters_k(bigint, sparsevec, text, integer) IS
 'single-linkage clusters of pgvector sparsevec embeddings, at most k of them: the cut at the smallest scale that leaves at most k (scipy fcluster criterion ''maxclust''; tied edge lengths can leave fewer); one cluster_member per row, ordered by id';
+
+-- the storable zero_shot state (topembed 0.3.0) on pgvector's types
+
+CREATE AGGREGATE topembed.zero_shot_state(embedding vector, label integer, prompts double precision[]) (
+    SFUNC = topembed.zero_shot_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.zero_shot_combinefn,
+    SERIALFUNC = topembed.zero_shot_serialfn,
+    DESERIALFUNC = topembed.zero_shot_deserialfn,
+    FINALFUNC = topembed.zero_shot_state_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.zero_shot_state(vector, integer, double precision[]) IS
+'storable zero-shot state of pgvector vector embeddings: the per-class counts of zero_shot and a fingerprint of the prompts; merge with zero_shot(zero_shot_state)';
+
+CREATE AGGREGATE topembed.zero_shot_state(embedding halfvec, label integer, prompts double precision[]) (
+    SFUNC = topembed.zero_shot_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.zero_shot_combinefn,
+    SERIALFUNC = topembed.zero_shot_serialfn,
+    DESERIALFUNC = topembed.zero_shot_deserialfn,
+    FINALFUNC = topembed.zero_shot_state_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.zero_shot_state(halfvec, integer, double precision[]) IS
+'storable zero-shot state of pgvector halfvec embeddings: the per-class counts of zero_shot and a fingerprint of the prompts; merge with zero_shot(zero_shot_state)';
+
+CREATE AGGREGATE topembed.zero_shot_state(embedding sparsevec, label integer, prompts double precision[]) (
+    SFUNC = topembed.zero_shot_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.zero_shot_combinefn,
+    SERIALFUNC = topembed.zero_shot_serialfn,
+    DESERIALFUNC = topembed.zero_shot_deserialfn,
+    FINALFUNC = topembed.zero_shot_state_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.zero_shot_state(sparsevec, integer, double precision[]) IS
+'storable zero-shot state of pgvector sparsevec embeddings: the per-class counts of zero_shot and a fingerprint of the prompts; merge with zero_shot(zero_shot_state)';

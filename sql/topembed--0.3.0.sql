@@ -2633,3 +2633,97 @@ CREATE AGGREGATE topembed.zero_shot(embedding double precision[], label integer,
 );
 COMMENT ON AGGREGATE topembed.zero_shot(double precision[], integer, double precision[]) IS
 'zero-shot classification: each embedding goes to the class (row of prompts, from 1) of highest cosine; top-1, top-5 and per-class accuracy';
+
+CREATE TYPE topembed.zero_shot_state;
+
+CREATE FUNCTION topembed.zero_shot_state_in(cstring) RETURNS topembed.zero_shot_state
+AS 'MODULE_PATHNAME', 'topembed_zero_shot_state_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.zero_shot_state_in(cstring) IS 'text input of topembed.zero_shot_state';
+
+CREATE FUNCTION topembed.zero_shot_state_out(topembed.zero_shot_state) RETURNS cstring
+AS 'MODULE_PATHNAME', 'topembed_zero_shot_state_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.zero_shot_state_out(topembed.zero_shot_state) IS 'text output of topembed.zero_shot_state';
+
+CREATE FUNCTION topembed.zero_shot_state_recv(internal) RETURNS topembed.zero_shot_state
+AS 'MODULE_PATHNAME', 'topembed_zero_shot_state_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.zero_shot_state_recv(internal) IS 'binary input of topembed.zero_shot_state';
+
+CREATE FUNCTION topembed.zero_shot_state_send(topembed.zero_shot_state) RETURNS bytea
+AS 'MODULE_PATHNAME', 'topembed_zero_shot_state_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.zero_shot_state_send(topembed.zero_shot_state) IS 'binary output of topembed.zero_shot_state';
+
+CREATE TYPE topembed.zero_shot_state (
+    INPUT = topembed.zero_shot_state_in,
+    OUTPUT = topembed.zero_shot_state_out,
+    RECEIVE = topembed.zero_shot_state_recv,
+    SEND = topembed.zero_shot_state_send,
+    INTERNALLENGTH = VARIABLE,
+    ALIGNMENT = double,
+    STORAGE = extended
+);
+COMMENT ON TYPE topembed.zero_shot_state IS
+'Storable, mergeable state of zero_shot: rows, rank-1 and rank-5 counts of each class, and a fingerprint of the prompts they were counted against';
+
+CREATE FUNCTION topembed.zero_shot_state_finalfn(internal) RETURNS topembed.zero_shot_state
+AS 'MODULE_PATHNAME', 'topembed_zero_shot_state_finalfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.zero_shot_state_finalfn(internal) IS
+'final function of zero_shot_state(embedding, label, prompts): the per-class counts and the prompts'' fingerprint';
+
+CREATE FUNCTION topembed.zero_shot_state_combinefn(topembed.zero_shot_state, topembed.zero_shot_state)
+RETURNS topembed.zero_shot_state
+AS 'MODULE_PATHNAME', 'topembed_zero_shot_state_combinefn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.zero_shot_state_combinefn(topembed.zero_shot_state, topembed.zero_shot_state) IS
+'merges two zero_shot states counted against the same prompts: counts added (combine function, and transition of the merging aggregates)';
+
+CREATE FUNCTION topembed.zero_shot_state_stats(topembed.zero_shot_state) RETURNS topembed.zero_shot_stats
+AS 'MODULE_PATHNAME', 'topembed_zero_shot_of_state' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.zero_shot_state_stats(topembed.zero_shot_state) IS
+'final function of zero_shot(zero_shot_state): the accuracies of a merged state';
+
+CREATE FUNCTION topembed.zero_shot_state_classes(state topembed.zero_shot_state) RETURNS integer
+AS 'MODULE_PATHNAME', 'topembed_zero_shot_state_classes' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.zero_shot_state_classes(topembed.zero_shot_state) IS
+'number of classes (rows of the prompts) of a zero_shot state';
+
+CREATE AGGREGATE topembed.zero_shot_state(embedding real[], label integer, prompts double precision[]) (
+    SFUNC = topembed.zero_shot_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.zero_shot_combinefn,
+    SERIALFUNC = topembed.zero_shot_serialfn,
+    DESERIALFUNC = topembed.zero_shot_deserialfn,
+    FINALFUNC = topembed.zero_shot_state_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.zero_shot_state(real[], integer, double precision[]) IS
+'storable zero-shot state: the per-class counts of zero_shot(embedding, label, prompts) and a fingerprint of the prompts; merge with zero_shot(zero_shot_state)';
+
+CREATE AGGREGATE topembed.zero_shot_state(embedding double precision[], label integer, prompts double precision[]) (
+    SFUNC = topembed.zero_shot_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.zero_shot_combinefn,
+    SERIALFUNC = topembed.zero_shot_serialfn,
+    DESERIALFUNC = topembed.zero_shot_deserialfn,
+    FINALFUNC = topembed.zero_shot_state_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.zero_shot_state(double precision[], integer, double precision[]) IS
+'storable zero-shot state: the per-class counts of zero_shot(embedding, label, prompts) and a fingerprint of the prompts; merge with zero_shot(zero_shot_state)';
+
+CREATE AGGREGATE topembed.zero_shot_state(state topembed.zero_shot_state) (
+    SFUNC = topembed.zero_shot_state_combinefn,
+    STYPE = topembed.zero_shot_state,
+    COMBINEFUNC = topembed.zero_shot_state_combinefn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.zero_shot_state(topembed.zero_shot_state) IS
+'stored zero_shot states merged into one (all counted against the same prompts), for rollups of rollups';
+
+CREATE AGGREGATE topembed.zero_shot(state topembed.zero_shot_state) (
+    SFUNC = topembed.zero_shot_state_combinefn,
+    STYPE = topembed.zero_shot_state,
+    COMBINEFUNC = topembed.zero_shot_state_combinefn,
+    FINALFUNC = topembed.zero_shot_state_stats,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.zero_shot(topembed.zero_shot_state) IS
+'zero-shot accuracies of stored zero_shot states merged together (all counted against the same prompts), for rollups';

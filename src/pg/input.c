@@ -323,6 +323,19 @@ te_in_agg(FunctionCallInfo fcinfo, MemoryContext *aggcxt)
 	return AggCheckCallContext(fcinfo, aggcxt) != 0;
 }
 
+/* the aggregate's memory context; ERROR naming fname outside an aggregate */
+MemoryContext
+te_agg_context(FunctionCallInfo fcinfo, const char *fname)
+{
+	MemoryContext aggcxt;
+
+	if (!te_in_agg(fcinfo, &aggcxt))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("%s called in non-aggregate context", fname)));
+	return aggcxt;
+}
+
 PG_FUNCTION_INFO_V1(topembed_check_embedding);
 
 /* topembed.check_embedding(anyarray [, dim]): NULL if fine, else the problem */

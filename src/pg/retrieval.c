@@ -1,15 +1,12 @@
 /*
- * retrieval.c - SQL face of the downstream measures: cross-modal retrieval
- * (paired and grouped), the gap-shift experiment and zero-shot
- * classification
+ * retrieval.c - SQL face of the downstream measures that need every point:
+ * cross-modal retrieval (paired and grouped) and the gap-shift experiment
+ * (zero-shot classification, which streams, is in zero_shot.c)
  *
  * Retrieval and gap_shift need every point at once: their state (internal)
  * keeps the embeddings, and the combine function concatenates two states.
  * The results do not depend on the order of the rows (see retrieval.h), so
- * a parallel plan gives the serial counts.  zero_shot streams: its state is
- * the normalised prompts and per-class counts, merged by addition, and a
- * batch of rows not yet ranked (ranked together, flushed before a merge, a
- * serialisation or the result).
+ * a parallel plan gives the serial counts.
  */
 #include "topembed.h"
 
@@ -32,7 +29,6 @@
 #define MAX_KS 64
 #define MAX_LAMBDAS 1001
 #define RET_MAGIC "TErt"
-#define ZS_MAGIC "TEzs"
 
 typedef enum RetKind
 {
@@ -62,19 +58,6 @@ typedef struct RetState
 	RetSide		image;
 	RetSide		text;
 } RetState;
-
-/* ERROR unless called as an aggregate; the aggregate's context */
-static MemoryContext
-agg_context(FunctionCallInfo fcinfo, const char *fname)
-{
-	MemoryContext aggcxt;
-
-	if (!te_in_agg(fcinfo, &aggcxt))
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("%s called in non-aggregate context", fname)));
-	return aggcxt;
-}
 
 /* the elements of a one-dimensional float8[] or int4[] without NULLs, as doubles */
 static int
@@ -256,7 +239,7 @@ read_point(FunctionCallInfo fcinfo, int argno, const char *what, int dim, double
 static Datum
 pair_transfn(FunctionCallInfo fcinfo, int kind, const char *fname)
 {
-	MemoryContext aggcxt = agg_context(fcinfo, fname);
+	MemoryContext aggcxt = te_agg_context(fcinfo, fname);
 	RetState   *s = PG_ARGISNULL(0) ? NULL : (RetState *) PG_GETARG_POINTER(0);
 	double		params[MAX_LAMBDAS];
 	int			nparams;
@@ -311,7 +294,7 @@ PG_FUNCTION_INFO_V1(topembed_retrieval_item_transfn);
 Datum
 topembed_retrieval_item_transfn(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcxt = agg_context(fcinfo, "retrieval_item_transfn");
+	MemoryContext aggcxt = te_agg_context(fcinfo, "retrieval_item_transfn");
 	RetState   *s = PG_ARGISNULL(0) ? NULL : (RetState *) PG_GETARG_POINTER(0);
 	double		ks[MAX_KS];
 	int			nks = read_ks(fcinfo, 4, ks);
@@ -342,7 +325,7 @@ PG_FUNCTION_INFO_V1(topembed_retrieval_combinefn);
 Datum
 topembed_retrieval_combinefn(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcxt = agg_context(fcinfo, "retrieval_combinefn");
+	MemoryContext aggcxt = te_agg_context(fcinfo, "retrieval_combinefn");
 	RetState   *a = PG_ARGISNULL(0) ? NULL : (RetState *) PG_GETARG_POINTER(0);
 	RetState   *b = PG_ARGISNULL(1) ? NULL : (RetState *) PG_GETARG_POINTER(1);
 	int64		i,
@@ -424,7 +407,7 @@ Datum
 topembed_retrieval_deserialfn(PG_FUNCTION_ARGS)
 {
 	bytea	   *in = PG_GETARG_BYTEA_PP(0);
-	MemoryContext aggcxt = agg_context(fcinfo, "retrieval_deserialfn");
+	MemoryContext aggcxt = te_agg_context(fcinfo, "retrieval_deserialfn");
 	TeBlobReader r;
 	RetState   *s;
 	int32		kind,
@@ -738,379 +721,4 @@ topembed_gap_shift_finalfn(PG_FUNCTION_ARGS)
 		get_typlenbyvalalign(elemtype, &typlen, &typbyval, &typalign);
 		PG_RETURN_ARRAYTYPE_P(construct_array(rows, s->nparams, elemtype, typlen, typbyval, typalign));
 	}
-}
-
-/* ---- zero-shot classification ---- */
-
-/*
- * the state of zero_shot: normalised prompts, per-class counts, and the
- * rows not yet ranked (ranked a batch at a time, so that one product of the
- * batch with the prompts reads the prompts once for many rows)
- */
-typedef struct ZsState
-{
-	int32		dim;
-	int32		n_classes;
-	double	   *prompts;		/* n_classes x dim, normalised */
-	int64	   *n;				/* per class: rows */
-	int64	   *top1;			/* per class: rank 1 */
-	int64	   *top5;			/* per class: rank <= 5 */
-	int32		batch;			/* rows ranked together */
-	int32		n_pending;		/* rows waiting in pending */
-	double	   *pending;		/* batch x dim, normalised */
-	int32	   *pending_label;	/* their classes, 0-based */
-	struct varlena *raw_prompts;	/* the first row's prompts as stored, or
-									 * NULL */
-} ZsState;
-
-/* the most doubles of the pending rows, and the most rows of a batch */
-#define ZS_PENDING_DOUBLES (1024 * 1024)
-#define ZS_MAX_BATCH 256
-
-/*
- * a state of n_classes x dim in cxt, counts zero; with_batch: room for the
- * pending rows (a state that only holds prompts to compare needs none)
- */
-static ZsState *
-new_zs_state(MemoryContext cxt, int n_classes, int dim, bool with_batch)
-{
-	ZsState    *s = MemoryContextAllocZero(cxt, sizeof(ZsState));
-
-	s->dim = dim;
-	s->n_classes = n_classes;
-	s->prompts = MemoryContextAllocHuge(cxt, sizeof(double) * n_classes * dim);
-	s->n = MemoryContextAllocZero(cxt, sizeof(int64) * n_classes);
-	s->top1 = MemoryContextAllocZero(cxt, sizeof(int64) * n_classes);
-	s->top5 = MemoryContextAllocZero(cxt, sizeof(int64) * n_classes);
-	if (with_batch)
-	{
-		s->batch = Max(1, Min(ZS_MAX_BATCH, ZS_PENDING_DOUBLES / dim));
-		s->pending = MemoryContextAllocHuge(cxt, sizeof(double) * s->batch * dim);
-		s->pending_label = MemoryContextAlloc(cxt, sizeof(int32) * s->batch);
-	}
-	return s;
-}
-
-/* rank the pending rows and add them to the counts */
-static void
-zs_flush(ZsState *s)
-{
-	TeEnv		env;
-	int64	   *rank;
-	int			i;
-
-	if (s->n_pending == 0)
-		return;
-	rank = palloc(sizeof(int64) * s->n_pending);
-	te_env_init(&env, CurrentMemoryContext);
-	te_check_status(te_zero_shot_ranks(&env, s->pending, s->n_pending, s->prompts, s->n_classes,
-									   s->dim, s->pending_label, rank), &env, "zero_shot");
-	for (i = 0; i < s->n_pending; i++)
-	{
-		int32		c = s->pending_label[i];
-
-		s->n[c]++;
-		if (rank[i] <= 1)
-			s->top1[c]++;
-		if (rank[i] <= 5)
-			s->top5[c]++;
-	}
-	s->n_pending = 0;
-	pfree(rank);
-}
-
-/*
- * the prompts argument as a state: 2-D, no NULLs, finite, no zero rows;
- * with_batch as for new_zs_state
- */
-static ZsState *
-read_prompts(MemoryContext cxt, ArrayType *arr, bool with_batch)
-{
-	ZsState    *s;
-	Datum	   *elems;
-	bool	   *nulls;
-	int			n,
-				c,
-				k;
-
-	if (ARR_NDIM(arr) != 2)
-		ereport(ERROR,
-				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
-				 errmsg("prompts must be a two-dimensional array (one row per class), not %d-dimensional",
-						ARR_NDIM(arr)),
-				 errhint("Build it with array_agg(prompt_embedding ORDER BY class) over real[] or double precision[] rows.")));
-	if (ARR_DIMS(arr)[1] > TE_MAX_DIM)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("prompts have %d dimensions, more than %d", ARR_DIMS(arr)[1], TE_MAX_DIM)));
-	deconstruct_array(arr, FLOAT8OID, 8, FLOAT8PASSBYVAL, 'd', &elems, &nulls, &n);
-	s = new_zs_state(cxt, ARR_DIMS(arr)[0], ARR_DIMS(arr)[1], with_batch);
-	for (c = 0; c < s->n_classes; c++)
-	{
-		for (k = 0; k < s->dim; k++)
-		{
-			int			i = c * s->dim + k;
-
-			if (nulls[i])
-				ereport(ERROR,
-						(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-						 errmsg("prompts must not contain NULL (class %d, element %d)", c + 1, k + 1)));
-			s->prompts[i] = DatumGetFloat8(elems[i]);
-			if (!isfinite(s->prompts[i]))
-				ereport(ERROR,
-						(errcode(ERRCODE_DATA_EXCEPTION),
-						 errmsg("prompt of class %d has %s at position %d", c + 1,
-								isnan(s->prompts[i]) ? "NaN" : "an infinity", k + 1)));
-		}
-		if (te_normalize(s->prompts + (size_t) c * s->dim, s->dim) == 0.0)
-			ereport(ERROR,
-					(errcode(ERRCODE_DATA_EXCEPTION),
-					 errmsg("prompt of class %d is a zero vector, which has no direction", c + 1)));
-	}
-	return s;
-}
-
-/*
- * Keep the prompts argument as it arrived in the state (its stored form: a
- * TOAST pointer or compressed bytes, not detoasted), so that the group's
- * later rows that pass the same stored value are recognised without
- * detoasting it again: a prompts array read from a table arrives as a TOAST
- * pointer in every row, and detoasting megabytes per row would cost more
- * than the ranking.  It lives in the state, not in fn_extra, because each
- * group of a GROUP BY has prompts of its own.
- */
-static void
-zs_remember_prompts(ZsState *s, MemoryContext cxt, FunctionCallInfo fcinfo)
-{
-	struct varlena *raw = (struct varlena *) DatumGetPointer(PG_GETARG_DATUM(3));
-	Size		size;
-
-	if (VARATT_IS_EXTERNAL_EXPANDED(raw))
-		return;					/* compared by value, row by row */
-	size = VARSIZE_ANY(raw);
-	s->raw_prompts = MemoryContextAllocHuge(cxt, size);
-	memcpy(s->raw_prompts, raw, size);
-}
-
-/*
- * Does this row pass the same stored prompts as the group's first?  Equal
- * stored bytes mean an equal value (a TOAST pointer names one immutable
- * value); otherwise the caller compares the values themselves.
- */
-static bool
-zs_same_prompts(const ZsState *s, FunctionCallInfo fcinfo)
-{
-	struct varlena *raw = (struct varlena *) DatumGetPointer(PG_GETARG_DATUM(3));
-	struct varlena *first = s->raw_prompts;
-
-	if (first == NULL || VARATT_IS_EXTERNAL_EXPANDED(raw))
-		return false;
-	return VARSIZE_ANY(raw) == VARSIZE_ANY(first) && memcmp(raw, first, VARSIZE_ANY(raw)) == 0;
-}
-
-PG_FUNCTION_INFO_V1(topembed_zero_shot_transfn);
-
-/* transition of zero_shot(embedding, label, prompts) */
-Datum
-topembed_zero_shot_transfn(PG_FUNCTION_ARGS)
-{
-	MemoryContext aggcxt = agg_context(fcinfo, "zero_shot_transfn");
-	ZsState    *s = PG_ARGISNULL(0) ? NULL : (ZsState *) PG_GETARG_POINTER(0);
-	int32		label;
-	double	   *x;
-
-	if (PG_ARGISNULL(3))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("prompts must not be NULL")));
-	if (s == NULL)
-	{
-		/* the prompts of the first row serve every row; keep them across calls */
-		s = read_prompts(aggcxt, PG_GETARG_ARRAYTYPE_P(3), true);
-		zs_remember_prompts(s, aggcxt, fcinfo);
-	}
-	else if (!zs_same_prompts(s, fcinfo))
-	{
-		ZsState    *t = read_prompts(CurrentMemoryContext, PG_GETARG_ARRAYTYPE_P(3), false);
-
-		if (t->n_classes != s->n_classes || t->dim != s->dim ||
-			memcmp(t->prompts, s->prompts, sizeof(double) * s->n_classes * s->dim) != 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("prompts must be the same in every row")));
-	}
-	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
-		PG_RETURN_POINTER(s);
-	label = PG_GETARG_INT32(2);
-	if (label < 1 || label > s->n_classes)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("label %d is out of range: prompts has %d classes", label, s->n_classes),
-				 errhint("Classes are numbered from 1, as the rows of the prompts array.")));
-	{
-		TeEmbedding e = te_embedding_arg(fcinfo, 1, NULL, s->dim);
-
-		x = s->pending + (size_t) s->n_pending * s->dim;
-		te_embedding_to_double(&e, NULL, x);
-	}
-	if (te_normalize(x, s->dim) == 0.0)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("embedding is a zero vector, which has no direction"),
-				 errhint("%s", TE_ZERO_VECTOR_HINT)));
-	s->pending_label[s->n_pending++] = label - 1;
-	if (s->n_pending == s->batch)
-		zs_flush(s);
-	PG_RETURN_POINTER(s);
-}
-
-PG_FUNCTION_INFO_V1(topembed_zero_shot_combinefn);
-
-/* combine two zero-shot states: the same prompts, counts added */
-Datum
-topembed_zero_shot_combinefn(PG_FUNCTION_ARGS)
-{
-	MemoryContext aggcxt = agg_context(fcinfo, "zero_shot_combinefn");
-	ZsState    *a = PG_ARGISNULL(0) ? NULL : (ZsState *) PG_GETARG_POINTER(0);
-	ZsState    *b = PG_ARGISNULL(1) ? NULL : (ZsState *) PG_GETARG_POINTER(1);
-	int			c;
-
-	if (a != NULL)
-		zs_flush(a);
-	if (b == NULL)
-	{
-		if (a == NULL)
-			PG_RETURN_NULL();
-		PG_RETURN_POINTER(a);
-	}
-	zs_flush(b);
-	if (a == NULL)
-	{
-		a = new_zs_state(aggcxt, b->n_classes, b->dim, true);
-		memcpy(a->prompts, b->prompts, sizeof(double) * b->n_classes * b->dim);
-	}
-	else if (a->n_classes != b->n_classes || a->dim != b->dim ||
-			 memcmp(a->prompts, b->prompts, sizeof(double) * a->n_classes * a->dim) != 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("prompts must be the same in every row")));
-	for (c = 0; c < a->n_classes; c++)
-	{
-		a->n[c] += b->n[c];
-		a->top1[c] += b->top1[c];
-		a->top5[c] += b->top5[c];
-	}
-	PG_RETURN_POINTER(a);
-}
-
-PG_FUNCTION_INFO_V1(topembed_zero_shot_serialfn);
-
-/* serialise a zero-shot state */
-Datum
-topembed_zero_shot_serialfn(PG_FUNCTION_ARGS)
-{
-	ZsState    *s = (ZsState *) PG_GETARG_POINTER(0);
-	StringInfoData si;
-	int			c;
-
-	zs_flush(s);
-	initStringInfo(&si);
-	te_blob_begin(&si, ZS_MAGIC, 1);
-	te_blob_put_int32(&si, s->n_classes);
-	te_blob_put_int32(&si, s->dim);
-	te_blob_put_float8s(&si, s->prompts, (size_t) s->n_classes * s->dim);
-	for (c = 0; c < s->n_classes; c++)
-	{
-		te_blob_put_int64(&si, s->n[c]);
-		te_blob_put_int64(&si, s->top1[c]);
-		te_blob_put_int64(&si, s->top5[c]);
-	}
-	te_blob_end(&si);
-	PG_RETURN_BYTEA_P(te_blob_to_bytea(&si));
-}
-
-PG_FUNCTION_INFO_V1(topembed_zero_shot_deserialfn);
-
-/* rebuild a zero-shot state */
-Datum
-topembed_zero_shot_deserialfn(PG_FUNCTION_ARGS)
-{
-	bytea	   *in = PG_GETARG_BYTEA_PP(0);
-	MemoryContext aggcxt = agg_context(fcinfo, "zero_shot_deserialfn");
-	TeBlobReader r;
-	ZsState    *s;
-	int32		nc,
-				dim;
-	int			c;
-
-	te_blob_open(&r, "zero_shot state", ZS_MAGIC, VARDATA_ANY(in), VARSIZE_ANY_EXHDR(in), 1);
-	nc = te_blob_get_int32(&r);
-	dim = te_blob_get_int32(&r);
-	if (nc < 1 || dim < 1 || dim > TE_MAX_DIM || (double) nc * dim > (double) MaxAllocHugeSize / 8)
-		te_blob_corrupt(&r, "bad header");
-	s = new_zs_state(aggcxt, nc, dim, true);
-	te_blob_get_float8s(&r, s->prompts, (size_t) nc * dim);
-	for (c = 0; c < nc; c++)
-	{
-		s->n[c] = te_blob_get_int64(&r);
-		s->top1[c] = te_blob_get_int64(&r);
-		s->top5[c] = te_blob_get_int64(&r);
-	}
-	te_blob_close(&r);
-	PG_RETURN_POINTER(s);
-}
-
-PG_FUNCTION_INFO_V1(topembed_zero_shot_finalfn);
-
-/* final function of zero_shot: the zero_shot_stats composite */
-Datum
-topembed_zero_shot_finalfn(PG_FUNCTION_ARGS)
-{
-	ZsState    *s = PG_ARGISNULL(0) ? NULL : (ZsState *) PG_GETARG_POINTER(0);
-	TupleDesc	tupdesc;
-	Datum		values[6];
-	bool		nulls[6];
-	Datum	   *acc,
-			   *cnt;
-	bool	   *accnull;
-	int64		n = 0,
-				t1 = 0,
-				t5 = 0;
-	int			c,
-				dims[1],
-				lbs[1] = {1};
-
-	if (s == NULL)
-		PG_RETURN_NULL();
-	zs_flush(s);
-	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("function returning topembed.zero_shot_stats called in a context that cannot accept it")));
-	tupdesc = BlessTupleDesc(tupdesc);
-	if (tupdesc->natts != 6)
-		elog(ERROR, "topembed.zero_shot_stats has %d attributes, expected 6", tupdesc->natts);
-	acc = palloc(sizeof(Datum) * s->n_classes);
-	cnt = palloc(sizeof(Datum) * s->n_classes);
-	accnull = palloc(sizeof(bool) * s->n_classes);
-	for (c = 0; c < s->n_classes; c++)
-	{
-		n += s->n[c];
-		t1 += s->top1[c];
-		t5 += s->top5[c];
-		accnull[c] = s->n[c] == 0;
-		acc[c] = Float8GetDatum(s->n[c] ? (double) s->top1[c] / (double) s->n[c] : 0.0);
-		cnt[c] = Int64GetDatum(s->n[c]);
-	}
-	memset(nulls, 0, sizeof(nulls));
-	dims[0] = s->n_classes;
-	values[0] = Int64GetDatum(n);
-	values[1] = Int32GetDatum(s->n_classes);
-	values[2] = Float8GetDatum(n ? (double) t1 / (double) n : 0.0);
-	nulls[2] = n == 0;
-	values[3] = Float8GetDatum(n ? (double) t5 / (double) n : 0.0);
-	nulls[3] = n == 0;
-	values[4] = PointerGetDatum(construct_md_array(acc, accnull, 1, dims, lbs, FLOAT8OID, 8, FLOAT8PASSBYVAL, 'd'));
-	values[5] = PointerGetDatum(construct_array(cnt, s->n_classes, INT8OID, 8, FLOAT8PASSBYVAL, 'd'));
-	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
 }

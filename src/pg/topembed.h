@@ -49,6 +49,7 @@ extern ArrayType *te_float8_array(const double *v, int n);
 extern ArrayType *te_float4_array(const double *v, int n);
 extern ArrayType *te_float8_matrix(const double *v, int rows, int cols);
 extern bool te_in_agg(FunctionCallInfo fcinfo, MemoryContext *aggcxt);
+extern MemoryContext te_agg_context(FunctionCallInfo fcinfo, const char *fname);
 extern Oid	te_result_elemtype(FunctionCallInfo fcinfo, const char *typname);
 
 /* pgvector.c: an embedding argument, real[]/float8[] or pgvector's types */

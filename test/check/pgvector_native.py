@@ -147,6 +147,10 @@ def main():
                     "SELECT topembed.zero_shot({i}, (pair_id % 10)::int + 1, p)::text FROM pv, "
                     "(SELECT array_agg(text::float8[] ORDER BY pair_id) AS p "
                     "FROM (SELECT * FROM pv ORDER BY pair_id LIMIT 10) f) c")
+    same_everywhere(cur, "zero_shot_state(embedding, label, prompts)",
+                    "SELECT topembed.zero_shot_state({i}, (pair_id % 10)::int + 1, p)::text FROM pv, "
+                    "(SELECT array_agg(text::float8[] ORDER BY pair_id) AS p "
+                    "FROM (SELECT * FROM pv ORDER BY pair_id LIMIT 10) f) c")
     same_everywhere(cur, "clusters(id, embedding, 'cosine', 0.25)",
                     "SELECT topembed.clusters(pair_id::bigint, {i}, 'cosine', 0.25)::text FROM pv")
     same_everywhere(cur, "clusters_k(id, embedding, 'euclidean', 7)",
