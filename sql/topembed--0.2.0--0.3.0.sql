@@ -440,3 +440,11 @@ CREATE AGGREGATE topembed.zero_shot(state topembed.zero_shot_state) (
 );
 COMMENT ON AGGREGATE topembed.zero_shot(topembed.zero_shot_state) IS
 'zero-shot accuracies of stored zero_shot states merged together (all counted against the same prompts), for rollups';
+
+-- uniformity of a stored point sample
+
+CREATE FUNCTION topembed.uniformity(sample topembed.point_sample, t double precision DEFAULT 2)
+RETURNS double precision
+AS 'MODULE_PATHNAME', 'topembed_uniformity_of_sample' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 1000;
+COMMENT ON FUNCTION topembed.uniformity(topembed.point_sample, double precision) IS
+'uniformity of Wang and Isola 2020 over a stored point sample''s points, L2-normalised: exact over the sample, so a sample that kept every row gives uniformity(embedding, t) bit for bit';

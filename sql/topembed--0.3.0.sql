@@ -2258,6 +2258,12 @@ CREATE AGGREGATE topembed.uniformity(embedding double precision[], t double prec
 COMMENT ON AGGREGATE topembed.uniformity(double precision[], double precision, integer) IS
 'uniformity of Wang and Isola 2020, log mean over pairs i < j of exp(-t ||x_i - x_j||^2), of the L2-normalised embeddings: exact over a reproducible sample of sample embeddings (the ones with the smallest hashes), at temperature t';
 
+CREATE FUNCTION topembed.uniformity(sample topembed.point_sample, t double precision DEFAULT 2)
+RETURNS double precision
+AS 'MODULE_PATHNAME', 'topembed_uniformity_of_sample' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 1000;
+COMMENT ON FUNCTION topembed.uniformity(topembed.point_sample, double precision) IS
+'uniformity of Wang and Isola 2020 over a stored point sample''s points, L2-normalised: exact over the sample, so a sample that kept every row gives uniformity(embedding, t) bit for bit';
+
 CREATE TYPE topembed.gap_drivers AS (
     n_pairs           bigint,
     dim               integer,

@@ -517,20 +517,14 @@ sorted_rows(PointSet *s)
 	return out;
 }
 
-PG_FUNCTION_INFO_V1(topembed_uniformity_finalfn);
-
-/* final function of uniformity: log mean exp(-t ||x_i - x_j||^2) */
-Datum
-topembed_uniformity_finalfn(PG_FUNCTION_ARGS)
+/* log mean exp(-t ||x_i - x_j||^2) over the (normalised) rows of s, in canonical order */
+static double
+uniformity_of_set(PointSet *s)
 {
-	PointSet   *s;
 	TeEnv		env;
 	double		u;
 	double	   *rows;
 
-	if (PG_ARGISNULL(0))
-		PG_RETURN_NULL();
-	s = (PointSet *) PG_GETARG_POINTER(0);
 	if (s->n < 2)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_EXCEPTION),
@@ -539,7 +533,67 @@ topembed_uniformity_finalfn(PG_FUNCTION_ARGS)
 	te_env_init(&env, CurrentMemoryContext);
 	te_check_status(te_uniformity(&env, rows, s->n, s->dim, s->t, &u), &env, "uniformity");
 	pfree(rows);
-	PG_RETURN_FLOAT8(u);
+	return u;
+}
+
+PG_FUNCTION_INFO_V1(topembed_uniformity_finalfn);
+
+/* final function of uniformity: log mean exp(-t ||x_i - x_j||^2) */
+Datum
+topembed_uniformity_finalfn(PG_FUNCTION_ARGS)
+{
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	PG_RETURN_FLOAT8(uniformity_of_set((PointSet *) PG_GETARG_POINTER(0)));
+}
+
+PG_FUNCTION_INFO_V1(topembed_uniformity_of_sample);
+
+/*
+ * topembed.uniformity(point_sample, t): the uniformity of a stored sample's
+ * points, L2-normalised and taken in the order the aggregate's final
+ * function uses, so that a sample holding every row gives the exact
+ * aggregate's bits
+ */
+Datum
+topembed_uniformity_of_sample(PG_FUNCTION_ARGS)
+{
+	const double *points;
+	int64		n,
+				i;
+	int			dim;
+	double		t;
+	PointSet   *s;
+	double	   *x;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	if (PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("t must not be NULL")));
+	t = PG_GETARG_FLOAT8(1);
+	if (!isfinite(t) || t <= 0.0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("t must be a positive finite number, not %g", t)));
+	points = te_point_sample_points(fcinfo, 0, &n, &dim);
+	s = new_set(CurrentMemoryContext, SET_UNIFORMITY, dim, 0, -1, 0, t);
+	x = palloc(sizeof(double) * dim);
+	for (i = 0; i < n; i++)
+	{
+		memcpy(x, points + i * dim, sizeof(double) * dim);
+		if (te_normalize(x, dim) == 0.0)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_EXCEPTION),
+					 errmsg("point %lld of the sample is a zero vector, which has no direction",
+							(long long) i + 1),
+					 errhint("%s", TE_ZERO_VECTOR_HINT)));
+		add_row(s, x);
+		if ((i & 1023) == 1023)
+			CHECK_FOR_INTERRUPTS();
+	}
+	PG_RETURN_FLOAT8(uniformity_of_set(s));
 }
 
 PG_FUNCTION_INFO_V1(topembed_intrinsic_finalfn);

@@ -8,6 +8,8 @@ On the shared CLIP images (500 x 512):
 - samples of parts (GROUP BY, different k, a parallel plan, a table of
   stored samples) merge into the sample of the whole, bit for bit;
 - text and binary forms read back bit for bit;
+- uniformity(point_sample(e, k), t) is numpy's uniformity over the same
+  rows, and uniformity(e, t) bit for bit when the sample keeps every row;
 - bad arguments and forged values are refused with their SQLSTATE."""
 import base64
 import struct
@@ -117,6 +119,44 @@ def main():
     ser = one(cur, "SELECT topembed.point_sample(embedding, 100)::text FROM clip")
     ok("Partial Aggregate" in plan and par == ser,
        "a parallel plan (partial aggregates in workers) gives the serial sample", plan)
+
+    # uniformity of a stored sample
+    X = np.array(rows)
+
+    def np_uniformity(P, t):
+        U = P / np.linalg.norm(P, axis=1, keepdims=True)
+        d2 = np.maximum(2 - 2 * (U @ U.T), 0)[np.triu_indices(len(U), 1)]
+        v = -t * d2
+        m = v.max()
+        return m + np.log(np.mean(np.exp(v - m)))
+
+    for t in (2.0, 3.0):
+        a = one(cur, "SELECT topembed.uniformity(topembed.point_sample(embedding, 500), %s) FROM img", (t,))
+        b = one(cur, "SELECT topembed.uniformity(embedding, %s) FROM img", (t,))
+        ok(a == b, "uniformity(point_sample(e, 500), %g) of the 500 images is uniformity(e, %g) bit for bit (%.12f)"
+           % (t, t, a), (a, b))
+    for k in (50, 200):
+        want = np_uniformity(X[[i for _, i in hashes[:k]]], 2.0)
+        got = one(cur, "SELECT topembed.uniformity(topembed.point_sample(embedding, %s)) FROM img", (k,))
+        ok(abs(got - want) < 1e-12, "uniformity(point_sample(e, %d)) equals numpy's over the %d rows of smallest "
+           "hash (%.12f, %.12f)" % (k, k, got, want), (got, want))
+    merged = one(cur, "SELECT topembed.uniformity(topembed.point_sample(s)) FROM (SELECT topembed.point_sample("
+                      "embedding, 200) s FROM img GROUP BY pair_id % 7) x")
+    ok(merged == one(cur, "SELECT topembed.uniformity(topembed.point_sample(embedding, 200)) FROM img"),
+       "the uniformity of 7 merged samples is that of the sample of all rows")
+    ok(one(cur, "SELECT topembed.uniformity(NULL::topembed.point_sample) IS NULL"),
+       "the uniformity of a NULL sample is NULL")
+    for label, sql, want in (
+            ("t = 0", "SELECT topembed.uniformity(topembed.point_sample(embedding, 50), 0) FROM img", "22023"),
+            ("t = NaN", "SELECT topembed.uniformity(topembed.point_sample(embedding, 50), 'NaN') FROM img", "22023"),
+            ("a NULL t", "SELECT topembed.uniformity(topembed.point_sample(embedding, 50), NULL) FROM img", "22004"),
+            ("a sample of one point", "SELECT topembed.uniformity(topembed.point_sample(embedding, 1)) FROM img",
+             "22000"),
+            ("a zero vector in the sample",
+             "SELECT topembed.uniformity(topembed.point_sample(e, 5)) FROM (VALUES (ARRAY[1, 0]::real[]), "
+             "(ARRAY[0, 0]::real[])) v(e)", "22000")):
+        st = sqlstate(cur, sql)
+        ok(st == want, "uniformity(point_sample) refuses %s (%s)" % (label, want), st)
 
     # float8 rows that are not floats keep 8 bytes
     text = one(cur, "SELECT topembed.point_sample(e, 5)::text FROM (VALUES (ARRAY[0.1, 0.2]::float8[]), "
