@@ -141,6 +141,18 @@ SELECT left(barcode_svg(d, 'bars'), 4), left(betti_curve_svg(d), 4), left(betti_
 FROM dg WHERE name = 'a';
 SELECT left(diagram_svg(d), 4) AS empty_diagram_svg, left(barcode_svg(d), 4) AS empty_barcode_svg FROM dg WHERE name = 'empty';
 SELECT diagram_svg(NULL) LIKE '<svg%no data: the diagram is NULL%' AS null_draws_a_picture_that_says_so;
+-- one pair highlighted, numbered as the array's elements: ringed on the
+-- diagram, outlined on the barcode, both captioned; NULL marks none
+SELECT diagram_svg(d, 't', NULL, NULL, 4) LIKE '%<g class="highlight"%>pair 4: H1</text>%>born 1, dies 3</text>%' AS ringed,
+       barcode_svg(d, 't', NULL, NULL, 3) LIKE '%<rect class="highlight"%>outlined: pair 3: H0, born 0, never dies</text>%' AS outlined,
+       diagram_svg(d, 't', NULL, NULL, NULL) = diagram_svg(d, 't', NULL, NULL) AS null_marks_none,
+       diagram_svg(d, 't', NULL, NULL) NOT LIKE '%highlight%' AS plain_has_none
+FROM dg WHERE name = 'a';
+SELECT te_test.err($$SELECT diagram_svg(d, NULL, NULL, NULL, 6) FROM dg WHERE name = 'a'$$);
+SELECT te_test.err($$SELECT barcode_svg(d, NULL, NULL, NULL, 0) FROM dg WHERE name = 'a'$$);
+SELECT te_test.err($$SELECT barcode_svg(d, NULL, NULL, NULL, -2) FROM dg WHERE name = 'empty'$$);
+SELECT te_test.err($$SELECT diagram_svg(d, NULL, NULL, NULL, 1) FROM dg WHERE name = 'empty'$$);
+SELECT diagram_svg(NULL, NULL, NULL, NULL, 5) LIKE '<svg%no data: the diagram is NULL%' AS null_diagram_ignores_it;
 SELECT left(spectrum_svg(spectral_collapse(image)), 4) AS one_spectrum,
        left(spectrum_svg(ARRAY[spectral_collapse(image), spectral_collapse(text)], '{image,text}', 'two'), 4) AS two
 FROM synthetic_pairs(100, 16);

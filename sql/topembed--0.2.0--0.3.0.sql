@@ -448,3 +448,19 @@ RETURNS double precision
 AS 'MODULE_PATHNAME', 'topembed_uniformity_of_sample' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 1000;
 COMMENT ON FUNCTION topembed.uniformity(topembed.point_sample, double precision) IS
 'uniformity of Wang and Isola 2020 over a stored point sample''s points, L2-normalised: exact over the sample, so a sample that kept every row gives uniformity(embedding, t) bit for bit';
+
+-- diagrams and barcodes with one pair highlighted
+
+CREATE FUNCTION topembed.diagram_svg(diagram topembed.persistence_pair[], title text, metric text,
+                                     max_scale double precision, highlight bigint)
+RETURNS text
+AS 'MODULE_PATHNAME', 'topembed_diagram_svg' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.diagram_svg(topembed.persistence_pair[], text, text, double precision, bigint) IS
+'standalone SVG plot of a persistence diagram with one pair (numbered from 1 as the array''s elements) ringed and captioned';
+
+CREATE FUNCTION topembed.barcode_svg(diagram topembed.persistence_pair[], title text, metric text,
+                                     max_scale double precision, highlight bigint)
+RETURNS text
+AS 'MODULE_PATHNAME', 'topembed_barcode_svg' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.barcode_svg(topembed.persistence_pair[], text, text, double precision, bigint) IS
+'standalone SVG barcode of a persistence diagram with one bar (numbered from 1 as the array''s elements) outlined and captioned, shown even where only the longest bars are';

@@ -923,6 +923,20 @@ AS 'MODULE_PATHNAME', 'topembed_barcode_svg' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION topembed.barcode_svg(topembed.persistence_pair[], text, text, double precision) IS
 'standalone SVG barcode of a persistence diagram whose axis names the metric; max_scale shares one scale between panels';
 
+CREATE FUNCTION topembed.diagram_svg(diagram topembed.persistence_pair[], title text, metric text,
+                                     max_scale double precision, highlight bigint)
+RETURNS text
+AS 'MODULE_PATHNAME', 'topembed_diagram_svg' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.diagram_svg(topembed.persistence_pair[], text, text, double precision, bigint) IS
+'standalone SVG plot of a persistence diagram with one pair (numbered from 1 as the array''s elements) ringed and captioned';
+
+CREATE FUNCTION topembed.barcode_svg(diagram topembed.persistence_pair[], title text, metric text,
+                                     max_scale double precision, highlight bigint)
+RETURNS text
+AS 'MODULE_PATHNAME', 'topembed_barcode_svg' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.barcode_svg(topembed.persistence_pair[], text, text, double precision, bigint) IS
+'standalone SVG barcode of a persistence diagram with one bar (numbered from 1 as the array''s elements) outlined and captioned, shown even where only the longest bars are';
+
 CREATE FUNCTION topembed.spectrum_svg(spectrum topembed.spectrum_stats, title text,
                                       min_eigenvalue double precision,
                                       max_eigenvalue double precision DEFAULT NULL)

@@ -56,6 +56,10 @@ typedef struct TeSvgOptions
 	double		y_max;			/* least [y_min, y_max] (0: from the data) */
 	const char *empty;			/* the message of a plot without data, e.g.
 								 * for a NULL input (NULL: the default) */
+	int64_t		highlight;		/* diagrams, barcodes: the pair to mark,
+								 * numbered from 1 in the input (0: none);
+								 * a barcode that shows only the longest
+								 * bars shows this one too */
 } TeSvgOptions;
 
 /* persistence diagram: birth (x) against death (y); death = INFINITY on the ∞ line */

@@ -98,6 +98,7 @@ typedef struct BarLayout
 	int64_t		total;			/* bars shown in all */
 	int			last_dim;		/* highest dimension with a bar shown, or -1 */
 	int			capped;			/* some dimension shows fewer than it has */
+	int			swapped_in;		/* the highlighted bar replaced the shortest shown */
 	TeAxis		ax;
 	double		pitch_d[TE_SVG_MAX_DIM + 1];	/* bar spacing per dimension */
 	double		bars_h;			/* the height of all bars and gaps */
@@ -113,10 +114,13 @@ typedef struct BarLayout
 
 /*
  * choose the bars to show: indices grouped by dimension, each group cut to
- * its share of the budget (the longest bars) and then sorted by birth
+ * its share of the budget (the longest bars, and the highlighted one hl in
+ * place of the shortest of them if it is not among them; hl < 0: none) and
+ * then sorted by birth
  */
 static TeStatus
-bar_select(TeEnv *env, const TePersPair *pairs, int64_t n, const PlotPairs *s, BarLayout *L)
+bar_select(TeEnv *env, const TePersPair *pairs, int64_t n, const PlotPairs *s, int64_t hl,
+		   BarLayout *L)
 {
 	BarCtx		ctx;
 	int64_t		fill[TE_SVG_MAX_DIM + 1];
@@ -146,6 +150,20 @@ bar_select(TeEnv *env, const TePersPair *pairs, int64_t n, const PlotPairs *s, B
 			L->capped = 1;
 			st = plot_merge_sort(env, L->idx + L->start[d], (size_t) s->count[d],
 								 sizeof(int64_t), cmp_longest, &ctx);
+			if (st == TE_OK && hl >= 0 && pairs[hl].dim == d && L->show[d] > 0)
+			{
+				int64_t		j,
+							last = L->start[d] + L->show[d] - 1;
+
+				for (j = last + 1; j < L->start[d + 1]; j++)
+					if (L->idx[j] == hl)
+					{
+						L->idx[j] = L->idx[last];
+						L->idx[last] = hl;
+						L->swapped_in = 1;
+						break;
+					}
+			}
 		}
 		if (st == TE_OK)
 			st = plot_merge_sort(env, L->idx + L->start[d], (size_t) L->show[d],
@@ -227,7 +245,10 @@ bar_heights(int ngroups, BarLayout *L)
 	L->height = (int) ceil(L->bottom + BC_AXIS);
 }
 
-/* "showing the longest bars: H0 250 of 1000, ..." for the dimensions cut short */
+/*
+ * "showing the longest bars: H0 250 of 1000, ..." for the dimensions cut
+ * short ("the longest bars and the outlined one" when it was swapped in)
+ */
 static void
 bar_subtitle(TeText *t, const PlotPairs *s, const BarLayout *L)
 {
@@ -236,7 +257,8 @@ bar_subtitle(TeText *t, const PlotPairs *s, const BarLayout *L)
 				d;
 
 	sub[0] = '\0';
-	plot_buf_cat(sub, sizeof(sub), "showing the longest bars: ");
+	plot_buf_cat(sub, sizeof(sub), L->swapped_in ? "showing the longest bars and the outlined one: "
+				 : "showing the longest bars: ");
 	for (d = 0; d <= TE_SVG_MAX_DIM; d++)
 	{
 		if (L->show[d] == s->count[d])
@@ -274,6 +296,20 @@ bar_frame(TeText *t, const TeSvgOptions *opt, const BarLayout *L)
 	te_svg_text(t, BC_INF, L->bottom + 19.0, 15.0, "middle", "fill=\"#333\"", "\xE2\x88\x9E", 0);
 }
 
+/* outline the highlighted bar, from x0 to x1 at row y, of thickness thick */
+static void
+bar_highlight(TeText *t, double x0, double x1, double y, double thick)
+{
+	double		h = thick + 4.0 < 6.0 ? 6.0 : thick + 4.0;
+
+	te_text_puts(t, "<rect class=\"highlight\" fill=\"none\" stroke=\"#111\" stroke-width=\"1.6\"");
+	plot_put_attr(t, "x", x0 - 2.0);
+	plot_put_attr(t, "y", y - h / 2.0);
+	plot_put_attr(t, "width", x1 - x0 + 4.0);
+	plot_put_attr(t, "height", h);
+	te_text_puts(t, "/>\n");
+}
+
 /*
  * the bars of dimension d as one path from row *y down (thin bars overlap
  * a little: one path, so no seams and no darker overlaps), then arrow heads
@@ -281,11 +317,14 @@ bar_frame(TeText *t, const TeSvgOptions *opt, const BarLayout *L)
  */
 static TeStatus
 bar_group_bars(TeEnv *env, TeText *t, const TePersPair *pairs, const BarLayout *L, int d,
-			   double *y)
+			   int64_t hl, double *y)
 {
 	double		pitch = L->pitch_d[d];
 	double		thick = pitch >= 4.0 ? pitch * 0.72 : pitch >= 2.5 ? pitch * 0.8 : pitch + 0.3;
 	double		y0 = *y;
+	double		hx0 = 0.0,
+				hx1 = 0.0,
+				hy = -1.0;
 	int64_t		i;
 	int			ninf = 0;
 	TeStatus	st = TE_OK;
@@ -308,6 +347,12 @@ bar_group_bars(TeEnv *env, TeText *t, const TePersPair *pairs, const BarLayout *
 		plot_put_xy(t, x0, *y);
 		te_text_putc(t, 'H');
 		te_text_fixed(t, x1, 1);
+		if (L->idx[i] == hl)
+		{
+			hx0 = x0;
+			hx1 = isinf(p->death) ? BC_INF : x1;
+			hy = *y;
+		}
 		ninf += isinf(p->death) ? 1 : 0;
 		*y += pitch;
 		if ((st = plot_poll(env, i)) != TE_OK)
@@ -338,6 +383,8 @@ bar_group_bars(TeEnv *env, TeText *t, const TePersPair *pairs, const BarLayout *
 		}
 		te_text_puts(t, "\"/>\n");
 	}
+	if (hy >= 0.0)
+		bar_highlight(t, hx0, hx1, hy, thick);
 	return st;
 }
 
@@ -389,7 +436,7 @@ bar_group_label(TeText *t, int d, int64_t count, double y0, double y1, double *l
 /* the bars, dimension by dimension from the top, each group labelled */
 static TeStatus
 bar_groups(TeEnv *env, TeText *t, const TePersPair *pairs, const PlotPairs *s,
-		   const BarLayout *L)
+		   const BarLayout *L, int64_t hl)
 {
 	double		y = BC_T,
 				last_label = -1e9;
@@ -402,7 +449,7 @@ bar_groups(TeEnv *env, TeText *t, const TePersPair *pairs, const PlotPairs *s,
 
 		if (!L->show[d])
 			continue;
-		st = bar_group_bars(env, t, pairs, L, d, &y);
+		st = bar_group_bars(env, t, pairs, L, d, hl, &y);
 		bar_group_label(t, d, s->count[d], y0, y, &last_label);
 
 		/* a faint rule between dimensions */
@@ -419,6 +466,23 @@ bar_groups(TeEnv *env, TeText *t, const TePersPair *pairs, const PlotPairs *s,
 	return st;
 }
 
+/* the caption of the highlighted pair (number k), right-aligned at the foot */
+static void
+bar_caption(TeText *t, const TePersPair *hp, int64_t k, const BarLayout *L)
+{
+	char		l1[80],
+				l2[80],
+				both[168];
+
+	plot_highlight_caption(l1, l2, sizeof(l1), k, hp);
+	both[0] = '\0';
+	plot_buf_cat(both, sizeof(both), "outlined: ");
+	plot_buf_cat(both, sizeof(both), l1);
+	plot_buf_cat(both, sizeof(both), ", ");
+	plot_buf_cat(both, sizeof(both), l2);
+	te_svg_text(t, BC_INF, L->height - 6.0, 11.0, "end", "fill=\"#111\" class=\"highlight\"", both, 0);
+}
+
 /* one horizontal bar per pair, grouped by dimension */
 TeStatus
 te_svg_barcode(TeEnv *env, const TePersPair *pairs, int64_t n, const char *title, char **out)
@@ -426,7 +490,7 @@ te_svg_barcode(TeEnv *env, const TePersPair *pairs, int64_t n, const char *title
 	return te_svg_barcode_ex(env, pairs, n, title, NULL, out);
 }
 
-/* the same, with options: the unit of the scale, a shared scale, the empty message */
+/* the same, with options: the unit of the scale, a shared scale, the empty message, a pair to highlight */
 TeStatus
 te_svg_barcode_ex(TeEnv *env, const TePersPair *pairs, int64_t n, const char *title,
 				  const TeSvgOptions *opt, char **out)
@@ -436,17 +500,22 @@ te_svg_barcode_ex(TeEnv *env, const TePersPair *pairs, int64_t n, const char *ti
 	TeStatus	st;
 	TeText		t;
 	char		desc[512];
+	const TePersPair *hp;
+	int64_t		hl;
 
 	if ((st = plot_start(env, &opt, out)) != TE_OK)
 		return st;
 	if ((st = plot_summarise_pairs(env, pairs, n, &s)) != TE_OK)
 		return st;
+	if ((st = plot_highlighted(env, opt, pairs, n, &hp)) != TE_OK)
+		return st;
+	hl = hp ? opt->highlight - 1 : -1;
 	if (title == NULL)
 		title = "Persistence barcode";
 
 	memset(&L, 0, sizeof(L));
 	L.last_dim = -1;
-	if ((st = bar_select(env, pairs, n, &s, &L)) != TE_OK)
+	if ((st = bar_select(env, pairs, n, &s, hl, &L)) != TE_OK)
 		return st;
 	bar_axis(pairs, opt, &L);
 	bar_heights(s.ndims, &L);
@@ -461,7 +530,9 @@ te_svg_barcode_ex(TeEnv *env, const TePersPair *pairs, int64_t n, const char *ti
 	if (L.total == 0)
 		plot_put_message(&t, (BC_L + BC_R) / 2.0, BC_T + L.bars_h / 2.0,
 						 opt->empty ? opt->empty : "no pairs");
-	st = bar_groups(env, &t, pairs, &s, &L);
+	st = bar_groups(env, &t, pairs, &s, &L, hl);
+	if (hp && st == TE_OK)
+		bar_caption(&t, hp, opt->highlight, &L);
 	te_free(env, L.idx);
 	return plot_finish(&t, st, out);
 }

@@ -135,7 +135,48 @@ plot_check_options(TeEnv *env, const TeSvgOptions *opt)
 		return te_fail(env, TE_INVALID, "the eigenvalue range must be finite numbers >= 0");
 	if (opt->y_min > 0.0 && opt->y_max > 0.0 && opt->y_min > opt->y_max)
 		return te_fail(env, TE_INVALID, "the eigenvalue range is empty: its low end is above its high end");
+	if (opt->highlight < 0)
+		return te_fail(env, TE_INVALID, "the pair to highlight is numbered from 1 (0: none), not %lld",
+					   (long long) opt->highlight);
 	return TE_OK;
+}
+
+/*
+ * the highlighted pair of a diagram of n pairs (NULL: none); one numbered
+ * beyond n is an error, reported through env
+ */
+TeStatus
+plot_highlighted(TeEnv *env, const TeSvgOptions *opt, const TePersPair *pairs, int64_t n,
+				 const TePersPair **hp)
+{
+	*hp = NULL;
+	if (opt->highlight == 0)
+		return TE_OK;
+	if (opt->highlight > n)
+		return te_fail(env, TE_INVALID, "there is no pair %lld to highlight: the diagram has %lld",
+					   (long long) opt->highlight, (long long) n);
+	*hp = &pairs[opt->highlight - 1];
+	return TE_OK;
+}
+
+/*
+ * the caption of a highlighted pair, in two lines: "pair 7: H1" and
+ * "born 0.31, dies 0.42" (or "never dies")
+ */
+void
+plot_highlight_caption(char *l1, char *l2, size_t size, int64_t number, const TePersPair *p)
+{
+	l1[0] = '\0';
+	plot_buf_cat(l1, size, "pair ");
+	plot_buf_cat_int(l1, size, number);
+	plot_buf_cat(l1, size, ": H");
+	plot_buf_cat_int(l1, size, p->dim);
+	l2[0] = '\0';
+	plot_buf_cat(l2, size, "born ");
+	plot_buf_cat_num(l2, size, p->birth, 4);
+	plot_buf_cat(l2, size, isinf(p->death) ? ", never dies" : ", dies ");
+	if (!isinf(p->death))
+		plot_buf_cat_num(l2, size, p->death, 4);
 }
 
 /* the start of every plot: check out and the options, default the options */

@@ -305,6 +305,34 @@ diagram_markers(TeEnv *env, TeText *t, const uint64_t *keys, int64_t n, double b
 	return st;
 }
 
+/*
+ * ring the highlighted pair hp (number k in the input) and caption it in
+ * the legend column at (lx, ly)
+ */
+static void
+diagram_highlight(TeText *t, const TeAxis *ax, const TeAxis *ay, const TePersPair *hp,
+				  int64_t k, double lx, double ly)
+{
+	char		l1[80],
+				l2[80];
+	double		x = te_axis_map(ax, hp->birth);
+	double		y = isinf(hp->death) ? DG_INF_Y : te_axis_map(ay, hp->death);
+
+	te_text_puts(t, "<g class=\"highlight\" fill=\"none\" stroke=\"#111\">\n<circle");
+	plot_put_attr(t, "cx", x);
+	plot_put_attr(t, "cy", y);
+	te_text_puts(t, " r=\"8\" stroke-width=\"2\"/>\n<path stroke-width=\"1\" d=\"M");
+	plot_put_xy(t, x + 6.0, y - 6.0);
+	te_text_puts(t, "l8 -8\"/>\n</g>\n");
+	plot_highlight_caption(l1, l2, sizeof(l1), k, hp);
+	te_text_puts(t, "<circle fill=\"none\" stroke=\"#111\" stroke-width=\"2\"");
+	plot_put_attr(t, "cx", lx + 6.0);
+	plot_put_attr(t, "cy", ly - 4.0);
+	te_text_puts(t, " r=\"6\"/>\n");
+	te_svg_text(t, lx + 18.0, ly, 12.0, "start", "fill=\"#111\" class=\"highlight\"", l1, 0);
+	te_svg_text(t, lx + 18.0, ly + 15.0, 11.0, "start", "fill=\"#444\" class=\"highlight\"", l2, 0);
+}
+
 /* birth against death, one colour and marker shape per dimension */
 TeStatus
 te_svg_diagram(TeEnv *env, const TePersPair *pairs, int64_t n, const char *title, char **out)
@@ -312,7 +340,7 @@ te_svg_diagram(TeEnv *env, const TePersPair *pairs, int64_t n, const char *title
 	return te_svg_diagram_ex(env, pairs, n, title, NULL, out);
 }
 
-/* the same, with options: the unit of the scale, a shared scale, the empty message */
+/* the same, with options: the unit of the scale, a shared scale, the empty message, a pair to highlight */
 TeStatus
 te_svg_diagram_ex(TeEnv *env, const TePersPair *pairs, int64_t n, const char *title,
 				  const TeSvgOptions *opt, char **out)
@@ -327,10 +355,13 @@ te_svg_diagram_ex(TeEnv *env, const TePersPair *pairs, int64_t n, const char *ti
 				bin;
 	uint64_t   *keys;
 	char		desc[512];
+	const TePersPair *hp;
 
 	if ((st = plot_start(env, &opt, out)) != TE_OK)
 		return st;
 	if ((st = plot_summarise_pairs(env, pairs, n, &s)) != TE_OK)
+		return st;
+	if ((st = plot_highlighted(env, opt, pairs, n, &hp)) != TE_OK)
 		return st;
 	if (title == NULL)
 		title = "Persistence diagram";
@@ -357,5 +388,7 @@ te_svg_diagram_ex(TeEnv *env, const TePersPair *pairs, int64_t n, const char *ti
 	te_free(env, keys);
 
 	diagram_legend(&t, &s, DG_RIGHT + 24.0, DG_TOP + 18.0);
+	if (hp && st == TE_OK)
+		diagram_highlight(&t, &ax, &ay, hp, opt->highlight, DG_RIGHT + 24.0, DG_B - 24.0);
 	return plot_finish(&t, st, out);
 }

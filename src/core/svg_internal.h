@@ -151,6 +151,14 @@ void		plot_pair_range(const PlotPairs *s, double *lo, double *hi);
 /* "Persistence diagram: H0 10 pairs (1 essential), H1 3 pairs" */
 void		plot_pair_desc(char *buf, size_t cap, const char *what, const PlotPairs *s);
 
+/* the pair opt->highlight names in pairs[0..n), or NULL; TE_INVALID beyond n */
+TeStatus	plot_highlighted(TeEnv *env, const TeSvgOptions *opt, const TePersPair *pairs,
+							 int64_t n, const TePersPair **hp);
+
+/* the two caption lines of a highlighted pair: "pair 7: H1", "born 0.31, dies 0.42" */
+void		plot_highlight_caption(char *l1, char *l2, size_t size, int64_t number,
+								   const TePersPair *p);
+
 /* ---- the frame of the line plots ---- */
 
 /* the rough width of a label as the legend shows it */

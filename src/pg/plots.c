@@ -80,7 +80,7 @@ typedef TeStatus (*DiagramPlot) (TeEnv *env, const TePersPair *pairs, int64_t n,
 
 /*
  * a diagram plot: argument 0 the diagram, 1 the title, 2 the metric that
- * names the axes, 3 the shared scale; a NULL diagram gives a picture that
+ * names the axes, 3 the shared scale, 4 the pair to highlight; a NULL diagram gives a picture that
  * says so, never a NULL that a file or a dashboard panel would show as
  * nothing
  */
@@ -97,10 +97,29 @@ diagram_plot(FunctionCallInfo fcinfo, DiagramPlot plot, const char *what)
 	memset(&opt, 0, sizeof(opt));
 	opt.unit = unit_arg(fcinfo, 2);
 	opt.scale_max = range_arg(fcinfo, 3, "max_scale");
+	if (PG_NARGS() > 4 && !PG_ARGISNULL(4))
+	{
+		opt.highlight = PG_GETARG_INT64(4);
+		if (opt.highlight < 1)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("highlight must be the number of a pair of the diagram, from 1, not %lld",
+							(long long) opt.highlight),
+					 errhint("Pairs are numbered as the elements of the diagram array, from 1; NULL highlights none.")));
+	}
 	if (PG_ARGISNULL(0))
+	{
 		opt.empty = NULL_DIAGRAM;
+		opt.highlight = 0;		/* no pairs to mark: the picture says why */
+	}
 	else
 		pairs = te_diagram_datum(PG_GETARG_DATUM(0), &n);
+	if (opt.highlight > n)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("highlight %lld is beyond the diagram, which has %lld pairs",
+						(long long) opt.highlight, (long long) n),
+				 errhint("Pairs are numbered as the elements of the diagram array, from 1; NULL highlights none.")));
 	te_env_init(&env, CurrentMemoryContext);
 	st = plot(&env, pairs, n, title_arg(fcinfo, 1), &opt, &doc);
 	PG_RETURN_TEXT_P(svg_text(st, &env, doc, what));
@@ -108,7 +127,7 @@ diagram_plot(FunctionCallInfo fcinfo, DiagramPlot plot, const char *what)
 
 PG_FUNCTION_INFO_V1(topembed_diagram_svg);
 
-/* topembed.diagram_svg(diagram, title [, metric [, max_scale]]) */
+/* topembed.diagram_svg(diagram, title [, metric [, max_scale [, highlight]]]) */
 Datum
 topembed_diagram_svg(PG_FUNCTION_ARGS)
 {
@@ -117,7 +136,7 @@ topembed_diagram_svg(PG_FUNCTION_ARGS)
 
 PG_FUNCTION_INFO_V1(topembed_barcode_svg);
 
-/* topembed.barcode_svg(diagram, title [, metric [, max_scale]]) */
+/* topembed.barcode_svg(diagram, title [, metric [, max_scale [, highlight]]]) */
 Datum
 topembed_barcode_svg(PG_FUNCTION_ARGS)
 {

@@ -1120,6 +1120,101 @@ test_options(void)
 	unit_ok(te_svg_spectrum_ex(&env, &sa, 1, NULL, &opt, &s) == TE_INVALID, "an infinite range is invalid");
 }
 
+/* the width attribute of the highlight's outline in doc, or -1 */
+static double
+highlight_width(const char *doc)
+{
+	const char *r = doc ? strstr(doc, "<rect class=\"highlight\"") : NULL;
+	const char *w = r ? strstr(r, " width=\"") : NULL;
+
+	return w ? atof(w + 8) : -1.0;
+}
+
+/* one pair highlighted: ringed or outlined, captioned, kept when capped away, checked */
+static void
+test_highlight(void)
+{
+	TeEnv		env;
+	char	   *s = NULL,
+			   *plain = NULL;
+	TeSvgOptions opt;
+	TePersPair *p;
+	int64_t		n,
+				i,
+				shortest = -1,
+				longest = -1;
+	double		w_short,
+				w_long;
+	char		want[64];
+
+	te_env_init_malloc(&env);
+	p = make_diagram(5123, 300, 12, &n);
+	for (i = 1; i < 5123; i++)	/* the finite H0 bars */
+	{
+		if (shortest < 0 || p[i].death < p[shortest].death)
+			shortest = i;
+		if (longest < 0 || p[i].death > p[longest].death)
+			longest = i;
+	}
+	memset(&opt, 0, sizeof(opt));
+	unit_ok(te_svg_barcode_ex(&env, p, n, "b", &opt, &plain) == TE_OK && plain &&
+			!strstr(plain, "highlight") && !strstr(plain, "outlined"), "highlight 0 marks nothing");
+
+	/* the shortest H0 bar is capped away unless it is the one highlighted */
+	opt.highlight = shortest + 1;
+	unit_ok(te_svg_barcode_ex(&env, p, n, "b", &opt, &s) == TE_OK && doc_ok(s, "barcode with a highlight"),
+			"a barcode with its shortest H0 bar highlighted");
+	snprintf(want, sizeof(want), ">outlined: pair %lld: H0, born 0, dies ", (long long) shortest + 1);
+	unit_ok(s && strstr(s, want) && count_of(s, "<rect class=\"highlight\"") == 1,
+			"one outline and the caption \"%s\"", want + 1);
+	unit_ok(s && strstr(s, "showing the longest bars and the outlined one: H0 ") &&
+			!strstr(plain, "and the outlined one"), "the subtitle says the outlined bar was added");
+	unit_ok(s && plain && count_of(s, "M") == count_of(plain, "M"),
+			"the outlined bar takes the place of another: as many bars drawn (%ld, %ld)",
+			s ? count_of(s, "M") : -1L, plain ? count_of(plain, "M") : -1L);
+	w_short = highlight_width(s) - 4.0;
+	te_free(&env, s);
+	opt.highlight = longest + 1;
+	unit_ok(te_svg_barcode_ex(&env, p, n, "b", &opt, &s) == TE_OK && s &&
+			strstr(s, "showing the longest bars: H0 "), "the longest bar is shown anyway: the subtitle is as before");
+	w_long = highlight_width(s) - 4.0;
+	unit_ok(w_short > 0.0 && w_long > 0.0 &&
+			fabs(w_short / w_long - p[shortest].death / p[longest].death) < 0.02,
+			"the outline spans its bar: widths %.1f and %.1f against deaths %.4f and %.4f",
+			w_short, w_long, p[shortest].death, p[longest].death);
+	te_free(&env, s);
+	te_free(&env, plain);
+
+	/* an essential pair and an H1 pair on the diagram */
+	opt.highlight = 1;
+	unit_ok(te_svg_barcode_ex(&env, p, n, "b", &opt, &s) == TE_OK && s &&
+			strstr(s, ">outlined: pair 1: H0, born 0, never dies</text>"), "an essential bar is outlined");
+	te_free(&env, s);
+	unit_ok(te_svg_diagram_ex(&env, p, n, "d", &opt, &s) == TE_OK && doc_ok(s, "diagram with a highlight") &&
+			strstr(s, ">pair 1: H0</text>") && strstr(s, ">born 0, never dies</text>") &&
+			count_of(s, "<g class=\"highlight\"") == 1, "an essential pair is ringed on the diagram");
+	te_free(&env, s);
+	opt.highlight = 5123 + 1;
+	snprintf(want, sizeof(want), ">pair %lld: H1</text>", (long long) opt.highlight);
+	unit_ok(te_svg_diagram_ex(&env, p, n, "d", &opt, &s) == TE_OK && s && strstr(s, want) &&
+			strstr(s, ">born ") && strstr(s, ", dies "), "an H1 pair is ringed and captioned");
+	te_free(&env, s);
+
+	/* out of range */
+	opt.highlight = n + 1;
+	unit_ok(te_svg_diagram_ex(&env, p, n, "d", &opt, &s) == TE_INVALID && s == NULL &&
+			strstr(env.msg, "no pair"), "a highlight beyond the diagram is invalid (%s)", env.msg);
+	unit_ok(te_svg_barcode_ex(&env, p, n, "b", &opt, &s) == TE_INVALID && s == NULL,
+			"on the barcode too");
+	opt.highlight = -1;
+	unit_ok(te_svg_barcode_ex(&env, p, n, "b", &opt, &s) == TE_INVALID && s == NULL &&
+			strstr(env.msg, "numbered from 1"), "a negative highlight is invalid (%s)", env.msg);
+	opt.highlight = 1;
+	unit_ok(te_svg_diagram_ex(&env, NULL, 0, "d", &opt, &s) == TE_INVALID && s == NULL,
+			"nothing to highlight in an empty diagram");
+	free(p);
+}
+
 /* run every test */
 int
 main(void)
@@ -1134,6 +1229,7 @@ main(void)
 	test_spectrum();
 	test_betti();
 	test_options();
+	test_highlight();
 	test_failures();
 	test_locale();
 	test_deterministic();
