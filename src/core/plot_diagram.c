@@ -132,8 +132,11 @@ count_distinct(const uint64_t *keys, int64_t n)
 	return d;
 }
 
-/* the legend of a diagram: marker and "H1 (53)" per dimension present */
-static void
+/*
+ * the legend of a diagram: marker and "H1 (53)" per dimension present,
+ * from baseline y down; returns the baseline an entry after it would take
+ */
+static double
 diagram_legend(TeText *t, const PlotPairs *s, double x, double y)
 {
 	int			d;
@@ -166,6 +169,7 @@ diagram_legend(TeText *t, const PlotPairs *s, double x, double y)
 		}
 		y += 6.0;
 	}
+	return y;
 }
 
 /* the binning grid starts at this many pixels and doubles up to DG_BIN_MAX */
@@ -356,6 +360,7 @@ te_svg_diagram_ex(TeEnv *env, const TePersPair *pairs, int64_t n, const char *ti
 	uint64_t   *keys;
 	char		desc[512];
 	const TePersPair *hp;
+	double		legend_end;
 
 	if ((st = plot_start(env, &opt, out)) != TE_OK)
 		return st;
@@ -387,8 +392,10 @@ te_svg_diagram_ex(TeEnv *env, const TePersPair *pairs, int64_t n, const char *ti
 	st = diagram_markers(env, &t, keys, n, bin, &s);
 	te_free(env, keys);
 
-	diagram_legend(&t, &s, DG_RIGHT + 24.0, DG_TOP + 18.0);
+	legend_end = diagram_legend(&t, &s, DG_RIGHT + 24.0, DG_TOP + 18.0);
+	/* the caption sits at the foot of the legend column, or below a long legend */
 	if (hp && st == TE_OK)
-		diagram_highlight(&t, &ax, &ay, hp, opt->highlight, DG_RIGHT + 24.0, DG_B - 24.0);
+		diagram_highlight(&t, &ax, &ay, hp, opt->highlight, DG_RIGHT + 24.0,
+						  legend_end > DG_B - 24.0 ? legend_end : DG_B - 24.0);
 	return plot_finish(&t, st, out);
 }

@@ -1130,6 +1130,19 @@ highlight_width(const char *doc)
 	return w ? atof(w + 8) : -1.0;
 }
 
+/* the y attribute of the text element that holds needle in doc, or -1 */
+static double
+text_y(const char *doc, const char *needle)
+{
+	const char *hit = doc ? strstr(doc, needle) : NULL;
+	const char *y;
+
+	while (hit && hit > doc && strncmp(hit, "<text", 5) != 0)
+		hit--;
+	y = hit ? strstr(hit, " y=\"") : NULL;
+	return y ? atof(y + 4) : -1.0;
+}
+
 /* one pair highlighted: ringed or outlined, captioned, kept when capped away, checked */
 static void
 test_highlight(void)
@@ -1199,6 +1212,31 @@ test_highlight(void)
 	unit_ok(te_svg_diagram_ex(&env, p, n, "d", &opt, &s) == TE_OK && s && strstr(s, want) &&
 			strstr(s, ">born ") && strstr(s, ", dies "), "an H1 pair is ringed and captioned");
 	te_free(&env, s);
+
+	/* a legend of ten dimensions, each with an essential class, runs past the
+	 * caption's usual place: the caption goes below it, inside the document */
+	{
+		TePersPair	tall[20];
+		int			d;
+		double		last,
+					cap;
+
+		for (d = 0; d < 10; d++)
+		{
+			tall[2 * d] = (TePersPair) {d, 0.1 * d, INFINITY};
+			tall[2 * d + 1] = (TePersPair) {d, 0.1 * d, 0.1 * d + 0.5};
+		}
+		opt.highlight = 20;
+		unit_ok(te_svg_diagram_ex(&env, tall, 20, "d", &opt, &s) == TE_OK && doc_ok(s, "tall legend"),
+				"a highlight beside a legend of ten dimensions");
+		/* the legend's last line: H9's "1 essential (∞)", after its "H9 (2)" */
+		last = s && strstr(s, ">H9 (2)</text>") ? text_y(strstr(s, ">H9 (2)</text>"), " essential (") : -1.0;
+		cap = text_y(s, ">pair 20: H9</text>");
+		unit_ok(last > 0.0 && cap > last && text_y(s, ">born 0.9, dies 1.4</text>") > cap &&
+				text_y(s, ">born 0.9, dies 1.4</text>") < 480.0,
+				"the caption (y %.1f) sits below the legend's last line (y %.1f), inside the document", cap, last);
+		te_free(&env, s);
+	}
 
 	/* out of range */
 	opt.highlight = n + 1;
