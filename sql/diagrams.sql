@@ -150,6 +150,7 @@ SELECT diagram_svg(d, 't', NULL, NULL, 4) LIKE '%<g class="highlight"%>pair 4: H
 FROM dg WHERE name = 'a';
 SELECT te_test.err($$SELECT diagram_svg(d, NULL, NULL, NULL, 6) FROM dg WHERE name = 'a'$$);
 SELECT te_test.err($$SELECT barcode_svg(d, NULL, NULL, NULL, 0) FROM dg WHERE name = 'a'$$);
+SELECT te_test.err($$SELECT barcode_svg(d, NULL, NULL, NULL, 9223372036854775807) FROM dg WHERE name = 'a'$$);
 SELECT te_test.err($$SELECT barcode_svg(d, NULL, NULL, NULL, -2) FROM dg WHERE name = 'empty'$$);
 SELECT te_test.err($$SELECT diagram_svg(d, NULL, NULL, NULL, 1) FROM dg WHERE name = 'empty'$$);
 SELECT diagram_svg(NULL, NULL, NULL, NULL, 5) LIKE '<svg%no data: the diagram is NULL%' AS null_diagram_ignores_it;
