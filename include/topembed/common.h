@@ -43,6 +43,17 @@ typedef struct TeEnv
 	void	   *ctx;
 	/* human-readable detail of the last failure */
 	char		msg[256];
+
+	/*
+	 * optional (may be NULL): told, as often as check is called, what a long
+	 * run is doing.  phase names the step ("distances", "H1 cohomology"),
+	 * unit what done and total count ("pairs", "edges"); total 0 means the
+	 * step's size is not known.  The callback decides itself how often to
+	 * pass this on; it may not return, as check may not.
+	 */
+	void		(*progress) (void *progress_ctx, const char *phase, const char *unit,
+							 double done, double total);
+	void	   *progress_ctx;
 } TeEnv;
 
 /* allocation helpers; size 0 is treated as 1 */
@@ -58,6 +69,14 @@ te_check(TeEnv *env)
 	if (env->check && env->check(env->ctx))
 		return TE_CANCELLED;
 	return TE_OK;
+}
+
+/* hand the progress of a long run to the caller, if it asked for it */
+static inline void
+te_progress(TeEnv *env, const char *phase, const char *unit, double done, double total)
+{
+	if (env->progress)
+		env->progress(env->progress_ctx, phase, unit, done, total);
 }
 
 /*

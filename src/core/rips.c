@@ -139,6 +139,7 @@ run_graph(RipsCtx *c, RipsGraph *g, const TeRipsOptions *o)
 	TeStatus	st;
 
 	/* enclosing radius: beyond it the complex is a cone */
+	rips_phase(c, "enclosing radius", "rows", (double) n);
 	if (n >= 1)
 	{
 		for (i = 0; i < n; i++)
@@ -151,6 +152,7 @@ run_graph(RipsCtx *c, RipsGraph *g, const TeRipsOptions *o)
 					ri = row[j];
 			if (ri < r)
 				r = ri;
+			c->done = (double) (i + 1);
 			if ((st = rips_tick(c, (uint64_t) n)) != TE_OK)
 				return st;
 		}
@@ -246,6 +248,10 @@ fill_tile(void *arg, int64_t i0, int64_t i1, int64_t j0, int64_t j1, const doubl
 				j;
 
 	for (i = i0; i < i1; i++)
+	{
+		/* the pairs (i, j <= i) of this tile, for the progress reports */
+		if (i >= j0)
+			gf->c->done += (double) ((i < j1 ? i + 1 : j1) - j0);
 		for (j = j0; j < j1 && j <= i; j++)
 		{
 			float		v;
@@ -258,6 +264,7 @@ fill_tile(void *arg, int64_t i0, int64_t i1, int64_t j0, int64_t j1, const doubl
 			gf->g->D[i * n + j] = v;
 			gf->g->D[j * n + i] = v;
 		}
+	}
 	return rips_tick(gf->c, (uint64_t) (i1 - i0) * (uint64_t) (j1 - j0) *
 					 RIPS_WORK_DOUBLE_PAIR(gf->p->dim));
 }
@@ -333,6 +340,7 @@ te_rips_points(TeEnv *env, const double *points, int64_t n, int dim,
 	{
 		GraphFill	gf = {&c, &p, &g};
 
+		rips_phase(&c, "distances", "pairs", (double) n * (double) (n + 1) / 2.0);
 		st = dist_lower_tiles(&mem, &p, fill_tile, &gf, NULL);
 	}
 	dist_points_release(&mem, &p);
@@ -418,6 +426,7 @@ te_rips_distances(TeEnv *env, const double *lower, int64_t n,
 	g.D = arena_array(&mem, (size_t) (n > 0 ? n * n : 1), sizeof(float));
 	if (!g.D)
 		return finish(&c, mem.status, opt);
+	rips_phase(&c, "distances", "rows", (double) n);
 	for (i = 0; i < n; i++)
 	{
 		g.D[i * n + i] = 0.0f;
@@ -430,6 +439,7 @@ te_rips_distances(TeEnv *env, const double *lower, int64_t n,
 			g.D[i * n + j] = v;
 			g.D[j * n + i] = v;
 		}
+		c.done = (double) (i + 1);
 		if ((st = rips_tick(&c, (uint64_t) i)) != TE_OK)
 			break;
 	}

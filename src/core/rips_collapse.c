@@ -396,10 +396,14 @@ rips_collapse(RipsCtx *c, RipsGraph *g, int max_passes, int *passes)
 	s.ev_v = arena_array(mem, (size_t) n, sizeof(int32_t));
 	if (!s.lvl || !s.deg || !s.cs || !s.cx || !s.ev_t || !s.ev_v)
 		st = mem->status;
+	/* how many passes there will be is known only at the end */
+	rips_phase(c, "edge collapse", "passes", 0.0);
 	for (pass = 0; st == TE_OK && pass < max_passes; pass++)
 	{
 		int64_t		before = g->m;
 		int			gave_up;
+
+		c->done = (double) pass;
 
 		st = collapse_pass(&s, pass == 0, &gave_up);
 		if (st != TE_OK)

@@ -84,6 +84,7 @@ rips_graph_finish(RipsCtx *c, RipsGraph *g)
 	TeStatus	st;
 
 	g->W = W;
+	rips_phase(c, "graph", "rows", 2.0 * (double) n);
 	g->adj = arena_alloc0(c->mem, sizeof(uint64_t) * (size_t) (n * W > 0 ? n * W : 1));
 	if (!g->adj)
 		return c->mem->status;
@@ -107,6 +108,7 @@ rips_graph_finish(RipsCtx *c, RipsGraph *g)
 					m++;
 			}
 		}
+		c->done = (double) (i + 1);
 		if ((st = rips_tick(c, (uint64_t) n)) != TE_OK)
 			return st;
 	}
@@ -122,9 +124,11 @@ rips_graph_finish(RipsCtx *c, RipsGraph *g)
 		for (j = 0; j < i; j++)
 			if (row[j] <= thr)
 				g->keys[m++] = rips_edge_key(row[j], (uint32_t) i, (uint32_t) j);
+		c->done = (double) (n + i + 1);
 		if ((st = rips_tick(c, (uint64_t) i)) != TE_OK)
 			return st;
 	}
+	rips_phase(c, "sorting edges", "edges", 0.0);
 	return rips_sort_keys(c, g->keys, g->m);
 }
 

@@ -89,6 +89,15 @@ typedef struct RipsCtx
 				fs2;
 	int			fexp;
 	int			out_exp;
+
+	/*
+	 * the step under way, for progress reports: its name, what it counts,
+	 * how many of how many are done (total 0: not known)
+	 */
+	const char *phase;
+	const char *unit;
+	double		done;
+	double		total;
 } RipsCtx;
 
 /* the binary exponent at which the largest distance is stored */
@@ -120,9 +129,25 @@ rips_tick(RipsCtx *c, uint64_t units)
 	if (c->work >= c->next_check)
 	{
 		c->next_check = c->work + RIPS_CHECK_INTERVAL;
+		if (c->phase)
+			te_progress(c->env, c->phase, c->unit, c->done, c->total);
 		return te_check(c->env);
 	}
 	return TE_OK;
+}
+
+/*
+ * a new step begins: name it and its size for the progress reports, and
+ * report its start (so every step is reported at least once)
+ */
+static inline void
+rips_phase(RipsCtx *c, const char *phase, const char *unit, double total)
+{
+	c->phase = phase;
+	c->unit = unit;
+	c->done = 0.0;
+	c->total = total;
+	te_progress(c->env, phase, unit, 0.0, total);
 }
 
 /*

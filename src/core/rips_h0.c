@@ -87,6 +87,7 @@ rips_h0_graph(RipsCtx *c, const RipsGraph *g, uint64_t *tree_bits)
 		parent[i] = (int32_t) i;
 		size[i] = 1;
 	}
+	rips_phase(c, "H0", "edges", (double) g->m);
 	for (i = 0; i < g->m && comps > 1; i++)
 	{
 		uint64_t	k = g->keys[i];
@@ -101,6 +102,7 @@ rips_h0_graph(RipsCtx *c, const RipsGraph *g, uint64_t *tree_bits)
 			if ((st = rips_emit(c, 0, 0.0, (double) rips_key_value(k))) != TE_OK)
 				break;
 		}
+		c->done = (double) (i + 1);
 		if ((i & 0xFFFF) == 0 && (st = rips_tick(c, 0x10000 * 4)) != TE_OK)
 			break;
 	}
@@ -138,6 +140,7 @@ rips_h0_lower(RipsCtx *c, const double *lower, int64_t n, float threshold)
 	for (v = 0; v < n; v++)
 		key[v] = INFINITY;
 	done[0] = 1;
+	rips_phase(c, "H0", "points", (double) n);
 	for (step = 1; step < n; step++)
 	{
 		int64_t		best = -1;
@@ -171,6 +174,7 @@ rips_h0_lower(RipsCtx *c, const double *lower, int64_t n, float threshold)
 			else
 				essential++;
 		}
+		c->done = (double) (step + 1);
 		if (st == TE_OK)
 			st = rips_tick(c, (uint64_t) n * 3);
 		if (st != TE_OK)
@@ -640,6 +644,7 @@ h0_candidates(H0Work *w)
 				j0;
 	TeStatus	st;
 
+	rips_phase(w->c, "H0 nearest neighbours", "pairs", (double) n * (double) (n - 1) / 2.0);
 	for (i0 = 0; i0 < n; i0 += DIST_BLOCK)
 	{
 		int64_t		i1 = i0 + DIST_BLOCK < n ? i0 + DIST_BLOCK : n;
@@ -666,6 +671,10 @@ h0_candidates(H0Work *w)
 						knn_offer(&w->k, j, a, i);
 				}
 			}
+			/* the pairs i < j of the block, for the progress reports */
+			for (i = i0; i < i1; i++)
+				if (i + 1 < j1)
+					w->c->done += (double) (j1 - (j0 > i + 1 ? j0 : i + 1));
 			if ((st = rips_tick(w->c, (uint64_t) (i1 - i0) * (uint64_t) bj * RIPS_WORK_FLOAT_PAIR(dim))) != TE_OK)
 				return st;
 		}
@@ -828,6 +837,7 @@ h0_boruvka(H0Work *w)
 	int64_t		comps = w->n;
 	TeStatus	st;
 
+	rips_phase(w->c, "H0 spanning tree", "merges", (double) (w->n - 1));
 	while (comps > 1)
 	{
 		int64_t		nscan,
@@ -838,6 +848,7 @@ h0_boruvka(H0Work *w)
 		if (nscan > 0 && (st = h0_round_rescan(w, nscan)) != TE_OK)
 			return st;
 		h0_round_merge(w, &comps);
+		w->c->done = (double) (w->n - comps);
 		/* every round merges at least one pair unless distances are not finite */
 		if (comps == before)
 			return te_fail(w->c->env, TE_NUMERIC,

@@ -1280,6 +1280,11 @@ flush_pending(Eng *E, int k, float d)
 	return st;
 }
 
+/* the progress reports' name of each dimension's sweep */
+static const char *const cohomology_phase[TE_RIPS_MAX_DIM + 1] = {
+	"H0", "H1 cohomology", "H2 cohomology", "H3 cohomology"
+};
+
 /* all columns of dimension k, in reverse filtration order */
 static TeStatus
 sweep(Eng *E, int k, const uint64_t *tree_bits)
@@ -1291,10 +1296,13 @@ sweep(Eng *E, int k, const uint64_t *tree_bits)
 	TeStatus	st = TE_OK;
 
 	memcpy(E->lvl, E->adj, sizeof(uint64_t) * (size_t) (E->n * W));
+	rips_phase(E->c, cohomology_phase[k], "edges", (double) g->m);
 	while (pos >= 0 && st == TE_OK)
 	{
 		float		d = rips_key_value(g->keys[pos]);
 		int64_t		g0 = pos;
+
+		E->c->done = (double) (g->m - 1 - pos);
 
 		while (g0 > 0 && rips_key_value(g->keys[g0 - 1]) == d)
 			g0--;

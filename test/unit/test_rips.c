@@ -581,6 +581,86 @@ test_cancel_one(const char *name, Workload w)
 	unit_ok(bad_stop == 0, "%s: returns at the first refused check", name);
 }
 
+/* the steps of a run in the order the engine takes them */
+static const char *const progress_order[] = {
+	"distances", "H0 nearest neighbours", "H0 spanning tree", "enclosing radius", "graph",
+	"sorting edges", "edge collapse", "H0", "H1 cohomology", "H2 cohomology", "H3 cohomology"
+};
+
+/* what a run's progress reports looked like */
+typedef struct ProgressLog
+{
+	int64_t		calls;
+	int64_t		bad;			/* reports breaking an invariant */
+	int			last_step;		/* index in progress_order, -1 before the first */
+	double		last_done;
+	char		steps[256];		/* the steps seen, in order */
+	char		first_bad[160];
+} ProgressLog;
+
+/* note one report and check it: a known step, in order, counts in range and never going back */
+static void
+record_progress(void *ctx, const char *phase, const char *unit, double done, double total)
+{
+	ProgressLog *p = ctx;
+	int			s,
+				n = (int) (sizeof(progress_order) / sizeof(progress_order[0])),
+				ok = 1;
+
+	p->calls++;
+	for (s = 0; s < n && strcmp(phase, progress_order[s]) != 0; s++)
+		;
+	if (s == n || unit == NULL || unit[0] == '\0' || done < 0.0 || total < 0.0 ||
+		(total > 0.0 && done > total * (1.0 + 1e-12)) || s < p->last_step ||
+		(s == p->last_step && done < p->last_done))
+		ok = 0;
+	if (!ok && p->bad++ == 0)
+		snprintf(p->first_bad, sizeof(p->first_bad), "%s: %g of %g %s after %s %g",
+				 phase, done, total, unit ? unit : "(null)",
+				 p->last_step >= 0 ? progress_order[p->last_step] : "nothing", p->last_done);
+	if (s < n && s != p->last_step)
+	{
+		size_t		len = strlen(p->steps);
+
+		snprintf(p->steps + len, sizeof(p->steps) - len, "%s%s", len ? ", " : "", phase);
+		p->last_step = s;
+	}
+	p->last_done = done;
+}
+
+/*
+ * The progress reports of a workload: at least one, every one a known step
+ * in the engine's order with its count in range and never going back, the
+ * expected steps seen, and the same diagram as without reports
+ */
+static void
+test_progress_one(const char *name, Workload w, const char *expect)
+{
+	TeEnv		env;
+	ProgressLog log;
+	TeDiagram	plain,
+				reported;
+	TeStatus	s1,
+				s2;
+
+	te_env_init_malloc(&env);
+	s1 = w(&env, &plain);
+	memset(&log, 0, sizeof(log));
+	log.last_step = -1;
+	env.progress = record_progress;
+	env.progress_ctx = &log;
+	s2 = w(&env, &reported);
+	unit_ok(s1 == TE_OK && s2 == TE_OK && log.calls > 0,
+			"%s: %lld progress reports", name, (long long) log.calls);
+	unit_ok(log.bad == 0, "%s: every report names a known step, in order, within its count%s%s",
+			name, log.bad ? "; first bad: " : "", log.first_bad);
+	unit_ok(strcmp(log.steps, expect) == 0, "%s: the steps reported are %s (expected %s)",
+			name, log.steps, expect);
+	unit_ok(same_diagram(&plain, &reported), "%s: reporting progress leaves the diagram alone", name);
+	te_diagram_free(&env, &plain);
+	te_diagram_free(&env, &reported);
+}
+
 static void
 test_cancellation(void)
 {
@@ -609,6 +689,17 @@ test_cancellation(void)
 	test_cancel_one(name, wl_h1_lower);
 	snprintf(name, sizeof(name), "H0 of %lld distances by Prim", (long long) n);
 	test_cancel_one(name, wl_h0_lower);
+
+	test_progress_one("progress of points up to H2", wl_h2,
+					  "distances, enclosing radius, graph, sorting edges, edge collapse, H0, "
+					  "H1 cohomology, H2 cohomology");
+	test_progress_one("progress of cosine points up to H2", wl_h2_nocollapse_cosine,
+					  "distances, enclosing radius, graph, sorting edges, H0, H1 cohomology, "
+					  "H2 cohomology");
+	test_progress_one("progress of H0 by spanning tree", wl_h0_points,
+					  "H0 nearest neighbours, H0 spanning tree");
+	test_progress_one("progress of distances up to H1", wl_h1_lower,
+					  "distances, enclosing radius, graph, sorting edges, H0, H1 cohomology");
 	free(wl_points);
 	free(wl_lower);
 }
