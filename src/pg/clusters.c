@@ -447,6 +447,7 @@ topembed_clusters_finalfn(PG_FUNCTION_ARGS)
 	TeClusterCut cut;
 	TeEnv		env;
 	TeStatus	st;
+	TeProgressState progress;
 	ArrayType  *result;
 
 	if (PG_ARGISNULL(0))
@@ -465,6 +466,7 @@ topembed_clusters_finalfn(PG_FUNCTION_ARGS)
 	work = AllocSetContextCreate(CurrentMemoryContext, "topembed clusters", ALLOCSET_DEFAULT_SIZES);
 	out = MemoryContextAllocHuge(work, sizeof(TeClusterMember) * s->n);
 	te_env_init(&env, work);
+	te_progress_begin(&progress, &env, agg_name(s->by_k));
 	old = MemoryContextSwitchTo(work);
 	st = te_clusters_points(&env, s->points, s->ids, s->n, s->dim, s->metric, &cut,
 							(size_t) te_persistence_memory_limit_kb * 1024, out, &info);
@@ -483,6 +485,7 @@ topembed_clusters_finalfn(PG_FUNCTION_ARGS)
 				 errdetail_internal("%s", env.msg),
 				 errhint(CLUS_HINT)));
 	te_check_status(st, &env, agg_name(s->by_k));
+	te_progress_end(&progress);
 	result = members_array(out, s->n, te_result_elemtype(fcinfo, "cluster_member"));
 	MemoryContextDelete(work);
 	PG_RETURN_ARRAYTYPE_P(result);

@@ -5,6 +5,7 @@
 
 #include "miscadmin.h"
 #include "utils/memutils.h"
+#include "utils/timestamp.h"
 
 /* allocate in the context, huge sizes allowed, NULL instead of ERROR */
 static void *
@@ -40,6 +41,79 @@ te_env_init(TeEnv *env, MemoryContext cxt)
 	env->release = pg_release;
 	env->check = pg_check;
 	env->ctx = cxt;
+}
+
+/* seconds from a to b */
+static double
+seconds_between(TimestampTz a, TimestampTz b)
+{
+	return (double) (b - a) / 1e6;
+}
+
+/*
+ * the core's progress callback: pass a report on once the interval has
+ * gone by since the run began or since the last one, so a run shorter than
+ * the interval says nothing
+ */
+static void
+pg_progress(void *ctx, const char *phase, const char *unit, double done, double total)
+{
+	TeProgressState *ps = (TeProgressState *) ctx;
+	TimestampTz now = GetCurrentTimestamp();
+
+	if (!TimestampDifferenceExceeds((TimestampTz) ps->last, now, te_progress_interval_ms))
+		return;
+	ps->last = now;
+	ps->reports++;
+	if (total > 0.0)
+	{
+		double		f = done / total;
+
+		f = f < 0.0 ? 0.0 : (f > 1.0 ? 1.0 : f);
+		if (done > total)
+			done = total;
+		ereport(ps->level,
+				(errmsg("%s: %s %.1f%% (%.0f of %.0f %s) after %.1f s",
+						ps->what, phase, 100.0 * f, done, total, unit,
+						seconds_between((TimestampTz) ps->start, now)),
+				 errhidestmt(true), errhidecontext(true)));
+	}
+	else if (done > 0.0)
+		ereport(ps->level,
+				(errmsg("%s: %s (%.0f %s done) after %.1f s",
+						ps->what, phase, done, unit, seconds_between((TimestampTz) ps->start, now)),
+				 errhidestmt(true), errhidecontext(true)));
+	else
+		ereport(ps->level,
+				(errmsg("%s: %s after %.1f s",
+						ps->what, phase, seconds_between((TimestampTz) ps->start, now)),
+				 errhidestmt(true), errhidecontext(true)));
+}
+
+/* report the progress of the core call with env, if topembed.progress asks for it */
+void
+te_progress_begin(TeProgressState *ps, TeEnv *env, const char *what)
+{
+	memset(ps, 0, sizeof(*ps));
+	ps->what = what;
+	ps->start = ps->last = GetCurrentTimestamp();
+	ps->level = te_progress_level;
+	if (te_progress_level == 0)
+		return;
+	env->progress = pg_progress;
+	env->progress_ctx = ps;
+}
+
+/* the closing line of a run that reported its progress */
+void
+te_progress_end(TeProgressState *ps)
+{
+	if (ps->level == 0 || ps->reports == 0)
+		return;
+	ereport(ps->level,
+			(errmsg("%s: finished after %.1f s", ps->what,
+					seconds_between((TimestampTz) ps->start, GetCurrentTimestamp())),
+			 errhidestmt(true), errhidecontext(true)));
 }
 
 /* turn a core failure into an ERROR with a fitting SQLSTATE */

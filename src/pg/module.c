@@ -16,6 +16,23 @@ int			te_blas_threads = 1;
 int			te_moments_max_dim = 4096;
 int			te_max_points = 50000;
 int			te_persistence_memory_limit_kb = 1024 * 1024;
+int			te_progress_level = 0;
+int			te_progress_interval_ms = 5000;
+
+/* topembed.progress: where the reports go; on and off as for a boolean */
+static const struct config_enum_entry progress_levels[] = {
+	{"off", 0, false},
+	{"notice", NOTICE, false},
+	{"log", LOG, false},
+	{"on", NOTICE, true},
+	{"true", NOTICE, true},
+	{"yes", NOTICE, true},
+	{"1", NOTICE, true},
+	{"false", 0, true},
+	{"no", 0, true},
+	{"0", 0, true},
+	{NULL, 0, false}
+};
 
 void		_PG_init(void);
 
@@ -68,6 +85,27 @@ _PG_init(void)
 							&te_persistence_memory_limit_kb,
 							1024 * 1024, 1024, INT_MAX,
 							PGC_SUSET, GUC_UNIT_KB,
+							NULL, NULL, NULL);
+
+	/*
+	 * Progress reports are a preference of the session, not a limit: any
+	 * role may turn them on.  They cost one clock reading per interrupt
+	 * check, and at most one message per interval.
+	 */
+	DefineCustomEnumVariable("topembed.progress",
+							 "Report the progress of long persistence and clusters computations.",
+							 "off, notice (to the client, as NOTICE), or log (to the server log, for cron jobs).",
+							 &te_progress_level,
+							 0, progress_levels,
+							 PGC_USERSET, 0,
+							 NULL, NULL, NULL);
+
+	DefineCustomIntVariable("topembed.progress_interval",
+							"Shortest time between two progress reports.",
+							NULL,
+							&te_progress_interval_ms,
+							5000, 100, 3600 * 1000,
+							PGC_USERSET, GUC_UNIT_MS,
 							NULL, NULL, NULL);
 
 #if PG_VERSION_NUM >= 150000

@@ -524,6 +524,7 @@ run_engine(FunctionCallInfo fcinfo, const double *points, const double *lower, i
 	TeEnv		env;
 	TeStatus	st;
 	TeRipsStats stats;
+	TeProgressState progress;
 	ArrayType  *result;
 
 	check_memory(n, points ? dim : 0, max_dim, threshold, false);
@@ -535,6 +536,7 @@ run_engine(FunctionCallInfo fcinfo, const double *points, const double *lower, i
 	opt.stats = &stats;
 	memset(&d, 0, sizeof(d));
 	te_env_init(&env, work);
+	te_progress_begin(&progress, &env, "topembed.persistence");
 	old = MemoryContextSwitchTo(work);
 	if (points)
 		st = te_rips_points(&env, points, n, dim, metric, &opt, &d);
@@ -549,6 +551,7 @@ run_engine(FunctionCallInfo fcinfo, const double *points, const double *lower, i
 				 errdetail_internal("%s", env.msg),
 				 errhint(PERS_HINT)));
 	te_check_status(st, &env, "persistence");
+	te_progress_end(&progress);
 	/* what the run took beside what the model said (persistence_estimate) */
 	ereport(DEBUG1,
 			(errmsg_internal("persistence of %lld points up to H%d: peak tracked memory %zu bytes, %lld edges within the threshold; estimated %.0f bytes with the points",

@@ -24,11 +24,30 @@ extern int	te_blas_threads;
 extern int	te_moments_max_dim;
 extern int	te_max_points;
 extern int	te_persistence_memory_limit_kb;
+extern int	te_progress_level;		/* topembed.progress: 0 (off), NOTICE or LOG */
+extern int	te_progress_interval_ms;
 
 /* env.c: the core's allocator and interrupt check on palloc */
 extern void te_env_init(TeEnv *env, MemoryContext cxt);
 extern void te_raise(TeStatus status, TeEnv *env, const char *what) pg_attribute_noreturn();
 extern void te_check_status(TeStatus status, TeEnv *env, const char *what);
+
+/*
+ * env.c: progress reports of one long computation (topembed.progress).
+ * te_progress_begin hooks them into env when the setting asks for them;
+ * te_progress_end says how long the whole run took, if anything was
+ * reported.  The struct must outlive the core call.
+ */
+typedef struct TeProgressState
+{
+	const char *what;			/* the SQL function, as the messages name it */
+	int64		start;			/* TimestampTz of te_progress_begin */
+	int64		last;			/* of the last report (start at first) */
+	int			level;			/* NOTICE or LOG */
+	int			reports;
+} TeProgressState;
+extern void te_progress_begin(TeProgressState *ps, TeEnv *env, const char *what);
+extern void te_progress_end(TeProgressState *ps);
 
 /* input.c: reading and validating embeddings */
 typedef struct TeEmbedding

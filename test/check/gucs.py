@@ -1,4 +1,5 @@
-"""Administrator limits are PGC_SUSET: a plain role cannot raise any
+"""Administrator limits are PGC_SUSET (the progress reports, a preference,
+are not): a plain role cannot raise any
 topembed.* setting, by SET, SET LOCAL, set_config(), ALTER ROLE, a
 placeholder set before the library loads, or PGOPTIONS; a superuser can,
 per session and per role, and can hand one setting to a role with GRANT SET."""
@@ -17,6 +18,8 @@ RAISED = {
     "topembed.max_points": ("100000", "50000"),
     "topembed.persistence_memory_limit": ("2GB", "1GB"),
 }
+# settings any role may change
+PREFERENCES = ["topembed.progress", "topembed.progress_interval"]
 LOAD = "SELECT topembed.check_embedding('{1}'::real[])"
 
 
@@ -45,7 +48,10 @@ def main():
     cur.execute(LOAD)
     cur.execute("SELECT name, context FROM pg_settings WHERE name LIKE 'topembed.%' ORDER BY name")
     contexts = dict(cur.fetchall())
-    ok(sorted(contexts) == sorted(RAISED), "the four settings exist: %s" % sorted(contexts))
+    # the progress reports are a preference, not a limit (progress.py tests them)
+    prefs = {n: contexts.pop(n, None) for n in PREFERENCES}
+    ok(sorted(contexts) == sorted(RAISED), "the four limits exist: %s" % sorted(contexts))
+    ok(all(c == "user" for c in prefs.values()), "the preferences are PGC_USERSET: %s" % prefs)
 
     for name, (high, default) in RAISED.items():
         ok(contexts.get(name) == "superuser", "%s is PGC_SUSET (context %s)" % (name, contexts.get(name)))
