@@ -123,6 +123,19 @@ def main():
     ok(result == clus_plain, "the clusters are the same with progress reports")
     check_reports(notices, "NOTICE", "topembed.clusters", 0.1, "clusters, notice")
 
+    # a statement_timeout still stops a reporting run, and the session goes on
+    cur.execute("SET topembed.progress_interval = '200ms'")
+    cur.execute("SET statement_timeout = '1s'")
+    conn.notices = collections.deque()
+    code, msg = sqlstate_of(conn, PERSISTENCE)
+    cur.execute("RESET statement_timeout")
+    lines = [n for n in conn.notices if LINE.match(n)]
+    ok(code == "57014" and lines and not any(" finished after " in n for n in lines),
+       "a statement_timeout stops a reporting run with 57014, with no finished line (%d reports): %s"
+       % (len(lines), msg))
+    result, _ = run(conn, PERSISTENCE)
+    ok(result == plain, "the session runs the same diagram afterwards")
+
     # any role may turn them on
     cur.execute("DROP ROLE IF EXISTS %s" % ROLE)
     cur.execute("CREATE ROLE %s LOGIN" % ROLE)
