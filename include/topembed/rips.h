@@ -75,6 +75,46 @@ typedef struct TeRipsTreeEdge
 	double		length;
 } TeRipsTreeEdge;
 
+/*
+ * The simplices of one bar, in row numbers from 0 (ascending), filled when
+ * TeRipsOptions.generators is set.  Unused places hold -1.
+ *  - birth: the dim + 1 rows of the simplex whose entry makes the class;
+ *    its longest edge has the bar's birth (H0: the one row whose component
+ *    the bar is, the component's lowest row, the younger one by the elder
+ *    rule when two merge);
+ *  - death: the dim + 2 rows of the simplex whose entry kills it, its
+ *    longest edge of the bar's death (H0: the two rows of the merging
+ *    edge); all -1 for an essential class;
+ *  - H1 only: a loop of cycle_len rows at cycle_rows[cycle ...]: from the
+ *    birth edge's lower row to its higher one, a path of fewest edges
+ *    among the edges no longer than the birth (other than the birth edge),
+ *    so consecutive rows, and the last with the first (the birth edge),
+ *    are edges present at the birth; the
+ *    loop is a cycle containing the birth edge once, so it is not a sum of
+ *    triangles of the complex before the birth.  cycle is -1 elsewhere.
+ */
+typedef struct TeRipsGenerator
+{
+	int32_t		birth[TE_RIPS_MAX_DIM + 1];
+	int32_t		death[TE_RIPS_MAX_DIM + 2];
+	int64_t		cycle;
+	int64_t		cycle_len;
+} TeRipsGenerator;
+
+/* the generators of a diagram: gen[i] belongs to the diagram's pairs[i] */
+typedef struct TeRipsGenerators
+{
+	TeRipsGenerator *gen;
+	int64_t		n;
+	int64_t		capacity;
+	int32_t    *cycle_rows;
+	int64_t		n_cycle_rows;
+	int64_t		cycle_capacity;
+} TeRipsGenerators;
+
+/* free what te_rips_points put into g, and empty it */
+void		te_rips_generators_free(TeEnv *env, TeRipsGenerators *g);
+
 typedef struct TeRipsOptions
 {
 	int			max_dim;		/* 0..3 */
@@ -93,9 +133,17 @@ typedef struct TeRipsOptions
 	 * On success exactly n - 1 edges are written (none for n <= 1).
 	 */
 	TeRipsTreeEdge *tree;
+
+	/*
+	 * NULL (default), or filled by te_rips_points with one generator per
+	 * pair of the diagram, in the diagram's order (it need not be
+	 * initialised; on failure it is left empty).  te_rips_distances refuses
+	 * it (TE_INVALID).
+	 */
+	TeRipsGenerators *generators;
 } TeRipsOptions;
 
-/* the defaults: max_dim 1, threshold NAN, modulus 2, collapse on, no limit, no tree */
+/* the defaults: max_dim 1, threshold NAN, modulus 2, collapse on, no limit, no tree, no generators */
 void		te_rips_options_init(TeRipsOptions *o);
 
 /*

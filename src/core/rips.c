@@ -70,6 +70,63 @@ pair_less(const TePersPair *x, const TePersPair *y)
 #define ST_LESS(x, y) pair_less((x), (y))
 #include "sort_template.h"
 
+/* a bar and its generator, sorted together when generators are asked for */
+typedef struct GenPair
+{
+	TePersPair	p;
+	TeRipsGenerator g;
+} GenPair;
+
+/* (dim, birth, death), then the birth and death rows: a total order of distinct bars */
+static inline int
+gen_pair_less(const GenPair *x, const GenPair *y)
+{
+	int			i;
+
+	if (pair_less(&x->p, &y->p))
+		return 1;
+	if (pair_less(&y->p, &x->p))
+		return 0;
+	for (i = 0; i <= TE_RIPS_MAX_DIM; i++)
+		if (x->g.birth[i] != y->g.birth[i])
+			return x->g.birth[i] < y->g.birth[i];
+	for (i = 0; i <= TE_RIPS_MAX_DIM + 1; i++)
+		if (x->g.death[i] != y->g.death[i])
+			return x->g.death[i] < y->g.death[i];
+	return 0;
+}
+
+/* gen_pairs_sort(): bars with their generators, in that order */
+#define ST_PREFIX gen_pairs
+#define ST_ELEMENT_TYPE GenPair
+#define ST_LESS(x, y) gen_pair_less((x), (y))
+#include "sort_template.h"
+
+/* sort the diagram and its generators together; TE_NOMEM if no room to */
+static TeStatus
+sort_with_generators(TeEnv *env, TeDiagram *d, TeRipsGenerators *g)
+{
+	GenPair    *t = te_alloc_array(env, (size_t) d->n_pairs, sizeof(GenPair));
+	int64_t		i;
+
+	if (!t)
+		return te_fail(env, TE_NOMEM, "out of memory sorting %lld bars with their generators",
+					   (long long) d->n_pairs);
+	for (i = 0; i < d->n_pairs; i++)
+	{
+		t[i].p = d->pairs[i];
+		t[i].g = g->gen[i];
+	}
+	gen_pairs_sort(t, d->n_pairs);
+	for (i = 0; i < d->n_pairs; i++)
+	{
+		d->pairs[i] = t[i].p;
+		g->gen[i] = t[i].g;
+	}
+	te_free(env, t);
+	return TE_OK;
+}
+
 /* ---- options ---- */
 
 /* TE_INVALID for options outside the documented ranges */
@@ -198,6 +255,9 @@ ctx_init(RipsCtx *c, Arena *mem, TeEnv *env, const TeRipsOptions *o,
 	c->mem = mem;
 	c->next_check = RIPS_CHECK_INTERVAL;
 	c->out = out;
+	c->gen = o->generators;
+	if (c->gen)
+		memset(c->gen, 0, sizeof(*c->gen));
 	c->modulus = (uint32_t) o->modulus;
 	c->max_dim = o->max_dim;
 	c->fs1 = c->fs2 = 1.0;
@@ -220,12 +280,15 @@ finish(RipsCtx *c, TeStatus st, const TeRipsOptions *o)
 	c->stats->peak_bytes = c->mem->peak;
 	if (o->stats)
 		*o->stats = *c->stats;
+	if (st == TE_OK && c->gen && c->out->n_pairs > 1)
+		st = sort_with_generators(c->env, c->out, c->gen);
 	if (st != TE_OK)
 	{
 		te_diagram_free(c->env, c->out);
+		te_rips_generators_free(c->env, c->gen);
 		return st;
 	}
-	if (c->out->n_pairs > 1)
+	if (!c->gen && c->out->n_pairs > 1)
 		pairs_sort(c->out->pairs, c->out->n_pairs);
 	return TE_OK;
 }
@@ -288,6 +351,8 @@ te_rips_points(TeEnv *env, const double *points, int64_t n, int dim,
 		opt = &defaults;
 	}
 	memset(out, 0, sizeof(*out));
+	if (opt->generators)
+		memset(opt->generators, 0, sizeof(*opt->generators));
 	if ((st = check_options(env, opt)) != TE_OK)
 		return st;
 	if (n < 0 || (n > 0 && (!points || dim < 1)))
@@ -371,12 +436,16 @@ te_rips_distances(TeEnv *env, const double *lower, int64_t n,
 		opt = &defaults;
 	}
 	memset(out, 0, sizeof(*out));
+	if (opt->generators)
+		memset(opt->generators, 0, sizeof(*opt->generators));
 	if ((st = check_options(env, opt)) != TE_OK)
 		return st;
 	if (n < 0 || (n > 1 && !lower))
 		return te_fail(env, TE_INVALID, "need n >= 0 points and their distances");
 	if (opt->tree)
 		return te_fail(env, TE_INVALID, "the spanning tree comes from te_rips_points only");
+	if (opt->generators)
+		return te_fail(env, TE_INVALID, "generators come from te_rips_points only");
 	for (i = 1; i < n; i++)
 	{
 		double		rowmax = 0.0;

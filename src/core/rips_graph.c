@@ -9,6 +9,38 @@
 
 /* ---- the output diagram ---- */
 
+/* an empty generator for the bar just appended, growing the array through the env */
+static TeStatus
+gen_append(RipsCtx *c)
+{
+	TeRipsGenerators *G = c->gen;
+	TeRipsGenerator *g;
+	int			i;
+
+	if (G->n == G->capacity)
+	{
+		int64_t		cap = G->capacity ? 2 * G->capacity : 64;
+		TeRipsGenerator *ng = te_alloc_array(c->env, (size_t) cap, sizeof(TeRipsGenerator));
+
+		if (!ng)
+			return te_fail(c->env, TE_NOMEM, "out of memory growing the generators to %lld",
+						   (long long) cap);
+		if (G->n)
+			memcpy(ng, G->gen, sizeof(TeRipsGenerator) * (size_t) G->n);
+		te_free(c->env, G->gen);
+		G->gen = ng;
+		G->capacity = cap;
+	}
+	g = &G->gen[G->n++];
+	for (i = 0; i <= TE_RIPS_MAX_DIM; i++)
+		g->birth[i] = -1;
+	for (i = 0; i <= TE_RIPS_MAX_DIM + 1; i++)
+		g->death[i] = -1;
+	g->cycle = -1;
+	g->cycle_len = 0;
+	return TE_OK;
+}
+
 /*
  * Append a bar to the output, growing it through the env.  birth and death
  * are stored values: they go out in the input's units (a finite value that
@@ -41,7 +73,90 @@ rips_emit(RipsCtx *c, int dim, double birth, double death)
 	d->pairs[d->n_pairs].birth = birth;
 	d->pairs[d->n_pairs].death = death;
 	d->n_pairs++;
+	return c->gen ? gen_append(c) : TE_OK;
+}
+
+/* sort a few rows ascending (insertion sort) */
+static void
+rows_sort(int32_t *r, int n)
+{
+	int			i,
+				j;
+
+	for (i = 1; i < n; i++)
+	{
+		int32_t		x = r[i];
+
+		for (j = i; j > 0 && r[j - 1] > x; j--)
+			r[j] = r[j - 1];
+		r[j] = x;
+	}
+}
+
+/* a bar with its simplices: see rips_graph_internal.h */
+TeStatus
+rips_emit_gen(RipsCtx *c, int dim, double birth, double death,
+			  const int *bv, int nb, const int *dv, int nd, int *added)
+{
+	int64_t		before = c->out->n_pairs;
+	TeStatus	st = rips_emit(c, dim, birth, death);
+	TeRipsGenerator *g;
+	int			i;
+
+	*added = st == TE_OK && c->out->n_pairs > before;
+	if (!*added || !c->gen)
+		return st;
+	g = &c->gen->gen[c->gen->n - 1];
+	for (i = 0; i < nb && i <= TE_RIPS_MAX_DIM; i++)
+		g->birth[i] = (int32_t) bv[i];
+	for (i = 0; i < nd && i <= TE_RIPS_MAX_DIM + 1; i++)
+		g->death[i] = (int32_t) dv[i];
+	rows_sort(g->birth, nb);
+	rows_sort(g->death, nd);
 	return TE_OK;
+}
+
+/* the H1 loop of the last bar: see rips_graph_internal.h */
+TeStatus
+rips_gen_cycle(RipsCtx *c, const int32_t *rows, int64_t len)
+{
+	TeRipsGenerators *G = c->gen;
+
+	if (!G || G->n == 0)
+		return TE_OK;
+	if (G->n_cycle_rows + len > G->cycle_capacity)
+	{
+		int64_t		cap = G->cycle_capacity ? 2 * G->cycle_capacity : 1024;
+		int32_t    *nr;
+
+		while (cap < G->n_cycle_rows + len)
+			cap *= 2;
+		nr = te_alloc_array(c->env, (size_t) cap, sizeof(int32_t));
+		if (!nr)
+			return te_fail(c->env, TE_NOMEM, "out of memory growing the cycles to %lld rows",
+						   (long long) cap);
+		if (G->n_cycle_rows)
+			memcpy(nr, G->cycle_rows, sizeof(int32_t) * (size_t) G->n_cycle_rows);
+		te_free(c->env, G->cycle_rows);
+		G->cycle_rows = nr;
+		G->cycle_capacity = cap;
+	}
+	memcpy(G->cycle_rows + G->n_cycle_rows, rows, sizeof(int32_t) * (size_t) len);
+	G->gen[G->n - 1].cycle = G->n_cycle_rows;
+	G->gen[G->n - 1].cycle_len = len;
+	G->n_cycle_rows += len;
+	return TE_OK;
+}
+
+/* free a run's generators (see rips.h) */
+void
+te_rips_generators_free(TeEnv *env, TeRipsGenerators *g)
+{
+	if (!g)
+		return;
+	te_free(env, g->gen);
+	te_free(env, g->cycle_rows);
+	memset(g, 0, sizeof(*g));
 }
 
 /* ---- sorting 64-bit keys ---- */

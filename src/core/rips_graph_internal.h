@@ -71,6 +71,7 @@ typedef struct RipsCtx
 	uint64_t	work;			/* work units done */
 	uint64_t	next_check;		/* work at which to call te_check next */
 	TeDiagram  *out;
+	TeRipsGenerators *gen;		/* NULL, or one generator per bar of out */
 	TeRipsStats *stats;			/* never NULL inside the engine */
 	uint32_t	modulus;
 	int			max_dim;
@@ -155,6 +156,17 @@ rips_phase(RipsCtx *c, const char *phase, const char *unit, double total)
  * input's units; zero-length bars are dropped
  */
 TeStatus	rips_emit(RipsCtx *c, int dim, double birth, double death);
+
+/*
+ * the same, with the bar's simplices for c->gen (when it is set): nb birth
+ * and nd death vertices (row numbers, any order; nd 0 for an essential
+ * class).  *added says whether the bar was kept (zero-length bars are not)
+ */
+TeStatus	rips_emit_gen(RipsCtx *c, int dim, double birth, double death,
+						  const int *bv, int nb, const int *dv, int nd, int *added);
+
+/* give the last bar emitted the loop rows[0..len) as its H1 cycle */
+TeStatus	rips_gen_cycle(RipsCtx *c, const int32_t *rows, int64_t len);
 
 /* sort n 64-bit keys ascending, in place */
 TeStatus	rips_sort_keys(RipsCtx *c, uint64_t *keys, int64_t n);

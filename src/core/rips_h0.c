@@ -59,7 +59,100 @@ uf_link(int32_t *parent, int32_t *size, int64_t a, int64_t b)
 	size[a] += size[b];
 }
 
-/* ---- Kruskal on a graph ---- */
+/*
+ * Union-find for Kruskal, with (when rep is set) each component's lowest
+ * row, for the elder rule of the generators
+ */
+typedef struct Kruskal
+{
+	int32_t    *parent;
+	int32_t    *size;
+	int32_t    *rep;			/* NULL without generators */
+} Kruskal;
+
+/* a Kruskal state for n points, in the run's arena */
+static TeStatus
+kruskal_init(RipsCtx *c, Kruskal *k, int64_t n)
+{
+	int64_t		i;
+
+	k->parent = arena_array(c->mem, (size_t) n, sizeof(int32_t));
+	k->size = arena_array(c->mem, (size_t) n, sizeof(int32_t));
+	k->rep = c->gen ? arena_array(c->mem, (size_t) n, sizeof(int32_t)) : NULL;
+	if (!k->parent || !k->size || (c->gen && !k->rep))
+		return c->mem->status;
+	for (i = 0; i < n; i++)
+	{
+		k->parent[i] = (int32_t) i;
+		k->size[i] = 1;
+		if (k->rep)
+			k->rep[i] = (int32_t) i;
+	}
+	return TE_OK;
+}
+
+/* release a Kruskal state */
+static void
+kruskal_release(RipsCtx *c, Kruskal *k)
+{
+	arena_free(c->mem, k->parent);
+	arena_free(c->mem, k->size);
+	arena_free(c->mem, k->rep);
+}
+
+/*
+ * Offer the edge ab of stored length d: if it joins two components, link
+ * them and emit the H0 bar that dies there (with its generator: the younger
+ * component's lowest row, by the elder rule, and the edge); *joined says
+ * whether it did
+ */
+static TeStatus
+kruskal_offer(RipsCtx *c, Kruskal *k, int64_t a, int64_t b, float d, int *joined)
+{
+	int64_t		ra = uf_find(k->parent, a),
+				rb = uf_find(k->parent, b);
+	int			bv[1],
+				dv[2],
+				added;
+	int32_t		low;
+
+	*joined = ra != rb;
+	if (ra == rb)
+		return TE_OK;
+	uf_link(k->parent, k->size, ra, rb);
+	if (!k->rep)
+		return rips_emit(c, 0, 0.0, (double) d);
+	bv[0] = k->rep[ra] > k->rep[rb] ? k->rep[ra] : k->rep[rb];
+	low = k->rep[ra] < k->rep[rb] ? k->rep[ra] : k->rep[rb];
+	k->rep[uf_find(k->parent, ra)] = low;
+	dv[0] = (int) a;
+	dv[1] = (int) b;
+	return rips_emit_gen(c, 0, 0.0, (double) d, bv, 1, dv, 2, &added);
+}
+
+/* the essential H0 classes left: one per component, with its lowest row */
+static TeStatus
+kruskal_essential(RipsCtx *c, Kruskal *k, int64_t n, int64_t comps)
+{
+	int64_t		i;
+	TeStatus	st = TE_OK;
+
+	if (!k->rep)
+	{
+		for (i = 0; st == TE_OK && i < comps; i++)
+			st = rips_emit(c, 0, 0.0, INFINITY);
+		return st;
+	}
+	for (i = 0; st == TE_OK && i < n; i++)
+		if (k->parent[i] == i)
+		{
+			int			bv[1] = {k->rep[i]},
+						added;
+
+			st = rips_emit_gen(c, 0, 0.0, INFINITY, bv, 1, NULL, 0, &added);
+		}
+	return st;
+}
 
 /* Kruskal over the sorted edges: bars, essential classes, tree bits */
 TeStatus
@@ -68,48 +161,37 @@ rips_h0_graph(RipsCtx *c, const RipsGraph *g, uint64_t *tree_bits)
 	int64_t		n = g->n,
 				i,
 				comps = n;
-	int32_t    *parent,
-			   *size;
+	Kruskal		k;
 	TeStatus	st = TE_OK;
 
 	if (n == 0)
 		return TE_OK;
-	parent = arena_array(c->mem, (size_t) n, sizeof(int32_t));
-	size = arena_array(c->mem, (size_t) n, sizeof(int32_t));
-	if (!parent || !size)
+	if ((st = kruskal_init(c, &k, n)) != TE_OK)
 	{
-		arena_free(c->mem, parent);
-		arena_free(c->mem, size);
-		return c->mem->status;
-	}
-	for (i = 0; i < n; i++)
-	{
-		parent[i] = (int32_t) i;
-		size[i] = 1;
+		kruskal_release(c, &k);
+		return st;
 	}
 	rips_phase(c, "H0", "edges", (double) g->m);
 	for (i = 0; i < g->m && comps > 1; i++)
 	{
-		uint64_t	k = g->keys[i];
-		int64_t		a = uf_find(parent, rips_key_a(k)),
-					b = uf_find(parent, rips_key_b(k));
+		uint64_t	key = g->keys[i];
+		int			joined;
 
-		if (a != b)
+		if ((st = kruskal_offer(c, &k, rips_key_a(key), rips_key_b(key),
+								rips_key_value(key), &joined)) != TE_OK)
+			break;
+		if (joined)
 		{
-			uf_link(parent, size, a, b);
 			comps--;
 			tree_bits[i >> 6] |= (uint64_t) 1 << (i & 63);
-			if ((st = rips_emit(c, 0, 0.0, (double) rips_key_value(k))) != TE_OK)
-				break;
 		}
 		c->done = (double) (i + 1);
 		if ((i & 0xFFFF) == 0 && (st = rips_tick(c, 0x10000 * 4)) != TE_OK)
 			break;
 	}
-	for (i = 0; st == TE_OK && i < comps; i++)
-		st = rips_emit(c, 0, 0.0, INFINITY);
-	arena_free(c->mem, parent);
-	arena_free(c->mem, size);
+	if (st == TE_OK)
+		st = kruskal_essential(c, &k, n, comps);
+	kruskal_release(c, &k);
 	return st;
 }
 
@@ -858,6 +940,81 @@ h0_boruvka(H0Work *w)
 	return TE_OK;
 }
 
+/* a tree edge in Kruskal's order, for the generators */
+typedef struct TreeEdge
+{
+	float		d;
+	int32_t		a;
+	int32_t		b;
+} TreeEdge;
+
+/* (length, a, b) lexicographic */
+static inline int
+tree_edge_less(const TreeEdge *x, const TreeEdge *y)
+{
+	if (x->d != y->d)
+		return x->d < y->d;
+	if (x->a != y->a)
+		return x->a < y->a;
+	return x->b < y->b;
+}
+
+#define ST_PREFIX tree_edges
+#define ST_ELEMENT_TYPE TreeEdge
+#define ST_LESS(x, y) tree_edge_less((x), (y))
+#include "sort_template.h"
+
+/*
+ * The bars of the tree with their generators: its edges within the
+ * threshold, shortest first, through Kruskal's union-find (which gives the
+ * elder rule's birth rows), then a class per component left
+ */
+static TeStatus
+h0_emit_tree_gen(H0Work *w, float threshold)
+{
+	int64_t		n = w->n,
+				i,
+				m = 0,
+				comps = n;
+	TreeEdge   *e = arena_array(w->c->mem, (size_t) (w->ntree > 0 ? w->ntree : 1), sizeof(TreeEdge));
+	Kruskal		k;
+	TeStatus	st;
+
+	if (!e)
+		return w->c->mem->status;
+	for (i = 0; i < w->ntree; i++)
+	{
+		float		d = rips_to_float(w->c, dist_pair_dist(w->p, w->tree[2 * i], w->tree[2 * i + 1]));
+
+		if (d <= threshold)
+		{
+			e[m].d = d;
+			e[m].a = (int32_t) w->tree[2 * i];
+			e[m].b = (int32_t) w->tree[2 * i + 1];
+			m++;
+		}
+		if ((i & 1023) == 0 && (st = rips_tick(w->c, 1024 * (uint64_t) w->dim)) != TE_OK)
+		{
+			arena_free(w->c->mem, e);
+			return st;
+		}
+	}
+	tree_edges_sort(e, m);
+	st = kruskal_init(w->c, &k, n);
+	for (i = 0; st == TE_OK && i < m; i++)
+	{
+		int			joined;
+
+		st = kruskal_offer(w->c, &k, e[i].a, e[i].b, e[i].d, &joined);
+		comps -= joined;
+	}
+	if (st == TE_OK)
+		st = kruskal_essential(w->c, &k, n, comps);
+	kruskal_release(w->c, &k);
+	arena_free(w->c->mem, e);
+	return st;
+}
+
 /*
  * The bars: the tree's lengths, directly, as float32, then the essential
  * ones; the edges themselves into out when it is set
@@ -868,6 +1025,18 @@ h0_emit_tree(H0Work *w, float threshold, TeRipsTreeEdge *out)
 	int64_t		i,
 				essential = 1;
 	TeStatus	st = TE_OK;
+
+	if (w->c->gen)
+	{
+		for (i = 0; out && i < w->ntree; i++)
+		{
+			out[i].a = w->tree[2 * i];
+			out[i].b = w->tree[2 * i + 1];
+			out[i].length = rips_from_stored(w->c, (double) rips_to_float(w->c,
+																		   dist_pair_dist(w->p, out[i].a, out[i].b)));
+		}
+		return h0_emit_tree_gen(w, threshold);
+	}
 
 	for (i = 0; i < w->ntree; i++)
 	{
@@ -904,7 +1073,12 @@ rips_h0_points(RipsCtx *c, const DistPoints *p, float threshold, TeRipsTreeEdge 
 	if (p->n == 0)
 		return TE_OK;
 	if (p->n == 1)
-		return rips_emit(c, 0, 0.0, INFINITY);
+	{
+		int			bv[1] = {0},
+					added;
+
+		return rips_emit_gen(c, 0, 0.0, INFINITY, bv, 1, NULL, 0, &added);
+	}
 	memset(&w, 0, sizeof(w));
 	w.c = c;
 	w.p = p;

@@ -124,6 +124,10 @@ typedef struct Eng
 	Pending    *pend;
 	int64_t		plen;
 	int64_t		pcap;
+	/* the H1 loops of the generators: breadth-first search scratch */
+	int32_t    *bfs_parent;
+	int32_t    *bfs_queue;
+	uint64_t   *bfs_seen;
 } Eng;
 
 /* ---- small helpers ---- */
@@ -948,6 +952,94 @@ add_column(Eng *E, int64_t ref, const REntry *piv, uint32_t f, int k, uint64_t *
 	return TE_OK;
 }
 
+/* ---- generators ---- */
+
+/*
+ * The H1 loop of the birth edge ab: a path of fewest edges from a to b in
+ * the graph of the current level (the edges no longer than the birth)
+ * without the edge ab itself, found breadth-first, lowest rows first; its
+ * rows from a to b go to the last bar emitted.  The ends are joined without
+ * ab (ab is not a tree edge, so Kruskal joined them earlier).
+ */
+static TeStatus
+h1_loop(Eng *E, int a, int b)
+{
+	int64_t		W = E->W,
+				head = 0,
+				tail = 0,
+				len = 0,
+				x;
+	int			found = 0;
+	TeStatus	st = TE_OK;
+
+	memset(E->bfs_seen, 0, sizeof(uint64_t) * (size_t) W);
+	rips_bit_set(E->bfs_seen, a);
+	E->bfs_queue[tail++] = a;
+	E->bfs_parent[a] = -1;
+	while (head < tail && !found)
+	{
+		int32_t		u = E->bfs_queue[head++];
+		const uint64_t *row = E->lvl + (int64_t) u * W;
+		int64_t		wd;
+
+		for (wd = 0; wd < W && !found; wd++)
+		{
+			uint64_t	bits = row[wd] & ~E->bfs_seen[wd];
+
+			while (bits)
+			{
+				int32_t		v = (int32_t) (wd * 64 + __builtin_ctzll(bits));
+
+				bits &= bits - 1;
+				if (u == a && v == b)
+					continue;
+				rips_bit_set(E->bfs_seen, v);
+				E->bfs_parent[v] = u;
+				if (v == b)
+				{
+					found = 1;
+					break;
+				}
+				E->bfs_queue[tail++] = v;
+			}
+		}
+		if ((head & 63) == 0 && (st = rips_tick(E->c, 64 * (uint64_t) (W + 8))) != TE_OK)
+			return st;
+	}
+	if (!found)
+		return te_fail(E->c->env, TE_NUMERIC, "no loop closes the H1 birth edge (%d, %d)", a, b);
+	/* the rows from b back to a, then reversed into the queue's space */
+	for (x = b; x != -1; x = E->bfs_parent[x])
+		E->bfs_queue[len++] = (int32_t) x;
+	for (x = 0; x < len / 2; x++)
+	{
+		int32_t		t = E->bfs_queue[x];
+
+		E->bfs_queue[x] = E->bfs_queue[len - 1 - x];
+		E->bfs_queue[len - 1 - x] = t;
+	}
+	return rips_gen_cycle(E->c, E->bfs_queue, len);
+}
+
+/*
+ * Emit the bar of the k-simplex v (diameter d) dying with the (k+1)-simplex
+ * pv at death (pv NULL: essential), with its generator and, in H1, its loop
+ */
+static TeStatus
+emit_column(Eng *E, const int *v, int k, float d, const int *pv, float death)
+{
+	int			added;
+	TeStatus	st;
+
+	if (!E->c->gen)
+		return rips_emit(E->c, k, (double) d, pv ? (double) death : INFINITY);
+	st = rips_emit_gen(E->c, k, (double) d, pv ? (double) death : INFINITY,
+					   v, k + 1, pv, pv ? k + 2 : 0, &added);
+	if (st != TE_OK || !added || k != 1)
+		return st;
+	return h1_loop(E, v[0] < v[1] ? v[0] : v[1], v[0] < v[1] ? v[1] : v[0]);
+}
+
 /* ---- one column ---- */
 
 /* reduce the coboundary of the k-simplex v (index idx, diameter d) */
@@ -979,7 +1071,7 @@ reduce_column(Eng *E, const int *v, int k, int64_t idx, float d)
 			return st;
 		work = 0;
 		if (!heap_pivot(E, &piv, &work, &st))
-			return st != TE_OK ? st : rips_emit(c, k, (double) d, INFINITY);
+			return st != TE_OK ? st : emit_column(E, v, k, d, NULL, INFINITY);
 		f = E->p - e_coef(E, &piv);
 		ref = hash_find(&E->cur, e_idx(E, &piv));
 		if (ref != -1)
@@ -1009,7 +1101,7 @@ reduce_column(Eng *E, const int *v, int k, int64_t idx, float d)
 			return st;
 		if ((st = hash_insert(E, &E->cur, e_idx(E, &piv), ref)) != TE_OK)
 			return st;
-		return rips_emit(c, k, (double) d, (double) piv.diam);
+		return emit_column(E, v, k, d, pv, piv.diam);
 	}
 }
 
@@ -1415,6 +1507,14 @@ eng_init(Eng *E, RipsCtx *c, const RipsGraph *g)
 	E->cset = arena_array(c->mem, (size_t) (E->W > 0 ? E->W : 1), sizeof(uint64_t));
 	if (!E->lvl || !E->cand || !E->cset)
 		return c->mem->status;
+	if (c->gen)
+	{
+		E->bfs_parent = arena_array(c->mem, (size_t) n, sizeof(int32_t));
+		E->bfs_queue = arena_array(c->mem, (size_t) n, sizeof(int32_t));
+		E->bfs_seen = arena_array(c->mem, (size_t) (E->W > 0 ? E->W : 1), sizeof(uint64_t));
+		if (!E->bfs_parent || !E->bfs_queue || !E->bfs_seen)
+			return c->mem->status;
+	}
 	if (E->p > 2)
 	{
 		uint32_t	i;
@@ -1445,6 +1545,9 @@ eng_release(Eng *E)
 	arena_free(E->mem, E->heap);
 	arena_free(E->mem, E->vw);
 	arena_free(E->mem, E->pend);
+	arena_free(E->mem, E->bfs_parent);
+	arena_free(E->mem, E->bfs_queue);
+	arena_free(E->mem, E->bfs_seen);
 }
 
 /* cohomology dimension by dimension; pivots of one clear the next */

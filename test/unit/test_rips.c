@@ -498,6 +498,22 @@ wl_h2_nocollapse_cosine(TeEnv *env, TeDiagram *d)
 	return te_rips_points(env, wl_points, wl_n_h2_cos, 16, TE_METRIC_COSINE, &o, d);
 }
 
+/* wl_h2 with generators (freed at once: the checks are of the diagram and the memory) */
+static TeStatus
+wl_h2_generators(TeEnv *env, TeDiagram *d)
+{
+	TeRipsOptions o;
+	TeRipsGenerators g;
+	TeStatus	st;
+
+	te_rips_options_init(&o);
+	o.max_dim = 2;
+	o.generators = &g;
+	st = te_rips_points(env, wl_points, wl_n_h2, 16, TE_METRIC_EUCLIDEAN, &o, d);
+	te_rips_generators_free(env, &g);
+	return st;
+}
+
 static TeStatus
 wl_h0_points(TeEnv *env, TeDiagram *d)
 {
@@ -683,6 +699,7 @@ test_cancellation(void)
 			(long long) wl_n_h0, DIST_BLOCK);
 	test_cancel_one("points up to H2 with collapse", wl_h2);
 	test_cancel_one("cosine points up to H2, Z/3, no collapse", wl_h2_nocollapse_cosine);
+	test_cancel_one("points up to H2 with generators", wl_h2_generators);
 	snprintf(name, sizeof(name), "H0 of %lld points by spanning tree", (long long) wl_n_h0);
 	test_cancel_one(name, wl_h0_points);
 	snprintf(name, sizeof(name), "%lld distances up to H1 with a threshold", (long long) n);
@@ -1058,6 +1075,146 @@ test_sort_keys(void)
 	free(a);
 }
 
+/* the float32-rounded distance of rows a and b, as the engine keeps it */
+static double
+row_dist(const double *x, int dim, int a, int b)
+{
+	double		s = 0.0;
+	int			k;
+
+	for (k = 0; k < dim; k++)
+		s += (x[a * dim + k] - x[b * dim + k]) * (x[a * dim + k] - x[b * dim + k]);
+	return (double) (float) sqrt(s);
+}
+
+/* the largest distance among the first nv rows of v (-1s end it early) */
+static double
+simplex_diam(const double *x, int dim, const int32_t *v, int nv)
+{
+	double		m = 0.0;
+	int			i,
+				j;
+
+	for (i = 0; i < nv && v[i] >= 0; i++)
+		for (j = 0; j < i; j++)
+			if (row_dist(x, dim, v[i], v[j]) > m)
+				m = row_dist(x, dim, v[i], v[j]);
+	return m;
+}
+
+/*
+ * Generators of a run: one per bar; the birth and death simplices have
+ * dim + 1 and dim + 2 distinct rows and diameters equal to the bar's birth
+ * and death; H0 births are one row; an H1 loop starts and ends with its
+ * birth edge's rows and every step is an edge no longer than the birth;
+ * and the diagram is the one of a run without generators
+ */
+static void
+test_generators_one(const char *name, const double *x, int64_t n, int dim, int max_dim)
+{
+	TeEnv		env;
+	TeRipsOptions o;
+	TeRipsGenerators g;
+	TeDiagram	plain,
+				d;
+	int64_t		i,
+				bad_simplex = 0,
+				bad_value = 0,
+				bad_loop = 0,
+				loops = 0;
+	TeStatus	s1,
+				s2;
+
+	te_env_init_malloc(&env);
+	te_rips_options_init(&o);
+	o.max_dim = max_dim;
+	s1 = te_rips_points(&env, x, n, dim, TE_METRIC_EUCLIDEAN, &o, &plain);
+	o.generators = &g;
+	s2 = te_rips_points(&env, x, n, dim, TE_METRIC_EUCLIDEAN, &o, &d);
+	unit_ok(s1 == TE_OK && s2 == TE_OK && g.n == d.n_pairs && same_diagram(&plain, &d),
+			"%s: one generator per bar (%lld), the same diagram as without", name, (long long) g.n);
+	for (i = 0; s2 == TE_OK && i < d.n_pairs; i++)
+	{
+		const TePersPair *p = &d.pairs[i];
+		const TeRipsGenerator *q = &g.gen[i];
+		int			nb = p->dim == 0 ? 1 : p->dim + 1,
+					nd = isinf(p->death) ? 0 : p->dim + 2,
+					j;
+
+		for (j = 0; j <= TE_RIPS_MAX_DIM; j++)
+			if ((j < nb) != (q->birth[j] >= 0) || q->birth[j] >= n ||
+				(j > 0 && j < nb && q->birth[j] <= q->birth[j - 1]))
+				bad_simplex++;
+		for (j = 0; j <= TE_RIPS_MAX_DIM + 1; j++)
+			if ((j < nd) != (q->death[j] >= 0) || q->death[j] >= n ||
+				(j > 0 && j < nd && q->death[j] <= q->death[j - 1]))
+				bad_simplex++;
+		if (!unit_close(simplex_diam(x, dim, q->birth, nb), p->birth, 1e-6) ||
+			(nd > 0 && !unit_close(simplex_diam(x, dim, q->death, nd), p->death, 1e-6)))
+			bad_value++;
+		if (p->dim == 1)
+		{
+			const int32_t *r = g.cycle_rows + q->cycle;
+
+			loops++;
+			if (q->cycle < 0 || q->cycle_len < 3 || r[0] != q->birth[0] ||
+				r[q->cycle_len - 1] != q->birth[1])
+				bad_loop++;
+			else
+				for (j = 0; j < q->cycle_len; j++)
+				{
+					int			a = r[j],
+								b = r[(j + 1) % q->cycle_len];
+
+					if (a == b || row_dist(x, dim, a, b) > p->birth * (1.0 + 1e-6))
+					{
+						bad_loop++;
+						break;
+					}
+				}
+		}
+		else if (q->cycle != -1)
+			bad_loop++;
+	}
+	unit_ok(bad_simplex == 0, "%s: birth and death simplices of dim + 1 and dim + 2 rows", name);
+	unit_ok(bad_value == 0, "%s: their diameters are the bars' births and deaths", name);
+	unit_ok(bad_loop == 0, "%s: %lld H1 loops close through their birth edge on edges no longer "
+			"than the birth", name, (long long) loops);
+	te_diagram_free(&env, &plain);
+	te_diagram_free(&env, &d);
+	te_rips_generators_free(&env, &g);
+}
+
+/* the generators on a noisy circle (one long loop), random clouds to H2, and the tree path */
+static void
+test_generators(void)
+{
+	double	   *circle = random_points(150, 3, 1),
+			   *cloud = random_points(90, 4, 0),
+			   *dups = random_points(120, 3, 2),
+			   *big = random_points(unit_size(3000, 2100), 8, 0);
+	TeEnv		env;
+	TeRipsOptions o;
+	TeRipsGenerators g;
+	TeDiagram	d;
+
+	test_generators_one("generators of a noisy circle to H1", circle, 150, 3, 1);
+	test_generators_one("generators of a random cloud to H2", cloud, 90, 4, 2);
+	test_generators_one("generators with duplicate points to H2", dups, 120, 3, 2);
+	test_generators_one("generators of H0 by spanning tree", big, unit_size(3000, 2100), 8, 0);
+
+	/* distances have no rows to name */
+	te_env_init_malloc(&env);
+	te_rips_options_init(&o);
+	o.generators = &g;
+	unit_ok(te_rips_distances(&env, circle, 3, &o, &d) == TE_INVALID && g.n == 0,
+			"te_rips_distances refuses generators, leaving them empty");
+	free(circle);
+	free(cloud);
+	free(dups);
+	free(big);
+}
+
 int
 main(void)
 {
@@ -1071,5 +1228,6 @@ main(void)
 	test_memory_limit();
 	test_distance_precision();
 	test_cancellation();
+	test_generators();
 	return unit_done();
 }
