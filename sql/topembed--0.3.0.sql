@@ -871,6 +871,141 @@ CREATE AGGREGATE topembed.clusters_k(id bigint, embedding double precision[], me
 COMMENT ON AGGREGATE topembed.clusters_k(bigint, double precision[], text, integer) IS
 'single-linkage clusters, at most k of them: the cut at the smallest scale that leaves at most k (scipy fcluster criterion ''maxclust''; tied edge lengths can leave fewer); one cluster_member per row, ordered by id';
 
+
+-- persistence with generators: every bar's simplices and H1 loop in the rows' ids
+
+CREATE TYPE topembed.persistence_generator AS (
+    hdim integer,
+    birth double precision,
+    death double precision,
+    birth_ids bigint[],
+    death_ids bigint[],
+    cycle bigint[]
+);
+COMMENT ON TYPE topembed.persistence_generator IS
+'one bar of topembed.persistence(id, embedding, ...) with its simplices in the rows'' ids: birth_ids the simplex whose entry makes the class (longest edge = birth; H0: the component''s lowest row), death_ids the one that kills it (longest edge = death; NULL if essential), cycle (H1 only) a loop through the birth edge on edges no longer than the birth';
+
+CREATE FUNCTION topembed.persistence_ids_transfn(internal, bigint, anyarray) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_persistence_ids_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+COMMENT ON FUNCTION topembed.persistence_ids_transfn(internal, bigint, anyarray) IS
+'transition function of the persistence aggregates with row ids';
+
+CREATE FUNCTION topembed.persistence_ids_transfn(internal, bigint, anyarray, integer) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_persistence_ids_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+COMMENT ON FUNCTION topembed.persistence_ids_transfn(internal, bigint, anyarray, integer) IS
+'transition function of the persistence aggregates with row ids';
+
+CREATE FUNCTION topembed.persistence_ids_transfn(internal, bigint, anyarray, integer, text) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_persistence_ids_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+COMMENT ON FUNCTION topembed.persistence_ids_transfn(internal, bigint, anyarray, integer, text) IS
+'transition function of the persistence aggregates with row ids';
+
+CREATE FUNCTION topembed.persistence_ids_transfn(internal, bigint, anyarray, integer, text, double precision) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_persistence_ids_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+COMMENT ON FUNCTION topembed.persistence_ids_transfn(internal, bigint, anyarray, integer, text, double precision) IS
+'transition function of the persistence aggregates with row ids';
+
+CREATE FUNCTION topembed.persistence_ids_finalfn(internal) RETURNS topembed.persistence_generator[]
+AS 'MODULE_PATHNAME', 'topembed_persistence_ids_finalfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.persistence_ids_finalfn(internal) IS
+'final function of the persistence aggregates with row ids: the diagram with every bar''s generators';
+
+CREATE AGGREGATE topembed.persistence(id bigint, embedding real[]) (
+    SFUNC = topembed.persistence_ids_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.clusters_combinefn,
+    SERIALFUNC = topembed.clusters_serialfn,
+    DESERIALFUNC = topembed.clusters_deserialfn,
+    FINALFUNC = topembed.persistence_ids_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.persistence(bigint, real[]) IS
+'persistence diagram of the rows (defaults as persistence(embedding, ...): max_dim 1, cosine, the enclosing radius) with every bar''s birth and death simplices and H1 loop in the rows'' ids: unnest it and join the ids back';
+
+CREATE AGGREGATE topembed.persistence(id bigint, embedding double precision[]) (
+    SFUNC = topembed.persistence_ids_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.clusters_combinefn,
+    SERIALFUNC = topembed.clusters_serialfn,
+    DESERIALFUNC = topembed.clusters_deserialfn,
+    FINALFUNC = topembed.persistence_ids_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.persistence(bigint, double precision[]) IS
+'persistence diagram of the rows (defaults as persistence(embedding, ...): max_dim 1, cosine, the enclosing radius) with every bar''s birth and death simplices and H1 loop in the rows'' ids: unnest it and join the ids back';
+
+CREATE AGGREGATE topembed.persistence(id bigint, embedding real[], max_dim integer) (
+    SFUNC = topembed.persistence_ids_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.clusters_combinefn,
+    SERIALFUNC = topembed.clusters_serialfn,
+    DESERIALFUNC = topembed.clusters_deserialfn,
+    FINALFUNC = topembed.persistence_ids_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.persistence(bigint, real[], integer) IS
+'persistence diagram of the rows (defaults as persistence(embedding, ...): max_dim 1, cosine, the enclosing radius) with every bar''s birth and death simplices and H1 loop in the rows'' ids: unnest it and join the ids back';
+
+CREATE AGGREGATE topembed.persistence(id bigint, embedding double precision[], max_dim integer) (
+    SFUNC = topembed.persistence_ids_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.clusters_combinefn,
+    SERIALFUNC = topembed.clusters_serialfn,
+    DESERIALFUNC = topembed.clusters_deserialfn,
+    FINALFUNC = topembed.persistence_ids_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.persistence(bigint, double precision[], integer) IS
+'persistence diagram of the rows (defaults as persistence(embedding, ...): max_dim 1, cosine, the enclosing radius) with every bar''s birth and death simplices and H1 loop in the rows'' ids: unnest it and join the ids back';
+
+CREATE AGGREGATE topembed.persistence(id bigint, embedding real[], max_dim integer, metric text) (
+    SFUNC = topembed.persistence_ids_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.clusters_combinefn,
+    SERIALFUNC = topembed.clusters_serialfn,
+    DESERIALFUNC = topembed.clusters_deserialfn,
+    FINALFUNC = topembed.persistence_ids_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.persistence(bigint, real[], integer, text) IS
+'persistence diagram of the rows (defaults as persistence(embedding, ...): max_dim 1, cosine, the enclosing radius) with every bar''s birth and death simplices and H1 loop in the rows'' ids: unnest it and join the ids back';
+
+CREATE AGGREGATE topembed.persistence(id bigint, embedding double precision[], max_dim integer, metric text) (
+    SFUNC = topembed.persistence_ids_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.clusters_combinefn,
+    SERIALFUNC = topembed.clusters_serialfn,
+    DESERIALFUNC = topembed.clusters_deserialfn,
+    FINALFUNC = topembed.persistence_ids_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.persistence(bigint, double precision[], integer, text) IS
+'persistence diagram of the rows (defaults as persistence(embedding, ...): max_dim 1, cosine, the enclosing radius) with every bar''s birth and death simplices and H1 loop in the rows'' ids: unnest it and join the ids back';
+
+CREATE AGGREGATE topembed.persistence(id bigint, embedding real[], max_dim integer, metric text, threshold double precision) (
+    SFUNC = topembed.persistence_ids_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.clusters_combinefn,
+    SERIALFUNC = topembed.clusters_serialfn,
+    DESERIALFUNC = topembed.clusters_deserialfn,
+    FINALFUNC = topembed.persistence_ids_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.persistence(bigint, real[], integer, text, double precision) IS
+'persistence diagram of the rows (defaults as persistence(embedding, ...): max_dim 1, cosine, the enclosing radius) with every bar''s birth and death simplices and H1 loop in the rows'' ids: unnest it and join the ids back';
+
+CREATE AGGREGATE topembed.persistence(id bigint, embedding double precision[], max_dim integer, metric text, threshold double precision) (
+    SFUNC = topembed.persistence_ids_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.clusters_combinefn,
+    SERIALFUNC = topembed.clusters_serialfn,
+    DESERIALFUNC = topembed.clusters_deserialfn,
+    FINALFUNC = topembed.persistence_ids_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.persistence(bigint, double precision[], integer, text, double precision) IS
+'persistence diagram of the rows (defaults as persistence(embedding, ...): max_dim 1, cosine, the enclosing radius) with every bar''s birth and death simplices and H1 loop in the rows'' ids: unnest it and join the ids back';
+
 --------------------------------------------------------------------------
 -- Pictures
 --------------------------------------------------------------------------

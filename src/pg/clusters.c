@@ -1,8 +1,13 @@
 /*
- * clusters.c - SQL face of the single-linkage clusters: the aggregates
- * topembed.clusters(id, embedding, metric, scale) and
- * topembed.clusters_k(id, embedding, metric, k), returning
- * topembed.cluster_member[] (core: src/core/clusters.c)
+ * clusters.c - SQL face of the aggregates over identified rows, which share
+ * one state (the ids and points of every row):
+ *  - the single-linkage clusters topembed.clusters(id, embedding, metric,
+ *    scale) and topembed.clusters_k(id, embedding, metric, k), returning
+ *    topembed.cluster_member[] (core: src/core/clusters.c);
+ *  - persistence with generators, topembed.persistence(id, embedding
+ *    [, max_dim [, metric [, threshold]]]), returning
+ *    topembed.persistence_generator[]: each bar's birth and death simplices
+ *    and H1 loop in the rows' ids (core: TeRipsOptions.generators)
  */
 #include "topembed.h"
 
@@ -20,9 +25,17 @@
 
 #include "topembed/clusters.h"
 
+/* the aggregates over identified rows, which share one state */
+enum
+{
+	ROWS_SCALE,					/* topembed.clusters */
+	ROWS_K,						/* topembed.clusters_k */
+	ROWS_GENERATORS				/* topembed.persistence(id, embedding, ...) */
+};
+
 /*
  * The aggregate state: the ids and points (as doubles) of every row and
- * the parameters of the first row; by_k tells the two aggregates apart
+ * the parameters of the first row; kind tells the aggregates apart
  */
 typedef struct ClusState
 {
@@ -32,10 +45,12 @@ typedef struct ClusState
 	int64		cap;
 	int64	   *ids;
 	double	   *points;			/* n x dim */
-	bool		by_k;			/* clusters_k: k, else the scale */
+	int			kind;			/* ROWS_... */
 	TeMetric	metric;
-	double		scale;
-	int64		k;
+	double		scale;			/* ROWS_SCALE */
+	int64		k;				/* ROWS_K */
+	int32		max_dim;		/* ROWS_GENERATORS */
+	double		threshold;		/* ROWS_GENERATORS: NAN = the enclosing radius */
 	bool		params_set;
 } ClusState;
 
@@ -44,9 +59,10 @@ typedef struct ClusState
 
 /* the name of the aggregate a state belongs to */
 static const char *
-agg_name(bool by_k)
+agg_name(int kind)
 {
-	return by_k ? "topembed.clusters_k" : "topembed.clusters";
+	return kind == ROWS_K ? "topembed.clusters_k" :
+		kind == ROWS_GENERATORS ? "topembed.persistence" : "topembed.clusters";
 }
 
 /* estimated bytes to cluster n points of dim, plus the points and ids */
@@ -62,24 +78,33 @@ estimate_bytes(int64 n, int dim)
 }
 
 /*
- * ERROR if clustering n points would exceed topembed.persistence_memory_limit
- * (the clusters come from H0 persistence's tree, under the same bound);
- * at_least: the rows are still being read, so n is a lower bound
+ * ERROR if the state's rows would exceed topembed.persistence_memory_limit
+ * (the clusters come from H0 persistence's tree, under the same bound; the
+ * generators are persistence's, under its model); at_least: the rows are
+ * still being read, so their number is a lower bound
  */
 static void
-check_memory(bool by_k, int64 n, int dim, bool at_least)
+check_memory(const ClusState *s, bool at_least)
 {
-	double		need = estimate_bytes(n, dim);
+	int64		n = s->n;
+	int			kind = s->kind;
+	double		need = estimate_bytes(n, s->dim);
 	double		limit = (double) te_persistence_memory_limit_kb * 1024.0;
+
+	if (kind == ROWS_GENERATORS)
+	{
+		te_persistence_check_memory(n, s->dim, s->max_dim, s->threshold, at_least);
+		return;
+	}
 
 	if (need > limit)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 isinf(need) ?
-				 errmsg("%s of %s%lld points cannot be represented", agg_name(by_k),
+				 errmsg("%s of %s%lld points cannot be represented", agg_name(kind),
 						at_least ? "at least " : "", (long long) n) :
 				 errmsg("%s of %s%lld points needs %s%.0f MB, more than topembed.persistence_memory_limit (%.0f MB)",
-						agg_name(by_k), at_least ? "at least " : "", (long long) n,
+						agg_name(kind), at_least ? "at least " : "", (long long) n,
 						at_least ? "at least " : "about ", need / 1048576.0, limit / 1048576.0),
 				 at_least ?
 				 errdetail("The input was refused after its first %lld rows, before the rest was read. The memory grows with n * dim.",
@@ -90,20 +115,20 @@ check_memory(bool by_k, int64 n, int dim, bool at_least)
 
 /* parse and check metric and the scale (or k) from arguments 3 and 4 */
 static void
-read_params(FunctionCallInfo fcinfo, bool by_k, TeMetric *metric, double *scale, int64 *k)
+read_params(FunctionCallInfo fcinfo, int kind, TeMetric *metric, double *scale, int64 *k)
 {
 	*scale = NAN;
 	*k = 0;
 	if (PG_ARGISNULL(3))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("metric of %s must not be NULL", agg_name(by_k))));
+				 errmsg("metric of %s must not be NULL", agg_name(kind))));
 	*metric = te_metric_from_name(text_to_cstring(PG_GETARG_TEXT_PP(3)));
 	if (PG_ARGISNULL(4))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("%s of %s must not be NULL", by_k ? "k" : "scale", agg_name(by_k))));
-	if (by_k)
+				 errmsg("%s of %s must not be NULL", kind == ROWS_K ? "k" : "scale", agg_name(kind))));
+	if (kind == ROWS_K)
 	{
 		*k = PG_GETARG_INT32(4);
 		if (*k < 1)
@@ -125,14 +150,21 @@ read_params(FunctionCallInfo fcinfo, bool by_k, TeMetric *metric, double *scale,
 
 /* ERROR unless this row's parameters equal those of the state */
 static void
-check_same_params(const ClusState *s, TeMetric metric, double scale, int64 k)
+check_same_params(const ClusState *s, TeMetric metric, double scale, int64 k, int32 max_dim,
+				  double threshold)
 {
-	if (s->metric != metric || s->k != k || !(s->by_k || s->scale == scale))
+	if (s->kind == ROWS_GENERATORS)
+	{
+		te_persistence_same_params(s->max_dim, s->metric, s->threshold, 0,
+								   max_dim, metric, threshold, 0);
+		return;
+	}
+	if (s->metric != metric || s->k != k || !(s->kind == ROWS_K || s->scale == scale))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("the arguments metric and %s of %s must be the same in every row",
-						s->by_k ? "k" : "scale", agg_name(s->by_k)),
-				 s->by_k ?
+						s->kind == ROWS_K ? "k" : "scale", agg_name(s->kind)),
+				 s->kind == ROWS_K ?
 				 errdetail("The first row gave metric %s, k %lld; this row metric %s, k %lld.",
 						   te_metric_name(s->metric), (long long) s->k,
 						   te_metric_name(metric), (long long) k) :
@@ -142,14 +174,15 @@ check_same_params(const ClusState *s, TeMetric metric, double scale, int64 k)
 
 /* a new state in the aggregate context */
 static ClusState *
-new_state(MemoryContext aggcxt, int dim, bool by_k)
+new_state(MemoryContext aggcxt, int dim, int kind)
 {
 	ClusState  *s = MemoryContextAllocZero(aggcxt, sizeof(ClusState));
 
 	s->cxt = aggcxt;
 	s->dim = dim;
-	s->by_k = by_k;
+	s->kind = kind;
 	s->scale = NAN;
+	s->threshold = NAN;
 	return s;
 }
 
@@ -160,7 +193,7 @@ add_row(ClusState *s, int64 id, const double *x)
 	if (s->n >= te_max_points)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("%s got more than topembed.max_points (%d) rows", agg_name(s->by_k), te_max_points),
+				 errmsg("%s got more than topembed.max_points (%d) rows", agg_name(s->kind), te_max_points),
 				 errhint("Cluster a sample or a subset of the rows, or raise topembed.max_points.")));
 	if (s->n == s->cap)
 	{
@@ -169,7 +202,7 @@ add_row(ClusState *s, int64 id, const double *x)
 		if ((double) cap * s->dim * sizeof(double) > (double) MaxAllocHugeSize)
 			ereport(ERROR,
 					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-					 errmsg("too many points for one %s computation", agg_name(s->by_k)),
+					 errmsg("too many points for one %s computation", agg_name(s->kind)),
 					 errhint(CLUS_HINT)));
 		if (s->points == NULL)
 		{
@@ -188,7 +221,7 @@ add_row(ClusState *s, int64 id, const double *x)
 	s->n++;
 	/* refuse early rather than after reading every row */
 	if ((s->n & 1023) == 0)
-		check_memory(s->by_k, s->n, s->dim, true);
+		check_memory(s, true);
 }
 
 /* ERROR for a zero vector under cosine or angular, naming its id */
@@ -208,54 +241,63 @@ check_direction(const ClusState *s, int64 id, const double *x)
 }
 
 /*
- * Transition of both aggregates: (state, id, embedding, metric, scale or k).
- * Not strict: a NULL id or embedding is an ERROR, since every row must get
- * its cluster.
+ * Transition of the aggregates over identified rows: (state, id, embedding,
+ * metric, scale or k) for the clusters, (state, id, embedding [, max_dim
+ * [, metric [, threshold]]]) for the generators.  Not strict: a NULL id or
+ * embedding is an ERROR, since every row must get its result.
  */
 static Datum
-clusters_trans(FunctionCallInfo fcinfo, bool by_k)
+clusters_trans(FunctionCallInfo fcinfo, int kind)
 {
 	MemoryContext aggcxt;
 	ClusState  *s;
 	TeEmbedding e;
 	TeMetric	metric;
-	double		scale;
-	int64		k,
+	double		scale = NAN,
+				threshold = NAN;
+	int64		k = 0,
 				id;
+	int32		max_dim = 0,
+				sample;
 	char		what[64];
 	double	   *x;
 
 	if (!te_in_agg(fcinfo, &aggcxt))
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("%s transition called in non-aggregate context", agg_name(by_k))));
+				 errmsg("%s transition called in non-aggregate context", agg_name(kind))));
 	s = PG_ARGISNULL(0) ? NULL : (ClusState *) PG_GETARG_POINTER(0);
-	read_params(fcinfo, by_k, &metric, &scale, &k);
+	if (kind == ROWS_GENERATORS)
+		te_persistence_params(fcinfo, 3, &max_dim, &metric, &threshold, &sample);
+	else
+		read_params(fcinfo, kind, &metric, &scale, &k);
 	if (PG_ARGISNULL(1))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("id of %s must not be NULL", agg_name(by_k)),
-				 errhint("Every row needs an id to carry its cluster; leave rows without one out with WHERE id IS NOT NULL.")));
+				 errmsg("id of %s must not be NULL", agg_name(kind)),
+				 errhint("Every row needs an id to carry its result; leave rows without one out with WHERE id IS NOT NULL.")));
 	id = PG_GETARG_INT64(1);
 	if (PG_ARGISNULL(2))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("the embedding of id %lld is NULL", (long long) id),
 				 errhint("Every row of %s needs an embedding; leave rows without one out with WHERE embedding IS NOT NULL.",
-						 agg_name(by_k))));
+						 agg_name(kind))));
 	snprintf(what, sizeof(what), "id %lld's", (long long) id);
 	e = te_embedding_arg(fcinfo, 2, what, s ? s->dim : 0);
 	if (s == NULL)
-		s = new_state(aggcxt, e.dim, by_k);
+		s = new_state(aggcxt, e.dim, kind);
 	if (!s->params_set)
 	{
 		s->metric = metric;
 		s->scale = scale;
 		s->k = k;
+		s->max_dim = max_dim;
+		s->threshold = threshold;
 		s->params_set = true;
 	}
 	else
-		check_same_params(s, metric, scale, k);
+		check_same_params(s, metric, scale, k, max_dim, threshold);
 	x = palloc(sizeof(double) * e.dim);
 	te_embedding_to_double(&e, what, x);
 	if (s->metric != TE_METRIC_EUCLIDEAN)
@@ -271,7 +313,7 @@ PG_FUNCTION_INFO_V1(topembed_clusters_transfn);
 Datum
 topembed_clusters_transfn(PG_FUNCTION_ARGS)
 {
-	return clusters_trans(fcinfo, false);
+	return clusters_trans(fcinfo, ROWS_SCALE);
 }
 
 PG_FUNCTION_INFO_V1(topembed_clusters_k_transfn);
@@ -280,7 +322,7 @@ PG_FUNCTION_INFO_V1(topembed_clusters_k_transfn);
 Datum
 topembed_clusters_k_transfn(PG_FUNCTION_ARGS)
 {
-	return clusters_trans(fcinfo, true);
+	return clusters_trans(fcinfo, ROWS_K);
 }
 
 PG_FUNCTION_INFO_V1(topembed_clusters_combinefn);
@@ -308,15 +350,17 @@ topembed_clusters_combinefn(PG_FUNCTION_ARGS)
 	}
 	if (a == NULL || !a->params_set)
 	{
-		a = new_state(aggcxt, b->dim, b->by_k);
+		a = new_state(aggcxt, b->dim, b->kind);
 		a->metric = b->metric;
 		a->scale = b->scale;
 		a->k = b->k;
+		a->max_dim = b->max_dim;
+		a->threshold = b->threshold;
 		a->params_set = true;
 	}
 	else
 	{
-		check_same_params(a, b->metric, b->scale, b->k);
+		check_same_params(a, b->metric, b->scale, b->k, b->max_dim, b->threshold);
 		te_check_dim(NULL, a->dim, b->dim);
 	}
 	for (i = 0; i < b->n; i++)
@@ -339,13 +383,15 @@ topembed_clusters_serialfn(PG_FUNCTION_ARGS)
 	int64		i;
 
 	initStringInfo(&si);
-	te_blob_begin(&si, "TEcl", 1);
+	te_blob_begin(&si, "TEcl", 2);
 	te_blob_put_int32(&si, s->dim);
 	te_blob_put_int32(&si, s->params_set);
-	te_blob_put_int32(&si, s->by_k);
+	te_blob_put_int32(&si, s->kind);
 	te_blob_put_int32(&si, (int32) s->metric);
 	te_blob_put_float8(&si, s->scale);
 	te_blob_put_int64(&si, s->k);
+	te_blob_put_int32(&si, s->max_dim);
+	te_blob_put_float8(&si, s->threshold);
 	te_blob_put_int64(&si, s->n);
 	for (i = 0; i < s->n; i++)
 		te_blob_put_int64(&si, s->ids[i]);
@@ -369,22 +415,26 @@ topembed_clusters_deserialfn(PG_FUNCTION_ARGS)
 			   *ids;
 	int			dim,
 				params_set,
-				by_k;
+				kind;
 	double	   *x;
 
 	if (!te_in_agg(fcinfo, &aggcxt))
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("clusters_deserialfn called in non-aggregate context")));
-	te_blob_open(&r, "clusters state", "TEcl", VARDATA_ANY(in), VARSIZE_ANY_EXHDR(in), 1);
+	te_blob_open(&r, "clusters state", "TEcl", VARDATA_ANY(in), VARSIZE_ANY_EXHDR(in), 2);
 	dim = te_blob_get_int32(&r);
 	params_set = te_blob_get_int32(&r);
-	by_k = te_blob_get_int32(&r);
-	s = new_state(aggcxt, dim, by_k != 0);
+	kind = te_blob_get_int32(&r);
+	if (kind < ROWS_SCALE || kind > ROWS_GENERATORS)
+		te_blob_corrupt(&r, "bad kind");
+	s = new_state(aggcxt, dim, kind);
 	s->params_set = params_set != 0;
 	s->metric = (TeMetric) te_blob_get_int32(&r);
 	s->scale = te_blob_get_float8(&r);
 	s->k = te_blob_get_int64(&r);
+	s->max_dim = te_blob_get_int32(&r);
+	s->threshold = te_blob_get_float8(&r);
 	n = te_blob_get_int64(&r);
 	if (s->dim < 1 || s->dim > TE_MAX_DIM || n < 0 || n > te_max_points)
 		te_blob_corrupt(&r, "bad header");
@@ -455,18 +505,18 @@ topembed_clusters_finalfn(PG_FUNCTION_ARGS)
 	s = (ClusState *) PG_GETARG_POINTER(0);
 	if (s == NULL || s->n == 0)
 		PG_RETURN_NULL();
-	if (s->by_k && s->k > s->n)
+	if (s->kind == ROWS_K && s->k > s->n)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("k must be between 1 and the number of rows (%lld), not %lld",
 						(long long) s->n, (long long) s->k)));
-	check_memory(s->by_k, s->n, s->dim, false);
+	check_memory(s, false);
 	cut.scale = s->scale;
-	cut.k = s->by_k ? s->k : 0;
+	cut.k = s->kind == ROWS_K ? s->k : 0;
 	work = AllocSetContextCreate(CurrentMemoryContext, "topembed clusters", ALLOCSET_DEFAULT_SIZES);
 	out = MemoryContextAllocHuge(work, sizeof(TeClusterMember) * s->n);
 	te_env_init(&env, work);
-	te_progress_begin(&progress, &env, agg_name(s->by_k));
+	te_progress_begin(&progress, &env, agg_name(s->kind));
 	old = MemoryContextSwitchTo(work);
 	st = te_clusters_points(&env, s->points, s->ids, s->n, s->dim, s->metric, &cut,
 							(size_t) te_persistence_memory_limit_kb * 1024, out, &info);
@@ -475,18 +525,138 @@ topembed_clusters_finalfn(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNIQUE_VIOLATION),
 				 errmsg("id %lld occurs more than once in %s", (long long) info.duplicate_id,
-						agg_name(s->by_k)),
+						agg_name(s->kind)),
 				 errhint("Every row needs an id of its own, so that its cluster can be joined back to it.")));
 	if (st == TE_LIMIT)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("%s exceeded topembed.persistence_memory_limit (%d MB) while running",
-						agg_name(s->by_k), te_persistence_memory_limit_kb / 1024),
+						agg_name(s->kind), te_persistence_memory_limit_kb / 1024),
 				 errdetail_internal("%s", env.msg),
 				 errhint(CLUS_HINT)));
-	te_check_status(st, &env, agg_name(s->by_k));
+	te_check_status(st, &env, agg_name(s->kind));
 	te_progress_end(&progress);
 	result = members_array(out, s->n, te_result_elemtype(fcinfo, "cluster_member"));
+	MemoryContextDelete(work);
+	PG_RETURN_ARRAYTYPE_P(result);
+}
+
+/* ---- persistence with generators: topembed.persistence(id, embedding, ...) ---- */
+
+PG_FUNCTION_INFO_V1(topembed_persistence_ids_transfn);
+
+/* transition of topembed.persistence(id, embedding [, max_dim [, metric [, threshold]]]) */
+Datum
+topembed_persistence_ids_transfn(PG_FUNCTION_ARGS)
+{
+	return clusters_trans(fcinfo, ROWS_GENERATORS);
+}
+
+/* int64 order for qsort */
+static int
+cmp_int64(const void *a, const void *b)
+{
+	int64		x = *(const int64 *) a,
+				y = *(const int64 *) b;
+
+	return x < y ? -1 : (x > y ? 1 : 0);
+}
+
+/* ERROR (23505) if an id occurs in more than one row */
+static void
+check_unique_ids(const ClusState *s)
+{
+	int64	   *ids = palloc(sizeof(int64) * Max(s->n, 1));
+	int64		i;
+
+	memcpy(ids, s->ids, sizeof(int64) * s->n);
+	qsort(ids, s->n, sizeof(int64), cmp_int64);
+	for (i = 1; i < s->n; i++)
+		if (ids[i] == ids[i - 1])
+			ereport(ERROR,
+					(errcode(ERRCODE_UNIQUE_VIOLATION),
+					 errmsg("id %lld occurs more than once in %s", (long long) ids[i],
+							agg_name(s->kind)),
+					 errhint("Every row needs an id of its own, so that the bars' simplices can be joined back to it.")));
+	pfree(ids);
+}
+
+/* the ids of n rows (row numbers; -1 ends the list early) as a bigint[], or NULL if none */
+static Datum
+ids_datum(const int32 *rows, int64 n, const int64 *ids, bool *isnull)
+{
+	Datum	   *elems = palloc(sizeof(Datum) * Max(n, 1));
+	int64		i,
+				m = 0;
+
+	for (i = 0; i < n && rows[i] >= 0; i++)
+		elems[m++] = Int64GetDatum(ids[rows[i]]);
+	*isnull = m == 0;
+	if (m == 0)
+		return (Datum) 0;
+	return PointerGetDatum(construct_array(elems, (int) m, INT8OID, 8, FLOAT8PASSBYVAL,
+										   TYPALIGN_DOUBLE));
+}
+
+/* the bars with their simplices and loops in ids, as a persistence_generator[] */
+static ArrayType *
+generators_array(const TeDiagram *d, const TeRipsGenerators *g, const int64 *ids, Oid elemtype)
+{
+	TupleDesc	tupdesc = lookup_rowtype_tupdesc_copy(elemtype, -1);
+	Datum	   *elems = palloc(sizeof(Datum) * Max(d->n_pairs, 1));
+	int16		typlen;
+	bool		typbyval;
+	char		typalign;
+	int64		i;
+
+	if (tupdesc->natts != 6)
+		elog(ERROR, "topembed.persistence_generator has %d attributes, expected 6", tupdesc->natts);
+	tupdesc = BlessTupleDesc(tupdesc);
+	for (i = 0; i < d->n_pairs; i++)
+	{
+		const TeRipsGenerator *q = &g->gen[i];
+		Datum		values[6];
+		bool		nulls[6] = {false, false, false, false, false, false};
+
+		if ((i & 0xFFF) == 0xFFF)
+			CHECK_FOR_INTERRUPTS();
+		values[0] = Int32GetDatum(d->pairs[i].dim);
+		values[1] = Float8GetDatum(d->pairs[i].birth);
+		values[2] = Float8GetDatum(d->pairs[i].death);
+		values[3] = ids_datum(q->birth, TE_RIPS_MAX_DIM + 1, ids, &nulls[3]);
+		values[4] = ids_datum(q->death, TE_RIPS_MAX_DIM + 2, ids, &nulls[4]);
+		if (q->cycle >= 0)
+			values[5] = ids_datum(g->cycle_rows + q->cycle, q->cycle_len, ids, &nulls[5]);
+		else
+			nulls[5] = true;
+		elems[i] = HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls));
+	}
+	get_typlenbyvalalign(elemtype, &typlen, &typbyval, &typalign);
+	return construct_array(elems, (int) d->n_pairs, elemtype, typlen, typbyval, typalign);
+}
+
+PG_FUNCTION_INFO_V1(topembed_persistence_ids_finalfn);
+
+/* final function: the diagram of the rows with every bar's simplices and H1 loops in ids */
+Datum
+topembed_persistence_ids_finalfn(PG_FUNCTION_ARGS)
+{
+	ClusState  *s;
+	MemoryContext work;
+	TeRipsGenerators gen;
+	TeDiagram	d;
+	ArrayType  *result;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	s = (ClusState *) PG_GETARG_POINTER(0);
+	if (s == NULL || s->n == 0)
+		PG_RETURN_NULL();
+	check_unique_ids(s);
+	work = AllocSetContextCreate(CurrentMemoryContext, "topembed persistence", ALLOCSET_DEFAULT_SIZES);
+	te_persistence_run(work, s->points, NULL, s->n, s->dim, s->metric, s->max_dim, s->threshold, 2,
+					   &gen, &d);
+	result = generators_array(&d, &gen, s->ids, te_result_elemtype(fcinfo, "persistence_generator"));
 	MemoryContextDelete(work);
 	PG_RETURN_ARRAYTYPE_P(result);
 }

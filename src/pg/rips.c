@@ -60,8 +60,8 @@ te_persistence_need_bytes(int64 n, int dim, int max_dim, double threshold)
  * ERROR if computing n points would exceed topembed.persistence_memory_limit;
  * at_least: the rows are still being read, so n is a lower bound
  */
-static void
-check_memory(int64 n, int dim, int max_dim, double threshold, bool at_least)
+void
+te_persistence_check_memory(int64 n, int dim, int max_dim, double threshold, bool at_least)
 {
 	double		need = te_persistence_need_bytes(n, dim, max_dim, threshold);
 	double		limit = (double) te_persistence_memory_limit_kb * 1024.0;
@@ -166,9 +166,9 @@ te_metric_max_distance(TeMetric metric)
 }
 
 /* parse and check max_dim, metric, threshold and sample, from argument first on */
-static void
-read_params(FunctionCallInfo fcinfo, int first, int32 *max_dim, TeMetric *metric, double *threshold,
-			int32 *sample)
+void
+te_persistence_params(FunctionCallInfo fcinfo, int first, int32 *max_dim, TeMetric *metric,
+					  double *threshold, int32 *sample)
 {
 	int			nargs = PG_NARGS();
 
@@ -222,20 +222,21 @@ read_params(FunctionCallInfo fcinfo, int first, int32 *max_dim, TeMetric *metric
 }
 
 /* ERROR unless the parameters of this row equal those of the first */
-static void
-check_same_params(PersState *s, int32 max_dim, TeMetric metric, double threshold, int32 sample)
+void
+te_persistence_same_params(int32 max_dim0, TeMetric metric0, double threshold0, int32 sample0,
+						   int32 max_dim, TeMetric metric, double threshold, int32 sample)
 {
-	bool		same_threshold = (isnan(s->threshold) && isnan(threshold)) || s->threshold == threshold;
+	bool		same_threshold = (isnan(threshold0) && isnan(threshold)) || threshold0 == threshold;
 
-	if (s->max_dim != max_dim || s->metric != metric || !same_threshold || s->sample != sample)
+	if (max_dim0 != max_dim || metric0 != metric || !same_threshold || sample0 != sample)
 	{
 		char		t1[64],
 					t2[64];
 
-		if (isnan(s->threshold))
+		if (isnan(threshold0))
 			strlcpy(t1, "NULL", sizeof(t1));
 		else
-			snprintf(t1, sizeof(t1), "%g", s->threshold);
+			snprintf(t1, sizeof(t1), "%g", threshold0);
 		if (isnan(threshold))
 			strlcpy(t2, "NULL", sizeof(t2));
 		else
@@ -244,7 +245,7 @@ check_same_params(PersState *s, int32 max_dim, TeMetric metric, double threshold
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("the arguments max_dim, metric, threshold and sample of topembed.persistence must be the same in every row"),
 				 errdetail("The first row gave max_dim %d, metric %s, threshold %s, sample %d; this row max_dim %d, metric %s, threshold %s, sample %d.",
-						   s->max_dim, te_metric_name(s->metric), t1, s->sample,
+						   max_dim0, te_metric_name(metric0), t1, sample0,
 						   max_dim, te_metric_name(metric), t2, sample)));
 	}
 }
@@ -296,7 +297,7 @@ add_point(PersState *s, const double *x)
 		s->n++;
 		/* refuse early rather than after reading every row */
 		if ((s->n & 1023) == 0)
-			check_memory(s->n, s->dim, s->max_dim, s->threshold, true);
+			te_persistence_check_memory(s->n, s->dim, s->max_dim, s->threshold, true);
 		return;
 	}
 	else
@@ -350,13 +351,14 @@ topembed_persistence_transfn(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("persistence_transfn called in non-aggregate context")));
 	s = PG_ARGISNULL(0) ? NULL : (PersState *) PG_GETARG_POINTER(0);
-	read_params(fcinfo, 2, &max_dim, &metric, &threshold, &sample);
+	te_persistence_params(fcinfo, 2, &max_dim, &metric, &threshold, &sample);
 	if (PG_ARGISNULL(1))
 	{
 		/* a NULL row is skipped; no state yet stays a SQL NULL */
 		if (s == NULL)
 			PG_RETURN_NULL();
-		check_same_params(s, max_dim, metric, threshold, sample);
+		te_persistence_same_params(s->max_dim, s->metric, s->threshold, s->sample,
+								   max_dim, metric, threshold, sample);
 		PG_RETURN_POINTER(s);
 	}
 	e = te_embedding_arg(fcinfo, 1, NULL, s ? s->dim : 0);
@@ -371,7 +373,8 @@ topembed_persistence_transfn(PG_FUNCTION_ARGS)
 		s->params_set = true;
 	}
 	else
-		check_same_params(s, max_dim, metric, threshold, sample);
+		te_persistence_same_params(s->max_dim, s->metric, s->threshold, s->sample,
+								   max_dim, metric, threshold, sample);
 
 	x = palloc(sizeof(double) * e.dim);
 	te_embedding_to_double(&e, NULL, x);
@@ -414,7 +417,8 @@ topembed_persistence_combinefn(PG_FUNCTION_ARGS)
 	}
 	else
 	{
-		check_same_params(a, b->max_dim, b->metric, b->threshold, b->sample);
+		te_persistence_same_params(a->max_dim, a->metric, a->threshold, a->sample,
+								   b->max_dim, b->metric, b->threshold, b->sample);
 		te_check_dim(NULL, a->dim, b->dim);
 	}
 	for (i = 0; i < b->n; i++)
@@ -511,37 +515,39 @@ diagram_array(const TeDiagram *d, Oid elemtype)
 	return construct_array(elems, (int) d->n_pairs, elemtype, typlen, typbyval, typalign);
 }
 
-/* run the engine with the limits of the GUCs, in a private context */
-static ArrayType *
-run_engine(FunctionCallInfo fcinfo, const double *points, const double *lower, int64 n, int dim,
-		   TeMetric metric, int max_dim, double threshold, int modulus)
+/*
+ * Run the engine with the limits of the GUCs and the progress reports,
+ * allocating in work: the diagram into d and, when gen is set, its
+ * generators (te_rips_points only).  ERROR on any failure.
+ */
+void
+te_persistence_run(MemoryContext work, const double *points, const double *lower, int64 n, int dim,
+				   TeMetric metric, int max_dim, double threshold, int modulus,
+				   TeRipsGenerators *gen, TeDiagram *d)
 {
-	MemoryContext work = AllocSetContextCreate(CurrentMemoryContext, "topembed persistence",
-											   ALLOCSET_DEFAULT_SIZES);
 	MemoryContext old;
 	TeRipsOptions opt;
-	TeDiagram	d;
 	TeEnv		env;
 	TeStatus	st;
 	TeRipsStats stats;
 	TeProgressState progress;
-	ArrayType  *result;
 
-	check_memory(n, points ? dim : 0, max_dim, threshold, false);
+	te_persistence_check_memory(n, points ? dim : 0, max_dim, threshold, false);
 	te_rips_options_init(&opt);
 	opt.max_dim = max_dim;
 	opt.threshold = threshold;
 	opt.modulus = modulus;
 	opt.memory_limit = (size_t) te_persistence_memory_limit_kb * 1024;
 	opt.stats = &stats;
-	memset(&d, 0, sizeof(d));
+	opt.generators = gen;
+	memset(d, 0, sizeof(*d));
 	te_env_init(&env, work);
 	te_progress_begin(&progress, &env, "topembed.persistence");
 	old = MemoryContextSwitchTo(work);
 	if (points)
-		st = te_rips_points(&env, points, n, dim, metric, &opt, &d);
+		st = te_rips_points(&env, points, n, dim, metric, &opt, d);
 	else
-		st = te_rips_distances(&env, lower, n, &opt, &d);
+		st = te_rips_distances(&env, lower, n, &opt, d);
 	MemoryContextSwitchTo(old);
 	if (st == TE_LIMIT)
 		ereport(ERROR,
@@ -557,6 +563,19 @@ run_engine(FunctionCallInfo fcinfo, const double *points, const double *lower, i
 			(errmsg_internal("persistence of %lld points up to H%d: peak tracked memory %zu bytes, %lld edges within the threshold; estimated %.0f bytes with the points",
 							 (long long) n, max_dim, stats.peak_bytes, (long long) stats.n_edges,
 							 te_persistence_need_bytes(n, points ? dim : 0, max_dim, threshold))));
+}
+
+/* the diagram of the engine as a persistence_pair[], in a private context */
+static ArrayType *
+run_engine(FunctionCallInfo fcinfo, const double *points, const double *lower, int64 n, int dim,
+		   TeMetric metric, int max_dim, double threshold, int modulus)
+{
+	MemoryContext work = AllocSetContextCreate(CurrentMemoryContext, "topembed persistence",
+											   ALLOCSET_DEFAULT_SIZES);
+	TeDiagram	d;
+	ArrayType  *result;
+
+	te_persistence_run(work, points, lower, n, dim, metric, max_dim, threshold, modulus, NULL, &d);
 	result = diagram_array(&d, te_result_elemtype(fcinfo, "persistence_pair"));
 	MemoryContextDelete(work);
 	return result;
@@ -622,7 +641,7 @@ topembed_persistence_of_sample(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
 	memset(&s, 0, sizeof(s));
-	read_params(fcinfo, 1, &s.max_dim, &s.metric, &s.threshold, &sample);
+	te_persistence_params(fcinfo, 1, &s.max_dim, &s.metric, &s.threshold, &sample);
 	points = te_point_sample_points(fcinfo, 0, &s.n, &s.dim);
 	if (s.n == 0)
 		PG_RETURN_NULL();

@@ -12,6 +12,7 @@
 
 #include "topembed/common.h"
 #include "topembed/distance.h"
+#include "topembed/rips.h"
 
 /* the largest embedding any function accepts */
 #define TE_MAX_DIM 16000
@@ -82,6 +83,17 @@ extern TeMetric te_metric_from_name(const char *name);
 extern double te_metric_max_distance(TeMetric metric);
 /* rips.c: the memory model of the up-front refusal, in bytes (Infinity: too big) */
 extern double te_persistence_need_bytes(int64 n, int dim, int max_dim, double threshold);
+/* rips.c: what the persistence aggregates share with persistence(id, embedding, ...) */
+extern void te_persistence_check_memory(int64 n, int dim, int max_dim, double threshold,
+										bool at_least);
+extern void te_persistence_params(FunctionCallInfo fcinfo, int first, int32 *max_dim,
+								  TeMetric *metric, double *threshold, int32 *sample);
+extern void te_persistence_same_params(int32 max_dim0, TeMetric metric0, double threshold0,
+									   int32 sample0, int32 max_dim, TeMetric metric,
+									   double threshold, int32 sample);
+extern void te_persistence_run(MemoryContext work, const double *points, const double *lower,
+							   int64 n, int dim, TeMetric metric, int max_dim, double threshold,
+							   int modulus, TeRipsGenerators *gen, TeDiagram *d);
 
 /* gap.c: a gap_stats composite from core statistics */
 struct TeGapStats;
