@@ -26,7 +26,7 @@
 /* the default relative cut of the clusters count */
 #define PROJ_DEFAULT_CUT 0.5
 
-#define PROJ_HINT "Lower max_dim to 0, or pass a sample of the rows (e.g. WHERE topembed's point_sample or TABLESAMPLE), or raise topembed.persistence_memory_limit."
+#define PROJ_HINT "Lower max_dim to 0, compare a sample of the rows (e.g. FROM t TABLESAMPLE BERNOULLI (10) REPEATABLE (1)), or raise topembed.persistence_memory_limit."
 
 /* the aggregate state: the parameters of the first row and the points */
 typedef struct ProjState
