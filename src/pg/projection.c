@@ -165,6 +165,8 @@ new_state(MemoryContext aggcxt, int dim, int n_dims, const int *dims, int32 neig
 	ProjState  *s = MemoryContextAllocZero(aggcxt, sizeof(ProjState));
 
 	s->pts = te_pers_state_new(aggcxt, dim);
+	s->pts->what = "topembed.projection_quality";
+	s->pts->hint = PROJ_HINT;
 	s->pts->max_dim = max_dim;
 	s->pts->metric = metric;
 	s->pts->params_set = true;
@@ -332,6 +334,8 @@ topembed_projection_quality_deserialfn(PG_FUNCTION_ARGS)
 		te_blob_corrupt(&r, "bad parameters");
 	te_blob_close(&r);
 	s->pts = te_pers_state_get(aggcxt, buf + hlen, len - hlen);
+	s->pts->what = "topembed.projection_quality";
+	s->pts->hint = PROJ_HINT;
 	if (s->pts->max_dim < 0 || s->pts->max_dim > TE_PROJECTION_MAX_DIM)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),

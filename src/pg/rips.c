@@ -49,7 +49,7 @@ te_persistence_need_bytes(int64 n, int dim, int max_dim, double threshold)
  * at_least: the rows are still being read, so n is a lower bound
  */
 static void
-check_memory(int64 n, int dim, int max_dim, double threshold, bool at_least)
+check_memory(int64 n, int dim, int max_dim, double threshold, bool at_least, const char *hint)
 {
 	double		need = te_persistence_need_bytes(n, dim, max_dim, threshold);
 	double		limit = (double) te_persistence_memory_limit_kb * 1024.0;
@@ -67,7 +67,7 @@ check_memory(int64 n, int dim, int max_dim, double threshold, bool at_least)
 				 errdetail("The input was refused after its first %lld rows, before the rest was read. Up to H0 the memory grows with n * dim; from H1 on with n^2.",
 						   (long long) n) :
 				 errdetail("Up to H0 the memory grows with n * dim; from H1 on with n^2."),
-				 errhint(PERS_HINT)));
+				 errhint("%s", hint ? hint : PERS_HINT)));
 }
 
 /* metric names the persistence functions and the plots accept, in any case */
@@ -277,14 +277,17 @@ te_pers_state_add(PersState *s, const double *x)
 		if (s->n >= te_max_points)
 			ereport(ERROR,
 					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-					 errmsg("topembed.persistence got more than topembed.max_points (%d) rows", te_max_points),
+					 errmsg("%s got more than topembed.max_points (%d) rows",
+							s->what ? s->what : "topembed.persistence", te_max_points),
+					 s->what ?
+					 errhint("Compare a sample of the rows, or raise topembed.max_points.") :
 					 errhint("Sample the input with topembed.persistence(e, max_dim, metric, threshold, sample), or raise topembed.max_points.")));
 		grow(s);
 		memcpy(s->points + s->n * s->dim, x, sizeof(double) * s->dim);
 		s->n++;
 		/* refuse early rather than after reading every row */
 		if ((s->n & 1023) == 0)
-			check_memory(s->n, s->dim, s->max_dim, s->threshold, true);
+			check_memory(s->n, s->dim, s->max_dim, s->threshold, true, s->hint);
 		return;
 	}
 	else
@@ -536,7 +539,7 @@ run_engine(FunctionCallInfo fcinfo, const double *points, const double *lower, i
 	TeRipsStats stats;
 	ArrayType  *result;
 
-	check_memory(n, points ? dim : 0, max_dim, threshold, false);
+	check_memory(n, points ? dim : 0, max_dim, threshold, false, NULL);
 	te_rips_options_init(&opt);
 	opt.max_dim = max_dim;
 	opt.threshold = threshold;

@@ -79,6 +79,8 @@ typedef struct TePersState
 	TeMetric	metric;
 	double		threshold;		/* NAN = enclosing radius */
 	bool		params_set;
+	const char *what;			/* the aggregate, for messages; NULL = persistence */
+	const char *hint;			/* the hint of a refusal; NULL = persistence's */
 } TePersState;
 
 extern TePersState *te_pers_state_new(MemoryContext aggcxt, int dim);

@@ -214,6 +214,13 @@ def errors(conn):
        "got %s: %s" % (code, msg))
     with conn.cursor() as cur:
         cur.execute("RESET topembed.persistence_memory_limit")
+        cur.execute("SET topembed.max_points = 150")
+    code, msg = sqlstate_of(conn, base % ("ARRAY[2]", 10, 1, "'cosine'"))
+    ok(code == "54000" and "topembed.projection_quality got more than topembed.max_points" in (msg or ""),
+       "projection_quality beyond topembed.max_points is refused while the rows are read, naming itself",
+       "got %s: %s" % (code, msg))
+    with conn.cursor() as cur:
+        cur.execute("RESET topembed.max_points")
         cur.execute("SET statement_timeout = '300ms'")
     code, msg = sqlstate_of(conn, "SELECT topembed.projection_quality(embedding, ARRAY[2, 8, 32, 128, 512], 20, 1, "
                             "'euclidean') FROM liang")
