@@ -32,6 +32,60 @@ typedef struct RankedRow
 #define ST_CHECK_TYPE TeTicker
 #include "sort_template.h"
 
+/*
+ * sum (x - y)^2 over n values, in four interleaved partial sums so that the
+ * compiler can keep them in vector registers (only the ranks of these
+ * values are used, and they do not depend on the summation order beyond
+ * rounding)
+ */
+static inline double
+sq_dist(const double *x, const double *y, int n)
+{
+	double		s0 = 0.0,
+				s1 = 0.0,
+				s2 = 0.0,
+				s3 = 0.0;
+	int			a = 0;
+
+	for (; a + 4 <= n; a += 4)
+	{
+		double		d0 = x[a] - y[a],
+					d1 = x[a + 1] - y[a + 1],
+					d2 = x[a + 2] - y[a + 2],
+					d3 = x[a + 3] - y[a + 3];
+
+		s0 += d0 * d0;
+		s1 += d1 * d1;
+		s2 += d2 * d2;
+		s3 += d3 * d3;
+	}
+	for (; a < n; a++)
+		s0 += (x[a] - y[a]) * (x[a] - y[a]);
+	return (s0 + s1) + (s2 + s3);
+}
+
+/* sum x y over n values, in four partial sums as sq_dist */
+static inline double
+dot(const double *x, const double *y, int n)
+{
+	double		s0 = 0.0,
+				s1 = 0.0,
+				s2 = 0.0,
+				s3 = 0.0;
+	int			a = 0;
+
+	for (; a + 4 <= n; a += 4)
+	{
+		s0 += x[a] * y[a];
+		s1 += x[a + 1] * y[a + 1];
+		s2 += x[a + 2] * y[a + 2];
+		s3 += x[a + 3] * y[a + 3];
+	}
+	for (; a < n; a++)
+		s0 += x[a] * y[a];
+	return (s0 + s1) + (s2 + s3);
+}
+
 /* the largest of the target dimensions */
 static int
 max_target(const int *dims, int n_dims)
@@ -218,8 +272,7 @@ neighbour_ranks(TeEnv *env, const double *points, int64_t n, int dim, TeMetric m
 	int64_t		i,
 				j,
 				r;
-	int			c,
-				a;
+	int			c;
 
 	te_ticker_init(&tk, env);
 	if (!hi || !lo || !rank_hi || !rank_lo || !norm || !tsum || !csum)
@@ -247,20 +300,13 @@ neighbour_ranks(TeEnv *env, const double *points, int64_t n, int dim, TeMetric m
 		for (j = 0; j < n; j++)
 		{
 			const double *y = points + j * dim;
-			double		s = 0.0;
 
 			if (j == i)
 				continue;
 			if (metric == TE_METRIC_EUCLIDEAN)
-				for (a = 0; a < dim; a++)
-					s += (x[a] - y[a]) * (x[a] - y[a]);
+				hi[r].d = sq_dist(x, y, dim);
 			else
-			{
-				for (a = 0; a < dim; a++)
-					s += x[a] * y[a];
-				s = 1.0 - s / (norm[i] * norm[j]);
-			}
-			hi[r].d = s;
+				hi[r].d = 1.0 - dot(x, y, dim) / (norm[i] * norm[j]);
 			hi[r].j = j;
 			r++;
 		}
@@ -275,14 +321,9 @@ neighbour_ranks(TeEnv *env, const double *points, int64_t n, int dim, TeMetric m
 			r = 0;
 			for (j = 0; j < n; j++)
 			{
-				const double *v = Y + j * kmax;
-				double		s = 0.0;
-
 				if (j == i)
 					continue;
-				for (a = 0; a < k; a++)
-					s += (u[a] - v[a]) * (u[a] - v[a]);
-				lo[r].d = s;
+				lo[r].d = sq_dist(u, Y + j * kmax, k);
 				lo[r].j = j;
 				r++;
 			}
