@@ -135,4 +135,24 @@ SELECT te_test.err($$SELECT snapshot('lim', 'lim', max_dim => 4)$$);
 SELECT te_test.err($$SELECT snapshot('lim', 'lim', metric => 'l2')$$);
 DROP TABLE lim;
 
+-- projection_quality: each refusal names the argument and its bound
+SELECT te_test.err($$SELECT projection_quality(e, ARRAY[2, 6], 5, 1, 'cosine') FROM pts$$);
+SELECT te_test.err($$SELECT projection_quality(e, ARRAY[0], 5, 1, 'cosine') FROM pts$$);
+SELECT te_test.err($$SELECT projection_quality(e, '{}', 5, 1, 'cosine') FROM pts$$);
+SELECT te_test.err($$SELECT projection_quality(e, ARRAY[2, NULL], 5, 1, 'cosine') FROM pts$$);
+SELECT te_test.err($$SELECT projection_quality(e, ARRAY[2], 15, 1, 'cosine') FROM pts$$);
+SELECT te_test.err($$SELECT projection_quality(e, ARRAY[2], 0, 1, 'cosine') FROM pts$$);
+SELECT te_test.err($$SELECT projection_quality(e, ARRAY[2], 5, 2, 'cosine') FROM pts$$);
+SELECT te_test.err($$SELECT projection_quality(e, ARRAY[2], 5, 1, 'L1') FROM pts$$);
+SELECT te_test.err($$SELECT projection_quality(e, ARRAY[2], 5, 1, 'cosine', 1.5) FROM pts$$);
+SELECT te_test.err($$SELECT projection_quality(e, ARRAY[2], 5, 1, 'cosine') FROM (SELECT e FROM mixed ORDER BY id) q$$);
+SET topembed.persistence_memory_limit = '1MB';
+SELECT te_test.err($$SELECT projection_quality(e, ARRAY[2], 5, 1, 'cosine') FROM pts$$);
+RESET topembed.persistence_memory_limit;
+-- the full dimension keeps every neighbour; a row per element of dims, in order
+SELECT (q).dims, (q).trustworthiness = 1 AS trust_1, (q).continuity = 1 AS continuity_1,
+       (q).bottleneck_h0 < 1e-6 AS same_h0, (q).clusters >= 1 AS has_clusters
+FROM (SELECT unnest(projection_quality(e, ARRAY[cardinality(e), 2], 5, 1, 'euclidean')) q
+      FROM pts GROUP BY cardinality(e)) s;
+
 DROP TABLE mixed, pts, many, few, unitish;

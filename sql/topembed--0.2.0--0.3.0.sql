@@ -330,6 +330,101 @@ COMMENT ON AGGREGATE topembed.clusters_k(bigint, double precision[], text, integ
 'single-linkage clusters, at most k of them: the cut at the smallest scale that leaves at most k (scipy fcluster criterion ''maxclust''; tied edge lengths can leave fewer); one cluster_member per row, ordered by id';
 
 --------------------------------------------------------------------------
+-- Projection quality: how much structure survives a PCA to fewer
+-- dimensions (0.3.0)
+--------------------------------------------------------------------------
+
+CREATE TYPE topembed.projection_quality_row AS (
+    dims               integer,
+    explained_variance double precision,
+    trustworthiness    double precision,
+    continuity         double precision,
+    bottleneck_h0      double precision,
+    bottleneck_h1      double precision,
+    clusters           integer
+);
+COMMENT ON TYPE topembed.projection_quality_row IS
+'What survives the PCA projection of the rows to dims dimensions: the share of the variance kept, trustworthiness and continuity (Venna and Kaski) at the given neighbours, the bottleneck distances between the euclidean H0 and H1 diagrams of the projection and of the full space (bottleneck_h1 NULL with max_dim 0), and the projection''s H0 classes longer than the cut';
+
+CREATE FUNCTION topembed.projection_quality_transfn(internal, anyarray, integer[], integer, integer, text) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_projection_quality_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+COMMENT ON FUNCTION topembed.projection_quality_transfn(internal, anyarray, integer[], integer, integer, text) IS
+'transition function of the projection_quality aggregates';
+
+CREATE FUNCTION topembed.projection_quality_transfn(internal, anyarray, integer[], integer, integer, text, double precision) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_projection_quality_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+COMMENT ON FUNCTION topembed.projection_quality_transfn(internal, anyarray, integer[], integer, integer, text, double precision) IS
+'transition function of the projection_quality aggregates';
+
+CREATE FUNCTION topembed.projection_quality_combinefn(internal, internal) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_projection_quality_combinefn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.projection_quality_combinefn(internal, internal) IS
+'combine function of the projection_quality aggregates: concatenates the points';
+
+CREATE FUNCTION topembed.projection_quality_serialfn(internal) RETURNS bytea
+AS 'MODULE_PATHNAME', 'topembed_projection_quality_serialfn' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.projection_quality_serialfn(internal) IS
+'serialises the state of a projection_quality aggregate for a parallel worker';
+
+CREATE FUNCTION topembed.projection_quality_deserialfn(bytea, internal) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_projection_quality_deserialfn' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.projection_quality_deserialfn(bytea, internal) IS
+'deserialises the state of a projection_quality aggregate';
+
+CREATE FUNCTION topembed.projection_quality_finalfn(internal) RETURNS topembed.projection_quality_row[]
+AS 'MODULE_PATHNAME', 'topembed_projection_quality_finalfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.projection_quality_finalfn(internal) IS
+'final function of the projection_quality aggregates: projects, ranks and runs the Vietoris-Rips engine';
+
+CREATE AGGREGATE topembed.projection_quality(embedding real[], dims integer[], neighbours integer, max_dim integer, metric text) (
+    SFUNC = topembed.projection_quality_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.projection_quality_combinefn,
+    SERIALFUNC = topembed.projection_quality_serialfn,
+    DESERIALFUNC = topembed.projection_quality_deserialfn,
+    FINALFUNC = topembed.projection_quality_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.projection_quality(real[], integer[], integer, integer, text) IS
+'for each target dimension in dims, how much structure survives the PCA projection of the rows: one projection_quality_row per element of dims; clusters cut at half the longest finite H0 bar';
+
+CREATE AGGREGATE topembed.projection_quality(embedding double precision[], dims integer[], neighbours integer, max_dim integer, metric text) (
+    SFUNC = topembed.projection_quality_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.projection_quality_combinefn,
+    SERIALFUNC = topembed.projection_quality_serialfn,
+    DESERIALFUNC = topembed.projection_quality_deserialfn,
+    FINALFUNC = topembed.projection_quality_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.projection_quality(double precision[], integer[], integer, integer, text) IS
+'for each target dimension in dims, how much structure survives the PCA projection of the rows: one projection_quality_row per element of dims; clusters cut at half the longest finite H0 bar';
+
+CREATE AGGREGATE topembed.projection_quality(embedding real[], dims integer[], neighbours integer, max_dim integer, metric text, cut double precision) (
+    SFUNC = topembed.projection_quality_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.projection_quality_combinefn,
+    SERIALFUNC = topembed.projection_quality_serialfn,
+    DESERIALFUNC = topembed.projection_quality_deserialfn,
+    FINALFUNC = topembed.projection_quality_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.projection_quality(real[], integer[], integer, integer, text, double precision) IS
+'for each target dimension in dims, how much structure survives the PCA projection of the rows: one projection_quality_row per element of dims; clusters cut at cut (0 < cut <= 1) times the longest finite H0 bar';
+
+CREATE AGGREGATE topembed.projection_quality(embedding double precision[], dims integer[], neighbours integer, max_dim integer, metric text, cut double precision) (
+    SFUNC = topembed.projection_quality_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.projection_quality_combinefn,
+    SERIALFUNC = topembed.projection_quality_serialfn,
+    DESERIALFUNC = topembed.projection_quality_deserialfn,
+    FINALFUNC = topembed.projection_quality_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.projection_quality(double precision[], integer[], integer, integer, text, double precision) IS
+'for each target dimension in dims, how much structure survives the PCA projection of the rows: one projection_quality_row per element of dims; clusters cut at cut (0 < cut <= 1) times the longest finite H0 bar';
+
+--------------------------------------------------------------------------
 -- Diagram summaries and distances: the matchings behind the distances (0.3.0)
 --------------------------------------------------------------------------
 

@@ -93,7 +93,7 @@ check_memory(const ClusState *s, bool at_least)
 
 	if (kind == ROWS_GENERATORS)
 	{
-		te_persistence_check_memory(n, s->dim, s->max_dim, s->threshold, at_least);
+		te_persistence_check_memory(n, s->dim, s->max_dim, s->threshold, at_least, NULL);
 		return;
 	}
 

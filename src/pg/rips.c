@@ -19,31 +19,19 @@
 #include "topembed/rips.h"
 
 /*
- * The aggregate state: the points (as doubles), the parameters of the first
- * row, and for the sampled form the hashes of the kept points, organised as
- * a max-heap so that the point with the largest hash is replaced first.
+ * The aggregate state (TePersState, topembed.h): the points (as doubles),
+ * the parameters of the first row, and for the sampled form the hashes of
+ * the kept points, organised as a max-heap so that the point with the
+ * largest hash is replaced first.
  */
-typedef struct PersState
-{
-	MemoryContext cxt;
-	int			dim;
-	int64		n;				/* points kept */
-	int64		cap;
-	double	   *points;			/* n x dim */
-	uint64	   *hash;			/* sampled form: hash of each kept point */
-	int32		max_dim;
-	int32		sample;			/* 0 = keep every point */
-	TeMetric	metric;
-	double		threshold;		/* NAN = enclosing radius */
-	bool		params_set;
-} PersState;
+typedef TePersState PersState;
 
 /* the hint of every "too big" refusal */
 #define PERS_HINT "Set a threshold, lower max_dim, or sample the input: topembed.persistence(e, max_dim, metric, threshold, sample)."
 
 /*
  * Estimated bytes to compute persistence of n points of dim (0: a distance
- * matrix), plus the points: the figure check_memory holds against the limit
+ * matrix), plus the points: the figure te_persistence_check_memory holds against the limit
  * and topembed.persistence_estimate reports (Infinity: cannot be represented)
  */
 double
@@ -61,7 +49,8 @@ te_persistence_need_bytes(int64 n, int dim, int max_dim, double threshold)
  * at_least: the rows are still being read, so n is a lower bound
  */
 void
-te_persistence_check_memory(int64 n, int dim, int max_dim, double threshold, bool at_least)
+te_persistence_check_memory(int64 n, int dim, int max_dim, double threshold, bool at_least,
+							const char *hint)
 {
 	double		need = te_persistence_need_bytes(n, dim, max_dim, threshold);
 	double		limit = (double) te_persistence_memory_limit_kb * 1024.0;
@@ -79,7 +68,7 @@ te_persistence_check_memory(int64 n, int dim, int max_dim, double threshold, boo
 				 errdetail("The input was refused after its first %lld rows, before the rest was read. Up to H0 the memory grows with n * dim; from H1 on with n^2.",
 						   (long long) n) :
 				 errdetail("Up to H0 the memory grows with n * dim; from H1 on with n^2."),
-				 errhint(PERS_HINT)));
+				 errhint("%s", hint ? hint : PERS_HINT)));
 }
 
 /* metric names the persistence functions and the plots accept, in any case */
@@ -282,22 +271,25 @@ grow(PersState *s)
 }
 
 /* add a point: keep it all, or keep it if its hash is among the smallest */
-static void
-add_point(PersState *s, const double *x)
+void
+te_pers_state_add(PersState *s, const double *x)
 {
 	if (s->sample == 0)
 	{
 		if (s->n >= te_max_points)
 			ereport(ERROR,
 					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-					 errmsg("topembed.persistence got more than topembed.max_points (%d) rows", te_max_points),
+					 errmsg("%s got more than topembed.max_points (%d) rows",
+							s->what ? s->what : "topembed.persistence", te_max_points),
+					 s->what ?
+					 errhint("Compare a sample of the rows, or raise topembed.max_points.") :
 					 errhint("Sample the input with topembed.persistence(e, max_dim, metric, threshold, sample), or raise topembed.max_points.")));
 		grow(s);
 		memcpy(s->points + s->n * s->dim, x, sizeof(double) * s->dim);
 		s->n++;
 		/* refuse early rather than after reading every row */
 		if ((s->n & 1023) == 0)
-			te_persistence_check_memory(s->n, s->dim, s->max_dim, s->threshold, true);
+			te_persistence_check_memory(s->n, s->dim, s->max_dim, s->threshold, true, s->hint);
 		return;
 	}
 	else
@@ -320,8 +312,8 @@ add_point(PersState *s, const double *x)
 }
 
 /* a new state in the aggregate context */
-static PersState *
-new_state(MemoryContext aggcxt, int dim)
+PersState *
+te_pers_state_new(MemoryContext aggcxt, int dim)
 {
 	PersState  *s = MemoryContextAllocZero(aggcxt, sizeof(PersState));
 
@@ -363,7 +355,7 @@ topembed_persistence_transfn(PG_FUNCTION_ARGS)
 	}
 	e = te_embedding_arg(fcinfo, 1, NULL, s ? s->dim : 0);
 	if (s == NULL)
-		s = new_state(aggcxt, e.dim);
+		s = te_pers_state_new(aggcxt, e.dim);
 	if (!s->params_set)
 	{
 		s->max_dim = max_dim;
@@ -378,7 +370,7 @@ topembed_persistence_transfn(PG_FUNCTION_ARGS)
 
 	x = palloc(sizeof(double) * e.dim);
 	te_embedding_to_double(&e, NULL, x);
-	add_point(s, x);
+	te_pers_state_add(s, x);
 	pfree(x);
 	PG_RETURN_POINTER(s);
 }
@@ -392,7 +384,6 @@ topembed_persistence_combinefn(PG_FUNCTION_ARGS)
 	MemoryContext aggcxt;
 	PersState  *a,
 			   *b;
-	int64		i;
 
 	if (!te_in_agg(fcinfo, &aggcxt))
 		ereport(ERROR,
@@ -408,7 +399,7 @@ topembed_persistence_combinefn(PG_FUNCTION_ARGS)
 	}
 	if (a == NULL || !a->params_set)
 	{
-		a = new_state(aggcxt, b->dim);
+		a = te_pers_state_new(aggcxt, b->dim);
 		a->max_dim = b->max_dim;
 		a->metric = b->metric;
 		a->threshold = b->threshold;
@@ -416,59 +407,51 @@ topembed_persistence_combinefn(PG_FUNCTION_ARGS)
 		a->params_set = true;
 	}
 	else
-	{
 		te_persistence_same_params(a->max_dim, a->metric, a->threshold, a->sample,
 								   b->max_dim, b->metric, b->threshold, b->sample);
-		te_check_dim(NULL, a->dim, b->dim);
-	}
-	for (i = 0; i < b->n; i++)
-		add_point(a, b->points + i * b->dim);
+	te_pers_state_append(a, b);
 	PG_RETURN_POINTER(a);
 }
 
-PG_FUNCTION_INFO_V1(topembed_persistence_serialfn);
-
-/* serialise a partial state for a parallel worker's hand-over */
-Datum
-topembed_persistence_serialfn(PG_FUNCTION_ARGS)
+/* add every point of b to a (the same dimension, or ERROR) */
+void
+te_pers_state_append(PersState *a, const PersState *b)
 {
-	PersState  *s = (PersState *) PG_GETARG_POINTER(0);
-	StringInfoData si;
+	int64		i;
 
-	initStringInfo(&si);
-	te_blob_begin(&si, "TEps", 1);
-	te_blob_put_int32(&si, s->dim);
-	te_blob_put_int32(&si, s->params_set);
-	te_blob_put_int32(&si, s->max_dim);
-	te_blob_put_int32(&si, (int32) s->metric);
-	te_blob_put_float8(&si, s->threshold);
-	te_blob_put_int32(&si, s->sample);
-	te_blob_put_int64(&si, s->n);
-	te_blob_put_float8s(&si, s->points, (size_t) s->n * s->dim);
-	te_blob_end(&si);
-	PG_RETURN_BYTEA_P(te_blob_to_bytea(&si));
+	te_check_dim(NULL, a->dim, b->dim);
+	for (i = 0; i < b->n; i++)
+		te_pers_state_add(a, b->points + i * b->dim);
 }
 
-PG_FUNCTION_INFO_V1(topembed_persistence_deserialfn);
-
-/* rebuild a partial state (its points are re-added, so samples re-heap) */
-Datum
-topembed_persistence_deserialfn(PG_FUNCTION_ARGS)
+/* write a state as a "TEps" blob, the parallel hand-over's format */
+void
+te_pers_state_put(StringInfo si, const PersState *s)
 {
-	bytea	   *in = PG_GETARG_BYTEA_PP(0);
-	MemoryContext aggcxt;
+	te_blob_begin(si, "TEps", 1);
+	te_blob_put_int32(si, s->dim);
+	te_blob_put_int32(si, s->params_set);
+	te_blob_put_int32(si, s->max_dim);
+	te_blob_put_int32(si, (int32) s->metric);
+	te_blob_put_float8(si, s->threshold);
+	te_blob_put_int32(si, s->sample);
+	te_blob_put_int64(si, s->n);
+	te_blob_put_float8s(si, s->points, (size_t) s->n * s->dim);
+	te_blob_end(si);
+}
+
+/* read back what te_pers_state_put wrote (its points are re-added, so samples re-heap) */
+PersState *
+te_pers_state_get(MemoryContext aggcxt, const char *buf, size_t len)
+{
 	TeBlobReader r;
 	PersState  *s;
 	int64		n,
 				i;
 	double	   *x;
 
-	if (!te_in_agg(fcinfo, &aggcxt))
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("persistence_deserialfn called in non-aggregate context")));
-	te_blob_open(&r, "persistence state", "TEps", VARDATA_ANY(in), VARSIZE_ANY_EXHDR(in), 1);
-	s = new_state(aggcxt, te_blob_get_int32(&r));
+	te_blob_open(&r, "persistence state", "TEps", buf, len, 1);
+	s = te_pers_state_new(aggcxt, te_blob_get_int32(&r));
 	s->params_set = te_blob_get_int32(&r);
 	s->max_dim = te_blob_get_int32(&r);
 	s->metric = (TeMetric) te_blob_get_int32(&r);
@@ -481,10 +464,41 @@ topembed_persistence_deserialfn(PG_FUNCTION_ARGS)
 	for (i = 0; i < n; i++)
 	{
 		te_blob_get_float8s(&r, x, s->dim);
-		add_point(s, x);
+		te_pers_state_add(s, x);
 	}
+	pfree(x);
 	te_blob_close(&r);
-	PG_RETURN_POINTER(s);
+	return s;
+}
+
+PG_FUNCTION_INFO_V1(topembed_persistence_serialfn);
+
+/* serialise a partial state for a parallel worker's hand-over */
+Datum
+topembed_persistence_serialfn(PG_FUNCTION_ARGS)
+{
+	PersState  *s = (PersState *) PG_GETARG_POINTER(0);
+	StringInfoData si;
+
+	initStringInfo(&si);
+	te_pers_state_put(&si, s);
+	PG_RETURN_BYTEA_P(te_blob_to_bytea(&si));
+}
+
+PG_FUNCTION_INFO_V1(topembed_persistence_deserialfn);
+
+/* rebuild a partial state (its points are re-added, so samples re-heap) */
+Datum
+topembed_persistence_deserialfn(PG_FUNCTION_ARGS)
+{
+	bytea	   *in = PG_GETARG_BYTEA_PP(0);
+	MemoryContext aggcxt;
+
+	if (!te_in_agg(fcinfo, &aggcxt))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("persistence_deserialfn called in non-aggregate context")));
+	PG_RETURN_POINTER(te_pers_state_get(aggcxt, VARDATA_ANY(in), VARSIZE_ANY_EXHDR(in)));
 }
 
 /* a persistence_pair[] from a diagram; elemtype is the composite's type */
@@ -532,7 +546,7 @@ te_persistence_run(MemoryContext work, const double *points, const double *lower
 	TeRipsStats stats;
 	TeProgressState progress;
 
-	te_persistence_check_memory(n, points ? dim : 0, max_dim, threshold, false);
+	te_persistence_check_memory(n, points ? dim : 0, max_dim, threshold, false, NULL);
 	te_rips_options_init(&opt);
 	opt.max_dim = max_dim;
 	opt.threshold = threshold;

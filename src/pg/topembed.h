@@ -81,11 +81,38 @@ extern void te_raise_if_invalid_arg(FunctionCallInfo fcinfo, int argno, const ch
 /* rips.c: metric names (case-insensitive, pgvector's names as aliases) */
 extern TeMetric te_metric_from_name(const char *name);
 extern double te_metric_max_distance(TeMetric metric);
+/*
+ * rips.c: the state of the persistence aggregates, the points gathered
+ * (all, or a bottom-k hash sample) and the first row's parameters; also the
+ * state of topembed.projection_quality's points (projection.c)
+ */
+typedef struct TePersState
+{
+	MemoryContext cxt;
+	int			dim;
+	int64		n;				/* points kept */
+	int64		cap;
+	double	   *points;			/* n x dim */
+	uint64	   *hash;			/* sampled form: hash of each kept point */
+	int32		max_dim;
+	int32		sample;			/* 0 = keep every point */
+	TeMetric	metric;
+	double		threshold;		/* NAN = enclosing radius */
+	bool		params_set;
+	const char *what;			/* the aggregate, for messages; NULL = persistence */
+	const char *hint;			/* the hint of a refusal; NULL = persistence's */
+} TePersState;
+
+extern TePersState *te_pers_state_new(MemoryContext aggcxt, int dim);
+extern void te_pers_state_add(TePersState *s, const double *x);
+extern void te_pers_state_append(TePersState *a, const TePersState *b);
+extern void te_pers_state_put(StringInfo si, const TePersState *s);
+extern TePersState *te_pers_state_get(MemoryContext aggcxt, const char *buf, size_t len);
 /* rips.c: the memory model of the up-front refusal, in bytes (Infinity: too big) */
 extern double te_persistence_need_bytes(int64 n, int dim, int max_dim, double threshold);
 /* rips.c: what the persistence aggregates share with persistence(id, embedding, ...) */
 extern void te_persistence_check_memory(int64 n, int dim, int max_dim, double threshold,
-										bool at_least);
+										bool at_least, const char *hint);
 extern void te_persistence_params(FunctionCallInfo fcinfo, int first, int32 *max_dim,
 								  TeMetric *metric, double *threshold, int32 *sample);
 extern void te_persistence_same_params(int32 max_dim0, TeMetric metric0, double threshold0,
