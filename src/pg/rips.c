@@ -1,6 +1,7 @@
 /*
  * rips.c - SQL face of the Vietoris-Rips persistence engine: the persistence
- * aggregates (plain and sampled) and persistence_from_distances
+ * aggregates (plain, sampled and on farthest-point landmarks) and
+ * persistence_from_distances
  */
 #include "topembed.h"
 
@@ -9,6 +10,7 @@
 #include "access/htup_details.h"
 #include "catalog/pg_type.h"
 #include "funcapi.h"
+#include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
@@ -16,6 +18,7 @@
 #include "utils/syscache.h"
 #include "utils/typcache.h"
 
+#include "topembed/landmarks.h"
 #include "topembed/rips.h"
 
 /*
@@ -33,12 +36,15 @@ typedef struct PersState
 	uint64	   *hash;			/* sampled form: hash of each kept point */
 	int32		max_dim;
 	int32		sample;			/* 0 = keep every point */
+	int32		landmarks;		/* landmark_persistence: landmarks to choose; 0 = not */
 	TeMetric	metric;
 	double		threshold;		/* NAN = enclosing radius */
 	bool		params_set;
 } PersState;
 
 /* the hint of every "too big" refusal */
+#define LANDMARK_HINT "Choose fewer landmarks, lower max_dim or set a threshold; the points themselves must fit as well."
+
 #define PERS_HINT "Set a threshold, lower max_dim, or sample the input: topembed.persistence(e, max_dim, metric, threshold, sample)."
 
 /*
@@ -80,6 +86,44 @@ check_memory(int64 n, int dim, int max_dim, double threshold, bool at_least)
 						   (long long) n) :
 				 errdetail("Up to H0 the memory grows with n * dim; from H1 on with n^2."),
 				 errhint(PERS_HINT)));
+}
+
+/*
+ * Estimated bytes of landmark persistence: the n points held and their
+ * sorted copy, the farthest-point sampling, and persistence of k landmarks
+ */
+static double
+landmark_need_bytes(int64 n, int dim, int64 k, int max_dim, double threshold)
+{
+	double		rips = te_persistence_need_bytes(Min(k, n), dim, max_dim, threshold);
+	size_t		fps = te_landmarks_memory(n, dim, Min(k, n));
+
+	if (isinf(rips) || fps == SIZE_MAX)
+		return INFINITY;
+	return rips + (double) fps + 2.0 * n * dim * sizeof(double) + (double) n * 2 * sizeof(int64);
+}
+
+/* as check_memory, for landmark persistence of n points and k landmarks */
+static void
+check_landmark_memory(int64 n, int dim, int64 k, int max_dim, double threshold, bool at_least)
+{
+	double		need = landmark_need_bytes(n, dim, k, max_dim, threshold);
+	double		limit = (double) te_persistence_memory_limit_kb * 1024.0;
+
+	if (need > limit)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 isinf(need) ?
+				 errmsg("landmark persistence of %s%lld points with %lld landmarks up to H%d cannot be represented",
+						at_least ? "at least " : "", (long long) n, (long long) k, max_dim) :
+				 errmsg("landmark persistence of %s%lld points with %lld landmarks up to H%d needs %s%.0f MB, more than topembed.persistence_memory_limit (%.0f MB)",
+						at_least ? "at least " : "", (long long) n, (long long) k, max_dim,
+						at_least ? "at least " : "about ", need / 1048576.0, limit / 1048576.0),
+				 at_least ?
+				 errdetail("The input was refused after its first %lld rows, before the rest was read. The points take n * dim; persistence of the landmarks grows with k^2 from H1 on.",
+						   (long long) n) :
+				 errdetail("The points take n * dim; persistence of the landmarks grows with k^2 from H1 on."),
+				 errhint(LANDMARK_HINT)));
 }
 
 /* metric names the persistence functions and the plots accept, in any case */
@@ -223,11 +267,13 @@ read_params(FunctionCallInfo fcinfo, int first, int32 *max_dim, TeMetric *metric
 
 /* ERROR unless the parameters of this row equal those of the first */
 static void
-check_same_params(PersState *s, int32 max_dim, TeMetric metric, double threshold, int32 sample)
+check_same_params(PersState *s, int32 max_dim, TeMetric metric, double threshold, int32 sample,
+				  int32 landmarks)
 {
 	bool		same_threshold = (isnan(s->threshold) && isnan(threshold)) || s->threshold == threshold;
 
-	if (s->max_dim != max_dim || s->metric != metric || !same_threshold || s->sample != sample)
+	if (s->max_dim != max_dim || s->metric != metric || !same_threshold || s->sample != sample ||
+		s->landmarks != landmarks)
 	{
 		char		t1[64],
 					t2[64];
@@ -240,6 +286,13 @@ check_same_params(PersState *s, int32 max_dim, TeMetric metric, double threshold
 			strlcpy(t2, "NULL", sizeof(t2));
 		else
 			snprintf(t2, sizeof(t2), "%g", threshold);
+		if (s->landmarks > 0 || landmarks > 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("the arguments landmarks, max_dim, metric and threshold of topembed.landmark_persistence must be the same in every row"),
+					 errdetail("The first row gave landmarks %d, max_dim %d, metric %s, threshold %s; this row landmarks %d, max_dim %d, metric %s, threshold %s.",
+							   s->landmarks, s->max_dim, te_metric_name(s->metric), t1,
+							   landmarks, max_dim, te_metric_name(metric), t2)));
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("the arguments max_dim, metric, threshold and sample of topembed.persistence must be the same in every row"),
@@ -286,6 +339,16 @@ add_point(PersState *s, const double *x)
 {
 	if (s->sample == 0)
 	{
+		if (s->landmarks > 0)
+		{
+			/* landmark form: every point, bounded by memory, not max_points */
+			grow(s);
+			memcpy(s->points + s->n * s->dim, x, sizeof(double) * s->dim);
+			s->n++;
+			if ((s->n & 1023) == 0)
+				check_landmark_memory(s->n, s->dim, s->landmarks, s->max_dim, s->threshold, true);
+			return;
+		}
 		if (s->n >= te_max_points)
 			ereport(ERROR,
 					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
@@ -330,33 +393,24 @@ new_state(MemoryContext aggcxt, int dim)
 	return s;
 }
 
-PG_FUNCTION_INFO_V1(topembed_persistence_transfn);
-
-/* transition: (state, embedding [, max_dim [, metric [, threshold [, sample]]]]) */
-Datum
-topembed_persistence_transfn(PG_FUNCTION_ARGS)
+/*
+ * The common step of the transition functions: the row in argument 1 with
+ * the parameters read from the row (a NULL state pointer is no state yet)
+ */
+static Datum
+accumulate(FunctionCallInfo fcinfo, MemoryContext aggcxt, int32 max_dim, TeMetric metric,
+		   double threshold, int32 sample, int32 landmarks)
 {
-	MemoryContext aggcxt;
-	PersState  *s;
+	PersState  *s = PG_ARGISNULL(0) ? NULL : (PersState *) PG_GETARG_POINTER(0);
 	TeEmbedding e;
-	int32		max_dim,
-				sample;
-	TeMetric	metric;
-	double		threshold;
 	double	   *x;
 
-	if (!te_in_agg(fcinfo, &aggcxt))
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("persistence_transfn called in non-aggregate context")));
-	s = PG_ARGISNULL(0) ? NULL : (PersState *) PG_GETARG_POINTER(0);
-	read_params(fcinfo, 2, &max_dim, &metric, &threshold, &sample);
 	if (PG_ARGISNULL(1))
 	{
 		/* a NULL row is skipped; no state yet stays a SQL NULL */
 		if (s == NULL)
 			PG_RETURN_NULL();
-		check_same_params(s, max_dim, metric, threshold, sample);
+		check_same_params(s, max_dim, metric, threshold, sample, landmarks);
 		PG_RETURN_POINTER(s);
 	}
 	e = te_embedding_arg(fcinfo, 1, NULL, s ? s->dim : 0);
@@ -368,16 +422,68 @@ topembed_persistence_transfn(PG_FUNCTION_ARGS)
 		s->metric = metric;
 		s->threshold = threshold;
 		s->sample = sample;
+		s->landmarks = landmarks;
 		s->params_set = true;
 	}
 	else
-		check_same_params(s, max_dim, metric, threshold, sample);
+		check_same_params(s, max_dim, metric, threshold, sample, landmarks);
 
 	x = palloc(sizeof(double) * e.dim);
 	te_embedding_to_double(&e, NULL, x);
 	add_point(s, x);
 	pfree(x);
 	PG_RETURN_POINTER(s);
+}
+
+PG_FUNCTION_INFO_V1(topembed_persistence_transfn);
+
+/* transition: (state, embedding [, max_dim [, metric [, threshold [, sample]]]]) */
+Datum
+topembed_persistence_transfn(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcxt;
+	int32		max_dim,
+				sample;
+	TeMetric	metric;
+	double		threshold;
+
+	if (!te_in_agg(fcinfo, &aggcxt))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("persistence_transfn called in non-aggregate context")));
+	read_params(fcinfo, 2, &max_dim, &metric, &threshold, &sample);
+	return accumulate(fcinfo, aggcxt, max_dim, metric, threshold, sample, 0);
+}
+
+PG_FUNCTION_INFO_V1(topembed_landmark_persistence_transfn);
+
+/* transition: (state, embedding, landmarks [, max_dim [, metric [, threshold]]]) */
+Datum
+topembed_landmark_persistence_transfn(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcxt;
+	int32		max_dim,
+				sample,
+				landmarks;
+	TeMetric	metric;
+	double		threshold;
+
+	if (!te_in_agg(fcinfo, &aggcxt))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("landmark_persistence_transfn called in non-aggregate context")));
+	if (PG_ARGISNULL(2))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("landmarks must not be NULL")));
+	landmarks = PG_GETARG_INT32(2);
+	if (landmarks < 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("landmarks must be at least 1, not %d", landmarks)));
+	/* max_dim, metric, threshold from argument 3; there is no sample argument */
+	read_params(fcinfo, 3, &max_dim, &metric, &threshold, &sample);
+	return accumulate(fcinfo, aggcxt, max_dim, metric, threshold, 0, landmarks);
 }
 
 PG_FUNCTION_INFO_V1(topembed_persistence_combinefn);
@@ -410,11 +516,12 @@ topembed_persistence_combinefn(PG_FUNCTION_ARGS)
 		a->metric = b->metric;
 		a->threshold = b->threshold;
 		a->sample = b->sample;
+		a->landmarks = b->landmarks;
 		a->params_set = true;
 	}
 	else
 	{
-		check_same_params(a, b->max_dim, b->metric, b->threshold, b->sample);
+		check_same_params(a, b->max_dim, b->metric, b->threshold, b->sample, b->landmarks);
 		te_check_dim(NULL, a->dim, b->dim);
 	}
 	for (i = 0; i < b->n; i++)
@@ -432,13 +539,14 @@ topembed_persistence_serialfn(PG_FUNCTION_ARGS)
 	StringInfoData si;
 
 	initStringInfo(&si);
-	te_blob_begin(&si, "TEps", 1);
+	te_blob_begin(&si, "TEps", 2);
 	te_blob_put_int32(&si, s->dim);
 	te_blob_put_int32(&si, s->params_set);
 	te_blob_put_int32(&si, s->max_dim);
 	te_blob_put_int32(&si, (int32) s->metric);
 	te_blob_put_float8(&si, s->threshold);
 	te_blob_put_int32(&si, s->sample);
+	te_blob_put_int32(&si, s->landmarks);	/* version 2 */
 	te_blob_put_int64(&si, s->n);
 	te_blob_put_float8s(&si, s->points, (size_t) s->n * s->dim);
 	te_blob_end(&si);
@@ -458,20 +566,23 @@ topembed_persistence_deserialfn(PG_FUNCTION_ARGS)
 	int64		n,
 				i;
 	double	   *x;
+	int			version;
 
 	if (!te_in_agg(fcinfo, &aggcxt))
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("persistence_deserialfn called in non-aggregate context")));
-	te_blob_open(&r, "persistence state", "TEps", VARDATA_ANY(in), VARSIZE_ANY_EXHDR(in), 1);
+	version = te_blob_open(&r, "persistence state", "TEps", VARDATA_ANY(in), VARSIZE_ANY_EXHDR(in), 2);
 	s = new_state(aggcxt, te_blob_get_int32(&r));
 	s->params_set = te_blob_get_int32(&r);
 	s->max_dim = te_blob_get_int32(&r);
 	s->metric = (TeMetric) te_blob_get_int32(&r);
 	s->threshold = te_blob_get_float8(&r);
 	s->sample = te_blob_get_int32(&r);
+	s->landmarks = version >= 2 ? te_blob_get_int32(&r) : 0;
 	n = te_blob_get_int64(&r);
-	if (s->dim < 1 || s->dim > TE_MAX_DIM || n < 0)
+	if (s->dim < 1 || s->dim > TE_MAX_DIM || n < 0 || s->sample < 0 || s->landmarks < 0 ||
+		(s->sample > 0 && s->landmarks > 0))
 		te_blob_corrupt(&r, "bad header");
 	x = palloc(sizeof(double) * s->dim);
 	for (i = 0; i < n; i++)
@@ -571,7 +682,8 @@ notice_idle_threshold(const PersState *s)
 
 	if (!isfinite(s->threshold) || s->threshold <= max)
 		return;
-	if (s->sample == 0 && s->threshold == floor(s->threshold) && s->threshold <= PG_INT32_MAX)
+	if (s->sample == 0 && s->landmarks == 0 && s->threshold == floor(s->threshold) &&
+		s->threshold <= PG_INT32_MAX)
 		ereport(NOTICE,
 				(errmsg("threshold %g is above the largest %s distance (%g), so it limits nothing",
 						s->threshold, te_metric_name(s->metric), max),
@@ -600,6 +712,114 @@ topembed_persistence_finalfn(PG_FUNCTION_ARGS)
 	notice_idle_threshold(s);
 	PG_RETURN_ARRAYTYPE_P(run_engine(fcinfo, s->points, NULL, s->n, s->dim, s->metric,
 									 s->max_dim, s->threshold, 2));
+}
+
+/* a point's place in the deterministic order of landmark persistence */
+typedef struct LandmarkKey
+{
+	uint64		hash;
+	int64		row;
+} LandmarkKey;
+
+/* order by the hash of the values, then by the values (row order never counts) */
+static int
+landmark_key_cmp(const void *a, const void *b, void *arg)
+{
+	const LandmarkKey *ka = a,
+			   *kb = b;
+	const PersState *s = arg;
+	const double *xa = s->points + ka->row * s->dim,
+			   *xb = s->points + kb->row * s->dim;
+	int			i;
+
+	if (ka->hash != kb->hash)
+		return ka->hash < kb->hash ? -1 : 1;
+	for (i = 0; i < s->dim; i++)
+		if (xa[i] != xb[i])
+			return xa[i] < xb[i] ? -1 : 1;
+	return 0;
+}
+
+/*
+ * The points of s in a order that depends only on their values: by
+ * te_point_hash, then by the values; a copy in the current context
+ */
+static double *
+sorted_points(const PersState *s)
+{
+	LandmarkKey *keys = palloc_extended(sizeof(LandmarkKey) * s->n, MCXT_ALLOC_HUGE);
+	double	   *out = palloc_extended(sizeof(double) * s->n * s->dim, MCXT_ALLOC_HUGE);
+	int64		i;
+
+	for (i = 0; i < s->n; i++)
+	{
+		keys[i].hash = te_point_hash(s->points + i * s->dim, s->dim);
+		keys[i].row = i;
+		if ((i & 4095) == 0)
+			CHECK_FOR_INTERRUPTS();
+	}
+	qsort_arg(keys, s->n, sizeof(LandmarkKey), landmark_key_cmp, (void *) s);
+	for (i = 0; i < s->n; i++)
+		memcpy(out + i * s->dim, s->points + keys[i].row * s->dim, sizeof(double) * s->dim);
+	pfree(keys);
+	return out;
+}
+
+PG_FUNCTION_INFO_V1(topembed_landmark_persistence_finalfn);
+
+/*
+ * final function of landmark_persistence: farthest-point sampling of
+ * landmarks points from the point that comes first in the order of
+ * sorted_points, then the diagram of the landmarks, as a landmark_diagram
+ * (diagram, covering_radius, landmarks, points)
+ */
+Datum
+topembed_landmark_persistence_finalfn(PG_FUNCTION_ARGS)
+{
+	PersState  *s;
+	double	   *sorted,
+			   *chosen;
+	TeLandmarks lm;
+	TeEnv		env;
+	TeStatus	st;
+	TupleDesc	tupdesc;
+	Datum		values[4];
+	bool		nulls[4] = {false, false, false, false};
+	int64		r;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	s = (PersState *) PG_GETARG_POINTER(0);
+	if (s == NULL || s->n == 0)
+		PG_RETURN_NULL();
+	if (s->landmarks > s->n)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("landmarks must be between 1 and the number of points (%lld), not %d",
+						(long long) s->n, s->landmarks),
+				 errhint("With every point as a landmark the covering radius is 0: topembed.persistence(embedding, max_dim, metric, threshold) gives that diagram.")));
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE || tupdesc->natts != 4)
+		elog(ERROR, "topembed.landmark_diagram must be a composite of 4 attributes");
+	check_landmark_memory(s->n, s->dim, s->landmarks, s->max_dim, s->threshold, false);
+	notice_idle_threshold(s);
+
+	sorted = sorted_points(s);
+	te_env_init(&env, CurrentMemoryContext);
+	st = te_landmarks(&env, sorted, s->n, s->dim, s->metric, s->landmarks, 0, &lm);
+	te_check_status(st, &env, "farthest-point sampling");
+	chosen = palloc_extended(sizeof(double) * lm.k * s->dim, MCXT_ALLOC_HUGE);
+	for (r = 0; r < lm.k; r++)
+		memcpy(chosen + r * s->dim, sorted + lm.index[r] * s->dim, sizeof(double) * s->dim);
+	pfree(sorted);
+
+	values[0] = PointerGetDatum(run_engine(fcinfo, chosen, NULL, lm.k, s->dim, s->metric,
+										   s->max_dim, s->threshold, 2));
+	values[1] = Float8GetDatum(lm.covering_radius);
+	values[2] = Int32GetDatum((int32) lm.k);
+	values[3] = Int64GetDatum(s->n);
+	te_landmarks_free(&env, &lm);
+	pfree(chosen);
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(tupdesc), values, nulls)));
 }
 
 PG_FUNCTION_INFO_V1(topembed_persistence_of_sample);
