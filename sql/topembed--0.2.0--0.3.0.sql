@@ -599,3 +599,76 @@ CREATE AGGREGATE topembed.landmark_persistence(embedding double precision[], lan
 );
 COMMENT ON AGGREGATE topembed.landmark_persistence(double precision[], integer, integer, text, double precision) IS
 'Vietoris-Rips persistence diagram of farthest-point landmarks of the embeddings, with the covering radius: landmarks, max_dim, metric and threshold (NULL: the enclosing radius)';
+
+-- the landmarks themselves, by id: the same farthest-point sampling
+
+CREATE TYPE topembed.landmark AS (
+    id bigint,
+    rank integer,
+    radius double precision
+);
+COMMENT ON TYPE topembed.landmark IS
+'One farthest-point landmark: the row''s id, its rank in the greedy order (from 1), and its radius: the distance to the earlier landmarks when it joined (Infinity for the first), which is the covering radius of the earlier ones';
+
+CREATE FUNCTION topembed.landmarks_finalfn(internal) RETURNS topembed.landmark[]
+AS 'MODULE_PATHNAME', 'topembed_landmarks_finalfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.landmarks_finalfn(internal) IS
+'final function of the landmarks aggregates: farthest-point sampling, the landmarks by id';
+
+CREATE FUNCTION topembed.landmarks_transfn(internal, bigint, anyarray, integer) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_landmarks_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+COMMENT ON FUNCTION topembed.landmarks_transfn(internal, bigint, anyarray, integer) IS
+'transition function of the landmarks aggregates';
+
+CREATE AGGREGATE topembed.landmarks(id bigint, embedding real[], k integer) (
+    SFUNC = topembed.landmarks_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.persistence_combinefn,
+    SERIALFUNC = topembed.persistence_serialfn,
+    DESERIALFUNC = topembed.persistence_deserialfn,
+    FINALFUNC = topembed.landmarks_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.landmarks(bigint, real[], integer) IS
+'the k farthest-point landmarks of the embeddings by id, in greedy order with their radii, as landmark_persistence chooses them: id, embedding, k metric ''cosine''';
+
+CREATE AGGREGATE topembed.landmarks(id bigint, embedding double precision[], k integer) (
+    SFUNC = topembed.landmarks_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.persistence_combinefn,
+    SERIALFUNC = topembed.persistence_serialfn,
+    DESERIALFUNC = topembed.persistence_deserialfn,
+    FINALFUNC = topembed.landmarks_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.landmarks(bigint, double precision[], integer) IS
+'the k farthest-point landmarks of the embeddings by id, in greedy order with their radii, as landmark_persistence chooses them: id, embedding, k metric ''cosine''';
+
+CREATE FUNCTION topembed.landmarks_transfn(internal, bigint, anyarray, integer, text) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_landmarks_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+COMMENT ON FUNCTION topembed.landmarks_transfn(internal, bigint, anyarray, integer, text) IS
+'transition function of the landmarks aggregates';
+
+CREATE AGGREGATE topembed.landmarks(id bigint, embedding real[], k integer, metric text) (
+    SFUNC = topembed.landmarks_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.persistence_combinefn,
+    SERIALFUNC = topembed.persistence_serialfn,
+    DESERIALFUNC = topembed.persistence_deserialfn,
+    FINALFUNC = topembed.landmarks_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.landmarks(bigint, real[], integer, text) IS
+'the k farthest-point landmarks of the embeddings by id, in greedy order with their radii, as landmark_persistence chooses them: id, embedding, k and metric';
+
+CREATE AGGREGATE topembed.landmarks(id bigint, embedding double precision[], k integer, metric text) (
+    SFUNC = topembed.landmarks_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.persistence_combinefn,
+    SERIALFUNC = topembed.persistence_serialfn,
+    DESERIALFUNC = topembed.persistence_deserialfn,
+    FINALFUNC = topembed.landmarks_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.landmarks(bigint, double precision[], integer, text) IS
+'the k farthest-point landmarks of the embeddings by id, in greedy order with their radii, as landmark_persistence chooses them: id, embedding, k and metric';

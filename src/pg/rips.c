@@ -36,7 +36,9 @@ typedef struct PersState
 	uint64	   *hash;			/* sampled form: hash of each kept point */
 	int32		max_dim;
 	int32		sample;			/* 0 = keep every point */
-	int32		landmarks;		/* landmark_persistence: landmarks to choose; 0 = not */
+	int32		landmarks;		/* landmark forms: landmarks to choose; 0 = not */
+	bool		with_ids;		/* topembed.landmarks(id, ...): ids kept beside */
+	int64	   *ids;			/* the id of each point, if with_ids */
 	TeMetric	metric;
 	double		threshold;		/* NAN = enclosing radius */
 	bool		params_set;
@@ -93,31 +95,39 @@ check_memory(int64 n, int dim, int max_dim, double threshold, bool at_least)
  * sorted copy, the farthest-point sampling, and persistence of k landmarks
  */
 static double
-landmark_need_bytes(int64 n, int dim, int64 k, int max_dim, double threshold)
+landmark_need_bytes(int64 n, int dim, int64 k, int max_dim, double threshold, bool diagram)
 {
-	double		rips = te_persistence_need_bytes(Min(k, n), dim, max_dim, threshold);
+	double		rips = diagram ? te_persistence_need_bytes(Min(k, n), dim, max_dim, threshold) : 0.0;
 	size_t		fps = te_landmarks_memory(n, dim, Min(k, n));
 
 	if (isinf(rips) || fps == SIZE_MAX)
 		return INFINITY;
-	return rips + (double) fps + 2.0 * n * dim * sizeof(double) + (double) n * 2 * sizeof(int64);
+	return rips + (double) fps + 2.0 * n * dim * sizeof(double) + (double) n * 3 * sizeof(int64);
 }
 
-/* as check_memory, for landmark persistence of n points and k landmarks */
+/*
+ * as check_memory, for landmark persistence of n points and k landmarks
+ * (without diagram: topembed.landmarks, the sampling alone)
+ */
 static void
-check_landmark_memory(int64 n, int dim, int64 k, int max_dim, double threshold, bool at_least)
+check_landmark_memory(int64 n, int dim, int64 k, int max_dim, double threshold, bool at_least,
+					  bool diagram)
 {
-	double		need = landmark_need_bytes(n, dim, k, max_dim, threshold);
+	double		need = landmark_need_bytes(n, dim, k, max_dim, threshold, diagram);
 	double		limit = (double) te_persistence_memory_limit_kb * 1024.0;
 
 	if (need > limit)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 isinf(need) ?
-				 errmsg("landmark persistence of %s%lld points with %lld landmarks up to H%d cannot be represented",
-						at_least ? "at least " : "", (long long) n, (long long) k, max_dim) :
-				 errmsg("landmark persistence of %s%lld points with %lld landmarks up to H%d needs %s%.0f MB, more than topembed.persistence_memory_limit (%.0f MB)",
-						at_least ? "at least " : "", (long long) n, (long long) k, max_dim,
+				 errmsg("%s of %s%lld points with %lld landmarks%s cannot be represented",
+						diagram ? "landmark persistence" : "farthest-point sampling",
+						at_least ? "at least " : "", (long long) n, (long long) k,
+						diagram ? psprintf(" up to H%d", max_dim) : "") :
+				 errmsg("%s of %s%lld points with %lld landmarks%s needs %s%.0f MB, more than topembed.persistence_memory_limit (%.0f MB)",
+						diagram ? "landmark persistence" : "farthest-point sampling",
+						at_least ? "at least " : "", (long long) n, (long long) k,
+						diagram ? psprintf(" up to H%d", max_dim) : "",
 						at_least ? "at least " : "about ", need / 1048576.0, limit / 1048576.0),
 				 at_least ?
 				 errdetail("The input was refused after its first %lld rows, before the rest was read. The points take n * dim; persistence of the landmarks grows with k^2 from H1 on.",
@@ -286,6 +296,13 @@ check_same_params(PersState *s, int32 max_dim, TeMetric metric, double threshold
 			strlcpy(t2, "NULL", sizeof(t2));
 		else
 			snprintf(t2, sizeof(t2), "%g", threshold);
+		if (s->with_ids)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("the arguments k and metric of topembed.landmarks must be the same in every row"),
+					 errdetail("The first row gave k %d, metric %s; this row k %d, metric %s.",
+							   s->landmarks, te_metric_name(s->metric),
+							   landmarks, te_metric_name(metric))));
 		if (s->landmarks > 0 || landmarks > 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -323,19 +340,26 @@ grow(PersState *s)
 		s->points = MemoryContextAllocHuge(s->cxt, sizeof(double) * cap * s->dim);
 		if (s->sample > 0)
 			s->hash = MemoryContextAllocHuge(s->cxt, sizeof(uint64) * cap);
+		if (s->with_ids)
+			s->ids = MemoryContextAllocHuge(s->cxt, sizeof(int64) * cap);
 	}
 	else
 	{
 		s->points = repalloc_huge(s->points, sizeof(double) * cap * s->dim);
 		if (s->sample > 0)
 			s->hash = repalloc_huge(s->hash, sizeof(uint64) * cap);
+		if (s->with_ids)
+			s->ids = repalloc_huge(s->ids, sizeof(int64) * cap);
 	}
 	s->cap = cap;
 }
 
-/* add a point: keep it all, or keep it if its hash is among the smallest */
+/*
+ * add a point: keep it all, or keep it if its hash is among the smallest;
+ * id is kept beside it in the id form
+ */
 static void
-add_point(PersState *s, const double *x)
+add_point(PersState *s, const double *x, int64 id)
 {
 	if (s->sample == 0)
 	{
@@ -344,9 +368,12 @@ add_point(PersState *s, const double *x)
 			/* landmark form: every point, bounded by memory, not max_points */
 			grow(s);
 			memcpy(s->points + s->n * s->dim, x, sizeof(double) * s->dim);
+			if (s->with_ids)
+				s->ids[s->n] = id;
 			s->n++;
 			if ((s->n & 1023) == 0)
-				check_landmark_memory(s->n, s->dim, s->landmarks, s->max_dim, s->threshold, true);
+				check_landmark_memory(s->n, s->dim, s->landmarks, s->max_dim, s->threshold, true,
+									  !s->with_ids);
 			return;
 		}
 		if (s->n >= te_max_points)
@@ -383,29 +410,32 @@ add_point(PersState *s, const double *x)
 
 /* a new state in the aggregate context */
 static PersState *
-new_state(MemoryContext aggcxt, int dim)
+new_state(MemoryContext aggcxt, int dim, bool with_ids)
 {
 	PersState  *s = MemoryContextAllocZero(aggcxt, sizeof(PersState));
 
 	s->cxt = aggcxt;
 	s->dim = dim;
+	s->with_ids = with_ids;
 	s->threshold = NAN;
 	return s;
 }
 
 /*
- * The common step of the transition functions: the row in argument 1 with
- * the parameters read from the row (a NULL state pointer is no state yet)
+ * The common step of the transition functions: the embedding in argument
+ * arg (with_ids: its id in argument arg - 1) with the parameters read from
+ * the row (a NULL state pointer is no state yet)
  */
 static Datum
-accumulate(FunctionCallInfo fcinfo, MemoryContext aggcxt, int32 max_dim, TeMetric metric,
-		   double threshold, int32 sample, int32 landmarks)
+accumulate(FunctionCallInfo fcinfo, MemoryContext aggcxt, int arg, bool with_ids, int32 max_dim,
+		   TeMetric metric, double threshold, int32 sample, int32 landmarks)
 {
 	PersState  *s = PG_ARGISNULL(0) ? NULL : (PersState *) PG_GETARG_POINTER(0);
 	TeEmbedding e;
 	double	   *x;
+	int64		id = 0;
 
-	if (PG_ARGISNULL(1))
+	if (PG_ARGISNULL(arg))
 	{
 		/* a NULL row is skipped; no state yet stays a SQL NULL */
 		if (s == NULL)
@@ -413,9 +443,18 @@ accumulate(FunctionCallInfo fcinfo, MemoryContext aggcxt, int32 max_dim, TeMetri
 		check_same_params(s, max_dim, metric, threshold, sample, landmarks);
 		PG_RETURN_POINTER(s);
 	}
-	e = te_embedding_arg(fcinfo, 1, NULL, s ? s->dim : 0);
+	if (with_ids)
+	{
+		if (PG_ARGISNULL(arg - 1))
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("id must not be NULL"),
+					 errdetail("Every landmark is named by its id.")));
+		id = PG_GETARG_INT64(arg - 1);
+	}
+	e = te_embedding_arg(fcinfo, arg, NULL, s ? s->dim : 0);
 	if (s == NULL)
-		s = new_state(aggcxt, e.dim);
+		s = new_state(aggcxt, e.dim, with_ids);
 	if (!s->params_set)
 	{
 		s->max_dim = max_dim;
@@ -430,7 +469,7 @@ accumulate(FunctionCallInfo fcinfo, MemoryContext aggcxt, int32 max_dim, TeMetri
 
 	x = palloc(sizeof(double) * e.dim);
 	te_embedding_to_double(&e, NULL, x);
-	add_point(s, x);
+	add_point(s, x, id);
 	pfree(x);
 	PG_RETURN_POINTER(s);
 }
@@ -452,7 +491,7 @@ topembed_persistence_transfn(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("persistence_transfn called in non-aggregate context")));
 	read_params(fcinfo, 2, &max_dim, &metric, &threshold, &sample);
-	return accumulate(fcinfo, aggcxt, max_dim, metric, threshold, sample, 0);
+	return accumulate(fcinfo, aggcxt, 1, false, max_dim, metric, threshold, sample, 0);
 }
 
 PG_FUNCTION_INFO_V1(topembed_landmark_persistence_transfn);
@@ -483,7 +522,41 @@ topembed_landmark_persistence_transfn(PG_FUNCTION_ARGS)
 				 errmsg("landmarks must be at least 1, not %d", landmarks)));
 	/* max_dim, metric, threshold from argument 3; there is no sample argument */
 	read_params(fcinfo, 3, &max_dim, &metric, &threshold, &sample);
-	return accumulate(fcinfo, aggcxt, max_dim, metric, threshold, 0, landmarks);
+	return accumulate(fcinfo, aggcxt, 1, false, max_dim, metric, threshold, 0, landmarks);
+}
+
+PG_FUNCTION_INFO_V1(topembed_landmarks_transfn);
+
+/* transition of topembed.landmarks: (state, id, embedding, k [, metric]) */
+Datum
+topembed_landmarks_transfn(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcxt;
+	int32		k;
+	TeMetric	metric = TE_METRIC_COSINE;
+
+	if (!te_in_agg(fcinfo, &aggcxt))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("landmarks_transfn called in non-aggregate context")));
+	if (PG_ARGISNULL(3))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("k must not be NULL")));
+	k = PG_GETARG_INT32(3);
+	if (k < 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("k must be at least 1, not %d", k)));
+	if (PG_NARGS() > 4)
+	{
+		if (PG_ARGISNULL(4))
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("metric must not be NULL")));
+		metric = te_metric_from_name(text_to_cstring(PG_GETARG_TEXT_PP(4)));
+	}
+	return accumulate(fcinfo, aggcxt, 2, true, 0, metric, NAN, 0, k);
 }
 
 PG_FUNCTION_INFO_V1(topembed_persistence_combinefn);
@@ -511,7 +584,7 @@ topembed_persistence_combinefn(PG_FUNCTION_ARGS)
 	}
 	if (a == NULL || !a->params_set)
 	{
-		a = new_state(aggcxt, b->dim);
+		a = new_state(aggcxt, b->dim, b->with_ids);
 		a->max_dim = b->max_dim;
 		a->metric = b->metric;
 		a->threshold = b->threshold;
@@ -525,7 +598,7 @@ topembed_persistence_combinefn(PG_FUNCTION_ARGS)
 		te_check_dim(NULL, a->dim, b->dim);
 	}
 	for (i = 0; i < b->n; i++)
-		add_point(a, b->points + i * b->dim);
+		add_point(a, b->points + i * b->dim, b->ids ? b->ids[i] : 0);
 	PG_RETURN_POINTER(a);
 }
 
@@ -537,6 +610,7 @@ topembed_persistence_serialfn(PG_FUNCTION_ARGS)
 {
 	PersState  *s = (PersState *) PG_GETARG_POINTER(0);
 	StringInfoData si;
+	int64		i;
 
 	initStringInfo(&si);
 	te_blob_begin(&si, "TEps", 2);
@@ -547,8 +621,11 @@ topembed_persistence_serialfn(PG_FUNCTION_ARGS)
 	te_blob_put_float8(&si, s->threshold);
 	te_blob_put_int32(&si, s->sample);
 	te_blob_put_int32(&si, s->landmarks);	/* version 2 */
+	te_blob_put_int32(&si, s->with_ids);	/* version 2 */
 	te_blob_put_int64(&si, s->n);
 	te_blob_put_float8s(&si, s->points, (size_t) s->n * s->dim);
+	for (i = 0; s->with_ids && i < s->n; i++)
+		te_blob_put_int64(&si, s->ids[i]);
 	te_blob_end(&si);
 	PG_RETURN_BYTEA_P(te_blob_to_bytea(&si));
 }
@@ -565,7 +642,7 @@ topembed_persistence_deserialfn(PG_FUNCTION_ARGS)
 	PersState  *s;
 	int64		n,
 				i;
-	double	   *x;
+	double	   *points;
 	int			version;
 
 	if (!te_in_agg(fcinfo, &aggcxt))
@@ -573,23 +650,23 @@ topembed_persistence_deserialfn(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("persistence_deserialfn called in non-aggregate context")));
 	version = te_blob_open(&r, "persistence state", "TEps", VARDATA_ANY(in), VARSIZE_ANY_EXHDR(in), 2);
-	s = new_state(aggcxt, te_blob_get_int32(&r));
+	s = new_state(aggcxt, te_blob_get_int32(&r), false);
 	s->params_set = te_blob_get_int32(&r);
 	s->max_dim = te_blob_get_int32(&r);
 	s->metric = (TeMetric) te_blob_get_int32(&r);
 	s->threshold = te_blob_get_float8(&r);
 	s->sample = te_blob_get_int32(&r);
 	s->landmarks = version >= 2 ? te_blob_get_int32(&r) : 0;
+	s->with_ids = version >= 2 ? te_blob_get_int32(&r) != 0 : false;
 	n = te_blob_get_int64(&r);
 	if (s->dim < 1 || s->dim > TE_MAX_DIM || n < 0 || s->sample < 0 || s->landmarks < 0 ||
-		(s->sample > 0 && s->landmarks > 0))
+		(s->sample > 0 && s->landmarks > 0) || (s->with_ids && s->landmarks == 0))
 		te_blob_corrupt(&r, "bad header");
-	x = palloc(sizeof(double) * s->dim);
+	points = palloc_extended(sizeof(double) * Max(n, 1) * s->dim, MCXT_ALLOC_HUGE);
+	te_blob_get_float8s(&r, points, (size_t) n * s->dim);
 	for (i = 0; i < n; i++)
-	{
-		te_blob_get_float8s(&r, x, s->dim);
-		add_point(s, x);
-	}
+		add_point(s, points + i * s->dim, s->with_ids ? te_blob_get_int64(&r) : 0);
+	pfree(points);
 	te_blob_close(&r);
 	PG_RETURN_POINTER(s);
 }
@@ -737,15 +814,18 @@ landmark_key_cmp(const void *a, const void *b, void *arg)
 	for (i = 0; i < s->dim; i++)
 		if (xa[i] != xb[i])
 			return xa[i] < xb[i] ? -1 : 1;
+	if (s->with_ids && s->ids[ka->row] != s->ids[kb->row])
+		return s->ids[ka->row] < s->ids[kb->row] ? -1 : 1;
 	return 0;
 }
 
 /*
  * The points of s in a order that depends only on their values: by
- * te_point_hash, then by the values; a copy in the current context
+ * te_point_hash, then by the values (then by id); a copy in the current
+ * context, and with ids the ids in the same order
  */
 static double *
-sorted_points(const PersState *s)
+sorted_points(const PersState *s, int64 **ids)
 {
 	LandmarkKey *keys = palloc_extended(sizeof(LandmarkKey) * s->n, MCXT_ALLOC_HUGE);
 	double	   *out = palloc_extended(sizeof(double) * s->n * s->dim, MCXT_ALLOC_HUGE);
@@ -761,6 +841,12 @@ sorted_points(const PersState *s)
 	qsort_arg(keys, s->n, sizeof(LandmarkKey), landmark_key_cmp, (void *) s);
 	for (i = 0; i < s->n; i++)
 		memcpy(out + i * s->dim, s->points + keys[i].row * s->dim, sizeof(double) * s->dim);
+	if (ids)
+	{
+		*ids = palloc_extended(sizeof(int64) * s->n, MCXT_ALLOC_HUGE);
+		for (i = 0; i < s->n; i++)
+			(*ids)[i] = s->ids[keys[i].row];
+	}
 	pfree(keys);
 	return out;
 }
@@ -800,10 +886,10 @@ topembed_landmark_persistence_finalfn(PG_FUNCTION_ARGS)
 				 errhint("With every point as a landmark the covering radius is 0: topembed.persistence(embedding, max_dim, metric, threshold) gives that diagram.")));
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE || tupdesc->natts != 4)
 		elog(ERROR, "topembed.landmark_diagram must be a composite of 4 attributes");
-	check_landmark_memory(s->n, s->dim, s->landmarks, s->max_dim, s->threshold, false);
+	check_landmark_memory(s->n, s->dim, s->landmarks, s->max_dim, s->threshold, false, true);
 	notice_idle_threshold(s);
 
-	sorted = sorted_points(s);
+	sorted = sorted_points(s, NULL);
 	te_env_init(&env, CurrentMemoryContext);
 	st = te_landmarks(&env, sorted, s->n, s->dim, s->metric, s->landmarks, 0, &lm);
 	te_check_status(st, &env, "farthest-point sampling");
@@ -820,6 +906,66 @@ topembed_landmark_persistence_finalfn(PG_FUNCTION_ARGS)
 	te_landmarks_free(&env, &lm);
 	pfree(chosen);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(tupdesc), values, nulls)));
+}
+
+PG_FUNCTION_INFO_V1(topembed_landmarks_finalfn);
+
+/*
+ * final function of topembed.landmarks: the k landmarks of farthest-point
+ * sampling, as landmark_persistence chooses them, as a landmark[] of (id,
+ * rank from 1, radius: the distance to the earlier landmarks when it joined)
+ */
+Datum
+topembed_landmarks_finalfn(PG_FUNCTION_ARGS)
+{
+	PersState  *s;
+	double	   *sorted;
+	int64	   *ids;
+	TeLandmarks lm;
+	TeEnv		env;
+	TeStatus	st;
+	Oid			elemtype;
+	TupleDesc	tupdesc;
+	Datum	   *elems;
+	int16		typlen;
+	bool		typbyval;
+	char		typalign;
+	int64		r;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	s = (PersState *) PG_GETARG_POINTER(0);
+	if (s == NULL || s->n == 0)
+		PG_RETURN_NULL();
+	if (s->landmarks > s->n)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("k must be between 1 and the number of points (%lld), not %d",
+						(long long) s->n, s->landmarks)));
+	check_landmark_memory(s->n, s->dim, s->landmarks, 0, NAN, false, false);
+	elemtype = te_result_elemtype(fcinfo, "landmark");
+	tupdesc = BlessTupleDesc(lookup_rowtype_tupdesc_copy(elemtype, -1));
+	if (tupdesc->natts != 3)
+		elog(ERROR, "topembed.landmark has %d attributes, expected 3", tupdesc->natts);
+
+	sorted = sorted_points(s, &ids);
+	te_env_init(&env, CurrentMemoryContext);
+	st = te_landmarks(&env, sorted, s->n, s->dim, s->metric, s->landmarks, 0, &lm);
+	te_check_status(st, &env, "farthest-point sampling");
+	pfree(sorted);
+	elems = palloc(sizeof(Datum) * lm.k);
+	for (r = 0; r < lm.k; r++)
+	{
+		Datum		values[3];
+		bool		nulls[3] = {false, false, false};
+
+		values[0] = Int64GetDatum(ids[lm.index[r]]);
+		values[1] = Int32GetDatum((int32) r + 1);
+		values[2] = Float8GetDatum(lm.radius[r]);
+		elems[r] = HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls));
+	}
+	get_typlenbyvalalign(elemtype, &typlen, &typbyval, &typalign);
+	PG_RETURN_ARRAYTYPE_P(construct_array(elems, (int) lm.k, elemtype, typlen, typbyval, typalign));
 }
 
 PG_FUNCTION_INFO_V1(topembed_persistence_of_sample);
