@@ -11,6 +11,9 @@ On the shared CLIP ViT-B/16 features (the 500 images, and all 1000 vectors):
   holds after the change of scale t -> sqrt(2 t) that the docs state;
 - eps falls as landmarks are added, and every point is a landmark: eps = 0;
 - row order and a parallel plan do not change the result;
+- topembed.landmarks(id, embedding, k, metric) names numpy's landmarks by
+  id in greedy order, with numpy's insertion radii, and the radius of the
+  (k+1)-th is landmark_persistence's covering radius of k;
 - bad arguments, the memory limit and a statement timeout give their
   SQLSTATEs."""
 import math
@@ -50,16 +53,20 @@ def matrix(X, metric):
     return cosine_matrix(X)
 
 
-def greedy(D, order, k):
+def greedy(D, order, k, radii=False):
     """numpy's farthest-point sampling on D: start at order[0], ties to the
-    point earlier in order; (landmarks, covering radius)"""
+    point earlier in order; (landmarks, covering radius[, insertion radii])"""
     Do = D[np.ix_(order, order)]
     chosen = [0]
+    ins = [math.inf]
     near = Do[0].copy()
     for _ in range(1, k):
         c = int(np.argmax(near))      # the first of equals, in order
         chosen.append(c)
+        ins.append(float(near[c]))
         near = np.minimum(near, Do[c])
+    if radii:
+        return [order[c] for c in chosen], float(near.max()), ins
     return [order[c] for c in chosen], float(near.max())
 
 
@@ -127,6 +134,58 @@ def check_set(cur, tmp, name, X, where, metric, ks):
                % (name, metric, k, db[0], db[1], 2 * eps), (db, eps, ess))
         figures.append((name, metric, k, eps, db))
     return figures
+
+
+def check_ids(cur, conn, img):
+    """topembed.landmarks(id, embedding, k, metric): the same landmarks, by id"""
+    cur.execute("CREATE TABLE imgs AS SELECT row_number() OVER (ORDER BY pair_id) * 10 AS id, embedding "
+                "FROM clip WHERE modality = 'image'")
+    ids = [10 * (i + 1) for i in range(len(img))]
+    # img is in the CSV's order; name its rows by the same ids as the table
+    pids = [r["pair_id"] for r in read_pairs(DATA + "/mscoco_clip_vitb16.csv") if r["modality"] == "image"]
+    rank_of = {p: i for i, p in enumerate(sorted(pids))}
+    for metric in ("euclidean", "angular"):
+        D = matrix(img, metric)
+        order = sorted(range(len(img)), key=lambda i: (point_hash(list(img[i])), tuple(img[i])))
+        lm, eps, ins = greedy(D, order, 40, radii=True)
+        cur.execute("SELECT l.id, l.rank, l.radius FROM (SELECT topembed.landmarks(id, embedding, 40, %s) a "
+                    "FROM imgs) q, unnest(q.a) l ORDER BY l.rank", (metric,))
+        got = cur.fetchall()
+        want_ids = [ids[rank_of[pids[i]]] for i in lm]
+        ok([g[0] for g in got] == want_ids and [g[1] for g in got] == list(range(1, 41)),
+           "landmarks(id, e, 40, '%s') names numpy's greedy landmarks in numpy's order" % metric,
+           ([g[0] for g in got][:8], want_ids[:8]))
+        ok(math.isinf(got[0][2]) and all(abs(g[2] - w) <= 1e-9 for g, w in zip(got[1:], ins[1:])),
+           "%s: the radii are numpy's insertion radii (the 40th %.6f)" % (metric, got[-1][2]))
+        cur.execute("SELECT (r).covering_radius FROM (SELECT topembed.landmark_persistence(embedding, 39, 0, %s) r "
+                    "FROM imgs) q", (metric,))
+        e39 = cur.fetchone()[0]
+        ok(e39 == got[-1][2], "%s: the 40th landmark's radius is the covering radius of 39 landmarks, "
+                              "bit for bit (%.9f)" % (metric, e39), (e39, got[-1][2]))
+    sql = "SELECT topembed.landmarks(id, embedding, 60)::text FROM imgs"
+    cur.execute(sql)
+    ser = cur.fetchone()[0]
+    cur.execute("SET max_parallel_workers_per_gather = 2; SET parallel_setup_cost = 0; "
+                "SET parallel_tuple_cost = 0; SET min_parallel_table_scan_size = 0")
+    cur.execute("EXPLAIN " + sql)
+    plan = "\n".join(r[0] for r in cur.fetchall())
+    cur.execute(sql)
+    par = cur.fetchone()[0]
+    cur.execute("RESET ALL")
+    ok("Partial Aggregate" in plan and par == ser, "landmarks(id, e, 60): a parallel plan gives the serial result",
+       plan)
+    for what, sql, code in [
+            ("a NULL id", "SELECT topembed.landmarks(NULLIF(id, 20), embedding, 3) FROM imgs", "22004"),
+            ("k 0", "SELECT topembed.landmarks(id, embedding, 0) FROM imgs", "22023"),
+            ("NULL k", "SELECT topembed.landmarks(id, embedding, NULL) FROM imgs", "22004"),
+            ("k beyond the rows", "SELECT topembed.landmarks(id, embedding, 501, 'angular') FROM imgs", "22023"),
+            ("k varying", "SELECT topembed.landmarks(id, embedding, 3 + (id % 20)::int) FROM imgs", "22023"),
+            ("an unknown metric", "SELECT topembed.landmarks(id, embedding, 3, 'l1') FROM imgs", "22023")]:
+        got, msg = sqlstate_of(conn, sql)
+        ok(got == code, "landmarks: %s is refused with %s: %s" % (what, code, msg), (got, msg))
+    cur.execute("SELECT cardinality(topembed.landmarks(id, embedding, 3)) FROM "
+                "(SELECT id, CASE WHEN id > 30 THEN NULL ELSE embedding END embedding FROM imgs) q")
+    ok(cur.fetchone()[0] == 3, "landmarks: rows with a NULL embedding are skipped (3 of 3 left)")
 
 
 def check_errors(cur, conn):
@@ -238,6 +297,7 @@ def main():
        "a parallel plan (partial aggregates in workers) gives the serial result bit for bit", plan)
     cur.execute("RESET ALL")
 
+    check_ids(cur, conn, img)
     check_errors(cur, conn)
     for name, metric, k, eps, db in figures:
         print("# %s %s k=%d eps=%.6f d_B H0=%.6f H1=%.6f" % (name, metric, k, eps, db[0], db[1]))
