@@ -494,6 +494,24 @@ topembed_persistence_transfn(PG_FUNCTION_ARGS)
 	return accumulate(fcinfo, aggcxt, 1, false, max_dim, metric, threshold, sample, 0);
 }
 
+/* the number of landmarks in argument argno: not NULL, at least 1 */
+static int32
+read_landmark_count(FunctionCallInfo fcinfo, int argno, const char *name)
+{
+	int32		k;
+
+	if (PG_ARGISNULL(argno))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s must not be NULL", name)));
+	k = PG_GETARG_INT32(argno);
+	if (k < 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must be at least 1, not %d", name, k)));
+	return k;
+}
+
 PG_FUNCTION_INFO_V1(topembed_landmark_persistence_transfn);
 
 /* transition: (state, embedding, landmarks [, max_dim [, metric [, threshold]]]) */
@@ -511,15 +529,7 @@ topembed_landmark_persistence_transfn(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("landmark_persistence_transfn called in non-aggregate context")));
-	if (PG_ARGISNULL(2))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("landmarks must not be NULL")));
-	landmarks = PG_GETARG_INT32(2);
-	if (landmarks < 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("landmarks must be at least 1, not %d", landmarks)));
+	landmarks = read_landmark_count(fcinfo, 2, "landmarks");
 	/* max_dim, metric, threshold from argument 3; there is no sample argument */
 	read_params(fcinfo, 3, &max_dim, &metric, &threshold, &sample);
 	return accumulate(fcinfo, aggcxt, 1, false, max_dim, metric, threshold, 0, landmarks);
@@ -539,15 +549,7 @@ topembed_landmarks_transfn(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("landmarks_transfn called in non-aggregate context")));
-	if (PG_ARGISNULL(3))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("k must not be NULL")));
-	k = PG_GETARG_INT32(3);
-	if (k < 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("k must be at least 1, not %d", k)));
+	k = read_landmark_count(fcinfo, 3, "k");
 	if (PG_NARGS() > 4)
 	{
 		if (PG_ARGISNULL(4))

@@ -18,28 +18,14 @@ On the shared CLIP ViT-B/16 features (the 500 images, and all 1000 vectors):
   SQLSTATEs."""
 import math
 import os
-import struct
 import tempfile
 
 import gudhi
 import numpy as np
 
-from forge import fnv1a64
+from forge import point_hash
 from rips_core import angular_matrix, compare, cosine_matrix, run_ripser, write_lower
 from telib import DATA, done, fresh_db, load_csv, need_data, ok, read_pairs, sqlstate_of
-
-MASK = 0xFFFFFFFFFFFFFFFF
-
-
-def point_hash(vec):
-    """the engine's point hash: FNV-1a of the float64 values, then splitmix64's finaliser"""
-    h = fnv1a64(struct.pack("<%dd" % len(vec), *vec))
-    h ^= h >> 30
-    h = (h * 0xbf58476d1ce4e5b9) & MASK
-    h ^= h >> 27
-    h = (h * 0x94d049bb133111eb) & MASK
-    return h ^ (h >> 31)
-
 
 def matrix(X, metric):
     """the full distance matrix of X under metric, in float64"""
