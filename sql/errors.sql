@@ -65,6 +65,27 @@ CREATE TABLE few AS SELECT e FROM many LIMIT 700;
 SELECT te_test.err($$SELECT persistence(e, 1) FROM few$$);
 RESET topembed.persistence_memory_limit;
 
+-- landmark persistence: the number of landmarks is checked on the first row
+-- (22023, 22004) and against the points at the end (22023); the memory
+-- refusal counts the points held and the landmarks' persistence
+SELECT te_test.err($$SELECT landmark_persistence(e, 0) FROM few$$);
+SELECT te_test.err($$SELECT landmark_persistence(e, NULL::int, 1) FROM few$$);
+SELECT te_test.err($$SELECT landmark_persistence(e, 701, 1, 'euclidean') FROM few$$);
+SELECT te_test.err($$SELECT landmark_persistence(e, 5, 4) FROM few$$);
+SELECT te_test.err($$SELECT landmark_persistence(e, 5, 1, 'inner_product') FROM few$$);
+SELECT te_test.err($$SELECT landmark_persistence(e, 5, 1, 'cosine', -1) FROM few$$);
+SELECT te_test.err($$SELECT landmark_persistence(e, 5 + (e[1] > 0)::int) FROM many$$);
+SELECT te_test.err($$SELECT landmark_persistence(e, 2) FROM (VALUES ('{1,0}'::real[]), ('{Infinity,1}')) v(e)$$);
+SELECT (r).landmarks, (r).points, (r).covering_radius = 0 AS covers
+FROM (SELECT landmark_persistence(e, 700, 0, 'euclidean') r FROM few) q;
+SET topembed.persistence_memory_limit = '1MB';
+SELECT te_test.err($$SELECT landmark_persistence(e, 700, 1, 'euclidean') FROM few$$);
+-- under 16MB persistence of 3000 points is refused, 100 landmarks of them run
+SET topembed.persistence_memory_limit = '16MB';
+SELECT te_test.err($$SELECT persistence(e, 1, 'euclidean') FROM many$$) LIKE '54000:%' AS full_refused;
+SELECT (r).landmarks, (r).points FROM (SELECT landmark_persistence(e, 100, 1, 'euclidean') r FROM many) q;
+RESET topembed.persistence_memory_limit;
+
 -- a plot of no rows is a picture that says so, never an empty text
 SELECT s LIKE '<svg%' AND s LIKE '%no data: the diagram is NULL (no rows?)%' AS explicit_empty,
        length(s) > 1000 AS real_document

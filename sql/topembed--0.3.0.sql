@@ -2977,3 +2977,211 @@ CREATE AGGREGATE topembed.zero_shot(state topembed.zero_shot_state) (
 );
 COMMENT ON AGGREGATE topembed.zero_shot(topembed.zero_shot_state) IS
 'zero-shot accuracies of stored zero_shot states merged together (all counted against the same prompts), for rollups';
+
+--------------------------------------------------------------------------
+-- Landmark persistence: farthest-point sampling with its covering radius,
+-- so that d_B <= 2 eps bounds the diagram's distance from the full one (0.3.0)
+--------------------------------------------------------------------------
+
+CREATE TYPE topembed.landmark_diagram AS (
+    diagram topembed.persistence_pair[],
+    covering_radius double precision,
+    landmarks integer,
+    points bigint
+);
+COMMENT ON TYPE topembed.landmark_diagram IS
+'Persistence diagram of farthest-point landmarks: the diagram, the covering radius eps (the Hausdorff distance from the landmarks to every point), the number of landmarks and of points; under euclidean and angular the full diagram is within bottleneck distance 2 eps';
+
+CREATE FUNCTION topembed.landmark_persistence_finalfn(internal) RETURNS topembed.landmark_diagram
+AS 'MODULE_PATHNAME', 'topembed_landmark_persistence_finalfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.landmark_persistence_finalfn(internal) IS
+'final function of the landmark_persistence aggregates: farthest-point sampling, then the Vietoris-Rips engine on the landmarks';
+
+CREATE FUNCTION topembed.landmark_persistence_transfn(internal, anyarray, integer) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_landmark_persistence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+COMMENT ON FUNCTION topembed.landmark_persistence_transfn(internal, anyarray, integer) IS
+'transition function of the landmark_persistence aggregates';
+
+CREATE AGGREGATE topembed.landmark_persistence(embedding real[], landmarks integer) (
+    SFUNC = topembed.landmark_persistence_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.persistence_combinefn,
+    SERIALFUNC = topembed.persistence_serialfn,
+    DESERIALFUNC = topembed.persistence_deserialfn,
+    FINALFUNC = topembed.landmark_persistence_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.landmark_persistence(real[], integer) IS
+'Vietoris-Rips persistence diagram of farthest-point landmarks of the embeddings, with the covering radius: landmarks; max_dim 1, metric ''cosine'', the enclosing radius as threshold';
+
+CREATE AGGREGATE topembed.landmark_persistence(embedding double precision[], landmarks integer) (
+    SFUNC = topembed.landmark_persistence_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.persistence_combinefn,
+    SERIALFUNC = topembed.persistence_serialfn,
+    DESERIALFUNC = topembed.persistence_deserialfn,
+    FINALFUNC = topembed.landmark_persistence_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.landmark_persistence(double precision[], integer) IS
+'Vietoris-Rips persistence diagram of farthest-point landmarks of the embeddings, with the covering radius: landmarks; max_dim 1, metric ''cosine'', the enclosing radius as threshold';
+
+CREATE FUNCTION topembed.landmark_persistence_transfn(internal, anyarray, integer, integer) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_landmark_persistence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+COMMENT ON FUNCTION topembed.landmark_persistence_transfn(internal, anyarray, integer, integer) IS
+'transition function of the landmark_persistence aggregates';
+
+CREATE AGGREGATE topembed.landmark_persistence(embedding real[], landmarks integer, max_dim integer) (
+    SFUNC = topembed.landmark_persistence_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.persistence_combinefn,
+    SERIALFUNC = topembed.persistence_serialfn,
+    DESERIALFUNC = topembed.persistence_deserialfn,
+    FINALFUNC = topembed.landmark_persistence_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.landmark_persistence(real[], integer, integer) IS
+'Vietoris-Rips persistence diagram of farthest-point landmarks of the embeddings, with the covering radius: landmarks and max_dim; metric ''cosine'', the enclosing radius as threshold';
+
+CREATE AGGREGATE topembed.landmark_persistence(embedding double precision[], landmarks integer, max_dim integer) (
+    SFUNC = topembed.landmark_persistence_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.persistence_combinefn,
+    SERIALFUNC = topembed.persistence_serialfn,
+    DESERIALFUNC = topembed.persistence_deserialfn,
+    FINALFUNC = topembed.landmark_persistence_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.landmark_persistence(double precision[], integer, integer) IS
+'Vietoris-Rips persistence diagram of farthest-point landmarks of the embeddings, with the covering radius: landmarks and max_dim; metric ''cosine'', the enclosing radius as threshold';
+
+CREATE FUNCTION topembed.landmark_persistence_transfn(internal, anyarray, integer, integer, text) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_landmark_persistence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+COMMENT ON FUNCTION topembed.landmark_persistence_transfn(internal, anyarray, integer, integer, text) IS
+'transition function of the landmark_persistence aggregates';
+
+CREATE AGGREGATE topembed.landmark_persistence(embedding real[], landmarks integer, max_dim integer, metric text) (
+    SFUNC = topembed.landmark_persistence_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.persistence_combinefn,
+    SERIALFUNC = topembed.persistence_serialfn,
+    DESERIALFUNC = topembed.persistence_deserialfn,
+    FINALFUNC = topembed.landmark_persistence_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.landmark_persistence(real[], integer, integer, text) IS
+'Vietoris-Rips persistence diagram of farthest-point landmarks of the embeddings, with the covering radius: landmarks, max_dim and metric; the enclosing radius as threshold';
+
+CREATE AGGREGATE topembed.landmark_persistence(embedding double precision[], landmarks integer, max_dim integer, metric text) (
+    SFUNC = topembed.landmark_persistence_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.persistence_combinefn,
+    SERIALFUNC = topembed.persistence_serialfn,
+    DESERIALFUNC = topembed.persistence_deserialfn,
+    FINALFUNC = topembed.landmark_persistence_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.landmark_persistence(double precision[], integer, integer, text) IS
+'Vietoris-Rips persistence diagram of farthest-point landmarks of the embeddings, with the covering radius: landmarks, max_dim and metric; the enclosing radius as threshold';
+
+CREATE FUNCTION topembed.landmark_persistence_transfn(internal, anyarray, integer, integer, text, double precision) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_landmark_persistence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+COMMENT ON FUNCTION topembed.landmark_persistence_transfn(internal, anyarray, integer, integer, text, double precision) IS
+'transition function of the landmark_persistence aggregates';
+
+CREATE AGGREGATE topembed.landmark_persistence(embedding real[], landmarks integer, max_dim integer, metric text, threshold double precision) (
+    SFUNC = topembed.landmark_persistence_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.persistence_combinefn,
+    SERIALFUNC = topembed.persistence_serialfn,
+    DESERIALFUNC = topembed.persistence_deserialfn,
+    FINALFUNC = topembed.landmark_persistence_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.landmark_persistence(real[], integer, integer, text, double precision) IS
+'Vietoris-Rips persistence diagram of farthest-point landmarks of the embeddings, with the covering radius: landmarks, max_dim, metric and threshold (NULL: the enclosing radius)';
+
+CREATE AGGREGATE topembed.landmark_persistence(embedding double precision[], landmarks integer, max_dim integer, metric text, threshold double precision) (
+    SFUNC = topembed.landmark_persistence_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.persistence_combinefn,
+    SERIALFUNC = topembed.persistence_serialfn,
+    DESERIALFUNC = topembed.persistence_deserialfn,
+    FINALFUNC = topembed.landmark_persistence_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.landmark_persistence(double precision[], integer, integer, text, double precision) IS
+'Vietoris-Rips persistence diagram of farthest-point landmarks of the embeddings, with the covering radius: landmarks, max_dim, metric and threshold (NULL: the enclosing radius)';
+
+-- the landmarks themselves, by id: the same farthest-point sampling
+
+CREATE TYPE topembed.landmark AS (
+    id bigint,
+    rank integer,
+    radius double precision
+);
+COMMENT ON TYPE topembed.landmark IS
+'One farthest-point landmark: the row''s id, its rank in the greedy order (from 1), and its radius: the distance to the earlier landmarks when it joined (Infinity for the first), which is the covering radius of the earlier ones';
+
+CREATE FUNCTION topembed.landmarks_finalfn(internal) RETURNS topembed.landmark[]
+AS 'MODULE_PATHNAME', 'topembed_landmarks_finalfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.landmarks_finalfn(internal) IS
+'final function of the landmarks aggregates: farthest-point sampling, the landmarks by id';
+
+CREATE FUNCTION topembed.landmarks_transfn(internal, bigint, anyarray, integer) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_landmarks_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+COMMENT ON FUNCTION topembed.landmarks_transfn(internal, bigint, anyarray, integer) IS
+'transition function of the landmarks aggregates';
+
+CREATE AGGREGATE topembed.landmarks(id bigint, embedding real[], k integer) (
+    SFUNC = topembed.landmarks_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.persistence_combinefn,
+    SERIALFUNC = topembed.persistence_serialfn,
+    DESERIALFUNC = topembed.persistence_deserialfn,
+    FINALFUNC = topembed.landmarks_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.landmarks(bigint, real[], integer) IS
+'the k farthest-point landmarks of the embeddings by id, in greedy order with their radii, as landmark_persistence chooses them: id, embedding, k metric ''cosine''';
+
+CREATE AGGREGATE topembed.landmarks(id bigint, embedding double precision[], k integer) (
+    SFUNC = topembed.landmarks_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.persistence_combinefn,
+    SERIALFUNC = topembed.persistence_serialfn,
+    DESERIALFUNC = topembed.persistence_deserialfn,
+    FINALFUNC = topembed.landmarks_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.landmarks(bigint, double precision[], integer) IS
+'the k farthest-point landmarks of the embeddings by id, in greedy order with their radii, as landmark_persistence chooses them: id, embedding, k metric ''cosine''';
+
+CREATE FUNCTION topembed.landmarks_transfn(internal, bigint, anyarray, integer, text) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_landmarks_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+COMMENT ON FUNCTION topembed.landmarks_transfn(internal, bigint, anyarray, integer, text) IS
+'transition function of the landmarks aggregates';
+
+CREATE AGGREGATE topembed.landmarks(id bigint, embedding real[], k integer, metric text) (
+    SFUNC = topembed.landmarks_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.persistence_combinefn,
+    SERIALFUNC = topembed.persistence_serialfn,
+    DESERIALFUNC = topembed.persistence_deserialfn,
+    FINALFUNC = topembed.landmarks_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.landmarks(bigint, real[], integer, text) IS
+'the k farthest-point landmarks of the embeddings by id, in greedy order with their radii, as landmark_persistence chooses them: id, embedding, k and metric';
+
+CREATE AGGREGATE topembed.landmarks(id bigint, embedding double precision[], k integer, metric text) (
+    SFUNC = topembed.landmarks_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.persistence_combinefn,
+    SERIALFUNC = topembed.persistence_serialfn,
+    DESERIALFUNC = topembed.persistence_deserialfn,
+    FINALFUNC = topembed.landmarks_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.landmarks(bigint, double precision[], integer, text) IS
+'the k farthest-point landmarks of the embeddings by id, in greedy order with their radii, as landmark_persistence chooses them: id, embedding, k and metric';

@@ -213,7 +213,7 @@ topembed_projection_quality_transfn(PG_FUNCTION_ARGS)
 	}
 	x = palloc(sizeof(double) * e.dim);
 	te_embedding_to_double(&e, NULL, x);
-	te_pers_state_add(s->pts, x);
+	te_pers_state_add(s->pts, x, 0);
 	pfree(x);
 	pfree(p.dims);
 	PG_RETURN_POINTER(s);

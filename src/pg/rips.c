@@ -1,6 +1,7 @@
 /*
  * rips.c - SQL face of the Vietoris-Rips persistence engine: the persistence
- * aggregates (plain and sampled) and persistence_from_distances
+ * aggregates (plain, sampled and on farthest-point landmarks) and
+ * persistence_from_distances
  */
 #include "topembed.h"
 
@@ -9,6 +10,7 @@
 #include "access/htup_details.h"
 #include "catalog/pg_type.h"
 #include "funcapi.h"
+#include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
@@ -16,6 +18,7 @@
 #include "utils/syscache.h"
 #include "utils/typcache.h"
 
+#include "topembed/landmarks.h"
 #include "topembed/rips.h"
 
 /*
@@ -27,6 +30,8 @@
 typedef TePersState PersState;
 
 /* the hint of every "too big" refusal */
+#define LANDMARK_HINT "Choose fewer landmarks, lower max_dim or set a threshold; the points themselves must fit as well."
+
 #define PERS_HINT "Set a threshold, lower max_dim, or sample the input: topembed.persistence(e, max_dim, metric, threshold, sample)."
 
 /*
@@ -69,6 +74,52 @@ te_persistence_check_memory(int64 n, int dim, int max_dim, double threshold, boo
 						   (long long) n) :
 				 errdetail("Up to H0 the memory grows with n * dim; from H1 on with n^2."),
 				 errhint("%s", hint ? hint : PERS_HINT)));
+}
+
+/*
+ * Estimated bytes of landmark persistence: the n points held and their
+ * sorted copy, the farthest-point sampling, and persistence of k landmarks
+ */
+static double
+landmark_need_bytes(int64 n, int dim, int64 k, int max_dim, double threshold, bool diagram)
+{
+	double		rips = diagram ? te_persistence_need_bytes(Min(k, n), dim, max_dim, threshold) : 0.0;
+	size_t		fps = te_landmarks_memory(n, dim, Min(k, n));
+
+	if (isinf(rips) || fps == SIZE_MAX)
+		return INFINITY;
+	return rips + (double) fps + 2.0 * n * dim * sizeof(double) + (double) n * 3 * sizeof(int64);
+}
+
+/*
+ * as check_memory, for landmark persistence of n points and k landmarks
+ * (without diagram: topembed.landmarks, the sampling alone)
+ */
+static void
+check_landmark_memory(int64 n, int dim, int64 k, int max_dim, double threshold, bool at_least,
+					  bool diagram)
+{
+	double		need = landmark_need_bytes(n, dim, k, max_dim, threshold, diagram);
+	double		limit = (double) te_persistence_memory_limit_kb * 1024.0;
+
+	if (need > limit)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 isinf(need) ?
+				 errmsg("%s of %s%lld points with %lld landmarks%s cannot be represented",
+						diagram ? "landmark persistence" : "farthest-point sampling",
+						at_least ? "at least " : "", (long long) n, (long long) k,
+						diagram ? psprintf(" up to H%d", max_dim) : "") :
+				 errmsg("%s of %s%lld points with %lld landmarks%s needs %s%.0f MB, more than topembed.persistence_memory_limit (%.0f MB)",
+						diagram ? "landmark persistence" : "farthest-point sampling",
+						at_least ? "at least " : "", (long long) n, (long long) k,
+						diagram ? psprintf(" up to H%d", max_dim) : "",
+						at_least ? "at least " : "about ", need / 1048576.0, limit / 1048576.0),
+				 at_least ?
+				 errdetail("The input was refused after its first %lld rows, before the rest was read. The points take n * dim; persistence of the landmarks grows with k^2 from H1 on.",
+						   (long long) n) :
+				 errdetail("The points take n * dim; persistence of the landmarks grows with k^2 from H1 on."),
+				 errhint(LANDMARK_HINT)));
 }
 
 /* metric names the persistence functions and the plots accept, in any case */
@@ -239,6 +290,42 @@ te_persistence_same_params(int32 max_dim0, TeMetric metric0, double threshold0, 
 	}
 }
 
+/*
+ * ERROR unless this row's parameters equal the state's; the landmark forms
+ * name their own arguments
+ */
+static void
+check_same_params(const PersState *s, int32 max_dim, TeMetric metric, double threshold,
+				  int32 sample, int32 landmarks)
+{
+	bool		same_threshold = (isnan(s->threshold) && isnan(threshold)) || s->threshold == threshold;
+
+	if (s->landmarks == 0 && landmarks == 0)
+	{
+		te_persistence_same_params(s->max_dim, s->metric, s->threshold, s->sample,
+								   max_dim, metric, threshold, sample);
+		return;
+	}
+	if (s->max_dim == max_dim && s->metric == metric && same_threshold && s->sample == sample &&
+		s->landmarks == landmarks)
+		return;
+	if (s->with_ids)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("the arguments k and metric of topembed.landmarks must be the same in every row"),
+				 errdetail("The first row gave k %d, metric %s; this row k %d, metric %s.",
+						   s->landmarks, te_metric_name(s->metric),
+						   landmarks, te_metric_name(metric))));
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("the arguments landmarks, max_dim, metric and threshold of topembed.landmark_persistence must be the same in every row"),
+			 errdetail("The first row gave landmarks %d, max_dim %d, metric %s, threshold %s; this row landmarks %d, max_dim %d, metric %s, threshold %s.",
+					   s->landmarks, s->max_dim, te_metric_name(s->metric),
+					   isnan(s->threshold) ? "NULL" : psprintf("%g", s->threshold),
+					   landmarks, max_dim, te_metric_name(metric),
+					   isnan(threshold) ? "NULL" : psprintf("%g", threshold))));
+}
+
 /* make room for at least one more point */
 static void
 grow(PersState *s)
@@ -260,22 +347,42 @@ grow(PersState *s)
 		s->points = MemoryContextAllocHuge(s->cxt, sizeof(double) * cap * s->dim);
 		if (s->sample > 0)
 			s->hash = MemoryContextAllocHuge(s->cxt, sizeof(uint64) * cap);
+		if (s->with_ids)
+			s->ids = MemoryContextAllocHuge(s->cxt, sizeof(int64) * cap);
 	}
 	else
 	{
 		s->points = repalloc_huge(s->points, sizeof(double) * cap * s->dim);
 		if (s->sample > 0)
 			s->hash = repalloc_huge(s->hash, sizeof(uint64) * cap);
+		if (s->with_ids)
+			s->ids = repalloc_huge(s->ids, sizeof(int64) * cap);
 	}
 	s->cap = cap;
 }
 
-/* add a point: keep it all, or keep it if its hash is among the smallest */
+/*
+ * add a point: keep it all, or keep it if its hash is among the smallest;
+ * id is kept beside it in the id form (topembed.landmarks)
+ */
 void
-te_pers_state_add(PersState *s, const double *x)
+te_pers_state_add(PersState *s, const double *x, int64 id)
 {
 	if (s->sample == 0)
 	{
+		if (s->landmarks > 0)
+		{
+			/* landmark form: every point, bounded by memory, not max_points */
+			grow(s);
+			memcpy(s->points + s->n * s->dim, x, sizeof(double) * s->dim);
+			if (s->with_ids)
+				s->ids[s->n] = id;
+			s->n++;
+			if ((s->n & 1023) == 0)
+				check_landmark_memory(s->n, s->dim, s->landmarks, s->max_dim, s->threshold, true,
+									  !s->with_ids);
+			return;
+		}
 		if (s->n >= te_max_points)
 			ereport(ERROR,
 					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
@@ -323,6 +430,62 @@ te_pers_state_new(MemoryContext aggcxt, int dim)
 	return s;
 }
 
+/*
+ * The common step of the transition functions: the embedding in argument
+ * arg (with_ids: its id in argument arg - 1) with the parameters read from
+ * the row (a NULL state pointer is no state yet)
+ */
+static Datum
+accumulate(FunctionCallInfo fcinfo, MemoryContext aggcxt, int arg, bool with_ids, int32 max_dim,
+		   TeMetric metric, double threshold, int32 sample, int32 landmarks)
+{
+	PersState  *s = PG_ARGISNULL(0) ? NULL : (PersState *) PG_GETARG_POINTER(0);
+	TeEmbedding e;
+	double	   *x;
+	int64		id = 0;
+
+	if (PG_ARGISNULL(arg))
+	{
+		/* a NULL row is skipped; no state yet stays a SQL NULL */
+		if (s == NULL)
+			PG_RETURN_NULL();
+		check_same_params(s, max_dim, metric, threshold, sample, landmarks);
+		PG_RETURN_POINTER(s);
+	}
+	if (with_ids)
+	{
+		if (PG_ARGISNULL(arg - 1))
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("id must not be NULL"),
+					 errdetail("Every landmark is named by its id.")));
+		id = PG_GETARG_INT64(arg - 1);
+	}
+	e = te_embedding_arg(fcinfo, arg, NULL, s ? s->dim : 0);
+	if (s == NULL)
+		{
+		s = te_pers_state_new(aggcxt, e.dim);
+		s->with_ids = with_ids;
+	}
+	if (!s->params_set)
+	{
+		s->max_dim = max_dim;
+		s->metric = metric;
+		s->threshold = threshold;
+		s->sample = sample;
+		s->landmarks = landmarks;
+		s->params_set = true;
+	}
+	else
+		check_same_params(s, max_dim, metric, threshold, sample, landmarks);
+
+	x = palloc(sizeof(double) * e.dim);
+	te_embedding_to_double(&e, NULL, x);
+	te_pers_state_add(s, x, id);
+	pfree(x);
+	PG_RETURN_POINTER(s);
+}
+
 PG_FUNCTION_INFO_V1(topembed_persistence_transfn);
 
 /* transition: (state, embedding [, max_dim [, metric [, threshold [, sample]]]]) */
@@ -330,49 +493,84 @@ Datum
 topembed_persistence_transfn(PG_FUNCTION_ARGS)
 {
 	MemoryContext aggcxt;
-	PersState  *s;
-	TeEmbedding e;
 	int32		max_dim,
 				sample;
 	TeMetric	metric;
 	double		threshold;
-	double	   *x;
 
 	if (!te_in_agg(fcinfo, &aggcxt))
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("persistence_transfn called in non-aggregate context")));
-	s = PG_ARGISNULL(0) ? NULL : (PersState *) PG_GETARG_POINTER(0);
 	te_persistence_params(fcinfo, 2, &max_dim, &metric, &threshold, &sample);
-	if (PG_ARGISNULL(1))
-	{
-		/* a NULL row is skipped; no state yet stays a SQL NULL */
-		if (s == NULL)
-			PG_RETURN_NULL();
-		te_persistence_same_params(s->max_dim, s->metric, s->threshold, s->sample,
-								   max_dim, metric, threshold, sample);
-		PG_RETURN_POINTER(s);
-	}
-	e = te_embedding_arg(fcinfo, 1, NULL, s ? s->dim : 0);
-	if (s == NULL)
-		s = te_pers_state_new(aggcxt, e.dim);
-	if (!s->params_set)
-	{
-		s->max_dim = max_dim;
-		s->metric = metric;
-		s->threshold = threshold;
-		s->sample = sample;
-		s->params_set = true;
-	}
-	else
-		te_persistence_same_params(s->max_dim, s->metric, s->threshold, s->sample,
-								   max_dim, metric, threshold, sample);
+	return accumulate(fcinfo, aggcxt, 1, false, max_dim, metric, threshold, sample, 0);
+}
 
-	x = palloc(sizeof(double) * e.dim);
-	te_embedding_to_double(&e, NULL, x);
-	te_pers_state_add(s, x);
-	pfree(x);
-	PG_RETURN_POINTER(s);
+/* the number of landmarks in argument argno: not NULL, at least 1 */
+static int32
+read_landmark_count(FunctionCallInfo fcinfo, int argno, const char *name)
+{
+	int32		k;
+
+	if (PG_ARGISNULL(argno))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s must not be NULL", name)));
+	k = PG_GETARG_INT32(argno);
+	if (k < 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must be at least 1, not %d", name, k)));
+	return k;
+}
+
+PG_FUNCTION_INFO_V1(topembed_landmark_persistence_transfn);
+
+/* transition: (state, embedding, landmarks [, max_dim [, metric [, threshold]]]) */
+Datum
+topembed_landmark_persistence_transfn(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcxt;
+	int32		max_dim,
+				sample,
+				landmarks;
+	TeMetric	metric;
+	double		threshold;
+
+	if (!te_in_agg(fcinfo, &aggcxt))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("landmark_persistence_transfn called in non-aggregate context")));
+	landmarks = read_landmark_count(fcinfo, 2, "landmarks");
+	/* max_dim, metric, threshold from argument 3; there is no sample argument */
+	te_persistence_params(fcinfo, 3, &max_dim, &metric, &threshold, &sample);
+	return accumulate(fcinfo, aggcxt, 1, false, max_dim, metric, threshold, 0, landmarks);
+}
+
+PG_FUNCTION_INFO_V1(topembed_landmarks_transfn);
+
+/* transition of topembed.landmarks: (state, id, embedding, k [, metric]) */
+Datum
+topembed_landmarks_transfn(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcxt;
+	int32		k;
+	TeMetric	metric = TE_METRIC_COSINE;
+
+	if (!te_in_agg(fcinfo, &aggcxt))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("landmarks_transfn called in non-aggregate context")));
+	k = read_landmark_count(fcinfo, 3, "k");
+	if (PG_NARGS() > 4)
+	{
+		if (PG_ARGISNULL(4))
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("metric must not be NULL")));
+		metric = te_metric_from_name(text_to_cstring(PG_GETARG_TEXT_PP(4)));
+	}
+	return accumulate(fcinfo, aggcxt, 2, true, 0, metric, NAN, 0, k);
 }
 
 PG_FUNCTION_INFO_V1(topembed_persistence_combinefn);
@@ -400,15 +598,16 @@ topembed_persistence_combinefn(PG_FUNCTION_ARGS)
 	if (a == NULL || !a->params_set)
 	{
 		a = te_pers_state_new(aggcxt, b->dim);
+		a->with_ids = b->with_ids;
 		a->max_dim = b->max_dim;
 		a->metric = b->metric;
 		a->threshold = b->threshold;
 		a->sample = b->sample;
+		a->landmarks = b->landmarks;
 		a->params_set = true;
 	}
 	else
-		te_persistence_same_params(a->max_dim, a->metric, a->threshold, a->sample,
-								   b->max_dim, b->metric, b->threshold, b->sample);
+		check_same_params(a, b->max_dim, b->metric, b->threshold, b->sample, b->landmarks);
 	te_pers_state_append(a, b);
 	PG_RETURN_POINTER(a);
 }
@@ -421,22 +620,28 @@ te_pers_state_append(PersState *a, const PersState *b)
 
 	te_check_dim(NULL, a->dim, b->dim);
 	for (i = 0; i < b->n; i++)
-		te_pers_state_add(a, b->points + i * b->dim);
+		te_pers_state_add(a, b->points + i * b->dim, b->ids ? b->ids[i] : 0);
 }
 
 /* write a state as a "TEps" blob, the parallel hand-over's format */
 void
 te_pers_state_put(StringInfo si, const PersState *s)
 {
-	te_blob_begin(si, "TEps", 1);
+	int64		i;
+
+	te_blob_begin(si, "TEps", 2);
 	te_blob_put_int32(si, s->dim);
 	te_blob_put_int32(si, s->params_set);
 	te_blob_put_int32(si, s->max_dim);
 	te_blob_put_int32(si, (int32) s->metric);
 	te_blob_put_float8(si, s->threshold);
 	te_blob_put_int32(si, s->sample);
+	te_blob_put_int32(si, s->landmarks);	/* version 2 */
+	te_blob_put_int32(si, s->with_ids);	/* version 2 */
 	te_blob_put_int64(si, s->n);
 	te_blob_put_float8s(si, s->points, (size_t) s->n * s->dim);
+	for (i = 0; s->with_ids && i < s->n; i++)
+		te_blob_put_int64(si, s->ids[i]);
 	te_blob_end(si);
 }
 
@@ -448,25 +653,27 @@ te_pers_state_get(MemoryContext aggcxt, const char *buf, size_t len)
 	PersState  *s;
 	int64		n,
 				i;
-	double	   *x;
+	double	   *points;
+	int			version;
 
-	te_blob_open(&r, "persistence state", "TEps", buf, len, 1);
+	version = te_blob_open(&r, "persistence state", "TEps", buf, len, 2);
 	s = te_pers_state_new(aggcxt, te_blob_get_int32(&r));
 	s->params_set = te_blob_get_int32(&r);
 	s->max_dim = te_blob_get_int32(&r);
 	s->metric = (TeMetric) te_blob_get_int32(&r);
 	s->threshold = te_blob_get_float8(&r);
 	s->sample = te_blob_get_int32(&r);
+	s->landmarks = version >= 2 ? te_blob_get_int32(&r) : 0;
+	s->with_ids = version >= 2 ? te_blob_get_int32(&r) != 0 : false;
 	n = te_blob_get_int64(&r);
-	if (s->dim < 1 || s->dim > TE_MAX_DIM || n < 0)
+	if (s->dim < 1 || s->dim > TE_MAX_DIM || n < 0 || s->sample < 0 || s->landmarks < 0 ||
+		(s->sample > 0 && s->landmarks > 0) || (s->with_ids && s->landmarks == 0))
 		te_blob_corrupt(&r, "bad header");
-	x = palloc(sizeof(double) * s->dim);
+	points = palloc_extended(sizeof(double) * Max(n, 1) * s->dim, MCXT_ALLOC_HUGE);
+	te_blob_get_float8s(&r, points, (size_t) n * s->dim);
 	for (i = 0; i < n; i++)
-	{
-		te_blob_get_float8s(&r, x, s->dim);
-		te_pers_state_add(s, x);
-	}
-	pfree(x);
+		te_pers_state_add(s, points + i * s->dim, s->with_ids ? te_blob_get_int64(&r) : 0);
+	pfree(points);
 	te_blob_close(&r);
 	return s;
 }
@@ -607,7 +814,8 @@ notice_idle_threshold(const PersState *s)
 
 	if (!isfinite(s->threshold) || s->threshold <= max)
 		return;
-	if (s->sample == 0 && s->threshold == floor(s->threshold) && s->threshold <= PG_INT32_MAX)
+	if (s->sample == 0 && s->landmarks == 0 && s->threshold == floor(s->threshold) &&
+		s->threshold <= PG_INT32_MAX)
 		ereport(NOTICE,
 				(errmsg("threshold %g is above the largest %s distance (%g), so it limits nothing",
 						s->threshold, te_metric_name(s->metric), max),
@@ -636,6 +844,183 @@ topembed_persistence_finalfn(PG_FUNCTION_ARGS)
 	notice_idle_threshold(s);
 	PG_RETURN_ARRAYTYPE_P(run_engine(fcinfo, s->points, NULL, s->n, s->dim, s->metric,
 									 s->max_dim, s->threshold, 2));
+}
+
+/* a point's place in the deterministic order of landmark persistence */
+typedef struct LandmarkKey
+{
+	uint64		hash;
+	int64		row;
+} LandmarkKey;
+
+/* order by the hash of the values, then by the values (row order never counts) */
+static int
+landmark_key_cmp(const void *a, const void *b, void *arg)
+{
+	const LandmarkKey *ka = a,
+			   *kb = b;
+	const PersState *s = arg;
+	const double *xa = s->points + ka->row * s->dim,
+			   *xb = s->points + kb->row * s->dim;
+	int			i;
+
+	if (ka->hash != kb->hash)
+		return ka->hash < kb->hash ? -1 : 1;
+	for (i = 0; i < s->dim; i++)
+		if (xa[i] != xb[i])
+			return xa[i] < xb[i] ? -1 : 1;
+	if (s->with_ids && s->ids[ka->row] != s->ids[kb->row])
+		return s->ids[ka->row] < s->ids[kb->row] ? -1 : 1;
+	return 0;
+}
+
+/*
+ * The points of s in a order that depends only on their values: by
+ * te_point_hash, then by the values (then by id); a copy in the current
+ * context, and with ids the ids in the same order
+ */
+static double *
+sorted_points(const PersState *s, int64 **ids)
+{
+	LandmarkKey *keys = palloc_extended(sizeof(LandmarkKey) * s->n, MCXT_ALLOC_HUGE);
+	double	   *out = palloc_extended(sizeof(double) * s->n * s->dim, MCXT_ALLOC_HUGE);
+	int64		i;
+
+	for (i = 0; i < s->n; i++)
+	{
+		keys[i].hash = te_point_hash(s->points + i * s->dim, s->dim);
+		keys[i].row = i;
+		if ((i & 4095) == 0)
+			CHECK_FOR_INTERRUPTS();
+	}
+	qsort_arg(keys, s->n, sizeof(LandmarkKey), landmark_key_cmp, (void *) s);
+	for (i = 0; i < s->n; i++)
+		memcpy(out + i * s->dim, s->points + keys[i].row * s->dim, sizeof(double) * s->dim);
+	if (ids)
+	{
+		*ids = palloc_extended(sizeof(int64) * s->n, MCXT_ALLOC_HUGE);
+		for (i = 0; i < s->n; i++)
+			(*ids)[i] = s->ids[keys[i].row];
+	}
+	pfree(keys);
+	return out;
+}
+
+PG_FUNCTION_INFO_V1(topembed_landmark_persistence_finalfn);
+
+/*
+ * final function of landmark_persistence: farthest-point sampling of
+ * landmarks points from the point that comes first in the order of
+ * sorted_points, then the diagram of the landmarks, as a landmark_diagram
+ * (diagram, covering_radius, landmarks, points)
+ */
+Datum
+topembed_landmark_persistence_finalfn(PG_FUNCTION_ARGS)
+{
+	PersState  *s;
+	double	   *sorted,
+			   *chosen;
+	TeLandmarks lm;
+	TeEnv		env;
+	TeStatus	st;
+	TupleDesc	tupdesc;
+	Datum		values[4];
+	bool		nulls[4] = {false, false, false, false};
+	int64		r;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	s = (PersState *) PG_GETARG_POINTER(0);
+	if (s == NULL || s->n == 0)
+		PG_RETURN_NULL();
+	if (s->landmarks > s->n)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("landmarks must be between 1 and the number of points (%lld), not %d",
+						(long long) s->n, s->landmarks),
+				 errhint("With every point as a landmark the covering radius is 0: topembed.persistence(embedding, max_dim, metric, threshold) gives that diagram.")));
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE || tupdesc->natts != 4)
+		elog(ERROR, "topembed.landmark_diagram must be a composite of 4 attributes");
+	check_landmark_memory(s->n, s->dim, s->landmarks, s->max_dim, s->threshold, false, true);
+	notice_idle_threshold(s);
+
+	sorted = sorted_points(s, NULL);
+	te_env_init(&env, CurrentMemoryContext);
+	st = te_landmarks(&env, sorted, s->n, s->dim, s->metric, s->landmarks, 0, &lm);
+	te_check_status(st, &env, "farthest-point sampling");
+	chosen = palloc_extended(sizeof(double) * lm.k * s->dim, MCXT_ALLOC_HUGE);
+	for (r = 0; r < lm.k; r++)
+		memcpy(chosen + r * s->dim, sorted + lm.index[r] * s->dim, sizeof(double) * s->dim);
+	pfree(sorted);
+
+	values[0] = PointerGetDatum(run_engine(fcinfo, chosen, NULL, lm.k, s->dim, s->metric,
+										   s->max_dim, s->threshold, 2));
+	values[1] = Float8GetDatum(lm.covering_radius);
+	values[2] = Int32GetDatum((int32) lm.k);
+	values[3] = Int64GetDatum(s->n);
+	te_landmarks_free(&env, &lm);
+	pfree(chosen);
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(tupdesc), values, nulls)));
+}
+
+PG_FUNCTION_INFO_V1(topembed_landmarks_finalfn);
+
+/*
+ * final function of topembed.landmarks: the k landmarks of farthest-point
+ * sampling, as landmark_persistence chooses them, as a landmark[] of (id,
+ * rank from 1, radius: the distance to the earlier landmarks when it joined)
+ */
+Datum
+topembed_landmarks_finalfn(PG_FUNCTION_ARGS)
+{
+	PersState  *s;
+	double	   *sorted;
+	int64	   *ids;
+	TeLandmarks lm;
+	TeEnv		env;
+	TeStatus	st;
+	Oid			elemtype;
+	TupleDesc	tupdesc;
+	Datum	   *elems;
+	int16		typlen;
+	bool		typbyval;
+	char		typalign;
+	int64		r;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	s = (PersState *) PG_GETARG_POINTER(0);
+	if (s == NULL || s->n == 0)
+		PG_RETURN_NULL();
+	if (s->landmarks > s->n)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("k must be between 1 and the number of points (%lld), not %d",
+						(long long) s->n, s->landmarks)));
+	check_landmark_memory(s->n, s->dim, s->landmarks, 0, NAN, false, false);
+	elemtype = te_result_elemtype(fcinfo, "landmark");
+	tupdesc = BlessTupleDesc(lookup_rowtype_tupdesc_copy(elemtype, -1));
+	if (tupdesc->natts != 3)
+		elog(ERROR, "topembed.landmark has %d attributes, expected 3", tupdesc->natts);
+
+	sorted = sorted_points(s, &ids);
+	te_env_init(&env, CurrentMemoryContext);
+	st = te_landmarks(&env, sorted, s->n, s->dim, s->metric, s->landmarks, 0, &lm);
+	te_check_status(st, &env, "farthest-point sampling");
+	pfree(sorted);
+	elems = palloc(sizeof(Datum) * lm.k);
+	for (r = 0; r < lm.k; r++)
+	{
+		Datum		values[3];
+		bool		nulls[3] = {false, false, false};
+
+		values[0] = Int64GetDatum(ids[lm.index[r]]);
+		values[1] = Int32GetDatum((int32) r + 1);
+		values[2] = Float8GetDatum(lm.radius[r]);
+		elems[r] = HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls));
+	}
+	get_typlenbyvalalign(elemtype, &typlen, &typbyval, &typalign);
+	PG_RETURN_ARRAYTYPE_P(construct_array(elems, (int) lm.k, elemtype, typlen, typbyval, typalign));
 }
 
 PG_FUNCTION_INFO_V1(topembed_persistence_of_sample);

@@ -96,6 +96,9 @@ typedef struct TePersState
 	uint64	   *hash;			/* sampled form: hash of each kept point */
 	int32		max_dim;
 	int32		sample;			/* 0 = keep every point */
+	int32		landmarks;		/* landmark forms: landmarks to choose; 0 = not */
+	bool		with_ids;		/* topembed.landmarks(id, ...): ids kept beside */
+	int64	   *ids;			/* the id of each point, if with_ids */
 	TeMetric	metric;
 	double		threshold;		/* NAN = enclosing radius */
 	bool		params_set;
@@ -104,7 +107,7 @@ typedef struct TePersState
 } TePersState;
 
 extern TePersState *te_pers_state_new(MemoryContext aggcxt, int dim);
-extern void te_pers_state_add(TePersState *s, const double *x);
+extern void te_pers_state_add(TePersState *s, const double *x, int64 id);
 extern void te_pers_state_append(TePersState *a, const TePersState *b);
 extern void te_pers_state_put(StringInfo si, const TePersState *s);
 extern TePersState *te_pers_state_get(MemoryContext aggcxt, const char *buf, size_t len);

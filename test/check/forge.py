@@ -98,3 +98,16 @@ def sqlstate(cur, sql, args=None):
     """None if sql succeeds on cur's connection, else its SQLSTATE (telib.sqlstate_of)"""
     from telib import sqlstate_of
     return sqlstate_of(cur.connection, sql, args)[0]
+
+
+MASK = 0xFFFFFFFFFFFFFFFF
+
+
+def point_hash(vec):
+    """the engine's point hash: FNV-1a of the float64 values, then splitmix64's finaliser"""
+    h = fnv1a64(struct.pack("<%dd" % len(vec), *vec))
+    h ^= h >> 30
+    h = (h * 0xbf58476d1ce4e5b9) & MASK
+    h ^= h >> 27
+    h = (h * 0x94d049bb133111eb) & MASK
+    return h ^ (h >> 31)

@@ -16,21 +16,8 @@ import struct
 
 import numpy as np
 
-from forge import FNV_INIT, fnv1a64, sign, sqlstate
+from forge import FNV_INIT, point_hash, sign, sqlstate
 from telib import DATA, done, fresh_db, load_csv, need_data, ok, read_pairs
-
-MASK = 0xFFFFFFFFFFFFFFFF
-
-
-def point_hash(vec):
-    """the engine's point hash: FNV-1a of the float64 values, then splitmix64's finaliser"""
-    h = fnv1a64(struct.pack("<%dd" % len(vec), *vec))
-    h ^= h >> 30
-    h = (h * 0xbf58476d1ce4e5b9) & MASK
-    h ^= h >> 27
-    h = (h * 0x94d049bb133111eb) & MASK
-    return h ^ (h >> 31)
-
 
 def parse(text):
     """(dim, k, n, seen, width, points) of a point_sample's text form"""

@@ -1,0 +1,121 @@
+/*
+ * test_landmarks.c - unit tests of farthest-point sampling (te_landmarks)
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "topembed/landmarks.h"
+#include "unit.h"
+
+/* points on a line at 0, 1, 3, 7, 15: the greedy order from 0 is 15, 7, 3, 1 */
+static void
+test_line(TeEnv *env)
+{
+	double		x[5] = {0, 1, 3, 7, 15};
+	TeLandmarks lm;
+	TeStatus	st;
+
+	st = te_landmarks(env, x, 5, 1, TE_METRIC_EUCLIDEAN, 5, 0, &lm);
+	unit_ok(st == TE_OK && lm.k == 5 && lm.index[0] == 0 && lm.index[1] == 4 && lm.index[2] == 3 &&
+			lm.index[3] == 2 && lm.index[4] == 1,
+			"line: the greedy order from 0 is 15, 7, 3, 1");
+	unit_ok(st == TE_OK && isinf(lm.radius[0]) && lm.radius[1] == 15 && lm.radius[2] == 7 &&
+			lm.radius[3] == 3 && lm.radius[4] == 1 && lm.covering_radius == 0,
+			"line: insertion radii inf, 15, 7, 3, 1; all points: covering radius 0");
+	te_landmarks_free(env, &lm);
+	st = te_landmarks(env, x, 5, 1, TE_METRIC_EUCLIDEAN, 2, 0, &lm);
+	unit_ok(st == TE_OK && lm.k == 2 && lm.covering_radius == 7,
+			"line: two landmarks {0, 15} cover within 7 (%g)", lm.covering_radius);
+	te_landmarks_free(env, &lm);
+	st = te_landmarks(env, x, 5, 1, TE_METRIC_EUCLIDEAN, 1, 2, &lm);
+	unit_ok(st == TE_OK && lm.k == 1 && lm.index[0] == 2 && lm.covering_radius == 12,
+			"line: one landmark at 3 covers within 12 (%g)", lm.covering_radius);
+	te_landmarks_free(env, &lm);
+}
+
+/* equal distances go to the lowest index; angular radii in radians */
+static void
+test_ties_and_angles(TeEnv *env)
+{
+	/* the four unit directions of the plane, each scaled differently */
+	double		x[8] = {1, 0, 0, 2, -3, 0, 0, -4};
+	TeLandmarks lm;
+	TeStatus	st;
+
+	st = te_landmarks(env, x, 4, 2, TE_METRIC_ANGULAR, 3, 0, &lm);
+	unit_ok(st == TE_OK && lm.index[1] == 2 && lm.index[2] == 1,
+			"angular: from (1,0) the opposite (-3,0) first, then (0,2) before the tied (0,-4)");
+	unit_ok(st == TE_OK && unit_close(lm.radius[1], M_PI, 1e-15) && unit_close(lm.radius[2], M_PI / 2, 1e-15) &&
+			unit_close(lm.covering_radius, M_PI / 2, 1e-15),
+			"angular: radii pi, pi/2; covering radius pi/2 (%.17g)", lm.covering_radius);
+	te_landmarks_free(env, &lm);
+	st = te_landmarks(env, x, 4, 2, TE_METRIC_COSINE, 2, 0, &lm);
+	unit_ok(st == TE_OK && unit_close(lm.radius[1], 2.0, 1e-15) && unit_close(lm.covering_radius, 1.0, 1e-15),
+			"cosine: radius 2 to the opposite point, covering radius 1");
+	te_landmarks_free(env, &lm);
+}
+
+/* bad arguments, a zero vector, a NaN */
+static void
+test_invalid(TeEnv *env)
+{
+	double		x[4] = {1, 0, 0, 0},
+				y[2] = {1, NAN};
+	TeLandmarks lm;
+
+	unit_ok(te_landmarks(env, x, 2, 2, TE_METRIC_EUCLIDEAN, 3, 0, &lm) == TE_INVALID, "k > n: TE_INVALID");
+	unit_ok(te_landmarks(env, x, 2, 2, TE_METRIC_EUCLIDEAN, 0, 0, &lm) == TE_INVALID, "k = 0: TE_INVALID");
+	unit_ok(te_landmarks(env, x, 2, 2, TE_METRIC_EUCLIDEAN, 1, 2, &lm) == TE_INVALID, "start = n: TE_INVALID");
+	unit_ok(te_landmarks(env, x, 2, 2, TE_METRIC_ANGULAR, 1, 0, &lm) == TE_INVALID && lm.index == NULL,
+			"a zero vector under angular: TE_INVALID, nothing left allocated");
+	unit_ok(te_landmarks(env, y, 1, 2, TE_METRIC_EUCLIDEAN, 1, 0, &lm) == TE_INVALID, "NaN: TE_INVALID");
+}
+
+static int	calls;
+
+/* an interrupt check that asks to stop at its third call */
+static int
+stop_third(void *ctx)
+{
+	(void) ctx;
+	return ++calls >= 3;
+}
+
+/* the sampling of a larger cloud checks for interrupts and stops */
+static void
+test_cancel(void)
+{
+	int64_t		n = unit_size(20000, 3000),
+				i;
+	int			dim = 64;
+	double	   *x = malloc(sizeof(double) * n * dim);
+	TeEnv		env;
+	TeLandmarks lm;
+	TeStatus	st;
+
+	srand(7);
+	for (i = 0; i < n * dim; i++)
+		x[i] = rand() / (double) RAND_MAX - 0.5;
+	te_env_init_malloc(&env);
+	env.check = stop_third;
+	calls = 0;
+	st = te_landmarks(&env, x, n, dim, TE_METRIC_EUCLIDEAN, 500, 0, &lm);
+	unit_ok(st == TE_CANCELLED && calls == 3 && lm.index == NULL,
+			"an interrupt check asking to stop ends the sampling of %lld points (TE_CANCELLED at call %d)",
+			(long long) n, calls);
+	free(x);
+}
+
+int
+main(void)
+{
+	TeEnv		env;
+
+	te_env_init_malloc(&env);
+	test_line(&env);
+	test_ties_and_angles(&env);
+	test_invalid(&env);
+	test_cancel();
+	return unit_done();
+}
