@@ -1006,6 +1006,71 @@ CREATE AGGREGATE topembed.persistence(id bigint, embedding double precision[], m
 COMMENT ON AGGREGATE topembed.persistence(bigint, double precision[], integer, text, double precision) IS
 'persistence diagram of the rows (defaults as persistence(embedding, ...): max_dim 1, cosine, the enclosing radius) with every bar''s birth and death simplices and H1 loop in the rows'' ids: unnest it and join the ids back';
 
+-- a picture of rows on their first two principal axes, with a loop of them drawn through
+
+CREATE FUNCTION topembed.pca_svg_transfn(internal, bigint, anyarray, bigint[]) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_pca_svg_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+COMMENT ON FUNCTION topembed.pca_svg_transfn(internal, bigint, anyarray, bigint[]) IS
+'transition function of the pca_svg aggregates';
+
+CREATE FUNCTION topembed.pca_svg_transfn(internal, bigint, anyarray, bigint[], text) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_pca_svg_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+COMMENT ON FUNCTION topembed.pca_svg_transfn(internal, bigint, anyarray, bigint[], text) IS
+'transition function of the pca_svg aggregates';
+
+CREATE FUNCTION topembed.pca_svg_finalfn(internal) RETURNS text
+AS 'MODULE_PATHNAME', 'topembed_pca_svg_finalfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.pca_svg_finalfn(internal) IS
+'final function of the pca_svg aggregates: the PCA picture of the rows with the loop';
+
+CREATE AGGREGATE topembed.pca_svg(id bigint, embedding real[], loop bigint[]) (
+    SFUNC = topembed.pca_svg_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.clusters_combinefn,
+    SERIALFUNC = topembed.clusters_serialfn,
+    DESERIALFUNC = topembed.clusters_deserialfn,
+    FINALFUNC = topembed.pca_svg_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.pca_svg(bigint, real[], bigint[]) IS
+'standalone SVG of the rows on their first two principal axes (centred PCA, one scale), with the rows of loop (ids, in order; NULL: none) joined as a closed loop and labelled: e.g. the cycle of an H1 bar of topembed.persistence(id, embedding, ...)';
+
+CREATE AGGREGATE topembed.pca_svg(id bigint, embedding double precision[], loop bigint[]) (
+    SFUNC = topembed.pca_svg_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.clusters_combinefn,
+    SERIALFUNC = topembed.clusters_serialfn,
+    DESERIALFUNC = topembed.clusters_deserialfn,
+    FINALFUNC = topembed.pca_svg_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.pca_svg(bigint, double precision[], bigint[]) IS
+'standalone SVG of the rows on their first two principal axes (centred PCA, one scale), with the rows of loop (ids, in order; NULL: none) joined as a closed loop and labelled: e.g. the cycle of an H1 bar of topembed.persistence(id, embedding, ...)';
+
+CREATE AGGREGATE topembed.pca_svg(id bigint, embedding real[], loop bigint[], title text) (
+    SFUNC = topembed.pca_svg_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.clusters_combinefn,
+    SERIALFUNC = topembed.clusters_serialfn,
+    DESERIALFUNC = topembed.clusters_deserialfn,
+    FINALFUNC = topembed.pca_svg_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.pca_svg(bigint, real[], bigint[], text) IS
+'standalone SVG of the rows on their first two principal axes (centred PCA, one scale), with the rows of loop (ids, in order; NULL: none) joined as a closed loop and labelled: e.g. the cycle of an H1 bar of topembed.persistence(id, embedding, ...)';
+
+CREATE AGGREGATE topembed.pca_svg(id bigint, embedding double precision[], loop bigint[], title text) (
+    SFUNC = topembed.pca_svg_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.clusters_combinefn,
+    SERIALFUNC = topembed.clusters_serialfn,
+    DESERIALFUNC = topembed.clusters_deserialfn,
+    FINALFUNC = topembed.pca_svg_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.pca_svg(bigint, double precision[], bigint[], text) IS
+'standalone SVG of the rows on their first two principal axes (centred PCA, one scale), with the rows of loop (ids, in order; NULL: none) joined as a closed loop and labelled: e.g. the cycle of an H1 bar of topembed.persistence(id, embedding, ...)';
+
 --------------------------------------------------------------------------
 -- Projection quality: how much structure survives a PCA to fewer
 -- dimensions (0.3.0)

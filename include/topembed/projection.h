@@ -90,4 +90,13 @@ TeStatus	te_projection_quality(TeEnv *env, const double *points, int64_t n, int 
 size_t		te_projection_memory_estimate(int64_t n, int dim, const int *dims, int n_dims,
 										  int max_dim);
 
+/*
+ * The centred points' coordinates on their top kmax principal axes (1 <=
+ * kmax <= dim): Y (n x kmax, row-major), the kmax largest covariance
+ * eigenvalues in values and their total, the trace, in *total; the PCA of
+ * projection_quality and of topembed.pca_svg
+ */
+TeStatus	te_pca_coordinates(TeEnv *env, const double *points, int64_t n, int dim, int kmax,
+							   double *values, double *total, double *Y);
+
 #endif							/* TOPEMBED_PROJECTION_H */

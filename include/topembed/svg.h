@@ -109,6 +109,19 @@ TeStatus	te_svg_betti_curves_ex(TeEnv *env, const TeCurveSeries *series, int nse
 								   const char *title, const char *xlabel,
 								   const TeSvgOptions *opt, char **out);
 
+/*
+ * n points given by their first two principal coordinates (xy, n x 2,
+ * row-major) as grey dots, both axes at one scale, one dot per pixel; and
+ * a loop through the points loop[0..nloop) in that order, closed, drawn in
+ * colour, each point labelled with labels[i] (NULL: none) when the loop has
+ * at most 40 points.  share (NULL: not shown): each axis's share of the
+ * variance, named in its label.  TE_INVALID for a coordinate that is not
+ * finite or a loop point outside 0..n-1.
+ */
+TeStatus	te_svg_pca(TeEnv *env, const double *xy, int64_t n, const int64_t *loop,
+					   const int64_t *labels, int64_t nloop, const double share[2],
+					   const char *title, const TeSvgOptions *opt, char **out);
+
 /* ---- toolkit: growable text on env's allocator ---- */
 
 typedef struct TeText

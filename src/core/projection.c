@@ -176,9 +176,9 @@ check_input(TeEnv *env, const double *points, int64_t n, int dim, const int *dim
  * and eigenvalues, the total variance, and the centred projections Y
  * (n x kmax row-major): nested, so the projection to k is Y's first k columns
  */
-static TeStatus
-project(TeEnv *env, const double *points, int64_t n, int dim, int kmax,
-		double *values, double *total, double *Y)
+TeStatus
+te_pca_coordinates(TeEnv *env, const double *points, int64_t n, int dim, int kmax,
+				   double *values, double *total, double *Y)
 {
 	int			batch = te_moments_batch(dim);
 	TeMoments  *m;
@@ -419,7 +419,7 @@ te_projection_quality(TeEnv *env, const double *points, int64_t n, int dim,
 		st = te_fail(env, TE_NOMEM, "no memory for the projections of %lld points", (long long) n);
 		goto done;
 	}
-	if ((st = project(env, points, n, dim, kmax, values, &total, Y)) != TE_OK)
+	if ((st = te_pca_coordinates(env, points, n, dim, kmax, values, &total, Y)) != TE_OK)
 		goto done;
 	for (c = 0; c < n_dims; c++)
 	{

@@ -7,7 +7,10 @@
  *  - persistence with generators, topembed.persistence(id, embedding
  *    [, max_dim [, metric [, threshold]]]), returning
  *    topembed.persistence_generator[]: each bar's birth and death simplices
- *    and H1 loop in the rows' ids (core: TeRipsOptions.generators)
+ *    and H1 loop in the rows' ids (core: TeRipsOptions.generators);
+ *  - the picture topembed.pca_svg(id, embedding, loop [, title]): the rows
+ *    on their first two principal axes with a loop of ids drawn through
+ *    (core: te_pca_coordinates, te_svg_pca)
  */
 #include "topembed.h"
 
@@ -24,13 +27,16 @@
 #include "utils/typcache.h"
 
 #include "topembed/clusters.h"
+#include "topembed/projection.h"
+#include "topembed/svg.h"
 
 /* the aggregates over identified rows, which share one state */
 enum
 {
 	ROWS_SCALE,					/* topembed.clusters */
 	ROWS_K,						/* topembed.clusters_k */
-	ROWS_GENERATORS				/* topembed.persistence(id, embedding, ...) */
+	ROWS_GENERATORS,			/* topembed.persistence(id, embedding, ...) */
+	ROWS_PICTURE				/* topembed.pca_svg(id, embedding, loop [, title]) */
 };
 
 /*
@@ -51,6 +57,9 @@ typedef struct ClusState
 	int64		k;				/* ROWS_K */
 	int32		max_dim;		/* ROWS_GENERATORS */
 	double		threshold;		/* ROWS_GENERATORS: NAN = the enclosing radius */
+	int64	   *loop;			/* ROWS_PICTURE: the ids of the loop, in order */
+	int32		nloop;			/* ROWS_PICTURE: their number; -1 = no loop */
+	char	   *title;			/* ROWS_PICTURE: NULL = the default title */
 	bool		params_set;
 } ClusState;
 
@@ -62,7 +71,8 @@ static const char *
 agg_name(int kind)
 {
 	return kind == ROWS_K ? "topembed.clusters_k" :
-		kind == ROWS_GENERATORS ? "topembed.persistence" : "topembed.clusters";
+		kind == ROWS_GENERATORS ? "topembed.persistence" :
+		kind == ROWS_PICTURE ? "topembed.pca_svg" : "topembed.clusters";
 }
 
 /* estimated bytes to cluster n points of dim, plus the points and ids */
@@ -96,6 +106,9 @@ check_memory(const ClusState *s, bool at_least)
 		te_persistence_check_memory(n, s->dim, s->max_dim, s->threshold, at_least, NULL);
 		return;
 	}
+	if (kind == ROWS_PICTURE)
+		need = (double) n * (s->dim * sizeof(double) + 4 * sizeof(int64) + 2 * sizeof(double)) +
+			3.0 * s->dim * s->dim * sizeof(double) + 64.0 * n + 4.0 * 1024 * 1024;
 
 	if (need > limit)
 		ereport(ERROR,
@@ -159,6 +172,8 @@ check_same_params(const ClusState *s, TeMetric metric, double scale, int64 k, in
 								   max_dim, metric, threshold, 0);
 		return;
 	}
+	if (s->kind == ROWS_PICTURE)
+		return;					/* its loop and title: check_same_picture */
 	if (s->metric != metric || s->k != k || !(s->kind == ROWS_K || s->scale == scale))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -183,6 +198,7 @@ new_state(MemoryContext aggcxt, int dim, int kind)
 	s->kind = kind;
 	s->scale = NAN;
 	s->threshold = NAN;
+	s->nloop = -1;
 	return s;
 }
 
@@ -240,6 +256,76 @@ check_direction(const ClusState *s, int64 id, const double *x)
 			 errhint("%s", TE_ZERO_VECTOR_HINT)));
 }
 
+/* the loop (argument 3, NULL: none) and title (argument 4, NULL: the default) of a picture, in cxt */
+static void
+read_picture(FunctionCallInfo fcinfo, MemoryContext cxt, int64 **loop, int32 *nloop, char **title)
+{
+	*loop = NULL;
+	*nloop = -1;
+	*title = NULL;
+	if (!PG_ARGISNULL(3))
+	{
+		ArrayType  *a = PG_GETARG_ARRAYTYPE_P(3);
+		Datum	   *elems;
+		bool	   *nulls;
+		int			n,
+					i;
+
+		if (ARR_NDIM(a) > 1)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("the loop of topembed.pca_svg must be a one-dimensional bigint[], not %d-dimensional",
+							ARR_NDIM(a))));
+		deconstruct_array(a, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE, &elems, &nulls, &n);
+		*loop = MemoryContextAlloc(cxt, sizeof(int64) * Max(n, 1));
+		for (i = 0; i < n; i++)
+		{
+			if (nulls[i])
+				ereport(ERROR,
+						(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+						 errmsg("the loop of topembed.pca_svg has a NULL at position %d", i + 1)));
+			(*loop)[i] = DatumGetInt64(elems[i]);
+		}
+		*nloop = n;
+	}
+	if (PG_NARGS() > 4 && !PG_ARGISNULL(4))
+		*title = MemoryContextStrdup(cxt, text_to_cstring(PG_GETARG_TEXT_PP(4)));
+}
+
+/* whether a loop and title are the state's */
+static bool
+same_picture(const ClusState *s, const int64 *loop, int32 nloop, const char *title)
+{
+	if (s->nloop != nloop || (s->title == NULL) != (title == NULL) ||
+		(title && strcmp(s->title, title) != 0))
+		return false;
+	return nloop <= 0 || memcmp(s->loop, loop, sizeof(int64) * nloop) == 0;
+}
+
+/* ERROR: the loop or title changed between rows */
+static void
+picture_differs(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("the arguments loop and title of topembed.pca_svg must be the same in every row")));
+}
+
+/* ERROR unless this row's loop and title are the first row's */
+static void
+check_same_picture(const ClusState *s, FunctionCallInfo fcinfo)
+{
+	int64	   *loop;
+	int32		nloop;
+	char	   *title;
+
+	read_picture(fcinfo, CurrentMemoryContext, &loop, &nloop, &title);
+	if (!same_picture(s, loop, nloop, title))
+		picture_differs();
+	if (loop)
+		pfree(loop);
+}
+
 /*
  * Transition of the aggregates over identified rows: (state, id, embedding,
  * metric, scale or k) for the clusters, (state, id, embedding [, max_dim
@@ -269,6 +355,8 @@ clusters_trans(FunctionCallInfo fcinfo, int kind)
 	s = PG_ARGISNULL(0) ? NULL : (ClusState *) PG_GETARG_POINTER(0);
 	if (kind == ROWS_GENERATORS)
 		te_persistence_params(fcinfo, 3, &max_dim, &metric, &threshold, &sample);
+	else if (kind == ROWS_PICTURE)
+		metric = TE_METRIC_EUCLIDEAN;
 	else
 		read_params(fcinfo, kind, &metric, &scale, &k);
 	if (PG_ARGISNULL(1))
@@ -294,10 +382,16 @@ clusters_trans(FunctionCallInfo fcinfo, int kind)
 		s->k = k;
 		s->max_dim = max_dim;
 		s->threshold = threshold;
+		if (kind == ROWS_PICTURE)
+			read_picture(fcinfo, s->cxt, &s->loop, &s->nloop, &s->title);
 		s->params_set = true;
 	}
 	else
+	{
 		check_same_params(s, metric, scale, k, max_dim, threshold);
+		if (kind == ROWS_PICTURE)
+			check_same_picture(s, fcinfo);
+	}
 	x = palloc(sizeof(double) * e.dim);
 	te_embedding_to_double(&e, what, x);
 	if (s->metric != TE_METRIC_EUCLIDEAN)
@@ -356,11 +450,20 @@ topembed_clusters_combinefn(PG_FUNCTION_ARGS)
 		a->k = b->k;
 		a->max_dim = b->max_dim;
 		a->threshold = b->threshold;
+		a->nloop = b->nloop;
+		if (b->nloop > 0)
+		{
+			a->loop = MemoryContextAlloc(aggcxt, sizeof(int64) * b->nloop);
+			memcpy(a->loop, b->loop, sizeof(int64) * b->nloop);
+		}
+		a->title = b->title ? MemoryContextStrdup(aggcxt, b->title) : NULL;
 		a->params_set = true;
 	}
 	else
 	{
 		check_same_params(a, b->metric, b->scale, b->k, b->max_dim, b->threshold);
+		if (a->kind == ROWS_PICTURE && !same_picture(a, b->loop, b->nloop, b->title))
+			picture_differs();
 		te_check_dim(NULL, a->dim, b->dim);
 	}
 	for (i = 0; i < b->n; i++)
@@ -392,6 +495,12 @@ topembed_clusters_serialfn(PG_FUNCTION_ARGS)
 	te_blob_put_int64(&si, s->k);
 	te_blob_put_int32(&si, s->max_dim);
 	te_blob_put_float8(&si, s->threshold);
+	te_blob_put_int32(&si, s->nloop);
+	for (i = 0; i < s->nloop; i++)
+		te_blob_put_int64(&si, s->loop[i]);
+	te_blob_put_int32(&si, s->title ? (int32) strlen(s->title) : -1);
+	for (i = 0; s->title && s->title[i]; i++)
+		te_blob_put_int32(&si, (unsigned char) s->title[i]);
 	te_blob_put_int64(&si, s->n);
 	for (i = 0; i < s->n; i++)
 		te_blob_put_int64(&si, s->ids[i]);
@@ -426,7 +535,7 @@ topembed_clusters_deserialfn(PG_FUNCTION_ARGS)
 	dim = te_blob_get_int32(&r);
 	params_set = te_blob_get_int32(&r);
 	kind = te_blob_get_int32(&r);
-	if (kind < ROWS_SCALE || kind > ROWS_GENERATORS)
+	if (kind < ROWS_SCALE || kind > ROWS_PICTURE)
 		te_blob_corrupt(&r, "bad kind");
 	s = new_state(aggcxt, dim, kind);
 	s->params_set = params_set != 0;
@@ -435,6 +544,28 @@ topembed_clusters_deserialfn(PG_FUNCTION_ARGS)
 	s->k = te_blob_get_int64(&r);
 	s->max_dim = te_blob_get_int32(&r);
 	s->threshold = te_blob_get_float8(&r);
+	s->nloop = te_blob_get_int32(&r);
+	if (s->nloop < -1 || (s->nloop > 0 && (Size) s->nloop > MaxAllocSize / sizeof(int64)))
+		te_blob_corrupt(&r, "bad loop length");
+	if (s->nloop > 0)
+	{
+		s->loop = MemoryContextAlloc(aggcxt, sizeof(int64) * s->nloop);
+		for (i = 0; i < s->nloop; i++)
+			s->loop[i] = te_blob_get_int64(&r);
+	}
+	{
+		int32		tlen = te_blob_get_int32(&r);
+
+		if (tlen < -1 || tlen > 1024 * 1024)
+			te_blob_corrupt(&r, "bad title length");
+		if (tlen >= 0)
+		{
+			s->title = MemoryContextAlloc(aggcxt, tlen + 1);
+			for (i = 0; i < tlen; i++)
+				s->title[i] = (char) te_blob_get_int32(&r);
+			s->title[tlen] = '\0';
+		}
+	}
 	n = te_blob_get_int64(&r);
 	if (s->dim < 1 || s->dim > TE_MAX_DIM || n < 0 || n > te_max_points)
 		te_blob_corrupt(&r, "bad header");
@@ -659,4 +790,116 @@ topembed_persistence_ids_finalfn(PG_FUNCTION_ARGS)
 	result = generators_array(&d, &gen, s->ids, te_result_elemtype(fcinfo, "persistence_generator"));
 	MemoryContextDelete(work);
 	PG_RETURN_ARRAYTYPE_P(result);
+}
+
+/* ---- the picture: topembed.pca_svg(id, embedding, loop [, title]) ---- */
+
+PG_FUNCTION_INFO_V1(topembed_pca_svg_transfn);
+
+/* transition of topembed.pca_svg: (state, id, embedding, loop [, title]) */
+Datum
+topembed_pca_svg_transfn(PG_FUNCTION_ARGS)
+{
+	return clusters_trans(fcinfo, ROWS_PICTURE);
+}
+
+/* a row's id and place, to find the loop's ids among the rows */
+typedef struct IdRow
+{
+	int64		id;
+	int64		row;
+} IdRow;
+
+/* IdRow order by id, for qsort and bsearch */
+static int
+cmp_id_row(const void *a, const void *b)
+{
+	return cmp_int64(&((const IdRow *) a)->id, &((const IdRow *) b)->id);
+}
+
+/* the rows of the loop's ids; ERROR (22023) for an id that is not a row's */
+static int64 *
+loop_rows(const ClusState *s)
+{
+	IdRow	   *idx = palloc(sizeof(IdRow) * s->n);
+	int64	   *rows = palloc(sizeof(int64) * Max(s->nloop, 1));
+	int64		i;
+
+	for (i = 0; i < s->n; i++)
+	{
+		idx[i].id = s->ids[i];
+		idx[i].row = i;
+	}
+	qsort(idx, s->n, sizeof(IdRow), cmp_id_row);
+	for (i = 0; i < s->nloop; i++)
+	{
+		IdRow		key = {s->loop[i], 0};
+		IdRow	   *hit = bsearch(&key, idx, s->n, sizeof(IdRow), cmp_id_row);
+
+		if (hit == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("id %lld of the loop is not among the rows of topembed.pca_svg",
+							(long long) s->loop[i]),
+					 errhint("Draw a loop of the same rows, e.g. the cycle of topembed.persistence(id, embedding, ...) over them.")));
+		rows[i] = hit->row;
+	}
+	pfree(idx);
+	return rows;
+}
+
+PG_FUNCTION_INFO_V1(topembed_pca_svg_finalfn);
+
+/* final function: the picture of the rows on their first two principal axes, with the loop */
+Datum
+topembed_pca_svg_finalfn(PG_FUNCTION_ARGS)
+{
+	ClusState  *s;
+	MemoryContext work,
+				old;
+	TeEnv		env;
+	TeStatus	st;
+	int64	   *rows;
+	double	   *Y,
+			   *xy,
+				values[2] = {0.0, 0.0},
+				total = 0.0,
+				share[2];
+	int			k;
+	int64		i;
+	char	   *svg = NULL;
+	text	   *result;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	s = (ClusState *) PG_GETARG_POINTER(0);
+	if (s == NULL || s->n == 0)
+		PG_RETURN_NULL();
+	check_unique_ids(s);
+	check_memory(s, false);
+	rows = loop_rows(s);
+	k = s->dim >= 2 ? 2 : 1;
+	work = AllocSetContextCreate(CurrentMemoryContext, "topembed pca_svg", ALLOCSET_DEFAULT_SIZES);
+	te_env_init(&env, work);
+	old = MemoryContextSwitchTo(work);
+	Y = palloc_extended(sizeof(double) * s->n * k, MCXT_ALLOC_HUGE);
+	xy = palloc_extended(sizeof(double) * s->n * 2, MCXT_ALLOC_HUGE);
+	st = te_pca_coordinates(&env, s->points, s->n, s->dim, k, values, &total, Y);
+	MemoryContextSwitchTo(old);
+	te_check_status(st, &env, "topembed.pca_svg");
+	for (i = 0; i < s->n; i++)
+	{
+		xy[2 * i] = Y[i * k];
+		xy[2 * i + 1] = k == 2 ? Y[i * k + 1] : 0.0;
+	}
+	share[0] = total > 0.0 ? values[0] / total : 0.0;
+	share[1] = total > 0.0 && k == 2 ? values[1] / total : 0.0;
+	old = MemoryContextSwitchTo(work);
+	st = te_svg_pca(&env, xy, s->n, rows, s->loop, s->nloop > 0 ? s->nloop : 0, share, s->title,
+					NULL, &svg);
+	MemoryContextSwitchTo(old);
+	te_check_status(st, &env, "topembed.pca_svg");
+	result = cstring_to_text(svg);
+	MemoryContextDelete(work);
+	PG_RETURN_TEXT_P(result);
 }

@@ -26,6 +26,7 @@ so that rows and ids disagree:
   /usr/bin/python3 test/check/generators.py   (inside a started cluster)
 """
 import os
+import re
 import sys
 
 import numpy as np
@@ -244,6 +245,52 @@ def check_set(conn, name, X, max_dim, metric, seed, threshold=None, gf2=False):
         ok(checked > 0, "%s: %d loops checked over Z/2" % (label, checked))
 
 
+def pca_picture(conn, X):
+    """topembed.pca_svg draws the rows on numpy's first two principal axes with the loop's rows."""
+    ids = load(conn, "t_pca", X, 11)
+    row_of = {i: r for r, i in enumerate(ids)}
+    with conn.cursor() as cur:
+        cur.execute("SELECT (g).cycle FROM (SELECT unnest(topembed.persistence(id, embedding, 1, 'cosine')) g "
+                    "FROM t_pca) x WHERE (g).hdim = 1 ORDER BY (g).death - (g).birth DESC LIMIT 1")
+        cycle = cur.fetchone()[0]
+        cur.execute("SELECT topembed.pca_svg(id, embedding, %s, 'the longest loop') FROM t_pca", (cycle,))
+        svg = cur.fetchone()[0]
+    pts = re.findall(r'<circle class="loop-point" cx="([-0-9.]+)" cy="([-0-9.]+)"', svg)
+    ok(len(pts) == len(cycle) and all(">%d</text>" % i in svg for i in cycle),
+       "pca_svg: the loop's %d rows are drawn and labelled with their ids" % len(cycle))
+    C = X - X.mean(0)
+    w, V = np.linalg.eigh(C.T @ C / len(X))
+    order = np.argsort(w)[::-1]
+    P = C @ V[:, order[:2]]
+    pc = np.array([P[row_of[i]] for i in cycle])
+    px = np.array([[float(a), float(b)] for a, b in pts])
+    fits = []
+    for axis in (0, 1):
+        A = np.vstack([pc[:, axis], np.ones(len(pc))]).T
+        coef, res, _, _ = np.linalg.lstsq(A, px[:, axis], rcond=None)
+        fits.append((coef[0], np.abs(A @ coef - px[:, axis]).max()))
+    ok(all(err <= 0.08 for _, err in fits) and abs(abs(fits[0][0]) - abs(fits[1][0])) <= 1e-3 * abs(fits[0][0]),
+       "pca_svg: the loop's pixels are numpy's PC1 and PC2 at one scale on both axes (worst %.3f px)"
+       % max(err for _, err in fits))
+    share = w[order[:2]] / w.sum()
+    ok("PC1 (%.3g%% of the variance)" % (100 * share[0]) in svg and
+       "PC2 (%.3g%% of the variance)" % (100 * share[1]) in svg,
+       "pca_svg: the axes name numpy's shares of the variance (%.3g%%, %.3g%%)" % tuple(100 * share))
+    for what, sql, want in [
+        ("an id of the loop not among the rows", "SELECT topembed.pca_svg(id, embedding, ARRAY[-1]::bigint[]) FROM t_pca",
+         "22023"),
+        ("a NULL in the loop", "SELECT topembed.pca_svg(id, embedding, ARRAY[NULL]::bigint[]) FROM t_pca", "22004"),
+        ("a loop that changes between rows",
+         "SELECT topembed.pca_svg(id, embedding, ARRAY[id]) FROM t_pca", "22023"),
+        ("a duplicate id", "SELECT topembed.pca_svg(1, embedding, NULL) FROM t_pca", "23505")]:
+        code, msg = sqlstate_of(conn, sql)
+        ok(code == want, "pca_svg: %s gives %s: %s %s" % (what, want, code, msg))
+    with conn.cursor() as cur:
+        cur.execute("SELECT topembed.pca_svg(id, embedding, NULL) FROM t_pca")
+        plain = cur.fetchone()[0]
+    ok('class="loop' not in plain and plain.count("<circle") > 50, "pca_svg: a NULL loop draws the rows alone")
+
+
 def parallel_equals_serial(conn):
     q = "SELECT topembed.persistence(id, embedding, 1, 'euclidean')::text FROM big"
     with conn.cursor() as cur:
@@ -315,6 +362,7 @@ def main():
     check_set(conn, "cloob", np.array(cloob), 1, "euclidean", 4)
     check_set(conn, "clip small", np.array(clip[:36]), 1, "cosine", 5, gf2=True)
     check_set(conn, "clip rn50 h2", np.array(clip[:80]), 2, "cosine", 6, threshold=0.6)
+    pca_picture(conn, np.array(clip))
     done()
 
 

@@ -1254,6 +1254,79 @@ test_highlight(void)
 }
 
 /* run every test */
+/* te_svg_pca on a ring of points with a loop of every tenth */
+static TeStatus
+plot_pca_ring(TeEnv *env, void *arg, char **out)
+{
+	static double xy[2 * 200];
+	static int64_t loop[20],
+				labels[20];
+	double		share[2] = {0.5, 0.25};
+	int			i;
+
+	(void) arg;
+	for (i = 0; i < 200; i++)
+	{
+		xy[2 * i] = cos(i * 2.0 * M_PI / 200.0);
+		xy[2 * i + 1] = 0.5 * sin(i * 2.0 * M_PI / 200.0);
+	}
+	for (i = 0; i < 20; i++)
+	{
+		loop[i] = 10 * i;
+		labels[i] = 1000 + i;
+	}
+	return te_svg_pca(env, xy, 200, loop, labels, 20, share, "ring <a>", NULL, out);
+}
+
+/* the PCA picture: dots, the loop, labels, axes, one dot per pixel, refusals */
+static void
+test_pca(void)
+{
+	TeEnv		env;
+	char	   *s = NULL;
+	double	   *same = malloc(sizeof(double) * 2 * 5000);
+	int64_t		loop[2] = {0, 4999},
+				bad[1] = {5000};
+	long		circles;
+	TeStatus	st;
+	int			i;
+
+	te_env_init_malloc(&env);
+	unit_ok(plot_pca_ring(&env, NULL, &s) == TE_OK && doc_ok(s, "PCA picture"), "a PCA picture with a loop");
+	unit_ok(s && count_of(s, "class=\"loop-point\"") == 20 && count_of(s, "class=\"loop\"") == 1 &&
+			strstr(s, ">1000</text>") && strstr(s, ">1019</text>") && strstr(s, " Z\"/>"),
+			"the loop: one closed path, 20 points, each labelled with its id");
+	unit_ok(s && strstr(s, "PC1 (50% of the variance)") && strstr(s, "PC2 (25% of the variance)") &&
+			strstr(s, "ring &lt;a&gt;"), "the axes name their share of the variance; the title is escaped");
+	circles = s ? count_of(s, "<circle") : 0L;
+	unit_ok(circles == 200 + 20 + 1, "every point of the ring is drawn (%ld circles with the loop's and "
+			"the legend's)", circles);
+	te_free(&env, s);
+	for (i = 0; i < 5000; i++)
+	{
+		same[2 * i] = 1.0 + (i % 2) * 1e-9;
+		same[2 * i + 1] = 2.0;
+	}
+	same[0] = 0.0;
+	st = te_svg_pca(&env, same, 5000, loop, NULL, 2, NULL, NULL, NULL, &s);
+	circles = s ? count_of(s, "<circle") : 0L;
+	unit_ok(st == TE_OK && doc_ok(s, "PCA picture of repeated points") && circles == 2 + 2 + 1,
+			"5000 points on two pixels draw two dots (%ld circles with the loop's two and the legend's)",
+			circles);
+	unit_ok(s && strstr(s, "PC1</text>") && !strstr(s, ">1000</text>"), "no share, no labels: plain axis labels");
+	te_free(&env, s);
+	unit_ok(te_svg_pca(&env, same, 5000, bad, NULL, 1, NULL, NULL, NULL, &s) == TE_INVALID && s == NULL,
+			"a loop point beyond the points is invalid");
+	same[7] = NAN;
+	unit_ok(te_svg_pca(&env, same, 5000, NULL, NULL, 0, NULL, NULL, NULL, &s) == TE_INVALID && s == NULL,
+			"a coordinate that is NaN is invalid");
+	unit_ok(te_svg_pca(&env, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, &s) == TE_OK && doc_ok(s, "empty PCA") &&
+			strstr(s, "no data"), "no points: an empty picture");
+	te_free(&env, s);
+	free(same);
+	run_failures("PCA picture", plot_pca_ring, NULL);
+}
+
 int
 main(void)
 {
@@ -1271,5 +1344,6 @@ main(void)
 	test_failures();
 	test_locale();
 	test_deterministic();
+	test_pca();
 	return unit_done();
 }
