@@ -806,3 +806,725 @@ CREATE AGGREGATE topembed.zero_shot_state(embedding sparsevec, label integer, pr
 );
 COMMENT ON AGGREGATE topembed.zero_shot_state(sparsevec, integer, double precision[]) IS
 'storable zero-shot state of pgvector sparsevec embeddings: the per-class counts of zero_shot and a fingerprint of the prompts; merge with zero_shot(zero_shot_state)';
+
+-- persistence with ids, its PCA picture, landmarks and projection_quality (topembed 0.3.0) on pgvector's types
+
+-- vector
+
+CREATE FUNCTION topembed.persistence_ids_transfn(internal, bigint, vector) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_persistence_ids_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+COMMENT ON FUNCTION topembed.persistence_ids_transfn(internal, bigint, vector) IS
+'transition function of the persistence aggregates with row ids on pgvector vector (read in place)';
+
+CREATE FUNCTION topembed.persistence_ids_transfn(internal, bigint, vector, integer) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_persistence_ids_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+COMMENT ON FUNCTION topembed.persistence_ids_transfn(internal, bigint, vector, integer) IS
+'transition function of the persistence aggregates with row ids on pgvector vector (read in place)';
+
+CREATE FUNCTION topembed.persistence_ids_transfn(internal, bigint, vector, integer, text) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_persistence_ids_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+COMMENT ON FUNCTION topembed.persistence_ids_transfn(internal, bigint, vector, integer, text) IS
+'transition function of the persistence aggregates with row ids on pgvector vector (read in place)';
+
+CREATE FUNCTION topembed.persistence_ids_transfn(internal, bigint, vector, integer, text, double precision) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_persistence_ids_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+COMMENT ON FUNCTION topembed.persistence_ids_transfn(internal, bigint, vector, integer, text, double precision) IS
+'transition function of the persistence aggregates with row ids on pgvector vector (read in place)';
+
+CREATE FUNCTION topembed.pca_svg_transfn(internal, bigint, vector, bigint[]) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_pca_svg_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+COMMENT ON FUNCTION topembed.pca_svg_transfn(internal, bigint, vector, bigint[]) IS
+'transition function of the pca_svg aggregates on pgvector vector (read in place)';
+
+CREATE FUNCTION topembed.pca_svg_transfn(internal, bigint, vector, bigint[], text) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_pca_svg_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+COMMENT ON FUNCTION topembed.pca_svg_transfn(internal, bigint, vector, bigint[], text) IS
+'transition function of the pca_svg aggregates on pgvector vector (read in place)';
+
+CREATE FUNCTION topembed.projection_quality_transfn(internal, vector, integer[], integer, integer, text) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_projection_quality_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+COMMENT ON FUNCTION topembed.projection_quality_transfn(internal, vector, integer[], integer, integer, text) IS
+'transition function of the projection_quality aggregates on pgvector vector (read in place)';
+
+CREATE FUNCTION topembed.projection_quality_transfn(internal, vector, integer[], integer, integer, text, double precision) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_projection_quality_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+COMMENT ON FUNCTION topembed.projection_quality_transfn(internal, vector, integer[], integer, integer, text, double precision) IS
+'transition function of the projection_quality aggregates on pgvector vector (read in place)';
+
+CREATE FUNCTION topembed.landmark_persistence_transfn(internal, vector, integer) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_landmark_persistence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+COMMENT ON FUNCTION topembed.landmark_persistence_transfn(internal, vector, integer) IS
+'transition function of the landmark_persistence aggregates on pgvector vector (read in place)';
+
+CREATE FUNCTION topembed.landmark_persistence_transfn(internal, vector, integer, integer) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_landmark_persistence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+COMMENT ON FUNCTION topembed.landmark_persistence_transfn(internal, vector, integer, integer) IS
+'transition function of the landmark_persistence aggregates on pgvector vector (read in place)';
+
+CREATE FUNCTION topembed.landmark_persistence_transfn(internal, vector, integer, integer, text) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_landmark_persistence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+COMMENT ON FUNCTION topembed.landmark_persistence_transfn(internal, vector, integer, integer, text) IS
+'transition function of the landmark_persistence aggregates on pgvector vector (read in place)';
+
+CREATE FUNCTION topembed.landmark_persistence_transfn(internal, vector, integer, integer, text, double precision) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_landmark_persistence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+COMMENT ON FUNCTION topembed.landmark_persistence_transfn(internal, vector, integer, integer, text, double precision) IS
+'transition function of the landmark_persistence aggregates on pgvector vector (read in place)';
+
+CREATE FUNCTION topembed.landmarks_transfn(internal, bigint, vector, integer) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_landmarks_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+COMMENT ON FUNCTION topembed.landmarks_transfn(internal, bigint, vector, integer) IS
+'transition function of the landmarks aggregates on pgvector vector (read in place)';
+
+CREATE FUNCTION topembed.landmarks_transfn(internal, bigint, vector, integer, text) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_landmarks_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+COMMENT ON FUNCTION topembed.landmarks_transfn(internal, bigint, vector, integer, text) IS
+'transition function of the landmarks aggregates on pgvector vector (read in place)';
+
+CREATE AGGREGATE topembed.persistence(id bigint, embedding vector) (
+    SFUNC = topembed.persistence_ids_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.clusters_combinefn,
+    SERIALFUNC = topembed.clusters_serialfn,
+    DESERIALFUNC = topembed.clusters_deserialfn,
+    FINALFUNC = topembed.persistence_ids_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.persistence(bigint, vector) IS
+'persistence diagram of the rows (defaults as persistence(embedding, ...): max_dim 1, cosine, the enclosing radius) with every bar''s birth and death simplices and H1 loop in the rows'' ids: unnest it and join the ids back (pgvector vector)';
+
+CREATE AGGREGATE topembed.persistence(id bigint, embedding vector, max_dim integer) (
+    SFUNC = topembed.persistence_ids_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.clusters_combinefn,
+    SERIALFUNC = topembed.clusters_serialfn,
+    DESERIALFUNC = topembed.clusters_deserialfn,
+    FINALFUNC = topembed.persistence_ids_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.persistence(bigint, vector, integer) IS
+'persistence diagram of the rows (defaults as persistence(embedding, ...): max_dim 1, cosine, the enclosing radius) with every bar''s birth and death simplices and H1 loop in the rows'' ids: unnest it and join the ids back (pgvector vector)';
+
+CREATE AGGREGATE topembed.persistence(id bigint, embedding vector, max_dim integer, metric text) (
+    SFUNC = topembed.persistence_ids_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.clusters_combinefn,
+    SERIALFUNC = topembed.clusters_serialfn,
+    DESERIALFUNC = topembed.clusters_deserialfn,
+    FINALFUNC = topembed.persistence_ids_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.persistence(bigint, vector, integer, text) IS
+'persistence diagram of the rows (defaults as persistence(embedding, ...): max_dim 1, cosine, the enclosing radius) with every bar''s birth and death simplices and H1 loop in the rows'' ids: unnest it and join the ids back (pgvector vector)';
+
+CREATE AGGREGATE topembed.persistence(id bigint, embedding vector, max_dim integer, metric text, threshold double precision) (
+    SFUNC = topembed.persistence_ids_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.clusters_combinefn,
+    SERIALFUNC = topembed.clusters_serialfn,
+    DESERIALFUNC = topembed.clusters_deserialfn,
+    FINALFUNC = topembed.persistence_ids_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.persistence(bigint, vector, integer, text, double precision) IS
+'persistence diagram of the rows (defaults as persistence(embedding, ...): max_dim 1, cosine, the enclosing radius) with every bar''s birth and death simplices and H1 loop in the rows'' ids: unnest it and join the ids back (pgvector vector)';
+
+CREATE AGGREGATE topembed.pca_svg(id bigint, embedding vector, loop bigint[]) (
+    SFUNC = topembed.pca_svg_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.clusters_combinefn,
+    SERIALFUNC = topembed.clusters_serialfn,
+    DESERIALFUNC = topembed.clusters_deserialfn,
+    FINALFUNC = topembed.pca_svg_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.pca_svg(bigint, vector, bigint[]) IS
+'standalone SVG of the rows on their first two principal axes (centred PCA, one scale), with the rows of loop (ids, in order; NULL: none) joined as a closed loop and labelled: e.g. the cycle of an H1 bar of topembed.persistence(id, embedding, ...) (pgvector vector)';
+
+CREATE AGGREGATE topembed.pca_svg(id bigint, embedding vector, loop bigint[], title text) (
+    SFUNC = topembed.pca_svg_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.clusters_combinefn,
+    SERIALFUNC = topembed.clusters_serialfn,
+    DESERIALFUNC = topembed.clusters_deserialfn,
+    FINALFUNC = topembed.pca_svg_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.pca_svg(bigint, vector, bigint[], text) IS
+'standalone SVG of the rows on their first two principal axes (centred PCA, one scale), with the rows of loop (ids, in order; NULL: none) joined as a closed loop and labelled: e.g. the cycle of an H1 bar of topembed.persistence(id, embedding, ...) (pgvector vector)';
+
+CREATE AGGREGATE topembed.projection_quality(embedding vector, dims integer[], neighbours integer, max_dim integer, metric text) (
+    SFUNC = topembed.projection_quality_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.projection_quality_combinefn,
+    SERIALFUNC = topembed.projection_quality_serialfn,
+    DESERIALFUNC = topembed.projection_quality_deserialfn,
+    FINALFUNC = topembed.projection_quality_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.projection_quality(vector, integer[], integer, integer, text) IS
+'for each target dimension in dims, how much structure survives the PCA projection of the rows: one projection_quality_row per element of dims; clusters cut at half the longest finite H0 bar (pgvector vector)';
+
+CREATE AGGREGATE topembed.projection_quality(embedding vector, dims integer[], neighbours integer, max_dim integer, metric text, cut double precision) (
+    SFUNC = topembed.projection_quality_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.projection_quality_combinefn,
+    SERIALFUNC = topembed.projection_quality_serialfn,
+    DESERIALFUNC = topembed.projection_quality_deserialfn,
+    FINALFUNC = topembed.projection_quality_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.projection_quality(vector, integer[], integer, integer, text, double precision) IS
+'for each target dimension in dims, how much structure survives the PCA projection of the rows: one projection_quality_row per element of dims; clusters cut at cut (0 < cut <= 1) times the longest finite H0 bar (pgvector vector)';
+
+CREATE AGGREGATE topembed.landmark_persistence(embedding vector, landmarks integer) (
+    SFUNC = topembed.landmark_persistence_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.persistence_combinefn,
+    SERIALFUNC = topembed.persistence_serialfn,
+    DESERIALFUNC = topembed.persistence_deserialfn,
+    FINALFUNC = topembed.landmark_persistence_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.landmark_persistence(vector, integer) IS
+'Vietoris-Rips persistence diagram of farthest-point landmarks of the embeddings, with the covering radius: landmarks; max_dim 1, metric ''cosine'', the enclosing radius as threshold (pgvector vector)';
+
+CREATE AGGREGATE topembed.landmark_persistence(embedding vector, landmarks integer, max_dim integer) (
+    SFUNC = topembed.landmark_persistence_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.persistence_combinefn,
+    SERIALFUNC = topembed.persistence_serialfn,
+    DESERIALFUNC = topembed.persistence_deserialfn,
+    FINALFUNC = topembed.landmark_persistence_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.landmark_persistence(vector, integer, integer) IS
+'Vietoris-Rips persistence diagram of farthest-point landmarks of the embeddings, with the covering radius: landmarks and max_dim; metric ''cosine'', the enclosing radius as threshold (pgvector vector)';
+
+CREATE AGGREGATE topembed.landmark_persistence(embedding vector, landmarks integer, max_dim integer, metric text) (
+    SFUNC = topembed.landmark_persistence_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.persistence_combinefn,
+    SERIALFUNC = topembed.persistence_serialfn,
+    DESERIALFUNC = topembed.persistence_deserialfn,
+    FINALFUNC = topembed.landmark_persistence_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.landmark_persistence(vector, integer, integer, text) IS
+'Vietoris-Rips persistence diagram of farthest-point landmarks of the embeddings, with the covering radius: landmarks, max_dim and metric; the enclosing radius as threshold (pgvector vector)';
+
+CREATE AGGREGATE topembed.landmark_persistence(embedding vector, landmarks integer, max_dim integer, metric text, threshold double precision) (
+    SFUNC = topembed.landmark_persistence_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.persistence_combinefn,
+    SERIALFUNC = topembed.persistence_serialfn,
+    DESERIALFUNC = topembed.persistence_deserialfn,
+    FINALFUNC = topembed.landmark_persistence_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.landmark_persistence(vector, integer, integer, text, double precision) IS
+'Vietoris-Rips persistence diagram of farthest-point landmarks of the embeddings, with the covering radius: landmarks, max_dim, metric and threshold (NULL: the enclosing radius) (pgvector vector)';
+
+CREATE AGGREGATE topembed.landmarks(id bigint, embedding vector, k integer) (
+    SFUNC = topembed.landmarks_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.persistence_combinefn,
+    SERIALFUNC = topembed.persistence_serialfn,
+    DESERIALFUNC = topembed.persistence_deserialfn,
+    FINALFUNC = topembed.landmarks_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.landmarks(bigint, vector, integer) IS
+'the k farthest-point landmarks of the embeddings by id, in greedy order with their radii, as landmark_persistence chooses them: id, embedding, k metric ''cosine'' (pgvector vector)';
+
+CREATE AGGREGATE topembed.landmarks(id bigint, embedding vector, k integer, metric text) (
+    SFUNC = topembed.landmarks_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.persistence_combinefn,
+    SERIALFUNC = topembed.persistence_serialfn,
+    DESERIALFUNC = topembed.persistence_deserialfn,
+    FINALFUNC = topembed.landmarks_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.landmarks(bigint, vector, integer, text) IS
+'the k farthest-point landmarks of the embeddings by id, in greedy order with their radii, as landmark_persistence chooses them: id, embedding, k and metric (pgvector vector)';
+
+-- halfvec
+
+CREATE FUNCTION topembed.persistence_ids_transfn(internal, bigint, halfvec) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_persistence_ids_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+COMMENT ON FUNCTION topembed.persistence_ids_transfn(internal, bigint, halfvec) IS
+'transition function of the persistence aggregates with row ids on pgvector halfvec (read in place)';
+
+CREATE FUNCTION topembed.persistence_ids_transfn(internal, bigint, halfvec, integer) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_persistence_ids_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+COMMENT ON FUNCTION topembed.persistence_ids_transfn(internal, bigint, halfvec, integer) IS
+'transition function of the persistence aggregates with row ids on pgvector halfvec (read in place)';
+
+CREATE FUNCTION topembed.persistence_ids_transfn(internal, bigint, halfvec, integer, text) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_persistence_ids_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+COMMENT ON FUNCTION topembed.persistence_ids_transfn(internal, bigint, halfvec, integer, text) IS
+'transition function of the persistence aggregates with row ids on pgvector halfvec (read in place)';
+
+CREATE FUNCTION topembed.persistence_ids_transfn(internal, bigint, halfvec, integer, text, double precision) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_persistence_ids_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+COMMENT ON FUNCTION topembed.persistence_ids_transfn(internal, bigint, halfvec, integer, text, double precision) IS
+'transition function of the persistence aggregates with row ids on pgvector halfvec (read in place)';
+
+CREATE FUNCTION topembed.pca_svg_transfn(internal, bigint, halfvec, bigint[]) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_pca_svg_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+COMMENT ON FUNCTION topembed.pca_svg_transfn(internal, bigint, halfvec, bigint[]) IS
+'transition function of the pca_svg aggregates on pgvector halfvec (read in place)';
+
+CREATE FUNCTION topembed.pca_svg_transfn(internal, bigint, halfvec, bigint[], text) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_pca_svg_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+COMMENT ON FUNCTION topembed.pca_svg_transfn(internal, bigint, halfvec, bigint[], text) IS
+'transition function of the pca_svg aggregates on pgvector halfvec (read in place)';
+
+CREATE FUNCTION topembed.projection_quality_transfn(internal, halfvec, integer[], integer, integer, text) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_projection_quality_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+COMMENT ON FUNCTION topembed.projection_quality_transfn(internal, halfvec, integer[], integer, integer, text) IS
+'transition function of the projection_quality aggregates on pgvector halfvec (read in place)';
+
+CREATE FUNCTION topembed.projection_quality_transfn(internal, halfvec, integer[], integer, integer, text, double precision) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_projection_quality_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+COMMENT ON FUNCTION topembed.projection_quality_transfn(internal, halfvec, integer[], integer, integer, text, double precision) IS
+'transition function of the projection_quality aggregates on pgvector halfvec (read in place)';
+
+CREATE FUNCTION topembed.landmark_persistence_transfn(internal, halfvec, integer) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_landmark_persistence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+COMMENT ON FUNCTION topembed.landmark_persistence_transfn(internal, halfvec, integer) IS
+'transition function of the landmark_persistence aggregates on pgvector halfvec (read in place)';
+
+CREATE FUNCTION topembed.landmark_persistence_transfn(internal, halfvec, integer, integer) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_landmark_persistence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+COMMENT ON FUNCTION topembed.landmark_persistence_transfn(internal, halfvec, integer, integer) IS
+'transition function of the landmark_persistence aggregates on pgvector halfvec (read in place)';
+
+CREATE FUNCTION topembed.landmark_persistence_transfn(internal, halfvec, integer, integer, text) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_landmark_persistence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+COMMENT ON FUNCTION topembed.landmark_persistence_transfn(internal, halfvec, integer, integer, text) IS
+'transition function of the landmark_persistence aggregates on pgvector halfvec (read in place)';
+
+CREATE FUNCTION topembed.landmark_persistence_transfn(internal, halfvec, integer, integer, text, double precision) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_landmark_persistence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+COMMENT ON FUNCTION topembed.landmark_persistence_transfn(internal, halfvec, integer, integer, text, double precision) IS
+'transition function of the landmark_persistence aggregates on pgvector halfvec (read in place)';
+
+CREATE FUNCTION topembed.landmarks_transfn(internal, bigint, halfvec, integer) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_landmarks_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+COMMENT ON FUNCTION topembed.landmarks_transfn(internal, bigint, halfvec, integer) IS
+'transition function of the landmarks aggregates on pgvector halfvec (read in place)';
+
+CREATE FUNCTION topembed.landmarks_transfn(internal, bigint, halfvec, integer, text) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_landmarks_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+COMMENT ON FUNCTION topembed.landmarks_transfn(internal, bigint, halfvec, integer, text) IS
+'transition function of the landmarks aggregates on pgvector halfvec (read in place)';
+
+CREATE AGGREGATE topembed.persistence(id bigint, embedding halfvec) (
+    SFUNC = topembed.persistence_ids_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.clusters_combinefn,
+    SERIALFUNC = topembed.clusters_serialfn,
+    DESERIALFUNC = topembed.clusters_deserialfn,
+    FINALFUNC = topembed.persistence_ids_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.persistence(bigint, halfvec) IS
+'persistence diagram of the rows (defaults as persistence(embedding, ...): max_dim 1, cosine, the enclosing radius) with every bar''s birth and death simplices and H1 loop in the rows'' ids: unnest it and join the ids back (pgvector halfvec)';
+
+CREATE AGGREGATE topembed.persistence(id bigint, embedding halfvec, max_dim integer) (
+    SFUNC = topembed.persistence_ids_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.clusters_combinefn,
+    SERIALFUNC = topembed.clusters_serialfn,
+    DESERIALFUNC = topembed.clusters_deserialfn,
+    FINALFUNC = topembed.persistence_ids_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.persistence(bigint, halfvec, integer) IS
+'persistence diagram of the rows (defaults as persistence(embedding, ...): max_dim 1, cosine, the enclosing radius) with every bar''s birth and death simplices and H1 loop in the rows'' ids: unnest it and join the ids back (pgvector halfvec)';
+
+CREATE AGGREGATE topembed.persistence(id bigint, embedding halfvec, max_dim integer, metric text) (
+    SFUNC = topembed.persistence_ids_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.clusters_combinefn,
+    SERIALFUNC = topembed.clusters_serialfn,
+    DESERIALFUNC = topembed.clusters_deserialfn,
+    FINALFUNC = topembed.persistence_ids_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.persistence(bigint, halfvec, integer, text) IS
+'persistence diagram of the rows (defaults as persistence(embedding, ...): max_dim 1, cosine, the enclosing radius) with every bar''s birth and death simplices and H1 loop in the rows'' ids: unnest it and join the ids back (pgvector halfvec)';
+
+CREATE AGGREGATE topembed.persistence(id bigint, embedding halfvec, max_dim integer, metric text, threshold double precision) (
+    SFUNC = topembed.persistence_ids_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.clusters_combinefn,
+    SERIALFUNC = topembed.clusters_serialfn,
+    DESERIALFUNC = topembed.clusters_deserialfn,
+    FINALFUNC = topembed.persistence_ids_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.persistence(bigint, halfvec, integer, text, double precision) IS
+'persistence diagram of the rows (defaults as persistence(embedding, ...): max_dim 1, cosine, the enclosing radius) with every bar''s birth and death simplices and H1 loop in the rows'' ids: unnest it and join the ids back (pgvector halfvec)';
+
+CREATE AGGREGATE topembed.pca_svg(id bigint, embedding halfvec, loop bigint[]) (
+    SFUNC = topembed.pca_svg_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.clusters_combinefn,
+    SERIALFUNC = topembed.clusters_serialfn,
+    DESERIALFUNC = topembed.clusters_deserialfn,
+    FINALFUNC = topembed.pca_svg_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.pca_svg(bigint, halfvec, bigint[]) IS
+'standalone SVG of the rows on their first two principal axes (centred PCA, one scale), with the rows of loop (ids, in order; NULL: none) joined as a closed loop and labelled: e.g. the cycle of an H1 bar of topembed.persistence(id, embedding, ...) (pgvector halfvec)';
+
+CREATE AGGREGATE topembed.pca_svg(id bigint, embedding halfvec, loop bigint[], title text) (
+    SFUNC = topembed.pca_svg_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.clusters_combinefn,
+    SERIALFUNC = topembed.clusters_serialfn,
+    DESERIALFUNC = topembed.clusters_deserialfn,
+    FINALFUNC = topembed.pca_svg_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.pca_svg(bigint, halfvec, bigint[], text) IS
+'standalone SVG of the rows on their first two principal axes (centred PCA, one scale), with the rows of loop (ids, in order; NULL: none) joined as a closed loop and labelled: e.g. the cycle of an H1 bar of topembed.persistence(id, embedding, ...) (pgvector halfvec)';
+
+CREATE AGGREGATE topembed.projection_quality(embedding halfvec, dims integer[], neighbours integer, max_dim integer, metric text) (
+    SFUNC = topembed.projection_quality_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.projection_quality_combinefn,
+    SERIALFUNC = topembed.projection_quality_serialfn,
+    DESERIALFUNC = topembed.projection_quality_deserialfn,
+    FINALFUNC = topembed.projection_quality_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.projection_quality(halfvec, integer[], integer, integer, text) IS
+'for each target dimension in dims, how much structure survives the PCA projection of the rows: one projection_quality_row per element of dims; clusters cut at half the longest finite H0 bar (pgvector halfvec)';
+
+CREATE AGGREGATE topembed.projection_quality(embedding halfvec, dims integer[], neighbours integer, max_dim integer, metric text, cut double precision) (
+    SFUNC = topembed.projection_quality_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.projection_quality_combinefn,
+    SERIALFUNC = topembed.projection_quality_serialfn,
+    DESERIALFUNC = topembed.projection_quality_deserialfn,
+    FINALFUNC = topembed.projection_quality_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.projection_quality(halfvec, integer[], integer, integer, text, double precision) IS
+'for each target dimension in dims, how much structure survives the PCA projection of the rows: one projection_quality_row per element of dims; clusters cut at cut (0 < cut <= 1) times the longest finite H0 bar (pgvector halfvec)';
+
+CREATE AGGREGATE topembed.landmark_persistence(embedding halfvec, landmarks integer) (
+    SFUNC = topembed.landmark_persistence_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.persistence_combinefn,
+    SERIALFUNC = topembed.persistence_serialfn,
+    DESERIALFUNC = topembed.persistence_deserialfn,
+    FINALFUNC = topembed.landmark_persistence_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.landmark_persistence(halfvec, integer) IS
+'Vietoris-Rips persistence diagram of farthest-point landmarks of the embeddings, with the covering radius: landmarks; max_dim 1, metric ''cosine'', the enclosing radius as threshold (pgvector halfvec)';
+
+CREATE AGGREGATE topembed.landmark_persistence(embedding halfvec, landmarks integer, max_dim integer) (
+    SFUNC = topembed.landmark_persistence_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.persistence_combinefn,
+    SERIALFUNC = topembed.persistence_serialfn,
+    DESERIALFUNC = topembed.persistence_deserialfn,
+    FINALFUNC = topembed.landmark_persistence_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.landmark_persistence(halfvec, integer, integer) IS
+'Vietoris-Rips persistence diagram of farthest-point landmarks of the embeddings, with the covering radius: landmarks and max_dim; metric ''cosine'', the enclosing radius as threshold (pgvector halfvec)';
+
+CREATE AGGREGATE topembed.landmark_persistence(embedding halfvec, landmarks integer, max_dim integer, metric text) (
+    SFUNC = topembed.landmark_persistence_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.persistence_combinefn,
+    SERIALFUNC = topembed.persistence_serialfn,
+    DESERIALFUNC = topembed.persistence_deserialfn,
+    FINALFUNC = topembed.landmark_persistence_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.landmark_persistence(halfvec, integer, integer, text) IS
+'Vietoris-Rips persistence diagram of farthest-point landmarks of the embeddings, with the covering radius: landmarks, max_dim and metric; the enclosing radius as threshold (pgvector halfvec)';
+
+CREATE AGGREGATE topembed.landmark_persistence(embedding halfvec, landmarks integer, max_dim integer, metric text, threshold double precision) (
+    SFUNC = topembed.landmark_persistence_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.persistence_combinefn,
+    SERIALFUNC = topembed.persistence_serialfn,
+    DESERIALFUNC = topembed.persistence_deserialfn,
+    FINALFUNC = topembed.landmark_persistence_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.landmark_persistence(halfvec, integer, integer, text, double precision) IS
+'Vietoris-Rips persistence diagram of farthest-point landmarks of the embeddings, with the covering radius: landmarks, max_dim, metric and threshold (NULL: the enclosing radius) (pgvector halfvec)';
+
+CREATE AGGREGATE topembed.landmarks(id bigint, embedding halfvec, k integer) (
+    SFUNC = topembed.landmarks_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.persistence_combinefn,
+    SERIALFUNC = topembed.persistence_serialfn,
+    DESERIALFUNC = topembed.persistence_deserialfn,
+    FINALFUNC = topembed.landmarks_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.landmarks(bigint, halfvec, integer) IS
+'the k farthest-point landmarks of the embeddings by id, in greedy order with their radii, as landmark_persistence chooses them: id, embedding, k metric ''cosine'' (pgvector halfvec)';
+
+CREATE AGGREGATE topembed.landmarks(id bigint, embedding halfvec, k integer, metric text) (
+    SFUNC = topembed.landmarks_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.persistence_combinefn,
+    SERIALFUNC = topembed.persistence_serialfn,
+    DESERIALFUNC = topembed.persistence_deserialfn,
+    FINALFUNC = topembed.landmarks_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.landmarks(bigint, halfvec, integer, text) IS
+'the k farthest-point landmarks of the embeddings by id, in greedy order with their radii, as landmark_persistence chooses them: id, embedding, k and metric (pgvector halfvec)';
+
+-- sparsevec
+
+CREATE FUNCTION topembed.persistence_ids_transfn(internal, bigint, sparsevec) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_persistence_ids_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+COMMENT ON FUNCTION topembed.persistence_ids_transfn(internal, bigint, sparsevec) IS
+'transition function of the persistence aggregates with row ids on pgvector sparsevec (read in place)';
+
+CREATE FUNCTION topembed.persistence_ids_transfn(internal, bigint, sparsevec, integer) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_persistence_ids_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+COMMENT ON FUNCTION topembed.persistence_ids_transfn(internal, bigint, sparsevec, integer) IS
+'transition function of the persistence aggregates with row ids on pgvector sparsevec (read in place)';
+
+CREATE FUNCTION topembed.persistence_ids_transfn(internal, bigint, sparsevec, integer, text) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_persistence_ids_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+COMMENT ON FUNCTION topembed.persistence_ids_transfn(internal, bigint, sparsevec, integer, text) IS
+'transition function of the persistence aggregates with row ids on pgvector sparsevec (read in place)';
+
+CREATE FUNCTION topembed.persistence_ids_transfn(internal, bigint, sparsevec, integer, text, double precision) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_persistence_ids_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+COMMENT ON FUNCTION topembed.persistence_ids_transfn(internal, bigint, sparsevec, integer, text, double precision) IS
+'transition function of the persistence aggregates with row ids on pgvector sparsevec (read in place)';
+
+CREATE FUNCTION topembed.pca_svg_transfn(internal, bigint, sparsevec, bigint[]) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_pca_svg_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+COMMENT ON FUNCTION topembed.pca_svg_transfn(internal, bigint, sparsevec, bigint[]) IS
+'transition function of the pca_svg aggregates on pgvector sparsevec (read in place)';
+
+CREATE FUNCTION topembed.pca_svg_transfn(internal, bigint, sparsevec, bigint[], text) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_pca_svg_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+COMMENT ON FUNCTION topembed.pca_svg_transfn(internal, bigint, sparsevec, bigint[], text) IS
+'transition function of the pca_svg aggregates on pgvector sparsevec (read in place)';
+
+CREATE FUNCTION topembed.projection_quality_transfn(internal, sparsevec, integer[], integer, integer, text) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_projection_quality_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+COMMENT ON FUNCTION topembed.projection_quality_transfn(internal, sparsevec, integer[], integer, integer, text) IS
+'transition function of the projection_quality aggregates on pgvector sparsevec (read in place)';
+
+CREATE FUNCTION topembed.projection_quality_transfn(internal, sparsevec, integer[], integer, integer, text, double precision) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_projection_quality_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+COMMENT ON FUNCTION topembed.projection_quality_transfn(internal, sparsevec, integer[], integer, integer, text, double precision) IS
+'transition function of the projection_quality aggregates on pgvector sparsevec (read in place)';
+
+CREATE FUNCTION topembed.landmark_persistence_transfn(internal, sparsevec, integer) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_landmark_persistence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+COMMENT ON FUNCTION topembed.landmark_persistence_transfn(internal, sparsevec, integer) IS
+'transition function of the landmark_persistence aggregates on pgvector sparsevec (read in place)';
+
+CREATE FUNCTION topembed.landmark_persistence_transfn(internal, sparsevec, integer, integer) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_landmark_persistence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+COMMENT ON FUNCTION topembed.landmark_persistence_transfn(internal, sparsevec, integer, integer) IS
+'transition function of the landmark_persistence aggregates on pgvector sparsevec (read in place)';
+
+CREATE FUNCTION topembed.landmark_persistence_transfn(internal, sparsevec, integer, integer, text) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_landmark_persistence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+COMMENT ON FUNCTION topembed.landmark_persistence_transfn(internal, sparsevec, integer, integer, text) IS
+'transition function of the landmark_persistence aggregates on pgvector sparsevec (read in place)';
+
+CREATE FUNCTION topembed.landmark_persistence_transfn(internal, sparsevec, integer, integer, text, double precision) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_landmark_persistence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+COMMENT ON FUNCTION topembed.landmark_persistence_transfn(internal, sparsevec, integer, integer, text, double precision) IS
+'transition function of the landmark_persistence aggregates on pgvector sparsevec (read in place)';
+
+CREATE FUNCTION topembed.landmarks_transfn(internal, bigint, sparsevec, integer) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_landmarks_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+COMMENT ON FUNCTION topembed.landmarks_transfn(internal, bigint, sparsevec, integer) IS
+'transition function of the landmarks aggregates on pgvector sparsevec (read in place)';
+
+CREATE FUNCTION topembed.landmarks_transfn(internal, bigint, sparsevec, integer, text) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_landmarks_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+COMMENT ON FUNCTION topembed.landmarks_transfn(internal, bigint, sparsevec, integer, text) IS
+'transition function of the landmarks aggregates on pgvector sparsevec (read in place)';
+
+CREATE AGGREGATE topembed.persistence(id bigint, embedding sparsevec) (
+    SFUNC = topembed.persistence_ids_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.clusters_combinefn,
+    SERIALFUNC = topembed.clusters_serialfn,
+    DESERIALFUNC = topembed.clusters_deserialfn,
+    FINALFUNC = topembed.persistence_ids_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.persistence(bigint, sparsevec) IS
+'persistence diagram of the rows (defaults as persistence(embedding, ...): max_dim 1, cosine, the enclosing radius) with every bar''s birth and death simplices and H1 loop in the rows'' ids: unnest it and join the ids back (pgvector sparsevec)';
+
+CREATE AGGREGATE topembed.persistence(id bigint, embedding sparsevec, max_dim integer) (
+    SFUNC = topembed.persistence_ids_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.clusters_combinefn,
+    SERIALFUNC = topembed.clusters_serialfn,
+    DESERIALFUNC = topembed.clusters_deserialfn,
+    FINALFUNC = topembed.persistence_ids_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.persistence(bigint, sparsevec, integer) IS
+'persistence diagram of the rows (defaults as persistence(embedding, ...): max_dim 1, cosine, the enclosing radius) with every bar''s birth and death simplices and H1 loop in the rows'' ids: unnest it and join the ids back (pgvector sparsevec)';
+
+CREATE AGGREGATE topembed.persistence(id bigint, embedding sparsevec, max_dim integer, metric text) (
+    SFUNC = topembed.persistence_ids_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.clusters_combinefn,
+    SERIALFUNC = topembed.clusters_serialfn,
+    DESERIALFUNC = topembed.clusters_deserialfn,
+    FINALFUNC = topembed.persistence_ids_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.persistence(bigint, sparsevec, integer, text) IS
+'persistence diagram of the rows (defaults as persistence(embedding, ...): max_dim 1, cosine, the enclosing radius) with every bar''s birth and death simplices and H1 loop in the rows'' ids: unnest it and join the ids back (pgvector sparsevec)';
+
+CREATE AGGREGATE topembed.persistence(id bigint, embedding sparsevec, max_dim integer, metric text, threshold double precision) (
+    SFUNC = topembed.persistence_ids_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.clusters_combinefn,
+    SERIALFUNC = topembed.clusters_serialfn,
+    DESERIALFUNC = topembed.clusters_deserialfn,
+    FINALFUNC = topembed.persistence_ids_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.persistence(bigint, sparsevec, integer, text, double precision) IS
+'persistence diagram of the rows (defaults as persistence(embedding, ...): max_dim 1, cosine, the enclosing radius) with every bar''s birth and death simplices and H1 loop in the rows'' ids: unnest it and join the ids back (pgvector sparsevec)';
+
+CREATE AGGREGATE topembed.pca_svg(id bigint, embedding sparsevec, loop bigint[]) (
+    SFUNC = topembed.pca_svg_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.clusters_combinefn,
+    SERIALFUNC = topembed.clusters_serialfn,
+    DESERIALFUNC = topembed.clusters_deserialfn,
+    FINALFUNC = topembed.pca_svg_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.pca_svg(bigint, sparsevec, bigint[]) IS
+'standalone SVG of the rows on their first two principal axes (centred PCA, one scale), with the rows of loop (ids, in order; NULL: none) joined as a closed loop and labelled: e.g. the cycle of an H1 bar of topembed.persistence(id, embedding, ...) (pgvector sparsevec)';
+
+CREATE AGGREGATE topembed.pca_svg(id bigint, embedding sparsevec, loop bigint[], title text) (
+    SFUNC = topembed.pca_svg_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.clusters_combinefn,
+    SERIALFUNC = topembed.clusters_serialfn,
+    DESERIALFUNC = topembed.clusters_deserialfn,
+    FINALFUNC = topembed.pca_svg_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.pca_svg(bigint, sparsevec, bigint[], text) IS
+'standalone SVG of the rows on their first two principal axes (centred PCA, one scale), with the rows of loop (ids, in order; NULL: none) joined as a closed loop and labelled: e.g. the cycle of an H1 bar of topembed.persistence(id, embedding, ...) (pgvector sparsevec)';
+
+CREATE AGGREGATE topembed.projection_quality(embedding sparsevec, dims integer[], neighbours integer, max_dim integer, metric text) (
+    SFUNC = topembed.projection_quality_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.projection_quality_combinefn,
+    SERIALFUNC = topembed.projection_quality_serialfn,
+    DESERIALFUNC = topembed.projection_quality_deserialfn,
+    FINALFUNC = topembed.projection_quality_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.projection_quality(sparsevec, integer[], integer, integer, text) IS
+'for each target dimension in dims, how much structure survives the PCA projection of the rows: one projection_quality_row per element of dims; clusters cut at half the longest finite H0 bar (pgvector sparsevec)';
+
+CREATE AGGREGATE topembed.projection_quality(embedding sparsevec, dims integer[], neighbours integer, max_dim integer, metric text, cut double precision) (
+    SFUNC = topembed.projection_quality_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.projection_quality_combinefn,
+    SERIALFUNC = topembed.projection_quality_serialfn,
+    DESERIALFUNC = topembed.projection_quality_deserialfn,
+    FINALFUNC = topembed.projection_quality_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.projection_quality(sparsevec, integer[], integer, integer, text, double precision) IS
+'for each target dimension in dims, how much structure survives the PCA projection of the rows: one projection_quality_row per element of dims; clusters cut at cut (0 < cut <= 1) times the longest finite H0 bar (pgvector sparsevec)';
+
+CREATE AGGREGATE topembed.landmark_persistence(embedding sparsevec, landmarks integer) (
+    SFUNC = topembed.landmark_persistence_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.persistence_combinefn,
+    SERIALFUNC = topembed.persistence_serialfn,
+    DESERIALFUNC = topembed.persistence_deserialfn,
+    FINALFUNC = topembed.landmark_persistence_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.landmark_persistence(sparsevec, integer) IS
+'Vietoris-Rips persistence diagram of farthest-point landmarks of the embeddings, with the covering radius: landmarks; max_dim 1, metric ''cosine'', the enclosing radius as threshold (pgvector sparsevec)';
+
+CREATE AGGREGATE topembed.landmark_persistence(embedding sparsevec, landmarks integer, max_dim integer) (
+    SFUNC = topembed.landmark_persistence_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.persistence_combinefn,
+    SERIALFUNC = topembed.persistence_serialfn,
+    DESERIALFUNC = topembed.persistence_deserialfn,
+    FINALFUNC = topembed.landmark_persistence_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.landmark_persistence(sparsevec, integer, integer) IS
+'Vietoris-Rips persistence diagram of farthest-point landmarks of the embeddings, with the covering radius: landmarks and max_dim; metric ''cosine'', the enclosing radius as threshold (pgvector sparsevec)';
+
+CREATE AGGREGATE topembed.landmark_persistence(embedding sparsevec, landmarks integer, max_dim integer, metric text) (
+    SFUNC = topembed.landmark_persistence_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.persistence_combinefn,
+    SERIALFUNC = topembed.persistence_serialfn,
+    DESERIALFUNC = topembed.persistence_deserialfn,
+    FINALFUNC = topembed.landmark_persistence_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.landmark_persistence(sparsevec, integer, integer, text) IS
+'Vietoris-Rips persistence diagram of farthest-point landmarks of the embeddings, with the covering radius: landmarks, max_dim and metric; the enclosing radius as threshold (pgvector sparsevec)';
+
+CREATE AGGREGATE topembed.landmark_persistence(embedding sparsevec, landmarks integer, max_dim integer, metric text, threshold double precision) (
+    SFUNC = topembed.landmark_persistence_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.persistence_combinefn,
+    SERIALFUNC = topembed.persistence_serialfn,
+    DESERIALFUNC = topembed.persistence_deserialfn,
+    FINALFUNC = topembed.landmark_persistence_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.landmark_persistence(sparsevec, integer, integer, text, double precision) IS
+'Vietoris-Rips persistence diagram of farthest-point landmarks of the embeddings, with the covering radius: landmarks, max_dim, metric and threshold (NULL: the enclosing radius) (pgvector sparsevec)';
+
+CREATE AGGREGATE topembed.landmarks(id bigint, embedding sparsevec, k integer) (
+    SFUNC = topembed.landmarks_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.persistence_combinefn,
+    SERIALFUNC = topembed.persistence_serialfn,
+    DESERIALFUNC = topembed.persistence_deserialfn,
+    FINALFUNC = topembed.landmarks_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.landmarks(bigint, sparsevec, integer) IS
+'the k farthest-point landmarks of the embeddings by id, in greedy order with their radii, as landmark_persistence chooses them: id, embedding, k metric ''cosine'' (pgvector sparsevec)';
+
+CREATE AGGREGATE topembed.landmarks(id bigint, embedding sparsevec, k integer, metric text) (
+    SFUNC = topembed.landmarks_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.persistence_combinefn,
+    SERIALFUNC = topembed.persistence_serialfn,
+    DESERIALFUNC = topembed.persistence_deserialfn,
+    FINALFUNC = topembed.landmarks_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.landmarks(bigint, sparsevec, integer, text) IS
+'the k farthest-point landmarks of the embeddings by id, in greedy order with their radii, as landmark_persistence chooses them: id, embedding, k and metric (pgvector sparsevec)';

@@ -155,6 +155,18 @@ def main():
                     "SELECT topembed.clusters(pair_id::bigint, {i}, 'cosine', 0.25)::text FROM pv")
     same_everywhere(cur, "clusters_k(id, embedding, 'euclidean', 7)",
                     "SELECT topembed.clusters_k(pair_id::bigint, {t}, 'euclidean', 7)::text FROM pv")
+    same_everywhere(cur, "persistence(id, embedding, 1, 'cosine')",
+                    "SELECT topembed.persistence(pair_id::bigint, {i}, 1, 'cosine')::text FROM pv WHERE pair_id < 150")
+    same_everywhere(cur, "pca_svg(id, embedding, loop, title)",
+                    "SELECT topembed.pca_svg(pair_id::bigint, {t}, ARRAY[3, 1, 2]::bigint[], 'loop') FROM pv "
+                    "WHERE pair_id < 150")
+    same_everywhere(cur, "landmark_persistence(embedding, 20, 1, 'euclidean')",
+                    "SELECT topembed.landmark_persistence({i}, 20, 1, 'euclidean')::text FROM pv")
+    same_everywhere(cur, "landmarks(id, embedding, 10, 'cosine')",
+                    "SELECT topembed.landmarks(pair_id::bigint, {t}, 10, 'cosine')::text FROM pv")
+    same_everywhere(cur, "projection_quality(embedding, ARRAY[2, 8], 10, 1, 'cosine')",
+                    "SELECT topembed.projection_quality({i}, ARRAY[2, 8], 10, 1, 'cosine')::text FROM pv "
+                    "WHERE pair_id < 200")
     nk = one(cur, "SELECT count(DISTINCT c.cluster) FROM unnest((SELECT topembed.clusters_k(pair_id::bigint, vt, "
                   "'euclidean', 7) FROM pv)) c")
     ok(nk == 7, "clusters_k on vector splits the 500 captions into 7 clusters (%s)" % nk)
