@@ -141,6 +141,11 @@ def main():
     for line, _, text in sql_blocks("cron.md"):
         if "cron" not in text:
             run(conn, "cron.md", line, rename_roles(text))
+    # cron.md sets the job's role's settings (ALTER ROLE CURRENT_USER SET ...):
+    # take them back, so that the suites after this one run with the defaults
+    with conn.cursor() as reset:
+        for setting in ("statement_timeout", "topembed.progress", "topembed.progress_interval"):
+            reset.execute("ALTER ROLE CURRENT_USER RESET " + setting)
 
     # 2. the writer, with exactly the documented grants, snapshots end to end
     w = login("snapshotter")

@@ -74,12 +74,15 @@ def main():
     conn = fresh_db(DB)
     cur = conn.cursor()
     cur.execute("SELECT topembed.check_embedding('{1}'::real[])")
-    cur.execute("SELECT name, context, setting, unit FROM pg_settings "
+    cur.execute("SELECT name, context, boot_val, unit FROM pg_settings "
                 "WHERE name IN ('topembed.progress', 'topembed.progress_interval') ORDER BY name")
     rows = cur.fetchall()
     ok(rows == [("topembed.progress", "user", "off", None),
                 ("topembed.progress_interval", "user", "5000", "ms")],
        "topembed.progress (off) and topembed.progress_interval (5 s) are user settings", rows)
+    # this session starts from the defaults whatever a role or database set
+    cur.execute("SET topembed.progress = off")
+    cur.execute("SET topembed.progress_interval = '5s'")
 
     plain, quiet = run(conn, PERSISTENCE)
     ok(quiet == [], "off: a run says nothing", quiet[:2])
