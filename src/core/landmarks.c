@@ -31,15 +31,17 @@ pair_distance(const DistPoints *p, int64_t i, int64_t j)
 /*
  * Lower near[] (squared distance to the nearest landmark) and nearest[] by
  * the distances to landmark c; *far gets the index of the farthest point
- * afterwards (the lowest index among equals).  TE_CANCELLED if asked to stop.
+ * not chosen yet (the lowest index among equals, so a point equal to a
+ * landmark is chosen at distance 0 once no other is left), -1 if every
+ * point is chosen.  TE_CANCELLED if asked to stop.
  */
 static TeStatus
-update_row(const DistPoints *p, int64_t c, double *near, int64_t *nearest, double *blk,
-		   TeTicker *tick, int64_t *far_out)
+update_row(const DistPoints *p, int64_t c, double *near, int64_t *nearest, const unsigned char *chosen,
+		   double *blk, TeTicker *tick, int64_t *far_out)
 {
 	int64_t		j0,
 				j,
-				far = 0;
+				far = -1;
 	TeStatus	st;
 
 	for (j0 = 0; j0 < p->n; j0 += DIST_BLOCK)
@@ -56,7 +58,7 @@ update_row(const DistPoints *p, int64_t c, double *near, int64_t *nearest, doubl
 				near[j] = s;
 				nearest[j] = c;
 			}
-			if (near[j] > near[far])
+			if (!chosen[j] && (far < 0 || near[j] > near[far]))
 				far = j;
 		}
 		if ((st = te_tick(tick, (uint64_t) (j1 - j0) * p->dim)) != TE_OK)
@@ -91,6 +93,7 @@ te_landmarks(TeEnv *env, const double *points, int64_t n, int dim,
 	DistPoints	p;
 	double	   *near = NULL,
 			   *blk = NULL;
+	unsigned char *chosen = NULL;
 	int64_t    *nearest = NULL,
 				r,
 				j,
@@ -108,11 +111,12 @@ te_landmarks(TeEnv *env, const double *points, int64_t n, int dim,
 	near = arena_array(&mem, (size_t) n, sizeof(double));
 	nearest = arena_array(&mem, (size_t) n, sizeof(int64_t));
 	blk = arena_array(&mem, DIST_BLOCK, sizeof(double));
+	chosen = arena_alloc0(&mem, (size_t) n);
 	out->index = te_alloc_array(env, (size_t) k, sizeof(int64_t));
 	out->radius = te_alloc_array(env, (size_t) k, sizeof(double));
-	if (!near || !nearest || !blk || !out->index || !out->radius)
+	if (!near || !nearest || !blk || !chosen || !out->index || !out->radius)
 	{
-		st = (!near || !nearest || !blk) ? mem.status :
+		st = (!near || !nearest || !blk || !chosen) ? mem.status :
 			te_fail(env, TE_NOMEM, "out of memory for %lld landmarks", (long long) k);
 		goto done;
 	}
@@ -124,7 +128,8 @@ te_landmarks(TeEnv *env, const double *points, int64_t n, int dim,
 	out->radius[0] = INFINITY;
 	for (r = 1;; r++)
 	{
-		if ((st = update_row(&p, c, near, nearest, blk, &tick, &c)) != TE_OK)
+		chosen[c] = 1;
+		if ((st = update_row(&p, c, near, nearest, chosen, blk, &tick, &c)) != TE_OK)
 			goto done;
 		if (r == k)
 			break;
@@ -132,7 +137,7 @@ te_landmarks(TeEnv *env, const double *points, int64_t n, int dim,
 		out->radius[r] = pair_distance(&p, c, nearest[c]);
 	}
 	out->k = k;
-	out->covering_radius = near[c] > 0.0 ? pair_distance(&p, c, nearest[c]) : 0.0;
+	out->covering_radius = c >= 0 && near[c] > 0.0 ? pair_distance(&p, c, nearest[c]) : 0.0;
 	st = TE_OK;
 done:
 	arena_free_all(&mem);

@@ -56,6 +56,32 @@ test_ties_and_angles(TeEnv *env)
 	te_landmarks_free(env, &lm);
 }
 
+/* repeated points: every landmark is a point of its own, the repeats last at radius 0 */
+static void
+test_duplicates(TeEnv *env)
+{
+	/* A, A, B, A: two distinct places, four points */
+	double		x[8] = {0, 0, 0, 0, 3, 4, 0, 0};
+	TeLandmarks lm;
+	TeStatus	st;
+	int			seen[4] = {0, 0, 0, 0},
+				i,
+				distinct = 1;
+
+	st = te_landmarks(env, x, 4, 2, TE_METRIC_EUCLIDEAN, 4, 0, &lm);
+	for (i = 0; st == TE_OK && i < 4; i++)
+		distinct &= lm.index[i] >= 0 && lm.index[i] < 4 && seen[lm.index[i]]++ == 0;
+	unit_ok(st == TE_OK && distinct && lm.index[1] == 2 && lm.index[2] == 1 && lm.index[3] == 3,
+			"repeated points: all four chosen once, B first, then the repeats of A in index order");
+	unit_ok(st == TE_OK && unit_close(lm.radius[1], 5.0, 1e-15) && lm.radius[2] == 0.0 && lm.radius[3] == 0.0 &&
+			lm.covering_radius == 0.0, "repeated points: radii 5, 0, 0 and covering radius 0");
+	te_landmarks_free(env, &lm);
+	st = te_landmarks(env, x, 4, 2, TE_METRIC_EUCLIDEAN, 3, 0, &lm);
+	unit_ok(st == TE_OK && lm.index[2] == 1 && lm.covering_radius == 0.0,
+			"three of four: the third is a repeat of A, and the fourth is covered at 0");
+	te_landmarks_free(env, &lm);
+}
+
 /* bad arguments, a zero vector, a NaN */
 static void
 test_invalid(TeEnv *env)
@@ -115,6 +141,7 @@ main(void)
 	te_env_init_malloc(&env);
 	test_line(&env);
 	test_ties_and_angles(&env);
+	test_duplicates(&env);
 	test_invalid(&env);
 	test_cancel();
 	return unit_done();
