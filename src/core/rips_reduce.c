@@ -955,11 +955,13 @@ add_column(Eng *E, int64_t ref, const REntry *piv, uint32_t f, int k, uint64_t *
 /* ---- generators ---- */
 
 /*
- * The H1 loop of the birth edge ab: a path of fewest edges from a to b in
- * the graph of the current level (the edges no longer than the birth)
- * without the edge ab itself, found breadth-first, lowest rows first; its
- * rows from a to b go to the last bar emitted.  The ends are joined without
- * ab (ab is not a tree edge, so Kruskal joined them earlier).
+ * The H1 loop of the birth edge ab: a path of fewest edges from a to b
+ * among the edges before ab in the filtration (shorter, or as long and
+ * earlier in key order: the graph of the current level holds every edge
+ * of ab's length, and those after ab are skipped, or a tie could close a
+ * loop that is already a triangle's boundary), found breadth-first, lowest
+ * rows first; its rows from a to b go to the last bar emitted.  The ends
+ * are joined so (ab is not a tree edge, so Kruskal joined them earlier).
  */
 static TeStatus
 h1_loop(Eng *E, int a, int b)
@@ -971,6 +973,8 @@ h1_loop(Eng *E, int a, int b)
 				x;
 	int			found = 0;
 	TeStatus	st = TE_OK;
+	float		dab = E->D[(int64_t) a * E->n + b];
+	uint64_t	kab = rips_edge_key(dab, (uint32_t) a, (uint32_t) b);
 
 	memset(E->bfs_seen, 0, sizeof(uint64_t) * (size_t) W);
 	rips_bit_set(E->bfs_seen, a);
@@ -992,6 +996,10 @@ h1_loop(Eng *E, int a, int b)
 
 				bits &= bits - 1;
 				if (u == a && v == b)
+					continue;
+				/* an edge of ab's length after ab in the filtration */
+				if (E->D[(int64_t) u * E->n + v] == dab &&
+					rips_edge_key(dab, (uint32_t) u, (uint32_t) v) > kab)
 					continue;
 				rips_bit_set(E->bfs_seen, v);
 				E->bfs_parent[v] = u;

@@ -200,7 +200,8 @@ def check_set(conn, name, X, max_dim, metric, seed, threshold=None, gf2=False):
         if dim == 1:
             loops += 1
             rows = [row_of[i] for i in cyc]
-            closed = len(rows) >= 3 and len(set(rows)) == len(rows) and {rows[0], rows[-1]} == set(brows)
+            # three rows would bound a triangle present at the birth: a representative has four or more
+            closed = len(rows) >= 4 and len(set(rows)) == len(rows) and {rows[0], rows[-1]} == set(brows)
             steps = [D[rows[j], rows[(j + 1) % len(rows)]] for j in range(len(rows))]
             if not closed or max(steps) > birth * (1 + ULPS):
                 bad_loop.append((birth, cyc))

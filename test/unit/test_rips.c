@@ -1157,7 +1157,11 @@ test_generators_one(const char *name, const double *x, int64_t n, int dim, int m
 			const int32_t *r = g.cycle_rows + q->cycle;
 
 			loops++;
-			if (q->cycle < 0 || q->cycle_len < 3 || r[0] != q->birth[0] ||
+			/*
+			 * three rows would bound a triangle present at the birth: a
+			 * loop that represents a bar has at least four
+			 */
+			if (q->cycle < 0 || q->cycle_len < 4 || r[0] != q->birth[0] ||
 				r[q->cycle_len - 1] != q->birth[1])
 				bad_loop++;
 			else
@@ -1192,16 +1196,26 @@ test_generators(void)
 	double	   *circle = random_points(150, 3, 1),
 			   *cloud = random_points(90, 4, 0),
 			   *dups = random_points(120, 3, 2),
-			   *big = random_points(unit_size(3000, 2100), 8, 0);
+			   *big = random_points(unit_size(3000, 2100), 8, 0),
+			   *grid = calloc(64 * 3, sizeof(double));
+	int			gi;
 	TeEnv		env;
 	TeRipsOptions o;
 	TeRipsGenerators g;
 	TeDiagram	d;
 
+	/* a 4 x 4 x 4 grid of unit steps: many loops, and all their lengths tie */
+	for (gi = 0; gi < 64; gi++)
+	{
+		grid[3 * gi] = gi % 4;
+		grid[3 * gi + 1] = (gi / 4) % 4;
+		grid[3 * gi + 2] = gi / 16;
+	}
 	test_generators_one("generators of a noisy circle to H1", circle, 150, 3, 1);
 	test_generators_one("generators of a random cloud to H2", cloud, 90, 4, 2);
 	test_generators_one("generators with duplicate points to H2", dups, 120, 3, 2);
 	test_generators_one("generators of H0 by spanning tree", big, unit_size(3000, 2100), 8, 0);
+	test_generators_one("generators of a grid, every length tied, to H2", grid, 64, 3, 2);
 
 	/* distances have no rows to name */
 	te_env_init_malloc(&env);
@@ -1213,6 +1227,7 @@ test_generators(void)
 	free(cloud);
 	free(dups);
 	free(big);
+	free(grid);
 }
 
 int
