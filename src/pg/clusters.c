@@ -63,6 +63,12 @@ typedef struct ClusState
 	bool		params_set;
 } ClusState;
 
+/* the hint of persistence(id, ...)'s refusals: it has no sample argument */
+#define GEN_HINT "Set a threshold, lower max_dim, or pass fewer rows (e.g. WHERE hashtext(id::text) % 10 = 0); this form keeps every row."
+
+/* the longest title of a picture, in bytes */
+#define PICTURE_TITLE_MAX 10000
+
 /* the hint of every "too big" refusal */
 #define CLUS_HINT "Cluster a sample or a subset of the rows, or raise topembed.persistence_memory_limit."
 
@@ -103,7 +109,7 @@ check_memory(const ClusState *s, bool at_least)
 
 	if (kind == ROWS_GENERATORS)
 	{
-		te_persistence_check_memory(n, s->dim, s->max_dim, s->threshold, at_least, NULL);
+		te_persistence_check_memory(n, s->dim, s->max_dim, s->threshold, at_least, GEN_HINT);
 		return;
 	}
 	if (kind == ROWS_PICTURE)
@@ -289,7 +295,15 @@ read_picture(FunctionCallInfo fcinfo, MemoryContext cxt, int64 **loop, int32 *nl
 		*nloop = n;
 	}
 	if (PG_NARGS() > 4 && !PG_ARGISNULL(4))
+	{
 		*title = MemoryContextStrdup(cxt, text_to_cstring(PG_GETARG_TEXT_PP(4)));
+		/* the picture shows a short title anyway; the hand-over holds this much */
+		if (strlen(*title) > PICTURE_TITLE_MAX)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("the title of topembed.pca_svg may have at most %d bytes, not %zu",
+							PICTURE_TITLE_MAX, strlen(*title))));
+	}
 }
 
 /* whether a loop and title are the state's */
@@ -531,7 +545,9 @@ topembed_clusters_deserialfn(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("clusters_deserialfn called in non-aggregate context")));
-	te_blob_open(&r, "clusters state", "TEcl", VARDATA_ANY(in), VARSIZE_ANY_EXHDR(in), 2);
+	/* a hand-over between processes of one build: its own format only */
+	if (te_blob_open(&r, "clusters state", "TEcl", VARDATA_ANY(in), VARSIZE_ANY_EXHDR(in), 2) != 2)
+		te_blob_corrupt(&r, "a format other than 2");
 	dim = te_blob_get_int32(&r);
 	params_set = te_blob_get_int32(&r);
 	kind = te_blob_get_int32(&r);
@@ -556,7 +572,7 @@ topembed_clusters_deserialfn(PG_FUNCTION_ARGS)
 	{
 		int32		tlen = te_blob_get_int32(&r);
 
-		if (tlen < -1 || tlen > 1024 * 1024)
+		if (tlen < -1 || tlen > PICTURE_TITLE_MAX)
 			te_blob_corrupt(&r, "bad title length");
 		if (tlen >= 0)
 		{

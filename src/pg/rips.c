@@ -669,6 +669,9 @@ te_pers_state_get(MemoryContext aggcxt, const char *buf, size_t len)
 	if (s->dim < 1 || s->dim > TE_MAX_DIM || n < 0 || s->sample < 0 || s->landmarks < 0 ||
 		(s->sample > 0 && s->landmarks > 0) || (s->with_ids && s->landmarks == 0))
 		te_blob_corrupt(&r, "bad header");
+	/* no more points than the bytes left can hold, before sizing anything by n */
+	if ((uint64) n > (r.len - r.pos) / (sizeof(double) * (size_t) s->dim))
+		te_blob_corrupt(&r, "more points than the value holds");
 	points = palloc_extended(sizeof(double) * Max(n, 1) * s->dim, MCXT_ALLOC_HUGE);
 	te_blob_get_float8s(&r, points, (size_t) n * s->dim);
 	for (i = 0; i < n; i++)
