@@ -880,10 +880,11 @@ CREATE TYPE topembed.persistence_generator AS (
     death double precision,
     birth_ids bigint[],
     death_ids bigint[],
-    cycle bigint[]
+    cycle bigint[],
+    cocycle bigint[]
 );
 COMMENT ON TYPE topembed.persistence_generator IS
-'one bar of topembed.persistence(id, embedding, ...) with its simplices in the rows'' ids: birth_ids the simplex whose entry makes the class (longest edge = birth; H0: the component''s lowest row), death_ids the one that kills it (longest edge = death; NULL if essential), cycle (H1 only) a loop through the birth edge on edges no longer than the birth';
+'one bar of topembed.persistence(id, embedding, ...) with its simplices in the rows'' ids: birth_ids the simplex whose entry makes the class (longest edge = birth; H0: the component''s lowest row), death_ids the one that kills it (longest edge = death; NULL if essential), cycle (H1 only) a loop through the birth edge on edges no longer than the birth, cocycle (finite bars above H0) the representative cocycle''s simplices, one per row of a two-dimensional array';
 
 CREATE FUNCTION topembed.persistence_ids_transfn(internal, bigint, anyarray) RETURNS internal
 AS 'MODULE_PATHNAME', 'topembed_persistence_ids_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;

@@ -92,6 +92,13 @@ typedef struct TeRipsTreeEdge
  *    are edges present at the birth; the
  *    loop is a cycle containing the birth edge once, so it is not a sum of
  *    triangles of the complex before the birth.  cycle is -1 elsewhere.
+ *  - H1 and up, finite bars, coefficients mod 2 only: the representative
+ *    cocycle, the reduction vector of the bar's column in persistent
+ *    cohomology: cocycle_len simplices of dim + 1 rows each (ascending) at
+ *    cycle_rows[cocycle ...].  It holds the birth simplex, and its
+ *    coboundary vanishes on every simplex of diameter below the death, so
+ *    it is a cocycle of the complex just before the death.  cocycle is -1
+ *    elsewhere (H0, essential classes, other coefficient fields).
  */
 typedef struct TeRipsGenerator
 {
@@ -99,6 +106,8 @@ typedef struct TeRipsGenerator
 	int32_t		death[TE_RIPS_MAX_DIM + 2];
 	int64_t		cycle;
 	int64_t		cycle_len;
+	int64_t		cocycle;
+	int64_t		cocycle_len;	/* simplices, not rows */
 } TeRipsGenerator;
 
 /* the generators of a diagram: gen[i] belongs to the diagram's pairs[i] */
@@ -107,7 +116,7 @@ typedef struct TeRipsGenerators
 	TeRipsGenerator *gen;
 	int64_t		n;
 	int64_t		capacity;
-	int32_t    *cycle_rows;
+	int32_t    *cycle_rows;		/* the loops' and the cocycles' rows */
 	int64_t		n_cycle_rows;
 	int64_t		cycle_capacity;
 } TeRipsGenerators;
@@ -138,7 +147,8 @@ typedef struct TeRipsOptions
 	 * NULL (default), or filled by te_rips_points with one generator per
 	 * pair of the diagram, in the diagram's order (it need not be
 	 * initialised; on failure it is left empty).  te_rips_distances refuses
-	 * it (TE_INVALID).
+	 * it (TE_INVALID).  With it the graph is never collapsed, since the
+	 * cocycles are of the full complex (a run to H2 takes longer).
 	 */
 	TeRipsGenerators *generators;
 } TeRipsOptions;

@@ -173,7 +173,8 @@ user_threshold(const RipsCtx *c, const TeRipsOptions *o)
 static int
 collapse_pays(const TeRipsOptions *o, const RipsGraph *g)
 {
-	if (!o->collapse || o->max_dim < 2)
+	/* generators name simplices of the full complex: its cocycles need all of them */
+	if (!o->collapse || o->max_dim < 2 || o->generators)
 		return 0;
 	return g->m > RIPS_COLLAPSE_MIN_EDGES_PER_VERTEX * g->n;
 }

@@ -38,6 +38,8 @@ gen_append(RipsCtx *c)
 		g->death[i] = -1;
 	g->cycle = -1;
 	g->cycle_len = 0;
+	g->cocycle = -1;
+	g->cocycle_len = 0;
 	return TE_OK;
 }
 
@@ -116,14 +118,12 @@ rips_emit_gen(RipsCtx *c, int dim, double birth, double death,
 	return TE_OK;
 }
 
-/* the H1 loop of the last bar: see rips_graph_internal.h */
-TeStatus
-rips_gen_cycle(RipsCtx *c, const int32_t *rows, int64_t len)
+/* append rows[0..len) to the generators' row pool; *offset gets where they went */
+static TeStatus
+rows_append(RipsCtx *c, const int32_t *rows, int64_t len, int64_t *offset)
 {
 	TeRipsGenerators *G = c->gen;
 
-	if (!G || G->n == 0)
-		return TE_OK;
 	if (G->n_cycle_rows + len > G->cycle_capacity)
 	{
 		int64_t		cap = G->cycle_capacity ? 2 * G->cycle_capacity : 1024;
@@ -133,7 +133,7 @@ rips_gen_cycle(RipsCtx *c, const int32_t *rows, int64_t len)
 			cap *= 2;
 		nr = te_alloc_array(c->env, (size_t) cap, sizeof(int32_t));
 		if (!nr)
-			return te_fail(c->env, TE_NOMEM, "out of memory growing the cycles to %lld rows",
+			return te_fail(c->env, TE_NOMEM, "out of memory growing the generators' rows to %lld",
 						   (long long) cap);
 		if (G->n_cycle_rows)
 			memcpy(nr, G->cycle_rows, sizeof(int32_t) * (size_t) G->n_cycle_rows);
@@ -142,9 +142,50 @@ rips_gen_cycle(RipsCtx *c, const int32_t *rows, int64_t len)
 		G->cycle_capacity = cap;
 	}
 	memcpy(G->cycle_rows + G->n_cycle_rows, rows, sizeof(int32_t) * (size_t) len);
-	G->gen[G->n - 1].cycle = G->n_cycle_rows;
-	G->gen[G->n - 1].cycle_len = len;
+	*offset = G->n_cycle_rows;
 	G->n_cycle_rows += len;
+	return TE_OK;
+}
+
+/* the H1 loop of the last bar: see rips_graph_internal.h */
+TeStatus
+rips_gen_cycle(RipsCtx *c, const int32_t *rows, int64_t len)
+{
+	TeRipsGenerators *G = c->gen;
+	int64_t		off;
+	TeStatus	st;
+
+	if (!G || G->n == 0)
+		return TE_OK;
+	if ((st = rows_append(c, rows, len, &off)) != TE_OK)
+		return st;
+	G->gen[G->n - 1].cycle = off;
+	G->gen[G->n - 1].cycle_len = len;
+	return TE_OK;
+}
+
+/* one more simplex of the last bar's cocycle: see rips_graph_internal.h */
+TeStatus
+rips_gen_cocycle_add(RipsCtx *c, const int *v, int nv)
+{
+	TeRipsGenerators *G = c->gen;
+	TeRipsGenerator *g;
+	int32_t		rows[TE_RIPS_MAX_DIM + 2];
+	int64_t		off;
+	int			i;
+	TeStatus	st;
+
+	if (!G || G->n == 0)
+		return TE_OK;
+	for (i = 0; i < nv; i++)
+		rows[i] = (int32_t) v[i];
+	rows_sort(rows, nv);
+	if ((st = rows_append(c, rows, nv, &off)) != TE_OK)
+		return st;
+	g = &G->gen[G->n - 1];
+	if (g->cocycle < 0)
+		g->cocycle = off;
+	g->cocycle_len++;
 	return TE_OK;
 }
 

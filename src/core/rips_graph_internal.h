@@ -168,6 +168,12 @@ TeStatus	rips_emit_gen(RipsCtx *c, int dim, double birth, double death,
 /* give the last bar emitted the loop rows[0..len) as its H1 cycle */
 TeStatus	rips_gen_cycle(RipsCtx *c, const int32_t *rows, int64_t len);
 
+/*
+ * add the simplex v (nv rows) to the last bar's cocycle; a bar's simplices
+ * must be added one after the other, with nothing else added between
+ */
+TeStatus	rips_gen_cocycle_add(RipsCtx *c, const int *v, int nv);
+
 /* sort n 64-bit keys ascending, in place */
 TeStatus	rips_sort_keys(RipsCtx *c, uint64_t *keys, int64_t n);
 

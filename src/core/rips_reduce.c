@@ -1031,19 +1031,29 @@ h1_loop(Eng *E, int a, int b)
 
 /*
  * Emit the bar of the k-simplex v (diameter d) dying with the (k+1)-simplex
- * pv at death (pv NULL: essential), with its generator and, in H1, its loop
+ * pv at death (pv NULL: essential), with its generator: over Z/2 its
+ * cocycle, the stored reduction vector col (NULL: none), and in H1 its loop
  */
 static TeStatus
-emit_column(Eng *E, const int *v, int k, float d, const int *pv, float death)
+emit_column(Eng *E, const int *v, int k, float d, const int *pv, float death, const Col *col)
 {
-	int			added;
+	int			added,
+				w[MAXV];
+	int64_t		i;
 	TeStatus	st;
 
 	if (!E->c->gen)
 		return rips_emit(E->c, k, (double) d, pv ? (double) death : INFINITY);
 	st = rips_emit_gen(E->c, k, (double) d, pv ? (double) death : INFINITY,
 					   v, k + 1, pv, pv ? k + 2 : 0, &added);
-	if (st != TE_OK || !added || k != 1)
+	if (st != TE_OK || !added)
+		return st;
+	for (i = 0; col && E->p == 2 && i < col->len && st == TE_OK; i++)
+	{
+		simplex_vertices(E, e_idx(E, &col->e[i]), k, w);
+		st = rips_gen_cocycle_add(E->c, w, k + 1);
+	}
+	if (st != TE_OK || k != 1)
 		return st;
 	return h1_loop(E, v[0] < v[1] ? v[0] : v[1], v[0] < v[1] ? v[1] : v[0]);
 }
@@ -1079,7 +1089,7 @@ reduce_column(Eng *E, const int *v, int k, int64_t idx, float d)
 			return st;
 		work = 0;
 		if (!heap_pivot(E, &piv, &work, &st))
-			return st != TE_OK ? st : emit_column(E, v, k, d, NULL, INFINITY);
+			return st != TE_OK ? st : emit_column(E, v, k, d, NULL, INFINITY, NULL);
 		f = E->p - e_coef(E, &piv);
 		ref = hash_find(&E->cur, e_idx(E, &piv));
 		if (ref != -1)
@@ -1109,7 +1119,7 @@ reduce_column(Eng *E, const int *v, int k, int64_t idx, float d)
 			return st;
 		if ((st = hash_insert(E, &E->cur, e_idx(E, &piv), ref)) != TE_OK)
 			return st;
-		return emit_column(E, v, k, d, pv, piv.diam);
+		return emit_column(E, v, k, d, pv, piv.diam, &E->cols[ref]);
 	}
 }
 

@@ -745,7 +745,34 @@ ids_datum(const int32 *rows, int64 n, const int64 *ids, bool *isnull)
 										   TYPALIGN_DOUBLE));
 }
 
-/* the bars with their simplices and loops in ids, as a persistence_generator[] */
+/* the cocycle of a bar: its simplices as a two-dimensional bigint[] of ids, one simplex per row */
+static Datum
+cocycle_datum(const TeRipsGenerators *g, const TeRipsGenerator *q, int dim, const int64 *ids,
+			  bool *isnull)
+{
+	int64		m = q->cocycle_len,
+				i;
+	Datum	   *elems;
+	int			dims[2],
+				lbs[2] = {1, 1};
+
+	*isnull = q->cocycle < 0 || m == 0;
+	if (*isnull)
+		return (Datum) 0;
+	if (m * (dim + 1) > (int64) (MaxAllocSize / sizeof(Datum)))
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("a cocycle of %lld simplices is too large to return", (long long) m)));
+	elems = palloc(sizeof(Datum) * m * (dim + 1));
+	for (i = 0; i < m * (dim + 1); i++)
+		elems[i] = Int64GetDatum(ids[g->cycle_rows[q->cocycle + i]]);
+	dims[0] = (int) m;
+	dims[1] = dim + 1;
+	return PointerGetDatum(construct_md_array(elems, NULL, 2, dims, lbs, INT8OID, 8, FLOAT8PASSBYVAL,
+											  TYPALIGN_DOUBLE));
+}
+
+/* the bars with their simplices, loops and cocycles in ids, as a persistence_generator[] */
 static ArrayType *
 generators_array(const TeDiagram *d, const TeRipsGenerators *g, const int64 *ids, Oid elemtype)
 {
@@ -756,14 +783,14 @@ generators_array(const TeDiagram *d, const TeRipsGenerators *g, const int64 *ids
 	char		typalign;
 	int64		i;
 
-	if (tupdesc->natts != 6)
-		elog(ERROR, "topembed.persistence_generator has %d attributes, expected 6", tupdesc->natts);
+	if (tupdesc->natts != 7)
+		elog(ERROR, "topembed.persistence_generator has %d attributes, expected 7", tupdesc->natts);
 	tupdesc = BlessTupleDesc(tupdesc);
 	for (i = 0; i < d->n_pairs; i++)
 	{
 		const TeRipsGenerator *q = &g->gen[i];
-		Datum		values[6];
-		bool		nulls[6] = {false, false, false, false, false, false};
+		Datum		values[7];
+		bool		nulls[7] = {false, false, false, false, false, false, false};
 
 		if ((i & 0xFFF) == 0xFFF)
 			CHECK_FOR_INTERRUPTS();
@@ -776,6 +803,7 @@ generators_array(const TeDiagram *d, const TeRipsGenerators *g, const int64 *ids
 			values[5] = ids_datum(g->cycle_rows + q->cycle, q->cycle_len, ids, &nulls[5]);
 		else
 			nulls[5] = true;
+		values[6] = cocycle_datum(g, q, d->pairs[i].dim, ids, &nulls[6]);
 		elems[i] = HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls));
 	}
 	get_typlenbyvalalign(elemtype, &typlen, &typbyval, &typalign);

@@ -64,7 +64,7 @@ def load(conn, table, X, seed):
 def fetch(conn, table, max_dim, metric, threshold=None):
     """The generators and the plain diagram of a table."""
     with conn.cursor() as cur:
-        cur.execute("SELECT (g).hdim, (g).birth, (g).death, (g).birth_ids, (g).death_ids, (g).cycle "
+        cur.execute("SELECT (g).hdim, (g).birth, (g).death, (g).birth_ids, (g).death_ids, (g).cycle, (g).cocycle "
                     "FROM (SELECT unnest(topembed.persistence(id, embedding, %s, %s, %s)) g FROM " + table +
                     ") x", (max_dim, metric, threshold))
         gens = cur.fetchall()
@@ -89,6 +89,37 @@ def unique_length(sorted_lengths, v):
     lo = np.searchsorted(sorted_lengths, v * (1 - ULPS) - 1e-300, "left")
     hi = np.searchsorted(sorted_lengths, v * (1 + ULPS) + 1e-300, "right")
     return hi - lo == 1
+
+
+def check_cocycles(label, D, gens, row_of):
+    """Each finite bar above H0 has a cocycle: simplices of its dimension, the birth simplex among them,
+    whose coboundary (Z/2) vanishes on every simplex below the death; checked on the cofacets of its
+    simplices (where a coboundary lives) for the 40 longest such bars."""
+    n = len(D)
+    bars = [g for g in gens if g[0] >= 1 and g[2] != float("inf")]
+    shape, vanish, checked = [], [], 0
+    for dim, birth, death, bids, dids, cyc, coc in bars:
+        if (coc is None or any(len(sx) != dim + 1 or len(set(sx)) != dim + 1 or any(i not in row_of for i in sx)
+                               for sx in coc) or sorted(bids) not in [sorted(sx) for sx in coc]):
+            shape.append((dim, birth, death, bids, (coc or [])[:3]))
+    for dim, birth, death, bids, dids, cyc, coc in sorted(bars, key=lambda g: g[1] - g[2])[:40]:
+        if coc is None:
+            continue
+        S = {frozenset(row_of[i] for i in sx) for sx in coc}
+        for sx in S:
+            diam = max((D[a, b] for a in sx for b in sx if a < b), default=0.0)
+            for w in range(n):
+                if w in sx or max(diam, max(D[w, a] for a in sx)) >= death * (1 - ULPS):
+                    continue
+                t = sx | {w}
+                if sum(1 for x in t if (t - {x}) in S) % 2:
+                    vanish.append((dim, birth, death, sorted(t)))
+        checked += 1
+    ok(bars == [] or not shape, "%s: the %d finite bars above H0 have cocycles of simplices of their dimension, "
+       "distinct ids of the table, holding the birth simplex" % (label, len(bars)), shape[:2])
+    ok(bars == [] or (checked > 0 and not vanish),
+       "%s: the cocycles of the %d longest are cocycles before their death: the coboundary vanishes below it (Z/2)"
+       % (label, checked), vanish[:3])
 
 
 def gudhi_edges(D, max_dim, threshold):
@@ -172,7 +203,7 @@ def check_set(conn, name, X, max_dim, metric, seed, threshold=None, gf2=False):
     lengths = np.sort(D[np.tril_indices(len(D), -1)])
     bad_shape, bad_value, h0, loops, bad_loop = [], [], [], 0, []
     mine = {"h0": {}, "pairs": {}}
-    for dim, birth, death, bids, dids, cyc in gens:
+    for dim, birth, death, bids, dids, cyc, _ in gens:
         essential = death == float("inf")
         nb, nd = (1, 2) if dim == 0 else (dim + 1, dim + 2)
         if (bids is None or len(bids) != nb or len(set(bids)) != nb or any(i not in row_of for i in bids)
@@ -212,6 +243,8 @@ def check_set(conn, name, X, max_dim, metric, seed, threshold=None, gf2=False):
     ok(loops == 0 or not bad_loop, "%s: %d H1 loops are closed walks of distinct ids through the birth edge "
        "on edges no longer than the birth" % (label, loops), bad_loop[:2])
 
+    check_cocycles(label, D, gens, row_of)
+
     g = gudhi_edges(D, max_dim, threshold)
     ok(set(mine["h0"]) == set(g["h0"]), "%s: the %d H0 death edges are GUDHI's" % (label, len(mine["h0"])),
        sorted(set(mine["h0"]) ^ set(g["h0"]))[:4])
@@ -227,7 +260,7 @@ def check_set(conn, name, X, max_dim, metric, seed, threshold=None, gf2=False):
     if gf2:
         n = len(D)
         checked = 0
-        for dim, birth, death, bids, dids, cyc in sorted(gens, key=lambda r: r[1] - r[2])[:400]:
+        for dim, birth, death, bids, dids, cyc, _ in sorted(gens, key=lambda r: r[1] - r[2])[:400]:
             if dim != 1 or checked >= 6:
                 continue
             rows = [row_of[i] for i in cyc]

@@ -1121,7 +1121,9 @@ test_generators_one(const char *name, const double *x, int64_t n, int dim, int m
 				bad_simplex = 0,
 				bad_value = 0,
 				bad_loop = 0,
-				loops = 0;
+				loops = 0,
+				bad_cocycle = 0,
+				cocycles = 0;
 	TeStatus	s1,
 				s2;
 
@@ -1152,6 +1154,33 @@ test_generators_one(const char *name, const double *x, int64_t n, int dim, int m
 		if (!unit_close(simplex_diam(x, dim, q->birth, nb), p->birth, 1e-6) ||
 			(nd > 0 && !unit_close(simplex_diam(x, dim, q->death, nd), p->death, 1e-6)))
 			bad_value++;
+		/* the cocycle of a finite bar above H0: simplices of dim + 1 rows, the birth simplex among them */
+		if (p->dim >= 1 && nd > 0)
+		{
+			int64_t		m;
+			int			has_birth = 0;
+
+			cocycles++;
+			if (q->cocycle < 0 || q->cocycle_len < 1)
+				bad_cocycle++;
+			for (m = 0; q->cocycle >= 0 && m < q->cocycle_len; m++)
+			{
+				const int32_t *sx = g.cycle_rows + q->cocycle + m * (p->dim + 1);
+				int			same = 1;
+
+				for (j = 0; j <= p->dim; j++)
+				{
+					if (sx[j] < 0 || sx[j] >= n || (j > 0 && sx[j] <= sx[j - 1]))
+						bad_cocycle++;
+					same &= sx[j] == q->birth[j];
+				}
+				has_birth |= same;
+			}
+			if (!has_birth)
+				bad_cocycle++;
+		}
+		else if (q->cocycle != -1)
+			bad_cocycle++;
 		if (p->dim == 1)
 		{
 			const int32_t *r = g.cycle_rows + q->cycle;
@@ -1184,6 +1213,8 @@ test_generators_one(const char *name, const double *x, int64_t n, int dim, int m
 	unit_ok(bad_value == 0, "%s: their diameters are the bars' births and deaths", name);
 	unit_ok(bad_loop == 0, "%s: %lld H1 loops close through their birth edge on edges no longer "
 			"than the birth", name, (long long) loops);
+	unit_ok(bad_cocycle == 0, "%s: %lld finite bars above H0 carry a cocycle of simplices of their "
+			"dimension holding the birth simplex", name, (long long) cocycles);
 	te_diagram_free(&env, &plain);
 	te_diagram_free(&env, &d);
 	te_rips_generators_free(&env, &g);
