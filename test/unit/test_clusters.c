@@ -16,71 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* a counting allocator and a tripping interrupt check */
-typedef struct Counter
-{
-	int64_t		live_blocks;
-	int64_t		checks;
-	int64_t		trip_at;		/* nonzero from this check on; -1 never */
-} Counter;
-
-/* malloc, counted */
-static void *
-count_alloc(void *ctx, size_t size)
-{
-	Counter    *c = ctx;
-	void	   *p = malloc(size ? size : 1);
-
-	if (p)
-		c->live_blocks++;
-	return p;
-}
-
-/* free, counted */
-static void
-count_release(void *ctx, void *ptr)
-{
-	Counter    *c = ctx;
-
-	c->live_blocks--;
-	free(ptr);
-}
-
-/* trips from check trip_at on */
-static int
-count_check(void *ctx)
-{
-	Counter    *c = ctx;
-
-	c->checks++;
-	return c->trip_at >= 0 && c->checks > c->trip_at;
-}
-
-/* an env on the counter */
-static void
-env_counting(TeEnv *env, Counter *c, int64_t trip_at)
-{
-	memset(c, 0, sizeof(*c));
-	c->trip_at = trip_at;
-	memset(env, 0, sizeof(*env));
-	env->alloc = count_alloc;
-	env->release = count_release;
-	env->check = count_check;
-	env->ctx = c;
-}
-
-static uint64_t rng_state = 0x9E3779B97F4A7C15ull;
-
-/* uniform in [0, 1) */
-static double
-urand(void)
-{
-	rng_state ^= rng_state << 13;
-	rng_state ^= rng_state >> 7;
-	rng_state ^= rng_state << 17;
-	return (double) (rng_state >> 11) / 9007199254740992.0;
-}
-
 /* n points of dim in a few blobs, so that cuts have structure */
 static double *
 blob_points(int64_t n, int dim)
@@ -91,7 +26,7 @@ blob_points(int64_t n, int dim)
 
 	for (i = 0; i < n; i++)
 		for (k = 0; k < dim; k++)
-			x[i * dim + k] = (double) ((i % 5) * (k == (int) (i % 5) % dim)) * 3.0 + urand();
+			x[i * dim + k] = (double) ((i % 5) * (k == (int) (i % 5) % dim)) * 3.0 + unit_urand();
 	return x;
 }
 
@@ -344,13 +279,13 @@ test_cancellation(void)
 	int64_t    *ids = malloc(sizeof(int64_t) * (size_t) n);
 	TeClusterMember *out = malloc(sizeof(TeClusterMember) * (size_t) n);
 	TeClusterCut cut = {0.0, 3};
-	Counter		c;
+	UnitCounter		c;
 	TeEnv		env;
 	TeStatus	st;
 
 	for (i = 0; i < n; i++)
 		ids[i] = n - i;
-	env_counting(&env, &c, -1);
+	unit_env_counting(&env, &c, -1);
 	st = te_clusters_points(&env, x, ids, n, dim, TE_METRIC_COSINE, &cut, 0, out, NULL);
 	total = c.checks;
 	unit_ok(st == TE_OK && c.live_blocks == 0 && total > 0,
@@ -358,7 +293,7 @@ test_cancellation(void)
 			(long long) n, (long long) total);
 	for (i = 0; i < total; i++)
 	{
-		env_counting(&env, &c, i);
+		unit_env_counting(&env, &c, i);
 		st = te_clusters_points(&env, x, ids, n, dim, TE_METRIC_COSINE, &cut, 0, out, NULL);
 		trips++;
 		if (st != TE_CANCELLED)

@@ -18,71 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* a counting allocator and a tripping interrupt check */
-typedef struct Counter
-{
-	int64_t		live_blocks;
-	int64_t		checks;
-	int64_t		trip_at;		/* nonzero from this check on; -1 never */
-} Counter;
-
-/* malloc, counted */
-static void *
-count_alloc(void *ctx, size_t size)
-{
-	Counter    *c = ctx;
-	void	   *p = malloc(size ? size : 1);
-
-	if (p)
-		c->live_blocks++;
-	return p;
-}
-
-/* free, counted */
-static void
-count_release(void *ctx, void *ptr)
-{
-	Counter    *c = ctx;
-
-	c->live_blocks--;
-	free(ptr);
-}
-
-/* trips from check trip_at on */
-static int
-count_check(void *ctx)
-{
-	Counter    *c = ctx;
-
-	c->checks++;
-	return c->trip_at >= 0 && c->checks > c->trip_at;
-}
-
-/* an env on the counter */
-static void
-env_counting(TeEnv *env, Counter *c, int64_t trip_at)
-{
-	memset(c, 0, sizeof(*c));
-	c->trip_at = trip_at;
-	memset(env, 0, sizeof(*env));
-	env->alloc = count_alloc;
-	env->release = count_release;
-	env->check = count_check;
-	env->ctx = c;
-}
-
-static uint64_t rng_state = 0x9E3779B97F4A7C15ull;
-
-/* uniform in [0, 1) */
-static double
-urand(void)
-{
-	rng_state ^= rng_state << 13;
-	rng_state ^= rng_state >> 7;
-	rng_state ^= rng_state << 17;
-	return (double) (rng_state >> 11) / 9007199254740992.0;
-}
-
 /* n points of dim in a few elongated blobs */
 static double *
 blob_points(int64_t n, int dim)
@@ -93,7 +28,7 @@ blob_points(int64_t n, int dim)
 
 	for (i = 0; i < n; i++)
 		for (k = 0; k < dim; k++)
-			x[i * dim + k] = (k == (int) (i % 3) ? 4.0 : 0.0) + urand() / (1.0 + k);
+			x[i * dim + k] = (k == (int) (i % 3) ? 4.0 : 0.0) + unit_urand() / (1.0 + k);
 	return x;
 }
 
@@ -217,14 +152,14 @@ test_values(void)
 	double	   *x = blob_points(n, dim);
 	TeProjectionOptions o;
 	TeProjectionRow out[4];
-	Counter		c;
+	UnitCounter		c;
 	TeEnv		env;
 	TeStatus	st;
 	int64_t    *rank_hi = rank_matrix(x, n, dim);
 	int			i;
 
 	options(&o, K, 1);
-	env_counting(&env, &c, -1);
+	unit_env_counting(&env, &c, -1);
 	st = te_projection_quality(&env, x, n, dim, dims, 4, &o, out);
 	unit_ok(st == TE_OK && c.live_blocks == 0, "90 points: TE_OK, nothing left allocated (%s)", env.msg);
 	unit_ok(out[1].dims == 7 && out[1].trustworthiness == 1.0 && out[1].continuity == 1.0 &&
@@ -311,7 +246,7 @@ test_cancellation(void)
 	double	   *x = blob_points(n, dim);
 	TeProjectionOptions o;
 	TeProjectionRow out[2];
-	Counter		c;
+	UnitCounter		c;
 	TeEnv		env;
 	TeStatus	st;
 	int64_t		total,
@@ -322,7 +257,7 @@ test_cancellation(void)
 				leaks = 0;
 
 	options(&o, 10, 1);
-	env_counting(&env, &c, -1);
+	unit_env_counting(&env, &c, -1);
 	st = te_projection_quality(&env, x, n, dim, dims, 2, &o, out);
 	total = c.checks;
 	unit_ok(st == TE_OK && c.live_blocks == 0 && total > 0,
@@ -330,7 +265,7 @@ test_cancellation(void)
 	step = total > 400 ? total / 400 : 1;
 	for (i = 0; i < total; i += step)
 	{
-		env_counting(&env, &c, i);
+		unit_env_counting(&env, &c, i);
 		st = te_projection_quality(&env, x, n, dim, dims, 2, &o, out);
 		trips++;
 		if (st != TE_CANCELLED)

@@ -20,6 +20,9 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdint.h>
+
+#include "topembed/common.h"
 
 static int	unit_failed_count = 0;
 
@@ -93,6 +96,75 @@ static inline int
 unit_done(void)
 {
 	return unit_failed_count ? 1 : 0;
+}
+
+/*
+ * A counting allocator and an interrupt check that trips from check
+ * trip_at on (-1: never), for the suites that check that a cancelled run
+ * leaves nothing allocated
+ */
+typedef struct UnitCounter
+{
+	int64_t		live_blocks;
+	int64_t		checks;
+	int64_t		trip_at;
+} UnitCounter;
+
+/* malloc, counted */
+static inline void *
+unit_count_alloc(void *ctx, size_t size)
+{
+	UnitCounter *c = ctx;
+	void	   *p = malloc(size ? size : 1);
+
+	if (p)
+		c->live_blocks++;
+	return p;
+}
+
+/* free, counted */
+static inline void
+unit_count_release(void *ctx, void *ptr)
+{
+	UnitCounter *c = ctx;
+
+	c->live_blocks--;
+	free(ptr);
+}
+
+/* trips from check trip_at on */
+static inline int
+unit_count_check(void *ctx)
+{
+	UnitCounter *c = ctx;
+
+	c->checks++;
+	return c->trip_at >= 0 && c->checks > c->trip_at;
+}
+
+/* an env on a fresh counter */
+static inline void
+unit_env_counting(TeEnv *env, UnitCounter *c, int64_t trip_at)
+{
+	memset(c, 0, sizeof(*c));
+	c->trip_at = trip_at;
+	memset(env, 0, sizeof(*env));
+	env->alloc = unit_count_alloc;
+	env->release = unit_count_release;
+	env->check = unit_count_check;
+	env->ctx = c;
+}
+
+/* uniform in [0, 1): xorshift64, the same sequence in every suite that uses it */
+static inline double
+unit_urand(void)
+{
+	static uint64_t state = 0x9E3779B97F4A7C15ull;
+
+	state ^= state << 13;
+	state ^= state >> 7;
+	state ^= state << 17;
+	return (double) (state >> 11) / 9007199254740992.0;
 }
 
 #endif							/* TOPEMBED_UNIT_H */
