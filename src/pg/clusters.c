@@ -709,23 +709,41 @@ cmp_int64(const void *a, const void *b)
 	return x < y ? -1 : (x > y ? 1 : 0);
 }
 
-/* ERROR (23505) if an id occurs in more than one row */
-static void
-check_unique_ids(const ClusState *s)
+/* a row's id and place: the rows sorted by id, to refuse repeats and to find ids */
+typedef struct IdRow
 {
-	int64	   *ids = palloc(sizeof(int64) * Max(s->n, 1));
+	int64		id;
+	int64		row;
+} IdRow;
+
+/* IdRow order by id, for qsort and bsearch */
+static int
+cmp_id_row(const void *a, const void *b)
+{
+	return cmp_int64(&((const IdRow *) a)->id, &((const IdRow *) b)->id);
+}
+
+/* the rows sorted by id; ERROR (23505) if an id occurs in more than one row */
+static IdRow *
+id_index(const ClusState *s)
+{
+	IdRow	   *idx = palloc(sizeof(IdRow) * Max(s->n, 1));
 	int64		i;
 
-	memcpy(ids, s->ids, sizeof(int64) * s->n);
-	qsort(ids, s->n, sizeof(int64), cmp_int64);
+	for (i = 0; i < s->n; i++)
+	{
+		idx[i].id = s->ids[i];
+		idx[i].row = i;
+	}
+	qsort(idx, s->n, sizeof(IdRow), cmp_id_row);
 	for (i = 1; i < s->n; i++)
-		if (ids[i] == ids[i - 1])
+		if (idx[i].id == idx[i - 1].id)
 			ereport(ERROR,
 					(errcode(ERRCODE_UNIQUE_VIOLATION),
-					 errmsg("id %lld occurs more than once in %s", (long long) ids[i],
+					 errmsg("id %lld occurs more than once in %s", (long long) idx[i].id,
 							agg_name(s->kind)),
-					 errhint("Every row needs an id of its own, so that the bars' simplices can be joined back to it.")));
-	pfree(ids);
+					 errhint("Every row needs an id of its own, so that its result can be joined back to it.")));
+	return idx;
 }
 
 /* the ids of n rows (row numbers; -1 ends the list early) as a bigint[], or NULL if none */
@@ -827,7 +845,7 @@ topembed_persistence_ids_finalfn(PG_FUNCTION_ARGS)
 	s = (ClusState *) PG_GETARG_POINTER(0);
 	if (s == NULL || s->n == 0)
 		PG_RETURN_NULL();
-	check_unique_ids(s);
+	pfree(id_index(s));
 	work = AllocSetContextCreate(CurrentMemoryContext, "topembed persistence", ALLOCSET_DEFAULT_SIZES);
 	te_persistence_run(work, s->points, NULL, s->n, s->dim, s->metric, s->max_dim, s->threshold, 2,
 					   &gen, &d);
@@ -847,38 +865,17 @@ topembed_pca_svg_transfn(PG_FUNCTION_ARGS)
 	return clusters_trans(fcinfo, ROWS_PICTURE);
 }
 
-/* a row's id and place, to find the loop's ids among the rows */
-typedef struct IdRow
-{
-	int64		id;
-	int64		row;
-} IdRow;
-
-/* IdRow order by id, for qsort and bsearch */
-static int
-cmp_id_row(const void *a, const void *b)
-{
-	return cmp_int64(&((const IdRow *) a)->id, &((const IdRow *) b)->id);
-}
-
-/* the rows of the loop's ids; ERROR (22023) for an id that is not a row's */
+/* the rows of the loop's ids, found in the id index; ERROR (22023) for an id that is not a row's */
 static int64 *
-loop_rows(const ClusState *s)
+loop_rows(const ClusState *s, const IdRow *idx)
 {
-	IdRow	   *idx = palloc(sizeof(IdRow) * s->n);
 	int64	   *rows = palloc(sizeof(int64) * Max(s->nloop, 1));
 	int64		i;
 
-	for (i = 0; i < s->n; i++)
-	{
-		idx[i].id = s->ids[i];
-		idx[i].row = i;
-	}
-	qsort(idx, s->n, sizeof(IdRow), cmp_id_row);
 	for (i = 0; i < s->nloop; i++)
 	{
 		IdRow		key = {s->loop[i], 0};
-		IdRow	   *hit = bsearch(&key, idx, s->n, sizeof(IdRow), cmp_id_row);
+		const IdRow *hit = bsearch(&key, idx, s->n, sizeof(IdRow), cmp_id_row);
 
 		if (hit == NULL)
 			ereport(ERROR,
@@ -888,7 +885,6 @@ loop_rows(const ClusState *s)
 					 errhint("Draw a loop of the same rows, e.g. the cycle of topembed.persistence(id, embedding, ...) over them.")));
 		rows[i] = hit->row;
 	}
-	pfree(idx);
 	return rows;
 }
 
@@ -904,6 +900,7 @@ topembed_pca_svg_finalfn(PG_FUNCTION_ARGS)
 	TeEnv		env;
 	TeStatus	st;
 	int64	   *rows;
+	IdRow	   *idx;
 	double	   *Y,
 			   *xy,
 				values[2] = {0.0, 0.0},
@@ -919,9 +916,10 @@ topembed_pca_svg_finalfn(PG_FUNCTION_ARGS)
 	s = (ClusState *) PG_GETARG_POINTER(0);
 	if (s == NULL || s->n == 0)
 		PG_RETURN_NULL();
-	check_unique_ids(s);
+	idx = id_index(s);
 	check_memory(s, false);
-	rows = loop_rows(s);
+	rows = loop_rows(s, idx);
+	pfree(idx);
 	k = s->dim >= 2 ? 2 : 1;
 	work = AllocSetContextCreate(CurrentMemoryContext, "topembed pca_svg", ALLOCSET_DEFAULT_SIZES);
 	te_env_init(&env, work);
