@@ -60,6 +60,7 @@ pg_progress(void *ctx, const char *phase, const char *unit, double done, double 
 {
 	TeProgressState *ps = (TeProgressState *) ctx;
 	TimestampTz now = GetCurrentTimestamp();
+	char		how[128] = "";
 
 	if (!TimestampDifferenceExceeds((TimestampTz) ps->last, now, te_progress_interval_ms))
 		return;
@@ -70,24 +71,15 @@ pg_progress(void *ctx, const char *phase, const char *unit, double done, double 
 		double		f = done / total;
 
 		f = f < 0.0 ? 0.0 : (f > 1.0 ? 1.0 : f);
-		if (done > total)
-			done = total;
-		ereport(ps->level,
-				(errmsg("%s: %s %.1f%% (%.0f of %.0f %s) after %.1f s",
-						ps->what, phase, 100.0 * f, done, total, unit,
-						seconds_between((TimestampTz) ps->start, now)),
-				 errhidestmt(true), errhidecontext(true)));
+		snprintf(how, sizeof(how), " %.1f%% (%.0f of %.0f %s)", 100.0 * f, done > total ? total : done,
+				 total, unit);
 	}
 	else if (done > 0.0)
-		ereport(ps->level,
-				(errmsg("%s: %s (%.0f %s done) after %.1f s",
-						ps->what, phase, done, unit, seconds_between((TimestampTz) ps->start, now)),
-				 errhidestmt(true), errhidecontext(true)));
-	else
-		ereport(ps->level,
-				(errmsg("%s: %s after %.1f s",
-						ps->what, phase, seconds_between((TimestampTz) ps->start, now)),
-				 errhidestmt(true), errhidecontext(true)));
+		snprintf(how, sizeof(how), " (%.0f %s done)", done, unit);
+	ereport(ps->level,
+			(errmsg("%s: %s%s after %.1f s", ps->what, phase, how,
+					seconds_between((TimestampTz) ps->start, now)),
+			 errhidestmt(true), errhidecontext(true)));
 }
 
 /* report the progress of the core call with env, if topembed.progress asks for it */
