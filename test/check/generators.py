@@ -344,6 +344,16 @@ def parallel_equals_serial(conn):
         cur.execute(q)
         ok(cur.fetchone()[0] == serial, "the parallel plan keeps the ids: the serial result")
         cur.execute("RESET ALL")
+    # a statement_timeout stops a run with ids, and the session goes on
+    with conn.cursor() as cur:
+        cur.execute("SET statement_timeout = '300ms'")
+    code, msg = sqlstate_of(conn, "SELECT topembed.persistence(id, embedding, 2, 'euclidean') FROM big")
+    with conn.cursor() as cur:
+        cur.execute("RESET statement_timeout")
+        cur.execute(q)
+        after = cur.fetchone()[0]
+    ok(code == "57014" and after == serial,
+       "a statement_timeout stops persistence(id, ...) with 57014, and the session runs on: %s" % msg)
 
 
 def errors(conn):
@@ -353,6 +363,9 @@ def errors(conn):
          "23505"),
         ("a NULL embedding", "SELECT topembed.persistence(1, NULL::real[])", "22004"),
         ("a NaN", "SELECT topembed.persistence(1, '{1,NaN}'::real[])", "22000"),
+        ("an infinity", "SELECT topembed.persistence(1, '{1,Infinity}'::real[])", "22000"),
+        ("an empty embedding", "SELECT topembed.persistence(1, '{}'::real[])", "22000"),
+        ("a NaN in pca_svg", "SELECT topembed.pca_svg(1, '{1,NaN}'::real[], NULL)", "22000"),
         ("ragged rows", "SELECT topembed.persistence(i, e) FROM (VALUES (1, '{1,2}'::real[]), (2, '{1,2,3}')) v(i, e)",
          "22000"),
         ("max_dim 4", "SELECT topembed.persistence(1::bigint, '{1,2}'::real[], 4)", "22023"),
