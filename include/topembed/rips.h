@@ -60,6 +60,8 @@ typedef struct TeRipsStats
 	int64_t		emergent[TE_RIPS_MAX_DIM + 1];	/* paired without reduction */
 	int64_t		reduced[TE_RIPS_MAX_DIM + 1];	/* reduced with a working column */
 	int64_t		additions;		/* column additions in all reductions */
+	int64_t		window_shrinks;	/* working heaps past their budget, cut at a diameter */
+	int64_t		window_advances;	/* working heaps pushed again above a cut */
 	size_t		peak_bytes;		/* peak tracked working memory */
 } TeRipsStats;
 
@@ -151,6 +153,15 @@ typedef struct TeRipsOptions
 	 * cocycles are of the full complex (a run to H2 takes longer).
 	 */
 	TeRipsGenerators *generators;
+
+	/*
+	 * Entries the working heap of a column reduction holds before the
+	 * cofacets of its largest diameters leave it, to come back when the
+	 * pivot reaches them (the diagram is the same whatever the value).
+	 * 0 (default): 4M entries (48 MB).  Tests set small values to exercise
+	 * the cut.
+	 */
+	int64_t		heap_budget;
 } TeRipsOptions;
 
 /* the defaults: max_dim 1, threshold NAN, modulus 2, collapse on, no limit, no tree, no generators */

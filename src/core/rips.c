@@ -141,6 +141,9 @@ check_options(TeEnv *env, const TeRipsOptions *o)
 					   TE_RIPS_MAX_MODULUS, o->modulus);
 	if (!isnan(o->threshold) && o->threshold < 0.0)
 		return te_fail(env, TE_INVALID, "threshold must be >= 0, not %g", o->threshold);
+	if (o->heap_budget < 0)
+		return te_fail(env, TE_INVALID, "heap_budget must be >= 0, not %lld",
+					   (long long) o->heap_budget);
 	if (o->tree && o->max_dim != 0)
 		return te_fail(env, TE_INVALID, "the spanning tree comes with max_dim 0 only, not %d",
 					   o->max_dim);
@@ -261,6 +264,7 @@ ctx_init(RipsCtx *c, Arena *mem, TeEnv *env, const TeRipsOptions *o,
 		memset(c->gen, 0, sizeof(*c->gen));
 	c->modulus = (uint32_t) o->modulus;
 	c->max_dim = o->max_dim;
+	c->heap_budget = o->heap_budget;
 	c->fs1 = c->fs2 = 1.0;
 	c->fexp = c->out_exp = 0;
 	memset(stats, 0, sizeof(*stats));

@@ -75,6 +75,7 @@ typedef struct RipsCtx
 	TeRipsStats *stats;			/* never NULL inside the engine */
 	uint32_t	modulus;
 	int			max_dim;
+	int64_t		heap_budget;	/* TeRipsOptions.heap_budget */
 
 	/*
 	 * Distances are kept as float32 in a scale of their own: a kernel value

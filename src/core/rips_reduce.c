@@ -33,6 +33,16 @@
  * columns keep only their reduction vector (Ripser's "V"), normalised so
  * that the pivot's coefficient is 1.
  *
+ * The working heap has a budget (HEAP_BUDGET entries).  A column that adds
+ * many others (a long-lived class on low-dimensional data) would otherwise
+ * hold every cofacet of every column it added: 58 million entries, 700 MB,
+ * for one column of 2,500 points on a curve.  Past the budget the heap
+ * keeps only a window of diameters (wlo, whi] that starts at its oldest
+ * entry: the entries beyond whi leave, and later pushes skip them.  The
+ * pivot is still the oldest entry, since every entry up to whi is there.
+ * When the window sums to zero, it moves above whi and the cofacets beyond
+ * the old window are pushed again from the working reduction vector.
+ *
  * Coefficients are in Z/p for a prime p <= 46337.
  */
 #include "rips_reduce_internal.h"
@@ -79,6 +89,18 @@ typedef struct Pending
 /* heaps of this many entries (768 kB) or more are compacted before growing */
 #define HEAP_COMPACT_MIN ((int64_t) 1 << 16)
 
+/*
+ * The working heap holds at most about this many entries (48 MB), unless
+ * one diameter alone has more: beyond it, the cofacets of the largest
+ * diameters leave the heap and come back when the pivot reaches them (see
+ * window_shrink).  Smaller budgets cost time: each return pushes the
+ * cofacets of the whole working reduction vector again.
+ */
+#define HEAP_BUDGET ((int64_t) 1 << 22)
+
+/* bins of the diameter histogram that chooses a shrunk window */
+#define WINDOW_BINS 4096
+
 typedef struct Eng
 {
 	RipsCtx    *c;
@@ -103,6 +125,9 @@ typedef struct Eng
 	int64_t		hlen;
 	int64_t		hcap;
 	int64_t		hlive;			/* entries after the last compaction */
+	int64_t		hbudget;		/* entries the heap may hold before its window shrinks */
+	float		wlo;			/* the heap holds the cofacets of diameter in (wlo, whi] */
+	float		whi;
 	/* the working reduction vector */
 	REntry	   *vw;
 	int64_t		vlen;
@@ -571,10 +596,93 @@ heap_compact(Eng *E)
 	return rips_tick(E->c, (uint64_t) n * 8);
 }
 
-/* room for extra more entries: compact when mostly dead, else grow */
+/* the bits of a diameter (>= +0.0), in the order of the values */
+static inline uint32_t
+diam_bits(float d)
+{
+	uint32_t	b;
+
+	memcpy(&b, &d, sizeof(b));
+	return b;
+}
+
+/*
+ * Lower the top of the heap's window so that about half the budget stays:
+ * the entries of the largest diameters leave the heap, and the window's top
+ * whi becomes the largest diameter kept.  The cofacets left out come back
+ * when the pivot passes whi (window_advance), so the column's pivot is
+ * still its oldest entry: every entry of diameter <= whi is in the heap.
+ * Nothing happens when one diameter holds too many entries on its own.
+ */
+static TeStatus
+window_shrink(Eng *E)
+{
+	REntry	   *h = E->heap;
+	int64_t		n = E->hlen,
+				i,
+				out = 0,
+				sum = 0,
+				target = E->hbudget / 2,
+				count[WINDOW_BINS];
+	uint32_t	blo = diam_bits(h[0].diam),	/* the top is the oldest entry */
+				bhi = blo;
+	uint64_t	span;
+	int			b,
+				keep = 0;
+	float		top = h[0].diam;
+
+	for (i = 0; i < n; i++)
+		if (diam_bits(h[i].diam) > bhi)
+			bhi = diam_bits(h[i].diam);
+	if (bhi == blo)
+		return rips_tick(E->c, (uint64_t) n);
+	span = (uint64_t) (bhi - blo) + 1;
+	memset(count, 0, sizeof(count));
+	for (i = 0; i < n; i++)
+		count[(uint64_t) (diam_bits(h[i].diam) - blo) * WINDOW_BINS / span]++;
+	/* the most bins whose entries fit the target (the first bin at least) */
+	for (b = 0; b < WINDOW_BINS; b++)
+	{
+		sum += count[b];
+		if (sum > target && b > 0)
+			break;
+		keep = b;
+	}
+	for (i = 0; i < n; i++)
+		if ((int64_t) ((uint64_t) (diam_bits(h[i].diam) - blo) * WINDOW_BINS / span) <= keep &&
+			h[i].diam > top)
+			top = h[i].diam;
+	if (diam_bits(top) < bhi)
+	{
+		for (i = 0; i < n; i++)
+			if (h[i].diam <= top)
+				h[out++] = h[i];
+		E->hlen = out;
+		E->hlive = out;
+		E->whi = top;
+		E->c->stats->window_shrinks++;
+		for (i = (out - 2) / 4; out > 1 && i >= 0; i--)
+			heap_sift_down(h, out, i, h[i]);
+	}
+	return rips_tick(E->c, (uint64_t) n * 4);
+}
+
+/*
+ * Room for extra more entries: compact when mostly dead; past the budget,
+ * shrink the window; else grow
+ */
 static TeStatus
 heap_reserve(Eng *E, int64_t extra)
 {
+	if (E->hlen + extra > E->hbudget && E->hlen > 0)
+	{
+		TeStatus	st;
+
+		if (E->hlen >= 2 * E->hlive && (st = heap_compact(E)) != TE_OK)
+			return st;
+		if (E->hlen + extra > E->hbudget && E->hlen > 0 && (st = window_shrink(E)) != TE_OK)
+			return st;
+	}
 	if (E->hlen + extra > E->hcap)
 	{
 		int64_t		cap = E->hcap ? E->hcap : 1024;
@@ -762,6 +870,9 @@ push_coboundary(Eng *E, const int *v, int k, float d, uint32_t coef, uint64_t *w
 			for (i = 0; i <= k; i++)
 				if (rows[i][y] > dm)
 					dm = rows[i][y];
+			/* outside the window: summed to zero already, or back later */
+			if (dm <= E->wlo || dm > E->whi)
+				continue;
 			e.key = e_key(E, above[j] + binom(E, y, k + 2 - j) + below[j],
 						  (j & 1) ? neg : coef);
 			e.diam = dm;
@@ -1060,6 +1171,40 @@ emit_column(Eng *E, const int *v, int k, float d, const int *pv, float death, co
 
 /* ---- one column ---- */
 
+/*
+ * Every entry of the heap's window summed to zero: move the window above
+ * it and push again, for every simplex of the working reduction vector,
+ * its cofacets beyond the old window (those within it summed to zero, and
+ * a column added later has its pivot, its oldest entry, above them).
+ */
+static TeStatus
+window_advance(Eng *E, int k, uint64_t *work)
+{
+	int64_t		i;
+	int			v[MAXV];
+	TeStatus	st;
+
+	E->c->stats->window_advances++;
+	E->wlo = E->whi;
+	E->whi = INFINITY;
+	E->hlive = 0;
+	for (i = 0; i < E->vlen; i++)
+	{
+		const REntry *s = &E->vw[i];
+
+		simplex_vertices(E, e_idx(E, s), k, v);
+		if ((st = push_coboundary(E, v, k, s->diam, e_coef(E, s), work)) != TE_OK)
+			return st;
+		if (*work > RIPS_CHECK_INTERVAL / 4)
+		{
+			if ((st = rips_tick(E->c, *work)) != TE_OK)
+				return st;
+			*work = 0;
+		}
+	}
+	return TE_OK;
+}
+
 /* reduce the coboundary of the k-simplex v (index idx, diameter d) */
 static TeStatus
 reduce_column(Eng *E, const int *v, int k, int64_t idx, float d)
@@ -1072,6 +1217,8 @@ reduce_column(Eng *E, const int *v, int k, int64_t idx, float d)
 	E->hlen = 0;
 	E->hlive = 0;
 	E->vlen = 0;
+	E->wlo = -1.0f;
+	E->whi = INFINITY;
 	if ((st = vw_add(E, idx, d, 1)) != TE_OK)
 		return st;
 	if ((st = push_coboundary(E, v, k, d, 1, &work)) != TE_OK)
@@ -1089,7 +1236,15 @@ reduce_column(Eng *E, const int *v, int k, int64_t idx, float d)
 			return st;
 		work = 0;
 		if (!heap_pivot(E, &piv, &work, &st))
-			return st != TE_OK ? st : emit_column(E, v, k, d, NULL, INFINITY, NULL);
+		{
+			if (st != TE_OK)
+				return st;
+			if (E->whi == INFINITY)
+				return emit_column(E, v, k, d, NULL, INFINITY, NULL);
+			if ((st = window_advance(E, k, &work)) != TE_OK)
+				return st;
+			continue;
+		}
 		f = E->p - e_coef(E, &piv);
 		ref = hash_find(&E->cur, e_idx(E, &piv));
 		if (ref != -1)
@@ -1480,6 +1635,11 @@ eng_init(Eng *E, RipsCtx *c, const RipsGraph *g)
 	E->adj = g->adj;
 	E->p = c->modulus;
 	E->K = c->max_dim + 2;
+	E->hbudget = HEAP_BUDGET;
+	if (c->heap_budget > 0)
+		E->hbudget = c->heap_budget;
+	E->wlo = -1.0f;
+	E->whi = INFINITY;
 
 	/* binomials C(v, t) for v <= n, t <= K, refusing overflow */
 	E->binom = arena_array(c->mem, (size_t) (E->K + 1) * (size_t) (n + 1), sizeof(int64_t));

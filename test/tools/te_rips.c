@@ -4,6 +4,7 @@
  *   te_rips --format point-cloud|lower-distance|distance [--dim k]
  *           [--threshold t] [--metric euclidean|cosine|angular]
  *           [--modulus p] [--no-collapse] [--memory-limit bytes] [--stats]
+ *           [--heap-budget entries]
  *           [--threads k] [--check-gaps] [--cancel-after seconds] FILE
  *
  * Reads the text formats of Ripser (numbers separated by whitespace or
@@ -76,6 +77,7 @@ usage(void)
 			"usage: te_rips --format point-cloud|lower-distance|distance [--dim k]\n"
 			"               [--threshold t] [--metric euclidean|cosine|angular]\n"
 			"               [--modulus p] [--no-collapse] [--memory-limit bytes]\n"
+			"               [--heap-budget entries]\n"
 			"               [--stats] [--threads k] [--check-gaps]\n"
 			"               [--cancel-after seconds] FILE\n");
 	exit(2);
@@ -199,6 +201,8 @@ main(int argc, char **argv)
 			opt.collapse = 0;
 		else if (strcmp(argv[i], "--memory-limit") == 0 && i + 1 < argc)
 			opt.memory_limit = (size_t) strtoull(argv[++i], NULL, 10);
+		else if (strcmp(argv[i], "--heap-budget") == 0 && i + 1 < argc)
+			opt.heap_budget = (int64_t) strtoll(argv[++i], NULL, 10);
 		else if (strcmp(argv[i], "--stats") == 0)
 			want_stats = 1;
 		else if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc)
@@ -334,8 +338,9 @@ main(int argc, char **argv)
 			fprintf(stderr, "dim %d: columns %lld, apparent %lld, emergent %lld, reduced %lld\n",
 					i, (long long) stats.columns[i], (long long) stats.apparent[i],
 					(long long) stats.emergent[i], (long long) stats.reduced[i]);
-		fprintf(stderr, "additions %lld, peak tracked memory %zu bytes\n",
-				(long long) stats.additions, stats.peak_bytes);
+		fprintf(stderr, "additions %lld, heap windows cut %lld, advanced %lld, peak tracked memory %zu bytes\n",
+				(long long) stats.additions, (long long) stats.window_shrinks,
+				(long long) stats.window_advances, stats.peak_bytes);
 		fprintf(stderr, "engine time %.3f s (input read before it)\n",
 				(double) (t1.tv_sec - t0.tv_sec) + 1e-9 * (double) (t1.tv_nsec - t0.tv_nsec));
 	}

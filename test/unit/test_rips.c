@@ -1261,6 +1261,119 @@ test_generators(void)
 	free(grid);
 }
 
+/*
+ * The working heap's budget changes the work, not the diagram: small
+ * budgets cut the heap at a diameter (and push again above the cut) on a
+ * curve whose few H1 reductions add many columns, in H1 to H3, over Z/2 and
+ * Z/3, with generators too; together the runs must both cut and advance
+ */
+static void
+test_heap_window(void)
+{
+	int64_t		n = 400,
+				i,
+				budgets[] = {1200, 4000, 30000},
+				shrinks = 0,
+				advances = 0;
+	double	   *curve = malloc(sizeof(double) * (size_t) (n * 3)),
+			   *cloud = random_points(70, 4, 0);
+	int			bi,
+				run,
+				bad = 0,
+				leaks = 0;
+
+	for (i = 0; i < n; i++)
+	{
+		double		g = (double) (i + 1);
+
+		curve[3 * i] = sin(g);
+		curve[3 * i + 1] = cos(g * 1.3);
+		curve[3 * i + 2] = sin(g * 0.7);
+	}
+	for (run = 0; run < 4; run++)
+	{
+		const double *x = run < 2 ? curve : cloud;
+		int64_t		np = run < 2 ? n : 70;
+		int			dim = run < 2 ? 3 : 4;
+		TeEnv		env;
+		TeRipsOptions o;
+		TeRipsStats st;
+		TeDiagram	ref,
+					d;
+
+		te_env_init_malloc(&env);
+		te_rips_options_init(&o);
+		o.max_dim = run < 2 ? 1 : 3;
+		o.modulus = (run & 1) ? 3 : 2;
+		if (te_rips_points(&env, x, np, dim, TE_METRIC_EUCLIDEAN, &o, &ref) != TE_OK)
+		{
+			bad++;
+			continue;
+		}
+		for (bi = 0; bi < 3; bi++)
+		{
+			o.heap_budget = budgets[bi];
+			o.stats = &st;
+			if (te_rips_points(&env, x, np, dim, TE_METRIC_EUCLIDEAN, &o, &d) != TE_OK ||
+				!same_diagram(&ref, &d))
+				bad++;
+			shrinks += st.window_shrinks;
+			advances += st.window_advances;
+			te_diagram_free(&env, &d);
+		}
+		te_diagram_free(&env, &ref);
+	}
+	{
+		Counter		cnt;
+		TeEnv		env;
+		TeRipsOptions o;
+		TeRipsGenerators g,
+					g2;
+		TeDiagram	ref,
+					d;
+		int64_t		trip;
+
+		env_counting(&env, &cnt, -1);
+		te_rips_options_init(&o);
+		o.generators = &g;
+		if (te_rips_points(&env, curve, n, 3, TE_METRIC_EUCLIDEAN, &o, &ref) != TE_OK)
+			bad++;
+		o.generators = &g2;
+		o.heap_budget = 1200;
+		if (te_rips_points(&env, curve, n, 3, TE_METRIC_EUCLIDEAN, &o, &d) != TE_OK ||
+			!same_diagram(&ref, &d) || g.n != g2.n || g.n_cycle_rows != g2.n_cycle_rows ||
+			memcmp(g.cycle_rows, g2.cycle_rows, sizeof(int32_t) * (size_t) g.n_cycle_rows) != 0)
+			bad++;
+		te_diagram_free(&env, &ref);
+		te_diagram_free(&env, &d);
+		te_rips_generators_free(&env, &g);
+		te_rips_generators_free(&env, &g2);
+		o.generators = NULL;
+		/* cancelled at several points of a run whose heap is cut */
+		for (trip = 1; trip < 200; trip *= 3)
+		{
+			Counter		c2;
+			TeEnv		e2;
+
+			env_counting(&e2, &c2, trip);
+			if (te_rips_points(&e2, curve, n, 3, TE_METRIC_EUCLIDEAN, &o, &d) == TE_OK)
+				te_diagram_free(&e2, &d);
+			leaks += c2.live_blocks != 0;
+		}
+		leaks += cnt.live_blocks != 0;
+		o.heap_budget = -1;
+		if (te_rips_points(&env, curve, n, 3, TE_METRIC_EUCLIDEAN, &o, &d) != TE_INVALID)
+			bad++;
+	}
+	unit_ok(bad == 0, "heap budgets of 1200, 4000 and 30000 entries give the diagrams of the "
+			"default (a curve to H1 and a cloud to H3, Z/2 and Z/3, generators; %d differ)", bad);
+	unit_ok(shrinks > 0 && advances > 0, "the small budgets cut the heap (%lld times) and "
+			"pushed again above a cut (%lld times)", (long long) shrinks, (long long) advances);
+	unit_ok(!leaks, "runs with a cut heap free everything, also when cancelled (%d leaked)", leaks);
+	free(curve);
+	free(cloud);
+}
+
 int
 main(void)
 {
@@ -1275,5 +1388,6 @@ main(void)
 	test_distance_precision();
 	test_cancellation();
 	test_generators();
+	test_heap_window();
 	return unit_done();
 }
