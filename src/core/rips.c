@@ -537,19 +537,37 @@ add_sat(size_t a, double b)
 }
 
 /*
- * The memory model of te_rips_memory_estimate, in bytes: what every run
- * holds whatever its size (an allowance for the small blocks); per point
- * for H0 of points (the KNN candidate lists plus per-point bounds and
- * union-find state, rounded up); an allowance for what the reduction holds
- * whatever the size of the graph; and per edge within the threshold and per
- * dimension reduced (pivot entries, stored reduction vectors and the
- * working column's share).  The unit tests hold the estimate above the
- * measured peak.
+ * The memory model of te_rips_memory_estimate, in bytes, phase by phase
+ * (docs/performance.md gives the table and the measurements behind it):
+ *  - every run: an allowance for the small blocks, and 16 bytes a point;
+ *  - H0 of points: the float copy, the candidate lists and per-point state
+ *    (RIPS_MEM_H0_PER_POINT), the kernel blocks;
+ *  - from H1 on, held through every later phase: the n x n float values,
+ *    three n x n bitset matrices (adjacency, the sweep's level graph, the
+ *    collapse's), the kernel block, the edges within the threshold at 4
+ *    bytes each plus a tree bit;
+ *  - the edge sort: its bin offsets (8 bytes a bin, one bin per 16 edges,
+ *    at most 2^20) and the scratch of its largest bin, allowed
+ *    RIPS_MEM_SORT_LARGEST_BIN times the mean bin;
+ *  - the reduction: what it holds whatever the size (binomials, scratch),
+ *    the working heap (at most its budget of 4M entries of 12 bytes and
+ *    one coboundary, plus two thirds of that while it grows: 85 MB; allowed
+ *    100 bytes an edge and
+ *    dimension below that), and per edge an allowance for the pivot tables
+ *    and the stored reduction vectors: 2 bytes for H1, whose columns are
+ *    nearly all apparent pairs, and 48 more for each dimension above (the
+ *    emergent pairs and reduced columns of H2 grow with the edges: 128,362
+ *    and 61,844 at 1,000 points, 503,898 and 238,343 at 2,000).
+ * The unit tests hold the estimate above the measured peak.
  */
 #define RIPS_MEM_FIXED (256.0 * 1024)
 #define RIPS_MEM_H0_PER_POINT 800.0
 #define RIPS_MEM_REDUCE_FIXED (4.0 * 1024 * 1024)
-#define RIPS_MEM_PER_EDGE_PER_DIM 12.0
+#define RIPS_MEM_SORT_LARGEST_BIN 64.0
+#define RIPS_MEM_HEAP_MAX (12.0 * ((1 << 22) + 65536) * 5.0 / 3.0)
+#define RIPS_MEM_HEAP_PER_EDGE_PER_DIM 100.0
+#define RIPS_MEM_PER_EDGE_H1 2.0
+#define RIPS_MEM_PER_EDGE_PER_DIM_ABOVE_H1 48.0
 
 /* the expected peak of tracked memory: see rips.h */
 size_t
@@ -583,14 +601,21 @@ te_rips_memory_estimate(int64_t n, int dim, int max_dim, double threshold)
 		bytes += (double) DIST_BLOCK * DIST_BLOCK * 8.0;
 
 	/*
-	 * The sorted edges, the tree bits, and an allowance for pivots, reduction
-	 * vectors and working columns, per edge within the threshold.  With the
-	 * default threshold (the enclosing radius) that is nearly every edge.  A
-	 * finite threshold keeps fewer, but how many is known only once the
-	 * distances are: the estimate then leaves this part out, and the run
-	 * holds it to memory_limit as it goes.
+	 * The edges and their tree bits, the sort's bins and largest bin, the
+	 * working heap and an allowance for pivots and reduction vectors, per
+	 * edge within the threshold.  With the default threshold (the enclosing
+	 * radius) that is nearly every edge.  A finite threshold keeps fewer,
+	 * but how many is known only once the distances are: the estimate then
+	 * leaves this part out, and the run holds it to memory_limit as it goes.
 	 */
 	if (!isfinite(threshold))
-		bytes += m * (8.0 + 1.0 / 8.0) + m * RIPS_MEM_PER_EDGE_PER_DIM * (double) max_dim;
+	{
+		double		bins = fmin(fmax(m / 16.0, 1024.0), 1048576.0);
+
+		bytes += m * (4.0 + 1.0 / 8.0);
+		bytes += bins * 8.0 + RIPS_MEM_SORT_LARGEST_BIN * (m / bins) * 8.0;
+		bytes += fmin(RIPS_MEM_HEAP_MAX, RIPS_MEM_HEAP_PER_EDGE_PER_DIM * m * (double) max_dim);
+		bytes += m * (RIPS_MEM_PER_EDGE_H1 + RIPS_MEM_PER_EDGE_PER_DIM_ABOVE_H1 * (double) (max_dim - 1));
+	}
 	return add_sat(0, bytes);
 }

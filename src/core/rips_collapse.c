@@ -289,7 +289,7 @@ lvl_remove(Collapser *s, int64_t u, int64_t v)
 }
 
 /*
- * One backward pass over the edges; rebuilds the sorted keys.  With probe
+ * One backward pass over the edges; rebuilds the sorted edges.  With probe
  * set, the pass gives up (keeping what it dropped, which is valid) when
  * the longest tenth of the edges hardly collapses: then the graph is not
  * one where collapses pay, and the rest of the pass would be wasted work.
@@ -323,17 +323,16 @@ collapse_pass(Collapser *s, int probe, int *gave_up)
 	pos = g->m - 1;
 	while (pos >= 0)
 	{
-		float		t = rips_key_value(g->keys[pos]);
+		float		t = rips_graph_value(g, pos);
 		int64_t		g0 = pos;
 
-		while (g0 > 0 && rips_key_value(g->keys[g0 - 1]) == t)
+		while (g0 > 0 && rips_graph_value(g, g0 - 1) == t)
 			g0--;
 		for (q = pos; q >= g0; q--)
 		{
-			uint64_t	k = g->keys[q],
-						work = 0;
-			int64_t		u = rips_key_a(k),
-						v = rips_key_b(k);
+			uint64_t	work = 0;
+			int64_t		u = rips_pair_a(g->edges[q]),
+						v = rips_pair_b(g->edges[q]);
 
 			seen++;
 			if (droppable(s, u, v, &work))
@@ -354,7 +353,7 @@ collapse_pass(Collapser *s, int probe, int *gave_up)
 		}
 		/* the group's edges leave the graph of the smaller times */
 		for (q = pos; q >= g0; q--)
-			lvl_remove(s, rips_key_a(g->keys[q]), rips_key_b(g->keys[q]));
+			lvl_remove(s, rips_pair_a(g->edges[q]), rips_pair_b(g->edges[q]));
 		pos = g0 - 1;
 	}
 
@@ -362,10 +361,10 @@ collapse_pass(Collapser *s, int probe, int *gave_up)
 	m2 = 0;
 	for (q = 0; q < g->m; q++)
 	{
-		uint64_t	k = g->keys[q];
+		uint32_t	e = g->edges[q];
 
-		if (g->D[rips_key_a(k) * n + rips_key_b(k)] <= g->threshold)
-			g->keys[m2++] = k;
+		if (g->D[(int64_t) rips_pair_a(e) * n + rips_pair_b(e)] <= g->threshold)
+			g->edges[m2++] = e;
 	}
 	g->m = m2;
 	return TE_OK;

@@ -225,6 +225,129 @@ rips_sort_keys(RipsCtx *c, uint64_t *keys, int64_t n)
 /* ---- the filtered graph ---- */
 
 /*
+ * Bins of the edge sort: the values' float bits from 0 to the threshold's
+ * are cut into ranges of equal width, one per 16 edges, from 1024 to at
+ * most this many (2^20: 8 MB of offsets), and each bin is sorted on its own
+ * by full key
+ */
+#define EDGE_BINS_MAX ((int64_t) 1 << 20)
+#define EDGE_BINS_MIN ((int64_t) 1 << 10)
+
+/* the float bits of a value >= +0.0, in the order of the values */
+static inline uint32_t
+value_bits(float v)
+{
+	uint32_t	b;
+
+	memcpy(&b, &v, sizeof(b));
+	return b;
+}
+
+/* the bin of a value whose bits are at most top, of nb bins */
+static inline int64_t
+edge_bin(float v, uint64_t top, int64_t nb)
+{
+	return (int64_t) ((uint64_t) value_bits(v) * (uint64_t) nb / (top + 1));
+}
+
+/*
+ * The m edges of the lower triangle within the threshold, in filtration
+ * order, as pairs: a counting pass gives each bin of values its place, a
+ * second pass puts every pair there, and each bin is then sorted by key in
+ * a scratch of the largest bin's size.  Bins hold a range of values, so
+ * their order is the filtration's, and the edges never need 8 bytes each.
+ */
+static TeStatus
+sort_edges(RipsCtx *c, RipsGraph *g)
+{
+	int64_t		n = g->n,
+				m = g->m,
+				i,
+				j,
+				b,
+				most = 0,
+				seen = 0,
+				nb = m / 16;
+	uint64_t	top = value_bits(g->threshold);
+	int64_t    *off;
+	uint64_t   *scratch;
+	TeStatus	st = TE_OK;
+
+	nb = nb < EDGE_BINS_MIN ? EDGE_BINS_MIN : nb > EDGE_BINS_MAX ? EDGE_BINS_MAX : nb;
+	off = arena_array0(c->mem, (size_t) nb + 1, sizeof(int64_t));
+	if (!off)
+		return c->mem->status;
+	/* three passes over the edges: a third of the count each */
+	rips_phase(c, "sorting edges", "edges", (double) m);
+	for (i = 0; i < n && st == TE_OK; i++)
+	{
+		const float *row = g->D + i * n;
+
+		for (j = 0; j < i; j++)
+			if (row[j] <= g->threshold)
+			{
+				off[edge_bin(row[j], top, nb) + 1]++;
+				seen++;
+			}
+		c->done = (double) seen / 3.0;
+		st = rips_tick(c, (uint64_t) i);
+	}
+	for (b = 0; b < nb && st == TE_OK; b++)
+	{
+		if (off[b + 1] > most)
+			most = off[b + 1];
+		off[b + 1] += off[b];
+	}
+	for (i = 0; i < n && st == TE_OK; i++)
+	{
+		const float *row = g->D + i * n;
+
+		for (j = 0; j < i; j++)
+			if (row[j] <= g->threshold)
+			{
+				g->edges[off[edge_bin(row[j], top, nb)]++] = rips_pair((uint32_t) i, (uint32_t) j);
+				seen++;
+			}
+		c->done = (double) seen / 3.0;
+		st = rips_tick(c, (uint64_t) i);
+	}
+	if (st != TE_OK)
+	{
+		arena_free(c->mem, off);
+		return st;
+	}
+	/* off[b] is now where bin b ends; sort each bin by key */
+	scratch = arena_array(c->mem, (size_t) (most > 0 ? most : 1), sizeof(uint64_t));
+	if (!scratch)
+	{
+		arena_free(c->mem, off);
+		return c->mem->status;
+	}
+	for (b = 0, i = 0; b < nb && st == TE_OK; b++)
+	{
+		int64_t		end = off[b],
+					len = end - i,
+					q;
+
+		if (len > 1)
+		{
+			for (q = 0; q < len; q++)
+				scratch[q] = rips_graph_key(g, i + q);
+			st = rips_sort_keys(c, scratch, len);
+			for (q = 0; q < len; q++)
+				g->edges[i + q] = rips_pair(rips_key_a(scratch[q]), rips_key_b(scratch[q]));
+		}
+		i = end;
+		c->done = (double) (2 * m + end) / 3.0;
+		if (st == TE_OK)
+			st = rips_tick(c, (uint64_t) len * 4 + 1);
+	}
+	arena_free(c->mem, scratch);
+	arena_free(c->mem, off);
+	return st;
+}
+
+/*
  * Cut the value matrix at the threshold (INF beyond it), build the
  * adjacency bitsets and the edges in filtration order.
  */
@@ -240,7 +363,7 @@ rips_graph_finish(RipsCtx *c, RipsGraph *g)
 	TeStatus	st;
 
 	g->W = W;
-	rips_phase(c, "graph", "rows", 2.0 * (double) n);
+	rips_phase(c, "graph", "rows", (double) n);
 	g->adj = arena_alloc0(c->mem, sizeof(uint64_t) * (size_t) (n * W > 0 ? n * W : 1));
 	if (!g->adj)
 		return c->mem->status;
@@ -269,23 +392,10 @@ rips_graph_finish(RipsCtx *c, RipsGraph *g)
 			return st;
 	}
 	g->m = m;
-	g->keys = arena_array(c->mem, (size_t) (m > 0 ? m : 1), sizeof(uint64_t));
-	if (!g->keys)
+	g->edges = arena_array(c->mem, (size_t) (m > 0 ? m : 1), sizeof(uint32_t));
+	if (!g->edges)
 		return c->mem->status;
-	m = 0;
-	for (i = 0; i < n; i++)
-	{
-		const float *row = g->D + i * n;
-
-		for (j = 0; j < i; j++)
-			if (row[j] <= thr)
-				g->keys[m++] = rips_edge_key(row[j], (uint32_t) i, (uint32_t) j);
-		c->done = (double) (n + i + 1);
-		if ((st = rips_tick(c, (uint64_t) i)) != TE_OK)
-			return st;
-	}
-	rips_phase(c, "sorting edges", "edges", 0.0);
-	return rips_sort_keys(c, g->keys, g->m);
+	return sort_edges(c, g);
 }
 
 /* free the graph's arrays */
@@ -294,8 +404,8 @@ rips_graph_release(Arena *m, RipsGraph *g)
 {
 	arena_free(m, g->D);
 	arena_free(m, g->adj);
-	arena_free(m, g->keys);
+	arena_free(m, g->edges);
 	g->D = NULL;
 	g->adj = NULL;
-	g->keys = NULL;
+	g->edges = NULL;
 }

@@ -174,11 +174,11 @@ rips_h0_graph(RipsCtx *c, const RipsGraph *g, uint64_t *tree_bits)
 	rips_phase(c, "H0", "edges", (double) g->m);
 	for (i = 0; i < g->m && comps > 1; i++)
 	{
-		uint64_t	key = g->keys[i];
+		uint32_t	e = g->edges[i];
 		int			joined;
 
-		if ((st = kruskal_offer(c, &k, rips_key_a(key), rips_key_b(key),
-								rips_key_value(key), &joined)) != TE_OK)
+		if ((st = kruskal_offer(c, &k, rips_pair_a(e), rips_pair_b(e),
+								rips_graph_value(g, i), &joined)) != TE_OK)
 			break;
 		if (joined)
 		{

@@ -520,10 +520,14 @@ heap_compact(Eng *E)
 	uint32_t	p = E->p;
 	uint64_t	all = 0;
 
-	/* sort by key: LSD radix on the bits in use, else in place */
+	/*
+	 * sort by key: LSD radix on the bits in use, else (no room for its
+	 * copy, or a heap past half its budget) in place
+	 */
 	for (i = 0; i < n; i++)
 		all |= h[i].key;
-	aux = arena_array(E->mem, (size_t) n, sizeof(REntry));
+	/* the radix sort's copy only while it stays within the heap's budget */
+	aux = n <= E->hbudget / 2 ? arena_array(E->mem, (size_t) n, sizeof(REntry)) : NULL;
 	if (aux)
 	{
 		int64_t		count[1 << 11];
@@ -700,6 +704,9 @@ heap_reserve(Eng *E, int64_t extra)
 		}
 		while (cap < E->hlen + extra)
 			cap += cap / 2;
+		/* no growth past the budget that the cut could have avoided */
+		if (cap > E->hbudget + E->n && E->hlen + extra <= E->hbudget + E->n)
+			cap = E->hbudget + E->n;
 		nh = arena_grow(E->mem, E->heap, sizeof(REntry) * (size_t) E->hlen,
 					   sizeof(REntry) * (size_t) cap);
 		if (!nh)
@@ -1564,25 +1571,25 @@ sweep(Eng *E, int k, const uint64_t *tree_bits)
 	rips_phase(E->c, cohomology_phase[k], "edges", (double) g->m);
 	while (pos >= 0 && st == TE_OK)
 	{
-		float		d = rips_key_value(g->keys[pos]);
+		float		d = rips_graph_value(g, pos);
 		int64_t		g0 = pos;
 
 		E->c->done = (double) (g->m - 1 - pos);
 
-		while (g0 > 0 && rips_key_value(g->keys[g0 - 1]) == d)
+		while (g0 > 0 && rips_graph_value(g, g0 - 1) == d)
 			g0--;
 		E->level = d;
 		if (k == 1)
 		{
 			for (q = pos; q >= g0 && st == TE_OK; q--)
 			{
-				uint64_t	ke = g->keys[q];
+				uint32_t	e = g->edges[q];
 				int			v[2];
 
 				if ((tree_bits[q >> 6] >> (q & 63)) & 1)
 					continue;
-				v[0] = (int) rips_key_a(ke);
-				v[1] = (int) rips_key_b(ke);
+				v[0] = (int) rips_pair_a(e);
+				v[1] = (int) rips_pair_b(e);
 				if (g0 == pos)
 					st = column_single(E, v, 1, binom(E, v[0], 2) + v[1], d, -1);
 				else
@@ -1592,20 +1599,20 @@ sweep(Eng *E, int k, const uint64_t *tree_bits)
 			}
 		}
 		else if (g0 == pos)
-			st = simplices_of_edge(E, k, g->keys[pos], 0);
+			st = simplices_of_edge(E, k, rips_graph_key(g, pos), 0);
 		else
 		{
 			for (q = pos; q >= g0 && st == TE_OK; q--)
-				st = simplices_of_edge(E, k, g->keys[q], 1);
+				st = simplices_of_edge(E, k, rips_graph_key(g, q), 1);
 			if (st == TE_OK)
 				st = flush_pending(E, k, d);
 		}
 		/* the group's edges leave the graph of the smaller diameters */
 		for (q = pos; q >= g0; q--)
 		{
-			uint64_t	ke = g->keys[q];
-			int64_t		a = rips_key_a(ke),
-						b = rips_key_b(ke);
+			uint32_t	e = g->edges[q];
+			int64_t		a = rips_pair_a(e),
+						b = rips_pair_b(e);
 
 			rips_bit_clear(E->lvl + a * W, b);
 			rips_bit_clear(E->lvl + b * W, a);

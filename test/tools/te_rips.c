@@ -341,6 +341,9 @@ main(int argc, char **argv)
 		fprintf(stderr, "additions %lld, heap windows cut %lld, advanced %lld, peak tracked memory %zu bytes\n",
 				(long long) stats.additions, (long long) stats.window_shrinks,
 				(long long) stats.window_advances, stats.peak_bytes);
+		fprintf(stderr, "estimated peak %zu bytes\n",
+				te_rips_memory_estimate(stats.n_points, strcmp(format, "point-cloud") == 0 ? dim : 0, opt.max_dim,
+										opt.threshold));
 		fprintf(stderr, "engine time %.3f s (input read before it)\n",
 				(double) (t1.tv_sec - t0.tv_sec) + 1e-9 * (double) (t1.tv_nsec - t0.tv_nsec));
 	}
