@@ -89,14 +89,15 @@ SELECT te_test.err($$SELECT persistence(image) FROM cloud$$);
 SELECT cardinality(persistence(image, 1, 'cosine', NULL, 50)) > 0 AS sampled_ok FROM cloud;
 RESET topembed.max_points;
 -- too much memory for topembed.persistence_memory_limit: ERROR with a hint
-SET topembed.persistence_memory_limit = '10MB';
+-- (9300kB: above what every threshold needs, 9 MB, below the run's peak with nearly every edge)
+SET topembed.persistence_memory_limit = '9300kB';
 SELECT te_test.err($$SELECT persistence(image, 2) FROM synthetic_pairs(1000, 8)$$);
 SELECT cardinality(persistence(image, 0)) FROM synthetic_pairs(1000, 8);
 -- a threshold is a remedy: the edges within it are counted while running
 SELECT cardinality(persistence(image, 2, 'cosine', 0.1)) > 1000 AS thresholded_runs FROM synthetic_pairs(1000, 8);
 SELECT te_test.err($$SELECT persistence(image, 2, 'cosine', 1.9) FROM synthetic_pairs(1000, 8)$$) LIKE
-       '54000: persistence exceeded topembed.persistence_memory_limit (10 MB) while running%' AS limit_while_running;
--- known before: persistence_estimate gives the refusal's figure (24 MB) and says it does not fit
+       '54000: persistence exceeded topembed.persistence_memory_limit (9 MB) while running%' AS limit_while_running;
+-- known before: persistence_estimate gives the refusal's figure (109 MB) and says it does not fit
 SELECT fits, refused_by, memory_basis, round(memory_bytes / 1048576.0) AS mb, memory_limit_bytes, edges, time_class
 FROM persistence_estimate(1000, 8, 2);
 SELECT fits, refused_by, memory_basis FROM persistence_estimate(1000, 8, 0);

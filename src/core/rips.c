@@ -551,13 +551,14 @@ add_sat(size_t a, double b)
  *    RIPS_MEM_SORT_LARGEST_BIN times the mean bin;
  *  - the reduction: what it holds whatever the size (binomials, scratch),
  *    the working heap (at most its budget of 4M entries of 12 bytes and
- *    one coboundary, plus two thirds of that while it grows: 85 MB; allowed
- *    100 bytes an edge and
- *    dimension below that), and per edge an allowance for the pivot tables
- *    and the stored reduction vectors: 2 bytes for H1, whose columns are
- *    nearly all apparent pairs, and 48 more for each dimension above (the
- *    emergent pairs and reduced columns of H2 grow with the edges: 128,362
- *    and 61,844 at 1,000 points, 503,898 and 238,343 at 2,000).
+ *    one coboundary, plus two thirds of that while it grows: 85 MB; below
+ *    that, 100 bytes an edge and dimension, which covers the 52 of H2 at
+ *    1,000 points and the 95 of H1 on 800 points of a curve in R^3, whose
+ *    long-lived loops add many columns), and per edge an allowance for the pivot tables and the
+ *    stored reduction vectors: 2 bytes for H1, whose columns are nearly
+ *    all apparent pairs (0.5 measured at 10,000 points), and 32 more for
+ *    each dimension above (H2 used 19 at 1,000 points and 25 at 2,000:
+ *    its emergent pairs and reduced columns grow with the edges).
  * The unit tests hold the estimate above the measured peak.
  */
 #define RIPS_MEM_FIXED (256.0 * 1024)
@@ -567,7 +568,7 @@ add_sat(size_t a, double b)
 #define RIPS_MEM_HEAP_MAX (12.0 * ((1 << 22) + 65536) * 5.0 / 3.0)
 #define RIPS_MEM_HEAP_PER_EDGE_PER_DIM 100.0
 #define RIPS_MEM_PER_EDGE_H1 2.0
-#define RIPS_MEM_PER_EDGE_PER_DIM_ABOVE_H1 48.0
+#define RIPS_MEM_PER_EDGE_PER_DIM_ABOVE_H1 32.0
 
 /* the expected peak of tracked memory: see rips.h */
 size_t

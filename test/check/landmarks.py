@@ -217,7 +217,7 @@ def check_errors(cur, conn):
     cur.execute("SET topembed.persistence_memory_limit = '1MB'")
     got, msg = sqlstate_of(conn, "SELECT topembed.landmark_persistence(embedding, 10, 1, 'euclidean') FROM clip")
     ok(got == "54000", "1000 points of 512 dimensions over a 1MB limit are refused with 54000: %s" % msg, msg)
-    cur.execute("SET topembed.persistence_memory_limit = '64MB'")
+    cur.execute("SET topembed.persistence_memory_limit = '128MB'")
     got, msg = sqlstate_of(conn, "SELECT topembed.landmark_persistence(embedding, 1000, 1, 'euclidean') FROM clip")
     cur.execute("SET topembed.persistence_memory_limit = '8MB'")
     got2, msg2 = sqlstate_of(conn, "SELECT topembed.landmark_persistence(embedding, 1000, 2, 'euclidean') FROM clip")
