@@ -75,6 +75,7 @@ typedef struct RipsCtx
 	TeRipsStats *stats;			/* never NULL inside the engine */
 	uint32_t	modulus;
 	int			max_dim;
+	int			threads;		/* TeRipsOptions.threads, at least 1 */
 
 	/*
 	 * Distances are kept as float32 in a scale of their own: a kernel value
