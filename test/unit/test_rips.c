@@ -1437,7 +1437,7 @@ threads_spurious(const char *what, const double *x, int64_t n, int dim, int max_
 	env_probe(&env, &tp, NULL, 1, 1);
 	o.threads = 2;
 	st2 = te_rips_points(&env, x, n, dim, TE_METRIC_EUCLIDEAN, &o, &d2);
-	unit_ok(st1 == TE_OK && st2 == TE_OK && same_diagram(&d1, &d2) && tp.pendings > 1,
+	unit_ok(st1 == TE_OK && st2 == TE_OK && same_diagram(&d1, &d2) && tp.pendings >= 1,
 			"threads: %s, a pending interrupt that is no cancel ends sections early (%lld asks) and the diagram stays",
 			what, (long long) tp.pendings);
 	te_diagram_free(&env, &d1);
