@@ -13,7 +13,10 @@
  *    milliseconds.  The callback may not return at all (PostgreSQL's
  *    CHECK_FOR_INTERRUPTS longjmps out), so at each call all memory must be
  *    reachable from the caller's allocator and no thread may be running;
- *  - worker threads, where used, never call the env callbacks.
+ *  - worker threads, where used, never call the env callbacks.  While they
+ *    run, the calling thread asks only the pending callback (which never
+ *    jumps out); to act on its answer it stops and joins every worker, and
+ *    only then calls te_check (src/core/parallel_internal.h).
  */
 #ifndef TOPEMBED_COMMON_H
 #define TOPEMBED_COMMON_H
@@ -54,6 +57,15 @@ typedef struct TeEnv
 	void		(*progress) (void *progress_ctx, const char *phase, const char *unit,
 							 double done, double total);
 	void	   *progress_ctx;
+
+	/*
+	 * optional (may be NULL): nonzero if an interrupt is waiting, so that
+	 * te_check would stop.  Unlike check it always returns and does nothing
+	 * else, so the core may call it while its own worker threads run (from
+	 * the calling thread only); it is called with ctx.  With it NULL the
+	 * core checks between short sections of threaded work instead.
+	 */
+	int			(*pending) (void *ctx);
 } TeEnv;
 
 /* allocation helpers; size 0 is treated as 1 */

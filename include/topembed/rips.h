@@ -44,6 +44,8 @@
  * the n x n float matrix is the dominant memory cost anyway.
  */
 #define TE_RIPS_MAX_POINTS_HIGHER 65535
+/* the most threads of its own the engine runs (TeRipsOptions.threads) */
+#define TE_RIPS_MAX_THREADS 64
 
 
 /* optional counters of one run, filled when TeRipsOptions.stats is set */
@@ -162,9 +164,25 @@ typedef struct TeRipsOptions
 	 * the cut.
 	 */
 	int64_t		heap_budget;
+
+	/*
+	 * Threads of the engine's own (0 or 1, the default: the calling thread
+	 * only; at most TE_RIPS_MAX_THREADS are used).  They share the distance kernel of
+	 * te_rips_points and the nearest-neighbour pass of H0 of points
+	 * (max_dim 0); the other phases run on the calling thread.  The
+	 * diagram, the tree, the generators and the counters do not depend on
+	 * it, bit for bit.  The threads never call the env callbacks: the
+	 * calling thread asks env->pending (if set) between pieces of work,
+	 * joins them all, and only then calls env->check; none outlives the
+	 * call.  H0's extra threads each hold their own candidate lists (about
+	 * 530 bytes per point) and are only started while that fits under
+	 * memory_limit; BLAS is called from every thread at once, so it must be
+	 * thread-safe (OpenBLAS built with threading or USE_LOCKING is).
+	 */
+	int			threads;
 } TeRipsOptions;
 
-/* the defaults: max_dim 1, threshold NAN, modulus 2, collapse on, no limit, no tree, no generators */
+/* the defaults: max_dim 1, threshold NAN, modulus 2, collapse on, no limit, no tree, no generators, one thread */
 void		te_rips_options_init(TeRipsOptions *o);
 
 /*

@@ -520,6 +520,88 @@ dist_lower_tiles(Arena *m, const DistPoints *p, DistTileFn visit, void *arg,
 	return st;
 }
 
+/* the blocks of the lower triangle: see distance_internal.h */
+int64_t
+dist_tile_count(int64_t n)
+{
+	int64_t		nb = (n + DIST_BLOCK - 1) / DIST_BLOCK;
+
+	return nb * (nb + 1) / 2;
+}
+
+/* a threaded tiling: the points, the visitor and one scratch block per worker */
+typedef struct TilesPar
+{
+	const DistPoints *p;
+	DistTileWorkFn visit;
+	void	   *arg;
+	double	  **blk;
+	ParSectionFn section;
+} TilesPar;
+
+/* between sections: pass the blocks done on to the caller's callback */
+static void
+tiles_par_section(void *arg, int64_t done)
+{
+	TilesPar   *tp = arg;
+
+	if (tp->section)
+		tp->section(tp->arg, done);
+}
+
+/* one block of the lower triangle, task t = bi (bi + 1) / 2 + bj, bj <= bi */
+static void
+tiles_par_task(void *arg, int worker, int64_t t)
+{
+	TilesPar   *tp = arg;
+	int64_t		n = tp->p->n,
+				bi = (int64_t) ((sqrt(8.0 * (double) t + 1.0) - 1.0) / 2.0),
+				bj,
+				i0,
+				j0,
+				i1,
+				j1;
+
+	/* correct the square root's rounding */
+	while (bi * (bi + 1) / 2 > t)
+		bi--;
+	while ((bi + 1) * (bi + 2) / 2 <= t)
+		bi++;
+	bj = t - bi * (bi + 1) / 2;
+	i0 = bi * DIST_BLOCK;
+	j0 = bj * DIST_BLOCK;
+	i1 = i0 + DIST_BLOCK < n ? i0 + DIST_BLOCK : n;
+	j1 = j0 + DIST_BLOCK < n ? j0 + DIST_BLOCK : n;
+	(void) dist_block_sq(tp->p, i0, i1, j0, j1, tp->blk[worker]);
+	tp->visit(tp->arg, worker, i0, i1, j0, j1, tp->blk[worker]);
+}
+
+/* the lower triangle on threads: see distance_internal.h */
+TeStatus
+dist_lower_tiles_par(Arena *m, const DistPoints *p, int nthreads,
+					 DistTileWorkFn visit, ParSectionFn section, void *arg)
+{
+	int64_t		ntiles = dist_tile_count(p->n);
+	double	   *blk[PAR_MAX_THREADS];
+	TilesPar	tp = {p, visit, arg, blk, section};
+	TeStatus	st = TE_OK;
+	int			t;
+
+	if (p->n <= 0)
+		return TE_OK;
+	nthreads = par_threads(nthreads, ntiles);
+	for (t = 0; t < nthreads; t++)
+		blk[t] = NULL;
+	for (t = 0; t < nthreads; t++)
+		if (!(blk[t] = arena_array(m, (size_t) DIST_BLOCK * DIST_BLOCK, sizeof(double))))
+			st = m->status;
+	if (st == TE_OK)
+		st = par_run(m->env, nthreads, ntiles, tiles_par_task, tiles_par_section, &tp);
+	for (t = 0; t < nthreads; t++)
+		arena_free(m, blk[t]);
+	return st;
+}
+
 /* where te_distances_lower writes, and its interrupt pacing */
 typedef struct LowerOut
 {

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "alloc_internal.h"
+#include "parallel_internal.h"
 #include "topembed/common.h"
 #include "topembed/distance.h"
 
@@ -108,6 +109,22 @@ typedef TeStatus (*DistTileFn) (void *arg, int64_t i0, int64_t i1,
 								int64_t j0, int64_t j1, const double *blk);
 TeStatus	dist_lower_tiles(Arena *m, const DistPoints *p, DistTileFn visit, void *arg,
 							 int64_t *n_direct);
+
+/*
+ * The same blocks on nthreads threads (parallel_internal.h): each block is
+ * computed into the scratch of the worker that takes it and handed to
+ * visit on that worker's thread, in no particular order, so visit must
+ * write disjoint outputs and may not call the env callbacks.  section, if
+ * set, hears between sections how many of dist_tile_count(n) blocks are
+ * done.  TE_OK, TE_CANCELLED, or the arena's status for the scratch.
+ */
+typedef void (*DistTileWorkFn) (void *arg, int worker, int64_t i0, int64_t i1,
+								int64_t j0, int64_t j1, const double *blk);
+TeStatus	dist_lower_tiles_par(Arena *m, const DistPoints *p, int nthreads,
+								 DistTileWorkFn visit, ParSectionFn section, void *arg);
+
+/* the blocks of the lower triangle of n points that dist_lower_tiles visits */
+int64_t		dist_tile_count(int64_t n);
 
 /*
  * te_distances_lower (distance.h), reporting in *n_direct (if not NULL) how

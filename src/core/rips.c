@@ -12,6 +12,7 @@
 #include "rips_graph_internal.h"
 #include "rips_h0_internal.h"
 #include "rips_reduce_internal.h"
+#include "rips_threads_internal.h"
 
 #include <float.h>
 #include <stdlib.h>
@@ -265,6 +266,7 @@ ctx_init(RipsCtx *c, Arena *mem, TeEnv *env, const TeRipsOptions *o,
 	c->modulus = (uint32_t) o->modulus;
 	c->max_dim = o->max_dim;
 	c->heap_budget = o->heap_budget;
+	c->threads = o->threads > 1 ? o->threads : 1;
 	c->fs1 = c->fs2 = 1.0;
 	c->fexp = c->out_exp = 0;
 	memset(stats, 0, sizeof(*stats));
@@ -411,7 +413,8 @@ te_rips_points(TeEnv *env, const double *points, int64_t n, int dim,
 		GraphFill	gf = {&c, &p, &g};
 
 		rips_phase(&c, "distances", "pairs", (double) n * (double) (n + 1) / 2.0);
-		st = dist_lower_tiles(&mem, &p, fill_tile, &gf, NULL);
+		st = c.threads > 1 ? rips_fill_points_par(&c, &p, &g) :
+			dist_lower_tiles(&mem, &p, fill_tile, &gf, NULL);
 	}
 	dist_points_release(&mem, &p);
 	if (st == TE_OK)

@@ -76,6 +76,7 @@ typedef struct RipsCtx
 	uint32_t	modulus;
 	int			max_dim;
 	int64_t		heap_budget;	/* TeRipsOptions.heap_budget */
+	int			threads;		/* TeRipsOptions.threads, at least 1 */
 
 	/*
 	 * Distances are kept as float32 in a scale of their own: a kernel value

@@ -27,6 +27,7 @@
  * at the enclosing radius contains a spanning star.
  */
 #include "rips_h0_internal.h"
+#include "parallel_internal.h"
 
 #include <stdlib.h>
 
@@ -714,6 +715,218 @@ h0_float_copy(H0Work *w)
 	return TE_OK;
 }
 
+/* ---- the candidate pass on threads ---- */
+
+/*
+ * The pass over all pairs shared among threads.  The tasks are the blocks
+ * of the one-thread pass (DIST_BLOCK rows from i0 against COL_BLOCK columns
+ * from j0 >= i0); each worker offers the pairs of its blocks to both ends
+ * in candidate lists of its own (worker 0 in the run's).  A list keeps the
+ * KNN smallest (approximation, index) of what was offered to it, a total
+ * order, so merging the workers' lists point by point keeps exactly the
+ * KNN smallest of all the pairs, the set the one-thread pass keeps; the
+ * seal then orders it by exact distance as there.
+ */
+typedef struct H0Par
+{
+	H0Work	   *w;
+	int			nthreads;
+	Knn			k[PAR_MAX_THREADS];
+	double	   *blk[PAR_MAX_THREADS];
+	float	   *dots[PAR_MAX_THREADS];
+	int64_t    *tstart;			/* per row block: its first task (nrb + 1) */
+	int64_t		nrb;
+	int64_t		ntasks;
+	int64_t		total;			/* pairs of the pass, for the progress */
+} H0Par;
+
+/* one block of the pass (a worker's task): offers into the worker's lists */
+static void
+h0_par_block(void *arg, int worker, int64_t t)
+{
+	H0Par	   *hp = arg;
+	H0Work	   *w = hp->w;
+	Knn		   *k = &hp->k[worker];
+	int64_t		n = w->n,
+				dim = w->dim,
+				lo = 0,
+				hi = hp->nrb - 1,
+				i0,
+				i1,
+				j0,
+				j1,
+				bj,
+				i,
+				j;
+	const double *blk = hp->blk[worker];
+
+	/* the row block of task t: the last with tstart <= t */
+	while (lo < hi)
+	{
+		int64_t		mid = (lo + hi + 1) / 2;
+
+		if (hp->tstart[mid] <= t)
+			lo = mid;
+		else
+			hi = mid - 1;
+	}
+	i0 = lo * DIST_BLOCK;
+	i1 = i0 + DIST_BLOCK < n ? i0 + DIST_BLOCK : n;
+	j0 = i0 + (t - hp->tstart[lo]) * COL_BLOCK;
+	j1 = j0 + COL_BLOCK < n ? j0 + COL_BLOCK : n;
+	bj = j1 - j0;
+	dist_block_sq_float(w->F + i0 * dim, w->fsq + i0, i1 - i0, w->F, w->fsq, j0, j1,
+						(int) dim, hp->dots[worker], hp->blk[worker]);
+	for (i = i0; i < i1; i++)
+	{
+		const double *row = blk + (i - i0) * bj;
+		int64_t		jstart = (j0 > i + 1) ? j0 : i + 1;
+
+		for (j = jstart; j < j1; j++)
+		{
+			double		a = row[j - j0];
+
+			if (a <= k->top[i])
+				knn_offer(k, i, a, j);
+			if (a <= k->top[j])
+				knn_offer(k, j, a, i);
+		}
+	}
+}
+
+/* merge the workers' lists of 1024 points into the run's and seal them (a task) */
+static void
+h0_par_merge(void *arg, int worker, int64_t t)
+{
+	H0Par	   *hp = arg;
+	H0Work	   *w = hp->w;
+	int64_t		u0 = t * 1024,
+				u1 = u0 + 1024 < w->n ? u0 + 1024 : w->n,
+				u;
+	int			q,
+				e;
+
+	(void) worker;
+	for (u = u0; u < u1; u++)
+	{
+		for (q = 1; q < hp->nthreads; q++)
+		{
+			const Nbr  *h = hp->k[q].list + u * KNN;
+
+			for (e = 0; e < hp->k[q].len[u]; e++)
+				knn_offer(&w->k, u, h[e].d2, h[e].v);
+		}
+		knn_seal(&w->k, w->p, u, w->eps[u]);
+	}
+}
+
+/* between sections of the pass: the pairs done, for the progress reports */
+static void
+h0_par_section(void *arg, int64_t done)
+{
+	H0Par	   *hp = arg;
+	RipsCtx    *c = hp->w->c;
+
+	c->done = (double) hp->total * (double) done / (double) (hp->ntasks > 0 ? hp->ntasks : 1);
+	te_progress(c->env, c->phase, c->unit, c->done, c->total);
+}
+
+/*
+ * The threads the pass may use: each one beyond the first holds lists
+ * for every point and a kernel block, and starts only while that fits
+ * under the memory limit
+ */
+static int
+h0_par_threads(H0Work *w)
+{
+	Arena	   *mem = w->c->mem;
+	size_t		extra = (size_t) w->n * (KNN * sizeof(Nbr) + sizeof(int32_t) + sizeof(double)) +
+		(size_t) DIST_BLOCK * COL_BLOCK * (sizeof(double) + sizeof(float)) + 8 * ARENA_HEADER;
+	int			t = par_threads(w->c->threads, (w->n + DIST_BLOCK - 1) / DIST_BLOCK);
+
+	while (t > 1 && mem->limit > 0 && mem->cur + (size_t) (t - 1) * extra > mem->limit)
+		t--;
+	return t;
+}
+
+/* allocate the extra workers' lists and scratch, and the task table */
+static TeStatus
+h0_par_alloc(H0Par *hp)
+{
+	H0Work	   *w = hp->w;
+	Arena	   *mem = w->c->mem;
+	int64_t		n = w->n,
+				b,
+				u;
+	int			q;
+
+	hp->nrb = (n + DIST_BLOCK - 1) / DIST_BLOCK;
+	hp->tstart = arena_array(mem, (size_t) hp->nrb + 1, sizeof(int64_t));
+	if (!hp->tstart)
+		return mem->status;
+	hp->tstart[0] = 0;
+	for (b = 0; b < hp->nrb; b++)
+		hp->tstart[b + 1] = hp->tstart[b] + (n - b * DIST_BLOCK + COL_BLOCK - 1) / COL_BLOCK;
+	hp->ntasks = hp->tstart[hp->nrb];
+	hp->k[0] = w->k;
+	hp->blk[0] = w->blk;
+	hp->dots[0] = w->dots;
+	for (q = 1; q < hp->nthreads; q++)
+	{
+		hp->k[q].list = arena_array(mem, (size_t) n * KNN, sizeof(Nbr));
+		hp->k[q].len = arena_alloc0(mem, sizeof(int32_t) * (size_t) n);
+		hp->k[q].top = arena_array(mem, (size_t) n, sizeof(double));
+		hp->k[q].lb = NULL;
+		hp->blk[q] = arena_array(mem, (size_t) DIST_BLOCK * COL_BLOCK, sizeof(double));
+		hp->dots[q] = arena_array(mem, (size_t) DIST_BLOCK * COL_BLOCK, sizeof(float));
+		if (!hp->k[q].list || !hp->k[q].len || !hp->k[q].top || !hp->blk[q] || !hp->dots[q])
+			return mem->status;
+		for (u = 0; u < n; u++)
+			hp->k[q].top[u] = INFINITY;
+	}
+	return TE_OK;
+}
+
+/* release what h0_par_alloc took (NULLs are fine) */
+static void
+h0_par_release(H0Par *hp)
+{
+	Arena	   *mem = hp->w->c->mem;
+	int			q;
+
+	arena_free(mem, hp->tstart);
+	for (q = 1; q < hp->nthreads; q++)
+	{
+		arena_free(mem, hp->k[q].list);
+		arena_free(mem, hp->k[q].len);
+		arena_free(mem, hp->k[q].top);
+		arena_free(mem, hp->blk[q]);
+		arena_free(mem, hp->dots[q]);
+	}
+}
+
+/* the candidate pass on threads: the lists h0_candidates makes, sealed */
+static TeStatus
+h0_candidates_par(H0Work *w, int nthreads)
+{
+	H0Par		hp;
+	TeStatus	st;
+
+	memset(&hp, 0, sizeof(hp));
+	hp.w = w;
+	hp.nthreads = nthreads;
+	hp.total = w->n * (w->n - 1) / 2;
+	rips_phase(w->c, "H0 nearest neighbours", "pairs", (double) hp.total);
+	if ((st = h0_par_alloc(&hp)) == TE_OK)
+		st = par_run(w->c->env, nthreads, hp.ntasks, h0_par_block, h0_par_section, &hp);
+	if (st == TE_OK)
+		st = par_run(w->c->env, nthreads, (w->n + 1023) / 1024, h0_par_merge, NULL, &hp);
+	h0_par_release(&hp);
+	return st;
+}
+
+/* ---- the candidate pass ---- */
+
 /* one pass over all pairs: the KNN nearest candidates of every point */
 static TeStatus
 h0_candidates(H0Work *w)
@@ -725,7 +938,10 @@ h0_candidates(H0Work *w)
 				i0,
 				j0;
 	TeStatus	st;
+	int			nthreads = h0_par_threads(w);
 
+	if (nthreads > 1)
+		return h0_candidates_par(w, nthreads);
 	rips_phase(w->c, "H0 nearest neighbours", "pairs", (double) n * (double) (n - 1) / 2.0);
 	for (i0 = 0; i0 < n; i0 += DIST_BLOCK)
 	{

@@ -32,6 +32,19 @@ pg_check(void *ctx)
 	return 0;
 }
 
+/*
+ * Is an interrupt waiting that CHECK_FOR_INTERRUPTS would act on?  Only
+ * reads flags the signal handlers set, and never jumps out, so the core
+ * may ask it while its own threads run (it asks from this thread only,
+ * and calls pg_check once they are joined).
+ */
+static int
+pg_pending(void *ctx)
+{
+	(void) ctx;
+	return InterruptPending && INTERRUPTS_CAN_BE_PROCESSED();
+}
+
 /* set up env to allocate in cxt and honour query cancellation */
 void
 te_env_init(TeEnv *env, MemoryContext cxt)
@@ -40,6 +53,7 @@ te_env_init(TeEnv *env, MemoryContext cxt)
 	env->alloc = pg_alloc;
 	env->release = pg_release;
 	env->check = pg_check;
+	env->pending = pg_pending;
 	env->ctx = cxt;
 }
 

@@ -4,7 +4,10 @@
 #include "topembed.h"
 
 #include <limits.h>
+#include <unistd.h>
 
+#include "access/parallel.h"
+#include "miscadmin.h"
 #include "utils/guc.h"
 
 PG_MODULE_MAGIC;
@@ -18,6 +21,7 @@ int			te_max_points = 50000;
 int			te_persistence_memory_limit_kb = 1024 * 1024;
 int			te_progress_level = 0;
 int			te_progress_interval_ms = 5000;
+int			te_persistence_threads = 0;
 
 /* topembed.progress: where the reports go; on and off as for a boolean */
 static const struct config_enum_entry progress_levels[] = {
@@ -35,6 +39,30 @@ static const struct config_enum_entry progress_levels[] = {
 };
 
 void		_PG_init(void);
+
+/*
+ * The engine threads of one persistence run: topembed.persistence_threads,
+ * or for 0 (automatic) one per core that max_parallel_workers would give a
+ * parallel query, the leader included (max_parallel_workers + 1), never
+ * more than the online CPUs; 1 inside a parallel worker, whose leader and
+ * siblings already use the other cores.
+ */
+int
+te_persistence_threads_now(void)
+{
+	long		cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	int			t = te_persistence_threads;
+
+	if (IsParallelWorker())
+		return 1;
+	if (cpus < 1)
+		cpus = 1;
+	if (t == 0)
+		t = max_parallel_workers + 1;
+	if (t > cpus)
+		t = (int) cpus;
+	return t < 1 ? 1 : t;
+}
 
 /* apply topembed.blas_threads to OpenBLAS */
 static void
@@ -62,6 +90,21 @@ _PG_init(void)
 							PGC_SUSET, 0,
 							NULL, assign_blas_threads, NULL);
 	openblas_set_num_threads(te_blas_threads);
+
+	/*
+	 * The engine's own threads are a preference of the session, as
+	 * max_parallel_workers_per_gather is: they spend only the cores of this
+	 * one query (never more than are online), they hold their extra memory
+	 * under topembed.persistence_memory_limit, and they live within one
+	 * engine call, so they neither meet fork() nor touch PostgreSQL.
+	 */
+	DefineCustomIntVariable("topembed.persistence_threads",
+							"Threads of the persistence engine's own in one computation.",
+							"0 (the default) uses min(online CPUs, max_parallel_workers + 1); 1 runs on the backend's thread alone.",
+							&te_persistence_threads,
+							0, 0, TE_RIPS_MAX_THREADS,
+							PGC_USERSET, 0,
+							NULL, NULL, NULL);
 
 	DefineCustomIntVariable("topembed.moments_max_dim",
 							"Largest embedding dimension a moments sketch accepts.",

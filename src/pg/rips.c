@@ -764,6 +764,7 @@ te_persistence_run(MemoryContext work, const double *points, const double *lower
 	opt.memory_limit = (size_t) te_persistence_memory_limit_kb * 1024;
 	opt.stats = &stats;
 	opt.generators = gen;
+	opt.threads = te_persistence_threads_now();
 	memset(d, 0, sizeof(*d));
 	te_env_init(&env, work);
 	te_progress_begin(&progress, &env, "topembed.persistence");

@@ -27,6 +27,10 @@ extern int	te_max_points;
 extern int	te_persistence_memory_limit_kb;
 extern int	te_progress_level;		/* topembed.progress: 0 (off), NOTICE or LOG */
 extern int	te_progress_interval_ms;
+extern int	te_persistence_threads;	/* topembed.persistence_threads: 0 = automatic */
+
+/* module.c: the engine threads topembed.persistence_threads gives this backend now */
+extern int	te_persistence_threads_now(void);
 
 /* env.c: the core's allocator and interrupt check on palloc */
 extern void te_env_init(TeEnv *env, MemoryContext cxt);

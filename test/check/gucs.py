@@ -1,5 +1,5 @@
-"""Administrator limits are PGC_SUSET (the progress reports, a preference,
-are not): a plain role cannot raise any
+"""Administrator limits are PGC_SUSET (the progress reports and the
+persistence engine's threads, preferences, are not): a plain role cannot raise any
 topembed.* setting, by SET, SET LOCAL, set_config(), ALTER ROLE, a
 placeholder set before the library loads, or PGOPTIONS; a superuser can,
 per session and per role, and can hand one setting to a role with GRANT SET."""
@@ -19,7 +19,7 @@ RAISED = {
     "topembed.persistence_memory_limit": ("2GB", "1GB"),
 }
 # settings any role may change
-PREFERENCES = ["topembed.progress", "topembed.progress_interval"]
+PREFERENCES = ["topembed.persistence_threads", "topembed.progress", "topembed.progress_interval"]
 LOAD = "SELECT topembed.check_embedding('{1}'::real[])"
 
 
@@ -48,7 +48,8 @@ def main():
     cur.execute(LOAD)
     cur.execute("SELECT name, context FROM pg_settings WHERE name LIKE 'topembed.%' ORDER BY name")
     contexts = dict(cur.fetchall())
-    # the progress reports are a preference, not a limit (progress.py tests them)
+    # the progress reports and the engine's threads are preferences, not limits
+    # (progress.py and threads.py test them)
     prefs = {n: contexts.pop(n, None) for n in PREFERENCES}
     ok(sorted(contexts) == sorted(RAISED), "the four limits exist: %s" % sorted(contexts))
     ok(all(c == "user" for c in prefs.values()), "the preferences are PGC_USERSET: %s" % prefs)

@@ -5,7 +5,8 @@
  *           [--threshold t] [--metric euclidean|cosine|angular]
  *           [--modulus p] [--no-collapse] [--memory-limit bytes] [--stats]
  *           [--heap-budget entries]
- *           [--threads k] [--check-gaps] [--cancel-after seconds] FILE
+ *           [--threads k] [--engine-threads k] [--phases] [--check-gaps]
+ *           [--cancel-after seconds] FILE
  *
  * Reads the text formats of Ripser (numbers separated by whitespace or
  * commas) and prints one line per bar, "dim birth death", with %.9g and
@@ -13,6 +14,12 @@
  * float32, as Ripser parses them; point coordinates as double.  --stats
  * prints the engine's counters to stderr.  OpenBLAS runs with one thread
  * unless --threads says otherwise, as inside a PostgreSQL backend.
+ * --engine-threads k gives the engine k threads of its own
+ * (TeRipsOptions.threads, as topembed.persistence_threads does in a
+ * backend); without it the engine gets as many as --threads gives
+ * OpenBLAS (1 by default).  Timing the engine's threads is best done with
+ * --threads 1 --engine-threads k, the backend's setting.  --phases prints
+ * to stderr the time at which each phase of the run begins.
  * --check-gaps reports the longest time between two interrupt checks;
  * --cancel-after s makes the check ask to stop after s seconds and reports
  * how long the engine took to return.
@@ -69,6 +76,28 @@ probe_check(void *ctx)
 	return 0;
 }
 
+/* --phases: the time at which each phase of the run begins */
+typedef struct PhaseProbe
+{
+	double		start;
+	const char *last;
+} PhaseProbe;
+
+/* the progress callback of --phases: one line per new phase, to stderr */
+static void
+phase_progress(void *ctx, const char *phase, const char *unit, double done, double total)
+{
+	PhaseProbe *pp = ctx;
+
+	(void) unit;
+	(void) done;
+	(void) total;
+	if (pp->last && strcmp(pp->last, phase) == 0)
+		return;
+	pp->last = phase;
+	fprintf(stderr, "phase %8.3f s %s\n", mono() - pp->start, phase);
+}
+
 /* print the usage and exit 2 */
 static void
 usage(void)
@@ -78,8 +107,8 @@ usage(void)
 			"               [--threshold t] [--metric euclidean|cosine|angular]\n"
 			"               [--modulus p] [--no-collapse] [--memory-limit bytes]\n"
 			"               [--heap-budget entries]\n"
-			"               [--stats] [--threads k] [--check-gaps]\n"
-			"               [--cancel-after seconds] FILE\n");
+			"               [--stats] [--threads k] [--engine-threads k] [--phases]\n"
+			"               [--check-gaps] [--cancel-after seconds] FILE\n");
 	exit(2);
 }
 
@@ -162,7 +191,10 @@ main(int argc, char **argv)
 	TeMetric	metric = TE_METRIC_EUCLIDEAN;
 	int			want_stats = 0,
 				want_probe = 0,
-				threads = 1;
+				want_phases = 0,
+				threads = 1,
+				engine_threads = -1;
+	PhaseProbe	phases = {0, NULL};
 	CheckProbe	probe = {0, 0, 0, -1.0, 0, 0};
 	FILE	   *f;
 	char	   *line = NULL;
@@ -207,6 +239,10 @@ main(int argc, char **argv)
 			want_stats = 1;
 		else if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc)
 			threads = atoi(argv[++i]);
+		else if (strcmp(argv[i], "--engine-threads") == 0 && i + 1 < argc)
+			engine_threads = atoi(argv[++i]);
+		else if (strcmp(argv[i], "--phases") == 0)
+			want_phases = 1;
 		else if (strcmp(argv[i], "--check-gaps") == 0)
 			want_probe = 1;
 		else if (strcmp(argv[i], "--cancel-after") == 0 && i + 1 < argc)
@@ -293,6 +329,14 @@ main(int argc, char **argv)
 		env.check = probe_check;
 		env.ctx = &probe;
 		probe.start = probe.last = mono();
+	}
+	/* the engine's own threads: --engine-threads, else as many as --threads */
+	opt.threads = engine_threads >= 0 ? engine_threads : threads;
+	if (want_phases)
+	{
+		phases.start = mono();
+		env.progress = phase_progress;
+		env.progress_ctx = &phases;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (strcmp(format, "point-cloud") == 0)

@@ -1374,6 +1374,285 @@ test_heap_window(void)
 	free(cloud);
 }
 
+/* ---- the engine's own threads ---- */
+
+/*
+ * An env for the threaded runs: the counting allocator, an interrupt check
+ * and a pending callback that both say stop once armed, and a progress
+ * callback that arms them when the phase named arm_at begins and keeps
+ * the last phase seen.  With spurious set, pending always says yes while
+ * the check never stops: the runs must then finish with the same result.
+ */
+typedef struct ThreadProbe
+{
+	Counter		count;
+	const char *arm_at;
+	const char *last_phase;
+	int			armed;
+	int			spurious;
+	int64_t		pendings;
+} ThreadProbe;
+
+/* the check of a ThreadProbe: the counter's, or stop once armed */
+static int
+probe_check(void *ctx)
+{
+	ThreadProbe *tp = ctx;
+
+	return count_check(&tp->count) || tp->armed;
+}
+
+/* the non-throwing pending callback of a ThreadProbe */
+static int
+probe_pending(void *ctx)
+{
+	ThreadProbe *tp = ctx;
+
+	tp->pendings++;
+	return tp->armed || tp->spurious;
+}
+
+/* arm the probe when its phase begins; keep the last phase */
+static void
+probe_progress(void *ctx, const char *phase, const char *unit, double done, double total)
+{
+	ThreadProbe *tp = ctx;
+
+	(void) unit;
+	(void) done;
+	(void) total;
+	tp->last_phase = phase;
+	if (tp->arm_at && strcmp(phase, tp->arm_at) == 0)
+		tp->armed = 1;
+}
+
+/* set up env on a fresh probe (Counter at its start, so count_alloc works on it) */
+static void
+env_probe(TeEnv *env, ThreadProbe *tp, const char *arm_at, int spurious, int with_pending)
+{
+	memset(tp, 0, sizeof(*tp));
+	env_counting(env, &tp->count, -1);
+	env->ctx = tp;
+	env->check = probe_check;
+	env->pending = with_pending ? probe_pending : NULL;
+	env->progress = probe_progress;
+	env->progress_ctx = tp;
+	tp->arm_at = arm_at;
+	tp->spurious = spurious;
+}
+
+/* the counters that must not depend on the threads (all but the peak) */
+static int
+same_stats(const TeRipsStats *a, const TeRipsStats *b)
+{
+	int			k;
+
+	if (a->n_points != b->n_points || a->n_edges != b->n_edges ||
+		a->n_edges_collapsed != b->n_edges_collapsed || a->additions != b->additions ||
+		memcmp(&a->threshold, &b->threshold, sizeof(double)) != 0 ||
+		memcmp(&a->enclosing_radius, &b->enclosing_radius, sizeof(double)) != 0)
+		return 0;
+	for (k = 0; k <= TE_RIPS_MAX_DIM; k++)
+		if (a->columns[k] != b->columns[k] || a->reduced[k] != b->reduced[k] ||
+			a->apparent[k] != b->apparent[k] || a->emergent[k] != b->emergent[k])
+			return 0;
+	return 1;
+}
+
+/* threads 2..4 against 1 on one cloud: diagram, counters, and for H0 the tree */
+static void
+threads_compare(const char *what, const double *x, int64_t n, int dim, TeMetric metric,
+				int max_dim)
+{
+	TeEnv		env;
+	TeRipsOptions o;
+	TeRipsStats s1,
+				sk;
+	TeDiagram	d1,
+				dk;
+	TeRipsTreeEdge *t1 = malloc(sizeof(TeRipsTreeEdge) * (size_t) n),
+			   *tk = malloc(sizeof(TeRipsTreeEdge) * (size_t) n);
+	TeStatus	st;
+	int			k;
+
+	te_env_init_malloc(&env);
+	te_rips_options_init(&o);
+	o.max_dim = max_dim;
+	o.stats = &s1;
+	o.tree = max_dim == 0 ? t1 : NULL;
+	o.threads = 1;
+	st = te_rips_points(&env, x, n, dim, metric, &o, &d1);
+	unit_ok(st == TE_OK && d1.n_pairs > 0, "threads: %s, one thread runs (%lld bars)", what,
+			(long long) d1.n_pairs);
+	for (k = 2; k <= 4; k++)
+	{
+		o.threads = k;
+		o.stats = &sk;
+		o.tree = max_dim == 0 ? tk : NULL;
+		st = te_rips_points(&env, x, n, dim, metric, &o, &dk);
+		unit_ok(st == TE_OK && same_diagram(&d1, &dk) && same_stats(&s1, &sk) &&
+				(max_dim > 0 || memcmp(t1, tk, sizeof(TeRipsTreeEdge) * (size_t) (n - 1)) == 0),
+				"threads: %s, %d threads give the one-thread diagram%s bit for bit", what, k,
+				max_dim == 0 ? " and tree" : "");
+		te_diagram_free(&env, &dk);
+	}
+	te_diagram_free(&env, &d1);
+	free(t1);
+	free(tk);
+}
+
+/*
+ * Cancel a threaded run when the phase arm_at begins: the pending callback
+ * stops the section, the workers are joined, the check stops the run:
+ * TE_CANCELLED, nothing left allocated, no later phase begun
+ */
+static void
+threads_cancel(const char *what, const double *x, int64_t n, int dim, int max_dim,
+			   const char *arm_at, int with_pending)
+{
+	TeEnv		env;
+	ThreadProbe tp;
+	TeRipsOptions o;
+	TeDiagram	d;
+	TeStatus	st;
+
+	env_probe(&env, &tp, arm_at, 0, with_pending);
+	te_rips_options_init(&o);
+	o.max_dim = max_dim;
+	o.threads = 2;
+	st = te_rips_points(&env, x, n, dim, TE_METRIC_EUCLIDEAN, &o, &d);
+	unit_ok(st == TE_CANCELLED && tp.count.live_blocks == 0 && d.n_pairs == 0 &&
+			tp.last_phase && strcmp(tp.last_phase, arm_at) == 0 &&
+			(!with_pending || tp.pendings > 0),
+			"threads: %s, cancelled in \"%s\" on 2 threads%s: %s, %lld blocks left, last phase \"%s\"",
+			what, arm_at, with_pending ? " (pending callback)" : " (no pending callback)",
+			te_status_name(st), (long long) tp.count.live_blocks,
+			tp.last_phase ? tp.last_phase : "");
+}
+
+/* an interrupt that is no cancel (pending yes, check no) changes nothing */
+static void
+threads_spurious(const char *what, const double *x, int64_t n, int dim, int max_dim)
+{
+	TeEnv		env;
+	ThreadProbe tp;
+	TeRipsOptions o;
+	TeDiagram	d1,
+				d2;
+	TeStatus	st1,
+				st2;
+
+	te_rips_options_init(&o);
+	o.max_dim = max_dim;
+	env_probe(&env, &tp, NULL, 0, 1);
+	o.threads = 1;
+	st1 = te_rips_points(&env, x, n, dim, TE_METRIC_EUCLIDEAN, &o, &d1);
+	env_probe(&env, &tp, NULL, 1, 1);
+	o.threads = 2;
+	st2 = te_rips_points(&env, x, n, dim, TE_METRIC_EUCLIDEAN, &o, &d2);
+	unit_ok(st1 == TE_OK && st2 == TE_OK && same_diagram(&d1, &d2) && tp.pendings >= 1,
+			"threads: %s, a pending interrupt that is no cancel ends sections early (%lld asks) and the diagram stays",
+			what, (long long) tp.pendings);
+	te_diagram_free(&env, &d1);
+	te_diagram_free(&env, &d2);
+}
+
+/* every check of a threaded run tripped in turn: cancelled or done, never a leak */
+static void
+threads_trip_every(const char *what, const double *x, int64_t n, int dim, int max_dim, int trips)
+{
+	TeEnv		env;
+	ThreadProbe tp;
+	TeRipsOptions o;
+	TeDiagram	d;
+	TeStatus	st;
+	int			t,
+				bad = 0,
+				cancelled = 0;
+
+	te_rips_options_init(&o);
+	o.max_dim = max_dim;
+	o.threads = 2;
+	for (t = 0; t < trips; t++)
+	{
+		env_probe(&env, &tp, NULL, 0, 1);
+		tp.count.trip_at = t;
+		st = te_rips_points(&env, x, n, dim, TE_METRIC_EUCLIDEAN, &o, &d);
+		if (st == TE_CANCELLED)
+			cancelled++;
+		if ((st != TE_OK && st != TE_CANCELLED) || (st == TE_CANCELLED && d.n_pairs != 0))
+			bad++;
+		if (st == TE_OK)
+			te_diagram_free(&env, &d);
+		if (tp.count.live_blocks != 0)
+			bad++;
+	}
+	unit_ok(bad == 0 && cancelled > 0,
+			"threads: %s, a cancel at each of the first %d checks on 2 threads: %d cancelled, %d leaks or bad statuses",
+			what, trips, cancelled, bad);
+}
+
+/* with a memory limit just above the one-thread peak, H0's extra lists are not taken */
+static void
+threads_memory_limit(const double *x, int64_t n, int dim)
+{
+	TeEnv		env;
+	TeRipsOptions o;
+	TeRipsStats s;
+	TeDiagram	d1,
+				d2;
+	TeStatus	st1,
+				st2;
+
+	te_env_init_malloc(&env);
+	te_rips_options_init(&o);
+	o.max_dim = 0;
+	o.stats = &s;
+	st1 = te_rips_points(&env, x, n, dim, TE_METRIC_EUCLIDEAN, &o, &d1);
+	o.memory_limit = s.peak_bytes + 4096;
+	o.threads = 4;
+	st2 = te_rips_points(&env, x, n, dim, TE_METRIC_EUCLIDEAN, &o, &d2);
+	unit_ok(st1 == TE_OK && st2 == TE_OK && same_diagram(&d1, &d2) &&
+			s.peak_bytes <= o.memory_limit,
+			"threads: H0 under a memory limit just above its one-thread peak runs on 4 threads asked for, within the limit (%s)",
+			te_status_name(st2));
+	if (st1 == TE_OK)
+		te_diagram_free(&env, &d1);
+	if (st2 == TE_OK)
+		te_diagram_free(&env, &d2);
+}
+
+static void
+test_threads(void)
+{
+	int64_t		n1 = unit_size(520, 300),
+				n0 = unit_size(2100, 1100);
+	double	   *a = random_points(n1, 8, 0),
+			   *b = random_points(n1, 6, 2),
+			   *c = random_points(n0, 16, 0),
+			   *e = random_points(n0, 12, 2);
+
+	threads_compare("H1 of a Gaussian cloud (euclidean)", a, n1, 8, TE_METRIC_EUCLIDEAN, 1);
+	threads_compare("H1 of a Gaussian cloud (cosine)", a, n1, 8, TE_METRIC_COSINE, 1);
+	threads_compare("H1 of a cloud with repeated points", b, n1, 6, TE_METRIC_EUCLIDEAN, 1);
+	threads_compare("H0 of a Gaussian cloud (euclidean)", c, n0, 16, TE_METRIC_EUCLIDEAN, 0);
+	threads_compare("H0 of a Gaussian cloud (angular)", c, n0, 16, TE_METRIC_ANGULAR, 0);
+	threads_compare("H0 of a cloud with repeated points", e, n0, 12, TE_METRIC_EUCLIDEAN, 0);
+	threads_cancel("H1", a, n1, 8, 1, "distances", 1);
+	threads_cancel("H1", a, n1, 8, 1, "distances", 0);
+	threads_cancel("H0", c, n0, 16, 0, "H0 nearest neighbours", 1);
+	threads_cancel("H0", c, n0, 16, 0, "H0 nearest neighbours", 0);
+	threads_spurious("H1", a, n1, 8, 1);
+	threads_spurious("H0", c, n0, 16, 0);
+	threads_trip_every("H1", a, n1, 8, 1, (int) unit_size(8, 4));
+	threads_trip_every("H0", c, n0, 16, 0, (int) unit_size(8, 4));
+	threads_memory_limit(c, n0, 16);
+	free(a);
+	free(b);
+	free(c);
+	free(e);
+}
+
 int
 main(void)
 {
@@ -1389,5 +1668,6 @@ main(void)
 	test_cancellation();
 	test_generators();
 	test_heap_window();
+	test_threads();
 	return unit_done();
 }
