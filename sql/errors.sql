@@ -2,6 +2,8 @@
 -- works as written; metric names are forgiving; a threshold that limits
 -- nothing is pointed out
 SET search_path = public, topembed;
+-- the memory figures below are those of one engine thread, whatever the machine's cores
+SET topembed.persistence_threads = 1;
 
 -- mixed lengths: the hint's check_embedding call, with the length, finds the rows
 CREATE TABLE mixed (id int, e real[]);

@@ -2,6 +2,8 @@
 -- errors, on hand-checked point sets
 SET search_path = public, topembed;
 SET extra_float_digits = 0;
+-- the memory figures below are those of one engine thread, whatever the machine's cores
+SET topembed.persistence_threads = 1;
 
 -- four corners of a unit square: H0 dies at 1 (three times), one H1 class
 -- born at 1 dies at sqrt(2) (float32: 1.41421353816986)

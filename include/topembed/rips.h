@@ -213,4 +213,12 @@ TeStatus	te_rips_distances(TeEnv *env, const double *lower, int64_t n,
  */
 size_t		te_rips_memory_estimate(int64_t n, int dim, int max_dim, double threshold);
 
+/*
+ * The same for a run with TeRipsOptions.threads = threads: each thread
+ * beyond the first holds its own kernel block, and for H0 of points its
+ * own candidate lists (te_rips_memory_estimate is this with 1 thread)
+ */
+size_t		te_rips_memory_estimate_threads(int64_t n, int dim, int max_dim, double threshold,
+											int threads);
+
 #endif							/* TOPEMBED_RIPS_H */

@@ -12,6 +12,7 @@
 #include "rips_graph_internal.h"
 #include "rips_h0_internal.h"
 #include "rips_reduce_internal.h"
+#include "parallel_internal.h"
 #include "rips_threads_internal.h"
 
 #include <float.h>
@@ -577,6 +578,13 @@ add_sat(size_t a, double b)
 size_t
 te_rips_memory_estimate(int64_t n, int dim, int max_dim, double threshold)
 {
+	return te_rips_memory_estimate_threads(n, dim, max_dim, threshold, 1);
+}
+
+/* the same with threads: see rips.h */
+size_t
+te_rips_memory_estimate_threads(int64_t n, int dim, int max_dim, double threshold, int threads)
+{
 	double		nn = (double) (n > 0 ? n : 0);
 	double		m = nn * (nn - 1.0) / 2.0;
 	double		bytes = RIPS_MEM_FIXED;
@@ -592,6 +600,8 @@ te_rips_memory_estimate(int64_t n, int dim, int max_dim, double threshold)
 			/* float copy, candidate lists and per-point state, kernel blocks */
 			bytes += nn * (double) dim * 4.0 + nn * RIPS_MEM_H0_PER_POINT;
 			bytes += (double) DIST_BLOCK * 1024 * 12.0 + (DIST_BLOCK + 1024.0) * dim * 4.0;
+			bytes += (double) (par_threads(threads, (n + DIST_BLOCK - 1) / DIST_BLOCK) - 1) *
+				(double) rips_h0_thread_bytes(n);
 		}
 		else
 			bytes += nn * 24.0;	/* Prim's keys */
@@ -602,7 +612,7 @@ te_rips_memory_estimate(int64_t n, int dim, int max_dim, double threshold)
 	/* n x n floats and three bitset matrices, whatever the threshold */
 	bytes += nn * nn * 4.0 + 3.0 * nn * nn / 8.0 + RIPS_MEM_REDUCE_FIXED;
 	if (dim > 0)
-		bytes += (double) DIST_BLOCK * DIST_BLOCK * 8.0;
+		bytes += (double) DIST_BLOCK * DIST_BLOCK * 8.0 * (double) (threads > 1 ? threads : 1);
 
 	/*
 	 * The edges and their tree bits, the sort's bins and largest bin, the

@@ -831,6 +831,14 @@ h0_par_section(void *arg, int64_t done)
 	te_progress(c->env, c->phase, c->unit, c->done, c->total);
 }
 
+/* the lists for every point and the kernel block of one more thread: see rips_h0_internal.h */
+size_t
+rips_h0_thread_bytes(int64_t n)
+{
+	return (size_t) n * (KNN * sizeof(Nbr) + sizeof(int32_t) + sizeof(double)) +
+		(size_t) DIST_BLOCK * COL_BLOCK * (sizeof(double) + sizeof(float)) + 8 * ARENA_HEADER;
+}
+
 /*
  * The threads the pass may use: each one beyond the first holds lists
  * for every point and a kernel block, and starts only while that fits
@@ -840,8 +848,7 @@ static int
 h0_par_threads(H0Work *w)
 {
 	Arena	   *mem = w->c->mem;
-	size_t		extra = (size_t) w->n * (KNN * sizeof(Nbr) + sizeof(int32_t) + sizeof(double)) +
-		(size_t) DIST_BLOCK * COL_BLOCK * (sizeof(double) + sizeof(float)) + 8 * ARENA_HEADER;
+	size_t		extra = rips_h0_thread_bytes(w->n);
 	int			t = par_threads(w->c->threads, (w->n + DIST_BLOCK - 1) / DIST_BLOCK);
 
 	while (t > 1 && mem->limit > 0 && mem->cur + (size_t) (t - 1) * extra > mem->limit)

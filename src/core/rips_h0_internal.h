@@ -18,6 +18,12 @@ TeStatus	rips_h0_graph(RipsCtx *c, const RipsGraph *g, uint64_t *tree_bits);
 TeStatus	rips_h0_points(RipsCtx *c, const DistPoints *p, float threshold,
 						   TeRipsTreeEdge *tree);
 
+/*
+ * The bytes each thread beyond the first holds in H0 of n points: its
+ * candidate lists and kernel blocks
+ */
+size_t		rips_h0_thread_bytes(int64_t n);
+
 /* H0 of a lower-triangle dissimilarity by Prim in O(n) extra memory */
 TeStatus	rips_h0_lower(RipsCtx *c, const double *lower, int64_t n, float threshold);
 

@@ -42,7 +42,8 @@ typedef TePersState PersState;
 double
 te_persistence_need_bytes(int64 n, int dim, int max_dim, double threshold)
 {
-	size_t		e = te_rips_memory_estimate(n, dim, max_dim, threshold);
+	size_t		e = te_rips_memory_estimate_threads(n, dim, max_dim, threshold,
+													te_persistence_threads_now());
 
 	if (e == SIZE_MAX)
 		return INFINITY;
