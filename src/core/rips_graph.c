@@ -243,11 +243,16 @@ value_bits(float v)
 	return b;
 }
 
-/* the bin of a value whose bits are at most top, of nb bins */
+/*
+ * the bin of a value whose bits are at most top, of nb bins (values are
+ * never -0.0; were one, the last bin keeps the write within the offsets)
+ */
 static inline int64_t
 edge_bin(float v, uint64_t top, int64_t nb)
 {
-	return (int64_t) ((uint64_t) value_bits(v) * (uint64_t) nb / (top + 1));
+	uint64_t	b = (uint64_t) value_bits(v) * (uint64_t) nb / (top + 1);
+
+	return b < (uint64_t) nb ? (int64_t) b : nb - 1;
 }
 
 /*
