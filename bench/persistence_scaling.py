@@ -428,11 +428,11 @@ def summarise(tool_runs):
             max(tracked) if tracked else None, len(ok))
 
 
-def fmt_cell(s):
-    """'12.3 s 456 MB' or the status."""
+def fmt_cell(s, short=False):
+    """'12.3 s 456 MB (tracked MB)' or the status (short: without its reason)."""
     status, sec, mb, _, runs = s
     if status != "ok":
-        return status.split(" (")[0]        # the reason is in the lines above the table
+        return status.split(" (")[0] if short else status
     cell = "%.2f s %s MB" % (sec, "%.0f" % mb if mb is not None else "?")
     if s[3] is not None:
         cell += " (%.0f)" % s[3]
@@ -444,7 +444,7 @@ def print_table(rows, tools):
     print("\n%-6s %-3s" % ("n", "H") + "".join(" %-22s" % TOOL_NAMES[t] for t in tools)
           + "".join(" %-12s" % ("%s/te" % TOOL_NAMES[t]) for t in tools if t != "topembed"))
     for (k, n), summ in rows:
-        line = "%-6d H%-2d" % (n, k) + "".join(" %-22s" % fmt_cell(summ[t]) for t in tools)
+        line = "%-6d H%-2d" % (n, k) + "".join(" %-22s" % fmt_cell(summ[t], short=True) for t in tools)
         te = summ.get("topembed")
         for t in tools:
             if t == "topembed":
@@ -490,6 +490,7 @@ def plot(tsv, outdir):
         print("charts skipped: te_svg could not be built (make unit)")
         return []
     lines = [ln.rstrip("\n").split("\t") for ln in open(tsv)][1:]
+    lines.sort(key=lambda row: (TOOLS.index(row[0]), int(row[1]), int(row[2])))   # the legend: by tool, then H
     written = []
     for what, col, ylabel in (("time", 4, "wall time (s)"), ("memory", 5, "peak memory (MB)")):
         table = os.path.join(outdir, "scaling_%s.table" % what)
