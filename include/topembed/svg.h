@@ -1,6 +1,6 @@
 /*
  * svg.h - standalone SVG plots of persistence diagrams, barcodes,
- *         eigenvalue spectra and Betti curves
+ *         eigenvalue spectra, Betti curves and log-log charts
  *
  * Every plot function returns, in *out, a NUL-terminated standalone SVG
  * document (xmlns, viewBox, width and height; no scripts, no external
@@ -108,6 +108,33 @@ TeStatus	te_svg_betti_curves(TeEnv *env, const TeCurveSeries *series, int nserie
 TeStatus	te_svg_betti_curves_ex(TeEnv *env, const TeCurveSeries *series, int nseries,
 								   const char *title, const char *xlabel,
 								   const TeSvgOptions *opt, char **out);
+
+typedef struct TeXYSeries
+{
+	const char *label;			/* NULL gives "series k" */
+	const double *x;			/* n points, joined by lines in this order */
+	const double *y;
+	int			n;
+	int			color;			/* 1..7: that colour of the palette;
+								 * 0: by the series' number */
+	int			dash;			/* 1 solid with round markers, 2 dashed with
+								 * square ones, 3 dotted with triangles;
+								 * 0: by the series' number */
+} TeXYSeries;
+
+/*
+ * series of (x, y) points on log-log axes with labelled decades, e.g. the
+ * cost of a computation against its input size: a line through each
+ * series' points with a marker on each point (up to TE_SVG_XY_MARKERS
+ * points a series), a legend, title and axis labels (NULL or "": "x",
+ * "y").  TE_INVALID for a value that is not finite or not positive, a
+ * negative count, a style out of range or more than TE_SVG_MAX_SERIES
+ * series.  opt may be NULL; only opt->empty is used.
+ */
+#define TE_SVG_XY_MARKERS 200
+TeStatus	te_svg_loglog(TeEnv *env, const TeXYSeries *series, int nseries, const char *title,
+						  const char *xlabel, const char *ylabel, const TeSvgOptions *opt,
+						  char **out);
 
 /*
  * n points given by their first two principal coordinates (xy, n x 2,

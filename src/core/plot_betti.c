@@ -35,19 +35,14 @@ betti_check(TeEnv *env, const TeCurveSeries *series, int nseries, BettiRange *r)
 	r->yhi = -INFINITY;
 	r->integral = 1;
 	r->npts = 0;
-	if (nseries < 0 || nseries > TE_SVG_MAX_SERIES)
-		return te_fail(env, TE_INVALID, "a Betti curve plot takes 0 to %d series, not %d",
-					   TE_SVG_MAX_SERIES, nseries);
-	if (nseries > 0 && series == NULL)
-		return te_fail(env, TE_INVALID, "no series were given for %d series", nseries);
+	if ((st = plot_check_nseries(env, "Betti curve plot", nseries, series)) != TE_OK)
+		return st;
 	for (k = 0; k < nseries; k++)
 	{
 		const TeCurveSeries *s = &series[k];
 
-		if (s->n < 0)
-			return te_fail(env, TE_INVALID, "series %d has a negative number of points", k + 1);
-		if (s->n > 0 && (s->x == NULL || s->y == NULL))
-			return te_fail(env, TE_INVALID, "series %d has no x or y array", k + 1);
+		if ((st = plot_check_xy(env, k, s->n, s->x, s->y)) != TE_OK)
+			return st;
 		for (i = 0; i < s->n; i++)
 		{
 			if ((st = plot_poll(env, i)) != TE_OK)
@@ -73,19 +68,12 @@ betti_check(TeEnv *env, const TeCurveSeries *series, int nseries, BettiRange *r)
 static void
 betti_desc(char *desc, size_t cap, const TeCurveSeries *series, int nseries)
 {
-	char		buf[160];
 	int			k;
 
 	desc[0] = '\0';
 	plot_buf_cat(desc, cap, "Betti curves:");
 	for (k = 0; k < nseries; k++)
-	{
-		plot_buf_cat(desc, cap, k ? "; " : " ");
-		plot_buf_cat(desc, cap, plot_series_label(series[k].label, k, buf, sizeof(buf)));
-		plot_buf_cat(desc, cap, ", ");
-		plot_buf_cat_int(desc, cap, series[k].n);
-		plot_buf_cat(desc, cap, " points");
-	}
+		plot_desc_series(desc, cap, k, series[k].label, series[k].n, " points");
 	if (nseries == 0)
 		plot_buf_cat(desc, cap, " no series");
 }
@@ -203,8 +191,7 @@ te_svg_betti_curves_ex(TeEnv *env, const TeCurveSeries *series, int nseries,
 	for (k = 0; k < nseries; k++)
 	{
 		plot_put_swatch(&t, k, lp_legend, ly - 4.0);
-		te_svg_text(&t, lp_legend + 30.0, ly, 12.0, "start", "fill=\"#222\"",
-					plot_series_label(series[k].label, k, buf, sizeof(buf)), PLOT_LEGEND_CHARS);
+		plot_put_legend_label(&t, lp_legend, ly, plot_series_label(series[k].label, k, buf, sizeof(buf)));
 		ly += 20.0;
 	}
 

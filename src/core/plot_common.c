@@ -118,6 +118,42 @@ plot_series_label(const char *label, int k, char *buf, size_t cap)
 	return buf;
 }
 
+/* append series k to a document's description: " label, n" and what ("; " between series) */
+void
+plot_desc_series(char *desc, size_t cap, int k, const char *label, int64_t n, const char *what)
+{
+	char		buf[160];
+
+	plot_buf_cat(desc, cap, k ? "; " : " ");
+	plot_buf_cat(desc, cap, plot_series_label(label, k, buf, sizeof(buf)));
+	plot_buf_cat(desc, cap, ", ");
+	plot_buf_cat_int(desc, cap, n);
+	plot_buf_cat(desc, cap, what);
+}
+
+/* TE_INVALID unless 0 <= nseries <= TE_SVG_MAX_SERIES and the series are given */
+TeStatus
+plot_check_nseries(TeEnv *env, const char *plot, int nseries, const void *series)
+{
+	if (nseries < 0 || nseries > TE_SVG_MAX_SERIES)
+		return te_fail(env, TE_INVALID, "a %s takes 0 to %d series, not %d",
+					   plot, TE_SVG_MAX_SERIES, nseries);
+	if (nseries > 0 && series == NULL)
+		return te_fail(env, TE_INVALID, "no series were given for %d series", nseries);
+	return TE_OK;
+}
+
+/* TE_INVALID unless series k's n >= 0 and its x and y arrays are given */
+TeStatus
+plot_check_xy(TeEnv *env, int k, int n, const double *x, const double *y)
+{
+	if (n < 0)
+		return te_fail(env, TE_INVALID, "series %d has a negative number of points", k + 1);
+	if (n > 0 && (x == NULL || y == NULL))
+		return te_fail(env, TE_INVALID, "series %d has no x or y array", k + 1);
+	return TE_OK;
+}
+
 /* ---- options ---- */
 
 /* the defaults: what a NULL options pointer stands for */
@@ -382,10 +418,15 @@ plot_thin_add(PlotThin *th, double x, double y)
 void
 plot_put_line_start(TeText *t, int k, double width)
 {
-	const char *dash = plot_series_dash(k);
+	plot_put_line_style(t, te_svg_color(k), plot_series_dash(k), width);
+}
 
+/* the opening of a path in a given colour and dash pattern (NULL: solid) */
+void
+plot_put_line_style(TeText *t, const char *color, const char *dash, double width)
+{
 	te_text_puts(t, "<path fill=\"none\" stroke=\"");
-	te_text_puts(t, te_svg_color(k));
+	te_text_puts(t, color);
 	te_text_puts(t, "\" stroke-width=\"");
 	te_text_fixed(t, width, 1);
 	te_text_puts(t, "\" stroke-linejoin=\"round\"");
@@ -402,10 +443,24 @@ plot_put_line_start(TeText *t, int k, double width)
 void
 plot_put_swatch(TeText *t, int k, double x, double y)
 {
-	plot_put_line_start(t, k, 2.5);
+	plot_put_swatch_style(t, te_svg_color(k), plot_series_dash(k), x, y);
+}
+
+/* a legend swatch in a given colour and dash pattern */
+void
+plot_put_swatch_style(TeText *t, const char *color, const char *dash, double x, double y)
+{
+	plot_put_line_style(t, color, dash, 2.5);
 	te_text_putc(t, 'M');
 	plot_put_xy(t, x, y);
 	te_text_puts(t, "h24\"/>\n");
+}
+
+/* a legend label right of its swatch at row y */
+void
+plot_put_legend_label(TeText *t, double x, double y, const char *label)
+{
+	te_svg_text(t, x + 30.0, y, 12.0, "start", "fill=\"#222\"", label, PLOT_LEGEND_CHARS);
 }
 
 /* ---- persistence pairs: validation and the shared summary ---- */

@@ -269,11 +269,8 @@ spec_check(TeEnv *env, const TeSpectrumSeries *series, int nseries, SpecLayout *
 	int			k,
 				i;
 
-	if (nseries < 0 || nseries > TE_SVG_MAX_SERIES)
-		return te_fail(env, TE_INVALID, "a spectrum plot takes 0 to %d series, not %d",
-					   TE_SVG_MAX_SERIES, nseries);
-	if (nseries > 0 && series == NULL)
-		return te_fail(env, TE_INVALID, "no series were given for %d series", nseries);
+	if ((st = plot_check_nseries(env, "spectrum plot", nseries, series)) != TE_OK)
+		return st;
 	for (k = 0; k < nseries; k++)
 	{
 		const TeSpectrumSeries *s = &series[k];
@@ -397,7 +394,6 @@ spec_axes(const TeSvgOptions *opt, SpecLayout *L)
 static void
 spec_desc(char *desc, size_t cap, const SpecLayout *L, const TeSvgOptions *opt)
 {
-	char		buf[160];
 	int			k;
 
 	desc[0] = '\0';
@@ -406,11 +402,7 @@ spec_desc(char *desc, size_t cap, const SpecLayout *L, const TeSvgOptions *opt)
 	{
 		const TeSpectrumSeries *s = &L->series[k];
 
-		plot_buf_cat(desc, cap, k ? "; " : " ");
-		plot_buf_cat(desc, cap, plot_series_label(s->label, k, buf, sizeof(buf)));
-		plot_buf_cat(desc, cap, ", ");
-		plot_buf_cat_int(desc, cap, s->n);
-		plot_buf_cat(desc, cap, " eigenvalues");
+		plot_desc_series(desc, cap, k, s->label, s->n, " eigenvalues");
 		if (s->effective_rank > 0)
 		{
 			plot_buf_cat(desc, cap, ", effective rank ");
@@ -735,8 +727,7 @@ spec_legend(TeText *t, const SpecLayout *L)
 		const TeSpectrumSeries *s = &L->series[k];
 
 		plot_put_swatch(t, k, L->lp_legend, ly - 4.0);
-		te_svg_text(t, L->lp_legend + 30.0, ly, 12.0, "start", "fill=\"#222\"",
-					plot_series_label(s->label, k, buf, sizeof(buf)), PLOT_LEGEND_CHARS);
+		plot_put_legend_label(t, L->lp_legend, ly, plot_series_label(s->label, k, buf, sizeof(buf)));
 		ly += compact ? 10.0 : 15.0;
 		if ((s->effective_rank > 0.0 || s->dims_99 > 0) && s->n > 0 && !compact)
 		{

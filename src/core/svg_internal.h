@@ -2,7 +2,7 @@
  * svg_internal.h - what the SVG plot files share (not public)
  *
  * Each plot type has its own file (plot_diagram.c, plot_barcode.c,
- * plot_spectrum.c, plot_betti.c) and writes one standalone SVG document
+ * plot_spectrum.c, plot_betti.c, plot_pca.c, plot_scaling.c) and writes one standalone SVG document
  * through the public toolkit of svg.h (svg.c).  The helpers declared here,
  * defined in plot_common.c, are what two or more of those files use.
  * Sizes are fixed in CSS pixels (PLOT_W wide) so that plots line up in a
@@ -70,6 +70,16 @@ const char *plot_series_dash(int k);
 /* the label of series k: its own, or "series k" written into buf */
 const char *plot_series_label(const char *label, int k, char *buf, size_t cap);
 
+/* append series k to a document's description: " label, n" and what ("; " between series) */
+void		plot_desc_series(char *desc, size_t cap, int k, const char *label, int64_t n,
+							 const char *what);
+
+/* TE_INVALID unless 0 <= nseries <= TE_SVG_MAX_SERIES and the series are given */
+TeStatus	plot_check_nseries(TeEnv *env, const char *plot, int nseries, const void *series);
+
+/* TE_INVALID unless series k's n >= 0 and its x and y arrays are given */
+TeStatus	plot_check_xy(TeEnv *env, int k, int n, const double *x, const double *y);
+
 /* ---- options ---- */
 
 /* the defaults: what a NULL options pointer stands for */
@@ -126,8 +136,17 @@ void		plot_thin_flush(PlotThin *th);
 /* the opening of the path of series k: stroke colour, width and dash */
 void		plot_put_line_start(TeText *t, int k, double width);
 
+/* the same for a given colour and dash pattern (dash NULL: solid) */
+void		plot_put_line_style(TeText *t, const char *color, const char *dash, double width);
+
 /* a legend swatch: a short line in the series' colour and dash */
 void		plot_put_swatch(TeText *t, int k, double x, double y);
+
+/* the same for a given colour and dash pattern */
+void		plot_put_swatch_style(TeText *t, const char *color, const char *dash, double x, double y);
+
+/* a legend label right of its swatch at row y */
+void		plot_put_legend_label(TeText *t, double x, double y, const char *label);
 
 /* ---- persistence pairs: validation and the shared summary ---- */
 

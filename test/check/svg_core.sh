@@ -100,6 +100,14 @@ awk 'BEGIN { for (i = 0; i <= 300; i++) printf "%.4f %d\n", i * 0.01, int(300 * 
 awk 'BEGIN { for (i = 0; i <= 300; i++) printf "%.4f %d\n", i * 0.01, int(40 * exp(-((i - 120) / 35) ^ 2)) }' > "$IN/b1.txt"
 echo "0.5 3" > "$IN/point.txt"
 
+# a log-log table: time against n for three tools and two degrees
+awk 'BEGIN { OFS = "\t"; split("500 1000 2000 4000 8000", n, " ");
+	for (i = 1; i <= 5; i++) {
+		print "tool A H0", n[i], 0.0001 * n[i] ^ 1.1, 1, 1; print "tool A H1", n[i], 1e-6 * n[i] ^ 2, 1, 2;
+		if (i <= 4) { print "tool <B> H1", n[i], 1e-7 * n[i] ^ 2.5, 2, 2 }
+		if (i <= 2) { print "tool C H1", n[i], 1e-4 * n[i] ^ 2, 3, 2 } } }' > "$IN/scaling.table"
+printf 'a\t10\t0\n' > "$IN/zero.table"
+
 # ---- rendering and checks ----
 
 # png_check PNG W H: "ok COLOURS FRACTION" if a W x H picture with real content
@@ -234,6 +242,17 @@ else
 fi
 render betti_point curves "$WORK/betti_point.svg" "$IN/point.txt=one point"
 render betti_none curves "$WORK/betti_none.svg"
+
+# log-log charts
+render loglog_scaling loglog -t "time against n" -x "points n" -y "seconds" "$WORK/loglog_scaling.svg" \
+	"$IN/scaling.table"
+contains loglog_scaling ">10000</text>"
+contains loglog_scaling "tool &lt;B&gt; H1"
+if "$TOOL" loglog "$WORK/zero.svg" "$IN/zero.table" 2>/dev/null; then
+	notok "a zero on a log-log chart was accepted"
+else
+	ok "a zero on a log-log chart is refused"
+fi
 
 # bad input is refused, not drawn
 printf '1 nan 0.5\n' > "$IN/nan.dgm"

@@ -6,8 +6,15 @@
  *   te_svg betti    [-t TITLE] [-x XLABEL] OUT.svg DIAGRAM     (curves from a diagram)
  *   te_svg curves   [-t TITLE] [-x XLABEL] OUT.svg FILE[=LABEL]...
  *   te_svg spectrum [-t TITLE] [-m] OUT.svg FILE[=LABEL]...
+ *   te_svg loglog   [-t TITLE] [-x XLABEL] [-y YLABEL] OUT.svg TABLE
  *
  * curves and spectrum accept no FILE at all (an empty plot).
+ *
+ * A loglog TABLE holds tab-separated "label x y" lines, optionally followed
+ * by a colour (1..7) and a style (1 solid, 2 dashed, 3 dotted; 0: by the
+ * series' number); the lines of one label form one series, in the order of
+ * their first line, and the colour and style of a series are its first
+ * line's.
  *
  * DIAGRAM holds "dim birth death" lines (death "inf" for an essential class)
  * or ripser's own output ("persistence intervals in dim 1:" then " [b,d)"
@@ -298,6 +305,119 @@ betti_from_diagram(const TePersPair *pairs, int64_t n, TeCurveSeries *series,
 	return ns;
 }
 
+/* a series of a loglog table: its label, style and points */
+typedef struct TableSeries
+{
+	char	   *label;
+	int			color;
+	int			dash;
+	double	   *x;
+	double	   *y;
+	size_t		n;
+	size_t		xcap;
+	size_t		ycap;
+} TableSeries;
+
+/* the series of a label; a new one if the label is new */
+static TableSeries *
+table_series(TableSeries *ts, int *nts, const char *label, int color, int dash)
+{
+	int			k;
+
+	for (k = 0; k < *nts; k++)
+		if (strcmp(ts[k].label, label) == 0)
+			return &ts[k];
+	if (*nts == TE_SVG_MAX_SERIES)
+		die("too many series in the table (the chart takes 16)", label);
+	memset(&ts[*nts], 0, sizeof(ts[*nts]));
+	ts[*nts].label = strdup(label);
+	if (ts[*nts].label == NULL)
+		die("out of memory", NULL);
+	ts[*nts].color = color;
+	ts[*nts].dash = dash;
+	return &ts[(*nts)++];
+}
+
+/* read a loglog table of tab-separated "label x y [colour style]" lines */
+static int
+read_table(const char *path, TableSeries *ts)
+{
+	FILE	   *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+	char		line[4096];
+	long		lineno = 0;
+	int			nts = 0;
+
+	if (f == NULL)
+		die("cannot open", path);
+	while (fgets(line, sizeof(line), f))
+	{
+		char	   *tab = strchr(line, '\t');
+		const char *s;
+		double		x,
+					y,
+					color = 0,
+					dash = 0;
+		TableSeries *sr;
+
+		lineno++;
+		if (line[0] == '#' || line[0] == '\n' || line[0] == '\0')
+			continue;
+		if (tab == NULL)
+		{
+			fprintf(stderr, "te_svg: %s:%ld: expected \"label<TAB>x<TAB>y\"\n", path, lineno);
+			exit(2);
+		}
+		*tab = '\0';
+		s = tab + 1;
+		if (!parse_num(&s, &x) || !parse_num(&s, &y))
+		{
+			fprintf(stderr, "te_svg: %s:%ld: expected two numbers after the label\n", path, lineno);
+			exit(2);
+		}
+		if (parse_num(&s, &color))
+			parse_num(&s, &dash);
+		sr = table_series(ts, &nts, line, (int) color, (int) dash);
+		sr->x = grow(sr->x, &sr->xcap, sr->n + 1, sizeof(double));
+		sr->y = grow(sr->y, &sr->ycap, sr->n + 1, sizeof(double));
+		sr->x[sr->n] = x;
+		sr->y[sr->n] = y;
+		sr->n++;
+	}
+	if (f != stdin)
+		fclose(f);
+	return nts;
+}
+
+/* the log-log chart of a table */
+static TeStatus
+loglog_from_table(TeEnv *env, const char *path, const char *title, const char *xlabel,
+				  const char *ylabel, char **doc)
+{
+	TableSeries ts[TE_SVG_MAX_SERIES];
+	TeXYSeries	xy[TE_SVG_MAX_SERIES];
+	int			nts = read_table(path, ts),
+				k;
+	TeStatus	st;
+
+	for (k = 0; k < nts; k++)
+	{
+		xy[k].label = ts[k].label;
+		xy[k].x = ts[k].x;
+		xy[k].y = ts[k].y;
+		xy[k].n = (int) ts[k].n;
+		xy[k].color = ts[k].color;
+		xy[k].dash = ts[k].dash;
+	}
+	st = te_svg_loglog(env, xy, nts, title, xlabel, ylabel, NULL, doc);
+	for (k = 0; k < nts; k++)
+	{
+		free(ts[k].label);
+		free(ts[k].x);
+		free(ts[k].y);
+	}
+	return st;
+}
+
 /* print the usage and exit */
 static void
 usage(void)
@@ -305,7 +425,8 @@ usage(void)
 	fprintf(stderr,
 			"usage: te_svg diagram|barcode|betti [-t TITLE] [-x XLABEL] OUT.svg DIAGRAM\n"
 			"       te_svg curves [-t TITLE] [-x XLABEL] OUT.svg FILE[=LABEL]...\n"
-			"       te_svg spectrum [-t TITLE] [-m] OUT.svg FILE[=LABEL]...\n");
+			"       te_svg spectrum [-t TITLE] [-m] OUT.svg FILE[=LABEL]...\n"
+			"       te_svg loglog [-t TITLE] [-x XLABEL] [-y YLABEL] OUT.svg TABLE\n");
 	exit(2);
 }
 
@@ -317,7 +438,8 @@ main(int argc, char **argv)
 	const char *cmd,
 			   *outpath;
 	const char *title = NULL,
-			   *xlabel = NULL;
+			   *xlabel = NULL,
+			   *ylabel = NULL;
 	int			markers = 1;
 	int			a = 2;
 	char	   *doc = NULL;
@@ -332,6 +454,8 @@ main(int argc, char **argv)
 			title = argv[a + 1], a += 2;
 		else if (strcmp(argv[a], "-x") == 0 && a + 1 < argc)
 			xlabel = argv[a + 1], a += 2;
+		else if (strcmp(argv[a], "-y") == 0 && a + 1 < argc)
+			ylabel = argv[a + 1], a += 2;
 		else if (strcmp(argv[a], "-m") == 0)
 			markers = 0, a++;
 		else
@@ -426,6 +550,12 @@ main(int argc, char **argv)
 			st = te_svg_betti_curves(&env, cs, ns, title, xlabel, &doc);
 		for (k = 0; k < ns; k++)
 			free(data[k]);
+	}
+	else if (strcmp(cmd, "loglog") == 0)
+	{
+		if (a >= argc)
+			usage();
+		st = loglog_from_table(&env, argv[a], title, xlabel, ylabel, &doc);
 	}
 	else
 		usage();

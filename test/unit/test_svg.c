@@ -805,6 +805,94 @@ test_betti(void)
 	unit_ok(te_svg_betti_curves(&env, cs, 2, NULL, NULL, &s) == TE_INVALID, "infinite scale is invalid");
 }
 
+/* the log-log chart: decades, styles, defaults and refusals */
+static void
+test_loglog(void)
+{
+	TeEnv		env;
+	char	   *s = NULL;
+	double		n[5] = {100, 500, 2000, 8000, 20000},
+				t0[5] = {0.05, 0.2, 1.1, 6.0, 20.0},
+				t1[5] = {0.3, 4.0, 31.0, 300.0, 1.0},
+				bad;
+	TeXYSeries	xy[TE_SVG_MAX_SERIES + 1];
+	int			k;
+
+	te_env_init_malloc(&env);
+	memset(xy, 0, sizeof(xy));
+	xy[0] = (TeXYSeries) {"topembed H1", n, t0, 5, 1, 1};
+	xy[1] = (TeXYSeries) {"ripser <H1> & co", n, t1, 4, 2, 2};
+	xy[2] = (TeXYSeries) {NULL, n, t0, 2, 0, 3};
+	unit_ok(te_svg_loglog(&env, xy, 3, "time against n", "points n", "seconds", NULL, &s) == TE_OK &&
+			doc_ok(s, "log-log chart"), "a log-log chart of three series");
+	unit_ok(s && strstr(s, ">points n</text>") && strstr(s, ">seconds</text>") &&
+			strstr(s, "ripser &lt;H1&gt; &amp; co") && strstr(s, ">series 3</text>") &&
+			strstr(s, "<title>time against n</title>"), "labels, legend and title present and escaped");
+	unit_ok(s && strstr(s, ">100</text>") && strstr(s, ">1000</text>") && strstr(s, ">10000</text>") &&
+			strstr(s, ">100000</text>") && !strstr(s, ">20000</text>"),
+			"x axis: the decades 100 to 100000, labelled in plain numbers");
+	unit_ok(s && strstr(s, ">0.01</text>") && strstr(s, ">1000</text>") && strstr(s, ">1</text>"),
+			"y axis: the decades 0.01 to 1000");
+	/* five round markers and the legend's one; four squares and one; two triangles and one */
+	unit_ok(s && count_of(s, "<circle") == 6 && count_of(s, "<rect x=") == 5 && count_of(s, "z\"/>") == 3,
+			"one marker per point and per legend entry, shaped by style (%ld, %ld, %ld)",
+			s ? count_of(s, "<circle") : 0L, s ? count_of(s, "<rect x=") : 0L, s ? count_of(s, "z\"/>") : 0L);
+	unit_ok(s && strstr(s, "stroke=\"#0072B2\"") && strstr(s, "stroke=\"#D55E00\" stroke-width=\"2\" "
+												   "stroke-linejoin=\"round\" stroke-dasharray=\"7 3\""),
+			"colours and dashes as the series ask");
+	te_free(&env, s);
+
+	unit_ok(te_svg_loglog(&env, xy, 1, NULL, NULL, NULL, NULL, &s) == TE_OK &&
+			strstr(s, "<title>Log-log chart</title>") && strstr(s, ">x</text>") && strstr(s, ">y</text>"),
+			"default title and axis labels");
+	te_free(&env, s);
+	unit_ok(te_svg_loglog(&env, NULL, 0, "", NULL, NULL, NULL, &s) == TE_OK && doc_ok(s, "empty log-log") &&
+			strstr(s, "no data") && !strstr(s, "<title>"), "no series: an empty chart without a title");
+	te_free(&env, s);
+	xy[3] = (TeXYSeries) {"one", &n[2], &t0[2], 1, 0, 0};
+	unit_ok(te_svg_loglog(&env, &xy[3], 1, "one", NULL, NULL, NULL, &s) == TE_OK && doc_ok(s, "one point") &&
+			strstr(s, ">1000</text>"), "a series of one point gets a decade around it");
+	te_free(&env, s);
+
+	/* refusals */
+	bad = t0[3];
+	for (k = 0; k < 4; k++)
+	{
+		static const double vals[4] = {0.0, -1.0, NAN, INFINITY};
+
+		t0[3] = vals[k];
+		s = (char *) 1;
+		unit_ok(te_svg_loglog(&env, xy, 1, NULL, NULL, NULL, NULL, &s) == TE_INVALID && s == NULL,
+				"a y of %g is refused (%s)", vals[k], env.msg);
+	}
+	t0[3] = bad;
+	n[0] = 0.0;
+	unit_ok(te_svg_loglog(&env, xy, 1, NULL, NULL, NULL, NULL, &s) == TE_INVALID && strstr(env.msg, "x of point 1"),
+			"an x of 0 is refused (%s)", env.msg);
+	n[0] = 100.0;
+	xy[0].n = -1;
+	unit_ok(te_svg_loglog(&env, xy, 1, NULL, NULL, NULL, NULL, &s) == TE_INVALID, "a negative count is refused");
+	xy[0].n = 5;
+	xy[0].color = 8;
+	unit_ok(te_svg_loglog(&env, xy, 1, NULL, NULL, NULL, NULL, &s) == TE_INVALID, "colour 8 is refused");
+	xy[0].color = 1;
+	xy[0].dash = 4;
+	unit_ok(te_svg_loglog(&env, xy, 1, NULL, NULL, NULL, NULL, &s) == TE_INVALID, "style 4 is refused");
+	xy[0].dash = 1;
+	xy[0].x = NULL;
+	unit_ok(te_svg_loglog(&env, xy, 1, NULL, NULL, NULL, NULL, &s) == TE_INVALID, "a missing x array is refused");
+	xy[0].x = n;
+	for (k = 0; k <= TE_SVG_MAX_SERIES; k++)
+		xy[k] = xy[0];
+	unit_ok(te_svg_loglog(&env, xy, TE_SVG_MAX_SERIES + 1, NULL, NULL, NULL, NULL, &s) == TE_INVALID,
+			"more than %d series are refused", TE_SVG_MAX_SERIES);
+	unit_ok(te_svg_loglog(&env, xy, TE_SVG_MAX_SERIES, NULL, NULL, NULL, NULL, &s) == TE_OK &&
+			doc_ok(s, "16 series"), "%d series are drawn", TE_SVG_MAX_SERIES);
+	te_free(&env, s);
+	unit_ok(te_svg_loglog(&env, NULL, 2, NULL, NULL, NULL, NULL, &s) == TE_INVALID, "no series array is refused");
+	unit_ok(te_svg_loglog(&env, xy, 1, NULL, NULL, NULL, NULL, NULL) == TE_INVALID, "no place for the document");
+}
+
 typedef TeStatus (*PlotFn) (TeEnv *env, void *arg, char **out);
 
 static TePersPair *g_pairs;
@@ -838,6 +926,13 @@ static TeStatus
 plot_betti(TeEnv *env, void *arg, char **out)
 {
 	return te_svg_betti_curves(env, arg, 1, "alloc", "r", out);
+}
+
+/* the log-log chart under test */
+static TeStatus
+plot_loglog(TeEnv *env, void *arg, char **out)
+{
+	return te_svg_loglog(env, arg, 2, "alloc <test>", "n", "s", NULL, out);
 }
 
 /* every allocation failure gives TE_NOMEM and leaks nothing; so does cancelling */
@@ -903,6 +998,9 @@ test_failures(void)
 				y[300];
 	TeSpectrumSeries sr[2];
 	TeCurveSeries cs;
+	TeXYSeries	xy[2];
+	static double lx[9000],
+				ly[9000];
 	int			i;
 
 	for (i = 0; i < 300; i++)
@@ -915,11 +1013,19 @@ test_failures(void)
 	sr[0] = (TeSpectrumSeries) {"a", a, 300, 12.5, 200};
 	sr[1] = (TeSpectrumSeries) {"b", b, 300, 30.0, 120};
 	cs = (TeCurveSeries) {"b0", x, y, 300};
+	for (i = 0; i < 9000; i++)
+	{
+		lx[i] = 10.0 + i;
+		ly[i] = 0.001 * pow(lx[i], 1.5);
+	}
+	xy[0] = (TeXYSeries) {"long", lx, ly, 9000, 0, 0};
+	xy[1] = (TeXYSeries) {"short", lx, ly, 50, 2, 3};
 	g_pairs = make_diagram(9000, 900, 100, &g_npairs);
 	run_failures("diagram", plot_diagram, NULL);
 	run_failures("barcode", plot_barcode, NULL);
 	run_failures("spectrum", plot_spectrum, sr);
 	run_failures("betti curves", plot_betti, &cs);
+	run_failures("log-log chart", plot_loglog, xy);
 	free(g_pairs);
 }
 
@@ -1339,6 +1445,7 @@ main(void)
 	test_barcode();
 	test_spectrum();
 	test_betti();
+	test_loglog();
 	test_options();
 	test_highlight();
 	test_failures();
