@@ -314,28 +314,12 @@ static TeStatus
 fill_tile(void *arg, int64_t i0, int64_t i1, int64_t j0, int64_t j1, const double *blk)
 {
 	GraphFill  *gf = arg;
-	int64_t		n = gf->g->n,
-				i,
-				j;
+	int64_t		i;
 
-	for (i = i0; i < i1; i++)
-	{
-		/* the pairs (i, j <= i) of this tile, for the progress reports */
-		if (i >= j0)
-			gf->c->done += (double) ((i < j1 ? i + 1 : j1) - j0);
-		for (j = j0; j < j1 && j <= i; j++)
-		{
-			float		v;
-
-			if (i == j)
-				v = 0.0f;
-			else
-				v = rips_to_float(gf->c, dist_metric_from_sq(gf->p, i, j,
-															 blk[(i - i0) * (j1 - j0) + (j - j0)]));
-			gf->g->D[i * n + j] = v;
-			gf->g->D[j * n + i] = v;
-		}
-	}
+	/* the pairs (i, j <= i) of this tile, for the progress reports */
+	for (i = i0 > j0 ? i0 : j0; i < i1; i++)
+		gf->c->done += (double) ((i < j1 ? i + 1 : j1) - j0);
+	rips_store_tile(gf->c, gf->p, gf->g, i0, i1, j0, j1, blk);
 	return rips_tick(gf->c, (uint64_t) (i1 - i0) * (uint64_t) (j1 - j0) *
 					 RIPS_WORK_DOUBLE_PAIR(gf->p->dim));
 }

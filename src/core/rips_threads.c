@@ -19,18 +19,16 @@ typedef struct FillPar
 	int64_t		ntiles;
 } FillPar;
 
-/* store one block of distances, as floats, in both halves (a worker's task) */
-static void
-fill_par_tile(void *arg, int worker, int64_t i0, int64_t i1, int64_t j0, int64_t j1,
-			  const double *blk)
+/* one block of distances as floats in both halves: see rips_threads_internal.h */
+void
+rips_store_tile(const RipsCtx *c, const DistPoints *p, RipsGraph *g,
+				int64_t i0, int64_t i1, int64_t j0, int64_t j1, const double *blk)
 {
-	FillPar    *fp = arg;
-	int64_t		n = fp->g->n,
+	int64_t		n = g->n,
 				i,
 				j;
-	float	   *D = fp->g->D;
+	float	   *D = g->D;
 
-	(void) worker;
 	for (i = i0; i < i1; i++)
 		for (j = j0; j < j1 && j <= i; j++)
 		{
@@ -39,11 +37,22 @@ fill_par_tile(void *arg, int worker, int64_t i0, int64_t i1, int64_t j0, int64_t
 			if (i == j)
 				v = 0.0f;
 			else
-				v = rips_to_float(fp->c, dist_metric_from_sq(fp->p, i, j,
-															 blk[(i - i0) * (j1 - j0) + (j - j0)]));
+				v = rips_to_float(c, dist_metric_from_sq(p, i, j,
+														 blk[(i - i0) * (j1 - j0) + (j - j0)]));
 			D[i * n + j] = v;
 			D[j * n + i] = v;
 		}
+}
+
+/* store one block of distances (a worker's task) */
+static void
+fill_par_tile(void *arg, int worker, int64_t i0, int64_t i1, int64_t j0, int64_t j1,
+			  const double *blk)
+{
+	FillPar    *fp = arg;
+
+	(void) worker;
+	rips_store_tile(fp->c, fp->p, fp->g, i0, i1, j0, j1, blk);
 }
 
 /* between sections: the share of pairs done, for the progress reports */

@@ -16,4 +16,12 @@
  */
 TeStatus	rips_fill_points_par(RipsCtx *c, const DistPoints *p, RipsGraph *g);
 
+/*
+ * store the kernel block blk of rows [i0, i1) against columns [j0, j1) as
+ * float values, the pairs j <= i in both halves of g->D; what both the
+ * one-thread fill of rips.c and the workers store (it calls no env callback)
+ */
+void		rips_store_tile(const RipsCtx *c, const DistPoints *p, RipsGraph *g,
+							int64_t i0, int64_t i1, int64_t j0, int64_t j1, const double *blk);
+
 #endif							/* TOPEMBED_RIPS_THREADS_INTERNAL_H */
