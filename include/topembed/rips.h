@@ -221,4 +221,38 @@ size_t		te_rips_memory_estimate(int64_t n, int dim, int max_dim, double threshol
 size_t		te_rips_memory_estimate_threads(int64_t n, int dim, int max_dim, double threshold,
 											int threads);
 
+/*
+ * Sparse Rips persistence (Sheehy 2013; Cavanna, Jahanseir & Sheehy 2015):
+ * the flag filtration of a sparse graph built on the greedy permutation of
+ * the points, whose diagram is within a multiplicative (1 + epsilon)
+ * interleaving of the exact Rips diagram: on log-values the bottleneck
+ * distance is at most log(1 + epsilon).  H0 and H1 only (opt->max_dim 0 or
+ * 1), over Z/2 (opt->modulus 2), no threshold (NAN or INFINITY), no tree
+ * and no generators; opt->memory_limit bounds the working memory (the graph
+ * is counted as it is found) and the greedy permutation, O(n), is on the
+ * env.  The work is O(n^2 dim) for the permutation and the graph plus the
+ * reduction of the graph's flag complex; nothing is n x n.  Vertex numbers
+ * are 32-bit: up to TE_RIPS_SPARSE_MAX_POINTS points.
+ */
+#define TE_RIPS_SPARSE_MAX_POINTS 2000000
+
+typedef struct TeRipsSparseInfo
+{
+	double		epsilon;		/* the guarantee asked for */
+	double		mu;				/* the construction's parameter in (0, 1), in the
+								 * base metric (the chord under cosine) */
+	int64_t		n_edges;		/* edges of the sparse graph */
+} TeRipsSparseInfo;
+
+TeStatus	te_rips_sparse(TeEnv *env, const double *points, int64_t n, int dim,
+						   TeMetric metric, double epsilon, const TeRipsOptions *opt,
+						   TeRipsSparseInfo *info, TeDiagram *out);
+
+/*
+ * Bytes of te_rips_sparse beside the caller's points: the part that does not
+ * depend on the graph (fixed) and the bytes per edge of the graph (per_edge);
+ * the number of edges is known only once the graph is built
+ */
+void		te_rips_sparse_memory(int64_t n, int dim, size_t *fixed, size_t *per_edge);
+
 #endif							/* TOPEMBED_RIPS_H */

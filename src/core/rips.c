@@ -12,6 +12,7 @@
 #include "rips_graph_internal.h"
 #include "rips_h0_internal.h"
 #include "rips_reduce_internal.h"
+#include "rips_sparse_internal.h"
 #include "parallel_internal.h"
 #include "rips_threads_internal.h"
 
@@ -509,6 +510,74 @@ te_rips_distances(TeEnv *env, const double *lower, int64_t n,
 		st = run_graph(&c, &g, opt);
 	rips_graph_release(&mem, &g);
 	return finish(&c, st, opt);
+}
+
+/* sparse Rips persistence: see rips.h */
+TeStatus
+te_rips_sparse(TeEnv *env, const double *points, int64_t n, int dim,
+			   TeMetric metric, double epsilon, const TeRipsOptions *opt,
+			   TeRipsSparseInfo *info, TeDiagram *out)
+{
+	TeRipsOptions defaults;
+	TeRipsStats stats;
+	TeRipsSparseInfo ignored;
+	Arena		mem;
+	RipsCtx		c;
+	DistPoints	p;
+	TeStatus	st;
+
+	if (!opt)
+	{
+		te_rips_options_init(&defaults);
+		opt = &defaults;
+	}
+	if (!info)
+		info = &ignored;
+	memset(info, 0, sizeof(*info));
+	memset(out, 0, sizeof(*out));
+	if (opt->generators)
+		memset(opt->generators, 0, sizeof(*opt->generators));
+	if ((st = check_options(env, opt)) != TE_OK)
+		return st;
+	if (opt->max_dim > 1)
+		return te_fail(env, TE_INVALID, "sparse persistence computes H0 and H1 only, not up to H%d",
+					   opt->max_dim);
+	if (opt->modulus != 2)
+		return te_fail(env, TE_INVALID, "sparse persistence is over Z/2 only, not Z/%d",
+					   opt->modulus);
+	if (!isnan(opt->threshold) && !isinf(opt->threshold))
+		return te_fail(env, TE_INVALID, "sparse persistence takes no threshold, not %g",
+					   opt->threshold);
+	if (opt->tree || opt->generators)
+		return te_fail(env, TE_INVALID, "sparse persistence gives neither the spanning tree nor generators");
+	if (!(epsilon > 0.0) || !isfinite(epsilon))
+		return te_fail(env, TE_INVALID, "epsilon must be a positive finite number, not %g", epsilon);
+	if (n < 0 || (n > 0 && (!points || dim < 1)))
+		return te_fail(env, TE_INVALID, "need n >= 0 points of dimension >= 1");
+	if (n > TE_RIPS_SPARSE_MAX_POINTS)
+		return te_fail(env, TE_LIMIT, "sparse persistence supports at most %d points, not %lld",
+					   TE_RIPS_SPARSE_MAX_POINTS, (long long) n);
+	arena_init(&mem, env, opt->memory_limit, "sparse persistence");
+	ctx_init(&c, &mem, env, opt, out, &stats);
+	stats.n_points = n;
+	if ((st = dist_points_prepare(&mem, &p, points, n, dim, metric)) != TE_OK)
+		return finish(&c, st, opt);
+	if ((st = dist_points_center(&mem, &p)) == TE_OK)
+		st = rips_sparse_run(&c, &p, points, epsilon, info);
+	dist_points_release(&mem, &p);
+	return finish(&c, st, opt);
+}
+
+/* the memory of te_rips_sparse: see rips.h */
+void
+te_rips_sparse_memory(int64_t n, int dim, size_t *fixed, size_t *per_edge)
+{
+	double		b = (double) rips_sparse_fixed_bytes(n, dim);
+
+	/* the prepared (scaled, centred) copy of the points and their norms */
+	b += (double) n * ((double) dim + 2.0) * sizeof(double);
+	*fixed = b > (double) SIZE_MAX / 2 ? SIZE_MAX : (size_t) b;
+	*per_edge = RIPS_SPARSE_EDGE_BYTES;
 }
 
 /* ---- memory estimate ---- */

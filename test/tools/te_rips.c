@@ -6,7 +6,7 @@
  *           [--modulus p] [--no-collapse] [--memory-limit bytes] [--stats]
  *           [--heap-budget entries]
  *           [--threads k] [--engine-threads k] [--phases] [--check-gaps]
- *           [--cancel-after seconds] FILE
+ *           [--cancel-after seconds] [--sparse epsilon] FILE
  *
  * Reads the text formats of Ripser (numbers separated by whitespace or
  * commas) and prints one line per bar, "dim birth death", with %.9g and
@@ -17,7 +17,9 @@
  * --engine-threads k gives the engine k threads of its own
  * (TeRipsOptions.threads, as topembed.persistence_threads does in a
  * backend); without it the engine gets as many as --threads gives
- * OpenBLAS (1 by default).  Timing the engine's threads is best done with
+ * OpenBLAS (1 by default).  --sparse epsilon runs the sparse Rips
+ * filtration (te_rips_sparse, point clouds, H0 and H1) for the guarantee
+ * 1 + epsilon instead of the exact one.  Timing the engine's threads is best done with
  * --threads 1 --engine-threads k, the backend's setting.  --phases prints
  * to stderr the time at which each phase of the run begins.
  * --check-gaps reports the longest time between two interrupt checks;
@@ -106,7 +108,7 @@ usage(void)
 			"usage: te_rips --format point-cloud|lower-distance|distance [--dim k]\n"
 			"               [--threshold t] [--metric euclidean|cosine|angular]\n"
 			"               [--modulus p] [--no-collapse] [--memory-limit bytes]\n"
-			"               [--heap-budget entries]\n"
+			"               [--heap-budget entries] [--sparse epsilon]\n"
 			"               [--stats] [--threads k] [--engine-threads k] [--phases]\n"
 			"               [--check-gaps] [--cancel-after seconds] FILE\n");
 	exit(2);
@@ -211,6 +213,8 @@ main(int argc, char **argv)
 	int64_t		k;
 	struct timespec t0,
 				t1;
+	double		sparse_eps = 0.0;
+	TeRipsSparseInfo sparse_info;
 
 	te_rips_options_init(&opt);
 	opt.stats = &stats;
@@ -245,6 +249,8 @@ main(int argc, char **argv)
 			want_phases = 1;
 		else if (strcmp(argv[i], "--check-gaps") == 0)
 			want_probe = 1;
+		else if (strcmp(argv[i], "--sparse") == 0 && i + 1 < argc)
+			sparse_eps = atof(argv[++i]);
 		else if (strcmp(argv[i], "--cancel-after") == 0 && i + 1 < argc)
 		{
 			want_probe = 1;
@@ -339,7 +345,11 @@ main(int argc, char **argv)
 		env.progress_ctx = &phases;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (strcmp(format, "point-cloud") == 0)
+	if (sparse_eps > 0.0 && strcmp(format, "point-cloud") == 0)
+		st = te_rips_sparse(&env, a.v, n, dim, metric, sparse_eps, &opt, &sparse_info, &dg);
+	else if (sparse_eps > 0.0)
+		die("--sparse needs --format point-cloud", NULL);
+	else if (strcmp(format, "point-cloud") == 0)
 		st = te_rips_points(&env, a.v, n, dim, metric, &opt, &dg);
 	else
 		st = te_rips_distances(&env, a.v, n, &opt, &dg);
@@ -385,6 +395,10 @@ main(int argc, char **argv)
 		fprintf(stderr, "additions %lld, heap windows cut %lld, advanced %lld, peak tracked memory %zu bytes\n",
 				(long long) stats.additions, (long long) stats.window_shrinks,
 				(long long) stats.window_advances, stats.peak_bytes);
+		if (sparse_eps > 0.0)
+			fprintf(stderr, "sparse: epsilon %g, mu %.9g, %lld edges of %lld pairs\n",
+					sparse_info.epsilon, sparse_info.mu, (long long) sparse_info.n_edges,
+					(long long) (stats.n_points * (stats.n_points - 1) / 2));
 		fprintf(stderr, "estimated peak %zu bytes\n",
 				te_rips_memory_estimate(stats.n_points, strcmp(format, "point-cloud") == 0 ? dim : 0, opt.max_dim,
 										opt.threshold));
