@@ -967,3 +967,110 @@ CREATE AGGREGATE topembed.pca_svg(id bigint, embedding double precision[], loop 
 );
 COMMENT ON AGGREGATE topembed.pca_svg(bigint, double precision[], bigint[], text) IS
 'standalone SVG of the rows on their first two principal axes (centred PCA, one scale), with the rows of loop (ids, in order; NULL: none) joined as a closed loop and labelled: e.g. the cycle of an H1 bar of topembed.persistence(id, embedding, ...)';
+
+--------------------------------------------------------------------------
+-- Sparse Rips persistence: the sparse filtration on the greedy permutation
+-- (Sheehy; Cavanna, Jahanseir & Sheehy), within a multiplicative 1 + epsilon
+-- of the exact diagram (0.3.0)
+--------------------------------------------------------------------------
+
+CREATE TYPE topembed.sparse_diagram AS (
+    diagram topembed.persistence_pair[],
+    epsilon double precision,
+    edges bigint,
+    points bigint
+);
+COMMENT ON TYPE topembed.sparse_diagram IS
+'Persistence diagram of the sparse Rips filtration: the diagram, the epsilon it guarantees (the bottleneck distance between the log-scale diagrams of it and of the exact Rips filtration is at most log(1 + epsilon)), the edges of the sparse graph and the number of points';
+
+CREATE FUNCTION topembed.sparse_persistence_finalfn(internal) RETURNS topembed.sparse_diagram
+AS 'MODULE_PATHNAME', 'topembed_sparse_persistence_finalfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.sparse_persistence_finalfn(internal) IS
+'final function of the sparse_persistence aggregates: the greedy permutation, the sparse graph, then H0 and H1 of its flag filtration';
+
+CREATE FUNCTION topembed.sparse_persistence_transfn(internal, anyarray, double precision) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_sparse_persistence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+COMMENT ON FUNCTION topembed.sparse_persistence_transfn(internal, anyarray, double precision) IS
+'transition function of the sparse_persistence aggregates';
+
+CREATE AGGREGATE topembed.sparse_persistence(embedding real[], epsilon double precision) (
+    SFUNC = topembed.sparse_persistence_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.persistence_combinefn,
+    SERIALFUNC = topembed.persistence_serialfn,
+    DESERIALFUNC = topembed.persistence_deserialfn,
+    FINALFUNC = topembed.sparse_persistence_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.sparse_persistence(real[], double precision) IS
+'H0 and H1 of the sparse Rips filtration of the embeddings, within log(1 + epsilon) of the exact diagram in log-scale bottleneck distance, with the epsilon, the edges and the points: epsilon; max_dim 1, metric ''cosine''';
+
+CREATE AGGREGATE topembed.sparse_persistence(embedding double precision[], epsilon double precision) (
+    SFUNC = topembed.sparse_persistence_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.persistence_combinefn,
+    SERIALFUNC = topembed.persistence_serialfn,
+    DESERIALFUNC = topembed.persistence_deserialfn,
+    FINALFUNC = topembed.sparse_persistence_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.sparse_persistence(double precision[], double precision) IS
+'H0 and H1 of the sparse Rips filtration of the embeddings, within log(1 + epsilon) of the exact diagram in log-scale bottleneck distance, with the epsilon, the edges and the points: epsilon; max_dim 1, metric ''cosine''';
+
+CREATE FUNCTION topembed.sparse_persistence_transfn(internal, anyarray, double precision, integer) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_sparse_persistence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+COMMENT ON FUNCTION topembed.sparse_persistence_transfn(internal, anyarray, double precision, integer) IS
+'transition function of the sparse_persistence aggregates';
+
+CREATE AGGREGATE topembed.sparse_persistence(embedding real[], epsilon double precision, max_dim integer) (
+    SFUNC = topembed.sparse_persistence_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.persistence_combinefn,
+    SERIALFUNC = topembed.persistence_serialfn,
+    DESERIALFUNC = topembed.persistence_deserialfn,
+    FINALFUNC = topembed.sparse_persistence_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.sparse_persistence(real[], double precision, integer) IS
+'H0 and H1 of the sparse Rips filtration of the embeddings, within log(1 + epsilon) of the exact diagram in log-scale bottleneck distance, with the epsilon, the edges and the points: epsilon and max_dim (0 or 1); metric ''cosine''';
+
+CREATE AGGREGATE topembed.sparse_persistence(embedding double precision[], epsilon double precision, max_dim integer) (
+    SFUNC = topembed.sparse_persistence_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.persistence_combinefn,
+    SERIALFUNC = topembed.persistence_serialfn,
+    DESERIALFUNC = topembed.persistence_deserialfn,
+    FINALFUNC = topembed.sparse_persistence_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.sparse_persistence(double precision[], double precision, integer) IS
+'H0 and H1 of the sparse Rips filtration of the embeddings, within log(1 + epsilon) of the exact diagram in log-scale bottleneck distance, with the epsilon, the edges and the points: epsilon and max_dim (0 or 1); metric ''cosine''';
+
+CREATE FUNCTION topembed.sparse_persistence_transfn(internal, anyarray, double precision, integer, text) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_sparse_persistence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+COMMENT ON FUNCTION topembed.sparse_persistence_transfn(internal, anyarray, double precision, integer, text) IS
+'transition function of the sparse_persistence aggregates';
+
+CREATE AGGREGATE topembed.sparse_persistence(embedding real[], epsilon double precision, max_dim integer, metric text) (
+    SFUNC = topembed.sparse_persistence_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.persistence_combinefn,
+    SERIALFUNC = topembed.persistence_serialfn,
+    DESERIALFUNC = topembed.persistence_deserialfn,
+    FINALFUNC = topembed.sparse_persistence_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.sparse_persistence(real[], double precision, integer, text) IS
+'H0 and H1 of the sparse Rips filtration of the embeddings, within log(1 + epsilon) of the exact diagram in log-scale bottleneck distance, with the epsilon, the edges and the points: epsilon, max_dim (0 or 1) and metric';
+
+CREATE AGGREGATE topembed.sparse_persistence(embedding double precision[], epsilon double precision, max_dim integer, metric text) (
+    SFUNC = topembed.sparse_persistence_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.persistence_combinefn,
+    SERIALFUNC = topembed.persistence_serialfn,
+    DESERIALFUNC = topembed.persistence_deserialfn,
+    FINALFUNC = topembed.sparse_persistence_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.sparse_persistence(double precision[], double precision, integer, text) IS
+'H0 and H1 of the sparse Rips filtration of the embeddings, within log(1 + epsilon) of the exact diagram in log-scale bottleneck distance, with the epsilon, the edges and the points: epsilon, max_dim (0 or 1) and metric';

@@ -123,6 +123,40 @@ check_landmark_memory(int64 n, int dim, int64 k, int max_dim, double threshold, 
 				 errhint(LANDMARK_HINT)));
 }
 
+#define SPARSE_HINT "A larger epsilon keeps fewer edges; topembed.landmark_persistence bounds the memory by the number of landmarks instead; or raise topembed.persistence_memory_limit."
+
+/*
+ * ERROR unless sparse persistence of n points of dim can fit the memory
+ * limit: the points held and their sorted copy, the part of the run that
+ * does not depend on the graph, and the spanning tree's n - 1 edges (the
+ * fewest the graph can have).  The rest of the graph is counted as it is
+ * found, during the run.
+ */
+static void
+check_sparse_memory(int64 n, int dim, bool at_least)
+{
+	size_t		fixed,
+				per_edge;
+	double		need,
+				limit = (double) te_persistence_memory_limit_kb * 1024.0;
+
+	te_rips_sparse_memory(n, dim, &fixed, &per_edge);
+	need = fixed == SIZE_MAX ? INFINITY :
+		(double) fixed + 2.0 * n * dim * sizeof(double) + (double) per_edge * (double) Max(n - 1, 0);
+	if (need > limit)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("sparse persistence of %s%lld points needs at least %.0f MB, more than topembed.persistence_memory_limit (%.0f MB)",
+						at_least ? "at least " : "", (long long) n, need / 1048576.0,
+						limit / 1048576.0),
+				 at_least ?
+				 errdetail("The input was refused after its first %lld rows, before the rest was read. The points take n * dim; the sparse graph takes about %zu bytes an edge on top, and its edges are counted as they are found.",
+						   (long long) n, per_edge) :
+				 errdetail("The points take n * dim; the sparse graph takes about %zu bytes an edge on top, and its edges are counted as they are found.",
+						   per_edge),
+				 errhint(SPARSE_HINT)));
+}
+
 /* metric names the persistence functions and the plots accept, in any case */
 static const struct
 {
@@ -297,10 +331,21 @@ te_persistence_same_params(int32 max_dim0, TeMetric metric0, double threshold0, 
  */
 static void
 check_same_params(const PersState *s, int32 max_dim, TeMetric metric, double threshold,
-				  int32 sample, int32 landmarks)
+				  int32 sample, int32 landmarks, double epsilon)
 {
 	bool		same_threshold = (isnan(s->threshold) && isnan(threshold)) || s->threshold == threshold;
 
+	if (s->epsilon > 0.0 || epsilon > 0.0)
+	{
+		if (s->epsilon == epsilon && s->max_dim == max_dim && s->metric == metric)
+			return;
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("the arguments epsilon, max_dim and metric of topembed.sparse_persistence must be the same in every row"),
+				 errdetail("The first row gave epsilon %g, max_dim %d, metric %s; this row epsilon %g, max_dim %d, metric %s.",
+						   s->epsilon, s->max_dim, te_metric_name(s->metric),
+						   epsilon, max_dim, te_metric_name(metric))));
+	}
 	if (s->landmarks == 0 && landmarks == 0)
 	{
 		te_persistence_same_params(s->max_dim, s->metric, s->threshold, s->sample,
@@ -371,6 +416,16 @@ te_pers_state_add(PersState *s, const double *x, int64 id)
 {
 	if (s->sample == 0)
 	{
+		if (s->epsilon > 0.0)
+		{
+			/* sparse form: every point, bounded by memory, not max_points */
+			grow(s);
+			memcpy(s->points + s->n * s->dim, x, sizeof(double) * s->dim);
+			s->n++;
+			if ((s->n & 1023) == 0)
+				check_sparse_memory(s->n, s->dim, true);
+			return;
+		}
 		if (s->landmarks > 0)
 		{
 			/* landmark form: every point, bounded by memory, not max_points */
@@ -438,7 +493,7 @@ te_pers_state_new(MemoryContext aggcxt, int dim)
  */
 static Datum
 accumulate(FunctionCallInfo fcinfo, MemoryContext aggcxt, int arg, bool with_ids, int32 max_dim,
-		   TeMetric metric, double threshold, int32 sample, int32 landmarks)
+		   TeMetric metric, double threshold, int32 sample, int32 landmarks, double epsilon)
 {
 	PersState  *s = PG_ARGISNULL(0) ? NULL : (PersState *) PG_GETARG_POINTER(0);
 	TeEmbedding e;
@@ -450,7 +505,7 @@ accumulate(FunctionCallInfo fcinfo, MemoryContext aggcxt, int arg, bool with_ids
 		/* a NULL row is skipped; no state yet stays a SQL NULL */
 		if (s == NULL)
 			PG_RETURN_NULL();
-		check_same_params(s, max_dim, metric, threshold, sample, landmarks);
+		check_same_params(s, max_dim, metric, threshold, sample, landmarks, epsilon);
 		PG_RETURN_POINTER(s);
 	}
 	if (with_ids)
@@ -475,10 +530,11 @@ accumulate(FunctionCallInfo fcinfo, MemoryContext aggcxt, int arg, bool with_ids
 		s->threshold = threshold;
 		s->sample = sample;
 		s->landmarks = landmarks;
+		s->epsilon = epsilon;
 		s->params_set = true;
 	}
 	else
-		check_same_params(s, max_dim, metric, threshold, sample, landmarks);
+		check_same_params(s, max_dim, metric, threshold, sample, landmarks, epsilon);
 
 	x = palloc(sizeof(double) * e.dim);
 	te_embedding_to_double(&e, NULL, x);
@@ -504,7 +560,7 @@ topembed_persistence_transfn(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("persistence_transfn called in non-aggregate context")));
 	te_persistence_params(fcinfo, 2, &max_dim, &metric, &threshold, &sample);
-	return accumulate(fcinfo, aggcxt, 1, false, max_dim, metric, threshold, sample, 0);
+	return accumulate(fcinfo, aggcxt, 1, false, max_dim, metric, threshold, sample, 0, 0.0);
 }
 
 /* the number of landmarks in argument argno: not NULL, at least 1 */
@@ -545,7 +601,54 @@ topembed_landmark_persistence_transfn(PG_FUNCTION_ARGS)
 	landmarks = read_landmark_count(fcinfo, 2, "landmarks");
 	/* max_dim, metric, threshold from argument 3; there is no sample argument */
 	te_persistence_params(fcinfo, 3, &max_dim, &metric, &threshold, &sample);
-	return accumulate(fcinfo, aggcxt, 1, false, max_dim, metric, threshold, 0, landmarks);
+	return accumulate(fcinfo, aggcxt, 1, false, max_dim, metric, threshold, 0, landmarks, 0.0);
+}
+
+/* epsilon in argument argno: not NULL, positive and finite */
+static double
+read_epsilon(FunctionCallInfo fcinfo, int argno)
+{
+	double		eps;
+
+	if (PG_ARGISNULL(argno))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("epsilon must not be NULL")));
+	eps = PG_GETARG_FLOAT8(argno);
+	if (!(eps > 0.0) || isinf(eps))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("epsilon must be a positive finite number, not %g", eps),
+				 errhint("epsilon = 0.5 bounds the bottleneck distance of the log-scale diagrams by log(1.5); the exact diagram is topembed.persistence.")));
+	return eps;
+}
+
+PG_FUNCTION_INFO_V1(topembed_sparse_persistence_transfn);
+
+/* transition: (state, embedding, epsilon [, max_dim [, metric]]) */
+Datum
+topembed_sparse_persistence_transfn(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcxt;
+	int32		max_dim,
+				sample;
+	TeMetric	metric;
+	double		threshold,
+				eps;
+
+	if (!te_in_agg(fcinfo, &aggcxt))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("sparse_persistence_transfn called in non-aggregate context")));
+	eps = read_epsilon(fcinfo, 2);
+	/* max_dim and metric from argument 3; there is no threshold or sample */
+	te_persistence_params(fcinfo, 3, &max_dim, &metric, &threshold, &sample);
+	if (max_dim > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("sparse persistence computes H0 and H1 only, not up to H%d", max_dim),
+				 errhint("topembed.persistence gives H2 and H3 exactly, or of landmarks with topembed.landmark_persistence.")));
+	return accumulate(fcinfo, aggcxt, 1, false, max_dim, metric, NAN, 0, 0, eps);
 }
 
 PG_FUNCTION_INFO_V1(topembed_landmarks_transfn);
@@ -571,7 +674,7 @@ topembed_landmarks_transfn(PG_FUNCTION_ARGS)
 					 errmsg("metric must not be NULL")));
 		metric = te_metric_from_name(text_to_cstring(PG_GETARG_TEXT_PP(4)));
 	}
-	return accumulate(fcinfo, aggcxt, 2, true, 0, metric, NAN, 0, k);
+	return accumulate(fcinfo, aggcxt, 2, true, 0, metric, NAN, 0, k, 0.0);
 }
 
 PG_FUNCTION_INFO_V1(topembed_persistence_combinefn);
@@ -605,10 +708,12 @@ topembed_persistence_combinefn(PG_FUNCTION_ARGS)
 		a->threshold = b->threshold;
 		a->sample = b->sample;
 		a->landmarks = b->landmarks;
+		a->epsilon = b->epsilon;
 		a->params_set = true;
 	}
 	else
-		check_same_params(a, b->max_dim, b->metric, b->threshold, b->sample, b->landmarks);
+		check_same_params(a, b->max_dim, b->metric, b->threshold, b->sample, b->landmarks,
+						  b->epsilon);
 	te_pers_state_append(a, b);
 	PG_RETURN_POINTER(a);
 }
@@ -630,7 +735,7 @@ te_pers_state_put(StringInfo si, const PersState *s)
 {
 	int64		i;
 
-	te_blob_begin(si, "TEps", 2);
+	te_blob_begin(si, "TEps", 3);
 	te_blob_put_int32(si, s->dim);
 	te_blob_put_int32(si, s->params_set);
 	te_blob_put_int32(si, s->max_dim);
@@ -639,6 +744,7 @@ te_pers_state_put(StringInfo si, const PersState *s)
 	te_blob_put_int32(si, s->sample);
 	te_blob_put_int32(si, s->landmarks);	/* version 2 */
 	te_blob_put_int32(si, s->with_ids);	/* version 2 */
+	te_blob_put_float8(si, s->epsilon);	/* version 3 */
 	te_blob_put_int64(si, s->n);
 	te_blob_put_float8s(si, s->points, (size_t) s->n * s->dim);
 	for (i = 0; s->with_ids && i < s->n; i++)
@@ -657,7 +763,7 @@ te_pers_state_get(MemoryContext aggcxt, const char *buf, size_t len)
 	double	   *points;
 	int			version;
 
-	version = te_blob_open(&r, "persistence state", "TEps", buf, len, 2);
+	version = te_blob_open(&r, "persistence state", "TEps", buf, len, 3);
 	s = te_pers_state_new(aggcxt, te_blob_get_int32(&r));
 	s->params_set = te_blob_get_int32(&r);
 	s->max_dim = te_blob_get_int32(&r);
@@ -666,9 +772,12 @@ te_pers_state_get(MemoryContext aggcxt, const char *buf, size_t len)
 	s->sample = te_blob_get_int32(&r);
 	s->landmarks = version >= 2 ? te_blob_get_int32(&r) : 0;
 	s->with_ids = version >= 2 ? te_blob_get_int32(&r) != 0 : false;
+	s->epsilon = version >= 3 ? te_blob_get_float8(&r) : 0.0;
 	n = te_blob_get_int64(&r);
 	if (s->dim < 1 || s->dim > TE_MAX_DIM || n < 0 || s->sample < 0 || s->landmarks < 0 ||
-		(s->sample > 0 && s->landmarks > 0) || (s->with_ids && s->landmarks == 0))
+		(s->sample > 0 && s->landmarks > 0) || (s->with_ids && s->landmarks == 0) ||
+		!(s->epsilon >= 0.0) || isinf(s->epsilon) ||
+		(s->epsilon > 0.0 && (s->sample > 0 || s->landmarks > 0)))
 		te_blob_corrupt(&r, "bad header");
 	/* no more points than the bytes left can hold, before sizing anything by n */
 	if ((uint64) n > (r.len - r.pos) / (sizeof(double) * (size_t) s->dim))
@@ -965,6 +1074,91 @@ topembed_landmark_persistence_finalfn(PG_FUNCTION_ARGS)
 	values[3] = Int64GetDatum(s->n);
 	te_landmarks_free(&env, &lm);
 	pfree(chosen);
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(tupdesc), values, nulls)));
+}
+
+PG_FUNCTION_INFO_V1(topembed_sparse_persistence_finalfn);
+
+/*
+ * final function of sparse_persistence: the sparse Rips filtration of the
+ * points (in the order of sorted_points, so that the greedy permutation
+ * does not depend on the row order) and its diagram, as a sparse_diagram
+ * (diagram, epsilon, edges, points)
+ */
+Datum
+topembed_sparse_persistence_finalfn(PG_FUNCTION_ARGS)
+{
+	PersState  *s;
+	double	   *sorted;
+	MemoryContext work,
+				old;
+	TeRipsOptions opt;
+	TeRipsStats stats;
+	TeRipsSparseInfo info;
+	TeProgressState progress;
+	TeDiagram	d;
+	TeEnv		env;
+	TeStatus	st;
+	TupleDesc	tupdesc;
+	Datum		values[4];
+	bool		nulls[4] = {false, false, false, false};
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	s = (PersState *) PG_GETARG_POINTER(0);
+	if (s == NULL || s->n == 0)
+		PG_RETURN_NULL();
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE || tupdesc->natts != 4)
+		elog(ERROR, "topembed.sparse_diagram must be a composite of 4 attributes");
+	check_sparse_memory(s->n, s->dim, false);
+	if (s->n > TE_RIPS_SPARSE_MAX_POINTS)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("sparse persistence supports at most %d points, not %lld",
+						TE_RIPS_SPARSE_MAX_POINTS, (long long) s->n),
+				 errhint(SPARSE_HINT)));
+
+	sorted = sorted_points(s, NULL);
+	work = AllocSetContextCreate(CurrentMemoryContext, "topembed sparse persistence",
+								 ALLOCSET_DEFAULT_SIZES);
+	te_rips_options_init(&opt);
+	opt.max_dim = s->max_dim;
+	opt.memory_limit = (size_t) te_persistence_memory_limit_kb * 1024;
+	opt.stats = &stats;
+	te_env_init(&env, work);
+	te_progress_begin(&progress, &env, "topembed.sparse_persistence");
+	old = MemoryContextSwitchTo(work);
+	st = te_rips_sparse(&env, sorted, s->n, s->dim, s->metric, s->epsilon, &opt, &info, &d);
+	MemoryContextSwitchTo(old);
+	pfree(sorted);
+	if (st == TE_LIMIT)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("sparse persistence exceeded topembed.persistence_memory_limit (%d MB) while running",
+						te_persistence_memory_limit_kb / 1024),
+				 errdetail_internal("%s", env.msg),
+				 errhint(SPARSE_HINT)));
+	te_check_status(st, &env, "sparse persistence");
+	te_progress_end(&progress);
+	ereport(DEBUG1,
+			(errmsg_internal("sparse persistence of %lld points up to H%d at epsilon %g (mu %.9g): %lld edges of %.0f pairs, peak tracked memory %zu bytes",
+							 (long long) s->n, s->max_dim, s->epsilon, info.mu,
+							 (long long) info.n_edges, (double) s->n * (double) (s->n - 1) / 2.0,
+							 stats.peak_bytes)));
+
+	/* on data of high intrinsic dimension the graph is hardly sparse */
+	if (s->n >= 100 && (double) info.n_edges > 0.5 * (double) s->n * (double) (s->n - 1) / 2.0)
+		ereport(NOTICE,
+				(errmsg("the sparse graph kept %.0f%% of the %.0f pairs at epsilon %g",
+						100.0 * (double) info.n_edges / ((double) s->n * (double) (s->n - 1) / 2.0),
+						(double) s->n * (double) (s->n - 1) / 2.0, s->epsilon),
+				 errhint("On data of high intrinsic dimension the sparse filtration saves little: topembed.persistence is exact and faster up to %d points, topembed.landmark_persistence bounds the work beyond.",
+						 TE_RIPS_MAX_POINTS_HIGHER)));
+	values[0] = PointerGetDatum(diagram_array(&d, te_result_elemtype(fcinfo, "persistence_pair")));
+	values[1] = Float8GetDatum(info.epsilon);
+	values[2] = Int64GetDatum(info.n_edges);
+	values[3] = Int64GetDatum(s->n);
+	MemoryContextDelete(work);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(tupdesc), values, nulls)));
 }
 

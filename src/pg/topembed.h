@@ -101,6 +101,7 @@ typedef struct TePersState
 	int32		max_dim;
 	int32		sample;			/* 0 = keep every point */
 	int32		landmarks;		/* landmark forms: landmarks to choose; 0 = not */
+	double		epsilon;		/* sparse form: the guarantee 1 + epsilon; 0 = not */
 	bool		with_ids;		/* topembed.landmarks(id, ...): ids kept beside */
 	int64	   *ids;			/* the id of each point, if with_ids */
 	TeMetric	metric;
