@@ -1374,6 +1374,198 @@ test_heap_window(void)
 	free(cloud);
 }
 
+/* ---- sparse Rips ---- */
+
+/* the bars of dimension dim of d that are longer than zero, as a count */
+static int64_t
+bars_of(const TeDiagram *d, int dim)
+{
+	int64_t		i,
+				k = 0;
+
+	for (i = 0; i < d->n_pairs; i++)
+		k += d->pairs[i].dim == dim;
+	return k;
+}
+
+/*
+ * te_rips_sparse: a vanishing epsilon keeps every pair and gives the exact
+ * diagram; a coarse one keeps fewer edges and stays within the factor on a
+ * curve's long loops; the arguments it refuses; cancelled and limited runs
+ * free everything.  (test/check/sparse_rips.py compares it with GUDHI.)
+ */
+static void
+test_sparse(void)
+{
+	int64_t		n = 300,
+				i,
+				trip;
+	double	   *curve = malloc(sizeof(double) * (size_t) (n * 3));
+	TeEnv		env;
+	TeRipsOptions o;
+	TeRipsStats st;
+	TeRipsSparseInfo info;
+	TeDiagram	exact,
+				d;
+	int			bad = 0,
+				leaks = 0,
+				refused = 0,
+				m;
+	double		worst = 0.0;
+
+	for (i = 0; i < n; i++)
+	{
+		/* a closed knot-like loop with noise: one long H1 bar and many short ones */
+		double		g = 2.0 * M_PI * (double) i / (double) n;
+
+		curve[3 * i] = cos(g) + 0.02 * nrand();
+		curve[3 * i + 1] = sin(g) + 0.02 * nrand();
+		curve[3 * i + 2] = 0.3 * sin(3.0 * g) + 0.02 * nrand();
+	}
+	te_env_init_malloc(&env);
+	te_rips_options_init(&o);
+	o.max_dim = 1;
+	o.threshold = INFINITY;
+	o.stats = &st;
+	if (te_rips_points(&env, curve, n, 3, TE_METRIC_EUCLIDEAN, &o, &exact) != TE_OK)
+		bad++;
+	o.threshold = NAN;
+	if (te_rips_sparse(&env, curve, n, 3, TE_METRIC_EUCLIDEAN, 1e-9, &o, &info, &d) != TE_OK ||
+		info.n_edges != n * (n - 1) / 2 || d.n_pairs != exact.n_pairs)
+		bad++;
+	else
+		for (i = 0; i < d.n_pairs; i++)
+		{
+			const TePersPair *a = &d.pairs[i],
+					   *b = &exact.pairs[i];
+			double		e = fabs(a->birth - b->birth) + (isinf(b->death) ? (isinf(a->death) ? 0 : 1) :
+														 fabs(a->death - b->death));
+
+			if (a->dim != b->dim)
+				bad++;
+			if (e > worst)
+				worst = e;
+		}
+	te_diagram_free(&env, &d);
+	unit_ok(bad == 0 && worst < 1e-6, "sparse Rips at epsilon 1e-9 keeps all %lld pairs and gives the "
+			"exact diagram of a curve (worst difference %.2g)", (long long) (n * (n - 1) / 2), worst);
+
+	/* coarse: fewer edges, the same number of long loops (death/birth > (1+eps)^2) */
+	bad = 0;
+	if (te_rips_sparse(&env, curve, n, 3, TE_METRIC_EUCLIDEAN, 1.0, &o, &info, &d) != TE_OK)
+		bad++;
+	else
+	{
+		/*
+		 * matched bars move each end by a factor 2 at most, so a bar that
+		 * dies 6 times later than it is born on one side dies at least 1.5
+		 * times later on the other
+		 */
+		int64_t		e16 = 0,
+					e4 = 0,
+					s16 = 0,
+					s4 = 0;
+
+		for (i = 0; i < exact.n_pairs; i++)
+			if (exact.pairs[i].dim == 1)
+			{
+				e16 += exact.pairs[i].death > 6.0 * exact.pairs[i].birth;
+				e4 += exact.pairs[i].death > 1.5 * exact.pairs[i].birth;
+			}
+		for (i = 0; i < d.n_pairs; i++)
+			if (d.pairs[i].dim == 1)
+			{
+				s16 += d.pairs[i].death > 6.0 * d.pairs[i].birth;
+				s4 += d.pairs[i].death > 1.5 * d.pairs[i].birth;
+			}
+		if (info.n_edges * 2 > n * (n - 1) / 2 || info.mu != 0.5 || bars_of(&d, 0) != n ||
+			e16 == 0 || s4 < e16 || e4 < s16)
+		{
+			fprintf(stderr, "# edges %lld mu %g h0 %lld e16 %lld e4 %lld s16 %lld s4 %lld\n",
+					(long long) info.n_edges, info.mu, (long long) bars_of(&d, 0), (long long) e16,
+					(long long) e4, (long long) s16, (long long) s4);
+			bad++;
+		}
+		te_diagram_free(&env, &d);
+	}
+	unit_ok(bad == 0, "sparse Rips at epsilon 1 (mu 0.5) keeps under half the pairs (%lld), n H0 bars, "
+			"and its loops with death > 1.5 birth cover the exact ones with death > 6 birth, and back", (long long) info.n_edges);
+
+	/* refusals */
+	{
+		TeRipsOptions r = o;
+		TeRipsTreeEdge tree[1];
+
+		refused += te_rips_sparse(&env, curve, n, 3, TE_METRIC_EUCLIDEAN, 0.0, &o, &info, &d) == TE_INVALID;
+		refused += te_rips_sparse(&env, curve, n, 3, TE_METRIC_EUCLIDEAN, NAN, &o, &info, &d) == TE_INVALID;
+		refused += te_rips_sparse(&env, curve, n, 3, TE_METRIC_EUCLIDEAN, INFINITY, &o, &info, &d) == TE_INVALID;
+		r.max_dim = 2;
+		refused += te_rips_sparse(&env, curve, n, 3, TE_METRIC_EUCLIDEAN, 1.0, &r, &info, &d) == TE_INVALID;
+		r = o;
+		r.modulus = 3;
+		refused += te_rips_sparse(&env, curve, n, 3, TE_METRIC_EUCLIDEAN, 1.0, &r, &info, &d) == TE_INVALID;
+		r = o;
+		r.threshold = 0.5;
+		refused += te_rips_sparse(&env, curve, n, 3, TE_METRIC_EUCLIDEAN, 1.0, &r, &info, &d) == TE_INVALID;
+		r = o;
+		r.max_dim = 0;
+		r.tree = tree;
+		refused += te_rips_sparse(&env, curve, n, 3, TE_METRIC_EUCLIDEAN, 1.0, &r, &info, &d) == TE_INVALID;
+		curve[7] = NAN;
+		refused += te_rips_sparse(&env, curve, n, 3, TE_METRIC_EUCLIDEAN, 1.0, &o, &info, &d) == TE_INVALID;
+		curve[7] = 0.5;
+		refused += te_rips_sparse(&env, curve, 0, 3, TE_METRIC_EUCLIDEAN, 1.0, &o, &info, &d) == TE_OK &&
+			d.n_pairs == 0;
+	}
+	unit_ok(refused == 9, "sparse Rips refuses epsilon 0, NaN and Infinity, max_dim 2, Z/3, a threshold, "
+			"the tree and a NaN coordinate, and gives nothing for no points (%d of 9)", refused);
+
+	/* cancelled at many points, and under a small memory limit: nothing leaks */
+	bad = 0;
+	for (trip = 1; trip < 3000; trip = trip * 2 + 1)
+	{
+		Counter		c2;
+		TeEnv		e2;
+		TeStatus	s2;
+
+		env_counting(&e2, &c2, trip);
+		s2 = te_rips_sparse(&e2, curve, n, 3, TE_METRIC_EUCLIDEAN, 0.5, &o, &info, &d);
+		if (s2 == TE_OK)
+			te_diagram_free(&e2, &d);
+		else if (s2 != TE_CANCELLED)
+		{
+			fprintf(stderr, "# trip %lld: %s\n", (long long) trip, e2.msg);
+			bad++;
+		}
+		leaks += c2.live_blocks != 0;
+	}
+	for (m = 0; m < 6; m++)
+	{
+		Counter		c2;
+		TeEnv		e2;
+		TeRipsOptions r = o;
+		TeStatus	s2;
+
+		env_counting(&e2, &c2, -1);
+		r.memory_limit = (size_t) 20000 << (2 * m);
+		s2 = te_rips_sparse(&e2, curve, n, 3, TE_METRIC_EUCLIDEAN, 0.5, &r, &info, &d);
+		if (s2 == TE_OK)
+			te_diagram_free(&e2, &d);
+		else if (s2 != TE_LIMIT)
+		{
+			fprintf(stderr, "# limit %zu: %s\n", r.memory_limit, e2.msg);
+			bad++;
+		}
+		refused += s2 == TE_LIMIT;
+		leaks += c2.live_blocks != 0;
+	}
+	unit_ok(bad == 0 && leaks == 0 && refused > 9,
+			"cancelled or limited sparse runs return TE_CANCELLED or TE_LIMIT and free everything "
+			"(%d leaked)", leaks);
+	te_diagram_free(&env, &exact);
+	free(curve);
+}
+
 /* ---- the engine's own threads ---- */
 
 /*
@@ -1668,6 +1860,7 @@ main(void)
 	test_cancellation();
 	test_generators();
 	test_heap_window();
+	test_sparse();
 	test_threads();
 	return unit_done();
 }
