@@ -179,6 +179,20 @@ TeStatus	rips_gen_cocycle_add(RipsCtx *c, const int *v, int nv);
 /* sort n 64-bit keys ascending, in place */
 TeStatus	rips_sort_keys(RipsCtx *c, uint64_t *keys, int64_t n);
 
+/* ---- union-find (H0 of the dense and of the sparse graph) ---- */
+
+/* the root of x in the forest parent[], halving the path on the way */
+static inline int64_t
+rips_uf_find(int32_t *parent, int64_t x)
+{
+	while (parent[x] != x)
+	{
+		parent[x] = parent[parent[x]];
+		x = parent[x];
+	}
+	return x;
+}
+
 /* ---- the filtered graph ---- */
 
 /*

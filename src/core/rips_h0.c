@@ -33,18 +33,6 @@
 
 /* ---- union-find ---- */
 
-/* the root of x, halving the path on the way */
-static int64_t
-uf_find(int32_t *parent, int64_t x)
-{
-	while (parent[x] != x)
-	{
-		parent[x] = parent[parent[x]];
-		x = parent[x];
-	}
-	return x;
-}
-
 /* link two roots, the smaller tree under the larger */
 static void
 uf_link(int32_t *parent, int32_t *size, int64_t a, int64_t b)
@@ -110,8 +98,8 @@ kruskal_release(RipsCtx *c, Kruskal *k)
 static TeStatus
 kruskal_offer(RipsCtx *c, Kruskal *k, int64_t a, int64_t b, float d, int *joined)
 {
-	int64_t		ra = uf_find(k->parent, a),
-				rb = uf_find(k->parent, b);
+	int64_t		ra = rips_uf_find(k->parent, a),
+				rb = rips_uf_find(k->parent, b);
 	int			bv[1],
 				dv[2],
 				added;
@@ -125,7 +113,7 @@ kruskal_offer(RipsCtx *c, Kruskal *k, int64_t a, int64_t b, float d, int *joined
 		return rips_emit(c, 0, 0.0, (double) d);
 	bv[0] = k->rep[ra] > k->rep[rb] ? k->rep[ra] : k->rep[rb];
 	low = k->rep[ra] < k->rep[rb] ? k->rep[ra] : k->rep[rb];
-	k->rep[uf_find(k->parent, ra)] = low;
+	k->rep[rips_uf_find(k->parent, ra)] = low;
 	dv[0] = (int) a;
 	dv[1] = (int) b;
 	return rips_emit_gen(c, 0, 0.0, (double) d, bv, 1, dv, 2, &added);
@@ -534,7 +522,7 @@ scan_rows(RipsCtx *c, Knn *k, const DistPoints *p, const float *F, const double 
 
 			knn_seal(k, p, u, eps[u]);
 			if (k->len[u] > 0)
-				best_offer(&best[uf_find(parent, u)], k->list[u * KNN].d2, u,
+				best_offer(&best[rips_uf_find(parent, u)], k->list[u * KNN].d2, u,
 						   k->list[u * KNN].v);
 		}
 	}
@@ -1013,12 +1001,12 @@ h0_round_lists(H0Work *w, int64_t *nscan)
 	}
 	for (i = 0; i < n; i++)
 	{
-		int64_t		ri = uf_find(w->parent, i);
+		int64_t		ri = rips_uf_find(w->parent, i);
 		const Nbr  *h = w->k.list + i * KNN;
 		int			t;
 
 		for (t = 0; t < w->k.len[i]; t++)
-			if (uf_find(w->parent, h[t].v) != ri)
+			if (rips_uf_find(w->parent, h[t].v) != ri)
 			{
 				best_offer(&w->best[ri], h[t].d2, i, h[t].v);
 				break;
@@ -1028,13 +1016,13 @@ h0_round_lists(H0Work *w, int64_t *nscan)
 	}
 	for (i = 0; i < n; i++)
 	{
-		int64_t		ri = uf_find(w->parent, i);
+		int64_t		ri = rips_uf_find(w->parent, i);
 		const Nbr  *h = w->k.list + i * KNN;
 		double		known = INFINITY;
 		int			t;
 
 		for (t = 0; t < w->k.len[i]; t++)
-			if (uf_find(w->parent, h[t].v) != ri)
+			if (rips_uf_find(w->parent, h[t].v) != ri)
 			{
 				known = h[t].d2;
 				break;
@@ -1070,7 +1058,7 @@ h0_round_rescan(H0Work *w, int64_t nscan)
 		if (w->parent[i] == i)
 			cstart[i] = nc++;
 	for (i = 0; i < n; i++)
-		w->comp[i] = (int32_t) cstart[uf_find(w->parent, i)];
+		w->comp[i] = (int32_t) cstart[rips_uf_find(w->parent, i)];
 	memset(cstart, 0, sizeof(int64_t) * (size_t) (nc + 1));
 	memset(w->csize, 0, sizeof(int64_t) * (size_t) nc);
 	for (i = 0; i < n; i++)
@@ -1123,8 +1111,8 @@ h0_round_merge(H0Work *w, int64_t *comps)
 
 		if (w->parent[i] != i || !isfinite(w->best[i].d2))
 			continue;
-		a = uf_find(w->parent, w->best[i].a);
-		b = uf_find(w->parent, w->best[i].b);
+		a = rips_uf_find(w->parent, w->best[i].a);
+		b = rips_uf_find(w->parent, w->best[i].b);
 		if (a == b)
 			continue;
 		uf_link(w->parent, w->size, a, b);

@@ -360,18 +360,6 @@ sp_rows(Sp *s)
 
 /* ---- H0: Kruskal ---- */
 
-/* the root of x's component, halving the path on the way */
-static int32_t
-uf_find(int32_t *parent, int32_t x)
-{
-	while (parent[x] != x)
-	{
-		parent[x] = parent[parent[x]];
-		x = parent[x];
-	}
-	return x;
-}
-
 /* the H0 bars; tree[] marks the edges of the spanning forest */
 static TeStatus
 sp_h0(Sp *s, uint64_t *tree)
@@ -388,8 +376,8 @@ sp_h0(Sp *s, uint64_t *tree)
 	rips_phase(s->c, "H0", "edges", (double) s->m);
 	for (i = 0; i < s->m; i++)
 	{
-		int32_t		ra = uf_find(parent, s->e[i].a),
-					rb = uf_find(parent, s->e[i].b);
+		int32_t		ra = (int32_t) rips_uf_find(parent, s->e[i].a),
+					rb = (int32_t) rips_uf_find(parent, s->e[i].b);
 
 		if (ra != rb)
 		{
