@@ -546,7 +546,10 @@ add_sat(size_t a, double b)
  *    stored reduction vectors: 2 bytes for H1, whose columns are nearly
  *    all apparent pairs (0.5 measured at 10,000 points), and 32 more for
  *    each dimension above (H2 used 19 at 1,000 points and 25 at 2,000:
- *    its emergent pairs and reduced columns grow with the edges).
+ *    its emergent pairs and reduced columns grow with the edges);
+ *  - H1 on threads: per thread a heap room of 256 entries a point (at
+ *    most the budget) and 8 entries a point for reduction vectors, 12
+ *    bytes each (rips_reduce_par_bytes: 3.1 MB a thread at 1,000 points).
  * The unit tests hold the estimate above the measured peak.
  */
 #define RIPS_MEM_FIXED (256.0 * 1024)
@@ -597,6 +600,8 @@ te_rips_memory_estimate_threads(int64_t n, int dim, int max_dim, double threshol
 	bytes += nn * nn * 4.0 + 3.0 * nn * nn / 8.0 + RIPS_MEM_REDUCE_FIXED;
 	if (dim > 0)
 		bytes += (double) DIST_BLOCK * DIST_BLOCK * 8.0 * (double) (threads > 1 ? threads : 1);
+	/* H1 on threads: each thread's heap room and vectors, the queue and flags */
+	bytes += (double) rips_reduce_par_bytes(n, par_threads(threads, PAR_MAX_THREADS));
 
 	/*
 	 * The edges and their tree bits, the sort's bins and largest bin, the
