@@ -1495,6 +1495,7 @@ typedef struct Batch
 	const uint64_t *tree_bits;
 	uint8_t    *skip;			/* per edge of the segment: 1 = nothing to do */
 	int64_t    *napp;			/* apparent pairs per pre-pass task */
+	int64_t		skipcap;		/* edges of skip's room (napp's: tasks for them) */
 	int64_t		lo;				/* the segment: edges lo..hi */
 	int64_t		hi;
 } Batch;
@@ -2045,7 +2046,10 @@ sweep(Eng *E, int k, const uint64_t *tree_bits)
  *     of its own residue.
  */
 
-/* edges of a segment (about) and of one pre-pass task */
+/*
+ * edges of a segment (about: a tie group is never cut, and one past twice
+ * this gets flags of its size) and of one pre-pass task
+ */
 #define PAR_SEGMENT ((int64_t) 1 << 16)
 #define PAR_CHUNK ((int64_t) 1 << 12)
 
@@ -2178,11 +2182,26 @@ batch_alloc(Eng *E, Batch *B, int nthreads, const uint64_t *tree_bits)
 	B->wwork = arena_array(mem, (size_t) nthreads, sizeof(uint64_t));
 	B->wcand = arena_array(mem, (size_t) nthreads * (size_t) W, sizeof(uint64_t));
 	B->q = arena_array(mem, QUEUE_MAX, sizeof(QItem));
+	B->skipcap = 2 * PAR_SEGMENT;
 	B->skip = arena_array(mem, (size_t) (2 * PAR_SEGMENT), 1);
 	B->napp = arena_array(mem, (size_t) (2 * PAR_SEGMENT / PAR_CHUNK + 2), sizeof(int64_t));
 	if (!B->weng || !B->wctx || !B->wstats || !B->heaps || !B->vecs || !B->vused ||
 		!B->wwork || !B->wcand || !B->q || !B->skip || !B->napp)
 		return mem->status;
+	return TE_OK;
+}
+
+/* room in the flags for a segment of len edges (a long tie group) */
+static TeStatus
+batch_grow(Eng *E, Batch *B, int64_t len)
+{
+	arena_free(E->mem, B->skip);
+	arena_free(E->mem, B->napp);
+	B->skipcap = len;
+	B->skip = arena_array(E->mem, (size_t) len, 1);
+	B->napp = arena_array(E->mem, (size_t) (len / PAR_CHUNK + 2), sizeof(int64_t));
+	if (!B->skip || !B->napp)
+		return E->mem->status;
 	return TE_OK;
 }
 
@@ -2268,13 +2287,9 @@ sweep_par(Eng *E, const uint64_t *tree_bits, int nthreads)
 			lo = 0;
 		while (lo > 0 && rips_graph_value(g, lo - 1) == rips_graph_value(g, lo))
 			lo--;
-		/* a tie group longer than the segment: the flags have room for two */
-		if (hi - lo + 1 > 2 * PAR_SEGMENT)
-		{
-			st = te_fail(E->c->env, TE_LIMIT, "%lld edges tie at one value",
-						 (long long) (hi - lo + 1));
+		/* a tie group longer than the flags' room: more room */
+		if (hi - lo + 1 > B.skipcap && (st = batch_grow(E, &B, hi - lo + 1)) != TE_OK)
 			break;
-		}
 		B.lo = lo;
 		B.hi = hi;
 		ntasks = (hi - lo + PAR_CHUNK) / PAR_CHUNK;
