@@ -536,7 +536,8 @@ add_sat(size_t a, double b)
  *    bytes each plus a tree bit;
  *  - the edge sort: its bin offsets (8 bytes a bin, one bin per 16 edges,
  *    at most 2^20) and the scratch of its largest bin, allowed
- *    RIPS_MEM_SORT_LARGEST_BIN times the mean bin;
+ *    RIPS_MEM_SORT_LARGEST_BIN times the mean bin (on threads, one such
+ *    scratch a thread, of at most 65,536 keys: rips_sort_par_bytes);
  *  - the reduction: what it holds whatever the size (binomials, scratch),
  *    the working heap (at most its budget of 4M entries of 12 bytes and
  *    one coboundary, plus two thirds of that while it grows: 85 MB; below
@@ -617,6 +618,8 @@ te_rips_memory_estimate_threads(int64_t n, int dim, int max_dim, double threshol
 
 		bytes += m * (4.0 + 1.0 / 8.0);
 		bytes += bins * 8.0 + RIPS_MEM_SORT_LARGEST_BIN * (m / bins) * 8.0;
+		bytes += (double) rips_sort_par_bytes((int64_t) m, (int64_t) (RIPS_MEM_SORT_LARGEST_BIN * (m / bins)),
+											  par_threads(threads, PAR_MAX_THREADS));
 		bytes += fmin(RIPS_MEM_HEAP_MAX, RIPS_MEM_HEAP_PER_EDGE_PER_DIM * m * (double) max_dim);
 		bytes += m * (RIPS_MEM_PER_EDGE_H1 + RIPS_MEM_PER_EDGE_PER_DIM_ABOVE_H1 * (double) (max_dim - 1));
 	}

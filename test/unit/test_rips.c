@@ -1733,6 +1733,27 @@ threads_h1_sweep(const double *cloud, int64_t ncloud, int dim)
 	free(curve);
 }
 
+/*
+ * An edge sort whose bin of zero-length edges is too large for a worker
+ * (the calling thread sorts it, with its checks) beside bins the workers
+ * sort: the one-thread diagram and counters on 2 and 3 threads
+ */
+static void
+threads_big_bin(void)
+{
+	int64_t		n = unit_size(640, 420),
+				same = n * 2 / 3,
+				i;
+	double	   *x = random_points(n, 5, 0);
+
+	/* C(same, 2) > 65,536 edges of length zero */
+	for (i = 1; i < same; i++)
+		memcpy(x + i * 5, x, sizeof(double) * 5);
+	threads_compare("H1 of a cloud whose zero-length edges fill one big sort bin", x, n, 5,
+					TE_METRIC_EUCLIDEAN, 1);
+	free(x);
+}
+
 static void
 test_threads(void)
 {
@@ -1754,6 +1775,9 @@ test_threads(void)
 	threads_cancel("H1", a, n1, 8, 1, "H1 cohomology", 1);
 	threads_cancel("H1", a, n1, 8, 1, "H1 cohomology", 0);
 	threads_h1_sweep(a, n1, 8);
+	threads_cancel("H1", a, n1, 8, 1, "sorting edges", 1);
+	threads_cancel("H1", a, n1, 8, 1, "sorting edges", 0);
+	threads_big_bin();
 	threads_cancel("H0", c, n0, 16, 0, "H0 nearest neighbours", 1);
 	threads_cancel("H0", c, n0, 16, 0, "H0 nearest neighbours", 0);
 	threads_spurious("H1", a, n1, 8, 1);
