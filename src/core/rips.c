@@ -550,7 +550,8 @@ add_sat(size_t a, double b)
  *    its emergent pairs and reduced columns grow with the edges);
  *  - H1 on threads: per thread a heap room of 256 entries a point (at
  *    most the budget) and 8 entries a point for reduction vectors, 12
- *    bytes each (rips_reduce_par_bytes: 3.1 MB a thread at 1,000 points).
+ *    bytes each (rips_reduce_par_bytes: 3.1 MB a thread at 1,000 points,
+ *    at least 98 kB).
  * The unit tests hold the estimate above the measured peak.
  */
 #define RIPS_MEM_FIXED (256.0 * 1024)

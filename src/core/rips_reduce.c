@@ -1447,13 +1447,13 @@ reduce_column(Eng *E, const int *v, int k, int64_t idx, float d)
 /* queued columns at most before a flush */
 #define QUEUE_MAX 32
 
-/* a worker's heap room: entries per point (at least 65536, at most the budget) */
+/* a worker's heap room: entries per point (at least 4096, at most the budget) */
 #define PAR_HEAP_PER_POINT 256
-#define PAR_HEAP_MIN ((int64_t) 1 << 16)
+#define PAR_HEAP_MIN ((int64_t) 1 << 12)
 
 /* a worker's room for the reduction vectors of one flush: entries per point */
 #define PAR_VEC_PER_POINT 8
-#define PAR_VEC_MIN ((int64_t) 1 << 15)
+#define PAR_VEC_MIN ((int64_t) 1 << 12)
 
 /* a queued column and what a worker made of it */
 typedef struct QItem
@@ -2053,9 +2053,20 @@ sweep(Eng *E, int k, const uint64_t *tree_bits)
 #define PAR_SEGMENT ((int64_t) 1 << 16)
 #define PAR_CHUNK ((int64_t) 1 << 12)
 
-/* the bytes of the sweep's queue and flags, whatever the threads */
-#define PAR_FIXED_BYTES (QUEUE_MAX * sizeof(QItem) + 2 * PAR_SEGMENT + \
-						 (2 * PAR_SEGMENT / PAR_CHUNK + 2) * sizeof(int64_t) + 16 * ARENA_HEADER)
+/* the flags' first room for m edges */
+static int64_t
+par_skip_cap(int64_t m)
+{
+	return m < 1 ? 1 : m < 2 * PAR_SEGMENT ? m : 2 * PAR_SEGMENT;
+}
+
+/* the bytes of the sweep's queue and flags for m edges, whatever the threads */
+static size_t
+par_fixed_bytes(int64_t m)
+{
+	return QUEUE_MAX * sizeof(QItem) + (size_t) par_skip_cap(m) +
+		(size_t) (par_skip_cap(m) / PAR_CHUNK + 2) * sizeof(int64_t) + 16 * ARENA_HEADER;
+}
 
 /* the bytes of the threaded sweep on n points and threads threads: see rips_reduce_internal.h */
 size_t
@@ -2063,7 +2074,7 @@ rips_reduce_par_bytes(int64_t n, int threads)
 {
 	if (threads < 2)
 		return 0;
-	return (size_t) threads * par_thread_bytes(n) + PAR_FIXED_BYTES;
+	return (size_t) threads * par_thread_bytes(n) + par_fixed_bytes(n * (n - 1) / 2);
 }
 
 /* does edge q tie with a neighbour in the filtration? */
@@ -2182,9 +2193,9 @@ batch_alloc(Eng *E, Batch *B, int nthreads, const uint64_t *tree_bits)
 	B->wwork = arena_array(mem, (size_t) nthreads, sizeof(uint64_t));
 	B->wcand = arena_array(mem, (size_t) nthreads * (size_t) W, sizeof(uint64_t));
 	B->q = arena_array(mem, QUEUE_MAX, sizeof(QItem));
-	B->skipcap = 2 * PAR_SEGMENT;
-	B->skip = arena_array(mem, (size_t) (2 * PAR_SEGMENT), 1);
-	B->napp = arena_array(mem, (size_t) (2 * PAR_SEGMENT / PAR_CHUNK + 2), sizeof(int64_t));
+	B->skipcap = par_skip_cap(E->g->m);
+	B->skip = arena_array(mem, (size_t) B->skipcap, 1);
+	B->napp = arena_array(mem, (size_t) (B->skipcap / PAR_CHUNK + 2), sizeof(int64_t));
 	if (!B->weng || !B->wctx || !B->wstats || !B->heaps || !B->vecs || !B->vused ||
 		!B->wwork || !B->wcand || !B->q || !B->skip || !B->napp)
 		return mem->status;
