@@ -1762,7 +1762,8 @@ test_threads(void)
 	double	   *a = random_points(n1, 8, 0),
 			   *b = random_points(n1, 6, 2),
 			   *c = random_points(n0, 16, 0),
-			   *e = random_points(n0, 12, 2);
+			   *e = random_points(n0, 12, 2),
+			   *s = random_points(520, 8, 0);
 
 	threads_compare("H1 of a Gaussian cloud (euclidean)", a, n1, 8, TE_METRIC_EUCLIDEAN, 1);
 	threads_compare("H1 of a Gaussian cloud (cosine)", a, n1, 8, TE_METRIC_COSINE, 1);
@@ -1775,8 +1776,9 @@ test_threads(void)
 	threads_cancel("H1", a, n1, 8, 1, "H1 cohomology", 1);
 	threads_cancel("H1", a, n1, 8, 1, "H1 cohomology", 0);
 	threads_h1_sweep(a, n1, 8);
-	threads_cancel("H1", a, n1, 8, 1, "sorting edges", 1);
-	threads_cancel("H1", a, n1, 8, 1, "sorting edges", 0);
+	/* 520 points whatever the size: more than one task of the threaded edge sort */
+	threads_cancel("H1", s, 520, 8, 1, "sorting edges", 1);
+	threads_cancel("H1", s, 520, 8, 1, "sorting edges", 0);
 	threads_big_bin();
 	threads_cancel("H0", c, n0, 16, 0, "H0 nearest neighbours", 1);
 	threads_cancel("H0", c, n0, 16, 0, "H0 nearest neighbours", 0);
@@ -1789,6 +1791,7 @@ test_threads(void)
 	free(b);
 	free(c);
 	free(e);
+	free(s);
 }
 
 int
