@@ -605,7 +605,8 @@ add_sat(size_t a, double b)
  *    bytes each plus a tree bit;
  *  - the edge sort: its bin offsets (8 bytes a bin, one bin per 16 edges,
  *    at most 2^20) and the scratch of its largest bin, allowed
- *    RIPS_MEM_SORT_LARGEST_BIN times the mean bin;
+ *    RIPS_MEM_SORT_LARGEST_BIN times the mean bin (on threads, one such
+ *    scratch a thread, of at most 65,536 keys: rips_sort_par_bytes);
  *  - the reduction: what it holds whatever the size (binomials, scratch),
  *    the working heap (at most its budget of 4M entries of 12 bytes and
  *    one coboundary, plus two thirds of that while it grows: 85 MB; below
@@ -615,7 +616,11 @@ add_sat(size_t a, double b)
  *    stored reduction vectors: 2 bytes for H1, whose columns are nearly
  *    all apparent pairs (0.5 measured at 10,000 points), and 32 more for
  *    each dimension above (H2 used 19 at 1,000 points and 25 at 2,000:
- *    its emergent pairs and reduced columns grow with the edges).
+ *    its emergent pairs and reduced columns grow with the edges);
+ *  - H1 on threads: per thread a heap room of 256 entries a point (at
+ *    most the budget) and 8 entries a point for reduction vectors, 12
+ *    bytes each (rips_reduce_par_bytes: 3.1 MB a thread at 1,000 points,
+ *    at least 98 kB).
  * The unit tests hold the estimate above the measured peak.
  */
 #define RIPS_MEM_FIXED (256.0 * 1024)
@@ -666,6 +671,8 @@ te_rips_memory_estimate_threads(int64_t n, int dim, int max_dim, double threshol
 	bytes += nn * nn * 4.0 + 3.0 * nn * nn / 8.0 + RIPS_MEM_REDUCE_FIXED;
 	if (dim > 0)
 		bytes += (double) DIST_BLOCK * DIST_BLOCK * 8.0 * (double) (threads > 1 ? threads : 1);
+	/* H1 on threads: each thread's heap room and vectors, the queue and flags */
+	bytes += (double) rips_reduce_par_bytes(n, par_threads(threads, PAR_MAX_THREADS));
 
 	/*
 	 * The edges and their tree bits, the sort's bins and largest bin, the
@@ -681,6 +688,8 @@ te_rips_memory_estimate_threads(int64_t n, int dim, int max_dim, double threshol
 
 		bytes += m * (4.0 + 1.0 / 8.0);
 		bytes += bins * 8.0 + RIPS_MEM_SORT_LARGEST_BIN * (m / bins) * 8.0;
+		bytes += (double) rips_sort_par_bytes((int64_t) m, (int64_t) (RIPS_MEM_SORT_LARGEST_BIN * (m / bins)),
+											  par_threads(threads, PAR_MAX_THREADS));
 		bytes += fmin(RIPS_MEM_HEAP_MAX, RIPS_MEM_HEAP_PER_EDGE_PER_DIM * m * (double) max_dim);
 		bytes += m * (RIPS_MEM_PER_EDGE_H1 + RIPS_MEM_PER_EDGE_PER_DIM_ABOVE_H1 * (double) (max_dim - 1));
 	}

@@ -6,6 +6,7 @@
  * bitsets and edges in filtration order.
  */
 #include "rips_graph_internal.h"
+#include "parallel_internal.h"
 
 /* ---- the output diagram ---- */
 
@@ -222,6 +223,13 @@ rips_sort_keys(RipsCtx *c, uint64_t *keys, int64_t n)
 	return keys_sort(c, keys, n);
 }
 
+/* the same sort with no interrupt check, for the workers' short bins */
+#define ST_PREFIX keys_plain
+#define ST_ELEMENT_TYPE uint64_t
+#define ST_LESS(x, y) (*(x) < *(y))
+#define ST_INSERTION_MAX 24
+#include "sort_template.h"
+
 /* ---- the filtered graph ---- */
 
 /*
@@ -253,6 +261,170 @@ edge_bin(float v, uint64_t top, int64_t nb)
 	uint64_t	b = (uint64_t) value_bits(v) * (uint64_t) nb / (top + 1);
 
 	return b < (uint64_t) nb ? (int64_t) b : nb - 1;
+}
+
+/*
+ * The edge sort's bins on threads: a task is a run of bins of about
+ * SORT_TASK_EDGES edges; a worker sorts the bins of at most SORT_BIN_PAR
+ * edges, in a scratch of its own, and the calling thread the larger ones
+ * afterwards, with its interrupt checks (so no task runs long)
+ */
+#define SORT_TASK_EDGES ((int64_t) 1 << 16)
+#define SORT_BIN_PAR ((int64_t) 1 << 16)
+
+/* what the threads of the bin sort share */
+typedef struct SortPar
+{
+	RipsCtx    *c;
+	RipsGraph  *g;
+	const int64_t *off;			/* bin b ends at off[b] */
+	const int64_t *tb;			/* task t: bins tb[t] .. tb[t + 1] - 1 */
+	int64_t		ntasks;
+	uint64_t   *scratch;		/* nthreads x cap */
+	int64_t		cap;
+} SortPar;
+
+/* the extra bytes of the bin sort on threads, for m edges in nb bins */
+size_t
+rips_sort_par_bytes(int64_t m, int64_t most, int threads)
+{
+	int64_t		cap = most < SORT_BIN_PAR ? most : SORT_BIN_PAR;
+
+	if (threads < 2)
+		return 0;
+	return (size_t) threads * (size_t) (cap > 0 ? cap : 1) * sizeof(uint64_t) +
+		(size_t) (m / SORT_TASK_EDGES + 2) * sizeof(int64_t) + 4 * ARENA_HEADER;
+}
+
+/* sort the edges i..end-1 (one bin) by key through scratch */
+static void
+sort_bin_plain(RipsGraph *g, uint64_t *scratch, int64_t i, int64_t end)
+{
+	int64_t		q,
+				len = end - i;
+
+	for (q = 0; q < len; q++)
+		scratch[q] = rips_graph_key(g, i + q);
+	keys_plain_sort(scratch, len);
+	for (q = 0; q < len; q++)
+		g->edges[i + q] = rips_pair(rips_key_a(scratch[q]), rips_key_b(scratch[q]));
+}
+
+/* one task of the bin sort: its bins of at most SORT_BIN_PAR edges */
+static void
+sort_par_task(void *arg, int worker, int64_t t)
+{
+	SortPar    *sp = arg;
+	int64_t		b;
+
+	for (b = sp->tb[t]; b < sp->tb[t + 1]; b++)
+	{
+		int64_t		i = b > 0 ? sp->off[b - 1] : 0,
+					len = sp->off[b] - i;
+
+		if (len > 1 && len <= SORT_BIN_PAR)
+			sort_bin_plain(sp->g, sp->scratch + (int64_t) worker * sp->cap, i, sp->off[b]);
+	}
+}
+
+/* between sections: the share of bins sorted, for the progress reports */
+static void
+sort_par_section(void *arg, int64_t done)
+{
+	SortPar    *sp = arg;
+	RipsCtx    *c = sp->c;
+	int64_t		m = sp->g->m,
+				end = done >= sp->ntasks ? m : (sp->tb[done] > 0 ? sp->off[sp->tb[done] - 1] : 0);
+
+	c->done = (double) (2 * m + end) / 3.0;
+	te_progress(c->env, c->phase, c->unit, c->done, c->total);
+}
+
+/*
+ * Sort the nb bins (bin b ends at off[b], the largest holds most edges) on
+ * the threads; TE_OK with *ran 0 when they would not fit the memory limit
+ * (the caller then sorts on one thread)
+ */
+static TeStatus
+sort_bins_par(RipsCtx *c, RipsGraph *g, const int64_t *off, int64_t nb, int64_t most, int *ran)
+{
+	SortPar		sp;
+	int64_t    *tb,
+				b,
+				i,
+				acc = 0,
+				nt = 0;
+	int			threads = par_threads(c->threads, g->m / SORT_TASK_EDGES + 1);
+	TeStatus	st = TE_OK;
+	Arena	   *mem = c->mem;
+
+	*ran = 0;
+	while (threads > 1 && mem->limit > 0 &&
+		   mem->cur + rips_sort_par_bytes(g->m, most, threads) > mem->limit)
+		threads--;
+	if (threads < 2)
+		return TE_OK;
+	sp.c = c;
+	sp.g = g;
+	sp.off = off;
+	sp.cap = most < SORT_BIN_PAR ? most : SORT_BIN_PAR;
+	if (sp.cap < 1)
+		sp.cap = 1;
+	tb = arena_array(mem, (size_t) (g->m / SORT_TASK_EDGES + 2), sizeof(int64_t));
+	sp.scratch = arena_array(mem, (size_t) threads * (size_t) sp.cap, sizeof(uint64_t));
+	if (!tb || !sp.scratch)
+	{
+		arena_free(mem, tb);
+		arena_free(mem, sp.scratch);
+		return mem->status;
+	}
+	/* tasks of about SORT_TASK_EDGES edges, cut between bins */
+	tb[0] = 0;
+	for (b = 0, i = 0; b < nb; b++)
+	{
+		acc += off[b] - i;
+		i = off[b];
+		if (acc >= SORT_TASK_EDGES && b + 1 < nb)
+		{
+			tb[++nt] = b + 1;
+			acc = 0;
+		}
+	}
+	tb[++nt] = nb;
+	sp.tb = tb;
+	sp.ntasks = nt;
+	*ran = 1;
+	st = par_run(c->env, threads, nt, sort_par_task, sort_par_section, &sp);
+	arena_free(mem, sp.scratch);
+	arena_free(mem, tb);
+	if (st != TE_OK)
+		return st;
+	/* the bins too large for a worker, on this thread with its checks */
+	if (most > SORT_BIN_PAR)
+	{
+		uint64_t   *scratch = arena_array(mem, (size_t) most, sizeof(uint64_t));
+
+		if (!scratch)
+			return mem->status;
+		for (b = 0, i = 0; b < nb && st == TE_OK; b++)
+		{
+			int64_t		end = off[b],
+						len = end - i,
+						q;
+
+			if (len > SORT_BIN_PAR)
+			{
+				for (q = 0; q < len; q++)
+					scratch[q] = rips_graph_key(g, i + q);
+				st = rips_sort_keys(c, scratch, len);
+				for (q = 0; q < len && st == TE_OK; q++)
+					g->edges[i + q] = rips_pair(rips_key_a(scratch[q]), rips_key_b(scratch[q]));
+			}
+			i = end;
+		}
+		arena_free(mem, scratch);
+	}
+	return st;
 }
 
 /*
@@ -322,6 +494,17 @@ sort_edges(RipsCtx *c, RipsGraph *g)
 		return st;
 	}
 	/* off[b] is now where bin b ends; sort each bin by key */
+	if (c->threads > 1)
+	{
+		int			ran = 0;
+
+		st = sort_bins_par(c, g, off, nb, most, &ran);
+		if (st != TE_OK || ran)
+		{
+			arena_free(c->mem, off);
+			return st;
+		}
+	}
 	scratch = arena_array(c->mem, (size_t) (most > 0 ? most : 1), sizeof(uint64_t));
 	if (!scratch)
 	{

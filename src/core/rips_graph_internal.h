@@ -179,6 +179,13 @@ TeStatus	rips_gen_cocycle_add(RipsCtx *c, const int *v, int nv);
 /* sort n 64-bit keys ascending, in place */
 TeStatus	rips_sort_keys(RipsCtx *c, uint64_t *keys, int64_t n);
 
+/*
+ * the extra bytes of the edge sort on threads (0 for one): each thread's
+ * scratch for bins of up to most edges (at most 65,536 a thread), the
+ * task table for m edges
+ */
+size_t		rips_sort_par_bytes(int64_t m, int64_t most, int threads);
+
 /* ---- union-find (H0 of the dense and of the sparse graph) ---- */
 
 /* the root of x in the forest parent[], halving the path on the way */

@@ -46,6 +46,7 @@
  * Coefficients are in Z/p for a prime p <= 46337.
  */
 #include "rips_reduce_internal.h"
+#include "parallel_internal.h"
 
 #include <stdlib.h>
 
@@ -101,6 +102,8 @@ typedef struct Pending
 /* bins of the diameter histogram that chooses a shrunk window */
 #define WINDOW_BINS 4096
 
+struct Batch;
+
 typedef struct Eng
 {
 	RipsCtx    *c;
@@ -153,7 +156,40 @@ typedef struct Eng
 	int32_t    *bfs_parent;
 	int32_t    *bfs_queue;
 	uint64_t   *bfs_seen;
+
+	/*
+	 * lvl_exact: lvl holds the graph of diameter "level" exactly; else
+	 * (the threaded sweep) it may hold more edges, of values up to a later
+	 * level, and every question put to it checks the values.
+	 */
+	int			lvl_exact;
+	/* a worker's copy (see the threaded sweep): no env callback, bounded scratch */
+	int			worker;
+	uint64_t	wwork;			/* a worker's work units in its task */
+	struct Batch *bat;			/* the threaded sweep's queue, or NULL */
 } Eng;
+
+/*
+ * A worker gives a column up (the calling thread reduces it afresh) past
+ * this much work, so that its task stays short and the calling thread
+ * gets back to its interrupt checks soon
+ */
+#define TASK_WORK_MAX (32 * RIPS_CHECK_INTERVAL)
+
+/*
+ * count work: on the calling thread, rips_tick; a worker only counts, and
+ * says TE_LIMIT (give the column up) past TASK_WORK_MAX
+ */
+static inline TeStatus
+eng_tick(Eng *E, uint64_t units)
+{
+	if (E->worker)
+	{
+		E->wwork += units;
+		return E->wwork > TASK_WORK_MAX ? TE_LIMIT : TE_OK;
+	}
+	return rips_tick(E->c, units);
+}
 
 /* ---- small helpers ---- */
 
@@ -291,6 +327,44 @@ top_common(const Eng *E, const uint64_t *rows, const int *v, int nv)
 }
 
 /*
+ * The highest vertex above floor adjacent to all of v[0..nv-1] in the
+ * graph of diameter d (which lvl holds, perhaps with more: see lvl_exact),
+ * or -1
+ */
+static inline int64_t
+level_top(const Eng *E, const int *v, int nv, float d, int64_t floor)
+{
+	int64_t		w;
+	int			i;
+
+	if (E->lvl_exact)
+	{
+		w = top_common(E, E->lvl, v, nv);
+		return w > floor ? w : -1;
+	}
+	for (w = E->W - 1; w >= 0 && (w << 6) + 63 > floor; w--)
+	{
+		uint64_t	x = E->lvl[(int64_t) v[0] * E->W + w];
+
+		for (i = 1; i < nv && x; i++)
+			x &= E->lvl[(int64_t) v[i] * E->W + w];
+		while (x)
+		{
+			int64_t		y = (w << 6) + 63 - __builtin_clzll(x);
+
+			if (y <= floor)
+				return -1;
+			x &= ~((uint64_t) 1 << (y & 63));
+			for (i = 0; i < nv && E->D[(int64_t) v[i] * E->n + y] <= d; i++)
+				;
+			if (i == nv)
+				return y;
+		}
+	}
+	return -1;
+}
+
+/*
  * Is there a cofacet of v[0..nv-1] of diameter <= d made with a vertex
  * above "above"?  (Then the cofacet made with "above" is not the oldest.)
  */
@@ -302,7 +376,7 @@ older_cofacet(const Eng *E, const int *v, int nv, float d, int64_t above)
 	int			i;
 
 	if (d == E->level)
-		return top_common(E, E->lvl, v, nv) > above;
+		return level_top(E, v, nv, d, above) >= 0;
 	for (w = E->W - 1; w >= lowword; w--)
 	{
 		uint64_t	x = E->adj[(int64_t) v[0] * E->W + w];
@@ -527,7 +601,8 @@ heap_compact(Eng *E)
 	for (i = 0; i < n; i++)
 		all |= h[i].key;
 	/* the radix sort's copy only while it stays within the heap's budget */
-	aux = n <= E->hbudget / 2 ? arena_array(E->mem, (size_t) n, sizeof(REntry)) : NULL;
+	aux = n <= E->hbudget / 2 && !E->worker ?
+		arena_array(E->mem, (size_t) n, sizeof(REntry)) : NULL;
 	if (aux)
 	{
 		int64_t		count[1 << 11];
@@ -539,7 +614,7 @@ heap_compact(Eng *E)
 		for (shift = 0; shift < bits; shift += 11)
 		{
 			int64_t		sum = 0;
-			TeStatus	st = rips_tick(E->c, (uint64_t) n * 8);
+			TeStatus	st = eng_tick(E, (uint64_t) n * 8);
 
 			if (st != TE_OK)
 			{
@@ -597,7 +672,7 @@ heap_compact(Eng *E)
 	E->hlen = out;
 	for (i = (out - 2) / 4; out > 1 && i >= 0; i--)
 		heap_sift_down(h, out, i, h[i]);
-	return rips_tick(E->c, (uint64_t) n * 8);
+	return eng_tick(E, (uint64_t) n * 8);
 }
 
 /* the bits of a diameter (>= +0.0), in the order of the values */
@@ -639,7 +714,7 @@ window_shrink(Eng *E)
 		if (diam_bits(h[i].diam) > bhi)
 			bhi = diam_bits(h[i].diam);
 	if (bhi == blo)
-		return rips_tick(E->c, (uint64_t) n);
+		return eng_tick(E, (uint64_t) n);
 	span = (uint64_t) (bhi - blo) + 1;
 	memset(count, 0, sizeof(count));
 	for (i = 0; i < n; i++)
@@ -668,7 +743,7 @@ window_shrink(Eng *E)
 		for (i = (out - 2) / 4; out > 1 && i >= 0; i--)
 			heap_sift_down(h, out, i, h[i]);
 	}
-	return rips_tick(E->c, (uint64_t) n * 4);
+	return eng_tick(E, (uint64_t) n * 4);
 }
 
 /*
@@ -678,6 +753,21 @@ window_shrink(Eng *E)
 static TeStatus
 heap_reserve(Eng *E, int64_t extra)
 {
+	/*
+	 * a worker's heap has a fixed room, no larger than the budget: it is
+	 * compacted in place when mostly dead, and a column that still does
+	 * not fit is given up (the calling thread reduces it afresh), so a
+	 * worker's window is never cut
+	 */
+	if (E->worker)
+	{
+		TeStatus	st;
+
+		if (E->hlen + extra > E->hcap && E->hlen >= 2 * E->hlive &&
+			(st = heap_compact(E)) != TE_OK)
+			return st;
+		return E->hlen + extra > E->hcap ? TE_LIMIT : TE_OK;
+	}
 	if (E->hlen + extra > E->hbudget && E->hlen > 0)
 	{
 		TeStatus	st;
@@ -810,7 +900,7 @@ heap_pivot(Eng *E, REntry *out, uint64_t *work, TeStatus *st)
 		}
 		if (popped >= 65536)
 		{
-			if ((*st = rips_tick(E->c, popped * 8)) != TE_OK)
+			if ((*st = eng_tick(E, popped * 8)) != TE_OK)
 				return 0;
 			popped = 0;
 		}
@@ -898,9 +988,12 @@ vw_add(Eng *E, int64_t idx, float diam, uint32_t coef)
 	if (E->vlen == E->vcap)
 	{
 		int64_t		cap = E->vcap ? E->vcap * 2 : 256;
-		REntry	   *nv = arena_grow(E->mem, E->vw, sizeof(REntry) * (size_t) E->vlen,
-								   sizeof(REntry) * (size_t) cap);
+		REntry	   *nv;
 
+		if (E->worker)
+			return TE_LIMIT;	/* a worker's room is fixed: give the column up */
+		nv = arena_grow(E->mem, E->vw, sizeof(REntry) * (size_t) E->vlen,
+						sizeof(REntry) * (size_t) cap);
 		if (!nv)
 			return E->mem->status;
 		E->vw = nv;
@@ -946,45 +1039,51 @@ pool_take(Eng *E, int64_t len)
 	return E->pool + E->pool_used - len;
 }
 
-/* merge the working vector, scale it by 1/pivot coefficient, store it */
-static TeStatus
-store_column(Eng *E, uint32_t pivot_coef, int64_t *ref)
+/*
+ * sort and merge the reduction vector e[0..len) in place, scaled by
+ * 1/pivot coefficient; returns its new length (no env callback: workers
+ * call it too)
+ */
+static int64_t
+merge_vector(const Eng *E, REntry *e, int64_t len, uint32_t pivot_coef)
 {
 	int64_t		i,
 				out = 0;
 	uint32_t	p = E->p,
 				scale = (p == 2) ? 1 : E->inv[pivot_coef];
-	REntry	   *dst;
 
-	if (E->vlen > 1)
-	{
-		TeStatus	st = rips_tick(E->c, (uint64_t) E->vlen * 16);
-
-		if (st != TE_OK)
-			return st;
-		entries_sort(E->vw, E->vlen);
-	}
-	for (i = 0; i < E->vlen;)
+	if (len > 1)
+		entries_sort(e, len);
+	for (i = 0; i < len;)
 	{
 		int64_t		j = i + 1;
-		int64_t		idx = e_idx(E, &E->vw[i]);
-		uint32_t	c = e_coef(E, &E->vw[i]);
+		int64_t		idx = e_idx(E, &e[i]);
+		uint32_t	c = e_coef(E, &e[i]);
 
-		while (j < E->vlen && e_idx(E, &E->vw[j]) == idx)
+		while (j < len && e_idx(E, &e[j]) == idx)
 		{
-			c += e_coef(E, &E->vw[j]);
+			c += e_coef(E, &e[j]);
 			if (c >= p)
 				c -= p;
 			j++;
 		}
 		if (c != 0)
 		{
-			E->vw[out].diam = E->vw[i].diam;
-			E->vw[out].key = e_key(E, idx, mulmod(c, scale, p));
+			e[out].diam = e[i].diam;
+			e[out].key = e_key(E, idx, mulmod(c, scale, p));
 			out++;
 		}
 		i = j;
 	}
+	return out;
+}
+
+/* store the merged reduction vector e[0..len) as a column; *ref names it */
+static TeStatus
+store_merged(Eng *E, const REntry *e, int64_t len, int64_t *ref)
+{
+	REntry	   *dst;
+
 	if (E->ncols == E->capcols)
 	{
 		int64_t		cap = E->capcols ? E->capcols * 2 : 1024;
@@ -996,14 +1095,28 @@ store_column(Eng *E, uint32_t pivot_coef, int64_t *ref)
 		E->cols = nc;
 		E->capcols = cap;
 	}
-	dst = pool_take(E, out);
+	dst = pool_take(E, len);
 	if (!dst)
 		return E->mem->status;
-	memcpy(dst, E->vw, sizeof(REntry) * (size_t) out);
+	memcpy(dst, e, sizeof(REntry) * (size_t) len);
 	E->cols[E->ncols].e = dst;
-	E->cols[E->ncols].len = out;
+	E->cols[E->ncols].len = len;
 	*ref = E->ncols++;
 	return TE_OK;
+}
+
+/* merge the working vector, scale it by 1/pivot coefficient, store it */
+static TeStatus
+store_column(Eng *E, uint32_t pivot_coef, int64_t *ref)
+{
+	if (E->vlen > 1)
+	{
+		TeStatus	st = eng_tick(E, (uint64_t) E->vlen * 16);
+
+		if (st != TE_OK)
+			return st;
+	}
+	return store_merged(E, E->vw, merge_vector(E, E->vw, E->vlen, pivot_coef), ref);
 }
 
 /* free the stored reduction vectors of a dimension */
@@ -1061,7 +1174,7 @@ add_column(Eng *E, int64_t ref, const REntry *piv, uint32_t f, int k, uint64_t *
 				return st;
 			if (*work > RIPS_CHECK_INTERVAL / 4)
 			{
-				if ((st = rips_tick(E->c, *work)) != TE_OK)
+				if ((st = eng_tick(E, *work)) != TE_OK)
 					return st;
 				*work = 0;
 			}
@@ -1129,7 +1242,7 @@ h1_loop(Eng *E, int a, int b)
 				E->bfs_queue[tail++] = v;
 			}
 		}
-		if ((head & 63) == 0 && (st = rips_tick(E->c, 64 * (uint64_t) (W + 8))) != TE_OK)
+		if ((head & 63) == 0 && (st = eng_tick(E, 64 * (uint64_t) (W + 8))) != TE_OK)
 			return st;
 	}
 	if (!found)
@@ -1204,7 +1317,7 @@ window_advance(Eng *E, int k, uint64_t *work)
 			return st;
 		if (*work > RIPS_CHECK_INTERVAL / 4)
 		{
-			if ((st = rips_tick(E->c, *work)) != TE_OK)
+			if ((st = eng_tick(E, *work)) != TE_OK)
 				return st;
 			*work = 0;
 		}
@@ -1212,9 +1325,14 @@ window_advance(Eng *E, int k, uint64_t *work)
 	return TE_OK;
 }
 
-/* reduce the coboundary of the k-simplex v (index idx, diameter d) */
+/*
+ * Reduce the coboundary of the k-simplex v (index idx, diameter d) until
+ * its pivot is nobody's (*found 1, *pivot set) or it is zero (*found 0):
+ * the working reduction vector E->vw is then the column's.  The pivot
+ * table and the stored columns are only read, so workers run it too.
+ */
 static TeStatus
-reduce_column(Eng *E, const int *v, int k, int64_t idx, float d)
+reduce_core(Eng *E, const int *v, int k, int64_t idx, float d, REntry *pivot, int *found)
 {
 	RipsCtx    *c = E->c;
 	uint64_t	work = 0;
@@ -1239,7 +1357,7 @@ reduce_column(Eng *E, const int *v, int k, int64_t idx, float d)
 					fv[MAXV],
 					m;
 
-		if ((st = rips_tick(c, work)) != TE_OK)
+		if ((st = eng_tick(E, work)) != TE_OK)
 			return st;
 		work = 0;
 		if (!heap_pivot(E, &piv, &work, &st))
@@ -1247,7 +1365,10 @@ reduce_column(Eng *E, const int *v, int k, int64_t idx, float d)
 			if (st != TE_OK)
 				return st;
 			if (E->whi == INFINITY)
-				return emit_column(E, v, k, d, NULL, INFINITY, NULL);
+			{
+				*found = 0;
+				return TE_OK;
+			}
 			if ((st = window_advance(E, k, &work)) != TE_OK)
 				return st;
 			continue;
@@ -1276,13 +1397,286 @@ reduce_column(Eng *E, const int *v, int k, int64_t idx, float d)
 				return st;
 			continue;
 		}
-		/* a new pivot: store the column */
-		if ((st = store_column(E, e_coef(E, &piv), &ref)) != TE_OK)
-			return st;
-		if ((st = hash_insert(E, &E->cur, e_idx(E, &piv), ref)) != TE_OK)
-			return st;
-		return emit_column(E, v, k, d, pv, piv.diam, &E->cols[ref]);
+		/* a new pivot */
+		*pivot = piv;
+		*found = 1;
+		return TE_OK;
 	}
+}
+
+/* reduce the coboundary of the k-simplex v (index idx, diameter d), store and emit it */
+static TeStatus
+reduce_column(Eng *E, const int *v, int k, int64_t idx, float d)
+{
+	REntry		piv;
+	int64_t		ref = -1;
+	int			found,
+				pv[MAXV];
+	TeStatus	st = reduce_core(E, v, k, idx, d, &piv, &found);
+
+	if (st != TE_OK)
+		return st;
+	if (!found)
+		return emit_column(E, v, k, d, NULL, INFINITY, NULL);
+	simplex_vertices(E, e_idx(E, &piv), k + 1, pv);
+	if ((st = store_column(E, e_coef(E, &piv), &ref)) != TE_OK)
+		return st;
+	if ((st = hash_insert(E, &E->cur, e_idx(E, &piv), ref)) != TE_OK)
+		return st;
+	return emit_column(E, v, k, d, pv, piv.diam, &E->cols[ref]);
+}
+
+/* ---- reductions on threads ---- */
+
+/*
+ * The threaded sweep of dimension 1 (sweep_par) does not reduce a column
+ * when it meets it: it queues it, and a flush reduces the queue on the
+ * threads, each column against the pivots known when the flush began (the
+ * table and the stored columns are only read then), and on the calling
+ * thread stores them in queue order.  A column whose pivot was taken by
+ * an earlier column of the same flush, or that a worker gave up (its heap
+ * or vector room was full, or its work past TASK_WORK_MAX), is reduced
+ * afresh then.  The other columns added exactly the columns the one-thread
+ * reduction adds, in the same order: up to the pivot where the worker
+ * stopped every pivot met was in the table, which maps it to one column.
+ * So the pairs, the columns stored and the counters are those of one
+ * thread.  The queue is flushed before the sweep asks the table anything
+ * (an emergent pair), so its answers are the one-thread ones too.
+ */
+
+/* queued columns at most before a flush */
+#define QUEUE_MAX 32
+
+/* a worker's heap room: entries per point (at least 4096, at most the budget) */
+#define PAR_HEAP_PER_POINT 256
+#define PAR_HEAP_MIN ((int64_t) 1 << 12)
+
+/* a worker's room for the reduction vectors of one flush: entries per point */
+#define PAR_VEC_PER_POINT 8
+#define PAR_VEC_MIN ((int64_t) 1 << 12)
+
+/* a queued column and what a worker made of it */
+typedef struct QItem
+{
+	int			v[MAXV];
+	int64_t		idx;
+	float		d;
+	int			state;			/* QI_*, below */
+	int			worker;
+	REntry		piv;
+	int64_t		off;			/* its merged vector in the worker's room */
+	int64_t		len;
+	int64_t		additions;
+} QItem;
+
+#define QI_LEFT 0				/* not reduced: the calling thread does it */
+#define QI_PIVOT 1				/* reduced to the pivot piv */
+#define QI_ZERO 2				/* reduced to zero: an essential class */
+
+/* the threaded sweep's shared state */
+typedef struct Batch
+{
+	Eng		   *E;				/* the calling thread's engine */
+	int			k;
+	int			nthreads;
+	Eng		   *weng;			/* one engine copy per thread */
+	RipsCtx    *wctx;			/* their contexts (stats of their own) */
+	TeRipsStats *wstats;
+	REntry	   *heaps;			/* nthreads x hcap */
+	int64_t		hcap;
+	REntry	   *vecs;			/* nthreads x vcap */
+	int64_t		vcap;
+	int64_t    *vused;			/* per thread, in this flush */
+	uint64_t   *wcand;			/* nthreads x W */
+	uint64_t   *wwork;			/* per thread, in this flush */
+	QItem	   *q;
+	int64_t		nq;
+	/* the pre-pass of one segment */
+	const uint64_t *tree_bits;
+	uint8_t    *skip;			/* per edge of the segment: 1 = nothing to do */
+	int64_t    *napp;			/* apparent pairs per pre-pass task */
+	int64_t		skipcap;		/* edges of skip's room (napp's: tasks for them) */
+	int64_t		lo;				/* the segment: edges lo..hi */
+	int64_t		hi;
+} Batch;
+
+/* a thread's room for its heap, for n points and a heap budget */
+static int64_t
+par_heap_cap(int64_t n, int64_t budget)
+{
+	int64_t		cap = n * PAR_HEAP_PER_POINT;
+
+	if (cap < PAR_HEAP_MIN)
+		cap = PAR_HEAP_MIN;
+	return cap < budget ? cap : budget;
+}
+
+/* a thread's room for the vectors of one flush, for n points */
+static int64_t
+par_vec_cap(int64_t n)
+{
+	int64_t		cap = n * PAR_VEC_PER_POINT;
+
+	return cap < PAR_VEC_MIN ? PAR_VEC_MIN : cap;
+}
+
+/* the bytes each thread holds in the threaded sweep */
+static size_t
+par_thread_bytes(int64_t n)
+{
+	return (size_t) (par_heap_cap(n, INT64_MAX) + par_vec_cap(n)) * sizeof(REntry) +
+		(size_t) ((n + 63) / 64) * sizeof(uint64_t) + sizeof(Eng) + sizeof(RipsCtx) +
+		sizeof(TeRipsStats) + 4 * sizeof(int64_t) + 8 * ARENA_HEADER;
+}
+
+/* worker's engine for a flush: the caller's, read-only but for its own scratch */
+static void
+worker_eng_set(Batch *B, int i)
+{
+	Eng		   *W = &B->weng[i];
+
+	*W = *B->E;
+	B->wctx[i] = *B->E->c;
+	memset(&B->wstats[i], 0, sizeof(TeRipsStats));
+	B->wctx[i].stats = &B->wstats[i];
+	W->c = &B->wctx[i];
+	W->worker = 1;
+	W->bat = NULL;
+	W->lvl_exact = 0;
+	W->heap = B->heaps + (int64_t) i * B->hcap;
+	W->hcap = B->hcap;
+	W->hlen = 0;
+	W->cand = B->wcand + (int64_t) i * (B->E->W > 0 ? B->E->W : 1);
+	W->vw = NULL;
+	W->vlen = W->vcap = 0;
+	W->pend = NULL;
+	W->plen = W->pcap = 0;
+	B->vused[i] = 0;
+	B->wwork[i] = 0;
+}
+
+/* one queued column on a worker (a par_run task) */
+static void
+reduce_task(void *arg, int worker, int64_t t)
+{
+	Batch	   *B = arg;
+	Eng		   *W = &B->weng[worker];
+	QItem	   *it = &B->q[t];
+	int64_t		add0 = W->c->stats->additions;
+	REntry		piv;
+	int			found = 0;
+	TeStatus	st;
+
+	it->state = QI_LEFT;
+	W->level = it->d;
+	W->wwork = 0;
+	W->vw = B->vecs + (int64_t) worker * B->vcap + B->vused[worker];
+	W->vcap = B->vcap - B->vused[worker];
+	W->vlen = 0;
+	st = reduce_core(W, it->v, B->k, it->idx, it->d, &piv, &found);
+	B->wwork[worker] += W->wwork;
+	W->vcap = 0;
+	if (st != TE_OK)
+		return;
+	it->worker = worker;
+	it->additions = W->c->stats->additions - add0;
+	if (!found)
+	{
+		it->state = QI_ZERO;
+		return;
+	}
+	it->piv = piv;
+	it->off = B->vused[worker];
+	it->len = merge_vector(W, W->vw, W->vlen, e_coef(W, &piv));
+	B->vused[worker] += it->len;
+	it->state = QI_PIVOT;
+}
+
+/*
+ * Reduce the queue on the threads, then store the columns and emit the
+ * bars in queue order on the calling thread
+ */
+static TeStatus
+flush_queue(Eng *E)
+{
+	Batch	   *B = E->bat;
+	TeRipsStats *stats = E->c->stats;
+	int64_t		t;
+	uint64_t	work = 0;
+	int			i;
+	TeStatus	st;
+
+	if (B->nq == 0)
+		return TE_OK;
+	for (i = 0; i < B->nthreads; i++)
+		worker_eng_set(B, i);
+	st = par_run(E->c->env, B->nthreads, B->nq, reduce_task, NULL, B);
+	for (i = 0; i < B->nthreads; i++)
+		work += B->wwork[i];
+	if (st == TE_OK)
+		st = rips_tick(E->c, work);
+	for (t = 0; t < B->nq && st == TE_OK; t++)
+	{
+		QItem	   *it = &B->q[t];
+		int			pv[MAXV];
+		int64_t		ref = -1;
+
+		E->level = it->d;
+		/* an earlier column of this flush took the pivot: reduce afresh */
+		if (it->state == QI_PIVOT && hash_find(&E->cur, e_idx(E, &it->piv)) != -1)
+			it->state = QI_LEFT;
+		if (it->state == QI_LEFT)
+		{
+			st = reduce_column(E, it->v, B->k, it->idx, it->d);
+			continue;
+		}
+		stats->reduced[B->k]++;
+		stats->additions += it->additions;
+		if (it->state == QI_ZERO)
+		{
+			st = emit_column(E, it->v, B->k, it->d, NULL, INFINITY, NULL);
+			continue;
+		}
+		simplex_vertices(E, e_idx(E, &it->piv), B->k + 1, pv);
+		st = store_merged(E, B->vecs + (int64_t) it->worker * B->vcap + it->off, it->len, &ref);
+		if (st == TE_OK)
+			st = hash_insert(E, &E->cur, e_idx(E, &it->piv), ref);
+		if (st == TE_OK)
+			st = emit_column(E, it->v, B->k, it->d, pv, it->piv.diam, &E->cols[ref]);
+	}
+	B->nq = 0;
+	return st;
+}
+
+/* reduce the column now, or queue it in the threaded sweep */
+static TeStatus
+reduce_or_queue(Eng *E, const int *v, int k, int64_t idx, float d)
+{
+	Batch	   *B = E->bat;
+	QItem	   *it;
+
+	if (!B)
+		return reduce_column(E, v, k, idx, d);
+	if (B->nq == QUEUE_MAX)
+	{
+		TeStatus	st = flush_queue(E);
+
+		if (st != TE_OK)
+			return st;
+	}
+	it = &B->q[B->nq++];
+	memcpy(it->v, v, sizeof(int) * (size_t) (k + 1));
+	it->idx = idx;
+	it->d = d;
+	it->state = QI_LEFT;
+	return TE_OK;
+}
+
+/* the table is about to be asked: no column may wait in the queue */
+static inline TeStatus
+queue_settle(Eng *E)
+{
+	return E->bat && E->bat->nq ? flush_queue(E) : TE_OK;
 }
 
 /* handle the k-simplex v (index idx, diameter d = current level) */
@@ -1301,13 +1695,13 @@ column(Eng *E, const int *v, int k, int64_t idx, float d)
 		/* 1. the oldest cofacet of its youngest facet: cleared */
 		m = youngest_facet(E, v, k + 1, d);
 		without(v, k + 1, m, fv);
-		if (top_common(E, E->lvl, fv, k) == v[m])
+		if (level_top(E, fv, k, d, -1) == v[m])
 			return TE_OK;
 		/* 2. a pivot one dimension down: cleared */
 		if (hash_find(&E->prev, idx) != -1)
 			return TE_OK;
 	}
-	w = top_common(E, E->lvl, v, k + 1);
+	w = level_top(E, v, k + 1, d, -1);
 	if (w >= 0)
 	{
 		int			j = with_vertex(v, k + 1, (int) w, rv);
@@ -1322,15 +1716,21 @@ column(Eng *E, const int *v, int k, int64_t idx, float d)
 		}
 		without(rv, k + 2, m, fv);
 		ridx = simplex_idx(E, rv, k + 1);
-		if (top_common(E, E->lvl, fv, k + 1) != rv[m] &&
-			hash_find(&E->cur, ridx) == -1)
+		if (level_top(E, fv, k + 1, d, -1) != rv[m])
 		{
-			/* 4. an emergent pair */
-			stats->emergent[k]++;
-			return hash_insert(E, &E->cur, ridx, trivial_ref(idx, j & 1));
+			TeStatus	st = queue_settle(E);
+
+			if (st != TE_OK)
+				return st;
+			if (hash_find(&E->cur, ridx) == -1)
+			{
+				/* 4. an emergent pair */
+				stats->emergent[k]++;
+				return hash_insert(E, &E->cur, ridx, trivial_ref(idx, j & 1));
+			}
 		}
 	}
-	return reduce_column(E, v, k, idx, d);
+	return reduce_or_queue(E, v, k, idx, d);
 }
 
 /*
@@ -1356,12 +1756,12 @@ column_single(Eng *E, const int *v, int k, int64_t idx, float d, int wmax)
 		for (m = 0; v[m] != wmax; m++)
 			;
 		without(v, k + 1, m, fv);
-		if (top_common(E, E->lvl, fv, k) == wmax)
+		if (level_top(E, fv, k, d, -1) == wmax)
 			return TE_OK;
 		if (hash_find(&E->prev, idx) != -1)
 			return TE_OK;
 	}
-	w = top_common(E, E->lvl, v, k + 1);
+	w = level_top(E, v, k + 1, d, -1);
 	if (w >= 0)
 	{
 		int			j;
@@ -1377,14 +1777,20 @@ column_single(Eng *E, const int *v, int k, int64_t idx, float d, int wmax)
 			;
 		without(rv, k + 2, i, fv);
 		ridx = simplex_idx(E, rv, k + 1);
-		if (top_common(E, E->lvl, fv, k + 1) != wmax &&
-			hash_find(&E->cur, ridx) == -1)
+		if (level_top(E, fv, k + 1, d, -1) != wmax)
 		{
-			stats->emergent[k]++;
-			return hash_insert(E, &E->cur, ridx, trivial_ref(idx, j & 1));
+			TeStatus	st = queue_settle(E);
+
+			if (st != TE_OK)
+				return st;
+			if (hash_find(&E->cur, ridx) == -1)
+			{
+				stats->emergent[k]++;
+				return hash_insert(E, &E->cur, ridx, trivial_ref(idx, j & 1));
+			}
 		}
 	}
-	return reduce_column(E, v, k, idx, d);
+	return reduce_or_queue(E, v, k, idx, d);
 }
 
 /* ---- the sweep ---- */
@@ -1482,7 +1888,7 @@ simplices_of_edge(Eng *E, int k, uint64_t ke, int ties)
 				work += 16 + 4 * (uint64_t) W;
 				if (work > RIPS_CHECK_INTERVAL / 4)
 				{
-					st = st == TE_OK ? rips_tick(E->c, work) : st;
+					st = st == TE_OK ? eng_tick(E, work) : st;
 					work = 0;
 				}
 			}
@@ -1515,7 +1921,7 @@ simplices_of_edge(Eng *E, int k, uint64_t ke, int ties)
 						work += 16 + 5 * (uint64_t) W;
 						if (work > RIPS_CHECK_INTERVAL / 4)
 						{
-							st = st == TE_OK ? rips_tick(E->c, work) : st;
+							st = st == TE_OK ? eng_tick(E, work) : st;
 							work = 0;
 						}
 					}
@@ -1524,7 +1930,7 @@ simplices_of_edge(Eng *E, int k, uint64_t ke, int ties)
 		}
 	}
 	if (st == TE_OK)
-		st = rips_tick(E->c, work + (uint64_t) W);
+		st = eng_tick(E, work + (uint64_t) W);
 	return st;
 }
 
@@ -1546,7 +1952,7 @@ flush_pending(Eng *E, int k, float d)
 			v[j] = (int) ((E->pend[i].packed >> (16 * j)) & 0xFFFF);
 		st = column(E, v, k, E->pend[i].idx, d);
 		if (st == TE_OK && (i & 255) == 0)
-			st = rips_tick(E->c, 256 * (16 + 4 * (uint64_t) E->W));
+			st = eng_tick(E, 256 * (16 + 4 * (uint64_t) E->W));
 	}
 	E->plen = 0;
 	return st;
@@ -1595,7 +2001,7 @@ sweep(Eng *E, int k, const uint64_t *tree_bits)
 				else
 					st = column(E, v, 1, binom(E, v[0], 2) + v[1], d);
 				if (st == TE_OK && (q & 255) == 0)
-					st = rips_tick(E->c, 256 * (uint64_t) (W + 8));
+					st = eng_tick(E, 256 * (uint64_t) (W + 8));
 			}
 		}
 		else if (g0 == pos)
@@ -1619,6 +2025,307 @@ sweep(Eng *E, int k, const uint64_t *tree_bits)
 		}
 		pos = g0 - 1;
 	}
+	return st;
+}
+
+/* ---- the threaded sweep of dimension 1 ---- */
+
+/*
+ * sweep_par does what sweep does for k = 1, segment by segment of about
+ * PAR_SEGMENT edges (cut between two values, so that no tie group is cut):
+ *  1. a pre-pass on the threads marks the edges with nothing to do: tree
+ *     edges, and the edges alone at their value with a common neighbour
+ *     within their value (apparent pairs); lvl holds the graph of the
+ *     segment's top value, a superset of each edge's, so a neighbour's
+ *     two edges are checked in the value matrix;
+ *  2. the calling thread walks the other edges in order, as sweep does,
+ *     its questions to lvl checked the same way, and queues the columns
+ *     to reduce (see flush_queue);
+ *  3. the queue is flushed;
+ *  4. the segment's edges leave lvl, on the threads, each taking the rows
+ *     of its own residue.
+ */
+
+/*
+ * edges of a segment (about: a tie group is never cut, and one past twice
+ * this gets flags of its size) and of one pre-pass task
+ */
+#define PAR_SEGMENT ((int64_t) 1 << 16)
+#define PAR_CHUNK ((int64_t) 1 << 12)
+
+/* the flags' first room for m edges */
+static int64_t
+par_skip_cap(int64_t m)
+{
+	return m < 1 ? 1 : m < 2 * PAR_SEGMENT ? m : 2 * PAR_SEGMENT;
+}
+
+/* the bytes of the sweep's queue and flags for m edges, whatever the threads */
+static size_t
+par_fixed_bytes(int64_t m)
+{
+	return QUEUE_MAX * sizeof(QItem) + (size_t) par_skip_cap(m) +
+		(size_t) (par_skip_cap(m) / PAR_CHUNK + 2) * sizeof(int64_t) + 16 * ARENA_HEADER;
+}
+
+/* the bytes of the threaded sweep on n points and threads threads: see rips_reduce_internal.h */
+size_t
+rips_reduce_par_bytes(int64_t n, int threads)
+{
+	if (threads < 2)
+		return 0;
+	return (size_t) threads * par_thread_bytes(n) + par_fixed_bytes(n * (n - 1) / 2);
+}
+
+/* does edge q tie with a neighbour in the filtration? */
+static inline int
+edge_ties(const RipsGraph *g, int64_t q, float d)
+{
+	return (q > 0 && rips_graph_value(g, q - 1) == d) ||
+		(q + 1 < g->m && rips_graph_value(g, q + 1) == d);
+}
+
+/* one pre-pass task: edges lo + t * PAR_CHUNK on, of the segment */
+static void
+prepass_task(void *arg, int worker, int64_t t)
+{
+	Batch	   *B = arg;
+	const Eng  *E = B->E;
+	const RipsGraph *g = E->g;
+	int64_t		q0 = B->lo + t * PAR_CHUNK,
+				q1 = q0 + PAR_CHUNK - 1,
+				q,
+				napp = 0;
+
+	(void) worker;
+	if (q1 > B->hi)
+		q1 = B->hi;
+	for (q = q0; q <= q1; q++)
+	{
+		uint32_t	e = g->edges[q];
+		int			v[2];
+		float		d;
+		int64_t		w;
+
+		B->skip[q - B->lo] = 0;
+		if ((B->tree_bits[q >> 6] >> (q & 63)) & 1)
+		{
+			B->skip[q - B->lo] = 1;
+			continue;
+		}
+		v[0] = (int) rips_pair_a(e);
+		v[1] = (int) rips_pair_b(e);
+		d = E->D[(int64_t) v[0] * E->n + v[1]];
+		w = level_top(E, v, 2, d, -1);
+		if (w < 0)
+			continue;
+		/* alone at its value, the edge is the youngest facet of any cofacet at d */
+		if (edge_ties(g, q, d))
+		{
+			int			rv[3],
+						j = with_vertex(v, 2, (int) w, rv);
+
+			if (youngest_facet(E, rv, 3, d) != j)
+				continue;
+		}
+		B->skip[q - B->lo] = 1;
+		napp++;
+	}
+	B->napp[t] = napp;
+}
+
+/* one clearing task: the segment's edges leave the rows r of lvl with r % ntasks == t */
+static void
+clear_task(void *arg, int worker, int64_t t)
+{
+	Batch	   *B = arg;
+	Eng		   *E = B->E;
+	int64_t		q,
+				W = E->W,
+				nt = B->nthreads;
+
+	(void) worker;
+	for (q = B->lo; q <= B->hi; q++)
+	{
+		uint32_t	e = E->g->edges[q];
+		int64_t		a = rips_pair_a(e),
+					b = rips_pair_b(e);
+
+		if (a % nt == t)
+			rips_bit_clear(E->lvl + a * W, b);
+		if (b % nt == t)
+			rips_bit_clear(E->lvl + b * W, a);
+	}
+}
+
+/* the threads of the threaded sweep: while their rooms fit under the memory limit */
+static int
+sweep_par_threads(const Eng *E)
+{
+	Arena	   *mem = E->mem;
+	int			t = par_threads(E->c->threads, PAR_MAX_THREADS);
+
+	while (t > 1 && mem->limit > 0 && mem->cur + rips_reduce_par_bytes(E->n, t) > mem->limit)
+		t--;
+	return t;
+}
+
+/* allocate the threaded sweep's state for nthreads threads */
+static TeStatus
+batch_alloc(Eng *E, Batch *B, int nthreads, const uint64_t *tree_bits)
+{
+	Arena	   *mem = E->mem;
+	int64_t		W = E->W > 0 ? E->W : 1;
+
+	memset(B, 0, sizeof(*B));
+	B->E = E;
+	B->k = 1;
+	B->nthreads = nthreads;
+	B->tree_bits = tree_bits;
+	B->hcap = par_heap_cap(E->n, E->hbudget);
+	B->vcap = par_vec_cap(E->n);
+	B->weng = arena_array(mem, (size_t) nthreads, sizeof(Eng));
+	B->wctx = arena_array(mem, (size_t) nthreads, sizeof(RipsCtx));
+	B->wstats = arena_array(mem, (size_t) nthreads, sizeof(TeRipsStats));
+	B->heaps = arena_array(mem, (size_t) nthreads * (size_t) B->hcap, sizeof(REntry));
+	B->vecs = arena_array(mem, (size_t) nthreads * (size_t) B->vcap, sizeof(REntry));
+	B->vused = arena_array(mem, (size_t) nthreads, sizeof(int64_t));
+	B->wwork = arena_array(mem, (size_t) nthreads, sizeof(uint64_t));
+	B->wcand = arena_array(mem, (size_t) nthreads * (size_t) W, sizeof(uint64_t));
+	B->q = arena_array(mem, QUEUE_MAX, sizeof(QItem));
+	B->skipcap = par_skip_cap(E->g->m);
+	B->skip = arena_array(mem, (size_t) B->skipcap, 1);
+	B->napp = arena_array(mem, (size_t) (B->skipcap / PAR_CHUNK + 2), sizeof(int64_t));
+	if (!B->weng || !B->wctx || !B->wstats || !B->heaps || !B->vecs || !B->vused ||
+		!B->wwork || !B->wcand || !B->q || !B->skip || !B->napp)
+		return mem->status;
+	return TE_OK;
+}
+
+/* room in the flags for a segment of len edges (a long tie group) */
+static TeStatus
+batch_grow(Eng *E, Batch *B, int64_t len)
+{
+	arena_free(E->mem, B->skip);
+	arena_free(E->mem, B->napp);
+	B->skipcap = len;
+	B->skip = arena_array(E->mem, (size_t) len, 1);
+	B->napp = arena_array(E->mem, (size_t) (len / PAR_CHUNK + 2), sizeof(int64_t));
+	if (!B->skip || !B->napp)
+		return E->mem->status;
+	return TE_OK;
+}
+
+/* free the threaded sweep's state */
+static void
+batch_release(Eng *E, Batch *B)
+{
+	arena_free(E->mem, B->weng);
+	arena_free(E->mem, B->wctx);
+	arena_free(E->mem, B->wstats);
+	arena_free(E->mem, B->heaps);
+	arena_free(E->mem, B->vecs);
+	arena_free(E->mem, B->vused);
+	arena_free(E->mem, B->wwork);
+	arena_free(E->mem, B->wcand);
+	arena_free(E->mem, B->q);
+	arena_free(E->mem, B->skip);
+	arena_free(E->mem, B->napp);
+	memset(B, 0, sizeof(*B));
+}
+
+/*
+ * the edges of one segment the pre-pass left, in reverse filtration order:
+ * what sweep does with them (the edges it skips only count as apparent
+ * pairs, so leaving them out of a tie group changes nothing)
+ */
+static TeStatus
+segment_columns(Eng *E, Batch *B)
+{
+	const RipsGraph *g = E->g;
+	int64_t		q,
+				seen = 0;
+	TeStatus	st = TE_OK;
+
+	for (q = B->hi; q >= B->lo && st == TE_OK; q--)
+	{
+		uint32_t	e;
+		int			v[2];
+		float		d;
+		int64_t		idx;
+
+		if (B->skip[q - B->lo])
+			continue;
+		e = g->edges[q];
+		v[0] = (int) rips_pair_a(e);
+		v[1] = (int) rips_pair_b(e);
+		d = E->D[(int64_t) v[0] * E->n + v[1]];
+		idx = binom(E, v[0], 2) + v[1];
+		E->level = d;
+		E->c->done = (double) (g->m - 1 - q);
+		if (edge_ties(g, q, d))
+			st = column(E, v, 1, idx, d);
+		else
+			st = column_single(E, v, 1, idx, d, -1);
+		if (st == TE_OK && (++seen & 255) == 0)
+			st = eng_tick(E, 256 * (uint64_t) (E->W + 8));
+	}
+	return st;
+}
+
+/* sweep for k = 1 on nthreads threads (see above) */
+static TeStatus
+sweep_par(Eng *E, const uint64_t *tree_bits, int nthreads)
+{
+	const RipsGraph *g = E->g;
+	TeRipsStats *stats = E->c->stats;
+	Batch		B;
+	int64_t		hi = g->m - 1,
+				t;
+	TeStatus	st;
+
+	memcpy(E->lvl, E->adj, sizeof(uint64_t) * (size_t) (E->n * E->W));
+	rips_phase(E->c, cohomology_phase[1], "edges", (double) g->m);
+	st = batch_alloc(E, &B, nthreads, tree_bits);
+	E->lvl_exact = 0;
+	E->bat = &B;
+	while (hi >= 0 && st == TE_OK)
+	{
+		int64_t		lo = hi - PAR_SEGMENT + 1,
+					ntasks;
+
+		if (lo < 0)
+			lo = 0;
+		while (lo > 0 && rips_graph_value(g, lo - 1) == rips_graph_value(g, lo))
+			lo--;
+		/* a tie group longer than the flags' room: more room */
+		if (hi - lo + 1 > B.skipcap && (st = batch_grow(E, &B, hi - lo + 1)) != TE_OK)
+			break;
+		B.lo = lo;
+		B.hi = hi;
+		ntasks = (hi - lo + PAR_CHUNK) / PAR_CHUNK;
+		st = par_run(E->c->env, nthreads, ntasks, prepass_task, NULL, &B);
+		for (t = 0; t < ntasks && st == TE_OK; t++)
+		{
+			stats->columns[1] += B.napp[t];
+			stats->apparent[1] += B.napp[t];
+		}
+		if (st == TE_OK)
+			st = rips_tick(E->c, (uint64_t) (hi - lo + 1) * (uint64_t) (E->W / 4 + 8));
+		if (st == TE_OK)
+			st = segment_columns(E, &B);
+		if (st == TE_OK)
+			st = flush_queue(E);
+		if (st == TE_OK)
+			st = par_run(E->c->env, nthreads, nthreads, clear_task, NULL, &B);
+		E->c->done = (double) (g->m - lo);
+		if (st == TE_OK)
+			st = rips_tick(E->c, (uint64_t) (hi - lo + 1) * 8);
+		hi = lo - 1;
+	}
+	E->bat = NULL;
+	E->lvl_exact = 1;
+	batch_release(E, &B);
 	return st;
 }
 
@@ -1647,6 +2354,7 @@ eng_init(Eng *E, RipsCtx *c, const RipsGraph *g)
 		E->hbudget = c->heap_budget;
 	E->wlo = -1.0f;
 	E->whi = INFINITY;
+	E->lvl_exact = 1;
 
 	/* binomials C(v, t) for v <= n, t <= K, refusing overflow */
 	E->binom = arena_array(c->mem, (size_t) (E->K + 1) * (size_t) (n + 1), sizeof(int64_t));
@@ -1741,7 +2449,8 @@ rips_reduce(RipsCtx *c, const RipsGraph *g, const uint64_t *tree_bits)
 {
 	Eng			E;
 	TeStatus	st;
-	int			k;
+	int			k,
+				nthreads;
 
 	if (g->n < 2 || c->max_dim < 1)
 		return TE_OK;
@@ -1750,7 +2459,11 @@ rips_reduce(RipsCtx *c, const RipsGraph *g, const uint64_t *tree_bits)
 	{
 		if ((st = hash_init(&E, &E.cur, 1024)) != TE_OK)
 			break;
-		st = sweep(&E, k, tree_bits);
+		/* H1 on threads: not with generators, whose loops need lvl exact */
+		if (k == 1 && c->threads > 1 && !c->gen && (nthreads = sweep_par_threads(&E)) > 1)
+			st = sweep_par(&E, tree_bits, nthreads);
+		else
+			st = sweep(&E, k, tree_bits);
 		/* this dimension's pivots clear the next one's columns */
 		hash_release(&E, &E.prev);
 		E.prev = E.cur;

@@ -1814,6 +1814,138 @@ threads_memory_limit(const double *x, int64_t n, int dim)
 		te_diagram_free(&env, &d2);
 }
 
+/*
+ * H1's threaded sweep (pre-pass, queued reductions, columns given up or
+ * redone) against one thread: on a curve whose few reductions add many
+ * columns and on a cloud, over Z/2 and Z/3, with the default heap budget
+ * and one so small that workers give most columns up: the diagram and the
+ * counters of one thread, on 2 and 3
+ */
+static void
+threads_h1_sweep(const double *cloud, int64_t ncloud, int dim)
+{
+	int64_t		n = unit_size(400, 200),
+				i,
+				budgets[] = {0, 1200};
+	double	   *curve = malloc(sizeof(double) * (size_t) (n * 3));
+	int			run,
+				bi,
+				k,
+				bad = 0,
+				runs = 0;
+
+	for (i = 0; i < n; i++)
+	{
+		double		g = (double) (i + 1);
+
+		curve[3 * i] = sin(g);
+		curve[3 * i + 1] = cos(g * 1.3);
+		curve[3 * i + 2] = sin(g * 0.7);
+	}
+	for (run = 0; run < 4; run++)
+		for (bi = 0; bi < 2; bi++)
+		{
+			const double *x = run < 2 ? curve : cloud;
+			int64_t		np = run < 2 ? n : ncloud;
+			int			d = run < 2 ? 3 : dim;
+			TeEnv		env;
+			TeRipsOptions o;
+			TeRipsStats s1,
+						sk;
+			TeDiagram	ref,
+						dk;
+
+			te_env_init_malloc(&env);
+			te_rips_options_init(&o);
+			o.modulus = (run & 1) ? 3 : 2;
+			o.heap_budget = budgets[bi];
+			o.stats = &s1;
+			o.threads = 1;
+			if (te_rips_points(&env, x, np, d, TE_METRIC_EUCLIDEAN, &o, &ref) != TE_OK)
+			{
+				bad++;
+				continue;
+			}
+			o.stats = &sk;
+			for (k = 2; k <= 3; k++)
+			{
+				o.threads = k;
+				runs++;
+				if (te_rips_points(&env, x, np, d, TE_METRIC_EUCLIDEAN, &o, &dk) != TE_OK)
+				{
+					bad++;
+					continue;
+				}
+				if (!same_diagram(&ref, &dk) || !same_stats(&s1, &sk))
+					bad++;
+				te_diagram_free(&env, &dk);
+			}
+			te_diagram_free(&env, &ref);
+		}
+	unit_ok(bad == 0, "threads: H1's threaded sweep gives the one-thread diagram and counters "
+			"(a curve and a cloud, Z/2 and Z/3, default and tiny heap budgets; %d of %d runs differ)",
+			bad, runs);
+
+	/* cancelled at checks spread over the run, mostly in the sweep: never a leak */
+	{
+		Counter		cnt;
+		TeEnv		env;
+		TeRipsOptions o;
+		TeDiagram	d;
+		int64_t		total,
+					t;
+		int			cancelled = 0,
+					leaks = 0,
+					wrong = 0;
+
+		te_rips_options_init(&o);
+		o.threads = 2;
+		env_counting(&env, &cnt, -1);
+		if (te_rips_points(&env, curve, n, 3, TE_METRIC_EUCLIDEAN, &o, &d) == TE_OK)
+			te_diagram_free(&env, &d);
+		total = cnt.checks;
+		for (t = total / 8; t < total; t += total / 8 > 0 ? total / 8 : 1)
+		{
+			TeStatus	st;
+
+			env_counting(&env, &cnt, t);
+			st = te_rips_points(&env, curve, n, 3, TE_METRIC_EUCLIDEAN, &o, &d);
+			if (st == TE_OK)
+				te_diagram_free(&env, &d);
+			else if (st == TE_CANCELLED && d.n_pairs == 0)
+				cancelled++;
+			else
+				wrong++;
+			leaks += cnt.live_blocks != 0;
+		}
+		unit_ok(cancelled > 0 && leaks == 0 && wrong == 0,
+				"threads: H1 on 2 threads cancelled at checks spread over %lld: %d cancelled, "
+				"%d leaked, %d bad statuses", (long long) total, cancelled, leaks, wrong);
+	}
+	free(curve);
+}
+
+/*
+ * An edge sort whose bin of zero-length edges is too large for a worker
+ * (the calling thread sorts it, with its checks) beside bins the workers
+ * sort: the one-thread diagram and counters on 2 and 3 threads
+ */
+static void
+threads_big_bin(void)
+{
+	int64_t		n = unit_size(640, 420),
+				same = n * 2 / 3,
+				i;
+	double	   *x = random_points(n, 5, 0);
+
+	/* C(same, 2) > 65,536 edges of length zero */
+	for (i = 1; i < same; i++)
+		memcpy(x + i * 5, x, sizeof(double) * 5);
+	threads_compare("H1 of a cloud whose zero-length edges fill one big sort bin", x, n, 5,
+					TE_METRIC_EUCLIDEAN, 1);
+	free(x);
+}
+
 static void
 test_threads(void)
 {
@@ -1822,7 +1954,8 @@ test_threads(void)
 	double	   *a = random_points(n1, 8, 0),
 			   *b = random_points(n1, 6, 2),
 			   *c = random_points(n0, 16, 0),
-			   *e = random_points(n0, 12, 2);
+			   *e = random_points(n0, 12, 2),
+			   *s = random_points(520, 8, 0);
 
 	threads_compare("H1 of a Gaussian cloud (euclidean)", a, n1, 8, TE_METRIC_EUCLIDEAN, 1);
 	threads_compare("H1 of a Gaussian cloud (cosine)", a, n1, 8, TE_METRIC_COSINE, 1);
@@ -1832,6 +1965,13 @@ test_threads(void)
 	threads_compare("H0 of a cloud with repeated points", e, n0, 12, TE_METRIC_EUCLIDEAN, 0);
 	threads_cancel("H1", a, n1, 8, 1, "distances", 1);
 	threads_cancel("H1", a, n1, 8, 1, "distances", 0);
+	threads_cancel("H1", a, n1, 8, 1, "H1 cohomology", 1);
+	threads_cancel("H1", a, n1, 8, 1, "H1 cohomology", 0);
+	threads_h1_sweep(a, n1, 8);
+	/* 520 points whatever the size: more than one task of the threaded edge sort */
+	threads_cancel("H1", s, 520, 8, 1, "sorting edges", 1);
+	threads_cancel("H1", s, 520, 8, 1, "sorting edges", 0);
+	threads_big_bin();
 	threads_cancel("H0", c, n0, 16, 0, "H0 nearest neighbours", 1);
 	threads_cancel("H0", c, n0, 16, 0, "H0 nearest neighbours", 0);
 	threads_spurious("H1", a, n1, 8, 1);
@@ -1843,6 +1983,7 @@ test_threads(void)
 	free(b);
 	free(c);
 	free(e);
+	free(s);
 }
 
 int
