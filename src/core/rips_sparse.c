@@ -119,7 +119,12 @@ sp_out(const Sp *s, double v)
 		case TE_METRIC_COSINE:
 			return 0.5 * v * v;
 		case TE_METRIC_EUCLIDEAN:
-			return ldexp(v, s->unit_exp);
+			{
+				/* the scale back may overflow a finite value: clamp it */
+				double		r = ldexp(v, s->unit_exp);
+
+				return isinf(r) && !isinf(v) ? DBL_MAX : r;
+			}
 		case TE_METRIC_ANGULAR:
 			break;
 	}
@@ -412,6 +417,11 @@ tri_older(const SpTri *x, const SpTri *y)
 {
 	return x->d < y->d || (x->d == y->d && x->idx < y->idx);
 }
+
+/* x (x - 1) / 2 (x - 2) below stays within int64 for every vertex number */
+_Static_assert(INT64_MAX / TE_RIPS_SPARSE_MAX_POINTS / TE_RIPS_SPARSE_MAX_POINTS >
+			   TE_RIPS_SPARSE_MAX_POINTS / 2,
+			   "tri_index must not overflow at TE_RIPS_SPARSE_MAX_POINTS");
 
 /* the combinatorial index of the triangle x > y > z */
 static inline int64_t

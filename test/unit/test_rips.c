@@ -1450,6 +1450,29 @@ test_sparse(void)
 	unit_ok(bad == 0 && worst < 1e-6, "sparse Rips at epsilon 1e-9 keeps all %lld pairs and gives the "
 			"exact diagram of a curve (worst difference %.2g)", (long long) (n * (n - 1) / 2), worst);
 
+	/* a distance beyond DBL_MAX in the input's units is clamped to DBL_MAX, not made infinite */
+	{
+		double		far[2] = {-1e308, 1e308};
+		int			fin = 0,
+					inf = 0;
+
+		bad = 0;
+		if (te_rips_sparse(&env, far, 2, 1, TE_METRIC_EUCLIDEAN, 0.5, &o, &info, &d) != TE_OK)
+			bad++;
+		else
+		{
+			for (i = 0; i < d.n_pairs; i++)
+			{
+				fin += d.pairs[i].dim == 0 && d.pairs[i].birth == 0.0 && d.pairs[i].death == DBL_MAX;
+				inf += d.pairs[i].dim == 0 && d.pairs[i].birth == 0.0 && isinf(d.pairs[i].death);
+			}
+			bad += d.n_pairs != 2 || fin != 1 || inf != 1;
+			te_diagram_free(&env, &d);
+		}
+		unit_ok(bad == 0, "sparse Rips of two points 2e308 apart: one H0 bar dying at DBL_MAX "
+				"and one that never dies (%d, %d)", fin, inf);
+	}
+
 	/* coarse: fewer edges, the same number of long loops (death/birth > (1+eps)^2) */
 	bad = 0;
 	if (te_rips_sparse(&env, curve, n, 3, TE_METRIC_EUCLIDEAN, 1.0, &o, &info, &d) != TE_OK)
