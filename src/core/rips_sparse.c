@@ -131,6 +131,18 @@ sp_out(const Sp *s, double v)
 	return v;
 }
 
+/*
+ * count the work of a loop over edges: a check every 65,536 edges (i is
+ * the loop's index), so a loop over hundreds of millions stays interruptible
+ */
+static inline TeStatus
+sp_tick_edges(Sp *s, int64_t i)
+{
+	if ((i & 0xFFFF) != 0xFFFF)
+		return TE_OK;
+	return rips_tick(s->c, (uint64_t) 16 << 16);
+}
+
 /* a value of the output's units (a landmark radius) in the base metric */
 static double
 base_of_output(TeMetric metric, int unit_exp, double r)
@@ -272,6 +284,11 @@ sp_sort_edges(Sp *s)
 
 		memcpy(&bits, &v, sizeof(bits));
 		keys[i] = ((uint64_t) bits << 32) | (uint64_t) i;
+		if ((st = sp_tick_edges(s, i)) != TE_OK)
+		{
+			arena_free(s->mem, keys);
+			return st;
+		}
 	}
 	if ((st = rips_sort_keys(s->c, keys, s->m)) != TE_OK)
 	{
@@ -285,7 +302,14 @@ sp_sort_edges(Sp *s)
 		return s->mem->status;
 	}
 	for (i = 0; i < s->m; i++)
+	{
 		sorted[i] = s->e[keys[i] & 0xFFFFFFFFu];
+		if ((st = sp_tick_edges(s, i)) != TE_OK)
+		{
+			arena_free(s->mem, keys);
+			return st;
+		}
+	}
 	arena_free(s->mem, keys);
 	arena_free(s->mem, s->e);
 	s->e = sorted;
@@ -340,6 +364,11 @@ sp_rows(Sp *s)
 	{
 		s->off[s->e[i].a + 1]++;
 		s->off[s->e[i].b + 1]++;
+		if ((st = sp_tick_edges(s, i)) != TE_OK)
+		{
+			arena_free(s->mem, fill);
+			return st;
+		}
 	}
 	for (i = 0; i < s->n; i++)
 		s->off[i + 1] += s->off[i];
@@ -352,6 +381,11 @@ sp_rows(Sp *s)
 		s->val[fill[e->a]++] = e->v;
 		s->nbr[fill[e->b]] = e->a;
 		s->val[fill[e->b]++] = e->v;
+		if ((st = sp_tick_edges(s, i)) != TE_OK)
+		{
+			arena_free(s->mem, fill);
+			return st;
+		}
 	}
 	arena_free(s->mem, fill);
 	for (i = 0; i < s->n; i++)
@@ -399,7 +433,7 @@ sp_h0(Sp *s, uint64_t *tree)
 		if ((i & 4095) == 0)
 		{
 			s->c->done = (double) i;
-			if ((st = rips_tick(s->c, 4096 * 4)) != TE_OK)
+			if ((st = rips_tick(s->c, 4096 * 16)) != TE_OK)
 				break;
 		}
 	}
@@ -430,24 +464,30 @@ tri_index(int64_t x, int64_t y, int64_t z)
 	return x * (x - 1) / 2 * (x - 2) / 3 + y * (y - 1) / 2 + z;
 }
 
-/* tri_sort(): working entries oldest first */
+/* tri_sort(): working entries oldest first, paced by the interrupt check */
 #define ST_PREFIX tri
 #define ST_ELEMENT_TYPE SpTri
 #define ST_LESS(x, y) tri_older((x), (y))
+#define ST_CHECK(c, units) rips_tick((c), (units))
+#define ST_CHECK_TYPE RipsCtx
 #include "sort_template.h"
 
 /*
  * Cancel the pairs of equal triangles in the working column (Z/2): sort it
  * oldest first, keep the triangles of odd count.  A sorted array is a heap.
- * Returns how many entries are left.
+ * A heap of millions takes a while to sort, so the sort checks for
+ * interrupts; if it stops, the heap is left as it was sorted so far, and
+ * the run ends.
  */
-static int64_t
+static TeStatus
 heap_compact(Sp *s)
 {
 	int64_t		i,
 				len = 0;
+	TeStatus	st;
 
-	tri_sort(s->heap, s->hlen);
+	if ((st = tri_sort(s->c, s->heap, s->hlen)) != TE_OK)
+		return st;
 	for (i = 0; i < s->hlen;)
 	{
 		int64_t		j = i;
@@ -459,7 +499,7 @@ heap_compact(Sp *s)
 		i = j;
 	}
 	s->hlen = len;
-	return len;
+	return TE_OK;
 }
 
 /* a full heap this large is compacted before it may grow */
@@ -470,11 +510,16 @@ static TeStatus
 heap_push(Sp *s, SpTri t)
 {
 	int64_t		i;
+	TeStatus	st;
 
 	/* most of a long column's entries cancel in pairs: drop them first */
-	if (s->hlen == s->hcap && s->hcap >= SP_HEAP_COMPACT_AT &&
-		heap_compact(s) <= s->hcap / 2)
-		s->c->stats->window_shrinks++;
+	if (s->hlen == s->hcap && s->hcap >= SP_HEAP_COMPACT_AT)
+	{
+		if ((st = heap_compact(s)) != TE_OK)
+			return st;
+		if (s->hlen <= s->hcap / 2)
+			s->c->stats->window_shrinks++;
+	}
 	if (s->hlen == s->hcap)
 	{
 		int64_t		cap = s->hcap ? 2 * s->hcap : 1024;
@@ -531,27 +576,43 @@ heap_pop(Sp *s)
 
 /*
  * The pivot of the working column (its oldest triangle with an odd count),
- * taken out of the heap; 0 if the column is zero
+ * taken out of the heap: 1 with *out set, 0 if the column is zero.  Pops
+ * count 8 units of work each (a sift through the heap's levels), and a long
+ * run of cancelling pairs calls the interrupt check; if that refuses, *st is
+ * set and 0 is returned.
  */
 static int
-heap_pivot(Sp *s, SpTri *out)
+heap_pivot(Sp *s, SpTri *out, uint64_t *work, TeStatus *st)
 {
+	uint64_t	popped = 0;
+
+	*st = TE_OK;
 	while (s->hlen > 0)
 	{
 		SpTri		t = heap_pop(s);
 		int			odd = 1;
 
+		popped++;
 		while (s->hlen > 0 && s->heap[0].idx == t.idx)
 		{
 			(void) heap_pop(s);
+			popped++;
 			odd ^= 1;
 		}
 		if (odd)
 		{
 			*out = t;
+			*work += popped * 8;
 			return 1;
 		}
+		if (popped >= 65536)
+		{
+			if ((*st = rips_tick(s->c, popped * 8)) != TE_OK)
+				return 0;
+			popped = 0;
+		}
 	}
+	*work += popped * 8;
 	return 0;
 }
 
@@ -687,10 +748,12 @@ vw_add(Sp *s, int32_t r)
 	return TE_OK;
 }
 
-/* i32_sort(): edge ranks ascending */
+/* i32_sort(): edge ranks ascending, paced by the interrupt check */
 #define ST_PREFIX i32
 #define ST_ELEMENT_TYPE int32_t
 #define ST_LESS(x, y) (*(x) < *(y))
+#define ST_CHECK(c, units) rips_tick((c), (units))
+#define ST_CHECK_TYPE RipsCtx
 #include "sort_template.h"
 
 /*
@@ -702,10 +765,12 @@ store_column(Sp *s, int64_t col)
 {
 	int64_t		i,
 				len = 0;
+	TeStatus	st;
 
 	if (s->vlen > 1)
 	{
-		i32_sort(s->vw, s->vlen);
+		if ((st = i32_sort(s->c, s->vw, s->vlen)) != TE_OK)
+			return st;
 		for (i = 0; i < s->vlen;)
 		{
 			int64_t		j = i;
@@ -797,7 +862,7 @@ sp_h1(Sp *s, const uint64_t *tree)
 		{
 			int32_t		j;
 
-			found = heap_pivot(s, &piv);
+			found = heap_pivot(s, &piv, &work, &st);
 			if (!found || (j = piv_find(&s->piv, piv.idx)) < 0)
 				break;
 			/* add column j: the pivot goes back to cancel with j's */
@@ -814,9 +879,18 @@ sp_h1(Sp *s, const uint64_t *tree)
 				const int32_t *v = s->pool + s->cols[j].off;
 
 				for (i = 0; i < s->cols[j].len; i++)
+				{
 					if ((st = vw_add(s, v[i])) != TE_OK ||
 						(st = push_coboundary(s, v[i], &work)) != TE_OK)
 						break;
+					/* a stored column may hold thousands of edges */
+					if (work > RIPS_CHECK_INTERVAL)
+					{
+						if ((st = rips_tick(s->c, work)) != TE_OK)
+							break;
+						work = 0;
+					}
+				}
 				if (st != TE_OK)
 					break;
 			}
@@ -934,7 +1008,10 @@ rips_sparse_run(RipsCtx *c, const DistPoints *p, const double *points, double ep
 	b.mu_top = 1.0 + 1.0 / (1.0 - info->mu);
 	rips_phase(c, "sparse graph", "pairs", (double) s.n * (double) (s.n - 1) / 2.0);
 	if ((st = dist_lower_tiles(s.mem, p, sp_tile, &b, NULL)) != TE_OK)
+	{
+		info->n_edges = s.m;	/* how far it got, for the caller's message */
 		goto done;
+	}
 	arena_free(s.mem, lam);
 	arena_free(s.mem, rank);
 	lam = NULL;
