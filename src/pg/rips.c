@@ -1131,6 +1131,13 @@ topembed_sparse_persistence_finalfn(PG_FUNCTION_ARGS)
 	st = te_rips_sparse(&env, sorted, s->n, s->dim, s->metric, s->epsilon, &opt, &info, &d);
 	MemoryContextSwitchTo(old);
 	pfree(sorted);
+	if (st == TE_LIMIT && info.n_edges >= PG_INT32_MAX)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("sparse persistence: the sparse graph has more than %d edges, the most it takes",
+						PG_INT32_MAX),
+				 errdetail_internal("%s", env.msg),
+				 errhint("A larger epsilon keeps fewer edges; topembed.landmark_persistence bounds the work on any number of points.")));
 	if (st == TE_LIMIT)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
