@@ -43,6 +43,7 @@ typedef struct CheckProbe
 	double		start;
 	double		last;
 	double		max_gap;
+	double		max_gap_end;	/* when the longest gap ended */
 	double		cancel_after;	/* seconds; < 0 never */
 	double		cancelled_at;	/* when the first nonzero answer was given */
 	long		checks;
@@ -67,7 +68,10 @@ probe_check(void *ctx)
 
 	pr->checks++;
 	if (t - pr->last > pr->max_gap)
+	{
 		pr->max_gap = t - pr->last;
+		pr->max_gap_end = t;
+	}
 	pr->last = t;
 	if (pr->cancel_after >= 0 && t - pr->start >= pr->cancel_after)
 	{
@@ -197,7 +201,7 @@ main(int argc, char **argv)
 				threads = 1,
 				engine_threads = -1;
 	PhaseProbe	phases = {0, NULL};
-	CheckProbe	probe = {0, 0, 0, -1.0, 0, 0};
+	CheckProbe	probe = {.cancel_after = -1.0};
 	FILE	   *f;
 	char	   *line = NULL;
 	size_t		linecap = 0;
@@ -250,7 +254,15 @@ main(int argc, char **argv)
 		else if (strcmp(argv[i], "--check-gaps") == 0)
 			want_probe = 1;
 		else if (strcmp(argv[i], "--sparse") == 0 && i + 1 < argc)
-			sparse_eps = atof(argv[++i]);
+		{
+			char	   *end;
+
+			errno = 0;
+			sparse_eps = strtod(argv[++i], &end);
+			if (end == argv[i] || *end != '\0' || errno != 0 ||
+				!(sparse_eps > 0.0) || isinf(sparse_eps))
+				die("--sparse needs a positive finite epsilon", argv[i]);
+		}
 		else if (strcmp(argv[i], "--cancel-after") == 0 && i + 1 < argc)
 		{
 			want_probe = 1;
@@ -360,9 +372,12 @@ main(int argc, char **argv)
 		double		end = mono();
 
 		if (end - probe.last > probe.max_gap)
+		{
 			probe.max_gap = end - probe.last;
-		fprintf(stderr, "interrupt checks: %ld, longest gap %.1f ms\n", probe.checks,
-				1000.0 * probe.max_gap);
+			probe.max_gap_end = end;
+		}
+		fprintf(stderr, "interrupt checks: %ld, longest gap %.1f ms, ending %.3f s after the start\n",
+				probe.checks, 1000.0 * probe.max_gap, probe.max_gap_end - probe.start);
 		if (probe.cancelled_at > 0)
 			fprintf(stderr, "cancelled after %.3f s; returned %.1f ms after the request\n",
 					probe.cancelled_at - probe.start, 1000.0 * (end - probe.cancelled_at));
@@ -399,9 +414,25 @@ main(int argc, char **argv)
 			fprintf(stderr, "sparse: epsilon %g, mu %.9g, %lld edges of %lld pairs\n",
 					sparse_info.epsilon, sparse_info.mu, (long long) sparse_info.n_edges,
 					(long long) (stats.n_points * (stats.n_points - 1) / 2));
-		fprintf(stderr, "estimated peak %zu bytes\n",
-				te_rips_memory_estimate(stats.n_points, strcmp(format, "point-cloud") == 0 ? dim : 0, opt.max_dim,
-										opt.threshold));
+		if (sparse_eps > 0.0)
+		{
+			size_t		fixed,
+						per_edge;
+
+			/*
+			 * the sparse model, known once the edges are counted; H1's
+			 * working columns come on top (tens of MB when a column's
+			 * coboundaries pile up)
+			 */
+			te_rips_sparse_memory(stats.n_points, dim, &fixed, &per_edge);
+			fprintf(stderr, "estimated peak %.0f bytes before H1's working columns (%zu fixed, %zu an edge)\n",
+					(double) fixed + (double) per_edge * (double) sparse_info.n_edges,
+					fixed, per_edge);
+		}
+		else
+			fprintf(stderr, "estimated peak %zu bytes\n",
+					te_rips_memory_estimate(stats.n_points, strcmp(format, "point-cloud") == 0 ? dim : 0, opt.max_dim,
+											opt.threshold));
 		fprintf(stderr, "engine time %.3f s (input read before it)\n",
 				(double) (t1.tv_sec - t0.tv_sec) + 1e-9 * (double) (t1.tv_nsec - t0.tv_nsec));
 	}
