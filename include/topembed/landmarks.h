@@ -33,7 +33,9 @@ typedef struct TeLandmarks
  * Choose k landmarks (1 <= k <= n) among n points of dim by farthest-point
  * sampling from point start, under metric.  out's arrays are allocated on
  * env; free them with te_landmarks_free.  TE_INVALID for bad arguments,
- * non-finite coordinates or a zero vector under cosine and angular.
+ * non-finite coordinates or a zero vector under cosine and angular.  With
+ * env->progress set, the step "greedy permutation" reports the landmarks
+ * chosen so far (unit "points", total k) every 64 landmarks.
  */
 TeStatus	te_landmarks(TeEnv *env, const double *points, int64_t n, int dim,
 						 TeMetric metric, int64_t k, int64_t start, TeLandmarks *out);

@@ -135,6 +135,9 @@ te_landmarks(TeEnv *env, const double *points, int64_t n, int dim,
 			break;
 		out->index[r] = c;
 		out->radius[r] = pair_distance(&p, c, nearest[c]);
+		/* a row costs n * dim: report every 64 rows, so a long sampling shows its pace */
+		if ((r & 63) == 0)
+			te_progress(env, "greedy permutation", "points", (double) r, (double) k);
 	}
 	out->k = k;
 	out->covering_radius = c >= 0 && near[c] > 0.0 ? pair_distance(&p, c, nearest[c]) : 0.0;

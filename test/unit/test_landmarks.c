@@ -133,6 +133,60 @@ test_cancel(void)
 	free(x);
 }
 
+/* what the progress callback was told */
+typedef struct Reports
+{
+	int			n;
+	int			bad;			/* wrong step or unit, or a count out of order */
+	double		last;
+} Reports;
+
+static void
+note_progress(void *ctx, const char *phase, const char *unit, double done, double total)
+{
+	Reports    *r = ctx;
+
+	r->bad += strcmp(phase, "greedy permutation") != 0 || strcmp(unit, "points") != 0 ||
+		total != 300.0 || !(done > r->last) || done >= total;
+	r->last = done;
+	r->n++;
+}
+
+/* the sampling reports its progress every 64 landmarks, and it leaves the result alone */
+static void
+test_progress(void)
+{
+	int64_t		n = 2000,
+				i;
+	int			dim = 8,
+				same = 1;
+	double	   *x = malloc(sizeof(double) * n * dim);
+	TeEnv		env;
+	TeLandmarks quiet,
+				told;
+	Reports		r = {0, 0, 0.0};
+
+	srand(11);
+	for (i = 0; i < n * dim; i++)
+		x[i] = rand() / (double) RAND_MAX - 0.5;
+	te_env_init_malloc(&env);
+	if (te_landmarks(&env, x, n, dim, TE_METRIC_EUCLIDEAN, 300, 0, &quiet) != TE_OK)
+		same = 0;
+	env.progress = note_progress;
+	env.progress_ctx = &r;
+	if (te_landmarks(&env, x, n, dim, TE_METRIC_EUCLIDEAN, 300, 0, &told) != TE_OK)
+		same = 0;
+	for (i = 0; same && i < 300; i++)
+		same = quiet.index[i] == told.index[i] && quiet.radius[i] == told.radius[i];
+	/* landmarks 64, 128, 192 and 256 of 300 */
+	unit_ok(same && r.n == 4 && r.bad == 0 && r.last == 256.0,
+			"300 landmarks report 4 times as the \"greedy permutation\" in points (%d reports, "
+			"%d bad, the last at %.0f), with the same landmarks", r.n, r.bad, r.last);
+	te_landmarks_free(&env, &quiet);
+	te_landmarks_free(&env, &told);
+	free(x);
+}
+
 int
 main(void)
 {
@@ -144,5 +198,6 @@ main(void)
 	test_duplicates(&env);
 	test_invalid(&env);
 	test_cancel();
+	test_progress();
 	return unit_done();
 }
