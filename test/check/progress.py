@@ -19,6 +19,11 @@ LINE = re.compile(r"^(NOTICE|LOG):  (topembed\.[a-z_]+): (.*) after (\d+\.\d) s\
 STEP = re.compile(r"^(.*?)(?: (\d+\.\d)% \((\d+) of (\d+) ([a-z]+)\)| \((\d+) ([a-z]+) done\))?$")
 PERSISTENCE = ("SELECT topembed.persistence(image, 1, 'cosine')::text "
                "FROM topembed.synthetic_pairs(3000, 512, 0.8, 7)")
+# the steps of a sparse run, in its order
+SPARSE_STEPS = ["greedy permutation", "sparse graph", "sorting edges", "H0", "H1 cohomology"]
+# 20,000 points of a helix in R^3: a few seconds, the permutation a good part of them
+SPARSE = ("SELECT topembed.sparse_persistence(ARRAY[cos(i / 300.0), sin(i / 300.0), i / 20000.0]::real[], "
+          "0.5, 1, 'euclidean')::text FROM generate_series(1, 20000) i")
 CLUSTERS = ("SELECT topembed.clusters(pair_id, image, 'cosine', 0.5)::text "
             "FROM topembed.synthetic_pairs(20000, 64, 0.8, 7)")
 
@@ -32,8 +37,8 @@ def run(conn, sql):
     return result, list(conn.notices)
 
 
-def check_reports(notices, level, what, interval, name):
-    """The reports of one run: well-formed, in step order, spaced, ending with 'finished'."""
+def check_reports(notices, level, what, interval, name, steps=STEPS):
+    """The reports of one run: well-formed, in the order of steps, spaced, ending with 'finished'."""
     lines = [LINE.match(n) for n in notices]
     ok(len(lines) >= 3 and all(lines), "%s: %d well-formed progress lines" % (name, len(lines)),
        notices[:3])
@@ -53,10 +58,10 @@ def check_reports(notices, level, what, interval, name):
     for m in lines[:-1]:
         s = STEP.match(m.group(3))
         step = s.group(1)
-        if step not in STEPS:
+        if step not in steps:
             bad.append(m.group(3))
             continue
-        k = STEPS.index(step)
+        k = steps.index(step)
         doneval = float(s.group(3) or s.group(6) or 0)
         if s.group(2) is not None:
             total = float(s.group(4))
@@ -125,6 +130,23 @@ def main():
     result, notices = run(conn, CLUSTERS)
     ok(result == clus_plain, "the clusters are the same with progress reports")
     check_reports(notices, "NOTICE", "topembed.clusters", 0.1, "clusters, notice")
+
+    # sparse_persistence reports its own steps, the greedy permutation with its count
+    cur.execute("SET topembed.progress = off")
+    sparse_plain, _ = run(conn, SPARSE)
+    cur.execute("SET topembed.progress = notice")
+    cur.execute("SET topembed.progress_interval = '200ms'")
+    result, notices = run(conn, SPARSE)
+    ok(result == sparse_plain, "the sparse diagram is the same with progress reports")
+    check_reports(notices, "NOTICE", "topembed.sparse_persistence", 0.2, "sparse_persistence, notice",
+                  SPARSE_STEPS)
+    counted = [STEP.match(LINE.match(n).group(3)) for n in notices if LINE.match(n)]
+    perm = [int(s.group(3)) for s in counted if s.group(1) == "greedy permutation" and s.group(3)]
+    ok(len(perm) >= 2 and all(0 < p < 20000 for p in perm),
+       "the greedy permutation reports its count as it goes (%s of 20000 points)"
+       % ", ".join(map(str, perm)), [n for n in notices[:4]])
+    ok("H1 cohomology" in {s.group(1) for s in counted if s},
+       "the sparse H1 step is reported", sorted({s.group(1) for s in counted if s}))
 
     # a statement_timeout still stops a reporting run, and the session goes on
     cur.execute("SET topembed.progress_interval = '200ms'")
