@@ -810,6 +810,40 @@ store_column(Sp *s, int64_t col)
 	return TE_OK;
 }
 
+/*
+ * add column j to the working column: its edges to the reduction vector
+ * and their coboundaries to the heap (a column not stored is its own edge
+ * alone); a stored column may hold thousands of edges, so the interrupt
+ * check is called along the way
+ */
+static TeStatus
+add_column(Sp *s, int32_t j, uint64_t *work)
+{
+	const int32_t *v;
+	int64_t		i;
+	TeStatus	st;
+
+	if (s->cols[j].off < 0)
+	{
+		if ((st = vw_add(s, j)) != TE_OK)
+			return st;
+		return push_coboundary(s, j, work);
+	}
+	v = s->pool + s->cols[j].off;
+	for (i = 0; i < s->cols[j].len; i++)
+	{
+		if ((st = vw_add(s, v[i])) != TE_OK || (st = push_coboundary(s, v[i], work)) != TE_OK)
+			return st;
+		if (*work > RIPS_CHECK_INTERVAL)
+		{
+			if ((st = rips_tick(s->c, *work)) != TE_OK)
+				return st;
+			*work = 0;
+		}
+	}
+	return TE_OK;
+}
+
 /* the H1 bars from the columns outside the spanning forest */
 static TeStatus
 sp_h1(Sp *s, const uint64_t *tree)
@@ -869,31 +903,8 @@ sp_h1(Sp *s, const uint64_t *tree)
 			if ((st = heap_push(s, piv)) != TE_OK)
 				break;
 			s->c->stats->additions++;
-			if (s->cols[j].off < 0)
-			{
-				if ((st = vw_add(s, j)) != TE_OK || (st = push_coboundary(s, j, &work)) != TE_OK)
-					break;
-			}
-			else
-			{
-				const int32_t *v = s->pool + s->cols[j].off;
-
-				for (i = 0; i < s->cols[j].len; i++)
-				{
-					if ((st = vw_add(s, v[i])) != TE_OK ||
-						(st = push_coboundary(s, v[i], &work)) != TE_OK)
-						break;
-					/* a stored column may hold thousands of edges */
-					if (work > RIPS_CHECK_INTERVAL)
-					{
-						if ((st = rips_tick(s->c, work)) != TE_OK)
-							break;
-						work = 0;
-					}
-				}
-				if (st != TE_OK)
-					break;
-			}
+			if ((st = add_column(s, j, &work)) != TE_OK)
+				break;
 			if (work > RIPS_CHECK_INTERVAL)
 			{
 				if ((st = rips_tick(s->c, work)) != TE_OK)
