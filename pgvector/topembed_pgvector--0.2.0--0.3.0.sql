@@ -807,7 +807,7 @@ CREATE AGGREGATE topembed.zero_shot_state(embedding sparsevec, label integer, pr
 COMMENT ON AGGREGATE topembed.zero_shot_state(sparsevec, integer, double precision[]) IS
 'storable zero-shot state of pgvector sparsevec embeddings: the per-class counts of zero_shot and a fingerprint of the prompts; merge with zero_shot(zero_shot_state)';
 
--- persistence with ids, its PCA picture, landmarks and projection_quality (topembed 0.3.0) on pgvector's types
+-- persistence with ids, its PCA picture, landmarks, sparse persistence and projection_quality (topembed 0.3.0) on pgvector's types
 
 -- vector
 
@@ -870,6 +870,21 @@ CREATE FUNCTION topembed.landmark_persistence_transfn(internal, vector, integer,
 AS 'MODULE_PATHNAME', 'topembed_landmark_persistence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
 COMMENT ON FUNCTION topembed.landmark_persistence_transfn(internal, vector, integer, integer, text, double precision) IS
 'transition function of the landmark_persistence aggregates on pgvector vector (read in place)';
+
+CREATE FUNCTION topembed.sparse_persistence_transfn(internal, vector, double precision) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_sparse_persistence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+COMMENT ON FUNCTION topembed.sparse_persistence_transfn(internal, vector, double precision) IS
+'transition function of the sparse_persistence aggregates on pgvector vector (read in place)';
+
+CREATE FUNCTION topembed.sparse_persistence_transfn(internal, vector, double precision, integer) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_sparse_persistence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+COMMENT ON FUNCTION topembed.sparse_persistence_transfn(internal, vector, double precision, integer) IS
+'transition function of the sparse_persistence aggregates on pgvector vector (read in place)';
+
+CREATE FUNCTION topembed.sparse_persistence_transfn(internal, vector, double precision, integer, text) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_sparse_persistence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+COMMENT ON FUNCTION topembed.sparse_persistence_transfn(internal, vector, double precision, integer, text) IS
+'transition function of the sparse_persistence aggregates on pgvector vector (read in place)';
 
 CREATE FUNCTION topembed.landmarks_transfn(internal, bigint, vector, integer) RETURNS internal
 AS 'MODULE_PATHNAME', 'topembed_landmarks_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
@@ -1025,6 +1040,42 @@ CREATE AGGREGATE topembed.landmark_persistence(embedding vector, landmarks integ
 COMMENT ON AGGREGATE topembed.landmark_persistence(vector, integer, integer, text, double precision) IS
 'Vietoris-Rips persistence diagram of farthest-point landmarks of the embeddings, with the covering radius: landmarks, max_dim, metric and threshold (NULL: the enclosing radius) (pgvector vector)';
 
+CREATE AGGREGATE topembed.sparse_persistence(embedding vector, epsilon double precision) (
+    SFUNC = topembed.sparse_persistence_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.persistence_combinefn,
+    SERIALFUNC = topembed.persistence_serialfn,
+    DESERIALFUNC = topembed.persistence_deserialfn,
+    FINALFUNC = topembed.sparse_persistence_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.sparse_persistence(vector, double precision) IS
+'H0 and H1 of the sparse Rips filtration of the embeddings, within log(1 + epsilon) of the exact diagram in log-scale bottleneck distance, with the epsilon, the edges and the points: epsilon; max_dim 1, metric ''cosine'' (pgvector vector)';
+
+CREATE AGGREGATE topembed.sparse_persistence(embedding vector, epsilon double precision, max_dim integer) (
+    SFUNC = topembed.sparse_persistence_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.persistence_combinefn,
+    SERIALFUNC = topembed.persistence_serialfn,
+    DESERIALFUNC = topembed.persistence_deserialfn,
+    FINALFUNC = topembed.sparse_persistence_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.sparse_persistence(vector, double precision, integer) IS
+'H0 and H1 of the sparse Rips filtration of the embeddings, within log(1 + epsilon) of the exact diagram in log-scale bottleneck distance, with the epsilon, the edges and the points: epsilon and max_dim (0 or 1); metric ''cosine'' (pgvector vector)';
+
+CREATE AGGREGATE topembed.sparse_persistence(embedding vector, epsilon double precision, max_dim integer, metric text) (
+    SFUNC = topembed.sparse_persistence_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.persistence_combinefn,
+    SERIALFUNC = topembed.persistence_serialfn,
+    DESERIALFUNC = topembed.persistence_deserialfn,
+    FINALFUNC = topembed.sparse_persistence_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.sparse_persistence(vector, double precision, integer, text) IS
+'H0 and H1 of the sparse Rips filtration of the embeddings, within log(1 + epsilon) of the exact diagram in log-scale bottleneck distance, with the epsilon, the edges and the points: epsilon, max_dim (0 or 1) and metric (pgvector vector)';
+
 CREATE AGGREGATE topembed.landmarks(id bigint, embedding vector, k integer) (
     SFUNC = topembed.landmarks_transfn,
     STYPE = internal,
@@ -1110,6 +1161,21 @@ CREATE FUNCTION topembed.landmark_persistence_transfn(internal, halfvec, integer
 AS 'MODULE_PATHNAME', 'topembed_landmark_persistence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
 COMMENT ON FUNCTION topembed.landmark_persistence_transfn(internal, halfvec, integer, integer, text, double precision) IS
 'transition function of the landmark_persistence aggregates on pgvector halfvec (read in place)';
+
+CREATE FUNCTION topembed.sparse_persistence_transfn(internal, halfvec, double precision) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_sparse_persistence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+COMMENT ON FUNCTION topembed.sparse_persistence_transfn(internal, halfvec, double precision) IS
+'transition function of the sparse_persistence aggregates on pgvector halfvec (read in place)';
+
+CREATE FUNCTION topembed.sparse_persistence_transfn(internal, halfvec, double precision, integer) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_sparse_persistence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+COMMENT ON FUNCTION topembed.sparse_persistence_transfn(internal, halfvec, double precision, integer) IS
+'transition function of the sparse_persistence aggregates on pgvector halfvec (read in place)';
+
+CREATE FUNCTION topembed.sparse_persistence_transfn(internal, halfvec, double precision, integer, text) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_sparse_persistence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+COMMENT ON FUNCTION topembed.sparse_persistence_transfn(internal, halfvec, double precision, integer, text) IS
+'transition function of the sparse_persistence aggregates on pgvector halfvec (read in place)';
 
 CREATE FUNCTION topembed.landmarks_transfn(internal, bigint, halfvec, integer) RETURNS internal
 AS 'MODULE_PATHNAME', 'topembed_landmarks_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
@@ -1265,6 +1331,42 @@ CREATE AGGREGATE topembed.landmark_persistence(embedding halfvec, landmarks inte
 COMMENT ON AGGREGATE topembed.landmark_persistence(halfvec, integer, integer, text, double precision) IS
 'Vietoris-Rips persistence diagram of farthest-point landmarks of the embeddings, with the covering radius: landmarks, max_dim, metric and threshold (NULL: the enclosing radius) (pgvector halfvec)';
 
+CREATE AGGREGATE topembed.sparse_persistence(embedding halfvec, epsilon double precision) (
+    SFUNC = topembed.sparse_persistence_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.persistence_combinefn,
+    SERIALFUNC = topembed.persistence_serialfn,
+    DESERIALFUNC = topembed.persistence_deserialfn,
+    FINALFUNC = topembed.sparse_persistence_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.sparse_persistence(halfvec, double precision) IS
+'H0 and H1 of the sparse Rips filtration of the embeddings, within log(1 + epsilon) of the exact diagram in log-scale bottleneck distance, with the epsilon, the edges and the points: epsilon; max_dim 1, metric ''cosine'' (pgvector halfvec)';
+
+CREATE AGGREGATE topembed.sparse_persistence(embedding halfvec, epsilon double precision, max_dim integer) (
+    SFUNC = topembed.sparse_persistence_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.persistence_combinefn,
+    SERIALFUNC = topembed.persistence_serialfn,
+    DESERIALFUNC = topembed.persistence_deserialfn,
+    FINALFUNC = topembed.sparse_persistence_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.sparse_persistence(halfvec, double precision, integer) IS
+'H0 and H1 of the sparse Rips filtration of the embeddings, within log(1 + epsilon) of the exact diagram in log-scale bottleneck distance, with the epsilon, the edges and the points: epsilon and max_dim (0 or 1); metric ''cosine'' (pgvector halfvec)';
+
+CREATE AGGREGATE topembed.sparse_persistence(embedding halfvec, epsilon double precision, max_dim integer, metric text) (
+    SFUNC = topembed.sparse_persistence_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.persistence_combinefn,
+    SERIALFUNC = topembed.persistence_serialfn,
+    DESERIALFUNC = topembed.persistence_deserialfn,
+    FINALFUNC = topembed.sparse_persistence_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.sparse_persistence(halfvec, double precision, integer, text) IS
+'H0 and H1 of the sparse Rips filtration of the embeddings, within log(1 + epsilon) of the exact diagram in log-scale bottleneck distance, with the epsilon, the edges and the points: epsilon, max_dim (0 or 1) and metric (pgvector halfvec)';
+
 CREATE AGGREGATE topembed.landmarks(id bigint, embedding halfvec, k integer) (
     SFUNC = topembed.landmarks_transfn,
     STYPE = internal,
@@ -1350,6 +1452,21 @@ CREATE FUNCTION topembed.landmark_persistence_transfn(internal, sparsevec, integ
 AS 'MODULE_PATHNAME', 'topembed_landmark_persistence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
 COMMENT ON FUNCTION topembed.landmark_persistence_transfn(internal, sparsevec, integer, integer, text, double precision) IS
 'transition function of the landmark_persistence aggregates on pgvector sparsevec (read in place)';
+
+CREATE FUNCTION topembed.sparse_persistence_transfn(internal, sparsevec, double precision) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_sparse_persistence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+COMMENT ON FUNCTION topembed.sparse_persistence_transfn(internal, sparsevec, double precision) IS
+'transition function of the sparse_persistence aggregates on pgvector sparsevec (read in place)';
+
+CREATE FUNCTION topembed.sparse_persistence_transfn(internal, sparsevec, double precision, integer) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_sparse_persistence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+COMMENT ON FUNCTION topembed.sparse_persistence_transfn(internal, sparsevec, double precision, integer) IS
+'transition function of the sparse_persistence aggregates on pgvector sparsevec (read in place)';
+
+CREATE FUNCTION topembed.sparse_persistence_transfn(internal, sparsevec, double precision, integer, text) RETURNS internal
+AS 'MODULE_PATHNAME', 'topembed_sparse_persistence_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+COMMENT ON FUNCTION topembed.sparse_persistence_transfn(internal, sparsevec, double precision, integer, text) IS
+'transition function of the sparse_persistence aggregates on pgvector sparsevec (read in place)';
 
 CREATE FUNCTION topembed.landmarks_transfn(internal, bigint, sparsevec, integer) RETURNS internal
 AS 'MODULE_PATHNAME', 'topembed_landmarks_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
@@ -1504,6 +1621,42 @@ CREATE AGGREGATE topembed.landmark_persistence(embedding sparsevec, landmarks in
 );
 COMMENT ON AGGREGATE topembed.landmark_persistence(sparsevec, integer, integer, text, double precision) IS
 'Vietoris-Rips persistence diagram of farthest-point landmarks of the embeddings, with the covering radius: landmarks, max_dim, metric and threshold (NULL: the enclosing radius) (pgvector sparsevec)';
+
+CREATE AGGREGATE topembed.sparse_persistence(embedding sparsevec, epsilon double precision) (
+    SFUNC = topembed.sparse_persistence_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.persistence_combinefn,
+    SERIALFUNC = topembed.persistence_serialfn,
+    DESERIALFUNC = topembed.persistence_deserialfn,
+    FINALFUNC = topembed.sparse_persistence_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.sparse_persistence(sparsevec, double precision) IS
+'H0 and H1 of the sparse Rips filtration of the embeddings, within log(1 + epsilon) of the exact diagram in log-scale bottleneck distance, with the epsilon, the edges and the points: epsilon; max_dim 1, metric ''cosine'' (pgvector sparsevec)';
+
+CREATE AGGREGATE topembed.sparse_persistence(embedding sparsevec, epsilon double precision, max_dim integer) (
+    SFUNC = topembed.sparse_persistence_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.persistence_combinefn,
+    SERIALFUNC = topembed.persistence_serialfn,
+    DESERIALFUNC = topembed.persistence_deserialfn,
+    FINALFUNC = topembed.sparse_persistence_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.sparse_persistence(sparsevec, double precision, integer) IS
+'H0 and H1 of the sparse Rips filtration of the embeddings, within log(1 + epsilon) of the exact diagram in log-scale bottleneck distance, with the epsilon, the edges and the points: epsilon and max_dim (0 or 1); metric ''cosine'' (pgvector sparsevec)';
+
+CREATE AGGREGATE topembed.sparse_persistence(embedding sparsevec, epsilon double precision, max_dim integer, metric text) (
+    SFUNC = topembed.sparse_persistence_transfn,
+    STYPE = internal,
+    COMBINEFUNC = topembed.persistence_combinefn,
+    SERIALFUNC = topembed.persistence_serialfn,
+    DESERIALFUNC = topembed.persistence_deserialfn,
+    FINALFUNC = topembed.sparse_persistence_finalfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE topembed.sparse_persistence(sparsevec, double precision, integer, text) IS
+'H0 and H1 of the sparse Rips filtration of the embeddings, within log(1 + epsilon) of the exact diagram in log-scale bottleneck distance, with the epsilon, the edges and the points: epsilon, max_dim (0 or 1) and metric (pgvector sparsevec)';
 
 CREATE AGGREGATE topembed.landmarks(id bigint, embedding sparsevec, k integer) (
     SFUNC = topembed.landmarks_transfn,

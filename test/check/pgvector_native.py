@@ -162,6 +162,9 @@ def main():
                     "WHERE pair_id < 150")
     same_everywhere(cur, "landmark_persistence(embedding, 20, 1, 'euclidean')",
                     "SELECT topembed.landmark_persistence({i}, 20, 1, 'euclidean')::text FROM pv")
+    for args in (", 0.5", ", 0.5, 0", ", 0.5, 1, 'euclidean'", ", 0.25, 1, 'angular'"):
+        same_everywhere(cur, "sparse_persistence(embedding%s)" % args,
+                        "SELECT topembed.sparse_persistence({i}%s)::text FROM pv" % args)
     same_everywhere(cur, "landmarks(id, embedding, 10, 'cosine')",
                     "SELECT topembed.landmarks(pair_id::bigint, {t}, 10, 'cosine')::text FROM pv")
     same_everywhere(cur, "projection_quality(embedding, ARRAY[2, 8], 10, 1, 'cosine')",
@@ -226,7 +229,9 @@ def main():
            ("mismatched dimensions across rows of clusters",
             "SELECT topembed.clusters(i, e, 'cosine', 0.1) FROM (VALUES (1::bigint, {good}), (2, {short})) v(i, e)"),
            ("a zero embedding in clusters_k under cosine",
-            "SELECT topembed.clusters_k(i, e, 'cosine', 1) FROM (VALUES (1::bigint, {good}), (2, {zero})) v(i, e)")]
+            "SELECT topembed.clusters_k(i, e, 'cosine', 1) FROM (VALUES (1::bigint, {good}), (2, {zero})) v(i, e)"),
+           ("mismatched dimensions across rows of sparse_persistence",
+            "SELECT topembed.sparse_persistence(e, 0.5) FROM (VALUES ({good}), ({short})) v(e)")]
     literals = {"real[]": ("'{0,0,0}'::real[]", "'{1,2,3}'::real[]", "'{1,2}'::real[]"),
                 "vector": ("'[0,0,0]'::vector", "'[1,2,3]'::vector", "'[1,2]'::vector"),
                 "halfvec": ("'[0,0,0]'::halfvec", "'[1,2,3]'::halfvec", "'[1,2]'::halfvec"),
@@ -238,6 +243,22 @@ def main():
             zero, good, short = literals[kind]
             got = sqlstate_of(conn, template.format(zero=zero, good=good, short=short))
             ok(want[0] == "22000" and got == want, "%s: %s gives the real[] error: %s %s" % (what, kind, got[0], got[1]),
+               "real[]: %s %s" % want)
+    # sparse_persistence's parameters are refused alike, with the real[] form's SQLSTATE and message
+    refused = [("a NULL epsilon", "(e, NULL::double precision)", "22004"),
+               ("a negative epsilon", "(e, -1, 1, 'euclidean')", "22023"),
+               ("epsilon 0", "(e, 0)", "22023"),
+               ("an infinite epsilon", "(e, 'Infinity')", "22023"),
+               ("max_dim 2", "(e, 0.5, 2)", "0A000"),
+               ("a NULL metric", "(e, 0.5, 1, NULL)", "22004"),
+               ("an unknown metric", "(e, 0.5, 1, 'manhattan')", "22023")]
+    for what, call, sqlstate in refused:
+        template = "SELECT topembed.sparse_persistence%s FROM (VALUES ({good}), ({good})) v(e)" % call
+        want = sqlstate_of(conn, template.format(good=literals["real[]"][1]))
+        for kind in KINDS:
+            got = sqlstate_of(conn, template.format(good=literals[kind][1]))
+            ok(want[0] == sqlstate and got == want,
+               "sparse_persistence with %s: %s gives the real[] error: %s %s" % (what, kind, got[0], got[1]),
                "real[]: %s %s" % want)
     code, msg = sqlstate_of(conn, "SELECT topembed.moments('{1:1}/20000'::sparsevec)")
     ok(code == "54000" and "more than the limit of 16000" in (msg or ""),
