@@ -40,6 +40,18 @@ typedef struct TeLandmarks
 TeStatus	te_landmarks(TeEnv *env, const double *points, int64_t n, int dim,
 						 TeMetric metric, int64_t k, int64_t start, TeLandmarks *out);
 
+/*
+ * The same on up to threads threads of the core's own (threads <= 1: one).
+ * Each step's row of distances is cut into blocks of DIST_BLOCK points that
+ * the threads share once a row is long enough (n * dim of at least 2^14);
+ * the landmarks and radii are those of one thread, bit for bit.  The
+ * threads call no env callback; interrupts are checked, and progress
+ * reported, between sections of 0.1 s (parallel_internal.h).
+ */
+TeStatus	te_landmarks_threads(TeEnv *env, const double *points, int64_t n, int dim,
+								 TeMetric metric, int64_t k, int64_t start, int threads,
+								 TeLandmarks *out);
+
 /* release the arrays of a TeLandmarks */
 void		te_landmarks_free(TeEnv *env, TeLandmarks *out);
 

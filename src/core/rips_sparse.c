@@ -992,7 +992,7 @@ rips_sparse_run(RipsCtx *c, const DistPoints *p, const double *points, double ep
 
 	/* 1. the greedy permutation and the insertion radii */
 	rips_phase(c, "greedy permutation", "points", (double) s.n);
-	if ((st = te_landmarks(c->env, points, s.n, p->dim, p->metric, s.n, 0, &lm)) != TE_OK)
+	if ((st = te_landmarks_threads(c->env, points, s.n, p->dim, p->metric, s.n, 0, c->threads, &lm)) != TE_OK)
 		return st;
 	lam = arena_array(s.mem, (size_t) s.n, sizeof(double));
 	rank = arena_array(s.mem, (size_t) s.n, sizeof(int64_t));

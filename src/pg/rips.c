@@ -1060,7 +1060,8 @@ topembed_landmark_persistence_finalfn(PG_FUNCTION_ARGS)
 
 	sorted = sorted_points(s, NULL);
 	te_env_init(&env, CurrentMemoryContext);
-	st = te_landmarks(&env, sorted, s->n, s->dim, s->metric, s->landmarks, 0, &lm);
+	st = te_landmarks_threads(&env, sorted, s->n, s->dim, s->metric, s->landmarks, 0,
+							  te_persistence_threads_now(), &lm);
 	te_check_status(st, &env, "farthest-point sampling");
 	chosen = palloc_extended(sizeof(double) * lm.k * s->dim, MCXT_ALLOC_HUGE);
 	for (r = 0; r < lm.k; r++)
@@ -1125,6 +1126,7 @@ topembed_sparse_persistence_finalfn(PG_FUNCTION_ARGS)
 	opt.max_dim = s->max_dim;
 	opt.memory_limit = (size_t) te_persistence_memory_limit_kb * 1024;
 	opt.stats = &stats;
+	opt.threads = te_persistence_threads_now();
 	te_env_init(&env, work);
 	te_progress_begin(&progress, &env, "topembed.sparse_persistence");
 	old = MemoryContextSwitchTo(work);
@@ -1211,7 +1213,8 @@ topembed_landmarks_finalfn(PG_FUNCTION_ARGS)
 
 	sorted = sorted_points(s, &ids);
 	te_env_init(&env, CurrentMemoryContext);
-	st = te_landmarks(&env, sorted, s->n, s->dim, s->metric, s->landmarks, 0, &lm);
+	st = te_landmarks_threads(&env, sorted, s->n, s->dim, s->metric, s->landmarks, 0,
+							  te_persistence_threads_now(), &lm);
 	te_check_status(st, &env, "farthest-point sampling");
 	pfree(sorted);
 	elems = palloc(sizeof(Datum) * lm.k);

@@ -61,6 +61,20 @@ def compare(conn, label, sql):
            len(one), len(two), next((i for i, (a, b) in enumerate(zip(one, two)) if a != b), None)))
 
 
+def same_text(conn, label, sql):
+    """sql's one value as text with persistence_threads 1 and 2: equal"""
+    got = []
+    with conn.cursor() as cur:
+        for threads in (1, 2):
+            cur.execute("SET topembed.persistence_threads = %d" % threads)
+            cur.execute(sql)
+            got.append(cur.fetchone()[0])
+        cur.execute("RESET topembed.persistence_threads")
+    ok(got[0] is not None and len(got[0]) > 100 and got[0] == got[1],
+       "%s: 2 threads give the 1-thread result (%d characters)" % (label, len(got[0] or "")),
+       "1 thread: %.80s..., 2 threads: %.80s..." % (got[0], got[1]))
+
+
 def watch_threads(pid, stop, seen):
     """Poll the backend's thread count until stop is set; keep the largest
     and when it was first seen"""
@@ -165,6 +179,17 @@ def main():
             "SELECT topembed.persistence(image, 1, 'cosine') FROM syn WHERE pair_id < 1500")
     compare(conn, "synthetic, 20000 points, H0 (the spanning tree), cosine",
             "SELECT topembed.persistence(image, 0, 'cosine') FROM syn")
+    # the greedy permutation on threads (rows of 20000 x 64; of 17000 x 64 for the curve)
+    same_text(conn, "landmarks, 300 of 20000 points in R^64, cosine",
+              "SELECT topembed.landmarks(pair_id::bigint, image, 300, 'cosine')::text FROM syn")
+    same_text(conn, "landmark_persistence, 200 of 20000 points, H0..H1, cosine",
+              "SELECT topembed.landmark_persistence(image, 200, 1, 'cosine')::text FROM syn")
+    # a closed curve in R^64 (3 coordinates used): a sparse graph of low intrinsic dimension
+    cur.execute("CREATE TABLE curve AS SELECT i, (ARRAY[sin(g), cos(1.3 * g), sin(0.7 * g)] || "
+                "array_fill(0.0::float8, ARRAY[61]))::real[] AS e "
+                "FROM (SELECT i, i * 60.0 / 17000 AS g FROM generate_series(0, 16999) i) s")
+    same_text(conn, "sparse_persistence, 4000 points of a curve in R^64, epsilon 0.5, H0..H1",
+              "SELECT topembed.sparse_persistence(e, 0.5, 1, 'euclidean')::text FROM curve WHERE i % 17 < 4")
     ok(threads_of(pid) == base, "after the threaded runs the backend has as many threads as before (%s, before %d)" % (
         threads_of(pid), base))
 
@@ -173,6 +198,10 @@ def main():
                         "SELECT topembed.persistence(image, 1, 'cosine', NULL, 6000) FROM syn", how, base)
         run_interrupted(conn, "persistence H0 of 20000 points on 2 threads",
                         "SELECT topembed.persistence(e, 0, 'euclidean') FROM syn3",
+                        how, base, delay=1.0)
+        # the greedy permutation of 17000 points takes seconds: both land in it
+        run_interrupted(conn, "sparse_persistence of 17000 points on 2 threads (greedy permutation)",
+                        "SELECT topembed.sparse_persistence(e, 0.5, 1, 'euclidean') FROM curve",
                         how, base, delay=1.0)
     ok(backend_crashes() == crashes_before, "no backend was killed by a signal (server log)")
     done()

@@ -187,6 +187,72 @@ test_progress(void)
 	free(x);
 }
 
+/*
+ * On threads the landmarks and radii are those of one thread, bit for bit,
+ * ties included: the second half of the points repeats the first, so every
+ * farthest point has a twin, and the lower index must win on threads too.
+ * Both sizes are past the row length that starts the threads; the smaller
+ * takes every point, so the last row finds no point left.  A stop asked
+ * for at the third check (the threads check between sections of 0.1 s)
+ * ends the threaded sampling too, and frees what it allocated.
+ */
+static void
+test_threads_case(int64_t n, int dim, int64_t k, int cancel)
+{
+	int64_t		i;
+	int			same,
+				t;
+	double	   *x = malloc(sizeof(double) * n * dim);
+	TeEnv		env;
+	TeLandmarks one,
+				many;
+	TeStatus	st;
+
+	srand(13);
+	for (i = 0; i < n / 2 * dim; i++)
+		x[i] = rand() / (double) RAND_MAX - 0.5;
+	memcpy(x + n / 2 * dim, x, sizeof(double) * (n / 2) * dim);
+	te_env_init_malloc(&env);
+	same = te_landmarks(&env, x, n, dim, TE_METRIC_EUCLIDEAN, k, 0, &one) == TE_OK;
+	for (t = 2; t <= 3; t++)
+	{
+		int			twins = 1;
+
+		same = same && te_landmarks_threads(&env, x, n, dim, TE_METRIC_EUCLIDEAN, k, 0, t, &many) == TE_OK;
+		for (i = 0; same && i < k; i++)
+		{
+			same = one.index[i] == many.index[i] && memcmp(&one.radius[i], &many.radius[i], sizeof(double)) == 0;
+			/* a twin is never taken while its lower copy is free */
+			twins = twins && (i < 2 || many.index[i] < n / 2 || many.radius[i] == 0.0);
+		}
+		unit_ok(same && twins && one.covering_radius == many.covering_radius,
+				"%lld landmarks of %lld points in R^%d with twins: %d threads give those of one, bit for bit, "
+				"the lower twin first (covering radius %g)", (long long) k, (long long) n, dim, t,
+				many.covering_radius);
+		if (many.index)
+			te_landmarks_free(&env, &many);
+	}
+	te_landmarks_free(&env, &one);
+	if (cancel)
+	{
+		env.check = stop_third;
+		calls = 0;
+		/* every landmark: the run outlasts three sections */
+		st = te_landmarks_threads(&env, x, n, dim, TE_METRIC_EUCLIDEAN, n, 0, 2, &many);
+		unit_ok(st == TE_CANCELLED && calls == 3 && many.index == NULL,
+				"an interrupt check asking to stop ends the threaded sampling (TE_CANCELLED at call %d)", calls);
+	}
+	free(x);
+}
+
+/* the sampling on threads: two sizes, and a stop */
+static void
+test_threads(void)
+{
+	test_threads_case(1200, 16, 1200, 0);
+	test_threads_case(17000, 64, unit_size(400, 100), 1);
+}
+
 int
 main(void)
 {
@@ -199,5 +265,6 @@ main(void)
 	test_invalid(&env);
 	test_cancel();
 	test_progress();
+	test_threads();
 	return unit_done();
 }
