@@ -238,6 +238,32 @@ AS 'MODULE_PATHNAME', 'topembed_persistence_estimate' LANGUAGE C STABLE PARALLEL
 COMMENT ON FUNCTION topembed.persistence_estimate(bigint, integer, integer, text, double precision) IS
 'before running topembed.persistence on n embeddings of dim: its predicted peak memory under the model of its up-front refusal, the limit, whether it fits, and a rough time class';
 
+CREATE TYPE topembed.sparse_persistence_estimate_result AS (
+    memory_bytes bigint,
+    memory_limit_bytes bigint,
+    fits boolean,
+    refused_by text,
+    bytes_per_edge integer,
+    max_edges bigint,
+    all_pairs bigint,
+    all_pairs_bytes bigint,
+    seconds double precision,
+    time_class text
+);
+COMMENT ON TYPE topembed.sparse_persistence_estimate_result IS
+'what sparse_persistence_estimate predicts: memory_bytes (the figure of sparse_persistence''s up-front refusal: the points, the permutation and the spanning tree''s n - 1 edges; the graph beyond them is counted as it is found), memory_limit_bytes (topembed.persistence_memory_limit), fits (false when sparse_persistence would refuse up front), refused_by (the limit that refuses, or NULL), bytes_per_edge (what each further edge of the graph takes), max_edges (the edges the limit leaves room for, NULL when refused), all_pairs and all_pairs_bytes (the worst case: a graph that keeps every pair), seconds and time_class (the work model''s time for the parts that do not depend on the graph, on one thread)';
+
+CREATE FUNCTION topembed.sparse_persistence_estimate(
+    n bigint,
+    dim integer,
+    epsilon double precision,
+    max_dim integer DEFAULT 1,
+    metric text DEFAULT 'cosine')
+RETURNS topembed.sparse_persistence_estimate_result
+AS 'MODULE_PATHNAME', 'topembed_sparse_persistence_estimate' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION topembed.sparse_persistence_estimate(bigint, integer, double precision, integer, text) IS
+'before running topembed.sparse_persistence on n embeddings of dim: the memory of its up-front refusal, the limit, whether it fits, the edges the limit leaves room for, the worst case of every pair kept, and a rough time of the parts that do not depend on the graph';
+
 --------------------------------------------------------------------------
 -- Clusters: cuts of the single-linkage dendrogram, the minimum spanning
 -- tree of H0 persistence (0.3.0)

@@ -1,6 +1,7 @@
 /*
- * estimate.c - topembed.persistence_estimate(): what topembed.persistence
- * would need before it is run
+ * estimate.c - topembed.persistence_estimate() and
+ * topembed.sparse_persistence_estimate(): what topembed.persistence and
+ * topembed.sparse_persistence would need before they are run
  *
  * The memory figure is the one the aggregate's up-front refusal holds
  * against topembed.persistence_memory_limit (te_persistence_need_bytes in
@@ -180,5 +181,156 @@ topembed_persistence_estimate(PG_FUNCTION_ARGS)
 		nulls[5] = true;
 	values[6] = Float8GetDatum(seconds);
 	values[7] = CStringGetTextDatum(time_class(seconds));
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
+}
+
+/*
+ * Seconds of the parts of sparse persistence that do not depend on its
+ * graph, on one thread, fitted on runs of build/tools/te_rips --sparse 0.5
+ * --phases on the 2-core development machine, 2026-12-04 (a closed curve of
+ * 17,000 points in R^64 and of 50,000 in R^3, docs/performance.md): the
+ * greedy permutation per step and point, plus per coordinate, and the scan
+ * of the pairs for the graph per pair, plus per coordinate.
+ */
+#define EST_SPARSE_SEC_PER_STEP_POINT 4.5e-9
+#define EST_SPARSE_SEC_PER_STEP_VALUE 2.3e-10
+#define EST_SPARSE_SEC_PER_PAIR 4.0e-9
+#define EST_SPARSE_SEC_PER_PAIR_VALUE 1.1e-10
+
+/* the sparse work model's seconds for n points of dim: rows, permutation, scan */
+static double
+sparse_model_seconds(int64 n, int dim)
+{
+	double		nn = (double) n;
+
+	return EST_SEC_PER_VALUE * nn * (double) dim +
+		nn * nn * (EST_SPARSE_SEC_PER_STEP_POINT + EST_SPARSE_SEC_PER_STEP_VALUE * (double) dim) +
+		nn * (nn - 1.0) / 2.0 * (EST_SPARSE_SEC_PER_PAIR + EST_SPARSE_SEC_PER_PAIR_VALUE * (double) dim);
+}
+
+/* a byte count as a bigint Datum, or a NULL where it is beyond bigint */
+static void
+set_bytes(Datum *value, bool *isnull, double bytes)
+{
+	if (isinf(bytes) || bytes >= 9.2e18)
+		*isnull = true;
+	else
+		*value = Int64GetDatum((int64) bytes);
+}
+
+PG_FUNCTION_INFO_V1(topembed_sparse_persistence_estimate);
+
+/*
+ * topembed.sparse_persistence_estimate(n bigint, dim int, epsilon float8,
+ * max_dim int, metric text) RETURNS
+ * topembed.sparse_persistence_estimate_result: the figure of the up-front
+ * refusal of sparse_persistence, the edges the limit leaves room for, the
+ * worst case of a graph that keeps every pair, and the time of the parts
+ * that do not depend on the graph.  The graph itself depends on the data
+ * (its intrinsic dimension), which no model of n and dim knows.
+ */
+Datum
+topembed_sparse_persistence_estimate(PG_FUNCTION_ARGS)
+{
+	int64		n,
+				all_pairs;
+	int32		dim,
+				max_dim;
+	double		eps,
+				need = 0.0,
+				limit = (double) te_persistence_memory_limit_kb * 1024.0,
+				seconds = 0.0,
+				room;
+	size_t		per_edge = 0;
+	const char *refused_by = NULL;
+	TupleDesc	tupdesc;
+	Datum		values[10];
+	bool		nulls[10] = {false, false, false, false, false, false, false, false, false, false};
+
+	if (PG_ARGISNULL(0))
+		refuse_null("n");
+	if (PG_ARGISNULL(1))
+		refuse_null("dim");
+	if (PG_ARGISNULL(2))
+		refuse_null("epsilon");
+	if (PG_ARGISNULL(3))
+		refuse_null("max_dim");
+	if (PG_ARGISNULL(4))
+		refuse_null("metric");
+	n = PG_GETARG_INT64(0);
+	dim = PG_GETARG_INT32(1);
+	eps = PG_GETARG_FLOAT8(2);
+	max_dim = PG_GETARG_INT32(3);
+	if (n < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("n must be at least 0, not %lld", (long long) n)));
+	if (dim < 1 || dim > TE_MAX_DIM)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("dim must be between 1 and %d, not %d", TE_MAX_DIM, dim)));
+	if (!(eps > 0.0) || isinf(eps))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("epsilon must be a positive finite number, not %g", eps)));
+	if (max_dim < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("max_dim must be 0 or 1, not %d", max_dim)));
+	if (max_dim > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("sparse persistence computes H0 and H1 only, not up to H%d", max_dim)));
+	/* the metric and epsilon do not change the model, but what the aggregate refuses is refused */
+	(void) te_metric_from_name(text_to_cstring(PG_GETARG_TEXT_PP(4)));
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "topembed.sparse_persistence_estimate: return type must be a row type");
+	tupdesc = BlessTupleDesc(tupdesc);
+	if (tupdesc->natts != 10)
+		elog(ERROR, "topembed.sparse_persistence_estimate_result has %d attributes, expected 10", tupdesc->natts);
+
+	/* every pair, n(n-1)/2 (NULL beyond bigint: such an n is refused anyway) */
+	all_pairs = n <= INT64CONST(3037000499) ? n * (n - 1) / 2 : -1;
+	need = te_sparse_need_bytes(n, dim, &per_edge);
+	if (n == 0)
+		need = 0.0;				/* no rows: the aggregate returns NULL without running */
+	else
+	{
+		seconds = sparse_model_seconds(n, dim);
+		/* the order of the aggregate's own checks */
+		if (need > limit)
+			refused_by = "topembed.persistence_memory_limit";
+		else if (n > TE_RIPS_SPARSE_MAX_POINTS)
+			refused_by = "sparse_max_points";
+	}
+
+	set_bytes(&values[0], &nulls[0], need);
+	values[1] = Int64GetDatum((int64) limit);
+	values[2] = BoolGetDatum(refused_by == NULL);
+	if (refused_by)
+		values[3] = CStringGetTextDatum(refused_by);
+	else
+		nulls[3] = true;
+	values[4] = Int32GetDatum((int32) per_edge);
+	/* the edges the limit leaves room for: the tree's n - 1 and what the rest buys, at most every pair and 2^31 - 1 */
+	if (refused_by)
+		nulls[5] = true;
+	else
+	{
+		room = n == 0 ? 0.0 : (double) (n - 1) + floor((limit - need) / (double) per_edge);
+		room = Min(room, (double) all_pairs);
+		room = Min(room, (double) PG_INT32_MAX);
+		values[5] = Int64GetDatum((int64) room);
+	}
+	if (all_pairs < 0)
+		nulls[6] = nulls[7] = true;
+	else
+	{
+		values[6] = Int64GetDatum(all_pairs);
+		set_bytes(&values[7], &nulls[7], n == 0 ? 0.0 :
+				  need + (double) per_edge * ((double) all_pairs - (double) (n - 1)));
+	}
+	values[8] = Float8GetDatum(seconds);
+	values[9] = CStringGetTextDatum(time_class(seconds));
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
 }

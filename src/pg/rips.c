@@ -126,6 +126,24 @@ check_landmark_memory(int64 n, int dim, int64 k, int max_dim, double threshold, 
 #define SPARSE_HINT "A larger epsilon keeps fewer edges; topembed.landmark_persistence bounds the memory by the number of landmarks instead; or raise topembed.persistence_memory_limit."
 
 /*
+ * the bytes sparse persistence of n points of dim needs before its graph
+ * is found (the figure of its up-front refusal, Infinity if it cannot be
+ * represented): the points held and their sorted copy, the part of the run
+ * that does not depend on the graph, and the spanning tree's n - 1 edges;
+ * *per_edge gets the bytes each further edge adds
+ */
+double
+te_sparse_need_bytes(int64 n, int dim, size_t *per_edge)
+{
+	size_t		fixed;
+
+	te_rips_sparse_memory(n, dim, &fixed, per_edge);
+	if (fixed == SIZE_MAX)
+		return INFINITY;
+	return (double) fixed + 2.0 * n * dim * sizeof(double) + (double) *per_edge * (double) Max(n - 1, 0);
+}
+
+/*
  * ERROR unless sparse persistence of n points of dim can fit the memory
  * limit: the points held and their sorted copy, the part of the run that
  * does not depend on the graph, and the spanning tree's n - 1 edges (the
@@ -135,14 +153,10 @@ check_landmark_memory(int64 n, int dim, int64 k, int max_dim, double threshold, 
 static void
 check_sparse_memory(int64 n, int dim, bool at_least)
 {
-	size_t		fixed,
-				per_edge;
-	double		need,
+	size_t		per_edge;
+	double		need = te_sparse_need_bytes(n, dim, &per_edge),
 				limit = (double) te_persistence_memory_limit_kb * 1024.0;
 
-	te_rips_sparse_memory(n, dim, &fixed, &per_edge);
-	need = fixed == SIZE_MAX ? INFINITY :
-		(double) fixed + 2.0 * n * dim * sizeof(double) + (double) per_edge * (double) Max(n - 1, 0);
 	if (need > limit)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),

@@ -118,6 +118,7 @@ extern void te_pers_state_put(StringInfo si, const TePersState *s);
 extern TePersState *te_pers_state_get(MemoryContext aggcxt, const char *buf, size_t len);
 /* rips.c: the memory model of the up-front refusal, in bytes (Infinity: too big) */
 extern double te_persistence_need_bytes(int64 n, int dim, int max_dim, double threshold);
+extern double te_sparse_need_bytes(int64 n, int dim, size_t *per_edge);
 /* rips.c: what the persistence aggregates share with persistence(id, embedding, ...) */
 extern void te_persistence_check_memory(int64 n, int dim, int max_dim, double threshold,
 										bool at_least, const char *hint);

@@ -15,7 +15,13 @@ cross it, for several (n, dim, max_dim) on topembed.synthetic_pairs images:
 - a finite threshold says 'estimating' (and still decides the up-front
   refusal); topembed.max_points refuses and says so;
 - memory and time are monotone in n and in max_dim;
-- bad input is refused with its SQLSTATE."""
+- bad input is refused with its SQLSTATE.
+topembed.sparse_persistence_estimate against sparse_persistence, at the
+same limit on the 512-d images: one point past its boundary is refused up
+front with its figure; at the boundary the run starts, and, the 512-d graph
+keeping more edges than max_edges, stops while running; where every pair
+fits (all_pairs_bytes), the run completes within max_edges; n = 0, growth
+in n, the 2,000,000-point limit and bad input."""
 import re
 
 from telib import done, fresh_db, ok, sqlstate_of
@@ -89,6 +95,95 @@ def agree(conn, cur, table, n, dim, max_dim, threshold=None):
             ok(m.group(3) == mb, "%s: the refusal needs %s MB, the estimate says %s MB" % (what, m.group(3), mb),
                msg)
     return e
+
+
+def sparse_estimate(cur, n, dim, eps=0.5, max_dim=1):
+    cur.execute("SELECT (e).* FROM (SELECT topembed.sparse_persistence_estimate(%s, %s, %s, %s, 'cosine') e) q",
+                (n, dim, eps, max_dim))
+    cols = [d[0] for d in cur.description]
+    return dict(zip(cols, cur.fetchone()))
+
+
+def sparse_boundary(cur, dim, hi, field):
+    """The largest n <= hi whose sparse estimate satisfies field (0 if none)"""
+    test = {"fits": lambda e: e["fits"],
+            "all pairs fit": lambda e: e["all_pairs_bytes"] <= e["memory_limit_bytes"]}[field]
+    lo = 0
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if test(sparse_estimate(cur, mid, dim)):
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def sparse_run(conn, n):
+    """(sqlstate, message) of sparse_persistence on the first n images of img_512 (None: it ran)"""
+    del conn.notices[:]
+    return sqlstate_of(conn, "SELECT topembed.sparse_persistence(image, 0.5) FROM img_512 WHERE pair_id < %d" % n)
+
+
+SPARSE_REFUSAL_RE = re.compile(r"sparse persistence of (?:at least )?(\d+) points needs at least (\d+) MB")
+SPARSE_DEBUG_RE = re.compile(r"sparse persistence of (\d+) points up to H1 at epsilon [0-9.e-]+ \(mu [0-9.e-]+\): "
+                             r"(\d+) edges of")
+
+
+def sparse_checks(conn, cur):
+    """sparse_persistence_estimate against sparse_persistence at the 8MB limit"""
+    # the up-front boundary: one point above it is refused with the estimate's figure, at it the run starts
+    b = sparse_boundary(cur, 512, 1500, "fits")
+    ok(0 < b < 1500, "sparse, dim 512: the %s limit falls at n = %d" % (LIMIT, b))
+    above = sparse_estimate(cur, b + 1, 512)
+    state, msg = sparse_run(conn, b + 1)
+    m = SPARSE_REFUSAL_RE.search(msg or "")
+    ok(not above["fits"] and above["refused_by"] == "topembed.persistence_memory_limit" and state == "54000"
+       and m is not None and m.group(2) == "%.0f" % (above["memory_bytes"] / 1048576.0),
+       "sparse, n = %d: refused up front with the estimate's figure (%s MB)" % (b + 1, m and m.group(2)),
+       (above, state, msg))
+    at = sparse_estimate(cur, b, 512)
+    state, msg = sparse_run(conn, b)
+    ok(at["fits"] and at["max_edges"] < at["all_pairs"] and state == "54000" and "while running" in (msg or ""),
+       "sparse, n = %d: fits up front, room for %d of %d edges; the 512-d graph keeps more and stops while running"
+       % (b, at["max_edges"] or 0, at["all_pairs"]), (at, state, msg))
+    # where every pair fits, the run fits whatever the data
+    w = sparse_boundary(cur, 512, 1500, "all pairs fit")
+    e = sparse_estimate(cur, w, 512)
+    state, msg = sparse_run(conn, w)
+    dbg = next((SPARSE_DEBUG_RE.search(x) for x in conn.notices if SPARSE_DEBUG_RE.search(x)), None)
+    ok(0 < w < b and state is None and e["max_edges"] == e["all_pairs"] and dbg is not None
+       and int(dbg.group(2)) <= e["max_edges"],
+       "sparse, n = %d: every pair fits (%d bytes), and the run keeps %s edges within the limit"
+       % (w, e["all_pairs_bytes"], dbg and dbg.group(2)), (e, state, msg))
+    # the figures: n = 0 needs nothing; memory and time grow with n; past 2,000,000 points refused
+    z = sparse_estimate(cur, 0, 512)
+    ok(z["memory_bytes"] == 0 and z["fits"] and z["max_edges"] == 0 and z["all_pairs"] == 0,
+       "sparse, n = 0 needs nothing", z)
+    cur.execute("RESET topembed.persistence_memory_limit")
+    es = [sparse_estimate(cur, n, 3) for n in (1000, 10000, 100000, 1000000)]
+    ok(all(a["memory_bytes"] < b_["memory_bytes"] and a["seconds"] < b_["seconds"] for a, b_ in zip(es, es[1:])),
+       "sparse: memory and seconds grow with n", [(x["memory_bytes"], x["seconds"]) for x in es])
+    ok(es[0]["bytes_per_edge"] == 80 and es[1]["max_edges"] < es[1]["all_pairs"]
+       and es[3]["max_edges"] < 2 ** 31 and es[0]["max_edges"] == es[0]["all_pairs"],
+       "sparse: 80 bytes an edge; room for every pair of 1000 points, not of 10000", es[:2])
+    e = sparse_estimate(cur, 2000001, 3)
+    ok(not e["fits"] and e["refused_by"] == "sparse_max_points" and e["max_edges"] is None,
+       "sparse: 2,000,001 points are refused by the vertex numbers", e)
+    cur.execute("SET topembed.persistence_memory_limit = %s", (LIMIT,))
+    bad = [("a NULL epsilon", "(10, 512, NULL)", "22004", "epsilon must not be NULL"),
+           ("epsilon 0", "(10, 512, 0)", "22023", "epsilon must be a positive finite number"),
+           ("an infinite epsilon", "(10, 512, 'Infinity')", "22023", "epsilon must be a positive finite number"),
+           ("a NaN epsilon", "(10, 512, 'NaN')", "22023", "epsilon must be a positive finite number"),
+           ("n < 0", "(-1, 512, 0.5)", "22023", "n must be at least 0"),
+           ("dim 0", "(10, 0, 0.5)", "22023", "dim must be between 1 and"),
+           ("max_dim 2", "(10, 512, 0.5, 2)", "0A000", "H0 and H1 only"),
+           ("max_dim -1", "(10, 512, 0.5, -1)", "22023", "max_dim must be 0 or 1"),
+           ("an unknown metric", "(10, 512, 0.5, 1, 'manhatten')", "22023", 'unknown metric "manhatten"'),
+           ("a NULL metric", "(10, 512, 0.5, 1, NULL)", "22004", "metric must not be NULL")]
+    for what, args, want, text in bad:
+        state, msg = sqlstate_of(conn, "SELECT topembed.sparse_persistence_estimate%s" % args)
+        ok(state == want and text in (msg or ""), "sparse_persistence_estimate: %s is refused with %s" % (what, want),
+           (state, msg))
 
 
 def main():
@@ -195,6 +290,7 @@ def main():
         ok(state == want and text in (msg or ""), "%s is refused with %s" % (what, want), (state, msg))
     e = estimate(cur, 10, 512, 1, None)
     ok(e["fits"], "a NULL threshold is the default (the enclosing radius)")
+    sparse_checks(conn, cur)
     conn.close()
     done()
 
