@@ -20,6 +20,9 @@ exact one; the script exits 1 otherwise.  GUDHI's filtration is not ours bar
 for bar (it starts its permutation at a random point and blocks the
 triangles of dead vertices), so equal diagrams are not expected; the
 test suite checks ours against GUDHI's flag expansion of the same graph.
+Beside each run, what topembed.sparse_persistence_estimate said before it:
+its up-front figure, its model's memory for the edges the run kept against
+the tracked peak, and its time for the parts before the graph.
 Not a test: nothing here asserts a time."""
 import math
 import os
@@ -109,6 +112,11 @@ def main():
         m = re.search(r"(\d+) edges of .* peak tracked memory (\d+) bytes", " ".join(conn.notices))
         edges, peak = (int(m.group(1)), int(m.group(2)) / 2 ** 20) if m else (None, None)
         te_s = statistics.median(times)
+        # what sparse_persistence_estimate said before the run, and its model for the edges the run kept
+        cur.execute("SELECT (e).memory_bytes, (e).bytes_per_edge, (e).seconds FROM "
+                    "(SELECT topembed.sparse_persistence_estimate(%d, 3, %r, 1, 'euclidean') e) q" % (n, EPS))
+        up_front, per_edge, est_s = cur.fetchone()
+        model_mb = (up_front + per_edge * ((edges or n - 1) - (n - 1))) / 2 ** 20
         status, g_s, g_mb, out = run_timed([sys.executable, os.path.abspath(__file__), "--gudhi-child", npy],
                                            LIMITS, tmp, env=dict(os.environ, OMP_NUM_THREADS="1"))
         gb = None
@@ -132,6 +140,9 @@ def main():
             checks.append("topembed-GUDHI %.4f (<= %.4f)" % (d, 2 * math.log1p(EPS)))
             bad += d > 2 * math.log1p(EPS) + 1e-6
         rows.append((n, te_s, peak, edges, status, g_s, g_mb, exact is not None and ex_s, checks))
+        print("n %6d: sparse_persistence_estimate: %.0f MB up front; %.0f MB by its model for the %s edges kept "
+              "(the points twice included; tracked %s MB); %.2f s for the parts before the graph (the run %.2f s)"
+              % (n, up_front / 2 ** 20, model_mb, edges, "%.0f" % peak if peak else "?", est_s, te_s))
         print("n %6d: topembed %.2f s, %s MB tracked, %s edges (%.2f%% of pairs); GUDHI %s %.2f s %s MB; %s; %s"
               % (n, te_s, "%.0f" % peak if peak else "?", edges, 100.0 * (edges or 0) / (n * (n - 1) / 2), status,
                  g_s, "%.0f" % g_mb if g_mb else "-",
