@@ -64,6 +64,8 @@ typedef struct TeRipsStats
 	int64_t		additions;		/* column additions in all reductions */
 	int64_t		window_shrinks;	/* working heaps past their budget, cut at a diameter */
 	int64_t		window_advances;	/* working heaps pushed again above a cut */
+	int64_t		compactions;	/* sparse H1: working columns compacted (equal
+								 * triangles cancelled in pairs) */
 	size_t		peak_bytes;		/* peak tracked working memory */
 } TeRipsStats;
 
@@ -161,7 +163,9 @@ typedef struct TeRipsOptions
 	 * cofacets of its largest diameters leave it, to come back when the
 	 * pivot reaches them (the diagram is the same whatever the value).
 	 * 0 (default): 4M entries (48 MB).  Tests set small values to exercise
-	 * the cut.
+	 * the cut.  In te_rips_sparse a value below 65,536 is instead the size
+	 * from which a full working column is compacted (its pairs of equal
+	 * triangles cancelled) before it grows, and the size it starts at.
 	 */
 	int64_t		heap_budget;
 

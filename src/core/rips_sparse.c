@@ -505,6 +505,19 @@ heap_compact(Sp *s)
 /* a full heap this large is compacted before it may grow */
 #define SP_HEAP_COMPACT_AT ((int64_t) 1 << 16)
 
+/*
+ * the size from which a full working column is compacted: SP_HEAP_COMPACT_AT,
+ * or TeRipsOptions.heap_budget where a test sets it lower (the heap then
+ * starts that small too, so that small inputs compact often)
+ */
+static int64_t
+sp_compact_at(const Sp *s)
+{
+	int64_t		b = s->c->heap_budget;
+
+	return b > 0 && b < SP_HEAP_COMPACT_AT ? b : SP_HEAP_COMPACT_AT;
+}
+
 /* add t to the working column (a min-heap by age), compacting or growing it when full */
 static TeStatus
 heap_push(Sp *s, SpTri t)
@@ -513,16 +526,18 @@ heap_push(Sp *s, SpTri t)
 	TeStatus	st;
 
 	/* most of a long column's entries cancel in pairs: drop them first */
-	if (s->hlen == s->hcap && s->hcap >= SP_HEAP_COMPACT_AT)
+	if (s->hlen == s->hcap && s->hcap >= sp_compact_at(s))
 	{
 		if ((st = heap_compact(s)) != TE_OK)
 			return st;
+		s->c->stats->compactions++;
 		if (s->hlen <= s->hcap / 2)
 			s->c->stats->window_shrinks++;
 	}
 	if (s->hlen == s->hcap)
 	{
-		int64_t		cap = s->hcap ? 2 * s->hcap : 1024;
+		int64_t		first = sp_compact_at(s) < 1024 ? sp_compact_at(s) : 1024,
+					cap = s->hcap ? 2 * s->hcap : first;
 		SpTri	   *nh = arena_grow(s->mem, s->heap, sizeof(SpTri) * (size_t) s->hcap,
 									sizeof(SpTri) * (size_t) cap);
 

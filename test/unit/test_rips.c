@@ -1543,24 +1543,78 @@ test_sparse(void)
 	unit_ok(refused == 9, "sparse Rips refuses epsilon 0, NaN and Infinity, max_dim 2, Z/3, a threshold, "
 			"the tree and a NaN coordinate, and gives nothing for no points (%d of 9)", refused);
 
-	/* cancelled at many points, and under a small memory limit: nothing leaks */
+	/*
+	 * Working columns compacted from 4, 16 and 256 triangles on (65,536
+	 * otherwise, which this input never reaches): the same diagram, bar
+	 * for bar, at epsilon 0.5 and with every pair kept
+	 */
+	{
+		static const double epss[2] = {0.5, 1e-9};
+		static const int64_t budgets[3] = {4, 16, 256};
+		int			e,
+					k,
+					differ = 0;
+		int64_t		shrinks = 0;
+
+		for (e = 0; e < 2; e++)
+		{
+			TeDiagram	base;
+			TeRipsOptions r = o;
+
+			if (te_rips_sparse(&env, curve, n, 3, TE_METRIC_EUCLIDEAN, epss[e], &o, &info, &base) != TE_OK)
+			{
+				differ++;
+				continue;
+			}
+			for (k = 0; k < 3; k++)
+			{
+				r.heap_budget = budgets[k];
+				if (te_rips_sparse(&env, curve, n, 3, TE_METRIC_EUCLIDEAN, epss[e], &r, &info, &d) != TE_OK)
+				{
+					differ++;
+					continue;
+				}
+				differ += !same_diagram(&base, &d);
+				if (budgets[k] == 4)
+					shrinks += st.compactions;
+				te_diagram_free(&env, &d);
+			}
+			te_diagram_free(&env, &base);
+		}
+		unit_ok(differ == 0 && shrinks > 0,
+				"sparse Rips compacting its working columns from 4, 16 or 256 triangles gives the same "
+				"diagram at epsilon 0.5 and 1e-9 (%d differ; %lld compactions from 4)", differ, (long long) shrinks);
+	}
+
+	/*
+	 * cancelled at many points, and under a small memory limit: nothing
+	 * leaks; each trip also cancels a run that compacts from 4 triangles
+	 * (whether a stop lands inside a compaction is not observed)
+	 */
 	bad = 0;
 	for (trip = 1; trip < 3000; trip = trip * 2 + 1)
 	{
-		Counter		c2;
-		TeEnv		e2;
-		TeStatus	s2;
+		int			twice;
 
-		env_counting(&e2, &c2, trip);
-		s2 = te_rips_sparse(&e2, curve, n, 3, TE_METRIC_EUCLIDEAN, 0.5, &o, &info, &d);
-		if (s2 == TE_OK)
-			te_diagram_free(&e2, &d);
-		else if (s2 != TE_CANCELLED)
+		for (twice = 0; twice < 2; twice++)
 		{
-			fprintf(stderr, "# trip %lld: %s\n", (long long) trip, e2.msg);
-			bad++;
+			Counter		c2;
+			TeEnv		e2;
+			TeRipsOptions r = o;
+			TeStatus	s2;
+
+			r.heap_budget = twice ? 4 : 0;
+			env_counting(&e2, &c2, trip);
+			s2 = te_rips_sparse(&e2, curve, n, 3, TE_METRIC_EUCLIDEAN, twice ? 1e-9 : 0.5, &r, &info, &d);
+			if (s2 == TE_OK)
+				te_diagram_free(&e2, &d);
+			else if (s2 != TE_CANCELLED)
+			{
+				fprintf(stderr, "# trip %lld: %s\n", (long long) trip, e2.msg);
+				bad++;
+			}
+			leaks += c2.live_blocks != 0;
 		}
-		leaks += c2.live_blocks != 0;
 	}
 	for (m = 0; m < 6; m++)
 	{
