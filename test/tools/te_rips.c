@@ -411,9 +411,9 @@ main(int argc, char **argv)
 				(long long) stats.additions, (long long) stats.window_shrinks,
 				(long long) stats.window_advances, stats.peak_bytes);
 		if (sparse_eps > 0.0)
-			fprintf(stderr, "sparse: epsilon %g, mu %.9g, %lld edges of %lld pairs\n",
+			fprintf(stderr, "sparse: epsilon %g, mu %.9g, %lld edges of %lld pairs, %lld working columns compacted\n",
 					sparse_info.epsilon, sparse_info.mu, (long long) sparse_info.n_edges,
-					(long long) (stats.n_points * (stats.n_points - 1) / 2));
+					(long long) (stats.n_points * (stats.n_points - 1) / 2), (long long) stats.compactions);
 		if (sparse_eps > 0.0)
 		{
 			size_t		fixed,
