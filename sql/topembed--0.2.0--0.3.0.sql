@@ -251,7 +251,7 @@ CREATE TYPE topembed.sparse_persistence_estimate_result AS (
     time_class text
 );
 COMMENT ON TYPE topembed.sparse_persistence_estimate_result IS
-'what sparse_persistence_estimate predicts: memory_bytes (the figure of sparse_persistence''s up-front refusal: the points, the permutation and the spanning tree''s n - 1 edges; the graph beyond them is counted as it is found), memory_limit_bytes (topembed.persistence_memory_limit), fits (false when sparse_persistence would refuse up front), refused_by (the limit that refuses, or NULL), bytes_per_edge (what each further edge of the graph takes), max_edges (the edges the limit leaves room for, NULL when refused), all_pairs and all_pairs_bytes (the worst case: a graph that keeps every pair), seconds and time_class (the work model''s time for the parts that do not depend on the graph, on one thread)';
+'what sparse_persistence_estimate predicts: memory_bytes (the figure of sparse_persistence''s up-front refusal: the points, the permutation and the spanning tree''s n - 1 edges; the graph beyond them is counted as it is found), memory_limit_bytes (topembed.persistence_memory_limit), fits (false when sparse_persistence would refuse up front), refused_by (the limit that refuses, or NULL), bytes_per_edge (what each further edge of the graph takes), max_edges (the edges the engine''s limit leaves room for by the model, a guide; NULL when refused), all_pairs and all_pairs_bytes (the worst case: a graph that keeps every pair; H1''s working columns come on top), seconds and time_class (the work model''s time for the parts that do not depend on the graph, on one thread)';
 
 CREATE FUNCTION topembed.sparse_persistence_estimate(
     n bigint,

@@ -173,7 +173,8 @@ typedef struct TeRipsOptions
 	 * Threads of the engine's own (0 or 1, the default: the calling thread
 	 * only; at most TE_RIPS_MAX_THREADS are used).  They share the distance kernel of
 	 * te_rips_points and the nearest-neighbour pass of H0 of points
-	 * (max_dim 0); the other phases run on the calling thread.  The
+	 * (max_dim 0), and te_rips_sparse's greedy permutation; the other
+	 * phases run on the calling thread.  The
 	 * diagram, the tree, the generators and the counters do not depend on
 	 * it, bit for bit.  The threads never call the env callbacks: the
 	 * calling thread asks env->pending (if set) between pieces of work,

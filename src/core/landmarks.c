@@ -108,7 +108,9 @@ update_row(const DistPoints *p, int64_t c, double *near, int64_t *nearest, const
  * task it waits for claimed before it, hence finished, and a claimed task
  * is always run by a live thread.  The thread that finishes the last block
  * of a row merges the blocks' farthest points in block order (the one-
- * thread choice exactly) and publishes the next landmark.
+ * thread choice exactly) and publishes the next landmark.  The argument
+ * rests on par_run's claiming one task at a time, in order, each run at
+ * once by the thread that claimed it (parallel_internal.h says so).
  */
 typedef struct LmTeam
 {
@@ -172,16 +174,19 @@ team_task(void *arg, int worker, int64_t task)
 	__atomic_store_n(&t->rows_merged, r + 1, __ATOMIC_RELEASE);
 }
 
-/* between two sections: the rows merged, as progress (no thread is running) */
+/*
+ * between two sections, with no worker running: progress as the one-thread
+ * loop reports it, r when landmark r has just been chosen
+ */
 static void
 team_section(void *arg, int64_t done)
 {
 	LmTeam	   *t = arg;
-	int64_t		chosen = __atomic_load_n(&t->rows_merged, __ATOMIC_ACQUIRE) + 1;
+	int64_t		r = __atomic_load_n(&t->rows_merged, __ATOMIC_ACQUIRE);
 
 	(void) done;
-	if (chosen < t->k)
-		te_progress(t->env, "greedy permutation", "points", (double) chosen, (double) t->k);
+	if (r > 0 && r < t->k)
+		te_progress(t->env, "greedy permutation", "points", (double) r, (double) t->k);
 }
 
 /*

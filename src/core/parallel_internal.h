@@ -22,7 +22,10 @@
  * exactly the first ones claimed; a te_check that returns TE_OK (an
  * interrupt that was no cancel) lets the next section go on with the rest.
  * Tasks must write disjoint outputs: then the result does not depend on
- * the number of threads or on the schedule.
+ * the number of threads or on the schedule.  Tasks are claimed one at a
+ * time, in increasing order, and each is run at once by the thread that
+ * claimed it; a task may therefore wait for the result of an earlier one
+ * (te_landmarks_threads does), which never deadlocks.
  */
 #ifndef TOPEMBED_PARALLEL_INTERNAL_H
 #define TOPEMBED_PARALLEL_INTERNAL_H

@@ -21,6 +21,7 @@
 #include "funcapi.h"
 #include "utils/builtins.h"
 
+#include "topembed/landmarks.h"
 #include "topembed/rips.h"
 
 /*
@@ -240,27 +241,22 @@ topembed_sparse_persistence_estimate(PG_FUNCTION_ARGS)
 				need = 0.0,
 				limit = (double) te_persistence_memory_limit_kb * 1024.0,
 				seconds = 0.0,
-				room;
-	size_t		per_edge = 0;
+				room,
+				engine;
+	size_t		per_edge = 0,
+				fixed;
 	const char *refused_by = NULL;
 	TupleDesc	tupdesc;
 	Datum		values[10];
 	bool		nulls[10] = {false, false, false, false, false, false, false, false, false, false};
 
+	/* checked in the order, and with the messages, of sparse_persistence's transition */
 	if (PG_ARGISNULL(0))
 		refuse_null("n");
 	if (PG_ARGISNULL(1))
 		refuse_null("dim");
-	if (PG_ARGISNULL(2))
-		refuse_null("epsilon");
-	if (PG_ARGISNULL(3))
-		refuse_null("max_dim");
-	if (PG_ARGISNULL(4))
-		refuse_null("metric");
 	n = PG_GETARG_INT64(0);
 	dim = PG_GETARG_INT32(1);
-	eps = PG_GETARG_FLOAT8(2);
-	max_dim = PG_GETARG_INT32(3);
 	if (n < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -269,20 +265,30 @@ topembed_sparse_persistence_estimate(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("dim must be between 1 and %d, not %d", TE_MAX_DIM, dim)));
+	if (PG_ARGISNULL(2))
+		refuse_null("epsilon");
+	eps = PG_GETARG_FLOAT8(2);
 	if (!(eps > 0.0) || isinf(eps))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("epsilon must be a positive finite number, not %g", eps)));
-	if (max_dim < 0)
+				 errmsg("epsilon must be a positive finite number, not %g", eps),
+				 errhint("epsilon = 0.5 bounds the bottleneck distance of the log-scale diagrams by log(1.5); the exact diagram is topembed.persistence.")));
+	if (PG_ARGISNULL(3))
+		refuse_null("max_dim");
+	max_dim = PG_GETARG_INT32(3);
+	if (max_dim < 0 || max_dim > TE_RIPS_MAX_DIM)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("max_dim must be 0 or 1, not %d", max_dim)));
+				 errmsg("max_dim must be between 0 and %d, not %d", TE_RIPS_MAX_DIM, max_dim)));
+	if (PG_ARGISNULL(4))
+		refuse_null("metric");
+	/* the metric and epsilon do not change the model, but what the aggregate refuses is refused */
+	(void) te_metric_from_name(text_to_cstring(PG_GETARG_TEXT_PP(4)));
 	if (max_dim > 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("sparse persistence computes H0 and H1 only, not up to H%d", max_dim)));
-	/* the metric and epsilon do not change the model, but what the aggregate refuses is refused */
-	(void) te_metric_from_name(text_to_cstring(PG_GETARG_TEXT_PP(4)));
+				 errmsg("sparse persistence computes H0 and H1 only, not up to H%d", max_dim),
+				 errhint("topembed.persistence gives H2 and H3 exactly, or of landmarks with topembed.landmark_persistence.")));
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "topembed.sparse_persistence_estimate: return type must be a row type");
 	tupdesc = BlessTupleDesc(tupdesc);
@@ -292,6 +298,9 @@ topembed_sparse_persistence_estimate(PG_FUNCTION_ARGS)
 	/* every pair, n(n-1)/2 (NULL beyond bigint: such an n is refused anyway) */
 	all_pairs = n <= INT64CONST(3037000499) ? n * (n - 1) / 2 : -1;
 	need = te_sparse_need_bytes(n, dim, &per_edge);
+	/* what the engine's own limit holds while the graph grows: its part without the permutation's */
+	te_rips_sparse_memory(n, dim, &fixed, &per_edge);
+	engine = fixed == SIZE_MAX ? INFINITY : (double) fixed - (double) te_landmarks_memory(n, dim, n);
 	if (n == 0)
 		need = 0.0;				/* no rows: the aggregate returns NULL without running */
 	else
@@ -301,7 +310,7 @@ topembed_sparse_persistence_estimate(PG_FUNCTION_ARGS)
 		if (need > limit)
 			refused_by = "topembed.persistence_memory_limit";
 		else if (n > TE_RIPS_SPARSE_MAX_POINTS)
-			refused_by = "sparse_max_points";
+			refused_by = "max_sparse_points";
 	}
 
 	set_bytes(&values[0], &nulls[0], need);
@@ -312,12 +321,16 @@ topembed_sparse_persistence_estimate(PG_FUNCTION_ARGS)
 	else
 		nulls[3] = true;
 	values[4] = Int32GetDatum((int32) per_edge);
-	/* the edges the limit leaves room for: the tree's n - 1 and what the rest buys, at most every pair and 2^31 - 1 */
+	/*
+	 * the edges the engine's limit leaves room for beside its own fixed part
+	 * (the backend's copies of the points are outside it), at most every
+	 * pair and 2^31 - 1; H1's working columns come on top
+	 */
 	if (refused_by)
 		nulls[5] = true;
 	else
 	{
-		room = n == 0 ? 0.0 : (double) (n - 1) + floor((limit - need) / (double) per_edge);
+		room = n == 0 ? 0.0 : floor((limit - engine) / (double) per_edge);
 		room = Min(room, (double) all_pairs);
 		room = Min(room, (double) PG_INT32_MAX);
 		values[5] = Int64GetDatum((int64) room);

@@ -38,6 +38,8 @@ static const TeLimit numeric_limits[] =
 	"the most elements an embedding may have"},
 	{"max_points_above_h0", TE_RIPS_MAX_POINTS_HIGHER,
 	"the most points persistence accepts with max_dim 1 or more"},
+	{"max_sparse_points", TE_RIPS_SPARSE_MAX_POINTS,
+	"the most points sparse_persistence accepts (its vertex numbers are 32-bit)"},
 	{"max_modulus", TE_RIPS_MAX_MODULUS,
 	"the largest prime coefficient field of the persistence core"},
 	{"max_plot_hdim", TE_SVG_MAX_DIM,

@@ -167,19 +167,31 @@ def sparse_checks(conn, cur):
        and es[3]["max_edges"] < 2 ** 31 and es[0]["max_edges"] == es[0]["all_pairs"],
        "sparse: 80 bytes an edge; room for every pair of 1000 points, not of 10000", es[:2])
     e = sparse_estimate(cur, 2000001, 3)
-    ok(not e["fits"] and e["refused_by"] == "sparse_max_points" and e["max_edges"] is None,
+    ok(not e["fits"] and e["refused_by"] == "max_sparse_points" and e["max_edges"] is None,
        "sparse: 2,000,001 points are refused by the vertex numbers", e)
     cur.execute("SET topembed.persistence_memory_limit = %s", (LIMIT,))
-    bad = [("a NULL epsilon", "(10, 512, NULL)", "22004", "epsilon must not be NULL"),
-           ("epsilon 0", "(10, 512, 0)", "22023", "epsilon must be a positive finite number"),
-           ("an infinite epsilon", "(10, 512, 'Infinity')", "22023", "epsilon must be a positive finite number"),
-           ("a NaN epsilon", "(10, 512, 'NaN')", "22023", "epsilon must be a positive finite number"),
-           ("n < 0", "(-1, 512, 0.5)", "22023", "n must be at least 0"),
+    # the parameters are refused as sparse_persistence refuses them: same SQLSTATE, same message, same order
+    alike = [("a NULL epsilon", "NULL::float8, 1, 'cosine'", "22004"),
+             ("epsilon 0", "0, 1, 'cosine'", "22023"),
+             ("an infinite epsilon", "'Infinity', 1, 'cosine'", "22023"),
+             ("a NaN epsilon", "'NaN', 1, 'cosine'", "22023"),
+             ("a negative epsilon before a NULL max_dim", "-1, NULL, 'cosine'", "22023"),
+             ("a NULL max_dim", "0.5, NULL, 'cosine'", "22004"),
+             ("max_dim -1", "0.5, -1, 'cosine'", "22023"),
+             ("max_dim 4", "0.5, 4, 'cosine'", "22023"),
+             ("max_dim 2", "0.5, 2, 'cosine'", "0A000"),
+             ("an unknown metric before max_dim 2", "0.5, 2, 'manhatten'", "22023"),
+             ("a NULL metric", "0.5, 1, NULL", "22004")]
+    for what, args, want in alike:
+        got = sqlstate_of(conn, "SELECT topembed.sparse_persistence_estimate(10, 3, %s)" % args)
+        agg = sqlstate_of(conn, "SELECT topembed.sparse_persistence(e, %s) FROM (VALUES ('{1,2,3}'::real[])) v(e)"
+                          % args)
+        ok(got[0] == want and got == agg,
+           "sparse_persistence_estimate: %s is refused with %s, as sparse_persistence refuses it" % (what, want),
+           (got, agg))
+    bad = [("n < 0", "(-1, 512, 0.5)", "22023", "n must be at least 0"),
            ("dim 0", "(10, 0, 0.5)", "22023", "dim must be between 1 and"),
-           ("max_dim 2", "(10, 512, 0.5, 2)", "0A000", "H0 and H1 only"),
-           ("max_dim -1", "(10, 512, 0.5, -1)", "22023", "max_dim must be 0 or 1"),
-           ("an unknown metric", "(10, 512, 0.5, 1, 'manhatten')", "22023", 'unknown metric "manhatten"'),
-           ("a NULL metric", "(10, 512, 0.5, 1, NULL)", "22004", "metric must not be NULL")]
+           ("a NULL n", "(NULL, 512, 0.5)", "22004", "n must not be NULL")]
     for what, args, want, text in bad:
         state, msg = sqlstate_of(conn, "SELECT topembed.sparse_persistence_estimate%s" % args)
         ok(state == want and text in (msg or ""), "sparse_persistence_estimate: %s is refused with %s" % (what, want),
