@@ -80,6 +80,20 @@ refuse_null(const char *name)
 			 errmsg("%s must not be NULL", name)));
 }
 
+/* ERROR 22023 for a negative n or a dim outside 1..TE_MAX_DIM */
+static void
+check_n_dim(int64 n, int32 dim)
+{
+	if (n < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("n must be at least 0, not %lld", (long long) n)));
+	if (dim < 1 || dim > TE_MAX_DIM)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("dim must be between 1 and %d, not %d", TE_MAX_DIM, dim)));
+}
+
 PG_FUNCTION_INFO_V1(topembed_persistence_estimate);
 
 /*
@@ -113,14 +127,7 @@ topembed_persistence_estimate(PG_FUNCTION_ARGS)
 	n = PG_GETARG_INT64(0);
 	dim = PG_GETARG_INT32(1);
 	max_dim = PG_GETARG_INT32(2);
-	if (n < 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("n must be at least 0, not %lld", (long long) n)));
-	if (dim < 1 || dim > TE_MAX_DIM)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("dim must be between 1 and %d, not %d", TE_MAX_DIM, dim)));
+	check_n_dim(n, dim);
 	if (max_dim < 0 || max_dim > TE_RIPS_MAX_DIM)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -236,8 +243,10 @@ topembed_sparse_persistence_estimate(PG_FUNCTION_ARGS)
 	int64		n,
 				all_pairs;
 	int32		dim,
-				max_dim;
-	double		eps,
+				max_dim,
+				sample;
+	TeMetric	metric;
+	double		threshold,
 				need = 0.0,
 				limit = (double) te_persistence_memory_limit_kb * 1024.0,
 				seconds = 0.0,
@@ -257,38 +266,11 @@ topembed_sparse_persistence_estimate(PG_FUNCTION_ARGS)
 		refuse_null("dim");
 	n = PG_GETARG_INT64(0);
 	dim = PG_GETARG_INT32(1);
-	if (n < 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("n must be at least 0, not %lld", (long long) n)));
-	if (dim < 1 || dim > TE_MAX_DIM)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("dim must be between 1 and %d, not %d", TE_MAX_DIM, dim)));
-	if (PG_ARGISNULL(2))
-		refuse_null("epsilon");
-	eps = PG_GETARG_FLOAT8(2);
-	if (!(eps > 0.0) || isinf(eps))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("epsilon must be a positive finite number, not %g", eps),
-				 errhint("epsilon = 0.5 bounds the bottleneck distance of the log-scale diagrams by log(1.5); the exact diagram is topembed.persistence.")));
-	if (PG_ARGISNULL(3))
-		refuse_null("max_dim");
-	max_dim = PG_GETARG_INT32(3);
-	if (max_dim < 0 || max_dim > TE_RIPS_MAX_DIM)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("max_dim must be between 0 and %d, not %d", TE_RIPS_MAX_DIM, max_dim)));
-	if (PG_ARGISNULL(4))
-		refuse_null("metric");
-	/* the metric and epsilon do not change the model, but what the aggregate refuses is refused */
-	(void) te_metric_from_name(text_to_cstring(PG_GETARG_TEXT_PP(4)));
-	if (max_dim > 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("sparse persistence computes H0 and H1 only, not up to H%d", max_dim),
-				 errhint("topembed.persistence gives H2 and H3 exactly, or of landmarks with topembed.landmark_persistence.")));
+	check_n_dim(n, dim);
+	/* epsilon, max_dim and metric as the aggregate reads them; they do not change the model */
+	(void) te_read_epsilon(fcinfo, 2);
+	te_persistence_params(fcinfo, 3, &max_dim, &metric, &threshold, &sample);
+	te_sparse_check_max_dim(max_dim);
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "topembed.sparse_persistence_estimate: return type must be a row type");
 	tupdesc = BlessTupleDesc(tupdesc);

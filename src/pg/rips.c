@@ -618,9 +618,9 @@ topembed_landmark_persistence_transfn(PG_FUNCTION_ARGS)
 	return accumulate(fcinfo, aggcxt, 1, false, max_dim, metric, threshold, 0, landmarks, 0.0);
 }
 
-/* epsilon in argument argno: not NULL, positive and finite */
-static double
-read_epsilon(FunctionCallInfo fcinfo, int argno)
+/* epsilon in argument argno: not NULL, positive and finite (sparse_persistence and its estimate) */
+double
+te_read_epsilon(FunctionCallInfo fcinfo, int argno)
 {
 	double		eps;
 
@@ -635,6 +635,17 @@ read_epsilon(FunctionCallInfo fcinfo, int argno)
 				 errmsg("epsilon must be a positive finite number, not %g", eps),
 				 errhint("epsilon = 0.5 bounds the bottleneck distance of the log-scale diagrams by log(1.5); the exact diagram is topembed.persistence.")));
 	return eps;
+}
+
+/* ERROR 0A000 for a max_dim above 1, which sparse persistence does not compute */
+void
+te_sparse_check_max_dim(int32 max_dim)
+{
+	if (max_dim > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("sparse persistence computes H0 and H1 only, not up to H%d", max_dim),
+				 errhint("topembed.persistence gives H2 and H3 exactly, or of landmarks with topembed.landmark_persistence.")));
 }
 
 PG_FUNCTION_INFO_V1(topembed_sparse_persistence_transfn);
@@ -654,14 +665,10 @@ topembed_sparse_persistence_transfn(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("sparse_persistence_transfn called in non-aggregate context")));
-	eps = read_epsilon(fcinfo, 2);
+	eps = te_read_epsilon(fcinfo, 2);
 	/* max_dim and metric from argument 3; there is no threshold or sample */
 	te_persistence_params(fcinfo, 3, &max_dim, &metric, &threshold, &sample);
-	if (max_dim > 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("sparse persistence computes H0 and H1 only, not up to H%d", max_dim),
-				 errhint("topembed.persistence gives H2 and H3 exactly, or of landmarks with topembed.landmark_persistence.")));
+	te_sparse_check_max_dim(max_dim);
 	return accumulate(fcinfo, aggcxt, 1, false, max_dim, metric, NAN, 0, 0, eps);
 }
 

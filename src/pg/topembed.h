@@ -119,6 +119,8 @@ extern TePersState *te_pers_state_get(MemoryContext aggcxt, const char *buf, siz
 /* rips.c: the memory model of the up-front refusal, in bytes (Infinity: too big) */
 extern double te_persistence_need_bytes(int64 n, int dim, int max_dim, double threshold);
 extern double te_sparse_need_bytes(int64 n, int dim, size_t *per_edge);
+extern double te_read_epsilon(FunctionCallInfo fcinfo, int argno);
+extern void te_sparse_check_max_dim(int32 max_dim);
 /* rips.c: what the persistence aggregates share with persistence(id, embedding, ...) */
 extern void te_persistence_check_memory(int64 n, int dim, int max_dim, double threshold,
 										bool at_least, const char *hint);
