@@ -35,9 +35,18 @@ def as_owner(cmd):
     return (["runuser", "-u", "postgres", "--"] if os.getuid() == 0 else []) + cmd
 
 
-def wait_ready(timeout=120):
-    """Until the server accepts connections again after a crash."""
+READY = "database system is ready to accept connections"
+
+
+def wait_ready(timeout=120, ready_before=None):
+    """Until the server accepts connections again after a crash.  With
+    ready_before (the server log's count of READY before the crash), first
+    until the log shows the restart: a connection taken before the
+    postmaster has reacted to the killed backend would succeed, and the
+    reinitialisation would then close the next one."""
     deadline = time.time() + timeout
+    while ready_before is not None and log_count(READY) <= ready_before and time.time() < deadline:
+        time.sleep(0.1)
     while time.time() < deadline:
         try:
             c = connect(DB)
@@ -121,9 +130,10 @@ def attempt(how, delay=None, until_written=False):
     return where, finished_first, outcome
 
 
-def after(what, before_runs, outcome, finished_first):
+def after(what, before_runs, outcome, finished_first, ready_before):
     """The checks after one crash."""
-    ok(wait_ready(), "%s: the server accepts connections again" % what)
+    ok(wait_ready(ready_before=None if finished_first else ready_before),
+       "%s: the server accepts connections again" % what)
     runs = committed_runs()
     expect = before_runs + ([outcome["run"]] if "run" in outcome else [])
     ok(set(before_runs) <= set(runs), "%s: every run committed before the crash is still there (%d)"
@@ -164,10 +174,11 @@ def main():
     kills = 0
     for what, how, delay, until_written in cases:
         before_runs = committed_runs()
+        ready_before = log_count(READY)
         where, finished_first, outcome = attempt(how, delay, until_written)
         print("# %s: crashed %s; the client saw: %s" % (what, where, outcome))
         kills += how == "kill" and not finished_first
-        after(what, before_runs, outcome, finished_first)
+        after(what, before_runs, outcome, finished_first, ready_before)
     ok(log_count("terminated by signal 9") - kills_before == kills and kills >= 2,
        "the server log shows the %d killed backends and the recoveries" % kills)
     ok(log_count("database system was interrupted") + log_count("database system was not properly shut down") >= 1,
