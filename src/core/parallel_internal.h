@@ -5,7 +5,8 @@
  * thread and up to nthreads - 1 worker threads, which take the next task
  * from a shared counter.  The rules of common.h hold:
  *  - a task never calls the env callbacks (no te_alloc, te_check,
- *    te_progress, te_fail); whatever scratch it needs was allocated before,
+ *    te_progress, te_fail; only par_stop_asked, below, asks the pending
+ *    callback); whatever scratch it needs was allocated before,
  *    one piece per worker (the worker number is 0..nthreads-1, 0 being the
  *    calling thread);
  *  - the run goes in sections.  A section ends when its time is up
@@ -15,6 +16,12 @@
  *    is joined, and only then, with no thread but the caller's running, is
  *    te_check called (which may not return) and the section callback told
  *    how many tasks are done (its place for progress reports);
+ *  - a task that may run long (more than a few milliseconds) asks
+ *    par_stop_asked() now and then, and ends soon when it says so (an
+ *    interrupt is pending; with no pending callback, the section's time
+ *    is up).  Its caller must then cope with a task that gave up.  The
+ *    calling thread answers from the pending callback, inside its own
+ *    tasks and every 0.1 ms while it waits for the workers' last tasks;
  *  - the workers block every signal, so that signals (a query cancel, a
  *    statement timeout) are handled by the calling thread only;
  *  - no thread outlives the call.
@@ -46,6 +53,9 @@ typedef void (*ParTaskFn) (void *arg, int worker, int64_t task);
  * after a te_check that said go on: done tasks of ntasks are finished
  */
 typedef void (*ParSectionFn) (void *arg, int64_t done);
+
+/* in a task: should a long task end now?  (see above; 0 outside par_run) */
+int			par_stop_asked(void);
 
 /* the threads to use for ntasks tasks when requested were asked for (1..PAR_MAX_THREADS) */
 int			par_threads(int requested, int64_t ntasks);

@@ -82,6 +82,18 @@ probe_check(void *ctx)
 	return 0;
 }
 
+/*
+ * the pending callback, as a backend has one (so that the engine's long
+ * threaded tasks run as they do there): is the cancel of --cancel-after due?
+ */
+static int
+probe_pending(void *ctx)
+{
+	CheckProbe *pr = ctx;
+
+	return pr->cancel_after >= 0 && mono() - pr->start >= pr->cancel_after;
+}
+
 /* --phases: the time at which each phase of the run begins */
 typedef struct PhaseProbe
 {
@@ -342,12 +354,11 @@ main(int argc, char **argv)
 	/* a PostgreSQL backend runs OpenBLAS single-threaded: so does this tool */
 	openblas_set_num_threads(threads > 0 ? threads : 1);
 	te_env_init_malloc(&env);
+	env.pending = probe_pending;
+	env.ctx = &probe;
+	probe.start = probe.last = mono();
 	if (want_probe)
-	{
 		env.check = probe_check;
-		env.ctx = &probe;
-		probe.start = probe.last = mono();
-	}
 	/* the engine's own threads: --engine-threads, else as many as --threads */
 	opt.threads = engine_threads >= 0 ? engine_threads : threads;
 	if (want_phases)
