@@ -166,19 +166,20 @@ typedef struct Eng
 	/* a worker's copy (see the threaded sweep): no env callback, bounded scratch */
 	int			worker;
 	uint64_t	wwork;			/* a worker's work units in its task */
+	uint64_t	wcheck;			/* its next par_stop_asked at this much work */
 	struct Batch *bat;			/* the threaded sweep's queue, or NULL */
 } Eng;
 
 /*
- * A worker gives a column up (the calling thread reduces it afresh) past
- * this much work, so that its task stays short and the calling thread
- * gets back to its interrupt checks soon
+ * A worker asks whether to give its column up (the calling thread then
+ * reduces it afresh) every this much work: so an interrupt ends a long
+ * column within a few milliseconds (see par_stop_asked)
  */
-#define TASK_WORK_MAX (32 * RIPS_CHECK_INTERVAL)
+#define TASK_CHECK_WORK RIPS_CHECK_INTERVAL
 
 /*
  * count work: on the calling thread, rips_tick; a worker only counts, and
- * says TE_LIMIT (give the column up) past TASK_WORK_MAX
+ * says TE_LIMIT (give the column up) when an interrupt asks its task to end
  */
 static inline TeStatus
 eng_tick(Eng *E, uint64_t units)
@@ -186,7 +187,10 @@ eng_tick(Eng *E, uint64_t units)
 	if (E->worker)
 	{
 		E->wwork += units;
-		return E->wwork > TASK_WORK_MAX ? TE_LIMIT : TE_OK;
+		if (E->wwork < E->wcheck)
+			return TE_OK;
+		E->wcheck = E->wwork + TASK_CHECK_WORK;
+		return par_stop_asked() ? TE_LIMIT : TE_OK;
 	}
 	return rips_tick(E->c, units);
 }
@@ -1431,21 +1435,27 @@ reduce_column(Eng *E, const int *v, int k, int64_t idx, float d)
 /*
  * The threaded sweep of dimension 1 (sweep_par) does not reduce a column
  * when it meets it: it queues it, and a flush reduces the queue on the
- * threads, each column against the pivots known when the flush began (the
- * table and the stored columns are only read then), and on the calling
- * thread stores them in queue order.  A column whose pivot was taken by
- * an earlier column of the same flush, or that a worker gave up (its heap
- * or vector room was full, or its work past TASK_WORK_MAX), is reduced
- * afresh then.  The other columns added exactly the columns the one-thread
- * reduction adds, in the same order: up to the pivot where the worker
- * stopped every pivot met was in the table, which maps it to one column.
- * So the pairs, the columns stored and the counters are those of one
- * thread.  The queue is flushed before the sweep asks the table anything
- * (an emergent pair), so its answers are the one-thread ones too.
+ * threads in rounds.  In a round, each column still to do is reduced
+ * against the pivots known when the round began (the table and the stored
+ * columns are only read then); then the calling thread stores the columns
+ * in queue order until one whose pivot was taken since (by an earlier
+ * column of the same flush) is met: that one and every later one whose
+ * pivot is taken are the next round's, reduced afresh against the grown
+ * table.  A round's first column saw every earlier column, so each round
+ * stores at least one.  A column a worker gave up (its heap or vector
+ * room was full, or an interrupt asked it to end) is reduced on the
+ * calling thread when its turn comes.  A stored column added exactly the
+ * columns the one-thread reduction adds, in the same order: up to the
+ * pivot where the worker stopped every pivot met was in the table, which
+ * only grows and maps it to one column, and that pivot is still free when
+ * the column is stored.  So the pairs, the columns stored and the
+ * counters are those of one thread.  The queue is flushed before the
+ * sweep asks the table anything (an emergent pair), so its answers are
+ * the one-thread ones too.
  */
 
 /* queued columns at most before a flush */
-#define QUEUE_MAX 32
+#define QUEUE_MAX 256
 
 /* a worker's heap room: entries per point (at least 4096, at most the budget) */
 #define PAR_HEAP_PER_POINT 256
@@ -1469,9 +1479,10 @@ typedef struct QItem
 	int64_t		additions;
 } QItem;
 
-#define QI_LEFT 0				/* not reduced: the calling thread does it */
+#define QI_LEFT 0				/* given up: the calling thread reduces it */
 #define QI_PIVOT 1				/* reduced to the pivot piv */
 #define QI_ZERO 2				/* reduced to zero: an essential class */
+#define QI_TODO 3				/* for the next round's workers */
 
 /* the threaded sweep's shared state */
 typedef struct Batch
@@ -1491,6 +1502,8 @@ typedef struct Batch
 	uint64_t   *wwork;			/* per thread, in this flush */
 	QItem	   *q;
 	int64_t		nq;
+	int64_t    *todo;			/* the round's columns: indexes into q */
+	int64_t		ntodo;
 	/* the pre-pass of one segment */
 	const uint64_t *tree_bits;
 	uint8_t    *skip;			/* per edge of the segment: 1 = nothing to do */
@@ -1529,7 +1542,7 @@ par_thread_bytes(int64_t n)
 		sizeof(TeRipsStats) + 4 * sizeof(int64_t) + 8 * ARENA_HEADER;
 }
 
-/* worker's engine for a flush: the caller's, read-only but for its own scratch */
+/* worker's engine for a round: the caller's, read-only but for its own scratch */
 static void
 worker_eng_set(Batch *B, int i)
 {
@@ -1551,17 +1564,16 @@ worker_eng_set(Batch *B, int i)
 	W->vlen = W->vcap = 0;
 	W->pend = NULL;
 	W->plen = W->pcap = 0;
-	B->vused[i] = 0;
 	B->wwork[i] = 0;
 }
 
-/* one queued column on a worker (a par_run task) */
+/* one column of the round on a worker (a par_run task) */
 static void
 reduce_task(void *arg, int worker, int64_t t)
 {
 	Batch	   *B = arg;
 	Eng		   *W = &B->weng[worker];
-	QItem	   *it = &B->q[t];
+	QItem	   *it = &B->q[B->todo[t]];
 	int64_t		add0 = W->c->stats->additions;
 	REntry		piv;
 	int			found = 0;
@@ -1570,6 +1582,7 @@ reduce_task(void *arg, int worker, int64_t t)
 	it->state = QI_LEFT;
 	W->level = it->d;
 	W->wwork = 0;
+	W->wcheck = TASK_CHECK_WORK;
 	W->vw = B->vecs + (int64_t) worker * B->vcap + B->vused[worker];
 	W->vcap = B->vcap - B->vused[worker];
 	W->vlen = 0;
@@ -1592,57 +1605,95 @@ reduce_task(void *arg, int worker, int64_t t)
 	it->state = QI_PIVOT;
 }
 
+/* one round: the queue's columns still to do, from t on, on the threads */
+static TeStatus
+flush_round(Eng *E, int64_t t)
+{
+	Batch	   *B = E->bat;
+	uint64_t	work = 0;
+	int			i;
+	TeStatus	st;
+
+	B->ntodo = 0;
+	for (; t < B->nq; t++)
+		if (B->q[t].state == QI_TODO)
+			B->todo[B->ntodo++] = t;
+	/* the table and the columns may have moved since the last round */
+	for (i = 0; i < B->nthreads; i++)
+		worker_eng_set(B, i);
+	st = par_run(E->c->env, B->nthreads, B->ntodo, reduce_task, NULL, B);
+	for (i = 0; i < B->nthreads; i++)
+		work += B->wwork[i];
+	return st == TE_OK ? rips_tick(E->c, work) : st;
+}
+
+/* store queued column it (reduced by a worker) and emit its bar */
+static TeStatus
+store_queued(Eng *E, QItem *it)
+{
+	Batch	   *B = E->bat;
+	TeRipsStats *stats = E->c->stats;
+	int			pv[MAXV];
+	int64_t		ref = -1;
+	TeStatus	st;
+
+	E->level = it->d;
+	stats->reduced[B->k]++;
+	stats->additions += it->additions;
+	if (it->state == QI_ZERO)
+		return emit_column(E, it->v, B->k, it->d, NULL, INFINITY, NULL);
+	simplex_vertices(E, e_idx(E, &it->piv), B->k + 1, pv);
+	st = store_merged(E, B->vecs + (int64_t) it->worker * B->vcap + it->off, it->len, &ref);
+	if (st == TE_OK)
+		st = hash_insert(E, &E->cur, e_idx(E, &it->piv), ref);
+	if (st == TE_OK)
+		st = emit_column(E, it->v, B->k, it->d, pv, it->piv.diam, &E->cols[ref]);
+	return st;
+}
+
+/* has a column stored since queued column it was reduced taken its pivot? */
+static inline int
+queued_taken(const Eng *E, const QItem *it)
+{
+	return it->state == QI_PIVOT && hash_find(&E->cur, e_idx(E, &it->piv)) != -1;
+}
+
 /*
- * Reduce the queue on the threads, then store the columns and emit the
- * bars in queue order on the calling thread
+ * Reduce the queue on the threads in rounds, storing the columns and
+ * emitting the bars in queue order on the calling thread (see above)
  */
 static TeStatus
 flush_queue(Eng *E)
 {
 	Batch	   *B = E->bat;
-	TeRipsStats *stats = E->c->stats;
-	int64_t		t;
-	uint64_t	work = 0;
+	int64_t		t = 0,
+				u;
 	int			i;
-	TeStatus	st;
+	TeStatus	st = TE_OK;
 
-	if (B->nq == 0)
-		return TE_OK;
 	for (i = 0; i < B->nthreads; i++)
-		worker_eng_set(B, i);
-	st = par_run(E->c->env, B->nthreads, B->nq, reduce_task, NULL, B);
-	for (i = 0; i < B->nthreads; i++)
-		work += B->wwork[i];
-	if (st == TE_OK)
-		st = rips_tick(E->c, work);
-	for (t = 0; t < B->nq && st == TE_OK; t++)
+		B->vused[i] = 0;
+	while (t < B->nq && st == TE_OK)
 	{
-		QItem	   *it = &B->q[t];
-		int			pv[MAXV];
-		int64_t		ref = -1;
+		if ((st = flush_round(E, t)) != TE_OK)
+			break;
+		for (; t < B->nq && st == TE_OK; t++)
+		{
+			QItem	   *it = &B->q[t];
 
-		E->level = it->d;
-		/* an earlier column of this flush took the pivot: reduce afresh */
-		if (it->state == QI_PIVOT && hash_find(&E->cur, e_idx(E, &it->piv)) != -1)
-			it->state = QI_LEFT;
-		if (it->state == QI_LEFT)
-		{
-			st = reduce_column(E, it->v, B->k, it->idx, it->d);
-			continue;
+			if (queued_taken(E, it))
+				it->state = QI_TODO;
+			if (it->state == QI_TODO)
+				break;
+			E->level = it->d;
+			if (it->state == QI_LEFT)
+				st = reduce_column(E, it->v, B->k, it->idx, it->d);
+			else
+				st = store_queued(E, it);
 		}
-		stats->reduced[B->k]++;
-		stats->additions += it->additions;
-		if (it->state == QI_ZERO)
-		{
-			st = emit_column(E, it->v, B->k, it->d, NULL, INFINITY, NULL);
-			continue;
-		}
-		simplex_vertices(E, e_idx(E, &it->piv), B->k + 1, pv);
-		st = store_merged(E, B->vecs + (int64_t) it->worker * B->vcap + it->off, it->len, &ref);
-		if (st == TE_OK)
-			st = hash_insert(E, &E->cur, e_idx(E, &it->piv), ref);
-		if (st == TE_OK)
-			st = emit_column(E, it->v, B->k, it->d, pv, it->piv.diam, &E->cols[ref]);
+		for (u = t + 1; u < B->nq; u++)
+			if (queued_taken(E, &B->q[u]))
+				B->q[u].state = QI_TODO;
 	}
 	B->nq = 0;
 	return st;
@@ -1668,7 +1719,7 @@ reduce_or_queue(Eng *E, const int *v, int k, int64_t idx, float d)
 	memcpy(it->v, v, sizeof(int) * (size_t) (k + 1));
 	it->idx = idx;
 	it->d = d;
-	it->state = QI_LEFT;
+	it->state = QI_TODO;
 	return TE_OK;
 }
 
@@ -2064,7 +2115,7 @@ par_skip_cap(int64_t m)
 static size_t
 par_fixed_bytes(int64_t m)
 {
-	return QUEUE_MAX * sizeof(QItem) + (size_t) par_skip_cap(m) +
+	return QUEUE_MAX * (sizeof(QItem) + sizeof(int64_t)) + (size_t) par_skip_cap(m) +
 		(size_t) (par_skip_cap(m) / PAR_CHUNK + 2) * sizeof(int64_t) + 16 * ARENA_HEADER;
 }
 
@@ -2193,11 +2244,12 @@ batch_alloc(Eng *E, Batch *B, int nthreads, const uint64_t *tree_bits)
 	B->wwork = arena_array(mem, (size_t) nthreads, sizeof(uint64_t));
 	B->wcand = arena_array(mem, (size_t) nthreads * (size_t) W, sizeof(uint64_t));
 	B->q = arena_array(mem, QUEUE_MAX, sizeof(QItem));
+	B->todo = arena_array(mem, QUEUE_MAX, sizeof(int64_t));
 	B->skipcap = par_skip_cap(E->g->m);
 	B->skip = arena_array(mem, (size_t) B->skipcap, 1);
 	B->napp = arena_array(mem, (size_t) (B->skipcap / PAR_CHUNK + 2), sizeof(int64_t));
 	if (!B->weng || !B->wctx || !B->wstats || !B->heaps || !B->vecs || !B->vused ||
-		!B->wwork || !B->wcand || !B->q || !B->skip || !B->napp)
+		!B->wwork || !B->wcand || !B->q || !B->todo || !B->skip || !B->napp)
 		return mem->status;
 	return TE_OK;
 }
@@ -2229,6 +2281,7 @@ batch_release(Eng *E, Batch *B)
 	arena_free(E->mem, B->wwork);
 	arena_free(E->mem, B->wcand);
 	arena_free(E->mem, B->q);
+	arena_free(E->mem, B->todo);
 	arena_free(E->mem, B->skip);
 	arena_free(E->mem, B->napp);
 	memset(B, 0, sizeof(*B));
